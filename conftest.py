@@ -1,0 +1,98 @@
+"""Shared fixtures: two organisations (always two: isolation is proven, not assumed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from klinik.core.choices import OrganisationKind, Role
+from klinik.core.models import Community, Membership, Organisation, Unit
+from klinik.core.services import actor_from_membership
+from klinik.core.tests.factories import (
+    TEST_PASSWORD,
+    CommunityFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UnitFactory,
+)
+from klinik.patients.models import Patient
+from klinik.patients.tests.factories import PatientFactory
+
+
+@dataclass
+class World:
+    org_a: Organisation
+    unit_a: Unit
+    unit_a2: Unit
+    org_b: Organisation
+    unit_b: Unit
+    community: Community
+    org_c: Organisation  # a member of the community
+    unit_c: Unit
+    patient_a: Patient
+    patient_a2: Patient  # in org A but another unit
+    patient_b: Patient
+    patient_c: Patient
+
+    def member(self, role: Role, unit: Unit | None = None, **kwargs: object) -> Membership:
+        return MembershipFactory(role=role, unit=unit or self.unit_a, **kwargs)
+
+    def community_member(self, role: Role = Role.HEALTH_SERVICE_SECRETARY) -> Membership:
+        return MembershipFactory(role=role, unit=None, organisation=None, community=self.community)
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    org_a = OrganisationFactory(slug="org-a", name="Lægehuset A")
+    unit_a = UnitFactory(organisation=org_a, name="Klinik A")
+    unit_a2 = UnitFactory(organisation=org_a, name="Afsnit A2")
+    org_b = OrganisationFactory(slug="org-b", name="Lægehuset B")
+    unit_b = UnitFactory(organisation=org_b, name="Klinik B")
+    community = CommunityFactory(slug="faelles")
+    org_c = OrganisationFactory(
+        slug="org-c", name="Fysio C", kind=OrganisationKind.THERAPY_CLINIC, community=community
+    )
+    unit_c = UnitFactory(organisation=org_c, name="Fysio")
+    return World(
+        org_a=org_a,
+        unit_a=unit_a,
+        unit_a2=unit_a2,
+        org_b=org_b,
+        unit_b=unit_b,
+        community=community,
+        org_c=org_c,
+        unit_c=unit_c,
+        patient_a=PatientFactory(unit=unit_a, given_name="Alma"),
+        patient_a2=PatientFactory(unit=unit_a2, given_name="Anker"),
+        patient_b=PatientFactory(unit=unit_b, given_name="Bodil"),
+        patient_c=PatientFactory(unit=unit_c, given_name="Cecilie"),
+    )
+
+
+def login(client: Client, membership: Membership) -> Client:
+    response = client.post(
+        "/login/", {"username": membership.user.username, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302, response.content[:500]
+    return client
+
+
+@pytest.fixture
+def login_as(client: Client):
+    def _login(membership: Membership) -> Client:
+        return login(client, membership)
+
+    return _login
+
+
+@pytest.fixture
+def actor_for():
+    return actor_from_membership
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_off_by_default(settings):  # noqa: ANN001, ANN202
+    """Most tests are not about two-factor login; the tests that are switch it on."""
+    settings.KLINIK_REQUIRE_2FA = False

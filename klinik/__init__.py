@@ -1,0 +1,1 @@
+"""Klinik: administration for Danish health practices and hospital secretariats."""

@@ -1,0 +1,24 @@
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+router = Router(tags=["session"])
+
+
+class MeOut(Schema):
+    username: str
+    role: str
+    organisation: str | None
+    unit: str | None
+    permissions: list[str]
+
+
+@router.get("/me", response=MeOut, summary="Who the token acts for")
+def me(request: HttpRequest) -> MeOut:
+    actor = request.auth
+    return MeOut(
+        username=actor.user.username,
+        role=actor.role.value,
+        organisation=actor.organisation.slug if actor.organisation else None,
+        unit=str(actor.unit.public_id) if actor.unit else None,
+        permissions=sorted(p.value for p in actor.permissions),
+    )

@@ -1,0 +1,47 @@
+"""The REST API under /api/v1/: parse, call a service or selector, serialise. No rules here."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+
+from klinik.api import core, patients
+from klinik.api.auth import TokenAuth
+from klinik.patients.errors import BreakGlassReasonMissing, BreakGlassRequired
+
+api = NinjaAPI(
+    title="Klinik API",
+    version="1",
+    description="REST API of Klinik. Authenticate with `Authorization: Bearer <token>` "
+    "(`klinik token create --user USERNAME --org SLUG`).",
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+api.add_router("", core.router)
+api.add_router("", patients.router)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "Your role does not allow this.", "code": "forbidden"}, status=403
+    )
+
+
+@api.exception_handler(BreakGlassRequired)
+def _break_glass(request: HttpRequest, exc: BreakGlassRequired) -> HttpResponse:
+    return api.create_response(
+        request,
+        {
+            "detail": "No care relation to this patient; POST a reason to "
+            "/patients/{id}/break-glass for logged emergency access.",
+            "code": "break_glass_required",
+        },
+        status=403,
+    )
+
+
+@api.exception_handler(BreakGlassReasonMissing)
+def _reason_missing(request: HttpRequest, exc: BreakGlassReasonMissing) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "reason: required", "code": "reason_required"}, status=422
+    )

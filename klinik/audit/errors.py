@@ -1,0 +1,2 @@
+class AuditError(Exception):
+    """A request the access log refuses (missing reason, wrong organisation, ...)."""

@@ -1,0 +1,14 @@
+"""gunicorn settings for `make run`: the access log omits query strings (they may hold search
+terms) and writes the same JSON shape as the application logs."""
+
+import os
+
+bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("KLINIK_WEB_WORKERS", "3"))
+threads = int(os.environ.get("KLINIK_WEB_THREADS", "2"))
+timeout = 60
+accesslog = "-"
+access_log_format = (
+    '{"time":"%(t)s","logger":"access","method":"%(m)s","path":"%(U)s",'
+    '"status":%(s)s,"bytes":"%(B)s","duration_us":%(D)s}'
+)

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from klinik.api.urls import api
+from klinik.core.policy import public
+
+urlpatterns = [
+    path("", include("klinik.core.urls")),
+    path("", include("klinik.desk.urls")),
+    path("patients/", include("klinik.patients.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", public(set_language), name="set_language"),
+]
+if settings.DEBUG or settings.DEMO:
+    # Django's admin is a developer's tool here; staff administration has its own screens.
+    urlpatterns.append(path("django-admin/", admin.site.urls))
+
+handler403 = "klinik.desk.views.error_403"
+handler404 = "klinik.desk.views.error_404"
+handler500 = "klinik.desk.views.error_500"

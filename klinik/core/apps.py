@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "klinik.core"
+    label = "core"
+    verbose_name = _("Organisations and users")
+
+    def ready(self) -> None:
+        from klinik.core import checks  # noqa: F401  (registers system checks)

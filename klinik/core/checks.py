@@ -1,0 +1,50 @@
+"""System checks that keep the architecture honest at start-up."""
+
+from typing import Any
+
+from django.apps import apps
+from django.core.checks import Error, register
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# Organisation-owned data lives in these apps; every model there needs an organisation FK.
+TENANT_APPS = ("patients", "scheduling", "records", "pathways", "billing", "correspondence")
+
+
+@register()
+def organisation_foreign_keys(**kwargs: Any) -> list[Error]:
+    errors = []
+    for model in apps.get_models():
+        if model._meta.app_label not in TENANT_APPS:
+            continue
+        field = next((f for f in model._meta.fields if f.name == "organisation"), None)
+        if field is None or field.null:
+            errors.append(
+                Error(
+                    f"{model._meta.label} lacks a non-null organisation foreign key",
+                    id="core.E002",
+                )
+            )
+    return errors
+
+
+def _walk(patterns: list, prefix: str = "") -> list[tuple[str, Any]]:
+    found = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            found += _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            found.append((prefix + str(pattern.pattern), pattern.callback))
+    return found
+
+
+@register()
+def views_declare_permissions(**kwargs: Any) -> list[Error]:
+    """Deny by default: every Klinik view says what it needs (`requires`) or that it is public."""
+    errors = []
+    for route, view in _walk(get_resolver().url_patterns):
+        module = getattr(view, "__module__", "")
+        if not module.startswith("klinik.") or module.startswith("klinik.api"):
+            continue
+        if not (hasattr(view, "klinik_permissions") or getattr(view, "klinik_public", False)):
+            errors.append(Error(f"View for {route!r} declares no permission", id="core.E001"))
+    return errors

@@ -1,0 +1,109 @@
+"""Per-request session rules: idle timeout, second factor, and resolving the actor."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from klinik.core.selectors import user_memberships
+from klinik.core.services import actor_from_membership, user_needs_second_factor
+
+SESSION_LAST_ACTIVITY = "klinik_last_activity"
+SESSION_MEMBERSHIP = "klinik_membership"
+SESSION_SECOND_FACTOR = "klinik_second_factor_ok"
+
+# Paths that need no session rules (the API authenticates by token, health and static files
+# are public).
+_EXEMPT_PREFIXES = ("/api/", "/fhir/", "/static/", "/healthz")
+
+
+def _exempt(request: HttpRequest) -> bool:
+    return request.path.startswith(_EXEMPT_PREFIXES)
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+class IdleTimeoutMiddleware:
+    """Log out a session left idle longer than KLINIK_IDLE_TIMEOUT_MINUTES."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and not _exempt(request):
+            now = time.time()
+            last = request.session.get(SESSION_LAST_ACTIVITY)
+            timeout = settings.KLINIK_IDLE_TIMEOUT_MINUTES * 60
+            if last is not None and now - last > timeout:
+                logout(request)
+                messages.info(
+                    request,
+                    _("You were logged out after %(minutes)d minutes without activity.")
+                    % {"minutes": settings.KLINIK_IDLE_TIMEOUT_MINUTES},
+                )
+                return _redirect(request, f"{reverse('login')}?next={request.path}")
+            # Write the session at most every 30 s, not on every request.
+            if last is None or now - last > 30:
+                request.session[SESSION_LAST_ACTIVITY] = now
+        return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """Hold a logged-in user at the code step until the second factor is done."""
+
+    ALLOWED_URL_NAMES = ("totp_verify", "totp_setup", "logout", "set_language")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.user.is_authenticated
+            and not _exempt(request)
+            and not request.session.get(SESSION_SECOND_FACTOR)
+        ):
+            allowed = {reverse(name) for name in self.ALLOWED_URL_NAMES}
+            if request.path not in allowed:
+                if user_needs_second_factor(request.user):
+                    target = "totp_verify" if request.user.has_totp else "totp_setup"
+                    return _redirect(request, reverse(target))
+                request.session[SESSION_SECOND_FACTOR] = True
+        return self.get_response(request)
+
+
+class ActorMiddleware:
+    """Resolve who acts for which organisation and unit, once per request: `request.actor`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.actor = None  # type: ignore[attr-defined]
+        request.memberships = []  # type: ignore[attr-defined]
+        if request.user.is_authenticated and not _exempt(request):
+            memberships = user_memberships(user=request.user)
+            if not memberships:
+                # Deactivated while logged in: the session ends here.
+                logout(request)
+                return _redirect(request, reverse("login"))
+            chosen = request.session.get(SESSION_MEMBERSHIP)
+            membership = next((m for m in memberships if str(m.public_id) == chosen), None)
+            if membership is None:
+                membership = memberships[0]
+                request.session[SESSION_MEMBERSHIP] = str(membership.public_id)
+            request.actor = actor_from_membership(membership)  # type: ignore[attr-defined]
+            request.memberships = memberships  # type: ignore[attr-defined]
+        return self.get_response(request)

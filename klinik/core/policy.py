@@ -1,0 +1,149 @@
+"""The one place that decides who may do what.
+
+UI views, the REST API and FHIR handlers all ask `can`/`require` with an `Actor`. Roles map to
+permissions here and nowhere else; object rules (which patient, which organisation) live in each
+app's access.py and build on `Actor.organisation_ids`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+
+from klinik.core.choices import Role
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+    from klinik.core.models import Community, Organisation, Unit, User
+
+
+class Perm(StrEnum):
+    PATIENT_VIEW = "patient.view"  # demographics: name, CPR, contact details
+    PATIENT_EDIT = "patient.edit"
+    PATIENT_EXPORT = "patient.export"  # GDPR access export, printing
+    RECORD_READ = "record.read"  # the journal (EPJ)
+    RECORD_WRITE = "record.write"
+    RECORD_SIGN = "record.sign"
+    SCHEDULE_VIEW = "schedule.view"
+    SCHEDULE_BOOK = "schedule.book"
+    STAFF_MANAGE = "staff.manage"
+    AUDIT_PATIENT_REPORT = "audit.patient_report"  # who accessed a patient's record
+    AUDIT_REVIEW = "audit.review"  # review break-the-glass accesses, spot checks
+
+
+_P = Perm
+_RECEPTION = {_P.PATIENT_VIEW, _P.PATIENT_EDIT, _P.SCHEDULE_VIEW, _P.SCHEDULE_BOOK}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.SECRETARY: frozenset(
+        _RECEPTION | {_P.PATIENT_EXPORT, _P.RECORD_READ, _P.RECORD_WRITE, _P.AUDIT_PATIENT_REPORT}
+    ),
+    Role.HEALTH_SERVICE_SECRETARY: frozenset(_RECEPTION),
+    Role.DOCTOR: frozenset(
+        _RECEPTION
+        | {_P.PATIENT_EXPORT, _P.RECORD_READ, _P.RECORD_WRITE, _P.RECORD_SIGN}
+        | {_P.AUDIT_PATIENT_REPORT}
+    ),
+    Role.NURSE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE}),
+    Role.THERAPIST: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE, _P.RECORD_SIGN}),
+    Role.LAB_TECHNICIAN: frozenset(
+        {_P.PATIENT_VIEW, _P.SCHEDULE_VIEW, _P.RECORD_READ, _P.RECORD_WRITE}
+    ),
+    Role.MANAGER: frozenset(
+        {_P.PATIENT_VIEW, _P.SCHEDULE_VIEW, _P.STAFF_MANAGE, _P.AUDIT_REVIEW}
+        | {_P.AUDIT_PATIENT_REPORT, _P.PATIENT_EXPORT}
+    ),
+    # An apprentice works under supervision: what they write stays unsigned until approved.
+    Role.APPRENTICE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE}),
+    Role.SYSTEM_ADMIN: frozenset({_P.STAFF_MANAGE, _P.AUDIT_REVIEW}),
+}
+
+# Acting for a clinic community (the shared reception) never reaches records.
+COMMUNITY_PERMISSIONS: frozenset[Perm] = frozenset(
+    {_P.PATIENT_VIEW, _P.SCHEDULE_VIEW, _P.SCHEDULE_BOOK}
+)
+
+# Roles whose work means reading records; they need two-factor login when it is required.
+RECORD_ROLES: frozenset[Role] = frozenset(
+    role for role, perms in ROLE_PERMISSIONS.items() if Perm.RECORD_READ in perms
+)
+
+
+def permissions_for(role: Role | str, *, community_scope: bool) -> frozenset[Perm]:
+    perms = ROLE_PERMISSIONS[Role(role)]
+    return perms & COMMUNITY_PERMISSIONS if community_scope else perms
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, for which organisation and unit, with which permissions.
+
+    Resolved once per request (session or API token) and passed explicitly to services,
+    selectors and access functions.
+    """
+
+    user: User
+    role: Role
+    membership_id: int
+    organisation: Organisation | None
+    unit: Unit | None
+    community: Community | None
+    organisation_ids: frozenset[int]
+    permissions: frozenset[Perm]
+
+    @property
+    def scope_name(self) -> str:
+        if self.unit is not None and self.organisation is not None:
+            return f"{self.organisation.name} · {self.unit.name}"
+        return self.community.name if self.community else ""
+
+    def can(self, perm: Perm) -> bool:
+        return perm in self.permissions
+
+
+def can(actor: Actor | None, perm: Perm) -> bool:
+    return actor is not None and actor.can(perm)
+
+
+def require(actor: Actor | None, perm: Perm) -> Actor:
+    """Return the actor when it holds `perm`; raise PermissionDenied otherwise."""
+    if actor is None or not actor.can(perm):
+        raise PermissionDenied(perm.value)
+    return actor
+
+
+def requires(*perms: Perm) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """View decorator: a logged-in actor holding every permission in `perms`.
+
+    Every view declares what it needs; views without it are refused by the
+    `core.E001` system check unless explicitly marked public.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            from django.contrib.auth.views import redirect_to_login
+
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            actor = getattr(request, "actor", None)
+            for perm in perms:
+                require(actor, perm)
+            return view(request, *args, **kwargs)
+
+        wrapped.klinik_permissions = perms  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a view as reachable without login (login page, health check, ...)."""
+    view.klinik_public = True  # type: ignore[attr-defined]
+    return view

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from klinik.core.models import Membership, Organisation, Unit, User
+
+
+def user_memberships(*, user: User) -> list[Membership]:
+    """The active memberships a user can act under, in switcher order."""
+    return list(
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("organisation", "unit", "community")
+        .order_by("organisation__name", "unit__name", "community__name", "id")
+    )
+
+
+def organisation_staff(*, organisation: Organisation) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user", "unit")
+        .order_by("-is_active", "user__last_name", "user__first_name", "unit__name")
+    )
+
+
+def organisation_units(*, organisation: Organisation) -> QuerySet[Unit]:
+    return Unit.objects.filter(organisation=organisation, is_active=True).order_by("name")
+
+
+def user_has_active_membership(*, user: User) -> bool:
+    return Membership.objects.filter(user=user, is_active=True).exists()

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from klinik.core import views
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("login/code/", views.totp_verify_view, name="totp_verify"),
+    path("login/two-factor/", views.totp_setup_view, name="totp_setup"),
+    path("context/", views.switch_context_view, name="switch_context"),
+    path("profile/", views.profile_view, name="profile"),
+    path("staff/", views.staff_list_view, name="staff_list"),
+    path("staff/add/", views.staff_add_view, name="staff_add"),
+    path("staff/<uuid:public_id>/role/", views.staff_role_view, name="staff_role"),
+    path("staff/<uuid:public_id>/active/", views.staff_active_view, name="staff_active"),
+    path("healthz", views.healthz_view, name="healthz"),
+]

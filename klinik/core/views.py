@@ -1,0 +1,269 @@
+"""Login, two-factor, acting context, staff administration, health check."""
+
+from __future__ import annotations
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from klinik.core import services
+from klinik.core.choices import Role
+from klinik.core.errors import LoginError, StaffError, TotpError
+from klinik.core.forms import LoginForm, RoleForm, StaffAddForm, TotpForm
+from klinik.core.middleware import SESSION_MEMBERSHIP, SESSION_SECOND_FACTOR
+from klinik.core.models import Membership
+from klinik.core.policy import Perm, public, requires
+from klinik.core.selectors import organisation_staff, organisation_units
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("dashboard")
+
+
+@public
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.session.get(SESSION_SECOND_FACTOR):
+        return redirect(_safe_next(request))
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_login_attempt(
+                request=request,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+            )
+        except LoginError as exc:
+            form.add_error(None, exc.message)
+        else:
+            login(request, user)
+            if user.preferred_language:
+                request.session["_language"] = user.preferred_language
+            return redirect(_safe_next(request))
+    return render(
+        request,
+        "core/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=200 if not form.errors else 400,
+    )
+
+
+@public
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, _("You are logged out."))
+    return redirect("login")
+
+
+@requires()
+def totp_verify_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.has_totp:
+        return redirect("totp_setup")
+    form = TotpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.totp_verify(user=user, code=form.cleaned_data["code"])
+        except TotpError:
+            form.add_error("code", TotpError.INVALID_CODE)
+        else:
+            request.session.cycle_key()
+            request.session[SESSION_SECOND_FACTOR] = True
+            return redirect(_safe_next(request))
+    return render(
+        request, "core/totp_verify.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@requires()
+def totp_setup_view(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: show the secret as a QR code, confirm with one code."""
+    user = request.user
+    if user.has_totp and not request.session.get(SESSION_SECOND_FACTOR):
+        return redirect("totp_verify")
+    secret = services.totp_begin_setup(user=user)
+    form = TotpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.totp_verify(user=user, code=form.cleaned_data["code"])
+        except TotpError:
+            form.add_error("code", TotpError.INVALID_CODE)
+        else:
+            request.session[SESSION_SECOND_FACTOR] = True
+            messages.success(request, _("Two-factor login is now active for your account."))
+            return redirect("dashboard")
+    uri = services.totp_provisioning_uri(user=user)
+    qr_svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff")
+    return render(
+        request,
+        "core/totp_setup.html",
+        {"form": form, "secret": secret, "qr_svg": qr_svg, "enrolled": user.has_totp},
+        status=400 if form.errors else 200,
+    )
+
+
+@requires()
+@require_POST
+def switch_context_view(request: HttpRequest) -> HttpResponse:
+    """Change the organisation/unit the user acts for, among their own active memberships."""
+    chosen = request.POST.get("membership", "")
+    if not any(str(m.public_id) == chosen for m in request.memberships):
+        raise Http404
+    request.session[SESSION_MEMBERSHIP] = chosen
+    return redirect("dashboard")
+
+
+@requires()
+def profile_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        language = request.POST.get("preferred_language", "")
+        if language in dict(settings.LANGUAGES):
+            user.preferred_language = language
+            user.save(update_fields=["preferred_language"])
+            request.session["_language"] = language
+            messages.success(request, _("Saved."))
+        return redirect("profile")
+    return render(request, "core/profile.html", {"languages": settings.LANGUAGES})
+
+
+# Staff administration ------------------------------------------------------------------------
+
+
+def _role_choices(request: HttpRequest) -> list[tuple[str, str]]:
+    allowed = services._assignable_roles(request.actor)
+    return [(value, label) for value, label in Role.choices if value in allowed]
+
+
+def _membership_in_org(request: HttpRequest, public_id: str) -> Membership:
+    """Same 404 for 'missing' and 'another organisation's'."""
+    actor = request.actor
+    if actor.organisation is None:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("user", "unit")
+        .filter(public_id=public_id, organisation=actor.organisation)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+@requires(Perm.STAFF_MANAGE)
+@require_GET
+def staff_list_view(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    if actor.organisation is None:
+        raise Http404
+    return render(
+        request,
+        "core/staff_list.html",
+        {
+            "memberships": organisation_staff(organisation=actor.organisation),
+            "role_choices": _role_choices(request),
+        },
+    )
+
+
+@requires(Perm.STAFF_MANAGE)
+def staff_add_view(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    if actor.organisation is None:
+        raise Http404
+    form = StaffAddForm(
+        request.POST or None,
+        units=organisation_units(organisation=actor.organisation),
+        roles=_role_choices(request),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.staff_member_add(
+                actor=actor,
+                username=data["username"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                password=data["password"],
+                role=Role(data["role"]),
+                unit=data["unit"],
+            )
+        except StaffError as exc:
+            form.add_error(exc.field, exc.message)
+        except ValidationError as exc:
+            form.add_error("password", exc)
+        else:
+            messages.success(request, _("%(name)s has been added.") % {"name": data["username"]})
+            return redirect("staff_list")
+    return render(
+        request, "core/staff_add.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@requires(Perm.STAFF_MANAGE)
+@require_POST
+def staff_role_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    membership = _membership_in_org(request, public_id)
+    form = RoleForm(request.POST, roles=_role_choices(request))
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid role."))
+        return redirect("staff_list")
+    try:
+        services.membership_change_role(
+            actor=request.actor, membership=membership, role=Role(form.cleaned_data["role"])
+        )
+    except StaffError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The role has been changed."))
+    return redirect("staff_list")
+
+
+@requires(Perm.STAFF_MANAGE)
+@require_POST
+def staff_active_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    membership = _membership_in_org(request, public_id)
+    try:
+        if request.POST.get("active") == "1":
+            services.membership_reactivate(actor=request.actor, membership=membership)
+            messages.success(request, _("The role is active again."))
+        else:
+            services.membership_deactivate(actor=request.actor, membership=membership)
+            messages.success(request, _("The role has been deactivated."))
+    except StaffError as exc:
+        messages.error(request, exc.message)
+    return redirect("staff_list")
+
+
+# Infrastructure ------------------------------------------------------------------------------
+
+
+@public
+@require_GET
+def healthz_view(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)

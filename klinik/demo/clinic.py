@@ -1,0 +1,307 @@
+"""The demo clinic: organisations, units, staff and a few synthetic patients.
+
+Idempotent: running it again finds what exists and adds only what is missing. Later issues
+add their domains' demo data here, through their services.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from klinik.core.choices import OrganisationKind, Role, UnitKind
+from klinik.core.models import Community, Membership, Organisation, Unit, User
+from klinik.core.policy import ROLE_PERMISSIONS, Perm
+from klinik.core.services import actor_from_membership
+from klinik.patients.cpr import cpr_birth_date, synthetic_cpr
+from klinik.patients.models import Patient
+from klinik.patients.services import patient_register
+
+DEMO_PASSWORD = "klinik-demo"  # noqa: S105  (documented demo-only password)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    role: Role
+    org: str | None  # organisation slug, or None for a community membership
+    unit: str | None  # unit name, or the community slug
+    demo_login: bool = True  # listed in the README / printed by make run
+
+
+ORGANISATIONS = [
+    # slug, name, kind, community, units
+    (
+        "laegehuset",
+        "Lægehuset Åboulevarden",
+        OrganisationKind.GENERAL_PRACTICE,
+        None,
+        [("Lægehuset", UnitKind.CLINIC)],
+    ),
+    (
+        "fysio-nord",
+        "Fysio Nord",
+        OrganisationKind.THERAPY_CLINIC,
+        "sundhedshuset",
+        [("Fysioterapi", UnitKind.CLINIC)],
+    ),
+    (
+        "kiro-nord",
+        "Kiropraktisk Klinik Nord",
+        OrganisationKind.THERAPY_CLINIC,
+        "sundhedshuset",
+        [("Kiropraktik", UnitKind.CLINIC)],
+    ),
+    (
+        "akupunktur-nord",
+        "Akupunktur Nord",
+        OrganisationKind.ALTERNATIVE_CLINIC,
+        "sundhedshuset",
+        [("Akupunktur", UnitKind.CLINIC)],
+    ),
+    (
+        "medicinsk-ambulatorium",
+        "Medicinsk Ambulatorium, Regionshospital Nord",
+        OrganisationKind.HOSPITAL,
+        None,
+        [
+            ("Endokrinologisk ambulatorium", UnitKind.OUTPATIENT),
+            ("Kardiologisk ambulatorium", UnitKind.OUTPATIENT),
+            ("Lungemedicinsk ambulatorium", UnitKind.OUTPATIENT),
+        ],
+    ),
+]
+
+COMMUNITIES = [("sundhedshuset", "Sundhedshuset Nord")]
+
+_LH, _LHU = "laegehuset", "Lægehuset"
+_MA = "medicinsk-ambulatorium"
+_ENDO, _KARDIO, _LUNGE = (
+    "Endokrinologisk ambulatorium",
+    "Kardiologisk ambulatorium",
+    "Lungemedicinsk ambulatorium",
+)
+
+USERS = [
+    DemoUser("laege", "Mette", "Lund", Role.DOCTOR, _LH, _LHU),
+    DemoUser("laege2", "Henrik", "Dahl", Role.DOCTOR, _LH, _LHU, demo_login=False),
+    DemoUser("laege3", "Amira", "Haddad", Role.DOCTOR, _LH, _LHU, demo_login=False),
+    DemoUser("sekretaer", "Susanne", "Jensen", Role.SECRETARY, _LH, _LHU),
+    DemoUser("sekretaer2", "Louise", "Holm", Role.SECRETARY, _LH, _LHU, demo_login=False),
+    DemoUser("sygeplejerske", "Karen", "Madsen", Role.NURSE, _LH, _LHU),
+    DemoUser("elev", "Emma", "Nielsen", Role.APPRENTICE, _LH, _LHU),
+    DemoUser("klinikchef", "Peter", "Kristensen", Role.MANAGER, _LH, _LHU),
+    DemoUser(
+        "receptionist", "Sofie", "Andersen", Role.HEALTH_SERVICE_SECRETARY, None, "sundhedshuset"
+    ),
+    DemoUser("fysioterapeut", "Jonas", "Berg", Role.THERAPIST, "fysio-nord", "Fysioterapi"),
+    DemoUser(
+        "kiropraktor",
+        "Anders",
+        "Winther",
+        Role.THERAPIST,
+        "kiro-nord",
+        "Kiropraktik",
+        demo_login=False,
+    ),
+    DemoUser(
+        "akupunktoer",
+        "Lin",
+        "Sørensen",
+        Role.THERAPIST,
+        "akupunktur-nord",
+        "Akupunktur",
+        demo_login=False,
+    ),
+    DemoUser("hospitalssekretaer", "Birgitte", "Friis", Role.SECRETARY, _MA, _ENDO),
+    DemoUser(
+        "hospitalssekretaer2", "Dorthe", "Lauridsen", Role.SECRETARY, _MA, _KARDIO, demo_login=False
+    ),
+    DemoUser("overlaege", "Niels", "Brandt", Role.DOCTOR, _MA, _ENDO, demo_login=False),
+    DemoUser("kardiolog", "Sara", "Mikkelsen", Role.DOCTOR, _MA, _KARDIO, demo_login=False),
+    DemoUser(
+        "ambulatoriesygeplejerske", "Hanne", "Bach", Role.NURSE, _MA, _LUNGE, demo_login=False
+    ),
+    DemoUser("afdelingsleder", "Mikkel", "Rasmussen", Role.MANAGER, _MA, _ENDO, demo_login=False),
+]
+
+# The system administrator administers staff in every demo organisation.
+ADMIN_UNITS = [(slug, units[0][0]) for slug, _, _, _, units in ORGANISATIONS]
+
+GIVEN_FEMALE = [
+    "Anne",
+    "Kirsten",
+    "Mette",
+    "Hanne",
+    "Susanne",
+    "Lene",
+    "Maria",
+    "Ida",
+    "Freja",
+    "Sofie",
+    "Emma",
+    "Ella",
+    "Birgitte",
+    "Inger",
+    "Karen",
+    "Ølga",
+    "Åse",
+    "Signe",
+]
+GIVEN_MALE = [
+    "Peter",
+    "Jens",
+    "Lars",
+    "Michael",
+    "Henrik",
+    "Søren",
+    "Niels",
+    "Anders",
+    "Thomas",
+    "Mads",
+    "William",
+    "Noah",
+    "Oscar",
+    "Bjørn",
+    "Frederik",
+    "Jørgen",
+    "Æsben",
+    "Carl",
+]
+FAMILY = [
+    "Nielsen",
+    "Jensen",
+    "Hansen",
+    "Pedersen",
+    "Andersen",
+    "Christensen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+    "Petersen",
+    "Madsen",
+    "Kristensen",
+    "Olsen",
+    "Thomsen",
+    "Poulsen",
+    "Møller",
+    "Kjær",
+    "Ærø",
+    "Østergaard",
+    "Aagaard",
+]
+
+PATIENTS_PER_UNIT = 12
+
+
+def demo_is_loaded() -> bool:
+    return Organisation.objects.exists()
+
+
+def demo_load(*, patients_per_unit: int = PATIENTS_PER_UNIT, seed: int = 2026) -> None:
+    rng = random.Random(seed)
+    with transaction.atomic():
+        communities = {
+            slug: Community.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+            for slug, name in COMMUNITIES
+        }
+        units: dict[tuple[str, str], Unit] = {}
+        for slug, name, kind, community_slug, unit_specs in ORGANISATIONS:
+            org, _ = Organisation.objects.get_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "kind": kind,
+                    "community": communities.get(community_slug) if community_slug else None,
+                },
+            )
+            for unit_name, unit_kind in unit_specs:
+                units[(slug, unit_name)] = Unit.objects.get_or_create(
+                    organisation=org, name=unit_name, defaults={"kind": unit_kind}
+                )[0]
+        for spec in USERS:
+            user = _demo_user(spec.username, spec.first_name, spec.last_name)
+            if spec.org is None:
+                Membership.objects.get_or_create(
+                    user=user,
+                    community=communities[spec.unit],
+                    is_active=True,
+                    defaults={"role": spec.role},
+                )
+            else:
+                unit = units[(spec.org, spec.unit)]
+                Membership.objects.get_or_create(
+                    user=user,
+                    unit=unit,
+                    is_active=True,
+                    defaults={"role": spec.role, "organisation": unit.organisation},
+                )
+        admin = _demo_user("admin", "System", "Administrator")
+        if not admin.is_superuser:
+            admin.is_superuser = admin.is_staff = True
+            admin.save(update_fields=["is_superuser", "is_staff"])
+        for slug, unit_name in ADMIN_UNITS:
+            unit = units[(slug, unit_name)]
+            Membership.objects.get_or_create(
+                user=admin,
+                unit=unit,
+                is_active=True,
+                defaults={"role": Role.SYSTEM_ADMIN, "organisation": unit.organisation},
+            )
+    for unit in units.values():
+        _demo_patients(unit, patients_per_unit, rng)
+
+
+def _demo_user(username: str, first_name: str, last_name: str) -> User:
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"first_name": first_name, "last_name": last_name}
+    )
+    if created:
+        user.password = _demo_password_hash()
+        user.save(update_fields=["password"])
+    return user
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    # One hash for every demo user: hashing is slow on purpose, and the password is shared.
+    return make_password(DEMO_PASSWORD)
+
+
+def _demo_patients(unit: Unit, count: int, rng: random.Random) -> None:
+    existing = Patient.objects.filter(organisation=unit.organisation, unit=unit).count()
+    if existing >= count:
+        return
+    editors = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.PATIENT_EDIT in perms]
+    registrar = (
+        Membership.objects.filter(unit=unit, is_active=True, role__in=editors)
+        .select_related("user", "organisation", "unit")
+        .order_by("id")
+        .first()
+    )
+    if registrar is None:
+        return
+    # Registration goes through the service, so the demo's access log is a real one.
+    actor = actor_from_membership(registrar)
+    for _ in range(count - existing):
+        male = rng.random() < 0.5
+        birth = date(1930, 1, 1) + timedelta(days=rng.randrange(365 * 94))
+        cpr = synthetic_cpr(birth, male=male, rng=rng)
+        if Patient.objects.filter(organisation=unit.organisation, cpr=cpr).exists():
+            continue
+        patient_register(
+            actor=actor,
+            cpr=cpr,
+            given_name=rng.choice(GIVEN_MALE if male else GIVEN_FEMALE),
+            family_name=rng.choice(FAMILY),
+            birth_date=cpr_birth_date(cpr),
+            unit=unit,
+        )

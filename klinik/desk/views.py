@@ -1,0 +1,80 @@
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from klinik.audit.choices import ReviewOutcome
+from klinik.audit.errors import AuditError
+from klinik.audit.models import AccessLogEntry
+from klinik.audit.services import break_glass_review
+from klinik.core.policy import Perm, public, requires
+from klinik.desk.widgets import dashboard_widgets
+
+
+@public
+@require_GET
+def home_view(request: HttpRequest) -> HttpResponse:
+    return redirect("dashboard" if request.user.is_authenticated else "login")
+
+
+@requires()
+@require_GET
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    actor = request.actor
+    return render(
+        request,
+        "desk/dashboard.html",
+        {"widgets": dashboard_widgets(actor), "role_label": actor.role.label},
+    )
+
+
+@requires(Perm.AUDIT_REVIEW)
+@require_POST
+def break_glass_review_view(request: HttpRequest, seq: int) -> HttpResponse:
+    actor = request.actor
+    entry = AccessLogEntry.objects.filter(
+        seq=seq, organisation_id__in=actor.organisation_ids, is_break_glass=True
+    ).first()
+    if entry is None:
+        raise Http404
+    outcome = request.POST.get("outcome", "")
+    if outcome not in ReviewOutcome.values:
+        messages.error(request, _("Choose whether the access was justified."))
+        return redirect("dashboard")
+    try:
+        break_glass_review(
+            actor=actor,
+            entry=entry,
+            outcome=ReviewOutcome(outcome),
+            comment=request.POST.get("comment", ""),
+        )
+    except AuditError:
+        messages.error(request, _("The access could not be reviewed (already reviewed?)."))
+    else:
+        messages.success(request, _("The review has been saved."))
+    return redirect("dashboard")
+
+
+@requires()
+@require_POST
+def keepalive_view(request: HttpRequest) -> HttpResponse:
+    """Activity in the browser (typing a long note) keeps the session from idling out."""
+    return HttpResponse(status=204)
+
+
+@public
+def shortcuts_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "desk/shortcuts.html")
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)

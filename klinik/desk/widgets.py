@@ -1,0 +1,83 @@
+"""Dashboard widgets: each declares the permission it needs and builds its own context.
+
+Later issues register more (today's arrivals, the dictation queue, deadlines) by adding a
+Widget to WIDGETS; the dashboard shows every widget the actor's permissions allow.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from klinik.audit.selectors import break_glass_pending
+from klinik.core.choices import Role
+from klinik.core.policy import Actor, Perm
+from klinik.core.selectors import organisation_staff
+
+
+@dataclass(frozen=True)
+class Widget:
+    key: str
+    title: Any
+    template: str
+    perm: Perm | None
+    context: Callable[[Actor], dict[str, Any]]
+
+
+def _search_context(actor: Actor) -> dict[str, Any]:
+    return {}
+
+
+def _break_glass_context(actor: Actor) -> dict[str, Any]:
+    if actor.organisation is None:
+        return {"entries": [], "count": 0}
+    pending = break_glass_pending(organisation_id=actor.organisation.pk)
+    return {"entries": list(pending[:10]), "count": pending.count()}
+
+
+def _staff_context(actor: Actor) -> dict[str, Any]:
+    if actor.organisation is None:
+        return {"rows": [], "total": 0}
+    counts = Counter(
+        organisation_staff(organisation=actor.organisation)
+        .filter(is_active=True)
+        .values_list("role", flat=True)
+    )
+    rows = [(Role(role).label, n) for role, n in sorted(counts.items())]
+    return {"rows": rows, "total": sum(counts.values())}
+
+
+def _security_context(actor: Actor) -> dict[str, Any]:
+    return {"has_totp": actor.user.has_totp}
+
+
+WIDGETS: list[Widget] = [
+    Widget(
+        "patient_search",
+        _("Find patient"),
+        "desk/widgets/_search.html",
+        Perm.PATIENT_VIEW,
+        _search_context,
+    ),
+    Widget(
+        "break_glass",
+        _("Emergency accesses to review"),
+        "desk/widgets/_break_glass.html",
+        Perm.AUDIT_REVIEW,
+        _break_glass_context,
+    ),
+    Widget("staff", _("Staff"), "desk/widgets/_staff.html", Perm.STAFF_MANAGE, _staff_context),
+    Widget("security", _("Your login"), "desk/widgets/_security.html", None, _security_context),
+]
+
+
+def dashboard_widgets(actor: Actor) -> list[dict[str, Any]]:
+    return [
+        {"key": w.key, "title": w.title, "template": w.template, **w.context(actor)}
+        for w in WIDGETS
+        if w.perm is None or actor.can(w.perm)
+    ]

@@ -1,0 +1,121 @@
+"""The one door to a patient. UI, REST API and FHIR all come through here.
+
+Missing and not-yours get the same 404; every successful read is written to the access log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from klinik.audit.choices import Action, Channel, Purpose
+from klinik.audit.services import access_log_record
+from klinik.core.policy import Actor, Perm, require
+from klinik.patients.errors import BreakGlassReasonMissing, BreakGlassRequired
+from klinik.patients.models import Patient, PatientAccessGrant
+
+
+def _patient_in_scope(actor: Actor, public_id: uuid.UUID | str) -> Patient:
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise Http404 from exc
+    patient = Patient.objects.filter(
+        public_id=key, organisation_id__in=actor.organisation_ids
+    ).first()
+    if patient is None:
+        raise Http404
+    return patient
+
+
+def has_care_relation(actor: Actor, patient: Patient) -> bool:
+    """Whether the actor's unit treats the patient (later also through contacts and pathways)."""
+    if actor.unit is None or patient.unit_id is None:
+        return True
+    return patient.unit_id == actor.unit.pk
+
+
+def _has_grant(actor: Actor, patient: Patient) -> bool:
+    return PatientAccessGrant.objects.filter(
+        organisation_id=patient.organisation_id,
+        user=actor.user,
+        patient=patient,
+        expires_at__gt=timezone.now(),
+    ).exists()
+
+
+def access_patient(
+    *,
+    actor: Actor,
+    public_id: uuid.UUID | str,
+    channel: Channel,
+    action: Action = Action.VIEW,
+    purpose: Purpose = Purpose.TREATMENT,
+    perm: Perm = Perm.PATIENT_VIEW,
+    object_type: str = "patient",
+) -> Patient:
+    """Return the patient when the actor may see them, and log the access.
+
+    Raises PermissionDenied without the permission (before any lookup, so nothing is
+    revealed), Http404 for a missing or foreign patient, BreakGlassRequired without a care
+    relation or an emergency grant.
+    """
+    require(actor, perm)
+    patient = _patient_in_scope(actor, public_id)
+    break_glass = False
+    if not has_care_relation(actor, patient):
+        if not _has_grant(actor, patient):
+            raise BreakGlassRequired(patient.public_id)
+        break_glass = True
+    access_log_record(
+        actor=actor,
+        action=action,
+        purpose=Purpose.BREAK_GLASS if break_glass else purpose,
+        channel=channel,
+        object_type=object_type,
+        object_id=patient.public_id,
+        patient_id=patient.public_id,
+        organisation_id=patient.organisation_id,
+        is_break_glass=break_glass,
+        reason="under emergency access" if break_glass else "",
+    )
+    return patient
+
+
+def patient_break_glass(
+    *, actor: Actor, public_id: uuid.UUID | str, reason: str, channel: Channel
+) -> PatientAccessGrant:
+    """Grant the actor time-limited access outside their care relation, flagged for review."""
+    require(actor, Perm.PATIENT_VIEW)
+    reason = reason.strip()
+    if not reason:
+        raise BreakGlassReasonMissing(str(BreakGlassReasonMissing.MESSAGE))
+    patient = _patient_in_scope(actor, public_id)
+    now = timezone.now()
+    with transaction.atomic():
+        grant = PatientAccessGrant.objects.create(
+            organisation_id=patient.organisation_id,
+            patient=patient,
+            user=actor.user,
+            reason=reason,
+            granted_at=now,
+            expires_at=now + timedelta(minutes=settings.KLINIK_BREAK_GLASS_MINUTES),
+        )
+        access_log_record(
+            actor=actor,
+            action=Action.VIEW,
+            purpose=Purpose.BREAK_GLASS,
+            channel=channel,
+            object_type="patient",
+            object_id=patient.public_id,
+            patient_id=patient.public_id,
+            organisation_id=patient.organisation_id,
+            reason=reason,
+            is_break_glass=True,
+        )
+    return grant
