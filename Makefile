@@ -57,7 +57,7 @@ bench: install
 	$(BIN)/python -m bench
 
 messages: install
-	cd klinik && ../$(BIN)/klinik makemessages -l da --no-obsolete && ../$(BIN)/klinik compilemessages
+	cd klinik && ../$(BIN)/klinik makemessages -l da --no-obsolete --no-location && ../$(BIN)/klinik compilemessages
 
 clean:
 	rm -rf $(VENV) var/test

@@ -93,6 +93,6 @@ def actor_for():
 
 
 @pytest.fixture(autouse=True)
-def _second_factor_off_by_default(settings):  # noqa: ANN001, ANN202
+def _second_factor_off_by_default(settings):
     """Most tests are not about two-factor login; the tests that are switch it on."""
     settings.KLINIK_REQUIRE_2FA = False

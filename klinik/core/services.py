@@ -78,7 +78,7 @@ def user_login_attempt(*, request: HttpRequest, username: str, password: str) ->
     """
     with transaction.atomic():
         outcome = _login_check(request, username, password)
-    if isinstance(outcome, str):
+    if not isinstance(outcome, User):
         raise LoginError(outcome)
     return outcome
 
@@ -131,8 +131,8 @@ def _login_check(request: HttpRequest, username: str, password: str) -> User | s
 
 
 def totp_begin_setup(*, user: User) -> str:
-    """Give the user a fresh secret to enrol; it counts only once a code confirms it."""
-    if user.has_totp:
+    """The secret to enrol (made once); it counts only once a code confirms it."""
+    if user.totp_secret:
         return user.totp_secret
     user.totp_secret = pyotp.random_base32()
     user.save(update_fields=["totp_secret"])

@@ -14,7 +14,7 @@ from klinik.core.middleware import SESSION_LAST_ACTIVITY
 from klinik.core.tests.factories import TEST_PASSWORD
 
 
-def _post_login(client: Client, username: str, password: str):  # noqa: ANN202
+def _post_login(client: Client, username: str, password: str):
     return client.post("/login/", {"username": username, "password": password})
 
 
@@ -120,7 +120,7 @@ def test_active_session_survives(world, client, login_as, settings):
 
 class TestTwoFactor:
     @pytest.fixture(autouse=True)
-    def _require(self, settings):  # noqa: ANN001, ANN202
+    def _require(self, settings):
         settings.KLINIK_REQUIRE_2FA = True
 
     def test_record_role_must_enrol_before_anything_else(self, world, client, login_as):

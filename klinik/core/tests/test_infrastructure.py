@@ -1,0 +1,35 @@
+import json
+import logging
+
+from klinik.core.logging import JsonFormatter, RedactPersonalDataFilter
+
+
+def test_healthz_reports_the_database(db, client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_logs_are_json_and_never_carry_cpr_numbers_or_query_strings():
+    record = logging.LogRecord(
+        "django.request",
+        logging.WARNING,
+        __file__,
+        1,
+        "Not Found: /x/?q=%s for %s",
+        ("Hansen", "010203-1234 og 0102031234 a@b.dk"),
+        None,
+    )
+    assert RedactPersonalDataFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert "0102031234" not in line["message"]
+    assert "010203-1234" not in line["message"]
+    assert "Hansen" not in line["message"]
+    assert "a@b.dk" not in line["message"]
+    assert line["level"] == "WARNING"
+
+
+def test_error_pages_do_not_echo_the_path(db, client):
+    response = client.get("/findes-ikke/0102031234/")
+    assert response.status_code == 404
+    assert "0102031234" not in response.content.decode()

@@ -1,0 +1,63 @@
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import Client
+
+from klinik.audit.selectors import access_log_verify
+from klinik.core.models import Community, Membership, Organisation, User
+from klinik.demo.clinic import DEMO_PASSWORD
+from klinik.patients.models import Patient
+
+ORGS = {"laegehuset", "fysio-nord", "kiro-nord", "akupunktur-nord", "medicinsk-ambulatorium"}
+USERS = {
+    "sekretaer",
+    "laege",
+    "sygeplejerske",
+    "elev",
+    "klinikchef",
+    "receptionist",
+    "fysioterapeut",
+    "hospitalssekretaer",
+    "admin",
+}
+
+
+def test_demo_is_idempotent_and_complete(db):
+    call_command("demo", stdout=StringIO())
+    counts = (User.objects.count(), Membership.objects.count(), Patient.objects.count())
+    call_command("demo", stdout=StringIO())
+    assert (User.objects.count(), Membership.objects.count(), Patient.objects.count()) == counts
+
+    assert set(Organisation.objects.values_list("slug", flat=True)) == ORGS
+    community = Community.objects.get(slug="sundhedshuset")
+    assert set(community.organisations.values_list("slug", flat=True)) == {
+        "fysio-nord",
+        "kiro-nord",
+        "akupunktur-nord",
+    }
+    assert set(User.objects.values_list("username", flat=True)) >= USERS
+    gp = Membership.objects.filter(organisation__slug="laegehuset", is_active=True)
+    assert gp.filter(role="doctor").count() == 3
+    assert gp.filter(role="secretary").count() == 2
+    assert Membership.objects.get(user__username="receptionist").community == community
+    assert access_log_verify().is_intact
+
+
+def test_if_empty_leaves_existing_data_alone(db):
+    call_command("demo", stdout=StringIO())
+    Patient.objects.filter(organisation__slug="laegehuset").first().delete()
+    before = Patient.objects.count()
+    out = StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert Patient.objects.count() == before
+    assert "sekretaer" in out.getvalue()
+
+
+def test_sekretaer_logs_in_and_sees_the_dashboard(db):
+    call_command("demo", stdout=StringIO())
+    client = Client()
+    response = client.post("/login/", {"username": "sekretaer", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    page = client.get("/dashboard/")
+    assert page.status_code == 200
+    assert "Lægehuset Åboulevarden" in page.content.decode()
