@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -34,6 +35,17 @@ def _safe_next(request: HttpRequest) -> str:
     return reverse("dashboard")
 
 
+def _remember_language(response: HttpResponse, language: str) -> None:
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+
+
 @public
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.session.get(SESSION_SECOND_FACTOR):
@@ -50,9 +62,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             login(request, user)
-            if user.preferred_language:
-                request.session["_language"] = user.preferred_language
-            return redirect(_safe_next(request))
+            response = redirect(_safe_next(request))
+            _remember_language(response, user.preferred_language)
+            return response
     return render(
         request,
         "core/login.html",
@@ -135,9 +147,11 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         if language in dict(settings.LANGUAGES):
             user.preferred_language = language
             user.save(update_fields=["preferred_language"])
-            request.session["_language"] = language
+            translation.activate(language)
             messages.success(request, _("Saved."))
-        return redirect("profile")
+        response = redirect("profile")
+        _remember_language(response, user.preferred_language)
+        return response
     return render(request, "core/profile.html", {"languages": settings.LANGUAGES})
 
 
@@ -176,6 +190,7 @@ def staff_list_view(request: HttpRequest) -> HttpResponse:
         {
             "memberships": organisation_staff(organisation=actor.organisation),
             "role_choices": _role_choices(request),
+            "assignable": {value for value, _label in _role_choices(request)},
         },
     )
 

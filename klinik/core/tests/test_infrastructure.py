@@ -33,3 +33,24 @@ def test_error_pages_do_not_echo_the_path(db, client):
     response = client.get("/findes-ikke/0102031234/")
     assert response.status_code == 404
     assert "0102031234" not in response.content.decode()
+
+
+def test_ui_is_danish_whatever_the_browser_says_until_english_is_chosen(db, client):
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Brugernavn" in page.content.decode()
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    assert switched.status_code == 302
+    assert "Username" in client.get("/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "da", "next": "/login/"})
+    assert "Brugernavn" in client.get("/login/").content.decode()
+
+
+def test_preferred_language_follows_the_user_at_login(world, client):
+    from klinik.core.choices import Role
+    from klinik.core.tests.factories import TEST_PASSWORD
+
+    membership = world.member(Role.SECRETARY)
+    membership.user.preferred_language = "en"
+    membership.user.save()
+    client.post("/login/", {"username": membership.user.username, "password": TEST_PASSWORD})
+    assert "Dashboard" in client.get("/dashboard/").content.decode()
