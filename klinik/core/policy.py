@@ -69,9 +69,15 @@ COMMUNITY_PERMISSIONS: frozenset[Perm] = frozenset(
     {_P.PATIENT_VIEW, _P.SCHEDULE_VIEW, _P.SCHEDULE_BOOK}
 )
 
-# Roles whose work means reading records; they need two-factor login when it is required.
 RECORD_ROLES: frozenset[Role] = frozenset(
     role for role, perms in ROLE_PERMISSIONS.items() if Perm.RECORD_READ in perms
+)
+# Roles that need two-factor login when it is required: those reading records, and those
+# administering staff or reviewing the access log.
+SECOND_FACTOR_ROLES: frozenset[Role] = RECORD_ROLES | frozenset(
+    role
+    for role, perms in ROLE_PERMISSIONS.items()
+    if perms & {Perm.STAFF_MANAGE, Perm.AUDIT_REVIEW}
 )
 
 

@@ -19,7 +19,7 @@ from klinik.audit.services import access_log_record
 from klinik.core.choices import Role
 from klinik.core.errors import LoginError, StaffError, TotpError
 from klinik.core.models import ApiToken, Membership, Organisation, Unit, User
-from klinik.core.policy import RECORD_ROLES, Actor, Perm, permissions_for, require
+from klinik.core.policy import SECOND_FACTOR_ROLES, Actor, Perm, permissions_for, require
 
 TOKEN_PREFIX = "klk_"  # noqa: S105  (a visible prefix, not a secret)
 
@@ -59,12 +59,14 @@ def actor_from_membership(membership: Membership) -> Actor:
 
 
 def user_needs_second_factor(user: User) -> bool:
-    """Two-factor is needed when the user has enrolled, or required for record-reading roles."""
+    """Two-factor is needed when the user has enrolled, or required for the user's roles."""
     if user.has_totp:
         return True
     if not settings.KLINIK_REQUIRE_2FA:
         return False
-    return Membership.objects.filter(user=user, is_active=True, role__in=RECORD_ROLES).exists()
+    return Membership.objects.filter(
+        user=user, is_active=True, role__in=SECOND_FACTOR_ROLES
+    ).exists()
 
 
 # Login ---------------------------------------------------------------------------------------

@@ -165,6 +165,10 @@ class TestTwoFactor:
         login_as(world.member(Role.HEALTH_SERVICE_SECRETARY))
         assert client.get("/dashboard/").status_code == 200
 
+    def test_staff_administrators_need_a_second_factor_too(self, world, client, login_as):
+        login_as(world.member(Role.MANAGER))
+        assert client.get("/staff/")["Location"] == "/login/two-factor/"
+
     def test_api_is_not_held_by_the_second_factor(self, world, client):
         from klinik.core.services import api_token_create
 
