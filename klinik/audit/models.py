@@ -69,6 +69,8 @@ class ChainHead(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
+    # Set from last_hash by each append, so that the append statement can return it.
+    prev_hash = models.CharField(max_length=64, default="")
     last_hash = models.CharField(max_length=64)
 
     class Meta:

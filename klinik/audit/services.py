@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from klinik.audit.chain import GENESIS_HASH, entry_hash
+from klinik.audit.chain import GENESIS_HASH, content_hash
 from klinik.audit.choices import Action, Channel, Purpose, ReviewOutcome
 from klinik.audit.errors import AuditError
-from klinik.audit.models import AccessLogEntry, BreakGlassReview, ChainHead
+from klinik.audit.models import AccessLogEntry, BreakGlassReview
 
 
 class AuditActor(Protocol):
@@ -73,17 +73,97 @@ def access_log_record(
         "is_break_glass": is_break_glass,
         "channel": str(channel),
     }
-    with transaction.atomic():
-        # The head row's lock orders concurrent appends on PostgreSQL; SQLite's write lock
-        # (IMMEDIATE transactions) does the same there.
-        head = ChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = ChainHead.objects.create(pk=1, seq=0, last_hash=GENESIS_HASH)
-        fields["seq"] = head.seq + 1
-        digest = entry_hash(fields, head.last_hash)
-        entry = AccessLogEntry.objects.create(prev_hash=head.last_hash, entry_hash=digest, **fields)
-        ChainHead.objects.filter(pk=1).update(seq=fields["seq"], last_hash=digest)
+    # No savepoint when the caller has a transaction: the entry shares its fate anyway.
+    with transaction.atomic(savepoint=False):
+        entry_id, seq, prev_hash, digest = _append(fields)
+    entry = AccessLogEntry(id=entry_id, seq=seq, prev_hash=prev_hash, entry_hash=digest, **fields)
+    entry._state.adding = False
     return entry
+
+
+_COLUMNS = (
+    "occurred_at", "user_id", "username", "organisation_id", "unit_id", "role", "action",
+    "object_type", "object_id", "patient_id", "purpose", "reason", "is_break_glass", "channel",
+)  # fmt: skip
+# Advance the head: new number, previous hash, and the new chain hash computed in SQL.
+# (SHA256(text) is Django's SQLite function; PostgreSQL has sha256(bytea).)
+_ADVANCE = {
+    "postgresql": (
+        "UPDATE audit_chainhead SET seq = seq + 1, prev_hash = last_hash, "
+        "last_hash = encode(sha256(convert_to(last_hash || %s, 'UTF8')), 'hex') "
+        "WHERE id = 1 RETURNING seq, prev_hash, last_hash"
+    ),
+    "sqlite": (
+        "UPDATE audit_chainhead SET seq = seq + 1, prev_hash = last_hash, "
+        "last_hash = SHA256(last_hash || %s) WHERE id = 1 RETURNING seq, prev_hash, last_hash"
+    ),
+}
+_INSERT = "INSERT INTO audit_accesslogentry (seq, prev_hash, entry_hash, {}) ".format(
+    ", ".join(_COLUMNS)
+)
+_VALUES = ", ".join(["%s"] * len(_COLUMNS))
+# PostgreSQL: the head and the entry in one statement (one round trip, plus the commit).
+_APPEND_POSTGRESQL = (
+    f"WITH head AS ({_ADVANCE['postgresql']}) "  # noqa: S608  (constant SQL, no user input)
+    f"{_INSERT} SELECT head.seq, head.prev_hash, head.last_hash, {_VALUES} FROM head "
+    "RETURNING id, seq, prev_hash, entry_hash"
+)
+_CREATE_HEAD = (
+    "INSERT INTO audit_chainhead (id, seq, prev_hash, last_hash) VALUES (1, 0, %s, %s) "
+    "ON CONFLICT DO NOTHING"
+)
+
+
+def _append(fields: dict[str, Any]) -> tuple[int, int, str, str]:
+    """Append one entry: the hot path of every patient read, so plain SQL.
+
+    Advancing the head row takes its row lock (PostgreSQL) or runs under the write lock
+    (SQLite's IMMEDIATE transactions), so appends are ordered and none is lost.
+    """
+    content = content_hash(fields)
+    params = [
+        connection.ops.adapt_datetimefield_value(fields["occurred_at"]),
+        fields["user_id"],
+        fields["username"],
+        fields["organisation_id"],
+        fields["unit_id"],
+        fields["role"],
+        fields["action"],
+        fields["object_type"],
+        fields["object_id"],
+        _db_uuid(fields["patient_id"]),
+        fields["purpose"],
+        fields["reason"],
+        fields["is_break_glass"],
+        fields["channel"],
+    ]
+    with connection.cursor() as cursor:
+        for _attempt in range(2):
+            if connection.vendor == "postgresql":
+                cursor.execute(_APPEND_POSTGRESQL, [content, *params])
+                row = cursor.fetchone()
+            else:
+                cursor.execute(_ADVANCE["sqlite"], [content])
+                head = cursor.fetchone()
+                row = None
+                if head is not None:
+                    seq, prev_hash, digest = head
+                    cursor.execute(
+                        f"{_INSERT} VALUES (%s, %s, %s, {_VALUES}) RETURNING id",
+                        [seq, prev_hash, digest, *params],
+                    )
+                    row = (cursor.fetchone()[0], seq, prev_hash, digest)
+            if row is not None:
+                return row
+            # The very first entry (or a flushed test database): create the head, try again.
+            cursor.execute(_CREATE_HEAD, [GENESIS_HASH, GENESIS_HASH])
+    raise AuditError("The access log's head row is missing")
+
+
+def _db_uuid(value: uuid.UUID | None) -> Any:
+    if value is None or connection.features.has_native_uuid_field:
+        return value
+    return value.hex
 
 
 def break_glass_review(

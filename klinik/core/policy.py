@@ -27,6 +27,7 @@ class Perm(StrEnum):
     PATIENT_VIEW = "patient.view"  # demographics: name, CPR, contact details
     PATIENT_EDIT = "patient.edit"
     PATIENT_EXPORT = "patient.export"  # GDPR access export, printing
+    PATIENT_UNMERGE = "patient.unmerge"  # undo a merge of two records
     RECORD_READ = "record.read"  # the journal (EPJ)
     RECORD_WRITE = "record.write"
     RECORD_SIGN = "record.sign"
@@ -57,11 +58,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     Role.MANAGER: frozenset(
         {_P.PATIENT_VIEW, _P.SCHEDULE_VIEW, _P.STAFF_MANAGE, _P.AUDIT_REVIEW}
-        | {_P.AUDIT_PATIENT_REPORT, _P.PATIENT_EXPORT}
+        | {_P.AUDIT_PATIENT_REPORT, _P.PATIENT_EXPORT, _P.PATIENT_UNMERGE}
     ),
     # An apprentice works under supervision: what they write stays unsigned until approved.
     Role.APPRENTICE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE}),
-    Role.SYSTEM_ADMIN: frozenset({_P.STAFF_MANAGE, _P.AUDIT_REVIEW}),
+    Role.SYSTEM_ADMIN: frozenset({_P.STAFF_MANAGE, _P.AUDIT_REVIEW, _P.PATIENT_UNMERGE}),
 }
 
 # Acting for a clinic community (the shared reception) never reaches records.

@@ -9,18 +9,14 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from klinik.core.choices import OrganisationKind, Role, UnitKind
 from klinik.core.models import Community, Membership, Organisation, Unit, User
-from klinik.core.policy import ROLE_PERMISSIONS, Perm
-from klinik.core.services import actor_from_membership
-from klinik.patients.cpr import cpr_birth_date, synthetic_cpr
+from klinik.demo.generate import generate_patients
 from klinik.patients.models import Patient
-from klinik.patients.services import patient_register
 
 DEMO_PASSWORD = "klinik-demo"  # noqa: S105  (documented demo-only password)
 
@@ -135,71 +131,7 @@ USERS = [
 # The system administrator administers staff in every demo organisation.
 ADMIN_UNITS = [(slug, units[0][0]) for slug, _, _, _, units in ORGANISATIONS]
 
-GIVEN_FEMALE = [
-    "Anne",
-    "Kirsten",
-    "Mette",
-    "Hanne",
-    "Susanne",
-    "Lene",
-    "Maria",
-    "Ida",
-    "Freja",
-    "Sofie",
-    "Emma",
-    "Ella",
-    "Birgitte",
-    "Inger",
-    "Karen",
-    "Ølga",
-    "Åse",
-    "Signe",
-]
-GIVEN_MALE = [
-    "Peter",
-    "Jens",
-    "Lars",
-    "Michael",
-    "Henrik",
-    "Søren",
-    "Niels",
-    "Anders",
-    "Thomas",
-    "Mads",
-    "William",
-    "Noah",
-    "Oscar",
-    "Bjørn",
-    "Frederik",
-    "Jørgen",
-    "Æsben",
-    "Carl",
-]
-FAMILY = [
-    "Nielsen",
-    "Jensen",
-    "Hansen",
-    "Pedersen",
-    "Andersen",
-    "Christensen",
-    "Larsen",
-    "Sørensen",
-    "Rasmussen",
-    "Jørgensen",
-    "Petersen",
-    "Madsen",
-    "Kristensen",
-    "Olsen",
-    "Thomsen",
-    "Poulsen",
-    "Møller",
-    "Kjær",
-    "Ærø",
-    "Østergaard",
-    "Aagaard",
-]
-
-PATIENTS_PER_UNIT = 12
+PATIENTS_PER_UNIT = 250
 
 
 def demo_is_loaded() -> bool:
@@ -277,31 +209,12 @@ def _demo_password_hash() -> str:
 
 
 def _demo_patients(unit: Unit, count: int, rng: random.Random) -> None:
+    """Synthetic patients for the unit, bulk-generated like `klinik generate patients`."""
     existing = Patient.objects.filter(organisation=unit.organisation, unit=unit).count()
-    if existing >= count:
-        return
-    editors = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.PATIENT_EDIT in perms]
-    registrar = (
-        Membership.objects.filter(unit=unit, is_active=True, role__in=editors)
-        .select_related("user", "organisation", "unit")
-        .order_by("id")
-        .first()
-    )
-    if registrar is None:
-        return
-    # Registration goes through the service, so the demo's access log is a real one.
-    actor = actor_from_membership(registrar)
-    for _ in range(count - existing):
-        male = rng.random() < 0.5
-        birth = date(1930, 1, 1) + timedelta(days=rng.randrange(365 * 94))
-        cpr = synthetic_cpr(birth, male=male, rng=rng)
-        if Patient.objects.filter(organisation=unit.organisation, cpr=cpr).exists():
-            continue
-        patient_register(
-            actor=actor,
-            cpr=cpr,
-            given_name=rng.choice(GIVEN_MALE if male else GIVEN_FEMALE),
-            family_name=rng.choice(FAMILY),
-            birth_date=cpr_birth_date(cpr),
-            unit=unit,
+    if existing < count:
+        generate_patients(
+            organisation=unit.organisation,
+            count=count - existing,
+            seed=rng.randrange(1 << 30),
+            units=[unit],
         )

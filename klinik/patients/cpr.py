@@ -45,17 +45,17 @@ def synthetic_cpr(birth_date: date, *, male: bool, rng: random.Random) -> str:
     For demo and test data only: the numbers may coincide with real people's, which is why
     generated data never leaves a test or demo installation.
     """
-    head = birth_date.strftime("%d%m%y")
+    head = f"{birth_date.day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}"
+    head_sum = sum(w * int(c) for w, c in zip(_WEIGHTS[:6], head, strict=True))
+    digits7 = _century_digits(birth_date)
     for _ in range(200):
-        digit7 = rng.choice(_century_digits(birth_date))
-        middle = f"{digit7}{rng.randrange(100):02d}"
-        partial = [int(c) for c in head + middle]
-        weighted = sum(w * d for w, d in zip(_WEIGHTS, partial, strict=False))
+        digit7 = rng.choice(digits7)
+        serial = rng.randrange(100)
+        weighted = head_sum + 4 * digit7 + 3 * (serial // 10) + 2 * (serial % 10)
         last = (-weighted) % 11
         if last == 10 or (last % 2 == 1) != male:
             continue
-        return head + middle + str(last)
+        return f"{head}{digit7}{serial:02d}{last}"
     # Some dates have few modulus-11 numbers of the wanted sex: fall back to a post-2007 style.
-    digit7 = rng.choice(_century_digits(birth_date))
     last = rng.choice([1, 3, 5, 7, 9] if male else [0, 2, 4, 6, 8])
-    return f"{head}{digit7}{rng.randrange(100):02d}{last}"
+    return f"{head}{rng.choice(digits7)}{rng.randrange(100):02d}{last}"

@@ -18,3 +18,53 @@ class BreakGlassRequired(Exception):
 
 class BreakGlassReasonMissing(Exception):
     MESSAGE = _("A reason is required to break the glass.")
+
+
+class PatientInvalid(Exception):
+    """Input the register refuses; `errors` maps each field to its messages."""
+
+    REQUIRED = _("This field is required.")
+    TOO_LONG = _("At most %(max)d characters.")
+    PHONE = _("A phone number has 8 digits, or + and a country code.")
+    EMAIL = _("Type a valid e-mail address.")
+    POSTAL_CODE = _("A Danish postal code has 4 digits.")
+    BIRTH_DATE_MISMATCH = _("The birth date does not match the CPR number.")
+    FUTURE_DATE = _("The date lies in the future.")
+    DEATH_BEFORE_BIRTH = _("The date of death lies before the birth date.")
+    CHOICE = _("Choose one of the options.")
+    UNKNOWN_FIELD = _("Unknown field.")
+    RESTRICTED = _("Processing of this patient is restricted; lift the restriction first.")
+    NOT_A_REPLACEMENT = _("Only a replacement number is replaced by a CPR number this way.")
+    SAME_PATIENT = _("Choose two different patients.")
+    ALREADY_MERGED = _("The record has already been merged.")
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+    @classmethod
+    def one(cls, field: str, message: object) -> "PatientInvalid":
+        return cls({field: [str(message)]})
+
+
+class PatientDuplicate(Exception):
+    """The CPR number is registered already in the organisation."""
+
+    MESSAGE = _("A patient with this CPR number is already registered.")
+
+    def __init__(self, existing_public_id: uuid.UUID) -> None:
+        super().__init__(str(self.MESSAGE))
+        self.existing_public_id = existing_public_id
+
+
+class SimilarPatientsExist(Exception):
+    """Patients with the same birth date and a similar name exist; confirm to create anyway."""
+
+    MESSAGE = _(
+        "Patients with the same birth date and a similar name exist. Check that this is not "
+        "one of them before you create a new record."
+    )
+
+    def __init__(self, candidates: list) -> None:
+        super().__init__(str(self.MESSAGE))
+        self.candidates = candidates

