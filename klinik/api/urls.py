@@ -6,7 +6,12 @@ from ninja import NinjaAPI
 
 from klinik.api import core, patients
 from klinik.api.auth import TokenAuth
-from klinik.patients.errors import BreakGlassReasonMissing, BreakGlassRequired
+from klinik.patients.errors import (
+    BreakGlassReasonMissing,
+    BreakGlassRequired,
+    PatientDuplicate,
+    PatientInvalid,
+)
 
 api = NinjaAPI(
     title="Klinik API",
@@ -44,4 +49,32 @@ def _break_glass(request: HttpRequest, exc: BreakGlassRequired) -> HttpResponse:
 def _reason_missing(request: HttpRequest, exc: BreakGlassReasonMissing) -> HttpResponse:
     return api.create_response(
         request, {"detail": "reason: required", "code": "reason_required"}, status=422
+    )
+
+
+@api.exception_handler(PatientInvalid)
+def _patient_invalid(request: HttpRequest, exc: PatientInvalid) -> HttpResponse:
+    field, messages = next(iter(exc.errors.items()))
+    return api.create_response(
+        request,
+        {
+            "detail": f"{field}: {messages[0]}",
+            "code": "invalid",
+            "errors": [{"field": f, "message": m} for f, ms in exc.errors.items() for m in ms],
+        },
+        status=422,
+    )
+
+
+@api.exception_handler(PatientDuplicate)
+def _patient_duplicate(request: HttpRequest, exc: PatientDuplicate) -> HttpResponse:
+    return api.create_response(
+        request,
+        {
+            "detail": f"cpr: {PatientDuplicate.MESSAGE}",
+            "code": "duplicate",
+            "field": "cpr",
+            "existing": str(exc.existing_public_id),
+        },
+        status=409,
     )

@@ -116,6 +116,10 @@ else:
                 ),
             },
             "TEST": {"NAME": None},
+            # Keep connections per worker thread: opening one costs more than most requests'
+            # queries (see docs/benchmarks.md).
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -6,6 +6,8 @@ urlpatterns = [
     path("", views.home_view, name="home"),
     path("dashboard/", views.dashboard_view, name="dashboard"),
     path("keepalive/", views.keepalive_view, name="keepalive"),
+    path("patients/", views.patient_search_view, name="patient_search"),
+    path("patients/<uuid:public_id>/", views.patient_page_view, name="patient_detail"),
     path("shortcuts/", views.shortcuts_view, name="shortcuts"),
     path(
         "access-log/break-glass/<int:seq>/review/",

@@ -1,15 +1,27 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from klinik.audit.choices import ReviewOutcome
+from klinik.audit.choices import Channel, ReviewOutcome
 from klinik.audit.errors import AuditError
 from klinik.audit.models import AccessLogEntry
 from klinik.audit.services import break_glass_review
 from klinik.core.policy import Perm, public, requires
 from klinik.desk.widgets import dashboard_widgets
+from klinik.patients.access import access_patient
+from klinik.patients.errors import BreakGlassRequired
+from klinik.patients.forms import RelativeForm
+from klinik.patients.selectors import (
+    age_on,
+    patient_history,
+    patient_merges,
+    patient_relatives,
+    patient_search,
+)
+from klinik.patients.views import break_glass_page
 
 
 @public
@@ -78,3 +90,43 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+# The patient page and the one-box search: composed here because they show other domains'
+# data too (next appointment, journal, pathways) as those arrive.
+
+
+@requires(Perm.PATIENT_VIEW)
+def patient_search_view(request: HttpRequest) -> HttpResponse:
+    """POST q (search terms stay out of URLs and logs). htmx gets the result list only."""
+    query = request.POST.get("q", "") if request.method == "POST" else ""
+    hits = (
+        patient_search(actor=request.actor, query=query, channel=Channel.UI)
+        if query.strip()
+        else []
+    )
+    context = {"hits": hits, "query": query, "searched": bool(query.strip())}
+    if request.htmx:
+        return render(request, "desk/partials/_search_results.html", context)
+    return render(request, "desk/patient_search.html", context)
+
+
+@requires(Perm.PATIENT_VIEW)
+@require_GET
+def patient_page_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:
+        patient = access_patient(actor=request.actor, public_id=public_id, channel=Channel.UI)
+    except BreakGlassRequired:
+        return break_glass_page(request, public_id)
+    return render(
+        request,
+        "desk/patient_page.html",
+        {
+            "patient": patient,
+            "age": age_on(patient.birth_date, timezone.localdate()),
+            "relatives": patient_relatives(patient=patient),
+            "relative_form": RelativeForm(),
+            "history": patient_history(patient=patient)[:50],
+            "merges": patient_merges(patient=patient),
+        },
+    )

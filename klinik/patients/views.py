@@ -1,17 +1,43 @@
+"""Patient register screens: create, edit contact details, relatives, number change,
+restriction, merge, GDPR export, access report and break the glass. The patient page itself
+is composed in desk (it shows other domains too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.selectors import access_log_for_patient
 from klinik.core.policy import Perm, requires
+from klinik.patients import services
 from klinik.patients.access import access_patient, patient_break_glass
-from klinik.patients.errors import BreakGlassReasonMissing, BreakGlassRequired
+from klinik.patients.errors import (
+    BreakGlassReasonMissing,
+    BreakGlassRequired,
+    PatientDuplicate,
+    PatientInvalid,
+    SimilarPatientsExist,
+)
+from klinik.patients.export import patient_export_json, patient_export_pdf
+from klinik.patients.forms import (
+    ChangeNumberForm,
+    PatientCreateForm,
+    PatientEditForm,
+    ReasonForm,
+    RelativeForm,
+)
+from klinik.patients.identifiers import IdentifierError, parse_identifier
+from klinik.patients.models import Patient, PatientMerge, Relative
 
 
-def _break_glass_page(request: HttpRequest, public_id: str, error: str = "") -> HttpResponse:
+def break_glass_page(request: HttpRequest, public_id: object, error: str = "") -> HttpResponse:
     return render(
         request,
         "patients/break_glass.html",
@@ -20,20 +46,383 @@ def _break_glass_page(request: HttpRequest, public_id: str, error: str = "") -> 
     )
 
 
+def _form_errors(form: Any, exc: PatientInvalid) -> None:
+    for field, errors in exc.errors.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def _patient(request: HttpRequest, public_id: object, **kwargs: Any) -> Patient:
+    return access_patient(actor=request.actor, public_id=public_id, channel=Channel.UI, **kwargs)
+
+
+# Registration ---------------------------------------------------------------------------------
+
+
+@requires(Perm.PATIENT_EDIT)
+def patient_create_view(request: HttpRequest) -> HttpResponse:
+    form = PatientCreateForm(
+        request.POST or None,
+        initial={
+            "preferred_channel": "sms",
+            "language": "da",
+            "insurance_group": 1,
+            "cpr": request.GET.get("cpr", "") if request.htmx else "",
+        },
+    )
+    form.fields["cpr"].widget.attrs.update(
+        {
+            "hx-post": reverse("patient_cpr_check"),
+            "hx-trigger": "blur, input changed delay:400ms",
+            "hx-target": "#cpr-check",
+        }
+    )
+    similar: list[Patient] = []
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        cpr = data.pop("cpr")
+        allow_similar = data.pop("allow_similar")
+        if not data["sex"]:
+            data.pop("sex")
+        try:
+            registration = services.patient_register(
+                actor=request.actor,
+                cpr=cpr,
+                allow_similar=allow_similar,
+                channel=Channel.UI,
+                **data,
+            )
+        except PatientInvalid as exc:
+            _form_errors(form, exc)
+        except PatientDuplicate as exc:
+            form.add_error("cpr", str(PatientDuplicate.MESSAGE))
+            duplicate = exc.existing_public_id
+        except SimilarPatientsExist as exc:
+            similar = exc.candidates
+            form.add_error("allow_similar", str(SimilarPatientsExist.MESSAGE))
+        else:
+            for warning in registration.warnings:
+                messages.warning(request, warning)
+            messages.success(request, _("The patient has been registered."))
+            return redirect("patient_detail", public_id=registration.patient.public_id)
+    return render(
+        request,
+        "patients/patient_create.html",
+        {"form": form, "similar": similar, "duplicate": duplicate},
+        status=400 if form.errors else 200,
+    )
+
+
+@requires(Perm.PATIENT_EDIT)
+@require_POST
+def cpr_check_view(request: HttpRequest) -> HttpResponse:
+    """htmx: what the typed number means (birth date, sex, kind) or why it is refused."""
+    raw = request.POST.get("cpr", "")
+    context: dict[str, Any] = {}
+    if raw.strip():
+        try:
+            context["parsed"] = parse_identifier(raw)
+        except IdentifierError as exc:
+            context["error"] = exc.message
+    return render(request, "patients/partials/_cpr_check.html", context)
+
+
+# Contact details ------------------------------------------------------------------------------
+
+
 @requires(Perm.PATIENT_VIEW)
-@require_GET
-def patient_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def patient_contact_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The contact card; with ?edit=1 (or after an invalid save) its edit form (htmx)."""
     try:
-        patient = access_patient(actor=request.actor, public_id=public_id, channel=Channel.UI)
+        patient = _patient(request, public_id)
     except BreakGlassRequired:
-        return _break_glass_page(request, public_id)
-    return render(request, "patients/patient_detail.html", {"patient": patient})
+        return break_glass_page(request, public_id)
+    editing = request.GET.get("edit") == "1" or request.method == "POST"
+    if editing and not request.actor.can(Perm.PATIENT_EDIT):
+        raise Http404
+    form = None
+    if editing:
+        fields = {name: getattr(patient, name) for name in PatientEditForm.base_fields}
+        form = PatientEditForm(request.POST or None, initial=fields)
+        if request.method == "POST" and form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+            try:
+                patient = services.patient_update(
+                    actor=request.actor,
+                    patient=patient,
+                    data=data,
+                    reason=form.cleaned_data["reason"],
+                    channel=Channel.UI,
+                )
+            except PatientInvalid as exc:
+                _form_errors(form, exc)
+            else:
+                form = None
+                messages.success(request, _("The changes have been saved."))
+                if not request.htmx:
+                    return redirect("patient_detail", public_id=public_id)
+    context = {"patient": patient, "form": form}
+    if request.htmx:
+        status = 422 if form is not None and form.errors else 200
+        response = render(request, "patients/partials/_contact.html", context, status=status)
+        if form is None and request.method == "POST":
+            response["HX-Trigger"] = "patient-changed"
+        return response
+    return redirect("patient_detail", public_id=public_id)
+
+
+@requires(Perm.PATIENT_VIEW)
+@require_POST
+def patient_reveal_address_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Show a protected address, for a task the law requires it for; the reveal is logged."""
+    try:
+        patient = _patient(request, public_id, object_type="protected_address")
+    except BreakGlassRequired:
+        return break_glass_page(request, public_id)
+    return render(request, "patients/partials/_contact.html", {"patient": patient, "reveal": True})
+
+
+# Relatives ------------------------------------------------------------------------------------
+
+
+@requires(Perm.PATIENT_EDIT)
+@require_POST
+def relative_add_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    patient = _patient(request, public_id)
+    form = RelativeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.relative_add(actor=request.actor, patient=patient, **form.cleaned_data)
+        except PatientInvalid as exc:
+            _form_errors(form, exc)
+        else:
+            form = RelativeForm()
+    return render(
+        request,
+        "patients/partials/_relatives.html",
+        {"patient": patient, "relatives": patient.relatives.all(), "relative_form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@requires(Perm.PATIENT_EDIT)
+@require_POST
+def relative_remove_view(request: HttpRequest, public_id: str, relative_id: str) -> HttpResponse:
+    patient = _patient(request, public_id)
+    relative = Relative.objects.filter(public_id=relative_id, patient=patient).first()
+    if relative is None:
+        raise Http404
+    services.relative_remove(actor=request.actor, patient=patient, relative=relative)
+    return render(
+        request,
+        "patients/partials/_relatives.html",
+        {"patient": patient, "relatives": patient.relatives.all(), "relative_form": RelativeForm()},
+    )
+
+
+# Number change, restriction, merge ------------------------------------------------------------
+
+
+@requires(Perm.PATIENT_EDIT)
+def patient_change_number_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    patient = _patient(request, public_id)
+    form = ChangeNumberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_change_identifier(
+                actor=request.actor,
+                patient=patient,
+                new_number=form.cleaned_data["new_number"],
+                reason=form.cleaned_data["reason"],
+            )
+        except PatientInvalid as exc:
+            for errors in exc.errors.values():
+                for error in errors:
+                    form.add_error("new_number" if "cpr" in exc.errors else None, error)
+        except PatientDuplicate:
+            form.add_error("new_number", str(PatientDuplicate.MESSAGE))
+        else:
+            messages.success(request, _("The number has been changed; the old one is kept."))
+            return redirect("patient_detail", public_id=public_id)
+    return render(
+        request,
+        "patients/patient_action.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": _("Change CPR number"),
+            "submit": _("Change number"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@requires(Perm.PATIENT_EDIT)
+def patient_restrict_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    patient = _patient(request, public_id)
+    lifting = patient.is_restricted
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        action = services.patient_lift_restriction if lifting else services.patient_restrict
+        try:
+            action(actor=request.actor, patient=patient, reason=form.cleaned_data["reason"])
+        except PatientInvalid as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The restriction has been lifted.")
+                if lifting
+                else _("Processing is now restricted. The record is kept."),
+            )
+            return redirect("patient_detail", public_id=public_id)
+    title = _("Lift the restriction") if lifting else _("Restrict processing")
+    return render(
+        request,
+        "patients/patient_action.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": title,
+            "submit": title,
+            "explanation": ""
+            if lifting
+            else _(
+                "The patient asked for erasure or restriction, but the record must be kept "
+                "(journals are kept for at least 10 years). While restricted, the record is "
+                "only stored: it is hidden from lists and cannot be changed."
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@requires(Perm.PATIENT_EDIT)
+def patient_merge_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Merge another record of the same person into this one (or this one into it)."""
+    patient = _patient(request, public_id)
+    other = None
+    error = ""
+    other_id = request.POST.get("other") or request.GET.get("other")
+    if other_id:
+        try:
+            other = _patient(request, other_id)
+        except (Http404, BreakGlassRequired):
+            error = _("Choose the other record from the search results.")
+    if request.method == "POST" and other is not None and request.POST.get("confirm") == "1":
+        try:
+            merge = services.patient_merge(
+                actor=request.actor,
+                source=other,
+                target=patient,
+                reason=request.POST.get("reason", ""),
+            )
+        except PatientInvalid as exc:
+            error = next(iter(exc.errors.values()))[0]
+        else:
+            messages.success(request, _("The records have been merged."))
+            return redirect("patient_detail", public_id=merge.target.public_id)
+    return render(
+        request,
+        "patients/patient_merge.html",
+        {"patient": patient, "other": other, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@requires(Perm.PATIENT_UNMERGE)
+@require_POST
+def patient_merge_undo_view(request: HttpRequest, merge_id: str) -> HttpResponse:
+    merge = (
+        PatientMerge.objects.filter(
+            public_id=merge_id, organisation_id__in=request.actor.organisation_ids
+        )
+        .select_related("target")
+        .first()
+    )
+    if merge is None:
+        raise Http404
+    try:
+        services.patient_merge_undo(
+            actor=request.actor, merge=merge, reason=request.POST.get("reason", "")
+        )
+    except PatientInvalid as exc:
+        messages.error(request, next(iter(exc.errors.values()))[0])
+    else:
+        messages.success(request, _("The merge has been undone."))
+    return redirect(request.POST.get("next") or reverse("patient_merges"))
+
+
+@requires(Perm.PATIENT_UNMERGE)
+@require_GET
+def patient_merges_view(request: HttpRequest) -> HttpResponse:
+    """Recent merges in the organisation, for an administrator to undo a wrong one."""
+    merges = (
+        PatientMerge.objects.filter(organisation_id__in=request.actor.organisation_ids)
+        .select_related("source", "target", "merged_by", "undone_by")
+        .order_by("-merged_at")[:100]
+    )
+    return render(request, "patients/patient_merges.html", {"merges": merges})
+
+
+# Right of access, access report, break the glass ---------------------------------------------
+
+
+@requires(Perm.PATIENT_EXPORT)
+@require_GET
+def patient_export_view(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
+    """Everything Klinik holds on the patient (GDPR art. 15), as PDF or JSON."""
+    if fmt not in ("pdf", "json"):
+        raise Http404
+    try:
+        patient = _patient(
+            request,
+            public_id,
+            action=Action.EXPORT,
+            purpose=Purpose.PATIENT_REQUEST,
+            perm=Perm.PATIENT_EXPORT,
+            object_type=f"export_{fmt}",
+        )
+    except BreakGlassRequired:
+        return break_glass_page(request, public_id)
+    if fmt == "json":
+        response = HttpResponse(
+            patient_export_json(patient=patient), content_type="application/json; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(patient_export_pdf(patient=patient), content_type="application/pdf")
+    # The file name carries no personal data.
+    response["Content-Disposition"] = f'attachment; filename="indsigt-{patient.public_id}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@requires(Perm.AUDIT_PATIENT_REPORT)
+@require_GET
+def patient_access_report_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Who has accessed the patient's record: the patient's right under the health act."""
+    try:
+        patient = _patient(
+            request,
+            public_id,
+            action=Action.PRINT,
+            purpose=Purpose.PATIENT_REQUEST,
+            perm=Perm.AUDIT_PATIENT_REPORT,
+            object_type="access_report",
+        )
+    except BreakGlassRequired:
+        return break_glass_page(request, public_id)
+    entries = access_log_for_patient(
+        patient_id=patient.public_id, organisation_ids=request.actor.organisation_ids
+    )[:1000]
+    return render(request, "patients/access_report.html", {"patient": patient, "entries": entries})
 
 
 @requires(Perm.PATIENT_VIEW)
 def patient_break_glass_view(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method != "POST":
-        return _break_glass_page(request, public_id)
+        return break_glass_page(request, public_id)
     try:
         patient_break_glass(
             actor=request.actor,
@@ -42,28 +431,6 @@ def patient_break_glass_view(request: HttpRequest, public_id: str) -> HttpRespon
             channel=Channel.UI,
         )
     except BreakGlassReasonMissing:
-        return _break_glass_page(request, public_id, str(BreakGlassReasonMissing.MESSAGE))
+        return break_glass_page(request, public_id, str(BreakGlassReasonMissing.MESSAGE))
     messages.warning(request, _("Emergency access granted. The access is flagged for review."))
     return redirect("patient_detail", public_id=public_id)
-
-
-@requires(Perm.AUDIT_PATIENT_REPORT)
-@require_GET
-def patient_access_report_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Who has accessed the patient's record: the patient's right under the health act."""
-    try:
-        patient = access_patient(
-            actor=request.actor,
-            public_id=public_id,
-            channel=Channel.UI,
-            action=Action.PRINT,
-            purpose=Purpose.PATIENT_REQUEST,
-            perm=Perm.AUDIT_PATIENT_REPORT,
-            object_type="access_report",
-        )
-    except BreakGlassRequired:
-        return _break_glass_page(request, public_id)
-    entries = access_log_for_patient(
-        patient_id=patient.public_id, organisation_ids=request.actor.organisation_ids
-    )[:1000]
-    return render(request, "patients/access_report.html", {"patient": patient, "entries": entries})

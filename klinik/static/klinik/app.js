@@ -44,10 +44,64 @@
     pendingG = false;
   });
 
-  var searchForm = document.getElementById("global-search-form");
-  if (searchForm && !searchForm.getAttribute("action")) {
-    searchForm.addEventListener("submit", function (event) { event.preventDefault(); });
+  // One-box search: type, arrow down through the hits, Enter opens; Escape closes.
+  var box = document.getElementById("global-search");
+  var results = document.getElementById("search-results");
+  function hits() { return results ? Array.prototype.slice.call(results.querySelectorAll("[data-hit]")) : []; }
+  function closeResults() {
+    if (!results) return;
+    results.innerHTML = "";
+    if (box) box.setAttribute("aria-expanded", "false");
   }
+  if (box && results) {
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.detail.target === results) {
+        box.setAttribute("aria-expanded", results.children.length ? "true" : "false");
+      }
+    });
+    box.addEventListener("keydown", function (event) {
+      var list = hits();
+      if (event.key === "ArrowDown" && list.length) {
+        event.preventDefault();
+        list[0].focus();
+      } else if (event.key === "Enter" && list.length) {
+        event.preventDefault();
+        window.location.href = list[0].href;
+      } else if (event.key === "Escape") {
+        closeResults();
+      }
+    });
+    results.addEventListener("keydown", function (event) {
+      var list = hits();
+      var index = list.indexOf(document.activeElement);
+      if (event.key === "ArrowDown" && index < list.length - 1) {
+        event.preventDefault();
+        list[index + 1].focus();
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        if (index <= 0) box.focus(); else list[index - 1].focus();
+      } else if (event.key === "Escape") {
+        closeResults();
+        box.focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (!event.target.closest("#global-search-form")) closeResults();
+    });
+  }
+
+  // Merge: search hits pick the other record instead of opening it.
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target.dataset || !target.dataset.mergeInto) return;
+    target.querySelectorAll("a[data-hit]").forEach(function (link) {
+      var id = link.getAttribute("href").split("/").filter(Boolean).pop();
+      link.setAttribute("href", target.dataset.mergeInto + "?other=" + id);
+    });
+  });
+
+  // A saved change to the patient reloads the page, so the header shows it too.
+  document.body.addEventListener("patient-changed", function () { window.location.reload(); });
 
   // Idle timeout: reload shortly after the server-side session would have expired, so a
   // screen left open does not keep showing patient data.

@@ -1,0 +1,111 @@
+"""Form shapes for the patient screens. The rules (CPR, phone, duplicates) are the services'."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from klinik.patients.choices import ContactChannel, InsuranceGroup, RelativeRelation, Sex
+
+LANGUAGE_CHOICES = [
+    ("da", _("Danish")),
+    ("en", _("English")),
+    ("de", _("German")),
+    ("sv", _("Swedish")),
+    ("no", _("Norwegian")),
+    ("pl", _("Polish")),
+    ("uk", _("Ukrainian")),
+    ("ar", _("Arabic")),
+    ("tr", _("Turkish")),
+    ("so", _("Somali")),
+    ("fa", _("Persian")),
+    ("ur", _("Urdu")),
+]
+
+
+class PatientContactForm(forms.Form):
+    """Contact details, preferences and consents: editable on the patient page."""
+
+    given_name = forms.CharField(label=_("Given names"), max_length=200)
+    family_name = forms.CharField(label=_("Family name"), max_length=200)
+    address_line = forms.CharField(label=_("Address"), max_length=200, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=10, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    preferred_channel = forms.ChoiceField(
+        label=_("Preferred contact"), choices=ContactChannel.choices
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
+    needs_interpreter = forms.BooleanField(label=_("Needs an interpreter"), required=False)
+    gp_name = forms.CharField(label=_("Own GP"), max_length=200, required=False)
+    gp_provider_number = forms.CharField(
+        label=_("GP provider number"), max_length=10, required=False
+    )
+    insurance_group = forms.TypedChoiceField(
+        label=_("Health insurance group"), choices=InsuranceGroup.choices, coerce=int
+    )
+    consent_share_information = forms.BooleanField(
+        label=_("Consents to sharing information with other health professionals"),
+        required=False,
+    )
+    consent_sms = forms.BooleanField(label=_("Consents to SMS"), required=False)
+    consent_email = forms.BooleanField(label=_("Consents to e-mail"), required=False)
+    is_address_protected = forms.BooleanField(
+        label=_("Name and address protection"), required=False
+    )
+    reception_note = forms.CharField(
+        label=_("Note for reception (not clinical)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class PatientCreateForm(PatientContactForm):
+    cpr = forms.CharField(
+        label=_("CPR number"),
+        max_length=12,
+        help_text=_("DDMMYY-XXXX, or a replacement number such as 010190-1AB2."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )
+    sex = forms.ChoiceField(
+        label=_("Legal sex"),
+        choices=[("", _("From the CPR number")), *Sex.choices],
+        required=False,
+    )
+    allow_similar = forms.BooleanField(
+        label=_("Yes, this is another person: create the record"), required=False
+    )
+    field_order = ["cpr", "given_name", "family_name", "sex"]
+
+
+class PatientEditForm(PatientContactForm):
+    deceased_date = forms.DateField(
+        label=_("Date of death"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reason = forms.CharField(label=_("Reason for the change"), max_length=300, required=False)
+
+
+class RelativeForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    relation = forms.ChoiceField(label=_("Relation"), choices=RelativeRelation.choices)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    may_be_informed = forms.BooleanField(label=_("May be informed"), required=False)
+    is_primary_contact = forms.BooleanField(label=_("Primary contact"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ChangeNumberForm(ReasonForm):
+    new_number = forms.CharField(label=_("New CPR number"), max_length=12)
+    field_order = ["new_number", "reason"]
