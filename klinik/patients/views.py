@@ -143,7 +143,11 @@ def patient_contact_view(request: HttpRequest, public_id: str) -> HttpResponse:
         raise Http404
     form = None
     if editing:
-        fields = {name: getattr(patient, name) for name in PatientEditForm.base_fields}
+        fields = {
+            name: getattr(patient, name)
+            for name in PatientEditForm.base_fields
+            if hasattr(patient, name)
+        }
         form = PatientEditForm(request.POST or None, initial=fields)
         if request.method == "POST" and form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
