@@ -295,7 +295,7 @@ def patient_restrict_view(request: HttpRequest, public_id: str) -> HttpResponse:
             else _(
                 "The patient asked for erasure or restriction, but the record must be kept "
                 "(journals are kept for at least 10 years). While restricted, the record is "
-                "only stored: it is hidden from lists and cannot be changed."
+                "only stored: it cannot be changed, and searches show it as restricted."
             ),
         },
         status=400 if form.errors else 200,
