@@ -92,6 +92,8 @@ def environment_for(database: Database) -> dict[str, str]:
         "KLINIK_ALLOWED_HOSTS": "testserver",
         "KLINIK_DEBUG": "0",  # DEBUG keeps every query in memory and slows everything
         "KLINIK_DEMO": "0",
+        # Benchmarks log in with a password only: no session waits at the two-factor step.
+        "KLINIK_REQUIRE_2FA": "0",
     }
     if database == "sqlite":
         env["KLINIK_DATA_DIR"] = str(BENCH_DATA_DIR / "sqlite")

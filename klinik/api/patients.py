@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Body, Field, Router, Schema
 from ninja.errors import HttpError
 
 from klinik.audit.choices import Channel
@@ -189,7 +189,9 @@ def patient_get(request: HttpRequest, patient_id: uuid.UUID) -> PatientOut:
 
 @router.patch("/patients/{patient_id}", response=PatientOut, summary="Change a patient")
 def patient_patch(
-    request: HttpRequest, patient_id: uuid.UUID, payload: dict[str, Any]
+    request: HttpRequest,
+    patient_id: uuid.UUID,
+    payload: dict[str, Any] = Body(...),  # noqa: B008
 ) -> PatientOut:
     """Send only the fields to change (any of the editable fields); `reason` is kept with the
     change history. The CPR number is changed through the UI's change-number flow."""

@@ -1,0 +1,115 @@
+"""The one-box search: query parsing, Danish folding, and results from the database."""
+
+import pytest
+
+from klinik.audit.choices import Action, Channel
+from klinik.audit.models import AccessLogEntry
+from klinik.core.choices import Role
+from klinik.patients.search import QueryKind, fold, name_tokens, parse_query
+from klinik.patients.selectors import patient_search
+from klinik.patients.services import patient_register
+
+
+def test_danish_letters_fold_both_ways():
+    assert fold("Søren Ærø Åberg") == "soeren aeroe aaberg"
+    assert fold("SOEREN") == fold("Søren")
+    assert fold("José") == "jose"
+    assert {"soeren", "soren", "oestergaard", "ostergaard"} <= name_tokens("Søren", "Østergaard")
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "value"),
+    [
+        ("0101901234", QueryKind.IDENTIFIER, "0101901234"),
+        ("010190-1234", QueryKind.IDENTIFIER, "0101901234"),
+        ("010190-1ab2", QueryKind.IDENTIFIER, "0101901AB2"),
+        ("010190", QueryKind.BIRTH_DATE, "010190"),
+        ("22 33 44 55", QueryKind.PHONE, "22334455"),
+        ("+45 22334455", QueryKind.PHONE, "22334455"),
+        ("", QueryKind.EMPTY, ""),
+    ],
+)
+def test_query_kinds(raw, kind, value):
+    parsed = parse_query(raw)
+    assert parsed.kind == kind
+    assert parsed.value == value
+
+
+def test_name_query_is_folded_terms():
+    assert parse_query("Mette  JENSEN").terms == ("mette", "jensen")
+    assert parse_query("Jørgen").terms == ("joergen",)
+
+
+@pytest.fixture
+def register(world, actor_for):
+    actor = actor_for(world.member(Role.SECRETARY))
+
+    def _register(cpr: str, given: str, family: str, **fields: object):
+        return patient_register(
+            actor=actor, cpr=cpr, given_name=given, family_name=family, **fields
+        ).patient
+
+    _register.actor = actor
+    return _register
+
+
+def _names(hits) -> list[str]:
+    return [hit.name for hit in hits]
+
+
+def test_search_by_cpr_with_or_without_dash_and_by_birth_date(register):
+    patient = register("0707614285", "Mette", "Jensen")
+    register("0707624285", "Ole", "Hansen")
+    for query in ("0707614285", "070761-4285", "070761 4285"):
+        hits = patient_search(actor=register.actor, query=query, channel=Channel.UI)
+        assert [h.public_id for h in hits] == [patient.public_id]
+    by_date = patient_search(actor=register.actor, query="070761", channel=Channel.UI)
+    assert _names(by_date) == ["Mette Jensen"]
+
+
+def test_search_names_in_any_order_by_prefix_and_danish_letters(register):
+    register("0707614285", "Mette Marie", "Jensen")
+    register("0101901233", "Søren", "Østergaard")
+    register("0202801234", "Jens", "Hansen")
+    actor = register.actor
+
+    def names(query: str) -> list[str]:
+        return _names(patient_search(actor=actor, query=query, channel=Channel.UI))
+
+    assert names("mette jensen") == ["Mette Marie Jensen"]
+    assert names("jensen mette") == ["Mette Marie Jensen"]
+    assert names("jen met") == ["Mette Marie Jensen"]
+    assert names("marie") == ["Mette Marie Jensen"]
+    assert set(names("jens")) == {"Mette Marie Jensen", "Jens Hansen"}
+    for query in ("søren østergaard", "soeren oestergaard", "soren ostergaard", "ØSTER"):
+        assert names(query) == ["Søren Østergaard"], query
+    assert names("ostergaard hansen") == []
+
+
+def test_search_by_phone(register):
+    register("0707614285", "Mette", "Jensen", phone="22 33 44 55")
+    hits = patient_search(actor=register.actor, query="+45 22334455", channel=Channel.UI)
+    assert _names(hits) == ["Mette Jensen"]
+
+
+def test_search_never_crosses_organisations(world, register, actor_for):
+    register("0707614285", "Mette", "Jensen")
+    other = actor_for(world.member(Role.SECRETARY, unit=world.unit_b))
+    assert patient_search(actor=other, query="0707614285", channel=Channel.UI) == []
+    assert patient_search(actor=other, query="mette", channel=Channel.UI) == []
+
+
+def test_each_search_is_logged_without_the_terms(register):
+    register("0707614285", "Mette", "Jensen")
+    patient_search(actor=register.actor, query="mette jensen", channel=Channel.UI)
+    entry = AccessLogEntry.objects.filter(action=Action.SEARCH).latest("seq")
+    assert "mette" not in entry.reason.lower()
+    assert "1" in entry.reason
+
+
+def test_search_results_are_limited(register):
+    for day in range(1, 26):
+        register(f"{day:02d}0161428{day % 10}", f"Anne{day}", "Jensen")
+    hits = patient_search(actor=register.actor, query="jensen", channel=Channel.UI, limit=20)
+    assert len(hits) == 20
+    assert len({h.public_id for h in hits}) == 20
