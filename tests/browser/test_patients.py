@@ -71,9 +71,11 @@ def search(page: Page, text: str) -> Locator:
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.press("Backspace")
     with page.expect_response(
-        lambda r: r.url.endswith("/patients/")
-        and r.request.method == "POST"
-        and r.request.post_data_json.get("q") == text
+        lambda r: (
+            r.url.endswith("/patients/")
+            and r.request.method == "POST"
+            and r.request.post_data_json.get("q") == text
+        )
     ):
         page.keyboard.type(text)
     expect(box).to_have_attribute("aria-expanded", "true")
@@ -170,7 +172,7 @@ def test_search_by_names_in_any_order_and_danish_letters_spelt_out(
 
 
 def submit(page: Page) -> Response:
-    """Submit the registration form with Enter in the focused field; the page it leads to."""
+    """Submit the registration form with Enter on the focused field or button; the response."""
     with page.expect_navigation() as navigation:
         page.keyboard.press("Enter")
     response = navigation.value
@@ -220,8 +222,6 @@ def test_register_a_patient_with_the_keyboard_after_a_refused_cpr(page: Page) ->
     expect(cpr_check.locator(".cpr-check.ok")).to_contain_text("07.07.1945")
     expect(cpr_check.locator(".cpr-check.error")).to_have_count(0)
     expect_registered(page, submit(page))
-
-    expect(page).to_have_url(PATIENT_PAGE)
     expect(page.locator("#patient-header h1")).to_have_text("Valdemar Sommerfeldt")
     expect(page.locator("#patient-cpr")).to_have_text("070745-1017")
     expect(page.locator("ul.messages .msg-success")).to_be_visible()
@@ -282,12 +282,13 @@ def test_register_refuses_a_duplicate_and_asks_about_a_similar_patient(
     expect(page.locator("main .similar")).to_be_visible()
     assert Patient.objects.count() == count
 
-    # Ticked (with the keyboard): created.
+    # Ticked with the keyboard, then Tab to the button: created.
     page.locator("#id_allow_similar").focus()
     page.keyboard.press("Space")
     expect(page.locator("#id_allow_similar")).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(page.locator("main form button[type=submit]")).to_be_focused()
     expect_registered(page, submit(page))
-    expect(page).to_have_url(PATIENT_PAGE)
     expect(page.locator("#patient-header h1")).to_have_text("Gudrun Abildgård")
     expect(page.locator("#patient-cpr")).to_have_text("311288-1025")
     assert Patient.objects.count() == count + 1
@@ -301,24 +302,72 @@ def test_register_refuses_a_duplicate_and_asks_about_a_similar_patient(
 # Contact details ------------------------------------------------------------------------------
 
 
-def test_edit_phone_refuses_an_invalid_number_and_records_the_change(
-    page: Page, secretary: Actor
-) -> None:
-    patient = register(secretary, "020601-1017", "Halfdan", "Rosenkilde", phone="20304050")
-
-    log_in(page, "sekretaer")
+def open_contact_form(page: Page, patient: Patient) -> Locator:
+    """Open the patient page and swap the contact card's edit form in; return the card."""
     page.goto(patient_url(patient))
     page.wait_for_load_state("load")
     card = page.locator("#contact-card")
-    expect(card).to_contain_text("20304050")
+    expect(card.locator("#contact-facts")).to_contain_text(patient.phone)
+    page.locator("#edit-contact").click()
+    expect(card.locator("form #id_phone")).to_have_value(patient.phone)
+    expect(card.locator("#id_given_name")).to_have_value(patient.given_name)
+    return card
+
+
+def save_contact(page: Page, card: Locator) -> None:
+    """Save the contact form; a saved change reloads the whole page."""
+    with page.expect_navigation():
+        card.locator("button[type=submit]").click()
+    page.wait_for_load_state("load")
+
+
+def expect_phone_changed(page: Page, patient: Patient, old: str, new: str, reason: str) -> None:
+    """On the reloaded page and in the database: the new number and one history row for it."""
+    expect(page).to_have_url(re.compile(re.escape(patient_url(patient)) + "$"))
+    expect(page.locator("#contact-card form")).to_have_count(0)
+    expect(page.locator("#contact-facts")).to_contain_text(new)
+    expect(page.locator("ul.messages .msg-success")).to_be_visible()
+    rows = page.locator(".history tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("td")).to_have_text(
+        [re.compile(r"^\d\d\.\d\d\.\d{4} \d\d:\d\d$"), "Susanne Jensen", "phone", old, new, reason]
+    )
+    patient.refresh_from_db()
+    assert patient.phone == new
+    assert patient.phone_digits == new
+    changes = PatientChange.objects.filter(patient=patient)
+    assert [(c.field, c.old_value, c.new_value, c.reason) for c in changes] == [
+        ("phone", old, new, reason)
+    ]
+    assert changes[0].changed_by is not None
+    assert changes[0].changed_by.username == "sekretaer"
+    assert AccessLogEntry.objects.filter(
+        action=Action.UPDATE, username="sekretaer", patient_id=patient.public_id, reason="phone"
+    ).exists()
+
+
+def test_edit_contact_saves_a_new_phone_number_in_the_history(page: Page, secretary: Actor) -> None:
+    patient = register(secretary, "020601-1025", "Sigvald", "Rosenkilde", phone="20304050")
+    log_in(page, "sekretaer")
+    card = open_contact_form(page, patient)
     expect(page.locator(".history")).to_have_count(0)
 
-    page.locator("#edit-contact").click()
-    phone = card.locator("#id_phone")
-    expect(phone).to_have_value("20304050")
-    expect(card.locator("#id_given_name")).to_have_value("Halfdan")
+    # Spaces are allowed when typing; the number is kept as its eight digits.
+    card.locator("#id_phone").fill("61 72 83 94")
+    card.locator("#id_reason").fill("Patienten har fået nyt nummer")
+    save_contact(page, card)
+    expect_phone_changed(page, patient, "20304050", "61728394", "Patienten har fået nyt nummer")
 
-    # Too few digits: the error at the field, nothing saved.
+
+def test_edit_contact_refuses_an_invalid_phone_number_at_the_field(
+    page: Page, secretary: Actor
+) -> None:
+    patient = register(secretary, "020601-1017", "Halfdan", "Rosenkilde", phone="20304050")
+    log_in(page, "sekretaer")
+    card = open_contact_form(page, patient)
+
+    # Seven digits: the error at the field in the form, which stays open; nothing is saved.
+    phone = card.locator("#id_phone")
     phone.fill("2030 405")
     with page.expect_response(
         lambda r: r.url.endswith("/contact/") and r.request.method == "POST"
@@ -327,38 +376,13 @@ def test_edit_phone_refuses_an_invalid_number_and_records_the_change(
     assert response.value.status == 422
     expect_field_error(card, "id_phone", PatientInvalid.PHONE)
     expect(phone).to_have_value("2030 405")
+    expect(card.locator(".form-errors[role=alert]")).to_be_visible()
     patient.refresh_from_db()
     assert patient.phone == "20304050"
     assert not PatientChange.objects.filter(patient=patient).exists()
 
-    # Eight digits: saved, the page reloads with the number and the change in the history.
-    phone.fill("61 72 83 94")
-    card.locator("#id_reason").fill("Patienten har fået nyt nummer")
-    with page.expect_navigation():
-        card.locator("button[type=submit]").click()
-    expect(page).to_have_url(re.compile(re.escape(patient_url(patient)) + "$"))
-    expect(page.locator("#contact-facts")).to_contain_text("61728394")
-    expect(page.locator("#contact-card form")).to_have_count(0)
-    expect(page.locator("ul.messages .msg-success")).to_be_visible()
-    rows = page.locator(".history tbody tr")
-    expect(rows).to_have_count(1)
-    expect(rows.first.locator("td")).to_have_text(
-        [
-            re.compile(r"^\d\d\.\d\d\.\d{4} \d\d:\d\d$"),
-            "Susanne Jensen",
-            "phone",
-            "20304050",
-            "61728394",
-            "Patienten har fået nyt nummer",
-        ]
-    )
-
-    patient.refresh_from_db()
-    assert patient.phone == "61728394"
-    assert patient.phone_digits == "61728394"
-    changes = PatientChange.objects.filter(patient=patient)
-    assert [(c.field, c.old_value, c.new_value) for c in changes] == [
-        ("phone", "20304050", "61728394")
-    ]
-    assert changes[0].changed_by is not None
-    assert changes[0].changed_by.username == "sekretaer"
+    # Corrected in the same form: saved.
+    phone.fill("61728394")
+    card.locator("#id_reason").fill("Rettet")
+    save_contact(page, card)
+    expect_phone_changed(page, patient, "20304050", "61728394", "Rettet")
