@@ -15,6 +15,7 @@ class Action(models.TextChoices):
     LOGOUT = "logout", _("Logged out")
     STAFF_CHANGE = "staff_change", _("Staff changed")
     TOKEN_CREATE = "token_create", _("API token created")
+    PASSWORD_CHANGE = "password_change", _("Password changed")
 
 
 class Purpose(models.TextChoices):

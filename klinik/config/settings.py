@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "klinik.core.middleware.IdleTimeoutMiddleware",
     "klinik.core.middleware.TwoFactorMiddleware",
+    "klinik.core.middleware.PasswordChangeMiddleware",
     "klinik.core.middleware.ActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

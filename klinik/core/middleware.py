@@ -105,6 +105,25 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
 
+class PasswordChangeMiddleware:
+    """A user whose password someone else chose must choose their own before anything else."""
+
+    ALLOWED_URL_NAMES = ("password_change", "logout", "set_language")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.user.is_authenticated
+            and request.user.must_change_password
+            and not _exempt(request)
+            and request.path not in {reverse(name) for name in self.ALLOWED_URL_NAMES}
+        ):
+            return _redirect(request, reverse("password_change"))
+        return self.get_response(request)
+
+
 class ActorMiddleware:
     """Resolve who acts for which organisation and unit, once per request: `request.actor`."""
 

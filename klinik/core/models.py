@@ -83,6 +83,8 @@ class User(AbstractUser):
     locked_until = models.DateTimeField(null=True, blank=True)
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Set when someone else chose the password (a new staff member): changed at first login.
+    must_change_password = models.BooleanField(default=False)
     # The last accepted TOTP time step: a code is never accepted twice.
     totp_last_step = models.BigIntegerField(default=0)
     preferred_language = models.CharField(

@@ -169,6 +169,21 @@ def totp_verify(*, user: User, code: str) -> None:
     raise TotpError(TotpError.INVALID_CODE)
 
 
+def user_password_change(*, user: User, new_password: str) -> None:
+    """Set a new password the user chose (validated by the caller's form) and log it."""
+    with transaction.atomic(durable=True):
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        access_log_record(
+            actor=None,
+            user=user,
+            action=Action.PASSWORD_CHANGE,
+            purpose=Purpose.SECURITY,
+            channel=Channel.UI,
+        )
+
+
 # Staff ---------------------------------------------------------------------------------------
 
 # Roles a manager may hand out; system administrators are made by system administrators.
@@ -204,7 +219,13 @@ def staff_member_add(
     with transaction.atomic(durable=True):
         if User.objects.filter(username__iexact=username).exists():
             raise StaffError(StaffError.USERNAME_TAKEN, field="username")
-        user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+        user = User(
+            username=username,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            must_change_password=True,
+        )
         validate_password(password, user)
         user.set_password(password)
         user.save()

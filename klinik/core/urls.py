@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/two-factor/", views.totp_setup_view, name="totp_setup"),
     path("context/", views.switch_context_view, name="switch_context"),
     path("profile/", views.profile_view, name="profile"),
+    path("profile/password/", views.password_change_view, name="password_change"),
     path("staff/", views.staff_list_view, name="staff_list"),
     path("staff/add/", views.staff_add_view, name="staff_add"),
     path("staff/<uuid:public_id>/role/", views.staff_role_view, name="staff_role"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -124,6 +125,24 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
         request,
         "core/totp_setup.html",
         {"form": form, "secret": secret, "qr_svg": qr_svg, "enrolled": user.has_totp},
+        status=400 if form.errors else 200,
+    )
+
+
+@requires()
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.user_password_change(
+            user=request.user, new_password=form.cleaned_data["new_password1"]
+        )
+        update_session_auth_hash(request, request.user)
+        messages.success(request, _("Your password has been changed."))
+        return redirect("dashboard")
+    return render(
+        request,
+        "core/password_change.html",
+        {"form": form, "forced": request.user.must_change_password},
         status=400 if form.errors else 200,
     )
 

@@ -39,6 +39,26 @@ def test_manager_adds_a_staff_member_who_can_then_log_in(world, client, login_as
     client.post("/logout/")
     login = client.post("/login/", {"username": "nyansat", "password": NEW_PASSWORD})
     assert login.status_code == 302
+    # The manager chose the password: the new person must choose their own first.
+    assert client.get("/dashboard/")["Location"] == "/profile/password/"
+    weak = client.post(
+        "/profile/password/",
+        {"old_password": NEW_PASSWORD, "new_password1": "kort", "new_password2": "kort"},
+    )
+    assert weak.status_code == 400
+    changed = client.post(
+        "/profile/password/",
+        {
+            "old_password": NEW_PASSWORD,
+            "new_password1": "mit-eget-lange-kodeord-9",
+            "new_password2": "mit-eget-lange-kodeord-9",
+        },
+    )
+    assert changed.status_code == 302
+    assert client.get("/dashboard/").status_code == 200
+    assert AccessLogEntry.objects.filter(
+        user__username="nyansat", action=Action.PASSWORD_CHANGE
+    ).exists()
 
 
 def test_bad_staff_input_saves_nothing_and_names_the_field(world, client, login_as):
