@@ -92,6 +92,9 @@ class PatientEditForm(PatientContactForm):
 
 
 class RelativeForm(forms.Form):
+    # Shown on the patient page beside the contact form: prefixed so field ids stay unique.
+    prefix = "relative"
+
     name = forms.CharField(label=_("Name"), max_length=200)
     relation = forms.ChoiceField(label=_("Relation"), choices=RelativeRelation.choices)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)

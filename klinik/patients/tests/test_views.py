@@ -112,13 +112,17 @@ def test_relatives_are_added_and_removed(world, secretary, client):
     patient = world.patient_a
     bad = client.post(
         f"/patients/{patient.public_id}/relatives/",
-        {"name": "", "relation": "spouse"},
+        {"relative-name": "", "relative-relation": "spouse"},
         HTTP_HX_REQUEST="true",
     )
     assert bad.status_code == 422
     client.post(
         f"/patients/{patient.public_id}/relatives/",
-        {"name": "Bo Berg", "relation": "spouse", "may_be_informed": "on"},
+        {
+            "relative-name": "Bo Berg",
+            "relative-relation": "spouse",
+            "relative-may_be_informed": "on",
+        },
         HTTP_HX_REQUEST="true",
     )
     relative = Relative.objects.get(patient=patient)
