@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
-from klinik.api import core, patients
+from klinik.api import core, patients, scheduling
 from klinik.api.auth import TokenAuth
 from klinik.patients.errors import (
     BreakGlassReasonMissing,
@@ -12,6 +12,7 @@ from klinik.patients.errors import (
     PatientDuplicate,
     PatientInvalid,
 )
+from klinik.scheduling.errors import BookingError
 
 api = NinjaAPI(
     title="Klinik API",
@@ -23,6 +24,7 @@ api = NinjaAPI(
 )
 api.add_router("", core.router)
 api.add_router("", patients.router)
+api.add_router("", scheduling.router)
 
 
 @api.exception_handler(PermissionDenied)
@@ -77,4 +79,20 @@ def _patient_duplicate(request: HttpRequest, exc: PatientDuplicate) -> HttpRespo
             "existing": str(exc.existing_public_id),
         },
         status=409,
+    )
+
+
+@api.exception_handler(BookingError)
+def _booking_refused(request: HttpRequest, exc: BookingError) -> HttpResponse:
+    from klinik.api.scheduling import slot_out
+
+    status = 409 if exc.code in {"taken", "group_full"} else 422
+    return api.create_response(
+        request,
+        {
+            "detail": exc.message,
+            "code": exc.code,
+            "alternatives": [slot_out(slot).dict() for slot in exc.alternatives],
+        },
+        status=status,
     )

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "klinik.audit",
     "klinik.core",
     "klinik.patients",
+    "klinik.scheduling",
     "klinik.desk",
     "klinik.api",
     "klinik.demo",
@@ -116,7 +117,8 @@ else:
                     "PRAGMA mmap_size=268435456;"
                 ),
             },
-            "TEST": {"NAME": None},
+            # A file, not memory: the concurrency tests book from several processes at once.
+            "TEST": {"NAME": str(DATA_DIR / "test_klinik.sqlite3")},
             # Keep connections per worker thread: opening one costs more than most requests'
             # queries (see docs/benchmarks.md).
             "CONN_MAX_AGE": 600,

@@ -1,0 +1,228 @@
+"""Scheduling over REST: types, free slots, booking and cancelling, a day's appointments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from klinik.audit.choices import Channel
+from klinik.core.models import Unit
+from klinik.patients.access import access_patient
+from klinik.scheduling.access import access_appointment, access_appointment_type, access_resource
+from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.choices import ResourceKind
+from klinik.scheduling.models import Appointment
+from klinik.scheduling.selectors import appointment_types_for, appointments_between
+from klinik.scheduling.services import appointment_book, appointment_cancel
+from klinik.scheduling.slots import Slot, find_slots
+
+router = Router(tags=["scheduling"])
+MAX_SLOT_DAYS = 366
+
+
+class AppointmentTypeOut(Schema):
+    id: uuid.UUID
+    name: str
+    unit: str
+    duration_minutes: int
+    buffer_minutes: int
+    bookable_online: bool
+    is_group: bool
+    capacity: int
+    colour: str
+
+
+class ResourceOut(Schema):
+    id: uuid.UUID
+    name: str
+    kind: str
+
+
+class SlotOut(Schema):
+    start: datetime
+    end: datetime
+    practitioner: ResourceOut | None
+    resources: list[ResourceOut]
+
+
+class AppointmentIn(Schema):
+    patient: uuid.UUID
+    appointment_type: uuid.UUID
+    start: datetime
+    practitioner: uuid.UUID | None = None
+    overbook: bool = False
+    note: str = ""
+
+
+class AppointmentOut(Schema):
+    id: uuid.UUID
+    patient: uuid.UUID
+    patient_name: str
+    appointment_type: uuid.UUID
+    appointment_type_name: str
+    unit: str
+    start: datetime
+    end: datetime
+    status: str
+    practitioner: ResourceOut | None
+    resources: list[ResourceOut]
+    note: str
+
+
+class CancelIn(Schema):
+    reason: str
+
+
+def _resource_out(resource: object) -> ResourceOut:
+    return ResourceOut(id=resource.public_id, name=resource.name, kind=resource.kind)
+
+
+def slot_out(slot: Slot) -> SlotOut:
+    return SlotOut(
+        start=slot.start,
+        end=slot.end,
+        practitioner=_resource_out(slot.practitioner) if slot.practitioner else None,
+        resources=[_resource_out(r) for r in slot.resources],
+    )
+
+
+def appointment_out(appointment: Appointment) -> AppointmentOut:
+    resources = [hold.resource for hold in appointment.resource_holds.all()]
+    practitioner = next((r for r in resources if r.kind == ResourceKind.PRACTITIONER), None)
+    return AppointmentOut(
+        id=appointment.public_id,
+        patient=appointment.patient.public_id,
+        patient_name=appointment.patient.name,
+        appointment_type=appointment.appointment_type.public_id,
+        appointment_type_name=appointment.appointment_type.name,
+        unit=appointment.unit.name if hasattr(appointment, "unit") else "",
+        start=appointment.start,
+        end=appointment.end,
+        status=appointment.status,
+        practitioner=_resource_out(practitioner) if practitioner else None,
+        resources=[_resource_out(r) for r in resources],
+        note=appointment.note,
+    )
+
+
+def _moment(raw: str, name: str, *, end_of_day: bool = False) -> datetime:
+    """An ISO date (local midnight; for an end, the following midnight) or date-time."""
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw) + timedelta(days=1 if end_of_day else 0)
+            return datetime.combine(day, time.min, tzinfo=LOCAL)
+        value = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise HttpError(422, f"{name}: not an ISO date or date-time") from exc
+    return value if timezone.is_aware(value) else value.replace(tzinfo=LOCAL)
+
+
+@router.get("/appointment-types", response=list[AppointmentTypeOut])
+def appointment_types(request: HttpRequest) -> list[AppointmentTypeOut]:
+    return [
+        AppointmentTypeOut(
+            id=t.public_id,
+            name=t.name,
+            unit=t.unit.name,
+            duration_minutes=t.duration_minutes,
+            buffer_minutes=t.buffer_minutes,
+            bookable_online=t.bookable_online,
+            is_group=t.is_group,
+            capacity=t.capacity,
+            colour=t.colour,
+        )
+        for t in appointment_types_for(actor=request.auth)
+    ]
+
+
+@router.get("/slots", response=list[SlotOut], summary="Free slots for a type")
+def slots(
+    request: HttpRequest,
+    appointment_type: uuid.UUID,
+    start: str,
+    end: str,
+    practitioner: uuid.UUID | None = None,
+    limit: int = 10,
+) -> list[SlotOut]:
+    """The first `limit` times in [start, end) at which every resource the type needs is
+    free, inside working hours. `start`/`end`: ISO dates or date-times."""
+    if not 1 <= limit <= 100:
+        raise HttpError(422, "limit: between 1 and 100")
+    begin, finish = _moment(start, "start"), _moment(end, "end", end_of_day=True)
+    if finish <= begin:
+        raise HttpError(422, "end: must be after start")
+    if finish - begin > timedelta(days=MAX_SLOT_DAYS):
+        raise HttpError(422, f"end: at most {MAX_SLOT_DAYS} days after start")
+    kind = access_appointment_type(actor=request.auth, public_id=appointment_type)
+    chosen = access_resource(actor=request.auth, public_id=practitioner) if practitioner else None
+    found = find_slots(
+        appointment_type=kind, start=begin, end=finish, practitioner=chosen, limit=limit
+    )
+    return [slot_out(slot) for slot in found]
+
+
+@router.post(
+    "/appointments",
+    response={201: AppointmentOut},
+    summary="Book; 409 with free alternatives when the time is taken",
+)
+def appointment_create(request: HttpRequest, payload: AppointmentIn) -> tuple[int, AppointmentOut]:
+    actor = request.auth
+    patient = access_patient(actor=actor, public_id=payload.patient, channel=Channel.API)
+    kind = access_appointment_type(actor=actor, public_id=payload.appointment_type)
+    practitioner = (
+        access_resource(actor=actor, public_id=payload.practitioner)
+        if payload.practitioner
+        else None
+    )
+    start = (
+        payload.start if timezone.is_aware(payload.start) else payload.start.replace(tzinfo=LOCAL)
+    )
+    appointment = appointment_book(
+        actor=actor,
+        patient=patient,
+        appointment_type=kind,
+        start=start,
+        practitioner=practitioner,
+        overbook=payload.overbook,
+        note=payload.note,
+        channel=Channel.API,
+    )
+    return 201, appointment_out(access_appointment(actor=actor, public_id=appointment.public_id))
+
+
+@router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut)
+def appointment_cancel_endpoint(
+    request: HttpRequest, appointment_id: uuid.UUID, payload: CancelIn
+) -> AppointmentOut:
+    appointment = access_appointment(actor=request.auth, public_id=appointment_id, for_update=True)
+    appointment_cancel(
+        actor=request.auth, appointment=appointment, reason=payload.reason, channel=Channel.API
+    )
+    return appointment_out(access_appointment(actor=request.auth, public_id=appointment_id))
+
+
+@router.get("/appointments", response=list[AppointmentOut], summary="A day's appointments")
+def appointments(
+    request: HttpRequest, date: date | None = None, unit: uuid.UUID | None = None
+) -> list[AppointmentOut]:
+    unit_id = None
+    if unit is not None:
+        found = Unit.objects.filter(
+            public_id=unit, organisation_id__in=request.auth.organisation_ids
+        ).first()
+        if found is None:
+            raise HttpError(404, "unit: not found")
+        unit_id = found.pk
+    day = date or timezone.localdate()
+    return [
+        appointment_out(a)
+        for a in appointments_between(
+            actor=request.auth, first=day, unit_id=unit_id, channel=Channel.API
+        )
+    ]

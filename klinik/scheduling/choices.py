@@ -1,0 +1,48 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ResourceKind(models.TextChoices):
+    PRACTITIONER = "practitioner", _("Practitioner")
+    ROOM = "room", _("Room")
+    EQUIPMENT = "equipment", _("Equipment")
+
+
+class AbsenceKind(models.TextChoices):
+    VACATION = "vacation", _("Vacation")
+    SICK = "sick", _("Sick")
+    COURSE = "course", _("Course")
+    CLOSED = "closed", _("Closed")
+    BREAK = "break", _("Break")
+    OTHER = "other", _("Other")
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    ARRIVED = "arrived", _("Arrived")
+    IN_PROGRESS = "in_progress", _("In progress")
+    FINISHED = "finished", _("Finished")
+    NO_SHOW = "no_show", _("No-show")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Statuses that hold the resources' time.
+ACTIVE_STATUSES = (
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.ARRIVED,
+    AppointmentStatus.IN_PROGRESS,
+    AppointmentStatus.FINISHED,
+)
+
+
+class BookedVia(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    ONLINE = "online", _("Online")
+    API = "api", _("API")
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    OFFERED = "offered", _("Offered a time")
+    BOOKED = "booked", _("Booked")
+    REMOVED = "removed", _("Removed")

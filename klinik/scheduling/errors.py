@@ -1,0 +1,25 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class BookingError(Exception):
+    """A booking the schedule refuses; carries a message to show and free alternatives."""
+
+    PAST = _("The time has passed. Choose a time in the future.")
+    CLOSED = _("The clinic is closed on that day (%(day)s).")
+    OUTSIDE_HOURS = _("The time is outside the opening hours of the resources needed.")
+    TAKEN = _("The time is already booked.")
+    NOT_OFFERED = _("The unit does not offer that type of appointment.")
+    NOT_ONLINE = _("That type of appointment cannot be booked online.")
+    NO_RESOURCE = _("No practitioner or room can take that type of appointment.")
+    GROUP_FULL = _("The group session is full.")
+    BAD_STATUS = _("The appointment cannot change from %(from)s to %(to)s.")
+    REASON_REQUIRED = _("State a reason.")
+    TOO_LATE_TO_CANCEL = _(
+        "Online cancellation closes %(hours)d hours before the appointment. Please call us."
+    )
+
+    def __init__(self, message: object, alternatives: list | None = None, code: str = "") -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+        self.alternatives = alternatives or []
+        self.code = code

@@ -1,0 +1,361 @@
+"""Resources, their hours, appointment types, appointments and their history.
+
+The no-double-booking rule lives in the database: each appointment holds its resources through
+AppointmentResource rows, which PostgreSQL's exclusion constraint keeps from overlapping
+(migration 0002); on SQLite the booking service checks inside an IMMEDIATE transaction, which
+holds the database's write lock from its first statement.
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from klinik.scheduling.choices import (
+    AbsenceKind,
+    AppointmentStatus,
+    BookedVia,
+    ResourceKind,
+    WaitlistStatus,
+)
+
+
+def _org() -> models.ForeignKey:
+    return models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+
+
+class UnitSchedule(models.Model):
+    """A unit's booking rules: holidays, online cancellation, reminders' quiet hours."""
+
+    organisation = _org()
+    unit = models.OneToOneField("core.Unit", on_delete=models.PROTECT, related_name="+")
+    closed_on_public_holidays = models.BooleanField(_("closed on public holidays"), default=True)
+    # Optional Danish days off the unit also closes on (names as in the holidays package).
+    closed_optional_days = models.JSONField(default=list, blank=True)
+    slot_minutes = models.PositiveSmallIntegerField(_("slot grid (minutes)"), default=5)
+    online_cancel_hours = models.PositiveSmallIntegerField(
+        _("online cancellation closes (hours before)"), default=24
+    )
+    quiet_start = models.TimeField(_("no SMS from"), default="21:00")
+    quiet_end = models.TimeField(_("no SMS until"), default="08:00")
+    undo_grace_seconds = models.PositiveIntegerField(_("undo grace period (seconds)"), default=180)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "unit"], name="sched_unitsched_idx")]
+
+    def __str__(self) -> str:
+        return f"schedule of unit {self.unit_id}"
+
+
+class Resource(models.Model):
+    """Something an appointment needs: a practitioner, a room, a piece of equipment."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=ResourceKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    user = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    colour = models.CharField(_("colour"), max_length=7, default="#0b5394")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Private token of the iCalendar feed (practitioners); empty: no feed.
+    feed_token = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        indexes = [models.Index(fields=["organisation", "unit", "kind"], name="sched_resource_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=True) | Q(kind=ResourceKind.PRACTITIONER),
+                name="sched_resource_user_is_practitioner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingHours(models.Model):
+    """A resource's regular hours on a weekday (0 = Monday); several rows make breaks."""
+
+    organisation = _org()
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField()
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        indexes = [models.Index(fields=["organisation", "resource"], name="sched_hours_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="sched_hours_order"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="sched_hours_weekday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.start}-{self.end}"
+
+
+class Absence(models.Model):
+    """Time a resource is away (vacation, sick, course, break) or, without a resource, the
+    whole unit is closed."""
+
+    organisation = _org()
+    unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, related_name="+")
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, null=True, blank=True, related_name="absences"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=AbsenceKind.choices)
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("to"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "unit", "start"], name="sched_absence_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="sched_absence_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start:%Y-%m-%d}"
+
+
+class ExtraOpening(models.Model):
+    """A one-off opening outside regular hours (a Saturday clinic, a holiday on call)."""
+
+    organisation = _org()
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="openings")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "resource", "start"], name="sched_opening_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="sched_opening_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"opening {self.start:%Y-%m-%d}"
+
+
+class AppointmentType(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=120)
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    buffer_minutes = models.PositiveSmallIntegerField(_("buffer after (minutes)"), default=0)
+    colour = models.CharField(_("colour"), max_length=7, default="#4a90d9")
+    bookable_online = models.BooleanField(_("bookable online"), default=False)
+    preparation_text = models.TextField(_("preparation for the patient"), blank=True)
+    is_group = models.BooleanField(_("group session"), default=False)
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=1)
+    reminder_hours = models.PositiveSmallIntegerField(_("reminder (hours before)"), default=24)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["organisation", "unit"], name="sched_type_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=600),
+                name="sched_type_duration",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1) & (Q(is_group=True) | Q(capacity=1)),
+                name="sched_type_capacity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TypeRequirement(models.Model):
+    """One resource an appointment type needs: of a kind, optionally from a chosen few."""
+
+    organisation = _org()
+    appointment_type = models.ForeignKey(
+        AppointmentType, on_delete=models.CASCADE, related_name="requirements"
+    )
+    kind = models.CharField(max_length=16, choices=ResourceKind.choices)
+    allowed = models.ManyToManyField(Resource, blank=True, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "appointment_type"], name="sched_req_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_type_id}: {self.kind}"
+
+
+class AppointmentSeries(models.Model):
+    """A recurring series (e.g. ten weekly physiotherapy sessions); occurrences are
+    appointments, each of which can be moved or cancelled on its own."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, related_name="+")
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    interval_days = models.PositiveSmallIntegerField(default=7)
+    count = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "patient"], name="sched_series_idx")]
+
+    def __str__(self) -> str:
+        return f"series {self.public_id}"
+
+
+class Appointment(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, related_name="+")
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    # End of the time the resources are held: end plus the type's buffer.
+    block_end = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    series = models.ForeignKey(
+        AppointmentSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    series_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Group sessions: the appointments of one session share a key (their first's id).
+    session_key = models.UUIDField(default=uuid.uuid4)
+    is_overbooked = models.BooleanField(default=False)
+    booked_via = models.CharField(max_length=8, choices=BookedVia.choices)
+    booked_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    # Reception: walk-in queue number and the time the patient arrived.
+    queue_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "unit", "start"], name="sched_appt_day_idx"),
+            models.Index(
+                fields=["organisation", "patient", "start"], name="sched_appt_patient_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")) & Q(end__lte=F("block_end")),
+                name="sched_appt_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"appointment {self.public_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (
+            AppointmentStatus.BOOKED,
+            AppointmentStatus.ARRIVED,
+            AppointmentStatus.IN_PROGRESS,
+            AppointmentStatus.FINISHED,
+        )
+
+
+class AppointmentResource(models.Model):
+    """The time an appointment holds one resource. Rows of active appointments never overlap
+    for a resource, except within one group session or when overbooked on purpose."""
+
+    organisation = _org()
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="resource_holds"
+    )
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    block_end = models.DateTimeField()
+    session_key = models.UUIDField()
+    holds_time = models.BooleanField(default=True)  # false when cancelled or no-show
+    is_overbooked = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["resource", "start"],
+                condition=Q(holds_time=True),
+                name="sched_hold_resource_idx",
+            ),
+            models.Index(fields=["organisation", "appointment"], name="sched_hold_appt_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("block_end")), name="sched_hold_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"hold {self.resource_id} {self.start}"
+
+
+class AppointmentEvent(models.Model):
+    """Append-only history of an appointment: booked, moved, status changes, with who/when."""
+
+    organisation = _org()
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    by = models.ForeignKey("core.User", on_delete=models.PROTECT, null=True, related_name="+")
+    kind = models.CharField(max_length=16)  # booked, moved, status, note
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    from_start = models.DateTimeField(null=True, blank=True)
+    to_start = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "appointment", "at"], name="sched_event_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at}"
+
+
+class WaitlistEntry(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT)
+    practitioner = models.ForeignKey(
+        Resource, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    earliest = models.DateField(null=True, blank=True)
+    latest = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    offered_appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["organisation", "unit", "status"], name="sched_waitlist_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"waitlist {self.public_id}"

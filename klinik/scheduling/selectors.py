@@ -1,0 +1,113 @@
+"""Reads of the schedule: types, appointments of a day or week, a patient's next visit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from klinik.audit.choices import Action, Channel, Purpose
+from klinik.audit.services import access_log_record
+from klinik.core.policy import Actor, Perm, require
+from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus
+from klinik.scheduling.models import Appointment, AppointmentResource, AppointmentType, Resource
+
+
+def appointment_types_for(*, actor: Actor, unit_id: int | None = None) -> QuerySet[AppointmentType]:
+    require(actor, Perm.SCHEDULE_VIEW)
+    types = AppointmentType.objects.filter(
+        organisation_id__in=actor.organisation_ids, is_active=True
+    ).select_related("unit")
+    if unit_id is not None:
+        types = types.filter(unit_id=unit_id)
+    return types.order_by("unit__name", "name")
+
+
+def resources_for(*, actor: Actor, unit_id: int | None = None) -> QuerySet[Resource]:
+    require(actor, Perm.SCHEDULE_VIEW)
+    resources = Resource.objects.filter(
+        organisation_id__in=actor.organisation_ids, is_active=True
+    ).select_related("unit")
+    if unit_id is not None:
+        resources = resources.filter(unit_id=unit_id)
+    return resources.order_by("unit__name", "kind", "sort_order", "name")
+
+
+def local_day_bounds(day: date, days: int = 1) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=LOCAL)
+    return start, datetime.combine(day + timedelta(days=days), time.min, tzinfo=LOCAL)
+
+
+def appointments_between(
+    *,
+    actor: Actor,
+    first: date,
+    days: int = 1,
+    unit_id: int | None = None,
+    resource_ids: list[int] | None = None,
+    channel: Channel = Channel.UI,
+    include_cancelled: bool = False,
+) -> list[Appointment]:
+    """Appointments of the period with patient, type and held resources (4 queries).
+    Showing a schedule shows patients: one access-log entry per view."""
+    require(actor, Perm.SCHEDULE_VIEW)
+    start, end = local_day_bounds(first, days)
+    appointments = Appointment.objects.filter(
+        organisation_id__in=actor.organisation_ids, start__gte=start, start__lt=end
+    )
+    if unit_id is not None:
+        appointments = appointments.filter(unit_id=unit_id)
+    if resource_ids is not None:
+        appointments = appointments.filter(
+            pk__in=AppointmentResource.objects.filter(
+                resource_id__in=resource_ids, start__gte=start, start__lt=end
+            ).values("appointment_id")
+        )
+    if not include_cancelled:
+        appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
+    result = list(
+        appointments.select_related("patient", "appointment_type", "unit")
+        .prefetch_related(
+            Prefetch(
+                "resource_holds",
+                queryset=AppointmentResource.objects.select_related("resource"),
+            )
+        )
+        .order_by("start", "id")
+    )
+    access_log_record(
+        actor=actor,
+        action=Action.VIEW,
+        purpose=Purpose.ADMINISTRATION,
+        channel=channel,
+        object_type="schedule",
+        reason=f"{first.isoformat()} +{days}d: {len(result)} appointments",
+    )
+    return result
+
+
+def by_resource(appointments: list[Appointment]) -> dict[int, list[Appointment]]:
+    grouped: dict[int, list[Appointment]] = defaultdict(list)
+    for appointment in appointments:
+        for hold in appointment.resource_holds.all():
+            grouped[hold.resource_id].append(appointment)
+    return grouped
+
+
+def next_appointments(*, patient_ids: list[int]) -> dict[int, Appointment]:
+    """Each patient's next active appointment (for search results and the patient page)."""
+    now = timezone.now()
+    upcoming = (
+        Appointment.objects.filter(
+            patient_id__in=patient_ids, start__gte=now, status__in=ACTIVE_STATUSES
+        )
+        .select_related("appointment_type")
+        .order_by("patient_id", "start")
+    )
+    found: dict[int, Appointment] = {}
+    for appointment in upcoming:
+        found.setdefault(appointment.patient_id, appointment)
+    return found

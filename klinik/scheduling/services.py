@@ -1,0 +1,623 @@
+"""Booking: book, move, cancel, change status, series, group sessions, waitlist.
+
+No double booking: each booking checks and writes inside one durable transaction. On SQLite
+that transaction is IMMEDIATE, so it holds the write lock from its first statement and the
+check cannot be overtaken; on PostgreSQL the exclusion constraint on AppointmentResource
+refuses an overlapping hold even if two checks ran at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from klinik.audit.choices import Action, Channel, Purpose
+from klinik.audit.services import access_log_record
+from klinik.core.policy import Actor, Perm, require
+from klinik.patients.models import Patient
+from klinik.scheduling.availability import LOCAL, load_availability
+from klinik.scheduling.choices import AppointmentStatus, BookedVia, ResourceKind, WaitlistStatus
+from klinik.scheduling.errors import BookingError
+from klinik.scheduling.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentResource,
+    AppointmentSeries,
+    AppointmentType,
+    Resource,
+    UnitSchedule,
+    WaitlistEntry,
+)
+from klinik.scheduling.slots import Slot, find_slots, pick_resources, type_candidates
+
+ALTERNATIVES = 5
+ALTERNATIVES_DAYS = 30
+
+# Status changes a user may make (undo included: a wrong no-show can be taken back).
+TRANSITIONS: dict[str, set[str]] = {
+    AppointmentStatus.BOOKED: {
+        AppointmentStatus.ARRIVED,
+        AppointmentStatus.IN_PROGRESS,
+        AppointmentStatus.NO_SHOW,
+        AppointmentStatus.CANCELLED,
+    },
+    AppointmentStatus.ARRIVED: {
+        AppointmentStatus.BOOKED,
+        AppointmentStatus.IN_PROGRESS,
+        AppointmentStatus.FINISHED,
+        AppointmentStatus.CANCELLED,
+    },
+    AppointmentStatus.IN_PROGRESS: {AppointmentStatus.ARRIVED, AppointmentStatus.FINISHED},
+    AppointmentStatus.FINISHED: {AppointmentStatus.IN_PROGRESS},
+    AppointmentStatus.NO_SHOW: {AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED},
+    AppointmentStatus.CANCELLED: {AppointmentStatus.BOOKED},
+}
+
+
+def alternatives(
+    appointment_type: AppointmentType, around: datetime, practitioner: Resource | None
+) -> list[Slot]:
+    start = max(around - timedelta(hours=2), timezone.now())
+    return find_slots(
+        appointment_type=appointment_type,
+        start=start,
+        end=start + timedelta(days=ALTERNATIVES_DAYS),
+        practitioner=practitioner,
+        limit=ALTERNATIVES,
+    )
+
+
+def _choose_resources(
+    appointment_type: AppointmentType,
+    start: datetime,
+    hold_end: datetime,
+    practitioner: Resource | None,
+    *,
+    overbook: bool,
+    ignore_appointment_id: int | None = None,
+    session: Appointment | None = None,
+) -> tuple[Resource, ...]:
+    """The resources for the booking, or BookingError saying why there are none."""
+    if session is not None:
+        # Joining a group session: the same resources, already held by the session.
+        return tuple(
+            Resource.objects.filter(
+                pk__in=AppointmentResource.objects.filter(appointment=session).values("resource_id")
+            )
+        )
+    candidates = type_candidates(appointment_type, practitioner)
+    if any(not pool for pool in candidates):
+        raise BookingError(BookingError.NO_RESOURCE, code="no_resource")
+    schedule = UnitSchedule.objects.filter(unit_id=appointment_type.unit_id).first()
+    local_start = timezone.localtime(start, LOCAL)
+    availability = load_availability(
+        resources=[r for pool in candidates for r in pool],
+        schedule=schedule,
+        first=local_start.date(),
+        last=timezone.localtime(hold_end, LOCAL).date(),
+        ignore_appointment_id=ignore_appointment_id,
+    )
+    if local_start.date() in availability.closed:
+        raise BookingError(
+            BookingError.CLOSED % {"day": availability.closed[local_start.date()]},
+            code="closed",
+        )
+    opened: list[list[Resource]] = [
+        [r for r in pool if availability.is_open(r.pk, start, hold_end)] for pool in candidates
+    ]
+    if any(not pool for pool in opened):
+        raise BookingError(BookingError.OUTSIDE_HOURS, code="outside_hours")
+    if overbook:
+        return tuple(pool[0] for pool in opened)
+    chosen = pick_resources(availability, candidates, start, hold_end)
+    if chosen is None:
+        raise BookingError(BookingError.TAKEN, code="taken")
+    return chosen
+
+
+def _log(
+    actor: Actor, action: Action, appointment: Appointment, channel: Channel, reason: str = ""
+) -> None:
+    access_log_record(
+        actor=actor,
+        action=action,
+        purpose=Purpose.ADMINISTRATION,
+        channel=channel,
+        object_type="appointment",
+        object_id=appointment.public_id,
+        patient_id=appointment.patient.public_id,
+        organisation_id=appointment.organisation_id,
+        reason=reason,
+    )
+
+
+def _event(appointment: Appointment, actor: Actor | None, kind: str, **fields: object) -> None:
+    AppointmentEvent.objects.create(
+        organisation_id=appointment.organisation_id,
+        appointment=appointment,
+        at=timezone.now(),
+        by=actor.user if actor is not None else None,
+        kind=kind,
+        **fields,
+    )
+
+
+def _hold(appointment: Appointment, resources: tuple[Resource, ...]) -> None:
+    AppointmentResource.objects.bulk_create(
+        AppointmentResource(
+            organisation_id=appointment.organisation_id,
+            appointment=appointment,
+            resource=resource,
+            start=appointment.start,
+            block_end=appointment.block_end,
+            session_key=appointment.session_key,
+            is_overbooked=appointment.is_overbooked,
+        )
+        for resource in resources
+    )
+
+
+def _check_type(
+    actor: Actor, appointment_type: AppointmentType, patient: Patient, via: BookedVia
+) -> None:
+    if (
+        appointment_type.organisation_id not in actor.organisation_ids
+        or not appointment_type.is_active
+        or patient.organisation_id != appointment_type.organisation_id
+    ):
+        raise BookingError(BookingError.NOT_OFFERED, code="not_offered")
+    if via == BookedVia.ONLINE and not appointment_type.bookable_online:
+        raise BookingError(BookingError.NOT_ONLINE, code="not_online")
+
+
+def _open_session(appointment_type: AppointmentType, start: datetime) -> Appointment | None:
+    """A group session of the type starting then, locked so joins are counted one by one."""
+    first = (
+        Appointment.objects.select_for_update()
+        .filter(
+            unit_id=appointment_type.unit_id,
+            appointment_type=appointment_type,
+            start=start,
+            status__in=[
+                s
+                for s in TRANSITIONS
+                if s not in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
+            ],
+        )
+        .order_by("id")
+        .first()
+    )
+    if first is None:
+        return None
+    taken = Appointment.objects.filter(
+        session_key=first.session_key,
+        status__in=[
+            AppointmentStatus.BOOKED,
+            AppointmentStatus.ARRIVED,
+            AppointmentStatus.IN_PROGRESS,
+            AppointmentStatus.FINISHED,
+        ],
+    ).count()
+    if taken >= appointment_type.capacity:
+        raise BookingError(BookingError.GROUP_FULL, code="group_full")
+    return first
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    patient: Patient
+    appointment_type: AppointmentType
+    start: datetime
+    practitioner: Resource | None = None
+    overbook: bool = False
+    note: str = ""
+
+
+def _book(
+    actor: Actor | None,
+    request: BookingRequest,
+    *,
+    via: BookedVia,
+    channel: Channel,
+    booked_by_actor: Actor,
+    series: AppointmentSeries | None = None,
+    series_index: int | None = None,
+) -> Appointment:
+    """Check and write one booking; the caller holds the transaction."""
+    appointment_type = request.appointment_type
+    start = request.start
+    end = start + timedelta(minutes=appointment_type.duration_minutes)
+    block_end = end + timedelta(minutes=appointment_type.buffer_minutes)
+    session = _open_session(appointment_type, start) if appointment_type.is_group else None
+    resources = _choose_resources(
+        appointment_type,
+        start,
+        block_end,
+        request.practitioner,
+        overbook=request.overbook,
+        session=session,
+    )
+    appointment = Appointment(
+        organisation_id=appointment_type.organisation_id,
+        unit_id=appointment_type.unit_id,
+        appointment_type=appointment_type,
+        patient=request.patient,
+        start=start,
+        end=end,
+        block_end=block_end,
+        is_overbooked=request.overbook,
+        booked_via=via,
+        booked_by=actor.user if actor is not None else None,
+        note=request.note[:300],
+        series=series,
+        series_index=series_index,
+    )
+    if session is not None:
+        appointment.session_key = session.session_key
+    appointment.save()
+    _hold(appointment, resources)
+    _event(appointment, actor, "booked", to_status=AppointmentStatus.BOOKED, to_start=start)
+    _log(booked_by_actor, Action.CREATE, appointment, channel)
+    return appointment
+
+
+def appointment_book(
+    *,
+    actor: Actor,
+    patient: Patient,
+    appointment_type: AppointmentType,
+    start: datetime,
+    practitioner: Resource | None = None,
+    overbook: bool = False,
+    note: str = "",
+    via: BookedVia = BookedVia.STAFF,
+    channel: Channel = Channel.UI,
+) -> Appointment:
+    """Book one appointment, or raise BookingError with the reason and free alternatives."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    _check_type(actor, appointment_type, patient, via)
+    if start < timezone.now():
+        raise BookingError(
+            BookingError.PAST,
+            code="past",
+            alternatives=alternatives(appointment_type, start, practitioner),
+        )
+    request = BookingRequest(patient, appointment_type, start, practitioner, overbook, note)
+    try:
+        for _attempt in range(2):
+            try:
+                with transaction.atomic(durable=True):
+                    return _book(
+                        actor if via != BookedVia.ONLINE else None,
+                        request,
+                        via=via,
+                        channel=channel,
+                        booked_by_actor=actor,
+                    )
+            except IntegrityError:
+                # PostgreSQL's exclusion constraint: someone took a resource meanwhile. With
+                # a fixed practitioner and a single candidate per need, trying again is moot.
+                continue
+        raise BookingError(BookingError.TAKEN, code="taken")
+    except BookingError as exc:
+        if exc.code in {"taken", "outside_hours", "closed", "group_full"}:
+            exc.alternatives = alternatives(appointment_type, start, practitioner)
+        raise
+
+
+def appointment_move(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    start: datetime,
+    practitioner: Resource | None = None,
+    channel: Channel = Channel.UI,
+) -> Appointment:
+    """Move to a new time (and optionally practitioner); the old time is freed."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise BookingError(
+            BookingError.BAD_STATUS % {"from": appointment.get_status_display(), "to": "moved"},
+            code="bad_status",
+        )
+    if start < timezone.now():
+        raise BookingError(BookingError.PAST, code="past")
+    appointment_type = appointment.appointment_type
+    if practitioner is None:
+        practitioner = Resource.objects.filter(
+            pk__in=AppointmentResource.objects.filter(appointment=appointment).values(
+                "resource_id"
+            ),
+            kind=ResourceKind.PRACTITIONER,
+        ).first()
+    try:
+        with transaction.atomic(durable=True):
+            locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            end = start + timedelta(minutes=appointment_type.duration_minutes)
+            block_end = end + timedelta(minutes=appointment_type.buffer_minutes)
+            resources = _choose_resources(
+                appointment_type,
+                start,
+                block_end,
+                practitioner,
+                overbook=False,
+                ignore_appointment_id=locked.pk,
+            )
+            old_start = locked.start
+            AppointmentResource.objects.filter(appointment=locked).delete()
+            locked.start, locked.end, locked.block_end = start, end, block_end
+            locked.save(update_fields=["start", "end", "block_end"])
+            _hold(locked, resources)
+            _event(locked, actor, "moved", from_start=old_start, to_start=start)
+            _log(actor, Action.UPDATE, locked, channel, "moved")
+    except IntegrityError as exc:
+        raise BookingError(
+            BookingError.TAKEN,
+            code="taken",
+            alternatives=alternatives(appointment_type, start, practitioner),
+        ) from exc
+    except BookingError as exc:
+        exc.alternatives = alternatives(appointment_type, start, practitioner)
+        raise
+    return locked
+
+
+def appointment_set_status(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    status: AppointmentStatus,
+    reason: str = "",
+    channel: Channel = Channel.UI,
+) -> Appointment:
+    """Change status along TRANSITIONS, keeping who and when in the appointment's history."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    status = AppointmentStatus(status)
+    try:
+        with transaction.atomic(durable=True):
+            locked = (
+                Appointment.objects.select_for_update()
+                .select_related("patient")
+                .get(pk=appointment.pk)
+            )
+            if status not in TRANSITIONS.get(locked.status, set()):
+                raise BookingError(
+                    BookingError.BAD_STATUS
+                    % {"from": locked.get_status_display(), "to": status.label},
+                    code="bad_status",
+                )
+            if status == AppointmentStatus.CANCELLED and not reason.strip():
+                raise BookingError(BookingError.REASON_REQUIRED, code="reason_required")
+            previous = locked.status
+            locked.status = status
+            fields = ["status"]
+            if status == AppointmentStatus.CANCELLED:
+                locked.cancel_reason = reason.strip()[:300]
+                fields.append("cancel_reason")
+            if status == AppointmentStatus.ARRIVED and locked.arrived_at is None:
+                locked.arrived_at = timezone.now()
+                fields.append("arrived_at")
+            locked.save(update_fields=fields)
+            holds = AppointmentResource.objects.filter(appointment=locked)
+            if status == AppointmentStatus.CANCELLED:
+                holds.update(holds_time=False)
+                _waitlist_offer(locked)
+            elif previous == AppointmentStatus.CANCELLED:
+                # Undoing a cancellation takes the time again, if it is still free.
+                holds.update(holds_time=True)
+            _event(
+                locked,
+                actor,
+                "status",
+                from_status=previous,
+                to_status=status,
+                reason=reason.strip()[:300],
+            )
+            _log(actor, Action.UPDATE, locked, channel, f"{previous} -> {status}")
+    except IntegrityError as exc:
+        raise BookingError(BookingError.TAKEN, code="taken") from exc
+    return locked
+
+
+def appointment_cancel(
+    *, actor: Actor, appointment: Appointment, reason: str, channel: Channel = Channel.UI
+) -> Appointment:
+    return appointment_set_status(
+        actor=actor,
+        appointment=appointment,
+        status=AppointmentStatus.CANCELLED,
+        reason=reason,
+        channel=channel,
+    )
+
+
+# Series -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedOccurrence:
+    index: int
+    start: datetime
+    problem: str  # empty when the time is free
+    alternative: Slot | None
+
+
+def series_plan(
+    *,
+    actor: Actor,
+    patient: Patient,
+    appointment_type: AppointmentType,
+    first_start: datetime,
+    count: int,
+    interval_days: int = 7,
+    practitioner: Resource | None = None,
+) -> list[PlannedOccurrence]:
+    """Check every occurrence before anything is booked: conflicts are listed with the
+    nearest free alternative on the same day or later."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    _check_type(actor, appointment_type, patient, BookedVia.STAFF)
+    plan = []
+    for index in range(count):
+        start = _same_local_time(first_start, index * interval_days)
+        end = start + timedelta(minutes=appointment_type.duration_minutes)
+        hold_end = end + timedelta(minutes=appointment_type.buffer_minutes)
+        problem = ""
+        try:
+            if start < timezone.now():
+                raise BookingError(BookingError.PAST, code="past")
+            _choose_resources(appointment_type, start, hold_end, practitioner, overbook=False)
+        except BookingError as exc:
+            problem = exc.message
+        alternative = None
+        if problem:
+            found = find_slots(
+                appointment_type=appointment_type,
+                start=start,
+                end=start + timedelta(days=interval_days),
+                practitioner=practitioner,
+                limit=1,
+            )
+            alternative = found[0] if found else None
+        plan.append(PlannedOccurrence(index, start, problem, alternative))
+    return plan
+
+
+def _same_local_time(first: datetime, days: int) -> datetime:
+    """The same wall-clock time `days` later (weekly sessions stay at 10:00 across DST)."""
+    local = timezone.localtime(first, LOCAL)
+    return (local.replace(tzinfo=None) + timedelta(days=days)).replace(tzinfo=LOCAL)
+
+
+def series_book(
+    *,
+    actor: Actor,
+    patient: Patient,
+    appointment_type: AppointmentType,
+    starts: list[datetime],
+    practitioner: Resource | None = None,
+    interval_days: int = 7,
+    channel: Channel = Channel.UI,
+) -> AppointmentSeries:
+    """Book all occurrences (as confirmed from the plan) or none."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    _check_type(actor, appointment_type, patient, BookedVia.STAFF)
+    try:
+        with transaction.atomic(durable=True):
+            series = AppointmentSeries.objects.create(
+                organisation_id=appointment_type.organisation_id,
+                unit_id=appointment_type.unit_id,
+                appointment_type=appointment_type,
+                patient=patient,
+                interval_days=interval_days,
+                count=len(starts),
+                created_by=actor.user,
+            )
+            for index, start in enumerate(starts):
+                if start < timezone.now():
+                    raise BookingError(BookingError.PAST, code="past")
+                _book(
+                    actor,
+                    BookingRequest(patient, appointment_type, start, practitioner),
+                    via=BookedVia.STAFF,
+                    channel=channel,
+                    booked_by_actor=actor,
+                    series=series,
+                    series_index=index,
+                )
+    except IntegrityError as exc:
+        raise BookingError(BookingError.TAKEN, code="taken") from exc
+    return series
+
+
+def series_cancel_rest(
+    *, actor: Actor, appointment: Appointment, reason: str, channel: Channel = Channel.UI
+) -> int:
+    """Cancel this occurrence and the rest of its series."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    if appointment.series_id is None:
+        appointment_cancel(actor=actor, appointment=appointment, reason=reason, channel=channel)
+        return 1
+    rest = Appointment.objects.filter(
+        series_id=appointment.series_id,
+        series_index__gte=appointment.series_index,
+        status=AppointmentStatus.BOOKED,
+    ).order_by("series_index")
+    count = 0
+    for occurrence in rest:
+        appointment_cancel(actor=actor, appointment=occurrence, reason=reason, channel=channel)
+        count += 1
+    return count
+
+
+# Waitlist ---------------------------------------------------------------------------------------
+
+
+def waitlist_add(
+    *,
+    actor: Actor,
+    patient: Patient,
+    appointment_type: AppointmentType,
+    practitioner: Resource | None = None,
+    earliest: date | None = None,
+    latest: date | None = None,
+    note: str = "",
+) -> WaitlistEntry:
+    require(actor, Perm.SCHEDULE_BOOK)
+    _check_type(actor, appointment_type, patient, BookedVia.STAFF)
+    with transaction.atomic(durable=True):
+        entry = WaitlistEntry.objects.create(
+            organisation_id=appointment_type.organisation_id,
+            unit_id=appointment_type.unit_id,
+            patient=patient,
+            appointment_type=appointment_type,
+            practitioner=practitioner,
+            earliest=earliest,
+            latest=latest,
+            note=note[:300],
+        )
+        access_log_record(
+            actor=actor,
+            action=Action.CREATE,
+            purpose=Purpose.ADMINISTRATION,
+            channel=Channel.UI,
+            object_type="waitlist_entry",
+            object_id=entry.public_id,
+            patient_id=patient.public_id,
+            organisation_id=patient.organisation_id,
+        )
+    return entry
+
+
+def _waitlist_offer(cancelled: Appointment) -> WaitlistEntry | None:
+    """Offer a freed time to the first patient waiting for that type (and practitioner)."""
+    day = timezone.localtime(cancelled.start, LOCAL).date()
+    practitioner_ids = list(
+        AppointmentResource.objects.filter(
+            appointment=cancelled, resource__kind=ResourceKind.PRACTITIONER
+        ).values_list("resource_id", flat=True)
+    )
+    candidates = (
+        WaitlistEntry.objects.select_for_update()
+        .filter(
+            unit_id=cancelled.unit_id,
+            appointment_type_id=cancelled.appointment_type_id,
+            status=WaitlistStatus.WAITING,
+        )
+        .exclude(patient_id=cancelled.patient_id)
+        .order_by("created_at")
+    )
+    for entry in candidates:
+        if entry.earliest and day < entry.earliest:
+            continue
+        if entry.latest and day > entry.latest:
+            continue
+        if entry.practitioner_id and entry.practitioner_id not in practitioner_ids:
+            continue
+        entry.status = WaitlistStatus.OFFERED
+        entry.offered_appointment = cancelled
+        entry.save(update_fields=["status", "offered_appointment"])
+        return entry
+    return None

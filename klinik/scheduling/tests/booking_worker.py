@@ -1,0 +1,47 @@
+"""A booking process for the concurrency tests (and the benchmark): books through the real
+service against the test database, in a separate interpreter."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def setup(database_name: str) -> None:
+    """Pool initializer: Django on the same database as the parent process."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klinik.config.settings")
+    import django
+    from django.conf import settings
+
+    settings.DATABASES["default"]["NAME"] = database_name
+    django.setup()
+
+
+def attempt(job: dict[str, Any]) -> str:
+    """Try one booking; 'ok' or the refusal's code."""
+    from datetime import datetime
+
+    from django.db import close_old_connections
+
+    from klinik.core.models import Membership
+    from klinik.core.services import actor_from_membership
+    from klinik.patients.models import Patient
+    from klinik.scheduling.errors import BookingError
+    from klinik.scheduling.models import AppointmentType, Resource
+    from klinik.scheduling.services import appointment_book
+
+    close_old_connections()
+    membership = Membership.objects.select_related("user", "organisation", "unit").get(
+        pk=job["membership"]
+    )
+    try:
+        appointment_book(
+            actor=actor_from_membership(membership),
+            patient=Patient.objects.get(pk=job["patient"]),
+            appointment_type=AppointmentType.objects.get(pk=job["type"]),
+            start=datetime.fromisoformat(job["start"]),
+            practitioner=Resource.objects.get(pk=job["practitioner"]),
+        )
+    except BookingError as exc:
+        return exc.code
+    return "ok"

@@ -1,0 +1,293 @@
+"""Booking rules: hours, holidays, buffers, the past, double booking, status history,
+series, group sessions and the waitlist."""
+
+from datetime import date, time, timedelta
+
+import holidays
+import pytest
+from django.db import connection
+
+from klinik.core.choices import Role
+from klinik.scheduling.choices import AppointmentStatus, WaitlistStatus
+from klinik.scheduling.errors import BookingError
+from klinik.scheduling.models import Absence, AppointmentEvent, AppointmentResource, UnitSchedule
+from klinik.scheduling.services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_move,
+    appointment_set_status,
+    series_book,
+    series_cancel_rest,
+    series_plan,
+    waitlist_add,
+)
+from klinik.scheduling.slots import find_slots
+from klinik.scheduling.tests.factories import at, clinic_create, next_workday
+
+
+@pytest.fixture
+def clinic(world):
+    return clinic_create(world.unit_a)
+
+
+@pytest.fixture
+def actor(world, actor_for):
+    return actor_for(world.member(Role.SECRETARY))
+
+
+def _book(actor, patient, kind, start, **kw):
+    return appointment_book(actor=actor, patient=patient, appointment_type=kind, start=start, **kw)
+
+
+def test_book_holds_doctor_and_room_with_buffer(world, clinic, actor):
+    day = next_workday()
+    appointment = _book(actor, world.patient_a, clinic.consultation, at(day, 9))
+    assert appointment.end == at(day, 9, 15)
+    assert appointment.block_end == at(day, 9, 20)
+    holds = AppointmentResource.objects.filter(appointment=appointment)
+    assert {h.resource.kind for h in holds} == {"practitioner", "room"}
+    assert AppointmentEvent.objects.get(appointment=appointment).to_status == "booked"
+
+
+def test_the_same_time_takes_the_next_free_doctor_until_the_room_runs_out(world, clinic, actor):
+    day = next_workday()
+    _book(actor, world.patient_a, clinic.consultation, at(day, 9))
+    # One room: a second consultation at 9:10 overlaps the room's buffer.
+    with pytest.raises(BookingError) as exc:
+        _book(actor, world.patient_a2, clinic.consultation, at(day, 9, 10))
+    assert exc.value.code == "taken"
+    assert exc.value.alternatives, "a refusal offers the next free times"
+    assert all(slot.start >= at(day, 7) for slot in exc.value.alternatives)
+    # The buffer is respected: 9:20 is free again.
+    _book(actor, world.patient_a2, clinic.consultation, at(day, 9, 20))
+    # A phone consultation needs only a doctor: the second doctor takes it at 9:00.
+    phone = _book(actor, world.patient_a2, clinic.phone, at(day, 9))
+    assert phone.resource_holds.get().resource == clinic.doctors[1]
+
+
+@pytest.mark.parametrize(
+    ("when", "code"),
+    [
+        (lambda day: at(day, 7, 30), "outside_hours"),
+        (lambda day: at(day, 12, 10), "outside_hours"),  # lunch break
+        (lambda day: at(day, 15, 50), "outside_hours"),  # would end after closing
+        (lambda day: at(day - timedelta(days=30), 9), "past"),
+    ],
+)
+def test_refused_times(world, clinic, actor, when, code):
+    with pytest.raises(BookingError) as exc:
+        _book(actor, world.patient_a, clinic.consultation, when(next_workday()))
+    assert exc.value.code == code
+    assert not AppointmentResource.objects.exists()
+
+
+def test_public_holidays_are_closed_by_default(world, clinic, actor):
+    year = date.today().year + 1  # noqa: DTZ011
+    christmas = date(year, 12, 25)
+    with pytest.raises(BookingError) as exc:
+        _book(actor, world.patient_a, clinic.consultation, at(christmas, 9))
+    assert exc.value.code == "closed"
+    assert "Juledag" in exc.value.message or "Christmas" in exc.value.message
+    # Optional days close only when the unit says so.
+    grundlovsdag = date(year, 6, 5)
+    if grundlovsdag.weekday() < 5:
+        _book(actor, world.patient_a, clinic.phone, at(grundlovsdag, 9))
+        UnitSchedule.objects.filter(unit=clinic.unit).update(closed_optional_days=["Grundlovsdag"])
+        with pytest.raises(BookingError):
+            _book(actor, world.patient_a2, clinic.phone, at(grundlovsdag, 10))
+    assert holidays.country_holidays("DK", years=[year]).get(christmas)
+
+
+def test_absence_blocks_the_resource(world, clinic, actor):
+    day = next_workday()
+    Absence.objects.create(
+        organisation_id=world.org_a.pk,
+        unit=clinic.unit,
+        resource=clinic.doctors[0],
+        kind="vacation",
+        start=at(day, 0),
+        end=at(day + timedelta(days=1), 0),
+    )
+    appointment = _book(actor, world.patient_a, clinic.phone, at(day, 9))
+    assert appointment.resource_holds.get().resource == clinic.doctors[1]
+    with pytest.raises(BookingError):
+        _book(actor, world.patient_a, clinic.phone, at(day, 9, 30), practitioner=clinic.doctors[0])
+
+
+def test_type_of_another_organisation_is_not_offered(world, clinic, actor_for):
+    other = actor_for(world.member(Role.SECRETARY, unit=world.unit_b))
+    with pytest.raises(BookingError) as exc:
+        _book(other, world.patient_b, clinic.consultation, at(next_workday(), 9))
+    assert exc.value.code == "not_offered"
+
+
+def test_overbooking_only_by_explicit_choice(world, clinic, actor):
+    day = next_workday()
+    _book(actor, world.patient_a, clinic.phone, at(day, 9), practitioner=clinic.doctors[0])
+    with pytest.raises(BookingError):
+        _book(actor, world.patient_a2, clinic.phone, at(day, 9), practitioner=clinic.doctors[0])
+    squeezed = _book(
+        actor,
+        world.patient_a2,
+        clinic.phone,
+        at(day, 9),
+        practitioner=clinic.doctors[0],
+        overbook=True,
+    )
+    assert squeezed.is_overbooked
+
+
+def test_move_frees_the_old_time(world, clinic, actor):
+    day = next_workday()
+    appointment = _book(actor, world.patient_a, clinic.consultation, at(day, 9))
+    appointment_move(actor=actor, appointment=appointment, start=at(day, 10))
+    _book(actor, world.patient_a2, clinic.consultation, at(day, 9))
+    kinds = list(
+        AppointmentEvent.objects.filter(appointment=appointment)
+        .order_by("id")
+        .values_list("kind", flat=True)
+    )
+    assert kinds == ["booked", "moved"]
+
+
+def test_cancel_needs_a_reason_and_frees_the_time(world, clinic, actor):
+    day = next_workday()
+    appointment = _book(actor, world.patient_a, clinic.consultation, at(day, 9))
+    with pytest.raises(BookingError):
+        appointment_cancel(actor=actor, appointment=appointment, reason=" ")
+    appointment_cancel(actor=actor, appointment=appointment, reason="Patienten er syg")
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+    assert appointment.cancel_reason == "Patienten er syg"
+    _book(actor, world.patient_a2, clinic.consultation, at(day, 9))
+
+
+def test_a_wrong_no_show_can_be_undone_and_history_keeps_both(world, clinic, actor):
+    appointment = _book(actor, world.patient_a, clinic.phone, at(next_workday(), 9))
+    appointment_set_status(actor=actor, appointment=appointment, status=AppointmentStatus.NO_SHOW)
+    appointment_set_status(
+        actor=actor,
+        appointment=appointment,
+        status=AppointmentStatus.ARRIVED,
+        reason="Sad i venteværelset",
+    )
+    events = list(
+        AppointmentEvent.objects.filter(appointment=appointment, kind="status")
+        .order_by("id")
+        .values_list("from_status", "to_status")
+    )
+    assert events == [("booked", "no_show"), ("no_show", "arrived")]
+    with pytest.raises(BookingError):
+        appointment_set_status(
+            actor=actor, appointment=appointment, status=AppointmentStatus.NO_SHOW
+        )
+
+
+def test_slot_search_finds_times_where_every_resource_is_free(world, clinic, actor):
+    day = next_workday()
+    _book(actor, world.patient_a, clinic.consultation, at(day, 8))
+    slots = find_slots(
+        appointment_type=clinic.consultation, start=at(day, 8), end=at(day, 16), limit=3
+    )
+    assert [s.start for s in slots] == [at(day, 8, 20), at(day, 8, 25), at(day, 8, 30)]
+    assert {r.kind for r in slots[0].resources} == {"practitioner", "room"}
+    afternoon = find_slots(
+        appointment_type=clinic.consultation,
+        start=at(day, 8),
+        end=at(day, 16),
+        limit=1,
+        time_from=time(13),
+    )
+    assert afternoon[0].start == at(day, 13)
+    chosen = find_slots(
+        appointment_type=clinic.phone,
+        start=at(day, 8),
+        end=at(day, 16),
+        practitioner=clinic.doctors[1],
+        limit=2,
+    )
+    assert all(s.practitioner == clinic.doctors[1] for s in chosen)
+
+
+def test_slots_skip_holidays_and_weekends(world, clinic):
+    friday = next_workday(weekday=4)
+    slots = find_slots(
+        appointment_type=clinic.phone,
+        start=at(friday, 15, 55),
+        end=at(friday + timedelta(days=7), 16),
+        limit=1,
+    )
+    assert slots[0].start.date() > friday
+    assert slots[0].start.weekday() < 5
+
+
+def test_weekly_series_lists_conflicts_before_booking(world, clinic, actor):
+    monday = next_workday(weekday=0)
+    blocker = _book(
+        actor, world.patient_a2, clinic.consultation, at(monday + timedelta(days=14), 10)
+    )
+    plan = series_plan(
+        actor=actor,
+        patient=world.patient_a,
+        appointment_type=clinic.consultation,
+        first_start=at(monday, 10),
+        count=4,
+    )
+    problems = [p.index for p in plan if p.problem]
+    assert problems == [2]
+    assert plan[2].alternative is not None
+    starts = [p.alternative.start if p.problem else p.start for p in plan]
+    series = series_book(
+        actor=actor, patient=world.patient_a, appointment_type=clinic.consultation, starts=starts
+    )
+    assert series.count == 4
+    occurrences = list(series_appointments(series))
+    assert len(occurrences) == 4
+    assert blocker.status == AppointmentStatus.BOOKED
+    cancelled = series_cancel_rest(actor=actor, appointment=occurrences[2], reason="Stopper")
+    assert cancelled == 2
+    statuses = [a.status for a in series_appointments(series)]
+    assert statuses == ["booked", "booked", "cancelled", "cancelled"]
+
+
+def series_appointments(series):
+    from klinik.scheduling.models import Appointment
+
+    return Appointment.objects.filter(series=series).order_by("series_index")
+
+
+def test_group_session_fills_to_capacity(world, clinic, actor):
+    start = at(next_workday(), 10)
+    patients = [world.patient_a, world.patient_a2]
+    from klinik.patients.tests.factories import PatientFactory
+
+    patients += [PatientFactory(unit=world.unit_a), PatientFactory(unit=world.unit_a)]
+    booked = [_book(actor, p, clinic.group, start) for p in patients[:3]]
+    assert len({a.session_key for a in booked}) == 1
+    with pytest.raises(BookingError) as exc:
+        _book(actor, patients[3], clinic.group, start)
+    assert exc.value.code == "group_full"
+
+
+def test_cancellation_offers_the_time_to_the_waitlist(world, clinic, actor):
+    day = next_workday()
+    appointment = _book(actor, world.patient_a, clinic.consultation, at(day, 9))
+    entry = waitlist_add(
+        actor=actor, patient=world.patient_a2, appointment_type=clinic.consultation
+    )
+    appointment_cancel(actor=actor, appointment=appointment, reason="Afbud")
+    entry.refresh_from_db()
+    assert entry.status == WaitlistStatus.OFFERED
+    assert entry.offered_appointment == appointment
+
+
+def test_undoing_a_cancellation_fails_if_the_time_was_taken(world, clinic, actor):
+    day = next_workday()
+    first = _book(actor, world.patient_a, clinic.phone, at(day, 9), practitioner=clinic.doctors[0])
+    appointment_cancel(actor=actor, appointment=first, reason="Afbud")
+    _book(actor, world.patient_a2, clinic.phone, at(day, 9), practitioner=clinic.doctors[0])
+    if connection.vendor == "postgresql":
+        with pytest.raises(BookingError):
+            appointment_set_status(actor=actor, appointment=first, status=AppointmentStatus.BOOKED)
+        first.refresh_from_db()
+        assert first.status == AppointmentStatus.CANCELLED

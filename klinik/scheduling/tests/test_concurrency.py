@@ -1,0 +1,87 @@
+"""No double booking under fire: many processes book the same slots at once; each slot is
+booked exactly once and every other attempt gets a clean refusal."""
+
+import multiprocessing
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from klinik.core.choices import Role
+from klinik.patients.tests.factories import PatientFactory
+from klinik.scheduling.models import Appointment
+from klinik.scheduling.tests import booking_worker
+from klinik.scheduling.tests.factories import at, clinic_create, next_workday
+
+PROCESSES = 4
+SLOTS = 3
+ATTEMPTS_PER_SLOT = 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bookings_from_several_processes_never_double_book(world):
+    clinic = clinic_create(world.unit_a, doctors=1)
+    membership = world.member(Role.SECRETARY)
+    patients = [PatientFactory(unit=world.unit_a) for _ in range(ATTEMPTS_PER_SLOT)]
+    day = next_workday()
+    jobs = [
+        {
+            "membership": membership.pk,
+            "patient": patients[i].pk,
+            "type": clinic.phone.pk,
+            "start": (at(day, 9) + timedelta(minutes=15 * slot)).isoformat(),
+            "practitioner": clinic.doctors[0].pk,
+        }
+        for i in range(ATTEMPTS_PER_SLOT)
+        for slot in range(SLOTS)
+    ]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(
+        PROCESSES, initializer=booking_worker.setup, initargs=(connection.settings_dict["NAME"],)
+    ) as pool:
+        outcomes = Counter(pool.map(booking_worker.attempt, jobs, chunksize=1))
+
+    assert outcomes == {"ok": SLOTS, "taken": SLOTS * (ATTEMPTS_PER_SLOT - 1)}
+    booked = Appointment.objects.filter(appointment_type=clinic.phone)
+    assert booked.count() == SLOTS
+    assert len({a.start for a in booked}) == SLOTS
+
+
+@pytest.mark.django_db
+def test_the_database_itself_refuses_overlapping_holds(world):
+    """PostgreSQL's exclusion constraint; SQLite relies on the service's locked check."""
+    from django.db import IntegrityError, transaction
+
+    from klinik.core.services import actor_from_membership
+    from klinik.scheduling.models import AppointmentResource
+    from klinik.scheduling.services import appointment_book
+
+    clinic = clinic_create(world.unit_a, doctors=1)
+    actor = actor_from_membership(world.member(Role.SECRETARY))
+    start = at(next_workday(), 9)
+    first = appointment_book(
+        actor=actor, patient=world.patient_a, appointment_type=clinic.phone, start=start
+    )
+    second = Appointment.objects.create(
+        organisation_id=first.organisation_id,
+        unit=first.unit,
+        appointment_type=first.appointment_type,
+        patient=world.patient_a2,
+        start=first.start,
+        end=first.end,
+        block_end=first.block_end,
+        booked_via="staff",
+    )
+    overlapping = AppointmentResource(
+        organisation_id=first.organisation_id,
+        appointment=second,
+        resource=clinic.doctors[0],
+        start=start + timedelta(minutes=5),
+        block_end=start + timedelta(minutes=15),
+        session_key=second.session_key,
+    )
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no exclusion constraints")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        overlapping.save()
