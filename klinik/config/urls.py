@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("klinik.core.urls")),
     path("", include("klinik.desk.urls")),
     path("patients/", include("klinik.patients.urls")),
+    path("", include("klinik.scheduling.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", public(set_language), name="set_language"),
 ]

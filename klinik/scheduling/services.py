@@ -31,6 +31,7 @@ from klinik.scheduling.models import (
     UnitSchedule,
     WaitlistEntry,
 )
+from klinik.scheduling.notify import appointment_changed
 from klinik.scheduling.slots import Slot, find_slots, pick_resources, type_candidates
 
 ALTERNATIVES = 5
@@ -261,6 +262,7 @@ def _book(
     _hold(appointment, resources)
     _event(appointment, actor, "booked", to_status=AppointmentStatus.BOOKED, to_start=start)
     _log(booked_by_actor, Action.CREATE, appointment, channel)
+    appointment_changed(appointment.pk, "booked")
     return appointment
 
 
@@ -353,6 +355,7 @@ def appointment_move(
             _hold(locked, resources)
             _event(locked, actor, "moved", from_start=old_start, to_start=start)
             _log(actor, Action.UPDATE, locked, channel, "moved")
+            appointment_changed(locked.pk, "moved")
     except IntegrityError as exc:
         raise BookingError(
             BookingError.TAKEN,
@@ -417,6 +420,9 @@ def appointment_set_status(
                 reason=reason.strip()[:300],
             )
             _log(actor, Action.UPDATE, locked, channel, f"{previous} -> {status}")
+            appointment_changed(
+                locked.pk, "cancelled" if status == AppointmentStatus.CANCELLED else "status"
+            )
     except IntegrityError as exc:
         raise BookingError(BookingError.TAKEN, code="taken") from exc
     return locked

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("calendar/", include("klinik.scheduling.calendar_urls")),
+    path("reception/", include("klinik.scheduling.reception_urls")),
+]
