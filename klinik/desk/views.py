@@ -22,6 +22,7 @@ from klinik.patients.selectors import (
     patient_search,
 )
 from klinik.patients.views import break_glass_page
+from klinik.scheduling.selectors import next_appointments, patient_appointments
 
 
 @public
@@ -105,7 +106,9 @@ def patient_search_view(request: HttpRequest) -> HttpResponse:
         if query.strip()
         else []
     )
-    context = {"hits": hits, "query": query, "searched": bool(query.strip())}
+    upcoming = next_appointments(patient_ids=[h.pk for h in hits]) if hits else {}
+    rows = [(hit, upcoming.get(hit.pk)) for hit in hits]
+    context = {"rows": rows, "hits": hits, "query": query, "searched": bool(query.strip())}
     if request.htmx:
         return render(request, "desk/partials/_search_results.html", context)
     return render(request, "desk/patient_search.html", context)
@@ -128,5 +131,7 @@ def patient_page_view(request: HttpRequest, public_id: str) -> HttpResponse:
             "relative_form": RelativeForm(),
             "history": patient_history(patient=patient)[:50],
             "merges": patient_merges(patient=patient),
+            "appointments": patient_appointments(patient_id=patient.pk),
+            "now": timezone.now(),
         },
     )

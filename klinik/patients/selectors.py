@@ -29,6 +29,7 @@ SEARCH_LIMIT = 20
 
 @dataclass(frozen=True)
 class PatientHit:
+    pk: int
     public_id: uuid.UUID
     name: str
     cpr_display: str
@@ -123,6 +124,7 @@ def patient_search(
     today = timezone.localdate()
     hits = [
         PatientHit(
+            pk=p.pk,
             public_id=p.public_id,
             name=p.name,
             cpr_display=p.cpr_display,

@@ -111,3 +111,21 @@ def next_appointments(*, patient_ids: list[int]) -> dict[int, Appointment]:
     for appointment in upcoming:
         found.setdefault(appointment.patient_id, appointment)
     return found
+
+
+def patient_appointments(
+    *, patient_id: int, past_days: int = 90, limit: int = 20
+) -> list[Appointment]:
+    """A patient's appointments from `past_days` ago onwards, soonest first (the caller has
+    opened the patient through access_patient, which logged the read)."""
+    since = timezone.now() - timedelta(days=past_days)
+    return list(
+        Appointment.objects.filter(patient_id=patient_id, start__gte=since)
+        .select_related("appointment_type", "unit")
+        .prefetch_related(
+            Prefetch(
+                "resource_holds", queryset=AppointmentResource.objects.select_related("resource")
+            )
+        )
+        .order_by("start")[:limit]
+    )
