@@ -16,7 +16,15 @@ from django.db import transaction
 from klinik.core.choices import OrganisationKind, Role, UnitKind
 from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.demo.generate import generate_patients
+from klinik.demo.schedule import (
+    GP_TYPES,
+    TypeSpec,
+    generate_schedule,
+    resources_create,
+    types_create,
+)
 from klinik.patients.models import Patient
+from klinik.scheduling.models import Appointment
 
 DEMO_PASSWORD = "klinik-demo"  # noqa: S105  (documented demo-only password)
 
@@ -190,6 +198,8 @@ def demo_load(*, patients_per_unit: int = PATIENTS_PER_UNIT, seed: int = 2026) -
             )
     for unit in units.values():
         _demo_patients(unit, patients_per_unit, rng)
+    for (slug, unit_name), unit in units.items():
+        _demo_schedule(slug, unit_name, unit, rng)
 
 
 def _demo_user(username: str, first_name: str, last_name: str) -> User:
@@ -218,3 +228,92 @@ def _demo_patients(unit: Unit, count: int, rng: random.Random) -> None:
             seed=rng.randrange(1 << 30),
             units=[unit],
         )
+
+
+# Who treats in each demo unit (usernames), its rooms, and its appointment types.
+_T = TypeSpec
+DEMO_SCHEDULES: dict[tuple[str, str], tuple[list[str], list[str], list[TypeSpec]]] = {
+    ("laegehuset", "Lægehuset"): (
+        ["laege", "laege2", "laege3", "sygeplejerske"],
+        ["Konsultation 1", "Konsultation 2", "Konsultation 3", "Sygeplejerskerum"],
+        GP_TYPES,
+    ),
+    ("fysio-nord", "Fysioterapi"): (
+        ["fysioterapeut"],
+        ["Behandlingsrum 1", "Behandlingsrum 2", "Træningssal"],
+        [
+            _T("Førstegangsundersøgelse", 45, 0, True, 0.2, True, "#8e6bbf"),
+            _T(
+                "Behandling",
+                30,
+                0,
+                True,
+                0.7,
+                True,
+                "#4a90d9",
+                preparation="Tag løst tøj på, som du kan bevæge dig i.",
+            ),
+            _T("Holdtræning", 60, 0, True, 0.1, False, "#7cb342", is_group=True, capacity=8),
+        ],
+    ),
+    ("kiro-nord", "Kiropraktik"): (
+        ["kiropraktor"],
+        ["Behandlingsrum"],
+        [
+            _T("Konsultation", 30, 0, True, 0.7, True),
+            _T("Første konsultation", 45, 0, True, 0.3, True, "#8e6bbf"),
+        ],
+    ),
+    ("akupunktur-nord", "Akupunktur"): (
+        ["akupunktoer"],
+        ["Behandlingsrum"],
+        [_T("Akupunktur", 45, 15, True, 1.0, True, "#f0a030")],
+    ),
+    ("medicinsk-ambulatorium", "Endokrinologisk ambulatorium"): (
+        ["overlaege"],
+        ["Ambulatorierum 1", "Ambulatorierum 2"],
+        [
+            _T("Første samtale", 45, 5, True, 0.2, False, "#8e6bbf"),
+            _T("Ambulant kontrol", 30, 5, True, 0.6, False),
+            _T("Telefonkontrol", 15, 0, False, 0.2, False, "#7cb342"),
+        ],
+    ),
+    ("medicinsk-ambulatorium", "Kardiologisk ambulatorium"): (
+        ["kardiolog"],
+        ["Ekkorum", "Ambulatorierum 3"],
+        [
+            _T("Ekkokardiografi", 45, 15, True, 0.4, False, "#c0392b"),
+            _T("Ambulant kontrol", 30, 5, True, 0.6, False),
+        ],
+    ),
+    ("medicinsk-ambulatorium", "Lungemedicinsk ambulatorium"): (
+        ["ambulatoriesygeplejerske"],
+        ["Lungefunktion"],
+        [_T("Lungefunktionsundersøgelse", 30, 10, True, 1.0, False, "#16a085")],
+    ),
+}
+
+
+def _demo_schedule(slug: str, unit_name: str, unit: Unit, rng: random.Random) -> None:
+    """Hours, types and a few weeks of bookings, some arriving today: a real Monday."""
+    spec = DEMO_SCHEDULES.get((slug, unit_name))
+    if spec is None or Appointment.objects.filter(unit=unit).exists():
+        return
+    usernames, rooms, types = spec
+    users = {u.username: u for u in User.objects.filter(username__in=usernames)}
+    practitioners, room_resources = resources_create(
+        unit=unit,
+        practitioners=[(users[name].get_full_name(), users[name]) for name in usernames],
+        rooms=rooms,
+    )
+    made = types_create(unit=unit, specs=types)
+    generate_schedule(
+        unit=unit,
+        practitioners=practitioners,
+        rooms=room_resources,
+        types=made,
+        specs=types,
+        days_back=14,
+        days_ahead=28,
+        seed=rng.randrange(1 << 30),
+    )
