@@ -45,11 +45,12 @@ def test_demo_is_idempotent_and_complete(db):
 
 def test_if_empty_leaves_existing_data_alone(db):
     call_command("demo", stdout=StringIO())
-    Patient.objects.filter(organisation__slug="laegehuset").first().delete()
+    Organisation.objects.filter(slug="laegehuset").update(name="Omdøbt")
     before = Patient.objects.count()
     out = StringIO()
     call_command("demo", "--if-empty", stdout=out)
     assert Patient.objects.count() == before
+    assert Organisation.objects.get(slug="laegehuset").name == "Omdøbt"
     assert "sekretaer" in out.getvalue()
 
 
@@ -61,3 +62,21 @@ def test_sekretaer_logs_in_and_sees_the_dashboard(db):
     page = client.get("/dashboard/")
     assert page.status_code == 200
     assert "Lægehuset Åboulevarden" in page.content.decode()
+
+
+def test_demo_has_schedules_for_every_unit(db):
+    from klinik.scheduling.models import Appointment, AppointmentType, Resource
+
+    call_command("demo", stdout=StringIO())
+    for unit_name in (
+        "Lægehuset",
+        "Fysioterapi",
+        "Kiropraktik",
+        "Akupunktur",
+        "Endokrinologisk ambulatorium",
+    ):
+        assert Resource.objects.filter(unit__name=unit_name).exists(), unit_name
+        assert AppointmentType.objects.filter(unit__name=unit_name).exists(), unit_name
+        assert Appointment.objects.filter(unit__name=unit_name).count() > 50, unit_name
+    assert AppointmentType.objects.filter(bookable_online=True).exists()
+    assert Resource.objects.get(user__username="laege").kind == "practitioner"
