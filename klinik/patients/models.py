@@ -155,9 +155,10 @@ class PatientNameToken(models.Model):
 
     class Meta:
         indexes = [
+            # `words` is part of the key so that filtering on it needs no table lookups.
             models.Index(
-                fields=["organisation", "token", "sort_name", "patient"],
-                name="patients_token_search_idx",
+                fields=["organisation", "token", "sort_name", "patient", "words"],
+                name="patients_token_cover_idx",
             ),
         ]
 
