@@ -127,7 +127,6 @@ def patients(ctx: BenchContext) -> Outcome:
     ctx.rng.shuffle(timed)
 
     run = _runner(secretary)
-    plans = _name_plans(secretary, [s for s in timed if s.kind == "name"])
     ctx.log(f"timing {len(timed):,} calls after {len(warm):,} warm-up calls")
     for step in warm:
         run(step)
@@ -139,6 +138,7 @@ def patients(ctx: BenchContext) -> Outcome:
         outcome = run(step)
         elapsed = (time.perf_counter_ns() - start) / 1e6
         samples.append(Sample(step, elapsed, _check(step, outcome)))
+    plans = _name_plans(secretary, samples)
 
     return Outcome(
         measurements=_measurements(ctx, samples, generated, sizes, tokens),
@@ -494,16 +494,17 @@ def _slowest_notes(samples: list[Sample]) -> list[str]:
     return [f"Slowest name searches in process: {shown}."]
 
 
-def _name_plans(secretary: Membership, steps: list[Step]) -> list[str]:
-    """The query plan of the name-token query for a one-term and a two-term search."""
+def _name_plans(secretary: Membership, samples: list[Sample]) -> list[str]:
+    """The query plans of the name-token query for a one-term and the slowest search."""
     actor = actor_from_membership(secretary)
+    names = [s for s in samples if s.step.kind == "name" and s.step.path == "process"]
     wanted = {
-        "one term": next(s for s in steps if s.style == "family"),
-        "two terms": next(s for s in steps if s.style == "two_terms"),
+        "a family-name prefix": next(s for s in names if s.step.style == "family").step.text,
+        "the slowest name search": max(names, key=lambda s: s.ms).step.text,
     }
     notes = []
-    for label, step in wanted.items():
-        captured = _token_query(actor, step.text)
+    for label, text in wanted.items():
+        captured = _token_query(actor, text)
         if captured is None:
             continue
         sql, params = captured
@@ -513,8 +514,9 @@ def _name_plans(secretary: Membership, steps: list[Step]) -> list[str]:
                 plan = "; ".join(str(row[-1]) for row in cursor.fetchall())
             else:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", params)
-                plan = " → ".join(" ".join(str(row[0]).split()) for row in cursor.fetchall())
-        notes.append(f"Plan of the name-token query for `{step.text}` ({label}): `{plan}`")
+                lines = (" ".join(str(row[0]).split()) for row in cursor.fetchall())
+                plan = " → ".join(line.removeprefix("-> ") for line in lines)
+        notes.append(f"Plan of the name-token query for `{text}` ({label}): `{plan}`")
     return notes
 
 

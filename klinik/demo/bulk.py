@@ -50,13 +50,24 @@ def db_datetime(value: dt.datetime) -> Any:
 def bulk_insert(
     model: type[models.Model], attnames: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """Insert tuples whose values follow `attnames` and are already in the driver's form."""
+    """Insert tuples whose values follow `attnames` and are already in the driver's form.
+
+    PostgreSQL gets COPY (several times faster than executemany through psycopg); SQLite gets
+    executemany, which its driver runs as one prepared statement.
+    """
     if not rows:
         return
     quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     columns = ", ".join(quote(model._meta.get_field(name).column) for name in attnames)
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  (names from model meta)
-        quote(model._meta.db_table), columns, ", ".join(["%s"] * len(attnames))
-    )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(attnames))
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
+            rows,
+        )
