@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 # Modules whose import registers benchmarks, in the order they run and appear in the docs.
-BENCHMARK_MODULES: tuple[str, ...] = ("bench.foundation", "bench.patients")
+BENCHMARK_MODULES: tuple[str, ...] = ("bench.foundation", "bench.patients", "bench.scheduling")
 
 
 @dataclass(frozen=True)

@@ -4,16 +4,18 @@ booking grid of 08:00-16:00 stays 08:00-16:00 across the daylight-saving changes
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from klinik.scheduling.models import (
     Absence,
@@ -86,6 +88,18 @@ def merge(spans: Iterable[Span]) -> list[Span]:
     return merged
 
 
+def _raw_rows(query: QuerySet) -> list[tuple[int, datetime, datetime]]:
+    """(id, start, end) rows without Django's per-value converters: this is the hot loop of
+    slot search (thousands of holds a day), and the driver's own datetimes are UTC already."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if rows and rows[0][1].tzinfo is None:  # SQLite hands out naive UTC
+        return [(rid, s.replace(tzinfo=UTC), e.replace(tzinfo=UTC)) for rid, s, e in rows]
+    return rows
+
+
 @dataclass
 class Availability:
     """Free time per resource over a period, loaded with one query per table."""
@@ -93,17 +107,25 @@ class Availability:
     open_spans: dict[int, list[Span]] = field(default_factory=dict)  # hours, no bookings
     busy: dict[int, list[Span]] = field(default_factory=dict)
     closed: dict[date, str] = field(default_factory=dict)
+    _free: dict[int, tuple[list[datetime], list[Span]]] = field(default_factory=dict)
 
     def free(self, resource_id: int) -> list[Span]:
-        return subtract(self.open_spans.get(resource_id, []), self.busy.get(resource_id, []))
+        return self._free_index(resource_id)[1]
+
+    def _free_index(self, resource_id: int) -> tuple[list[datetime], list[Span]]:
+        # Computed once per resource: slot search asks is_free hundreds of times.
+        if resource_id not in self._free:
+            spans = subtract(self.open_spans.get(resource_id, []), self.busy.get(resource_id, []))
+            self._free[resource_id] = ([start for start, _ in spans], spans)
+        return self._free[resource_id]
 
     def is_open(self, resource_id: int, start: datetime, end: datetime) -> bool:
         return any(s <= start and end <= e for s, e in self.open_spans.get(resource_id, []))
 
     def is_free(self, resource_id: int, start: datetime, end: datetime) -> bool:
-        if not self.is_open(resource_id, start, end):
-            return False
-        return all(end <= s or start >= e for s, e in self.busy.get(resource_id, []))
+        starts, spans = self._free_index(resource_id)
+        index = bisect.bisect_right(starts, start) - 1
+        return index >= 0 and end <= spans[index][1]
 
 
 def load_availability(
@@ -153,14 +175,20 @@ def load_availability(
     for rid in ids:
         result.open_spans[rid] = subtract(merge(open_spans[rid]), cuts[rid])
     holds = AppointmentResource.objects.filter(
-        resource_id__in=ids, holds_time=True, start__lt=period[1], block_end__gt=period[0]
+        resource_id__in=ids,
+        holds_time=True,
+        # A lower bound on start keeps the (resource, start) index scan to the period: no
+        # hold is longer than a day (types last at most 10 hours).
+        start__gte=period[0] - timedelta(days=1),
+        start__lt=period[1],
+        block_end__gt=period[0],
     )
     if ignore_appointment_id is not None:
         holds = holds.exclude(appointment_id=ignore_appointment_id)
     if ignore_session_key is not None:
         holds = holds.exclude(session_key=ignore_session_key)
     busy: dict[int, list[Span]] = defaultdict(list)
-    for rid, start, end in holds.values_list("resource_id", "start", "block_end"):
+    for rid, start, end in _raw_rows(holds.values_list("resource_id", "start", "block_end")):
         busy[rid].append((start, end))
     result.busy = {rid: merge(spans) for rid, spans in busy.items()}
     return result

@@ -12,8 +12,9 @@ from klinik.scheduling.availability import LOCAL, Availability, load_availabilit
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.models import AppointmentType, Resource, TypeRequirement, UnitSchedule
 
-# Days loaded at a time: the search stops as soon as it has enough slots.
-CHUNK_DAYS = 7
+# Days loaded at a time grow 1, 2, 4, 7, 7, ...: most searches end on the first day loaded,
+# and sparse weeks are crossed in few queries.
+MAX_CHUNK_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,10 @@ def find_slots(
     first_day = timezone.localtime(start, LOCAL).date()
     last_day = timezone.localtime(end, LOCAL).date()
     day = first_day
+    chunk = 1
     while day <= last_day and len(slots) < limit:
-        chunk_end = min(day + timedelta(days=CHUNK_DAYS - 1), last_day)
+        chunk_end = min(day + timedelta(days=chunk - 1), last_day)
+        chunk = min(chunk * 2, MAX_CHUNK_DAYS)
         availability = load_availability(
             resources=resources, schedule=schedule, first=day, last=chunk_end
         )
