@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "klinik.core",
     "klinik.patients",
     "klinik.scheduling",
+    "klinik.correspondence",
     "klinik.desk",
     "klinik.api",
     "klinik.demo",
@@ -126,6 +127,14 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Shared by every web process (rate limits of the public pages): the database, not memory.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "klinik_cache",
+    }
+}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -211,6 +220,13 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 
 EMAIL_BACKEND = env_str("KLINIK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("KLINIK_EMAIL_FROM", "klinik@localhost")
+
+# Messages to patients: the SMS gateway adapter (the local default records only, in the
+# outbox), the sender name shown on the phone, and the address links in messages point to.
+KLINIK_SMS_BACKEND = env_str("KLINIK_SMS_BACKEND", "klinik.correspondence.channels.LocalSmsBackend")
+KLINIK_SMS_SENDER = env_str("KLINIK_SMS_SENDER", "Klinik")
+KLINIK_PUBLIC_URL = env_str("KLINIK_PUBLIC_URL", "http://127.0.0.1:8000")
 
 # Structured JSON logs. Messages carry ids, never patient data; the filter is a safety net.
 LOG_LEVEL = env_str("KLINIK_LOG_LEVEL", "INFO")

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("klinik.desk.urls")),
     path("patients/", include("klinik.patients.urls")),
     path("", include("klinik.scheduling.urls")),
+    path("", include("klinik.scheduling.public_urls")),
+    path("outbox/", include("klinik.correspondence.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", public(set_language), name="set_language"),
 ]

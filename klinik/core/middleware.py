@@ -76,8 +76,10 @@ class IdleTimeoutMiddleware:
                     % {"minutes": settings.KLINIK_IDLE_TIMEOUT_MINUTES},
                 )
                 return _redirect(request, f"{reverse('login')}?next={request.path}")
-            # Write the session at most every 30 s, not on every request.
-            if last is None or now - last > 30:
+            # Write the session at most every 30 s, not on every request. A screen's own
+            # polling (X-Klinik-Poll) is not activity: an unattended board still times out.
+            polled = request.headers.get("X-Klinik-Poll") == "1"
+            if not polled and (last is None or now - last > 30):
                 request.session[SESSION_LAST_ACTIVITY] = now
         return self.get_response(request)
 

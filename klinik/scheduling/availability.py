@@ -32,7 +32,11 @@ Span = tuple[datetime, datetime]
 
 @lru_cache(maxsize=64)
 def _danish_days(year: int) -> dict[date, str]:
-    return dict(holidays.country_holidays("DK", years=[year], categories=("public", "optional")))
+    return dict(
+        holidays.country_holidays(
+            "DK", years=[year], categories=("public", "optional"), language="da"
+        )
+    )
 
 
 @lru_cache(maxsize=64)

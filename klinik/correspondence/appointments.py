@@ -1,0 +1,66 @@
+"""The outbox as scheduling's NoticeOutbox: what scheduling.reminders plans, written here."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+
+from klinik.correspondence.choices import PENDING_STATUSES, MessageReason, MessageStatus
+from klinik.correspondence.models import NOTICE_KINDS, OutboxMessage
+from klinik.correspondence.services import outbox_message_queue
+from klinik.correspondence.texts import notice_texts
+from klinik.scheduling.models import Appointment
+from klinik.scheduling.reminders import Notice, Told
+
+# A change notice in these states has reached the patient, is reaching them, or would have
+# without a channel: the next notice is worded from it.
+TOLD_STATUSES = (MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.SKIPPED)
+
+
+class AppointmentOutbox:
+    def _about(self, appointment: Appointment) -> QuerySet[OutboxMessage]:
+        return OutboxMessage.objects.filter(
+            organisation_id=appointment.organisation_id,
+            appointment_public_id=appointment.public_id,
+        )
+
+    def last_told(self, appointment: Appointment) -> Told | None:
+        row = (
+            self._about(appointment)
+            .filter(kind__in=NOTICE_KINDS, status__in=TOLD_STATUSES)
+            .order_by("-id")
+            .values("kind", "appointment_start")
+            .first()
+        )
+        return Told(row["kind"], row["appointment_start"]) if row else None
+
+    def withdraw(self, appointment: Appointment) -> None:
+        self._about(appointment).filter(status__in=PENDING_STATUSES).update(
+            status=MessageStatus.CANCELLED,
+            reason=MessageReason.SUPERSEDED,
+            updated_at=timezone.now(),
+        )
+
+    def queue(self, notice: Notice) -> None:
+        appointment = notice.appointment
+        with translation.override(notice.language):
+            subject, body = notice_texts(
+                organisation_id=appointment.organisation_id,
+                appointment_type_id=appointment.appointment_type_id,
+                kind=notice.kind,
+                context=notice.context,
+            )
+        outbox_message_queue(
+            organisation_id=appointment.organisation_id,
+            unit_id=appointment.unit_id,
+            patient=appointment.patient,
+            kind=notice.kind,
+            subject=subject,
+            body=body,
+            due=notice.due,
+            appointment_public_id=appointment.public_id,
+            appointment_start=appointment.start,
+        )
+
+
+appointment_outbox = AppointmentOutbox()

@@ -1,0 +1,19 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from klinik.correspondence.choices import MessageChannel, MessageKind, MessageStatus
+
+_ALL = [("", _("All"))]
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=_ALL + MessageStatus.choices, required=False
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=_ALL + MessageChannel.choices, required=False
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=_ALL + MessageKind.choices, required=False)
+    day = forms.DateField(
+        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -1,0 +1,152 @@
+"""The outbox (every message to a patient, sent or not, is a row) and the per-appointment-type
+message templates."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from klinik.correspondence.choices import (
+    PENDING_STATUSES,
+    MessageChannel,
+    MessageKind,
+    MessageReason,
+    MessageStatus,
+)
+from klinik.scheduling.reminders import PLACEHOLDERS, unknown_placeholders
+
+NOTICE_KINDS = [MessageKind.CONFIRMATION, MessageKind.MOVED, MessageKind.CANCELLED]
+
+
+class OutboxMessage(models.Model):
+    """One message to one patient through one channel, from queued to sent (or why not).
+
+    Bodies and recipients are patient data: reading them goes through access.py, which logs;
+    application logs carry the public id only.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        "core.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    # The appointment the message is about, and the time it was written for (a reminder is
+    # only sent while the appointment is still booked at that time).
+    appointment_public_id = models.UUIDField(null=True, blank=True)
+    appointment_start = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=MessageChannel.choices, blank=True
+    )
+    recipient = models.CharField(_("recipient"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=MessageReason.choices, blank=True)
+    scheduled_for = models.DateTimeField(_("to be sent"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    # The gateway's or mail system's id for the message (delivery receipts, support cases).
+    provider_reference = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["organisation", "scheduled_for"], name="corr_outbox_list_idx"),
+            models.Index(
+                fields=["organisation", "status", "scheduled_for"], name="corr_outbox_status_idx"
+            ),
+            models.Index(
+                fields=["organisation", "appointment_public_id"], name="corr_outbox_appt_idx"
+            ),
+            models.Index(fields=["organisation", "patient"], name="corr_outbox_patient_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=MessageStatus.SENT) | Q(sent_at__isnull=False),
+                name="corr_outbox_sent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=MessageStatus.SKIPPED) | ~Q(channel=""),
+                name="corr_outbox_channel_unless_skipped",
+            ),
+            # At most one change notice and one reminder per appointment wait to go out:
+            # planning replaces, never adds.
+            models.UniqueConstraint(
+                fields=["appointment_public_id"],
+                condition=Q(kind__in=NOTICE_KINDS, status__in=PENDING_STATUSES),
+                name="corr_outbox_one_pending_notice",
+            ),
+            models.UniqueConstraint(
+                fields=["appointment_public_id"],
+                condition=Q(kind=MessageKind.REMINDER, status__in=PENDING_STATUSES),
+                name="corr_outbox_one_pending_reminder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"message {self.public_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_STATUSES
+
+    @property
+    def can_resend(self) -> bool:
+        return self.status == MessageStatus.FAILED
+
+
+class MessageTemplate(models.Model):
+    """An appointment type's own text for one kind of message, instead of the default.
+
+    Placeholders in braces: {when}, {previous_when}, {unit}, {type}, {preparation}, {link}.
+    """
+
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    appointment_type = models.ForeignKey(
+        "scheduling.AppointmentType", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
+    subject = models.CharField(_("e-mail subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "appointment_type", "kind"],
+                name="corr_template_unique_kind_per_type",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_type_id}: {self.kind}"
+
+    def clean(self) -> None:
+        unknown = unknown_placeholders(self.subject) | unknown_placeholders(self.body)
+        if unknown:
+            raise ValidationError(
+                _("Unknown placeholders: %(unknown)s. Use %(known)s."),
+                params={
+                    "unknown": ", ".join(f"{{{name}}}" for name in sorted(unknown)),
+                    "known": ", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
+                },
+            )
+        type_org = getattr(self.appointment_type, "organisation_id", None)
+        if self.appointment_type_id and type_org != self.organisation_id:
+            raise ValidationError(_("The appointment type belongs to another organisation."))

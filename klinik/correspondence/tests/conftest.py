@@ -1,0 +1,17 @@
+"""Fixtures of the correspondence tests (see helpers.py)."""
+
+import pytest
+
+from klinik.core.choices import Role
+from klinik.correspondence.tests.helpers import Clock, Desk, clock_install, desk_at
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return clock_install(monkeypatch)
+
+
+@pytest.fixture
+def desk(world, actor_for, django_capture_on_commit_callbacks) -> Desk:
+    actor = actor_for(world.member(Role.SECRETARY))
+    return desk_at(world.unit_a, actor, django_capture_on_commit_callbacks)

@@ -1,0 +1,142 @@
+"""Shared by the correspondence tests and scheduling's test_reminders: a clock the test sets,
+the task worker run inside the test's transaction, and a desk that books, moves and cancels
+with the on-commit notice planning included (fixtures in conftest.py and test_reminders)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+from klinik.core.models import Unit
+from klinik.core.policy import Actor
+from klinik.correspondence.models import OutboxMessage
+from klinik.patients.models import Patient
+from klinik.scheduling.choices import AppointmentStatus
+from klinik.scheduling.models import Appointment, AppointmentType
+from klinik.scheduling.services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_move,
+    appointment_set_status,
+)
+from klinik.scheduling.tests.factories import Clinic, clinic_create
+
+
+class Clock:
+    """timezone.now() as the test says (until `set`, the real time)."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.now if self.now is not None else datetime.now(UTC)
+
+    def set(self, when: datetime) -> datetime:
+        self.now = when.astimezone(UTC)
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        assert self.now is not None, "set the clock first"
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def clock_install(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Replace timezone.now() for the test (monkeypatch undoes it)."""
+    clock = Clock()
+    monkeypatch.setattr(timezone, "now", clock)
+    return clock
+
+
+def run_due_tasks(limit: int = 50) -> list[Any]:
+    """What `klinik db_worker --batch` does, inside the test's transaction: run every task that
+    is due (run_after passed), in the worker's order; returns their results."""
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test",
+        excluded_queue_names=[],
+    )
+    results = []
+    for _ in range(limit):
+        due = DBTaskResult.objects.ready().first()
+        if due is None:
+            return results
+        due.claim("test")
+        worker.run_task(due)
+        due.refresh_from_db()
+        assert due.status == TaskResultStatus.SUCCESSFUL, due.traceback
+        results.append(due.return_value)
+    raise AssertionError("tasks keep coming")
+
+
+def messages_about(appointment: Appointment) -> list[OutboxMessage]:
+    return list(
+        OutboxMessage.objects.filter(appointment_public_id=appointment.public_id).order_by("id")
+    )
+
+
+def pending(appointment: Appointment, kind: str) -> OutboxMessage:
+    return OutboxMessage.objects.get(
+        appointment_public_id=appointment.public_id, kind=kind, status__in=["queued", "held"]
+    )
+
+
+def reachable_by(
+    patient: Patient, *, sms: bool = False, email: bool = False, address: str = "alma@example.dk"
+) -> Patient:
+    patient.phone, patient.consent_sms = ("12345678", True) if sms else ("", False)
+    patient.email, patient.consent_email = (address, True) if email else ("", False)
+    patient.save()
+    return patient
+
+
+@dataclass
+class Desk:
+    """A secretary at the desk; each change runs its on-commit work, as in production."""
+
+    actor: Actor
+    clinic: Clinic
+    capture: Any
+
+    def book(self, patient: Patient, start: datetime, kind: AppointmentType | None = None):
+        with self.capture(execute=True):
+            return appointment_book(
+                actor=self.actor,
+                patient=patient,
+                appointment_type=kind or self.clinic.consultation,
+                start=start,
+            )
+
+    def move(self, appointment: Appointment, start: datetime) -> Appointment:
+        with self.capture(execute=True):
+            return appointment_move(actor=self.actor, appointment=appointment, start=start)
+
+    def cancel(self, appointment: Appointment) -> Appointment:
+        with self.capture(execute=True):
+            return appointment_cancel(
+                actor=self.actor, appointment=appointment, reason="Patienten ringede"
+            )
+
+    def undo_cancel(self, appointment: Appointment) -> Appointment:
+        with self.capture(execute=True):
+            return appointment_set_status(
+                actor=self.actor, appointment=appointment, status=AppointmentStatus.BOOKED
+            )
+
+
+def desk_at(unit: Unit, actor: Actor, capture: Any) -> Desk:
+    """A desk in `unit` (made a bookable clinic); `capture`: pytest-django's
+    django_capture_on_commit_callbacks."""
+    return Desk(actor, clinic_create(unit), capture)

@@ -1,0 +1,56 @@
+"""Message texts: an appointment type's own template, or the default for the kind.
+
+Defaults are English msgids, translated (Danish unless the patient's language is another one
+Klinik speaks) when the message is written; the date comes from scheduling in the same
+language. Placeholders are filled by plain substitution (scheduling.reminders.render).
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from klinik.correspondence.choices import MessageKind
+from klinik.correspondence.models import MessageTemplate
+from klinik.scheduling.reminders import render
+
+DEFAULTS: dict[str, tuple[Promise, Promise]] = {
+    MessageKind.CONFIRMATION: (
+        _("{unit}: your appointment is booked"),
+        _(
+            "Your appointment at {unit} is booked for {when} ({type}).\n\n{preparation}\n\n"
+            "To cancel or move the appointment: {link}"
+        ),
+    ),
+    MessageKind.MOVED: (
+        _("{unit}: your appointment has been moved"),
+        _(
+            "Your appointment at {unit} has been moved to {when} ({type}).\n\n{preparation}\n\n"
+            "To cancel or move the appointment: {link}"
+        ),
+    ),
+    MessageKind.CANCELLED: (
+        _("{unit}: your appointment has been cancelled"),
+        _("Your appointment at {unit} on {when} ({type}) has been cancelled."),
+    ),
+    MessageKind.REMINDER: (
+        _("{unit}: reminder of your appointment"),
+        _(
+            "Reminder: you have an appointment at {unit} on {when} ({type}).\n\n{preparation}"
+            "\n\nTo cancel or move the appointment: {link}"
+        ),
+    ),
+}
+
+
+def notice_texts(
+    *, organisation_id: int, appointment_type_id: int, kind: str, context: dict[str, str]
+) -> tuple[str, str]:
+    """Subject and body for a notice, in the active language."""
+    default_subject, default_body = DEFAULTS[kind]
+    template = MessageTemplate.objects.filter(
+        organisation_id=organisation_id, appointment_type_id=appointment_type_id, kind=kind
+    ).first()
+    subject = template.subject if template is not None and template.subject else default_subject
+    body = template.body if template is not None else default_body
+    return render(str(subject), context), render(str(body), context)

@@ -1,0 +1,147 @@
+"""Form shapes for the calendar screens. Rules (hours, double booking, transitions) are the
+services'; these forms only parse what the browser sent."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+GRID_CHOICES = [(15, _("15 minutes")), (5, _("5 minutes"))]
+TIME_OF_DAY_CHOICES = [
+    ("", _("Any time of day")),
+    ("morning", _("Morning (before 12)")),
+    ("afternoon", _("Afternoon (from 12)")),
+]
+
+
+class CalendarForm(forms.Form):
+    """What the calendar shows: unit, day, resources, grid. GET: no patient data in here."""
+
+    unit = forms.ChoiceField(
+        label=_("Unit"), required=False, widget=forms.Select(attrs={"data-autosubmit": ""})
+    )
+    date = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    r = forms.MultipleChoiceField(
+        label=_("Show"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    grid = forms.TypedChoiceField(
+        label=_("Grid"),
+        choices=GRID_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=15,
+        widget=forms.Select(attrs={"data-autosubmit": ""}),
+    )
+    cancelled = forms.BooleanField(label=_("Show cancelled"), required=False)
+
+    def __init__(
+        self,
+        *args: object,
+        units: list[tuple[str, str]],
+        resources: list[tuple[str, str]],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = units
+        self.fields["r"].choices = resources
+
+
+class BookingForm(forms.Form):
+    """The booking panel's state, posted back on every step (patient, type, options, time).
+
+    The buttons that pick something use their own names (pick_patient, pick_type, pick_slot)
+    so the hidden field holding the current choice never competes with them.
+    """
+
+    unit = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    patient = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    pick_patient = forms.UUIDField(required=False)
+    q = forms.CharField(
+        label=_("Search patient (CPR, name or phone)"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    appointment_type = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    pick_type = forms.UUIDField(required=False)
+    practitioner = forms.ChoiceField(label=_("Practitioner"), required=False)
+    from_date = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    time_of_day = forms.ChoiceField(
+        label=_("Time of day"), choices=TIME_OF_DAY_CHOICES, required=False
+    )
+    after = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    same_as = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    resource = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    start_date = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    start_time = forms.TimeField(
+        label=_("Time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+    )
+    pick_slot = forms.CharField(required=False, max_length=80)
+    note = forms.CharField(
+        label=_("Note for the appointment"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    overbook = forms.BooleanField(label=_("Book anyway (double-book on purpose)"), required=False)
+    action = forms.CharField(required=False, max_length=20)
+
+    def __init__(
+        self, *args: object, practitioners: list[tuple[str, str]], **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].choices = [("", _("Any practitioner")), *practitioners]
+
+
+class MoveForm(forms.Form):
+    """Move an appointment to a date and time, optionally to another practitioner."""
+
+    date = forms.DateField(
+        label=_("New date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    time = forms.TimeField(
+        label=_("New time"),
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+    )
+    resource = forms.ChoiceField(label=_("Practitioner"), required=False)
+    # Drag and drop: the column the block was dropped on (a practitioner, or a room the
+    # appointment already holds).
+    column = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, resources: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["resource"].choices = [("", _("Keep the practitioner")), *resources]
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("State a reason.")},
+    )
+    rest_of_series = forms.BooleanField(
+        label=_("Also cancel the rest of the series"), required=False
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("State a reason."), code="required")
+        return reason

@@ -1,0 +1,377 @@
+"""Public pages: online self-booking (no login), the patient's link to cancel or move, and the
+practitioner's iCalendar feed; plus the logged-in page where the feed's token is made.
+
+The public pages are marked @public; CSRF protection stays on for every form, public POSTs are
+rate limited per client address, and nothing about other patients is ever shown.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from klinik.core.models import Unit
+from klinik.core.policy import Perm, public, requires
+from klinik.patients.errors import PatientDuplicate, PatientInvalid
+from klinik.patients.identifiers import IdentifierError
+from klinik.scheduling import feeds, online
+from klinik.scheduling.errors import BookingError
+from klinik.scheduling.models import AppointmentType
+from klinik.scheduling.online import OnlineError
+
+
+class IdentifyForm(forms.Form):
+    given_name = forms.CharField(
+        label=gettext_lazy("First name(s)"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    family_name = forms.CharField(
+        label=gettext_lazy("Last name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    cpr = forms.CharField(
+        label=gettext_lazy("CPR number"),
+        max_length=20,
+        help_text=gettext_lazy("As on your health insurance card: DDMMYY-XXXX."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.CharField(
+        label=gettext_lazy("E-mail"),
+        max_length=254,
+        required=False,
+        help_text=gettext_lazy("A phone number or an e-mail address, so we can reach you."),
+        widget=forms.TextInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+
+
+def _client(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _rate_limited(request: HttpRequest, kind: str) -> HttpResponse | None:
+    if online.rate_limit_allows(kind, _client(request)):
+        return None
+    return render(
+        request,
+        "scheduling/online/message.html",
+        {"title": _("Too many attempts"), "message": OnlineError.RATE_LIMITED},
+        status=429,
+    )
+
+
+def _slots_url(unit: Unit, kind: AppointmentType) -> str:
+    return reverse("online_slots", kwargs={"unit_id": unit.public_id, "type_id": kind.public_id})
+
+
+# Booking --------------------------------------------------------------------------------------
+
+
+@public
+@never_cache
+@require_GET
+def online_types_view(request: HttpRequest, unit_id: str) -> HttpResponse:
+    """Step 1: what kind of appointment."""
+    unit = online.online_unit(unit_id)
+    return render(
+        request,
+        "scheduling/online/types.html",
+        {"unit": unit, "types": online.online_types(unit), "step": 1},
+    )
+
+
+@public
+@never_cache
+@require_GET
+def online_slots_view(request: HttpRequest, unit_id: str, type_id: str) -> HttpResponse:
+    """Step 2: a free time (times and practitioners only)."""
+    unit = online.online_unit(unit_id)
+    kind = online.online_type(unit, type_id)
+    return _slots_page(request, unit, kind, first_day=_day(request.GET.get("from", "")))
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _slots_page(
+    request: HttpRequest,
+    unit: Unit,
+    kind: AppointmentType,
+    *,
+    first_day: date | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    days, next_day = online.online_slots(kind, first_day=first_day)
+    return render(
+        request,
+        "scheduling/online/slots.html",
+        {
+            "unit": unit,
+            "kind": kind,
+            "days": days,
+            "next_day": next_day,
+            "show_later": online.online_has_later(next_day),
+            "first_day": first_day,
+            "error": error,
+            "step": 2,
+            "details_url": reverse(
+                "online_details", kwargs={"unit_id": unit.public_id, "type_id": kind.public_id}
+            ),
+        },
+        status=status,
+    )
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def online_details_view(request: HttpRequest, unit_id: str, type_id: str) -> HttpResponse:
+    """Step 3: who you are. A valid answer shows step 4 (confirm) with the answer signed."""
+    unit = online.online_unit(unit_id)
+    kind = online.online_type(unit, type_id)
+    source = request.POST if request.method == "POST" else request.GET
+    start = online.parse_slot(source.get("start", ""))
+    practitioner = online.online_practitioner(unit, source.get("with", ""))
+    if not online.online_slot_is_free(kind, start, practitioner):
+        return _slots_page(request, unit, kind, error=str(OnlineError.SLOT_GONE), status=409)
+    form = IdentifyForm(request.POST or None)
+    context: dict[str, Any] = {
+        "unit": unit,
+        "kind": kind,
+        "start": start,
+        "start_key": source.get("start", ""),
+        "practitioner": practitioner,
+        "form": form,
+        "step": 3,
+    }
+    if request.method == "POST":
+        limited = _rate_limited(request, "identify")
+        if limited is not None:
+            return limited
+        if form.is_valid():
+            try:
+                identity = online.online_identify(unit=unit, **form.cleaned_data)
+            except IdentifierError as exc:
+                form.add_error("cpr", str(exc.message))
+            except OnlineError as exc:
+                form.add_error(exc.field or None, exc.message)
+            else:
+                context.update(
+                    step=4,
+                    identity=identity,
+                    pending=online.pending_sign(
+                        appointment_type=kind,
+                        start=start,
+                        practitioner=practitioner,
+                        identity=identity,
+                    ),
+                )
+                return render(request, "scheduling/online/confirm.html", context)
+    status = 400 if form.errors else 200
+    return render(request, "scheduling/online/details.html", context, status=status)
+
+
+@public
+@never_cache
+@require_POST
+def online_confirm_view(request: HttpRequest, unit_id: str, type_id: str) -> HttpResponse:
+    """Step 4 sent: book, then show the confirmation with the patient's own link."""
+    unit = online.online_unit(unit_id)
+    kind = online.online_type(unit, type_id)
+    limited = _rate_limited(request, "book")
+    if limited is not None:
+        return limited
+    try:
+        pending = online.pending_load(unit, request.POST.get("pending", ""))
+    except OnlineError as exc:
+        return _slots_page(request, unit, kind, error=exc.message, status=400)
+    try:
+        appointment = online.online_book(unit=unit, pending=pending)
+    except BookingError as exc:
+        return _slots_page(request, unit, kind, error=exc.message, status=409)
+    except (PatientInvalid, PatientDuplicate):
+        message = _("Your details could not be registered. Please call the clinic.")
+        return _slots_page(request, unit, kind, error=message, status=400)
+    token = online.manage_token(appointment)
+    return redirect(reverse("online_manage", kwargs={"token": token}) + "?booked=1")
+
+
+# The patient's link ---------------------------------------------------------------------------
+
+
+def _link_refused(request: HttpRequest, exc: OnlineError) -> HttpResponse:
+    expired = exc.message == str(OnlineError.LINK_EXPIRED)
+    return render(
+        request,
+        "scheduling/online/message.html",
+        {
+            "title": _("The link has expired") if expired else _("The link is not valid"),
+            "message": exc.message,
+        },
+        status=410 if expired else 404,
+    )
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def online_manage_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The appointment behind the patient's link; cancel it (POST)."""
+    try:
+        appointment = online.manage_appointment(token)
+    except OnlineError as exc:
+        return _link_refused(request, exc)
+    error = notice = ""
+    status = 200
+    if request.method == "POST":
+        limited = _rate_limited(request, "manage")
+        if limited is not None:
+            return limited
+        try:
+            appointment = online.online_cancel(token=token)
+        except (BookingError, OnlineError) as exc:
+            error, status = exc.message, 409
+        else:
+            notice = _("The appointment is cancelled.")
+    else:
+        online.manage_view_log(appointment)
+        if request.GET.get("booked"):
+            notice = _("Your appointment is booked.")
+        elif request.GET.get("moved"):
+            notice = _("Your appointment is moved.")
+    context = _manage_context(appointment, token, error=error, notice=notice)
+    context["manage_url"] = request.build_absolute_uri(
+        reverse("online_manage", kwargs={"token": token})
+    )
+    return render(request, "scheduling/online/manage.html", context, status=status)
+
+
+def _manage_context(appointment: Any, token: str, **extra: Any) -> dict[str, Any]:
+    changeable = online.online_changeable(appointment)
+    return {
+        "appointment": appointment,
+        "unit": appointment.unit,
+        "token": token,
+        "practitioners": online.appointment_practitioners(appointment),
+        "changeable": changeable,
+        "movable": changeable and online.online_can_move(appointment),
+        "closes": online.cancel_closes_at(appointment),
+        "cancel_hours": online.online_cancel_hours(appointment),
+        **extra,
+    }
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def online_move_view(request: HttpRequest, token: str) -> HttpResponse:
+    """Choose another free time of the same type (GET), move to it (POST)."""
+    try:
+        appointment = online.manage_appointment(token)
+    except OnlineError as exc:
+        return _link_refused(request, exc)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        limited = _rate_limited(request, "manage")
+        if limited is not None:
+            return limited
+        try:
+            online.online_move(
+                token=token,
+                start=online.parse_slot(request.POST.get("start", "")),
+                practitioner_id=request.POST.get("with", ""),
+            )
+        except (BookingError, OnlineError) as exc:
+            error, status = exc.message, 409
+        else:
+            return redirect(reverse("online_manage", kwargs={"token": token}) + "?moved=1")
+    context = _manage_context(appointment, token, error=error)
+    if context["movable"]:
+        first_day = _day(request.GET.get("from", ""))
+        days, next_day = online.online_slots(appointment.appointment_type, first_day=first_day)
+        context.update(
+            days=days,
+            next_day=next_day,
+            first_day=first_day,
+            show_later=online.online_has_later(next_day),
+        )
+    return render(request, "scheduling/online/move.html", context, status=status)
+
+
+# Calendar feeds -------------------------------------------------------------------------------
+
+
+@public
+@require_GET
+def calendar_feed_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The practitioner's iCalendar feed; the token in the URL is the only key."""
+    body = feeds.calendar_feed(token=token, with_initials=request.GET.get("initials") == "1")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="klinik.ics"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@requires(Perm.SCHEDULE_VIEW)
+@require_GET
+def calendar_feeds_view(request: HttpRequest) -> HttpResponse:
+    """Make, renew or stop the calendar feed of one's own (a manager: any practitioner's)."""
+    resources = feeds.feed_resources_for(actor=request.actor)
+    rows = []
+    for resource in resources:
+        url = ""
+        if resource.feed_token:
+            path = reverse("feed_ics", kwargs={"token": resource.feed_token})
+            url = request.build_absolute_uri(path)
+        rows.append({"resource": resource, "url": url})
+    return render(request, "scheduling/online/calendar_feeds.html", {"rows": rows})
+
+
+@requires(Perm.SCHEDULE_VIEW)
+@require_POST
+def calendar_feed_rotate_view(request: HttpRequest, resource_id: str) -> HttpResponse:
+    resource = feeds.access_feed_resource(actor=request.actor, public_id=resource_id)
+    had = bool(resource.feed_token)
+    feeds.resource_feed_rotate(actor=request.actor, resource=resource)
+    messages.success(
+        request,
+        _("A new feed address is made; the old one no longer works.")
+        if had
+        else _("The feed address is made."),
+    )
+    return redirect("feed_list")
+
+
+@requires(Perm.SCHEDULE_VIEW)
+@require_POST
+def calendar_feed_revoke_view(request: HttpRequest, resource_id: str) -> HttpResponse:
+    resource = feeds.access_feed_resource(actor=request.actor, public_id=resource_id)
+    feeds.resource_feed_revoke(actor=request.actor, resource=resource)
+    messages.success(request, _("The feed is stopped."))
+    return redirect("feed_list")

@@ -1,0 +1,38 @@
+"""Public pages (no login): online booking per unit, the patient's link, calendar feeds.
+
+Included at the site root by config/urls.py. The feed's management page (login) sits beside
+the feed itself.
+"""
+
+from django.urls import path
+
+from klinik.scheduling import online_views as views
+
+urlpatterns = [
+    path("book/manage/<str:token>/", views.online_manage_view, name="online_manage"),
+    path("book/manage/<str:token>/move/", views.online_move_view, name="online_move"),
+    path("book/<uuid:unit_id>/", views.online_types_view, name="online_types"),
+    path("book/<uuid:unit_id>/<uuid:type_id>/", views.online_slots_view, name="online_slots"),
+    path(
+        "book/<uuid:unit_id>/<uuid:type_id>/details/",
+        views.online_details_view,
+        name="online_details",
+    ),
+    path(
+        "book/<uuid:unit_id>/<uuid:type_id>/confirm/",
+        views.online_confirm_view,
+        name="online_confirm",
+    ),
+    path("feeds/", views.calendar_feeds_view, name="feed_list"),
+    path(
+        "feeds/<uuid:resource_id>/rotate/",
+        views.calendar_feed_rotate_view,
+        name="feed_rotate",
+    ),
+    path(
+        "feeds/<uuid:resource_id>/revoke/",
+        views.calendar_feed_revoke_view,
+        name="feed_revoke",
+    ),
+    path("feeds/<str:token>.ics", views.calendar_feed_view, name="feed_ics"),
+]

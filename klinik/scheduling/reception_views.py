@@ -1,0 +1,313 @@
+"""Reception screens: the arrivals board, check-in, contact confirmation, walk-ins and the
+waiting-room screen. Thin: parse → reception selector/service → page or htmx partial."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from klinik.audit.choices import Channel
+from klinik.core.models import Unit
+from klinik.core.policy import Perm, requires
+from klinik.patients.errors import PatientInvalid
+from klinik.scheduling import reception
+from klinik.scheduling.errors import BookingError
+from klinik.scheduling.reception import CheckIn, CheckInOutcome, ReceptionError
+
+BOARD_CHANGED = "reception-changed"  # htmx event: the board fetches itself again
+
+
+class ContactForm(forms.Form):
+    """The contact details the patient confirms at the desk (quick correction)."""
+
+    phone = forms.CharField(
+        label=gettext_lazy("Phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    email = forms.CharField(
+        label=gettext_lazy("E-mail"),
+        max_length=254,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"}),
+    )
+    address_line = forms.CharField(label=gettext_lazy("Address"), max_length=200, required=False)
+    postal_code = forms.CharField(
+        label=gettext_lazy("Postal code"),
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    city = forms.CharField(label=gettext_lazy("City"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, protected: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if protected:
+            # Name and address protection: the address is not shown at the desk.
+            for name in ("address_line", "postal_code", "city"):
+                del self.fields[name]
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("autocomplete", "off")
+            field.widget.attrs["id"] = f"contact-{name}"
+
+
+def _unit(request: HttpRequest, unit_id: object) -> Unit:
+    return reception.access_reception_unit(actor=request.actor, public_id=unit_id)
+
+
+def _group(request: HttpRequest) -> str:
+    return "time" if request.GET.get("group", request.POST.get("group")) == "time" else "status"
+
+
+def _contact_form(appointment: Any, data: Any = None) -> ContactForm:
+    patient = appointment.patient
+    return ContactForm(
+        data,
+        protected=patient.is_address_protected,
+        initial={name: getattr(patient, name) for name in reception.CONTACT_FIELDS},
+    )
+
+
+def _board_context(request: HttpRequest, unit: Unit, **extra: Any) -> dict[str, Any]:
+    board = reception.reception_board(actor=request.actor, unit=unit)
+    return {
+        "unit": unit,
+        "board": board,
+        "group": _group(request),
+        "can_book": request.actor.can(Perm.SCHEDULE_BOOK),
+        **extra,
+    }
+
+
+def _page_context(request: HttpRequest, unit: Unit, **extra: Any) -> dict[str, Any]:
+    context = _board_context(request, unit, **extra)
+    context["units"] = reception.reception_units(actor=request.actor)
+    context.setdefault("walk_in_types", reception.walk_in_types(actor=request.actor, unit=unit))
+    return context
+
+
+# The board ------------------------------------------------------------------------------------
+
+
+@requires(Perm.SCHEDULE_VIEW)
+@require_GET
+def reception_home_view(request: HttpRequest) -> HttpResponse:
+    """The actor's own unit's board; a community receptionist chooses a clinic."""
+    actor = request.actor
+    units = reception.reception_units(actor=actor)
+    chosen = request.GET.get("unit", "")
+    if chosen:
+        unit = _unit(request, chosen)
+        return redirect("reception_board", unit_id=unit.public_id)
+    if actor.unit is not None and any(u.pk == actor.unit.pk for u in units):
+        return redirect("reception_board", unit_id=actor.unit.public_id)
+    if len(units) == 1:
+        return redirect("reception_board", unit_id=units[0].public_id)
+    return render(request, "scheduling/reception/choose_unit.html", {"units": units})
+
+
+@requires(Perm.SCHEDULE_VIEW)
+@require_GET
+def reception_board_view(request: HttpRequest, unit_id: str) -> HttpResponse:
+    """The whole page, or (htmx) the board alone; a poll with an unchanged version gets 204."""
+    unit = _unit(request, unit_id)
+    if request.htmx:
+        seen = request.GET.get("v", "")
+        if seen and seen == reception.board_version(actor=request.actor, unit=unit):
+            return HttpResponse(status=204)
+        return render(request, "scheduling/reception/_board.html", _board_context(request, unit))
+    return render(request, "scheduling/reception/board.html", _page_context(request, unit))
+
+
+@requires(Perm.SCHEDULE_BOOK)
+@require_POST
+def reception_status_view(request: HttpRequest, unit_id: str, appointment_id: str) -> HttpResponse:
+    """A one-key action on a row: arrived, in progress, finished, no-show, undo."""
+    unit = _unit(request, unit_id)
+    error = notice = ""
+    try:
+        appointment = reception.reception_set_status(
+            actor=request.actor,
+            unit=unit,
+            appointment_public_id=appointment_id,
+            status=request.POST.get("status", ""),
+            seen_status=request.POST.get("seen", ""),
+        )
+    except (BookingError, ReceptionError) as exc:
+        error = exc.message
+    else:
+        notice = _("%(name)s: %(status)s") % {
+            "name": appointment.patient.name,
+            "status": appointment.get_status_display(),
+        }
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        url = reverse("reception_board", kwargs={"unit_id": unit.public_id})
+        return redirect(f"{url}?group={_group(request)}")
+    return render(
+        request,
+        "scheduling/reception/_board.html",
+        _board_context(request, unit, error=error, notice=notice),
+        status=422 if error else 200,
+    )
+
+
+# Check-in -------------------------------------------------------------------------------------
+
+
+@requires(Perm.SCHEDULE_BOOK, Perm.PATIENT_VIEW)
+@require_POST
+def reception_check_in_view(request: HttpRequest, unit_id: str) -> HttpResponse:
+    """Check in by CPR number, typed or scanned (the scanner types the number and Enter)."""
+    unit = _unit(request, unit_id)
+    result = reception.reception_check_in(
+        actor=request.actor, unit=unit, identifier=request.POST.get("identifier", "")
+    )
+    context = _check_in_context(request, unit, result)
+    if not request.htmx:
+        context.pop("unit")
+        context = _page_context(request, unit, **context)
+        return render(request, "scheduling/reception/board.html", context)
+    response = render(request, "scheduling/reception/_check_in_result.html", context)
+    if result.outcome == CheckInOutcome.ARRIVED:
+        response["HX-Trigger"] = BOARD_CHANGED
+    return response
+
+
+def _check_in_context(request: HttpRequest, unit: Unit, result: CheckIn) -> dict[str, Any]:
+    context: dict[str, Any] = {"unit": unit, "result": result}
+    if result.appointment is not None:
+        context["contact_form"] = _contact_form(result.appointment)
+        context["contact_confirmed"] = reception.contact_confirmed(result.appointment)
+    if result.outcome == CheckInOutcome.NO_APPOINTMENT and result.patient is not None:
+        context["walk_in_types"] = reception.walk_in_types(actor=request.actor, unit=unit)
+    return context
+
+
+@requires(Perm.SCHEDULE_BOOK, Perm.PATIENT_VIEW)
+@require_POST
+def reception_contact_view(request: HttpRequest, unit_id: str, appointment_id: str) -> HttpResponse:
+    """Contact details confirmed at check-in, corrected first if the patient says so."""
+    unit = _unit(request, unit_id)
+    actor = request.actor
+    can_edit = actor.can(Perm.PATIENT_EDIT)
+    form = ContactForm(request.POST)
+    error: PatientInvalid | None = None
+    if not can_edit or form.is_valid():
+        try:
+            appointment = reception.reception_contact_confirm(
+                actor=actor,
+                unit=unit,
+                appointment_public_id=appointment_id,
+                changes=dict(form.cleaned_data) if can_edit else None,
+                channel=Channel.UI,
+            )
+        except PatientInvalid as exc:
+            error = exc
+        else:
+            if not request.htmx:
+                messages.success(request, _("The contact details are confirmed."))
+                return redirect("reception_board", unit_id=unit.public_id)
+            context = {
+                "unit": unit,
+                "appointment": appointment,
+                "contact_form": _contact_form(appointment),
+                "contact_confirmed": True,
+                "just_confirmed": True,
+            }
+            return render(request, "scheduling/reception/_contact.html", context)
+    # Shown again with the errors at the fields (the card is read, and logged, again).
+    appointment = reception.reception_contact_card(
+        actor=actor, unit=unit, appointment_public_id=appointment_id
+    )
+    shown = _contact_form(appointment, request.POST)
+    shown.is_valid()
+    for field, errors in (error.errors if error else {}).items():
+        for message in errors:
+            shown.add_error(field if field in shown.fields else None, message)
+    context = {"unit": unit, "appointment": appointment, "contact_form": shown}
+    return render(request, "scheduling/reception/_contact.html", context, status=422)
+
+
+# Walk-ins -------------------------------------------------------------------------------------
+
+
+@requires(Perm.SCHEDULE_BOOK, Perm.PATIENT_VIEW)
+@require_POST
+def reception_walk_in_search_view(request: HttpRequest, unit_id: str) -> HttpResponse:
+    """Find the patient for a walk-in (CPR, name, phone); posted, never in the URL."""
+    unit = _unit(request, unit_id)
+    query = request.POST.get("q", "").strip()
+    hits = reception.walk_in_search(actor=request.actor, unit=unit, query=query) if query else []
+    return render(
+        request,
+        "scheduling/reception/_walk_in_hits.html",
+        {
+            "unit": unit,
+            "hits": hits,
+            "searched": bool(query),
+            "walk_in_types": reception.walk_in_types(actor=request.actor, unit=unit),
+        },
+    )
+
+
+@requires(Perm.SCHEDULE_BOOK, Perm.PATIENT_VIEW)
+@require_POST
+def reception_walk_in_view(request: HttpRequest, unit_id: str) -> HttpResponse:
+    """Register a walk-in: the next queue number of the day, shown on the board."""
+    unit = _unit(request, unit_id)
+    try:
+        appointment = reception.walk_in_register(
+            actor=request.actor,
+            unit=unit,
+            patient_public_id=request.POST.get("patient", ""),
+            appointment_type_public_id=request.POST.get("type", ""),
+        )
+    except (BookingError, ReceptionError) as exc:
+        if not request.htmx:
+            messages.error(request, exc.message)
+            return redirect("reception_board", unit_id=unit.public_id)
+        return render(
+            request,
+            "scheduling/reception/_walk_in_done.html",
+            {"error": exc.message},
+            status=422,
+        )
+    message = _("Queue number %(number)d: %(name)s.") % {
+        "number": appointment.queue_number,
+        "name": appointment.patient.name,
+    }
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("reception_board", unit_id=unit.public_id)
+    response = render(
+        request,
+        "scheduling/reception/_walk_in_done.html",
+        {"message": message, "appointment": appointment},
+    )
+    response["HX-Trigger"] = BOARD_CHANGED
+    return response
+
+
+# Waiting room ---------------------------------------------------------------------------------
+
+
+@requires(Perm.SCHEDULE_VIEW)
+@require_GET
+def reception_waiting_room_view(request: HttpRequest, unit_id: str) -> HttpResponse:
+    """The screen in the waiting room: queue numbers only, refreshing itself."""
+    unit = _unit(request, unit_id)
+    context = {"unit": unit, "room": reception.waiting_room(actor=request.actor, unit=unit)}
+    if request.htmx:
+        return render(request, "scheduling/reception/_waiting.html", context)
+    return render(request, "scheduling/reception/waiting_room.html", context)

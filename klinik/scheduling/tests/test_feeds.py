@@ -1,0 +1,212 @@
+"""The practitioner's iCalendar feed: a private token URL, no patient names, every fetch in
+the access log; making, renewing and stopping the token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import icalendar
+import pytest
+from django.utils import timezone
+
+from klinik.audit.models import AccessLogEntry
+from klinik.core.choices import Role
+from klinik.scheduling.choices import AppointmentStatus
+from klinik.scheduling.feeds import resource_feed_rotate
+from klinik.scheduling.models import Resource
+from klinik.scheduling.services import appointment_book, appointment_set_status
+from klinik.scheduling.tests.factories import at, clinic_create, next_workday
+
+
+class Clock:
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment.astimezone(UTC)
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+@pytest.fixture
+def day():
+    return next_workday()
+
+
+@pytest.fixture
+def clock(monkeypatch, day):
+    clock = Clock(at(day, 7))
+    monkeypatch.setattr(timezone, "now", clock.now)
+    return clock
+
+
+@pytest.fixture
+def clinic(world, clock):
+    return clinic_create(world.unit_a)
+
+
+@pytest.fixture
+def doctor(world, clinic):
+    membership = world.member(Role.DOCTOR)
+    Resource.objects.filter(pk=clinic.doctors[0].pk).update(user=membership.user)
+    clinic.doctors[0].refresh_from_db()
+    return membership
+
+
+@pytest.fixture
+def staff(world, actor_for):
+    return actor_for(world.member(Role.SECRETARY))
+
+
+def _feed(client, resource, query=""):
+    resource.refresh_from_db()
+    return client.get(f"/feeds/{resource.feed_token}.ics{query}")
+
+
+def _events(response):
+    calendar = icalendar.Calendar.from_ical(response.content)
+    return list(calendar.walk("VEVENT"))
+
+
+def test_the_feed_holds_the_practitioners_active_appointments_without_names(
+    world, clinic, doctor, staff, actor_for, client, clock, day
+):
+    doctor_1, doctor_2 = clinic.doctors
+    resource_feed_rotate(actor=actor_for(doctor), resource=doctor_1)
+
+    def book(when, kind=clinic.phone, practitioner=doctor_1, patient=world.patient_a):
+        return appointment_book(
+            actor=staff,
+            patient=patient,
+            appointment_type=kind,
+            start=when,
+            practitioner=practitioner,
+        )
+
+    # 20 days back is outside the feed, 10 days back inside; booked then on that day's clock.
+    clock.set(at(day, 7) - timedelta(days=21))
+    too_old = book(at(day, 9) - timedelta(days=20))
+    clock.set(at(day, 7) - timedelta(days=11))
+    recent = book(at(day, 9) - timedelta(days=10))
+    clock.set(at(day, 7))
+    own = book(at(day, 9), kind=clinic.consultation)
+    cancelled = book(at(day, 10))
+    appointment_set_status(
+        actor=staff, appointment=cancelled, status=AppointmentStatus.CANCELLED, reason="Syg"
+    )
+    someone_else = book(at(day, 9), practitioner=doctor_2)
+    too_far = book(at(next_workday(7 + 95), 9))  # 95 days after `day`
+
+    response = _feed(client, doctor_1)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    events = _events(response)
+    uids = {str(e["UID"]) for e in events}
+    assert uids == {f"{recent.public_id}@klinik", f"{own.public_id}@klinik"}
+    for missing in (too_old, cancelled, someone_else, too_far):
+        assert f"{missing.public_id}@klinik" not in uids
+    by_uid = {str(e["UID"]): e for e in events}
+    mine = by_uid[f"{own.public_id}@klinik"]
+    assert str(mine["SUMMARY"]) == clinic.consultation.name
+    assert mine.decoded("DTSTART") == at(day, 9)
+    assert mine.decoded("DTEND") == at(day, 9, 15)
+    assert "Konsultation 1" in str(mine["LOCATION"])
+    body = response.content.decode()
+    patient = world.patient_a
+    for secret in (patient.given_name, patient.family_name, patient.cpr, "A.K."):
+        assert secret not in body
+
+
+def test_each_fetch_is_written_to_the_access_log(world, clinic, doctor, actor_for, client):
+    resource = clinic.doctors[0]
+    resource_feed_rotate(actor=actor_for(doctor), resource=resource)
+    for _fetch in range(2):
+        assert _feed(client, resource).status_code == 200
+    entries = AccessLogEntry.objects.filter(object_type="calendar_feed", action="view")
+    assert entries.count() == 2
+    assert {e.object_id for e in entries} == {str(resource.public_id)}
+    assert {e.user_id for e in entries} == {doctor.user_id}
+    assert {e.organisation_id for e in entries} == {world.org_a.pk}
+
+
+def test_initials_only_when_asked_and_never_under_name_protection(
+    world, clinic, doctor, staff, actor_for, client, day
+):
+    resource = clinic.doctors[0]
+    resource_feed_rotate(actor=actor_for(doctor), resource=resource)
+    protected = world.patient_a2
+    protected.is_address_protected = True
+    protected.save()
+    for patient, hour in ((world.patient_a, 9), (protected, 10)):
+        appointment_book(
+            actor=staff,
+            patient=patient,
+            appointment_type=clinic.phone,
+            start=at(day, hour),
+            practitioner=resource,
+        )
+    plain = {str(e["SUMMARY"]) for e in _events(_feed(client, resource))}
+    assert plain == {clinic.phone.name}
+    with_initials = sorted(
+        str(e["SUMMARY"]) for e in _events(_feed(client, resource, "?initials=1"))
+    )
+    assert with_initials == [clinic.phone.name, f"{clinic.phone.name} (A.K.)"]
+    assert AccessLogEntry.objects.filter(object_type="calendar_feed", action="export").count() == 1
+
+
+def test_an_unknown_rotated_or_stopped_token_opens_nothing(
+    world, clinic, doctor, actor_for, client
+):
+    resource = clinic.doctors[0]
+    assert client.get("/feeds/.ics").status_code == 404
+    assert client.get(f"/feeds/{'x' * 43}.ics").status_code == 404
+    resource_feed_rotate(actor=actor_for(doctor), resource=resource)
+    resource.refresh_from_db()
+    old = resource.feed_token
+    login = client.get(f"/feeds/{old}.ics")
+    assert login.status_code == 200
+    resource_feed_rotate(actor=actor_for(doctor), resource=resource)
+    assert client.get(f"/feeds/{old}.ics").status_code == 404
+    assert _feed(client, resource).status_code == 200
+    # An empty token (no feed) never matches.
+    Resource.objects.filter(pk=clinic.doctors[1].pk).update(feed_token="")
+    assert client.get("/feeds/.ics").status_code == 404
+
+
+def test_the_practitioner_makes_renews_and_stops_their_own_feed(
+    world, clinic, doctor, client, login_as
+):
+    resource = clinic.doctors[0]
+    login_as(doctor)
+    page = client.get("/feeds/").content.decode()
+    assert resource.name in page
+    assert clinic.doctors[1].name not in page  # not theirs, and they are no manager
+    assert client.post(f"/feeds/{resource.public_id}/rotate/").status_code == 302
+    resource.refresh_from_db()
+    assert len(resource.feed_token) >= 43
+    assert f"/feeds/{resource.feed_token}.ics" in client.get("/feeds/").content.decode()
+    assert AccessLogEntry.objects.filter(
+        object_type="calendar_feed", action="token_create", object_id=str(resource.public_id)
+    ).exists()
+    # Someone else's practitioner: not found, nothing changed.
+    other = clinic.doctors[1]
+    assert client.post(f"/feeds/{other.public_id}/rotate/").status_code == 404
+    other.refresh_from_db()
+    assert other.feed_token == ""
+    assert client.post(f"/feeds/{resource.public_id}/revoke/").status_code == 302
+    resource.refresh_from_db()
+    assert resource.feed_token == ""
+
+
+def test_a_manager_manages_the_organisations_feeds_and_no_other(world, clinic, client, login_as):
+    other_org = clinic_create(world.unit_b)
+    login_as(world.member(Role.MANAGER))
+    page = client.get("/feeds/").content.decode()
+    assert all(str(d.public_id) in page for d in clinic.doctors)
+    assert str(other_org.doctors[0].public_id) not in page
+    assert client.post(f"/feeds/{clinic.doctors[1].public_id}/rotate/").status_code == 302
+    assert client.post(f"/feeds/{other_org.doctors[0].public_id}/rotate/").status_code == 404
+    other_org.doctors[0].refresh_from_db()
+    assert other_org.doctors[0].feed_token == ""
