@@ -15,11 +15,10 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from klinik.scheduling.models import (
     Absence,
-    AppointmentResource,
     ExtraOpening,
     Resource,
     UnitSchedule,
@@ -92,16 +91,51 @@ def merge(spans: Iterable[Span]) -> list[Span]:
     return merged
 
 
-def _raw_rows(query: QuerySet) -> list[tuple[int, datetime, datetime]]:
-    """(id, start, end) rows without Django's per-value converters: this is the hot loop of
-    slot search (thousands of holds a day), and the driver's own datetimes are UTC already."""
-    sql, params = query.query.sql_with_params()
+_EPOCH = {
+    "postgresql": "EXTRACT(EPOCH FROM {})::float8",
+    "sqlite": "CAST(strftime('%%s', {}) AS INTEGER)",
+}
+
+
+def _holds(
+    ids: list[int],
+    period: Span,
+    ignore_appointment_id: int | None,
+    ignore_session_key: object,
+) -> list[tuple[int, datetime, datetime]]:
+    """(resource, start, end) of the held time overlapping the period.
+
+    The hot loop of slot search reads thousands of holds a day; the database hands out epoch
+    seconds, which become datetimes far faster than the drivers' timestamp parsing.
+    """
+    if not ids:
+        return []
+    epoch = _EPOCH[connection.vendor]
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"SELECT resource_id, {epoch.format('start')}, {epoch.format('block_end')} "  # noqa: S608
+        "FROM scheduling_appointmentresource "
+        f"WHERE resource_id IN ({', '.join(['%s'] * len(ids))}) AND holds_time "
+        # A lower bound on start keeps the (resource, start) index scan to the period: no
+        # hold is longer than a day (types last at most 10 hours).
+        "AND start >= %s AND start < %s AND block_end > %s"
+    )
+    params: list = [*ids, adapt(period[0] - timedelta(days=1)), adapt(period[1]), adapt(period[0])]
+    if ignore_appointment_id is not None:
+        sql += " AND appointment_id <> %s"
+        params.append(ignore_appointment_id)
+    if ignore_session_key is not None:
+        sql += " AND session_key <> %s"
+        params.append(
+            ignore_session_key
+            if connection.features.has_native_uuid_field
+            else ignore_session_key.hex
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if rows and rows[0][1].tzinfo is None:  # SQLite hands out naive UTC
-        return [(rid, s.replace(tzinfo=UTC), e.replace(tzinfo=UTC)) for rid, s, e in rows]
-    return rows
+    stamp = datetime.fromtimestamp
+    return [(rid, stamp(start, UTC), stamp(end, UTC)) for rid, start, end in rows]
 
 
 @dataclass
@@ -178,21 +212,8 @@ def load_availability(
     result = Availability(closed=closed)
     for rid in ids:
         result.open_spans[rid] = subtract(merge(open_spans[rid]), cuts[rid])
-    holds = AppointmentResource.objects.filter(
-        resource_id__in=ids,
-        holds_time=True,
-        # A lower bound on start keeps the (resource, start) index scan to the period: no
-        # hold is longer than a day (types last at most 10 hours).
-        start__gte=period[0] - timedelta(days=1),
-        start__lt=period[1],
-        block_end__gt=period[0],
-    )
-    if ignore_appointment_id is not None:
-        holds = holds.exclude(appointment_id=ignore_appointment_id)
-    if ignore_session_key is not None:
-        holds = holds.exclude(session_key=ignore_session_key)
     busy: dict[int, list[Span]] = defaultdict(list)
-    for rid, start, end in _raw_rows(holds.values_list("resource_id", "start", "block_end")):
+    for rid, start, end in _holds(ids, period, ignore_appointment_id, ignore_session_key):
         busy[rid].append((start, end))
     result.busy = {rid: merge(spans) for rid, spans in busy.items()}
     return result

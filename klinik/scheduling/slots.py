@@ -67,16 +67,23 @@ def pick_resources(
     start: datetime,
     hold_end: datetime,
 ) -> tuple[Resource, ...] | None:
-    chosen: list[Resource] = []
-    for pool in candidates:
+    # The smallest pool first (usually the rooms): a busy time is rejected after few checks.
+    order = sorted(range(len(candidates)), key=lambda i: len(candidates[i]))
+    chosen: dict[int, Resource] = {}
+    for index in order:
+        taken = chosen.values()
         resource = next(
-            (r for r in pool if r not in chosen and availability.is_free(r.pk, start, hold_end)),
+            (
+                r
+                for r in candidates[index]
+                if r not in taken and availability.is_free(r.pk, start, hold_end)
+            ),
             None,
         )
         if resource is None:
             return None
-        chosen.append(resource)
-    return tuple(chosen)
+        chosen[index] = resource
+    return tuple(chosen[i] for i in range(len(candidates)))
 
 
 def find_slots(
@@ -102,8 +109,9 @@ def find_slots(
     duration = timedelta(minutes=appointment_type.duration_minutes)
     hold = duration + timedelta(minutes=appointment_type.buffer_minutes)
     resources = [r for pool in candidates for r in pool]
-    # The first requirement's free time gives the candidate start times.
-    lead = candidates[0]
+    # The smallest pool's free time gives the candidate start times: a practitioner chosen by
+    # name, or the rooms when any of 50 practitioners will do.
+    lead = min(candidates, key=len)
     slots: list[Slot] = []
     first_day = timezone.localtime(start, LOCAL).date()
     last_day = timezone.localtime(end, LOCAL).date()
