@@ -877,6 +877,9 @@ def _week_overview(request: HttpRequest, state: CalendarState, monday: date) -> 
         for row in AppointmentResource.objects.filter(
             organisation_id=state.unit.organisation_id,
             resource_id__in=ids,
+            # holds_time: the partial (resource, start) index covers only held time, and
+            # active appointments always hold theirs.
+            holds_time=True,
             start__gte=start,
             start__lt=end,
             appointment__status__in=ACTIVE_STATUSES,
