@@ -73,9 +73,14 @@ def access_log_record(
         "is_break_glass": is_break_glass,
         "channel": str(channel),
     }
-    # No savepoint when the caller has a transaction: the entry shares its fate anyway.
-    with transaction.atomic(savepoint=False):
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # A read outside any transaction: the append is one statement, atomic by itself, so
+        # autocommit saves the BEGIN and COMMIT round trips.
         entry_id, seq, prev_hash, digest = _append(fields)
+    else:
+        # No savepoint when the caller has a transaction: the entry shares its fate anyway.
+        with transaction.atomic(savepoint=False):
+            entry_id, seq, prev_hash, digest = _append(fields)
     entry = AccessLogEntry(id=entry_id, seq=seq, prev_hash=prev_hash, entry_hash=digest, **fields)
     entry._state.adding = False
     return entry
