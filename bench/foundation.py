@@ -191,12 +191,13 @@ def foundation(ctx: BenchContext) -> Outcome:
                 ms,
             ),
             Measurement("http_me_median", "GET /api/v1/me, median", http["me"].median, ms),
+            # Not the access log alone: the patient lookup and its serialisation too (the
+            # target applies to access_log_record above).
             Measurement(
                 "http_delta",
-                "Access log per request (patients minus me)",
+                "Patient read per request: lookup + log entry + JSON (patients minus me)",
                 delta,
                 ms,
-                target=TARGET_RECORD_MS,
             ),
             Measurement(
                 "http_record_median",
