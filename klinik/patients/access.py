@@ -72,19 +72,44 @@ def access_patient(
         if not _has_grant(actor, patient):
             raise BreakGlassRequired(patient.public_id)
         break_glass = True
+    patient_access_log(
+        actor,
+        action,
+        patient,
+        channel,
+        "under emergency access" if break_glass else "",
+        purpose=Purpose.BREAK_GLASS if break_glass else purpose,
+        object_type=object_type,
+        is_break_glass=break_glass,
+    )
+    return patient
+
+
+def patient_access_log(
+    actor: Actor,
+    action: Action,
+    patient: Patient,
+    channel: Channel,
+    reason: str = "",
+    *,
+    purpose: Purpose = Purpose.ADMINISTRATION,
+    object_type: str = "patient",
+    is_break_glass: bool = False,
+) -> None:
+    """One access-log entry about a patient, filed under the patient's organisation (which
+    may differ from the actor's when a clinic community's reception acts)."""
     access_log_record(
         actor=actor,
         action=action,
-        purpose=Purpose.BREAK_GLASS if break_glass else purpose,
+        purpose=purpose,
         channel=channel,
         object_type=object_type,
         object_id=patient.public_id,
         patient_id=patient.public_id,
         organisation_id=patient.organisation_id,
-        is_break_glass=break_glass,
-        reason="under emergency access" if break_glass else "",
+        reason=reason,
+        is_break_glass=is_break_glass,
     )
-    return patient
 
 
 def patient_break_glass(
@@ -106,16 +131,13 @@ def patient_break_glass(
             granted_at=now,
             expires_at=now + timedelta(minutes=settings.KLINIK_BREAK_GLASS_MINUTES),
         )
-        access_log_record(
-            actor=actor,
-            action=Action.VIEW,
+        patient_access_log(
+            actor,
+            Action.VIEW,
+            patient,
+            channel,
+            reason,
             purpose=Purpose.BREAK_GLASS,
-            channel=channel,
-            object_type="patient",
-            object_id=patient.public_id,
-            patient_id=patient.public_id,
-            organisation_id=patient.organisation_id,
-            reason=reason,
             is_break_glass=True,
         )
     return grant

@@ -14,10 +14,10 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from klinik.audit.choices import Action, Channel, Purpose
-from klinik.audit.services import access_log_record
+from klinik.audit.choices import Action, Channel
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
+from klinik.patients.access import patient_access_log
 from klinik.patients.choices import (
     ContactChannel,
     IdentifierKind,
@@ -168,22 +168,6 @@ def _write_tokens(patient: Patient) -> None:
     )
 
 
-def _log(
-    actor: Actor, action: Action, patient: Patient, channel: Channel, reason: str = ""
-) -> None:
-    access_log_record(
-        actor=actor,
-        action=action,
-        purpose=Purpose.ADMINISTRATION,
-        channel=channel,
-        object_type="patient",
-        object_id=patient.public_id,
-        patient_id=patient.public_id,
-        organisation_id=patient.organisation_id,
-        reason=reason,
-    )
-
-
 # Registration -------------------------------------------------------------------------------
 
 
@@ -290,7 +274,7 @@ def patient_register(
                 raise PatientDuplicate(other.public_id) from exc
             raise
         _write_tokens(patient)
-        _log(actor, Action.CREATE, patient, channel)
+        patient_access_log(actor, Action.CREATE, patient, channel)
     return Registration(patient=patient, warnings=number.warnings, similar=similar)
 
 
@@ -345,7 +329,7 @@ def patient_update(
         if {"given_name", "family_name"} & changes.keys():
             _write_tokens(locked)
         _record_changes(actor, locked, changes, reason)
-        _log(actor, Action.UPDATE, locked, channel, ", ".join(sorted(changes)))
+        patient_access_log(actor, Action.UPDATE, locked, channel, ", ".join(sorted(changes)))
     return locked
 
 
@@ -382,7 +366,7 @@ def patient_change_identifier(
         locked.identifier_kind = number.kind
         locked.save()
         _record_changes(actor, locked, changes, reason.strip())
-        _log(actor, Action.UPDATE, locked, channel, "identifier")
+        patient_access_log(actor, Action.UPDATE, locked, channel, "identifier")
     return locked
 
 
@@ -418,7 +402,7 @@ def _set_restriction(
         locked.is_restricted = restricted
         locked.restriction_reason = reason if restricted else ""
         locked.save(update_fields=["is_restricted", "restriction_reason", "updated_at"])
-        _log(actor, Action.UPDATE, locked, channel, "restriction")
+        patient_access_log(actor, Action.UPDATE, locked, channel, "restriction")
     return locked
 
 
@@ -467,7 +451,7 @@ def relative_add(
             note=note.strip()[:300],
         )
         _record_changes(actor, patient, {"relative": ("", relative.name)}, "")
-        _log(actor, Action.UPDATE, patient, channel, "relative added")
+        patient_access_log(actor, Action.UPDATE, patient, channel, "relative added")
     return relative
 
 
@@ -480,7 +464,7 @@ def relative_remove(
     with transaction.atomic():
         _record_changes(actor, patient, {"relative": (relative.name, "")}, "")
         relative.delete()
-        _log(actor, Action.UPDATE, patient, channel, "relative removed")
+        patient_access_log(actor, Action.UPDATE, patient, channel, "relative removed")
 
 
 # Merge ----------------------------------------------------------------------------------------
@@ -575,8 +559,8 @@ def patient_merge(
         )
         _record_changes(actor, target, {"merged_from": ("", source.cpr)}, reason)
         _record_changes(actor, source, {"merged_into": ("", target.cpr)}, reason)
-        _log(actor, Action.UPDATE, source, channel, f"merged into {target.public_id}")
-        _log(actor, Action.UPDATE, target, channel, f"merged from {source.public_id}")
+        patient_access_log(actor, Action.UPDATE, source, channel, f"merged into {target.public_id}")
+        patient_access_log(actor, Action.UPDATE, target, channel, f"merged from {source.public_id}")
     return merge
 
 
@@ -608,6 +592,6 @@ def patient_merge_undo(
         merge.save(update_fields=["undone_at", "undone_by"])
         _record_changes(actor, target, {"merged_from": (source.cpr, "")}, reason)
         _record_changes(actor, source, {"merged_into": (target.cpr, "")}, reason)
-        _log(actor, Action.UPDATE, source, channel, "merge undone")
-        _log(actor, Action.UPDATE, target, channel, "merge undone")
+        patient_access_log(actor, Action.UPDATE, source, channel, "merge undone")
+        patient_access_log(actor, Action.UPDATE, target, channel, "merge undone")
     return merge

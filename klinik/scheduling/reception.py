@@ -32,7 +32,7 @@ from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
-from klinik.patients.access import access_patient
+from klinik.patients.access import access_patient, patient_access_log
 from klinik.patients.errors import BreakGlassRequired
 from klinik.patients.identifiers import IdentifierError, compact_identifier, parse_identifier
 from klinik.patients.models import Patient
@@ -326,20 +326,6 @@ def _stands_alone(text: str, match: re.Match[str]) -> bool:
     return not before.isdigit() and not after.isdigit()
 
 
-def _log_patient_read(actor: Actor, patient: Patient, channel: Channel, reason: str) -> None:
-    access_log_record(
-        actor=actor,
-        action=Action.VIEW,
-        purpose=Purpose.ADMINISTRATION,
-        channel=channel,
-        object_type="patient",
-        object_id=patient.public_id,
-        patient_id=patient.public_id,
-        organisation_id=patient.organisation_id,
-        reason=reason,
-    )
-
-
 def _todays_appointments(unit: Unit, patient_public_ids: list[Any]) -> list[Appointment]:
     start, end = local_day_bounds(reception_today())
     return list(
@@ -376,7 +362,7 @@ def reception_check_in(
         return _no_appointment(actor, unit, hits, channel)
     waiting = [a for a in today if a.status in (S.BOOKED, S.NO_SHOW)]
     patient = today[0].patient
-    _log_patient_read(actor, patient, channel, "reception check-in")
+    patient_access_log(actor, Action.VIEW, patient, channel, "reception check-in")
     if not waiting:
         done = today[-1]
         return CheckIn(
@@ -507,7 +493,9 @@ def reception_contact_card(
     appointment = access_appointment(actor=actor, public_id=appointment_public_id)
     if appointment.unit_id != unit.pk:
         raise Http404
-    _log_patient_read(actor, appointment.patient, channel, "reception contact details")
+    patient_access_log(
+        actor, Action.VIEW, appointment.patient, channel, "reception contact details"
+    )
     return appointment
 
 
