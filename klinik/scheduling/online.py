@@ -45,12 +45,11 @@ from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import AppointmentStatus, BookedVia, ResourceKind
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Appointment, AppointmentType, Resource, UnitSchedule
+from klinik.scheduling.reminders import MANAGE_SALT
+from klinik.scheduling.reminders import manage_token as sign_manage_token
 from klinik.scheduling.services import appointment_book, appointment_cancel, appointment_move
 from klinik.scheduling.slots import find_slots
 
-# The patient's link: the same salt and token as scheduling.reminders signs into the messages
-# it sends (MANAGE_SALT there); change neither alone.
-MANAGE_SALT = "klinik.online-booking"
 # What a visitor typed between "identify" and "confirm", signed into the confirm form.
 PENDING_SALT = "klinik.online-booking.pending"
 PENDING_MAX_AGE = 30 * 60
@@ -456,8 +455,8 @@ def _note_contact(patient: Patient, identity: Identity) -> str:
 
 
 def manage_token(appointment: Appointment) -> str:
-    """The signed link token: the appointment's public id and nothing else."""
-    return signing.TimestampSigner(salt=MANAGE_SALT).sign(str(appointment.public_id))
+    """The patient's cancel/move link token: the one scheduling.reminders puts in messages."""
+    return sign_manage_token(appointment.public_id)
 
 
 def manage_appointment(token: str) -> Appointment:
