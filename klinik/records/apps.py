@@ -6,3 +6,9 @@ class RecordsConfig(AppConfig):
     name = "klinik.records"
     label = "records"
     verbose_name = _("Records")
+
+    def ready(self) -> None:
+        from klinik.records.contacts import contact_follow_appointment
+        from klinik.scheduling.hooks import on_appointment_status
+
+        on_appointment_status(contact_follow_appointment)

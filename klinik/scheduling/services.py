@@ -21,6 +21,7 @@ from klinik.patients.models import Patient
 from klinik.scheduling.availability import LOCAL, load_availability
 from klinik.scheduling.choices import AppointmentStatus, BookedVia, ResourceKind, WaitlistStatus
 from klinik.scheduling.errors import BookingError
+from klinik.scheduling.hooks import appointment_status_changed
 from klinik.scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -420,6 +421,7 @@ def appointment_set_status(
                 reason=reason.strip()[:300],
             )
             _log(actor, Action.UPDATE, locked, channel, f"{previous} -> {status}")
+            appointment_status_changed(locked, previous, status, actor)
             appointment_changed(
                 locked.pk, "cancelled" if status == AppointmentStatus.CANCELLED else "status"
             )
