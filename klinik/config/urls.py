@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("klinik.core.urls")),
     path("", include("klinik.desk.urls")),
     path("patients/", include("klinik.patients.urls")),
+    path("", include("klinik.records.urls")),
     path("", include("klinik.scheduling.urls")),
     path("", include("klinik.scheduling.public_urls")),
     path("outbox/", include("klinik.correspondence.urls")),

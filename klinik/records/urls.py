@@ -1,0 +1,10 @@
+"""The record's screens. Each area keeps its own routes; this module only gathers them."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("klinik.records.urls_journal")),
+    path("", include("klinik.records.urls_clinical")),
+    path("", include("klinik.records.urls_documents")),
+    path("", include("klinik.records.urls_dictation")),
+]
