@@ -1,0 +1,310 @@
+"""Demo record data: contacts on the past weeks' finished appointments with journal notes,
+phone notes and letters, some unapproved and some corrected — written through the services,
+so the access log and the signing rules are what a real day produces.
+
+Idempotent: a unit that already has journal entries is left alone.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+
+from klinik.core.choices import Role
+from klinik.core.models import Membership, Unit, User
+from klinik.core.policy import Actor, Perm
+from klinik.core.services import actor_from_membership
+from klinik.records.choices import ContactKind, EntryType
+from klinik.records.models import Contact, JournalEntry
+from klinik.records.services import (
+    EntryDraft,
+    contact_open,
+    journal_entry_correct,
+    journal_entry_sign,
+    journal_entry_write,
+)
+from klinik.scheduling.models import Appointment
+
+
+@dataclass(frozen=True)
+class Consultation:
+    """A typical consultation: the note (S/O/V/P) and the SKS code it would be coded with."""
+
+    reason: str
+    text: str
+    code: str
+
+
+GP_CONSULTATIONS = [
+    Consultation(
+        "Ondt i halsen",
+        "Subjektivt: 3 dages ondt i halsen og feber op til 38,5. Ingen hoste.\n"
+        "Objektivt: Svælg rødt, tonsiller let forstørrede uden belægninger. Strep A negativ.\n"
+        "Vurdering: Viral pharyngitis.\n"
+        "Plan: Paracetamol efter behov. Kontakt ved forværring eller feber > 3 dage.",
+        "DJ029",
+    ),
+    Consultation(
+        "Blodtrykskontrol",
+        "Subjektivt: Kommer til årskontrol af hypertension. Ingen gener. Tager medicin dagligt.\n"
+        "Objektivt: BT 138/86, puls 72 regelmæssig. Vægt uændret.\n"
+        "Vurdering: Velreguleret essentiel hypertension.\n"
+        "Plan: Uændret behandling. Blodprøver og kontrol om 12 måneder.",
+        "DI109",
+    ),
+    Consultation(
+        "Diabeteskontrol",
+        "Subjektivt: Årskontrol af type 2-diabetes. Ingen føleforstyrrelser i fødderne.\n"
+        "Objektivt: HbA1c 52 mmol/mol. Fødder uden sår, normal sensibilitet.\n"
+        "Vurdering: Type 2-diabetes, rimeligt reguleret.\n"
+        "Plan: Fortsætter metformin. Henvist til øjenscreening. Kontrol om 3 måneder.",
+        "DE119",
+    ),
+    Consultation(
+        "Lændesmerter",
+        "Subjektivt: Akut opståede lændesmerter efter havearbejde for 4 dage siden. "
+        "Ingen udstråling, ingen vandladningsproblemer.\n"
+        "Objektivt: Ømhed paravertebralt L4-L5. Lasègue negativ bilateralt. Normal neurologi.\n"
+        "Vurdering: Uspecifikke lændesmerter (lumbago).\n"
+        "Plan: Hold dig i bevægelse, håndkøbssmertestillende. Fysioterapi hvis ikke bedre.",
+        "DM545",
+    ),
+    Consultation(
+        "Svie ved vandladning",
+        "Subjektivt: 2 dages svie ved vandladning og hyppig vandladning. Ingen feber.\n"
+        "Objektivt: Urinstix: leukocytter +2, nitrit positiv. Ikke ømhed over nyrelogerne.\n"
+        "Vurdering: Ukompliceret cystitis.\n"
+        "Plan: Pivmecillinam i 3 dage. Urin til dyrkning.",
+        "DN300",
+    ),
+    Consultation(
+        "Øreverk",
+        "Subjektivt: Barn med øreverk venstre øre i nat og feber 38,8.\n"
+        "Objektivt: Venstre trommehinde rød og bombert. Højre normal.\n"
+        "Vurdering: Otitis media acuta sinistra.\n"
+        "Plan: Smertestillende. Kontrol ved fortsat feber efter 2-3 døgn.",
+        "DH669",
+    ),
+    Consultation(
+        "Nedtrykthed",
+        "Subjektivt: Gennem 2 måneder nedtrykt, dårlig søvn og nedsat lyst. Ingen "
+        "selvmordstanker.\n"
+        "Objektivt: Afdæmpet, god kontakt. MDI 24.\n"
+        "Vurdering: Let depressiv enkeltepisode.\n"
+        "Plan: Samtaleforløb, henvisning til psykolog. Ny tid om 2 uger.",
+        "DF320",
+    ),
+]
+
+THERAPY_CONSULTATIONS = [
+    Consultation(
+        "Skuldersmerter",
+        "Subjektivt: Smerter i højre skulder ved løft over hovedhøjde gennem 6 uger.\n"
+        "Objektivt: Smertefuld bue 70-120 grader, positiv Hawkins. Fuld passiv bevægelighed.\n"
+        "Vurdering: Impingement af højre skulder.\n"
+        "Plan: Øvelsesprogram for rotator cuff, 6 behandlinger.",
+        "DM754",
+    ),
+    Consultation(
+        "Knæsmerter",
+        "Subjektivt: Smerter i venstre knæ ved trappegang og efter løb.\n"
+        "Objektivt: Ømhed medialt, ingen hævelse, stabile ledbånd.\n"
+        "Vurdering: Belastningsbetingede knæsmerter.\n"
+        "Plan: Styrketræning af quadriceps og hofte, gradvis tilbagevenden til løb.",
+        "DM255",
+    ),
+    Consultation(
+        "Nakkesmerter",
+        "Subjektivt: Stivhed og smerter i nakken efter lange dage ved skærm.\n"
+        "Objektivt: Nedsat rotation til venstre, ømme muskler i trapezius.\n"
+        "Vurdering: Myalgi i nakken.\n"
+        "Plan: Mobiliserende behandling og øvelser, ergonomisk vejledning.",
+        "DM542",
+    ),
+]
+
+HOSPITAL_CONSULTATIONS = [
+    Consultation(
+        "Ambulant kontrol",
+        "Subjektivt: Kontrol efter indlæggelse med hjertesvigt. Mindre åndenød, sover på "
+        "2 puder.\n"
+        "Objektivt: Let ødem på underbenene. BT 124/78, puls 68. Vægt faldet 2 kg.\n"
+        "Vurdering: Kronisk hjertesvigt, stabil i NYHA II.\n"
+        "Plan: Optitrering af betablokker. Ekkokardiografi om 3 måneder.",
+        "DI500",
+    ),
+    Consultation(
+        "Lungefunktion",
+        "Subjektivt: Kendt KOL, tiltagende åndenød ved gang på trapper.\n"
+        "Objektivt: FEV1 58 % af forventet, FEV1/FVC 0,55. Saturation 95 %.\n"
+        "Vurdering: KOL, moderat.\n"
+        "Plan: Rygestopvejledning, henvisning til lungerehabilitering.",
+        "DJ449",
+    ),
+    Consultation(
+        "Første samtale",
+        "Subjektivt: Henvist med forhøjet stofskifte, hjertebanken og vægttab.\n"
+        "Objektivt: Fin tremor, puls 104. TSH < 0,01, frit T4 forhøjet.\n"
+        "Vurdering: Thyreotoksikose, formentlig Graves' sygdom.\n"
+        "Plan: Methimazol opstartes, TRAb og skintigrafi bestilt.",
+        "DE050",
+    ),
+]
+
+PHONE_NOTES = [
+    "Telefonkonsultation: Patienten ringer om blodprøvesvar. Svar normale, informeret.",
+    "Patienten ringer og ønsker recept fornyet. Videregivet til lægen.",
+    "Pårørende ringer (datter, må informeres). Orienteret om planlagt kontrol.",
+    "Patienten melder afbud til kontrol. Ny tid tilbudt.",
+]
+
+LETTERS_IN = [
+    "Epikrise modtaget fra Regionshospital Nord: indlagt 3 døgn med pneumoni, behandlet "
+    "med penicillin, udskrevet i habituel tilstand.",
+    "Svar fra røntgenafdelingen: Røntgen af thorax uden tegn på infiltrat.",
+]
+
+
+def _actor(user: User, unit: Unit) -> Actor | None:
+    membership = (
+        Membership.objects.filter(user=user, unit=unit, is_active=True)
+        .select_related("user", "organisation", "unit")
+        .first()
+    )
+    return actor_from_membership(membership) if membership else None
+
+
+def _secretary(unit: Unit) -> Actor | None:
+    membership = (
+        Membership.objects.filter(unit=unit, role=Role.SECRETARY, is_active=True)
+        .select_related("user", "organisation", "unit")
+        .first()
+    )
+    return actor_from_membership(membership) if membership else None
+
+
+def consultations_for(unit: Unit) -> list[Consultation]:
+    kind = unit.organisation.kind
+    if kind == "hospital":
+        return HOSPITAL_CONSULTATIONS
+    if kind in ("therapy_clinic", "alternative_clinic"):
+        return THERAPY_CONSULTATIONS
+    return GP_CONSULTATIONS
+
+
+def demo_records(*, unit: Unit, rng: random.Random, limit: int = 60) -> list[Contact]:
+    """Contacts and journal entries on the unit's finished appointments of the past weeks.
+
+    Returns the contacts made, so that coding and measurements can be added to them."""
+    if JournalEntry.objects.filter(unit=unit).exists():
+        return []
+    now = timezone.now()
+    finished = list(
+        Appointment.objects.filter(unit=unit, patient__unit=unit, status="finished", start__lt=now)
+        .select_related("patient", "appointment_type")
+        .prefetch_related("resource_holds__resource__user")
+        .order_by("start")[:limit]
+    )
+    secretary = _secretary(unit)
+    consultations = consultations_for(unit)
+    contacts = []
+    for appointment in finished:
+        clinician = next(
+            (
+                hold.resource.user
+                for hold in appointment.resource_holds.all()
+                if hold.resource.user is not None
+            ),
+            None,
+        )
+        actor = _actor(clinician, unit) if clinician else None
+        if actor is None or not actor.can(Perm.RECORD_WRITE):
+            continue
+        consultation = rng.choice(consultations)
+        contact, _ = Contact.objects.get_or_create(
+            appointment=appointment,
+            defaults={
+                "organisation_id": unit.organisation_id,
+                "unit": unit,
+                "patient": appointment.patient,
+                "kind": ContactKind.PHYSICAL,
+                "reason": consultation.reason,
+                "started_at": appointment.start,
+                "ended_at": appointment.end,
+                "responsible": clinician,
+                "created_by": clinician,
+            },
+        )
+        contact.demo_code = consultation.code  # type: ignore[attr-defined]
+        contacts.append(contact)
+        patient = appointment.patient
+        if secretary is not None and rng.random() < 0.3 and actor.can(Perm.RECORD_SIGN):
+            # Dictated by the clinician, typed by the secretary: unapproved until signed.
+            entry = journal_entry_write(
+                actor=secretary,
+                patient=patient,
+                draft=EntryDraft(
+                    entry_type=EntryType.DICTATION,
+                    text=consultation.text,
+                    contact=contact,
+                    responsible=clinician,
+                    occurred_at=appointment.start,
+                ),
+            )
+            if rng.random() < 0.6:
+                journal_entry_sign(actor=actor, entry=entry)
+        else:
+            entry = journal_entry_write(
+                actor=actor,
+                patient=patient,
+                draft=EntryDraft(
+                    entry_type=EntryType.NOTE,
+                    text=consultation.text,
+                    contact=contact,
+                    occurred_at=appointment.start,
+                ),
+            )
+            if rng.random() < 0.08:
+                journal_entry_correct(
+                    actor=actor,
+                    entry=entry,
+                    text=entry.text + "\nTillæg: Patienten informeret om bivirkninger.",
+                    reason="Manglende oplysning om information af patienten tilføjet",
+                )
+        if secretary is not None and rng.random() < 0.25:
+            phone = contact_open(
+                actor=secretary,
+                patient=patient,
+                kind=ContactKind.PHONE,
+                unit=unit,
+                started_at=min(appointment.start + timedelta(days=rng.randint(1, 5)), now),
+                responsible=clinician if actor.can(Perm.RECORD_SIGN) else None,
+                reason="Telefonhenvendelse",
+            )
+            journal_entry_write(
+                actor=secretary,
+                patient=patient,
+                draft=EntryDraft(
+                    entry_type=EntryType.PHONE,
+                    text=rng.choice(PHONE_NOTES),
+                    contact=phone,
+                    responsible=phone.responsible,
+                    occurred_at=min(phone.started_at, now),
+                ),
+            )
+        if secretary is not None and rng.random() < 0.1:
+            journal_entry_write(
+                actor=secretary,
+                patient=patient,
+                draft=EntryDraft(
+                    entry_type=EntryType.LETTER_IN,
+                    title="Epikrise",
+                    text=rng.choice(LETTERS_IN),
+                    responsible=clinician if actor.can(Perm.RECORD_SIGN) else None,
+                    occurred_at=min(appointment.start + timedelta(days=2), now),
+                ),
+            )
+    return contacts
