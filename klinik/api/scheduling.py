@@ -55,6 +55,9 @@ class AppointmentIn(Schema):
     appointment_type: uuid.UUID
     start: datetime
     practitioner: uuid.UUID | None = None
+    # A room (or other non-practitioner resource) the type needs; without it the schedule
+    # chooses. 422 "room_unfit" when the type cannot use it, 409 "taken" when it is booked.
+    room: uuid.UUID | None = None
     overbook: bool = False
     note: str = ""
 
@@ -169,7 +172,7 @@ def slots(
 @router.post(
     "/appointments",
     response={201: AppointmentOut},
-    summary="Book; 409 with free alternatives when the time is taken",
+    summary="Book; 409 with free alternatives when the time (or the chosen room) is taken",
 )
 def appointment_create(request: HttpRequest, payload: AppointmentIn) -> tuple[int, AppointmentOut]:
     actor = request.auth
@@ -180,6 +183,7 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn) -> tuple[in
         if payload.practitioner
         else None
     )
+    room = access_resource(actor=actor, public_id=payload.room) if payload.room else None
     start = (
         payload.start if timezone.is_aware(payload.start) else payload.start.replace(tzinfo=LOCAL)
     )
@@ -189,6 +193,7 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn) -> tuple[in
         appointment_type=kind,
         start=start,
         practitioner=practitioner,
+        room=room,
         overbook=payload.overbook,
         note=payload.note,
         channel=Channel.API,

@@ -1041,12 +1041,13 @@ def calendar_colours_view(request: HttpRequest) -> HttpResponse:
 
 @dataclass
 class SlotChoice:
-    value: str  # "ISO start|resource public id", posted back as pick_slot
+    value: str  # "ISO start|resource public id[|room public id]", posted back as pick_slot
     label: str
     date: str  # the same, in parts, for the move form
     time: str
     resource: str
     is_exact: bool = False
+    room: str = ""  # set when a room was chosen: the slot is in that room
 
 
 @dataclass
@@ -1062,6 +1063,8 @@ class BookingPanel:
     resource: Resource | None = None  # a time chosen in a column or from a slot
     start: datetime | None = None
     practitioner: Resource | None = None  # the slot search's filter
+    rooms: list[Resource] = field(default_factory=list)  # the rooms the type can use
+    room: Resource | None = None  # chosen instead of the schedule's choice
     same_as: Appointment | None = None
     same_as_start: datetime | None = None
     previous: Appointment | None = None  # the patient's latest appointment: "same time next week"
@@ -1089,31 +1092,40 @@ def _when(moment: datetime) -> str:
     return date_format(_local(moment), "D j.n.Y H:i")
 
 
-def _slot_choice(slot: Slot, exact: datetime | None = None) -> SlotChoice:
+def _slot_choice(
+    slot: Slot, exact: datetime | None = None, room: Resource | None = None
+) -> SlotChoice:
+    """A slot to pick; with a chosen `room`, the slot keeps its room when picked."""
     lead = slot.practitioner or slot.resources[0]
     names = lead.name
     if slot.others:
         names += f" ({', '.join(r.name for r in slot.others if r != lead)})"
     local = _local(slot.start)
+    in_room = room if room is not None and room in slot.resources else None
+    value = f"{slot.start.isoformat()}|{lead.public_id}"
     return SlotChoice(
-        value=f"{slot.start.isoformat()}|{lead.public_id}",
+        value=value + (f"|{in_room.public_id}" if in_room else ""),
         label=f"{date_format(local, 'D j.n. H:i')} · {names}",
         date=local.date().isoformat(),
         time=local.strftime("%H:%M"),
         resource=str(lead.public_id),
         is_exact=exact is not None and slot.start == exact,
+        room=str(in_room.public_id) if in_room else "",
     )
 
 
-def _parse_slot(actor: Actor, raw: str) -> tuple[datetime | None, Resource | None]:
-    start_raw, _sep, resource_raw = raw.partition("|")
+def _parse_slot(actor: Actor, raw: str) -> tuple[datetime | None, Resource | None, Resource | None]:
+    """Start, lead resource and (when the slot was picked in a chosen room) the room."""
+    start_raw, _sep, rest = raw.partition("|")
+    resource_raw, _sep, room_raw = rest.partition("|")
     try:
         start = datetime.fromisoformat(start_raw)
     except ValueError:
-        return None, None
+        return None, None, None
     if timezone.is_naive(start):
         start = start.replace(tzinfo=LOCAL)
-    return start, access_resource(actor=actor, public_id=resource_raw)
+    room = access_resource(actor=actor, public_id=room_raw) if room_raw else None
+    return start, access_resource(actor=actor, public_id=resource_raw), room
 
 
 def _same_time_next_week(moment: datetime) -> datetime:
@@ -1180,8 +1192,9 @@ def _booking_panel(request: HttpRequest) -> BookingPanel:
     same_as = access_appointment(actor=actor, public_id=same_as_id) if same_as_id else None
     resource = None
     start = None
+    slot_room = None
     if data.get("pick_slot"):
-        start, resource = _parse_slot(actor, data["pick_slot"])
+        start, resource, slot_room = _parse_slot(actor, data["pick_slot"])
     elif data.get("resource") and action != "clear_time" and not fresh_same_as:
         resource = access_resource(actor=actor, public_id=data["resource"])
     type_id = data.get("pick_type") or data.get("appointment_type")
@@ -1209,7 +1222,12 @@ def _booking_panel(request: HttpRequest) -> BookingPanel:
         if unit is not None
         else []
     )
-    form = BookingForm(data, practitioners=[(str(r.public_id), r.name) for r in practitioners])
+    rooms = services.rooms_for_type(appointment_type) if appointment_type is not None else []
+    form = BookingForm(
+        data,
+        practitioners=[(str(r.public_id), r.name) for r in practitioners],
+        rooms=[(str(r.public_id), r.name) for r in rooms],
+    )
     form.is_valid()
     cleaned = form.cleaned_data
     panel = BookingPanel(
@@ -1220,6 +1238,7 @@ def _booking_panel(request: HttpRequest) -> BookingPanel:
         resource=resource,
         appointment_type=appointment_type,
         same_as=same_as,
+        rooms=rooms,
     )
     # The patient: picked from the search, kept from an earlier step, or the prefill.
     patient_id = None
@@ -1262,6 +1281,15 @@ def _booking_panel(request: HttpRequest) -> BookingPanel:
             start = datetime.combine(day, clock.replace(second=0, microsecond=0), tzinfo=LOCAL)
     panel.start = start
     panel.resource = resource if start is not None else None
+    # The room: a picked slot's (none: the schedule chooses), the one chosen in the form, or
+    # the room whose column the time was clicked in (when the type uses it).
+    if panel.appointment_type is not None:
+        if data.get("pick_slot"):
+            panel.room = next((r for r in rooms if r == slot_room), None)
+        elif cleaned.get("room"):
+            panel.room = next((r for r in rooms if str(r.public_id) == cleaned["room"]), None)
+        elif panel.resource is not None and "room" not in data:
+            panel.room = next((r for r in rooms if r == panel.resource), None)
     if same_as is not None:
         panel.same_as_start = _same_time_next_week(same_as.start)
     if panel.patient is not None and same_as is None:
@@ -1305,10 +1333,11 @@ def _confirm(actor: Actor, panel: BookingPanel, cleaned: dict[str, Any]) -> None
             practitioner=_booking_practitioner(panel),
             overbook=bool(cleaned.get("overbook")),
             note=cleaned.get("note", ""),
+            room=panel.room,
         )
     except BookingError as exc:
         panel.error, panel.error_code = exc.message, exc.code
-        panel.alternatives = [_slot_choice(slot) for slot in exc.alternatives]
+        panel.alternatives = [_slot_choice(slot, room=panel.room) for slot in exc.alternatives]
 
 
 def _find_slots(panel: BookingPanel, cleaned: dict[str, Any]) -> None:
@@ -1323,18 +1352,25 @@ def _find_slots(panel: BookingPanel, cleaned: dict[str, Any]) -> None:
     else:
         begin = timezone.now()
     part = cleaned.get("time_of_day")
+    # With a chosen room: more slots are searched and those at which the room is free kept.
+    limit = SLOT_LIMIT if panel.room is None else SLOT_LIMIT * services.ROOM_ALTERNATIVES_FACTOR
     found = find_slots(
         appointment_type=panel.appointment_type,
         start=begin,
         end=begin + timedelta(days=SLOT_SEARCH_DAYS),
         practitioner=panel.practitioner,
-        limit=SLOT_LIMIT,
+        limit=limit,
         time_from=time(12) if part == "afternoon" else None,
         time_to=time(12) if part == "morning" else None,
     )
-    panel.slots = [_slot_choice(slot, exact) for slot in found]
-    if len(found) == SLOT_LIMIT:
-        panel.last_slot = found[-1].start.isoformat()
+    shown = found
+    if panel.room is not None:
+        shown = services.slots_in_room(
+            found, room=panel.room, appointment_type=panel.appointment_type
+        )[:SLOT_LIMIT]
+    panel.slots = [_slot_choice(slot, exact, panel.room) for slot in shown]
+    if len(found) == limit:
+        panel.last_slot = (shown if len(shown) == SLOT_LIMIT else found)[-1].start.isoformat()
 
 
 def _booking_focus(panel: BookingPanel) -> str:
@@ -1504,6 +1540,8 @@ def _appointment_context(
             if r.kind == ResourceKind.PRACTITIONER
         ]
         local = _local(appointment.start)
+        rooms = services.rooms_for_type(appointment.appointment_type)
+        context["move_rooms"] = bool(rooms)
         context["move_form"] = move_form or MoveForm(
             initial={
                 "date": local.date(),
@@ -1511,6 +1549,7 @@ def _appointment_context(
                 "resource": str(practitioner.public_id) if practitioner else "",
             },
             resources=[(str(r.public_id), r.name) for r in practitioners],
+            rooms=[(str(r.public_id), r.name) for r in rooms],
         )
     if context["can_cancel"]:
         context["cancel_form"] = cancel_form or CancelForm()
@@ -1612,37 +1651,54 @@ def calendar_appointment_move_view(request: HttpRequest, public_id: str) -> Http
         for r in _sorted_resources(resources_for(actor=actor, unit_id=appointment.unit_id))
         if r.kind == ResourceKind.PRACTITIONER
     ]
-    form = MoveForm(request.POST, resources=[(str(r.public_id), r.name) for r in practitioners])
+    rooms = services.rooms_for_type(appointment.appointment_type)
+    form = MoveForm(
+        request.POST,
+        resources=[(str(r.public_id), r.name) for r in practitioners],
+        rooms=[(str(r.public_id), r.name) for r in rooms],
+    )
     if not form.is_valid():
         return _panel_response(request, appointment, status=422, move_form=form)
     data = form.cleaned_data
     start = datetime.combine(data["date"], data["time"].replace(second=0), tzinfo=LOCAL)
     current = _practitioner_of(appointment)
+    held = set(
+        AppointmentResource.objects.filter(
+            organisation_id=appointment.organisation_id, appointment=appointment
+        ).values_list("resource_id", flat=True)
+    )
     target = None
+    room = next((r for r in rooms if str(r.public_id) == data.get("room")), None)
     if data.get("column"):
         column = access_resource(actor=actor, public_id=data["column"])
-        held = AppointmentResource.objects.filter(
-            organisation_id=appointment.organisation_id,
-            appointment=appointment,
-            resource=column,
-        ).exists()
+        # A room column: the room the appointment holds or another room its type can use;
+        # the appointment is moved into that room.
         if column.unit_id != appointment.unit_id or (
-            column.kind != ResourceKind.PRACTITIONER and not held
+            column.kind != ResourceKind.PRACTITIONER
+            and column.pk not in held
+            and column not in rooms
         ):
             return _panel_response(
                 request,
                 appointment,
                 status=422,
-                error=_("Drop the appointment in a practitioner's column."),
+                error=_("Drop the appointment in a practitioner's column or a room it can use."),
             )
-        target = column if column.kind == ResourceKind.PRACTITIONER else None
+        if column.kind == ResourceKind.PRACTITIONER:
+            target = column
+        elif column in rooms:
+            room = column
     elif data.get("resource"):
         target = next((r for r in practitioners if str(r.public_id) == data["resource"]), None)
-    if start == appointment.start and (target is None or target == current):
+    if (
+        start == appointment.start
+        and (target is None or target == current)
+        and (room is None or room.pk in held)
+    ):
         return _panel_response(request, appointment, message=_("Nothing to change."))
     try:
         services.appointment_move(
-            actor=actor, appointment=appointment, start=start, practitioner=target
+            actor=actor, appointment=appointment, start=start, practitioner=target, room=room
         )
     except BookingError as exc:
         return _panel_response(
@@ -1650,7 +1706,7 @@ def calendar_appointment_move_view(request: HttpRequest, public_id: str) -> Http
             appointment,
             status=422,
             error=exc.message,
-            alternatives=[_slot_choice(slot) for slot in exc.alternatives],
+            alternatives=[_slot_choice(slot, room=room) for slot in exc.alternatives],
             move_form=form,
         )
     fresh = access_appointment(actor=actor, public_id=public_id)

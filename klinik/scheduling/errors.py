@@ -11,6 +11,14 @@ class BookingError(Exception):
     NOT_OFFERED = _("The unit does not offer that type of appointment.")
     NOT_ONLINE = _("That type of appointment cannot be booked online.")
     NO_RESOURCE = _("No practitioner or room can take that type of appointment.")
+    ROOM_UNFIT = _(
+        "%(room)s cannot be used for %(type)s. Choose one of: %(choices)s, or let the "
+        "schedule choose."
+    )
+    ROOM_NOT_NEEDED = _("%(type)s needs no room or equipment: leave the room empty.")
+    ROOM_NOT_IN_SESSION = _(
+        "The group session at that time takes place in %(rooms)s: choose that room or none."
+    )
     GROUP_FULL = _("The group session is full.")
     BAD_STATUS = _("The appointment cannot change from %(from)s to %(to)s.")
     REASON_REQUIRED = _("State a reason.")

@@ -71,6 +71,8 @@ class BookingForm(forms.Form):
     appointment_type = forms.UUIDField(required=False, widget=forms.HiddenInput)
     pick_type = forms.UUIDField(required=False)
     practitioner = forms.ChoiceField(label=_("Practitioner"), required=False)
+    # A room (or equipment) the type needs, chosen instead of the schedule's choice.
+    room = forms.ChoiceField(label=_("Room"), required=False)
     from_date = forms.DateField(
         label=_("From"),
         required=False,
@@ -103,14 +105,19 @@ class BookingForm(forms.Form):
     action = forms.CharField(required=False, max_length=20)
 
     def __init__(
-        self, *args: object, practitioners: list[tuple[str, str]], **kwargs: object
+        self,
+        *args: object,
+        practitioners: list[tuple[str, str]],
+        rooms: list[tuple[str, str]] | None = None,
+        **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["practitioner"].choices = [("", _("Any practitioner")), *practitioners]
+        self.fields["room"].choices = [("", _("Any free room")), *(rooms or [])]
 
 
 class MoveForm(forms.Form):
-    """Move an appointment to a date and time, optionally to another practitioner."""
+    """Move an appointment to a date and time, optionally to another practitioner or room."""
 
     date = forms.DateField(
         label=_("New date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -120,13 +127,21 @@ class MoveForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
     )
     resource = forms.ChoiceField(label=_("Practitioner"), required=False)
-    # Drag and drop: the column the block was dropped on (a practitioner, or a room the
-    # appointment already holds).
+    room = forms.ChoiceField(label=_("Room"), required=False)
+    # Drag and drop: the column the block was dropped on (a practitioner, a room the
+    # appointment already holds, or another room its type can use).
     column = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, resources: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        resources: list[tuple[str, str]],
+        rooms: list[tuple[str, str]] | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["resource"].choices = [("", _("Keep the practitioner")), *resources]
+        self.fields["room"].choices = [("", _("Any free room")), *(rooms or [])]
 
 
 class CancelForm(forms.Form):

@@ -37,6 +37,9 @@ from klinik.scheduling.slots import Slot, find_slots, pick_resources, type_candi
 
 ALTERNATIVES = 5
 ALTERNATIVES_DAYS = 30
+# With a chosen room, free times are searched among this many times more slots, and those in
+# which the room itself is free are offered first.
+ROOM_ALTERNATIVES_FACTOR = 4
 
 # Status changes a user may make (undo included: a wrong no-show can be taken back).
 TRANSITIONS: dict[str, set[str]] = {
@@ -60,15 +63,93 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 def alternatives(
-    appointment_type: AppointmentType, around: datetime, practitioner: Resource | None
+    appointment_type: AppointmentType,
+    around: datetime,
+    practitioner: Resource | None,
+    room: Resource | None = None,
 ) -> list[Slot]:
+    """Free times near `around`; with a chosen room (one the type can use), those in that
+    room first."""
+    if room is not None and room not in rooms_for_type(appointment_type):
+        room = None
     start = max(around - timedelta(hours=2), timezone.now())
-    return find_slots(
+    found = find_slots(
         appointment_type=appointment_type,
         start=start,
         end=start + timedelta(days=ALTERNATIVES_DAYS),
         practitioner=practitioner,
-        limit=ALTERNATIVES,
+        limit=ALTERNATIVES if room is None else ALTERNATIVES * ROOM_ALTERNATIVES_FACTOR,
+    )
+    if room is None:
+        return found
+    in_room = slots_in_room(found, room=room, appointment_type=appointment_type)
+    chosen = {slot.start for slot in in_room}
+    return (in_room + [slot for slot in found if slot.start not in chosen])[:ALTERNATIVES]
+
+
+def rooms_for_type(appointment_type: AppointmentType) -> list[Resource]:
+    """The rooms and other non-practitioner resources of the unit the type can be booked
+    into (each once, in the unit's order); empty for a type that needs none."""
+    seen: dict[int, Resource] = {}
+    for pool in type_candidates(appointment_type):
+        for resource in pool:
+            if resource.kind != ResourceKind.PRACTITIONER:
+                seen.setdefault(resource.pk, resource)
+    return list(seen.values())
+
+
+def slots_in_room(
+    slots: list[Slot], *, room: Resource, appointment_type: AppointmentType
+) -> list[Slot]:
+    """The slots at which `room` is free too, with the room in place of the one the search
+    picked (of its kind). Reads the room's time once for all the slots' days."""
+    if not slots:
+        return []
+    hold = timedelta(minutes=appointment_type.duration_minutes + appointment_type.buffer_minutes)
+    availability = load_availability(
+        resources=[room],
+        schedule=UnitSchedule.objects.filter(unit_id=room.unit_id).first(),
+        first=timezone.localtime(min(s.start for s in slots), LOCAL).date(),
+        last=timezone.localtime(max(s.start for s in slots) + hold, LOCAL).date(),
+    )
+    found = []
+    for slot in slots:
+        if room in slot.resources:
+            found.append(slot)
+            continue
+        index = next((i for i, r in enumerate(slot.resources) if r.kind == room.kind), None)
+        if index is None or not availability.is_free(room.pk, slot.start, slot.start + hold):
+            continue
+        resources = (*slot.resources[:index], room, *slot.resources[index + 1 :])
+        found.append(Slot(slot.start, slot.end, resources))
+    return found
+
+
+def _with_room(
+    appointment_type: AppointmentType, candidates: list[list[Resource]], room: Resource
+) -> list[list[Resource]]:
+    """The candidates with `room` as the only choice for the first need it can fill, or
+    BookingError naming the rooms that fit. A room of another unit, of a kind the type does
+    not need, or not among the ones a need allows, fits no need."""
+    for index, pool in enumerate(candidates):
+        if room.kind != ResourceKind.PRACTITIONER and room in pool:
+            return [
+                [room] if i == index else [r for r in other if r != room]
+                for i, other in enumerate(candidates)
+            ]
+    fitting = rooms_for_type(appointment_type)
+    if not fitting:
+        raise BookingError(
+            BookingError.ROOM_NOT_NEEDED % {"type": appointment_type.name}, code="room_unfit"
+        )
+    raise BookingError(
+        BookingError.ROOM_UNFIT
+        % {
+            "room": room.name,
+            "type": appointment_type.name,
+            "choices": ", ".join(r.name for r in fitting),
+        },
+        code="room_unfit",
     )
 
 
@@ -81,16 +162,31 @@ def _choose_resources(
     overbook: bool,
     ignore_appointment_id: int | None = None,
     session: Appointment | None = None,
+    room: Resource | None = None,
 ) -> tuple[Resource, ...]:
-    """The resources for the booking, or BookingError saying why there are none."""
+    """The resources for the booking, or BookingError saying why there are none. A chosen
+    `room` (or other non-practitioner resource) replaces the automatic choice for its need."""
     if session is not None:
         # Joining a group session: the same resources, already held by the session.
-        return tuple(
+        held = tuple(
             Resource.objects.filter(
                 pk__in=AppointmentResource.objects.filter(appointment=session).values("resource_id")
             )
         )
+        if room is not None and room not in held:
+            rooms = [r.name for r in held if r.kind != ResourceKind.PRACTITIONER]
+            if not rooms:
+                raise BookingError(
+                    BookingError.ROOM_NOT_NEEDED % {"type": appointment_type.name},
+                    code="room_unfit",
+                )
+            raise BookingError(
+                BookingError.ROOM_NOT_IN_SESSION % {"rooms": ", ".join(rooms)}, code="room_unfit"
+            )
+        return held
     candidates = type_candidates(appointment_type, practitioner)
+    if room is not None:
+        candidates = _with_room(appointment_type, candidates, room)
     if any(not pool for pool in candidates):
         raise BookingError(BookingError.NO_RESOURCE, code="no_resource")
     schedule = UnitSchedule.objects.filter(unit_id=appointment_type.unit_id).first()
@@ -216,6 +312,7 @@ class BookingRequest:
     practitioner: Resource | None = None
     overbook: bool = False
     note: str = ""
+    room: Resource | None = None
 
 
 def _book(
@@ -241,6 +338,7 @@ def _book(
         request.practitioner,
         overbook=request.overbook,
         session=session,
+        room=request.room,
     )
     appointment = Appointment(
         organisation_id=appointment_type.organisation_id,
@@ -278,17 +376,25 @@ def appointment_book(
     note: str = "",
     via: BookedVia = BookedVia.STAFF,
     channel: Channel = Channel.UI,
+    room: Resource | None = None,
 ) -> Appointment:
-    """Book one appointment, or raise BookingError with the reason and free alternatives."""
+    """Book one appointment, or raise BookingError with the reason and free alternatives.
+
+    `room`: a room (or other non-practitioner resource) chosen instead of the automatic
+    choice; it must be one the type needs, in the unit, and free (code "room_unfit" when it
+    does not fit, "taken" when it is booked).
+    """
     require(actor, Perm.SCHEDULE_BOOK)
     _check_type(actor, appointment_type, patient, via)
     if start < timezone.now():
         raise BookingError(
             BookingError.PAST,
             code="past",
-            alternatives=alternatives(appointment_type, start, practitioner),
+            alternatives=alternatives(appointment_type, start, practitioner, room),
         )
-    request = BookingRequest(patient, appointment_type, start, practitioner, overbook, note)
+    request = BookingRequest(
+        patient, appointment_type, start, practitioner, overbook, note, room=room
+    )
     try:
         for _attempt in range(2):
             try:
@@ -307,7 +413,7 @@ def appointment_book(
         raise BookingError(BookingError.TAKEN, code="taken")
     except BookingError as exc:
         if exc.code in {"taken", "outside_hours", "closed", "group_full"}:
-            exc.alternatives = alternatives(appointment_type, start, practitioner)
+            exc.alternatives = alternatives(appointment_type, start, practitioner, room)
         raise
 
 
@@ -318,8 +424,10 @@ def appointment_move(
     start: datetime,
     practitioner: Resource | None = None,
     channel: Channel = Channel.UI,
+    room: Resource | None = None,
 ) -> Appointment:
-    """Move to a new time (and optionally practitioner); the old time is freed."""
+    """Move to a new time (and optionally practitioner and room); the old time is freed.
+    Without a room the schedule chooses one, as when booking."""
     require(actor, Perm.SCHEDULE_BOOK)
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingError(
@@ -348,6 +456,7 @@ def appointment_move(
                 practitioner,
                 overbook=False,
                 ignore_appointment_id=locked.pk,
+                room=room,
             )
             old_start = locked.start
             AppointmentResource.objects.filter(appointment=locked).delete()
@@ -361,10 +470,11 @@ def appointment_move(
         raise BookingError(
             BookingError.TAKEN,
             code="taken",
-            alternatives=alternatives(appointment_type, start, practitioner),
+            alternatives=alternatives(appointment_type, start, practitioner, room),
         ) from exc
     except BookingError as exc:
-        exc.alternatives = alternatives(appointment_type, start, practitioner)
+        if exc.code != "room_unfit":
+            exc.alternatives = alternatives(appointment_type, start, practitioner, room)
         raise
     return locked
 
