@@ -1,0 +1,396 @@
+"""Reads of the record. Callers pass a patient they got through records.access (which checks
+and logs); selectors only read, scoped to the patient's organisation.
+
+The journal part: the timeline (current versions, newest first, keyset-paginated), the versions
+of one entry, the signing queue, the author's drafts, contacts and the filter choices.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from klinik.core.models import Unit, User
+from klinik.core.policy import Actor, Perm
+from klinik.patients.models import Patient
+from klinik.records.choices import EntryType
+from klinik.records.errors import RecordError
+from klinik.records.models import Contact, JournalDraft, JournalEntry, JournalSignature
+
+LOCAL = ZoneInfo("Europe/Copenhagen")
+TIMELINE_LIMIT = 50
+TIMELINE_MAX_LIMIT = 200
+TO_SIGN_LIMIT = 100
+
+CURSOR_INVALID = _("The page marker is not valid; start again from the newest entries.")
+FILTER_INVALID = _("Unknown filter value.")
+LIMIT_INVALID = _("The page size must be between 1 and 200.")
+
+
+def user_display_name(user: User | None) -> str:
+    """How staff are named in the record: full name, else the username."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def entry_signature(entry: JournalEntry) -> JournalSignature | None:
+    """The entry's signature, or None while it is unapproved (no query when select_related)."""
+    try:
+        return entry.signature
+    except JournalSignature.DoesNotExist:
+        return None
+
+
+# Cursor ------------------------------------------------------------------------------------------
+
+
+def timeline_cursor(entry: JournalEntry) -> str:
+    """An opaque page marker: the entry's clinical time and row id, nothing about the patient."""
+    micros = int(entry.occurred_at.timestamp() * 1_000_000)
+    raw = f"{micros}.{entry.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def timeline_cursor_parse(cursor: str) -> tuple[datetime, int]:
+    """(occurred_at, id) of a marker made by timeline_cursor; RecordError when malformed."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        micros, pk = base64.urlsafe_b64decode(padded.encode()).decode().split(".")
+        moment = datetime.fromtimestamp(0, tz=UTC) + timedelta(microseconds=int(micros))
+        return moment, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError) as exc:
+        raise RecordError(CURSOR_INVALID, code="cursor_invalid", field="before") from exc
+
+
+# Timeline ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One entry on the timeline with what the page shows beside it."""
+
+    entry: JournalEntry
+    author_name: str
+    unit_name: str
+    contact: Contact | None
+    signature: JournalSignature | None  # None: unapproved
+    signed_by_name: str
+    version_count: int  # versions of the entry's thread
+    is_current: bool
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signature is not None
+
+    @property
+    def signed_at(self) -> datetime | None:
+        return self.signature.signed_at if self.signature else None
+
+    @property
+    def is_corrected(self) -> bool:
+        """The entry has more than one version (this one corrects an earlier one, or has
+        been corrected itself)."""
+        return self.version_count > 1
+
+    @property
+    def needs_signature(self) -> bool:
+        return self.entry.needs_signature and self.signature is None
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    items: list[TimelineItem]
+    next_cursor: str | None  # pass as `before` for the next (older) page; None at the end
+
+    @property
+    def has_more(self) -> bool:
+        return self.next_cursor is not None
+
+
+def _day_start(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(0), tzinfo=LOCAL)
+
+
+def _day_end(value: date | datetime) -> datetime:
+    """`until` is inclusive: a date means up to the end of that local day."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value + timedelta(days=1), time(0), tzinfo=LOCAL)
+
+
+def _timeline_queryset(patient: Patient) -> QuerySet[JournalEntry]:
+    return JournalEntry.objects.filter(
+        organisation_id=patient.organisation_id, patient_id=patient.pk
+    ).select_related("author", "unit", "contact", "signature__signed_by")
+
+
+def _as_item(entry: JournalEntry, version_count: int, is_current: bool) -> TimelineItem:
+    signature = entry_signature(entry)
+    return TimelineItem(
+        entry=entry,
+        author_name=user_display_name(entry.author),
+        unit_name=entry.unit.name,
+        contact=entry.contact,
+        signature=signature,
+        signed_by_name=user_display_name(signature.signed_by) if signature else "",
+        version_count=version_count,
+        is_current=is_current,
+    )
+
+
+def journal_timeline(
+    *,
+    patient: Patient,
+    entry_types: Iterable[str] | None = None,
+    unit_ids: Iterable[uuid.UUID | str] | None = None,
+    author_ids: Iterable[uuid.UUID | str] | None = None,
+    since: date | datetime | None = None,
+    until: date | datetime | None = None,
+    include_superseded: bool = False,
+    before: str | None = None,
+    limit: int = TIMELINE_LIMIT,
+) -> TimelinePage:
+    """The patient's journal, newest first by (occurred_at, id), one page at a time.
+
+    Current versions only unless `include_superseded`. `unit_ids` and `author_ids` are public
+    ids (as in URLs); `since`/`until` are dates (local days, inclusive) or datetimes; `before`
+    is the `next_cursor` of the previous page. One query per page, whatever its size.
+    """
+    if not 1 <= limit <= TIMELINE_MAX_LIMIT:
+        raise RecordError(LIMIT_INVALID, code="limit_invalid", field="limit")
+    entries = _timeline_queryset(patient)
+    if include_superseded:
+        entries = entries.select_related("superseded_by").annotate(
+            thread_versions=Subquery(
+                JournalEntry.objects.filter(thread=OuterRef("thread"))
+                .values("thread")
+                .annotate(top=Max("version"))
+                .values("top"),
+                output_field=IntegerField(),
+            )
+        )
+    else:
+        entries = entries.filter(superseded_by__isnull=True)
+    if entry_types:
+        types = [t for t in entry_types if t]
+        unknown = sorted(set(types) - set(EntryType.values))
+        if unknown:
+            raise RecordError(_("Unknown type of entry."), code="type_unknown", field="type")
+        if types:
+            entries = entries.filter(entry_type__in=types)
+    if unit_ids:
+        entries = entries.filter(unit__public_id__in=_uuids(unit_ids, "unit"))
+    if author_ids:
+        entries = entries.filter(author__public_id__in=_uuids(author_ids, "author"))
+    if since is not None:
+        entries = entries.filter(occurred_at__gte=_day_start(since))
+    if until is not None:
+        until_at = _day_end(until)
+        entries = (
+            entries.filter(occurred_at__lt=until_at)
+            if not isinstance(until, datetime)
+            else entries.filter(occurred_at__lte=until_at)
+        )
+    if before:
+        moment, pk = timeline_cursor_parse(before)
+        entries = entries.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk))
+    rows = list(entries.order_by("-occurred_at", "-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = []
+    for entry in rows:
+        if include_superseded:
+            successor = _successor(entry)
+            items.append(_as_item(entry, entry.thread_versions or entry.version, successor is None))
+        else:
+            # Versions of a thread are 1..n and the current one is n.
+            items.append(_as_item(entry, entry.version, True))
+    return TimelinePage(items=items, next_cursor=timeline_cursor(rows[-1]) if more else None)
+
+
+def _successor(entry: JournalEntry) -> JournalEntry | None:
+    try:
+        return entry.superseded_by
+    except JournalEntry.DoesNotExist:
+        return None
+
+
+def _uuids(values: Iterable[uuid.UUID | str], field: str) -> list[uuid.UUID]:
+    result = []
+    for value in values:
+        if not value:
+            continue
+        try:
+            result.append(uuid.UUID(str(value)))
+        except ValueError as exc:
+            raise RecordError(FILTER_INVALID, code="filter_invalid", field=field) from exc
+    return result
+
+
+# One entry ---------------------------------------------------------------------------------------
+
+
+def journal_entry_versions(*, entry: JournalEntry) -> list[JournalEntry]:
+    """Every version of the entry's thread, oldest first, with author, unit and signature
+    loaded (use `entry_signature`). One query."""
+    return list(
+        JournalEntry.objects.filter(organisation_id=entry.organisation_id, thread=entry.thread)
+        .select_related("author", "unit", "contact", "signature__signed_by")
+        .order_by("version")
+    )
+
+
+def journal_entry_is_current(*, entry: JournalEntry) -> bool:
+    return not JournalEntry.objects.filter(supersedes=entry).exists()
+
+
+# Work lists --------------------------------------------------------------------------------------
+
+
+def journal_to_sign(*, actor: Actor, limit: int = TO_SIGN_LIMIT) -> list[JournalEntry]:
+    """Current, unapproved entries waiting for the actor's signature, oldest first: those the
+    actor answers for, and — when the actor may sign — those with no responsible clinician in
+    the actor's organisations. Patient, author and unit loaded."""
+    if not actor.organisation_ids:
+        return []
+    mine = Q(responsible=actor.user)
+    if actor.can(Perm.RECORD_SIGN):
+        mine |= Q(responsible__isnull=True)
+    return list(
+        JournalEntry.objects.filter(
+            mine,
+            organisation_id__in=actor.organisation_ids,
+            needs_signature=True,
+            signature__isnull=True,
+            superseded_by__isnull=True,
+        )
+        .select_related("patient", "author", "unit")
+        .order_by("recorded_at", "id")[:limit]
+    )
+
+
+def journal_to_sign_count(*, actor: Actor) -> int:
+    if not actor.organisation_ids:
+        return 0
+    mine = Q(responsible=actor.user)
+    if actor.can(Perm.RECORD_SIGN):
+        mine |= Q(responsible__isnull=True)
+    return JournalEntry.objects.filter(
+        mine,
+        organisation_id__in=actor.organisation_ids,
+        needs_signature=True,
+        signature__isnull=True,
+        superseded_by__isnull=True,
+    ).count()
+
+
+def journal_drafts(*, actor: Actor, patient: Patient) -> list[JournalDraft]:
+    """The actor's own drafts for this patient, newest first. Drafts are private."""
+    return list(
+        JournalDraft.objects.filter(
+            organisation_id=patient.organisation_id, patient_id=patient.pk, author=actor.user
+        )
+        .select_related("corrects", "contact")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def journal_draft_of(*, actor: Actor, patient: Patient, public_id: uuid.UUID | str) -> JournalDraft:
+    """One of the actor's drafts for this patient; RecordError(draft_missing) for anything else
+    (missing, someone else's, another patient's)."""
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        key = None
+    draft = (
+        JournalDraft.objects.filter(
+            public_id=key,
+            organisation_id=patient.organisation_id,
+            patient_id=patient.pk,
+            author=actor.user,
+        ).first()
+        if key
+        else None
+    )
+    if draft is None:
+        raise RecordError(_("The draft no longer exists."), code="draft_missing")
+    return draft
+
+
+def contacts_of_patient(*, patient: Patient, limit: int | None = None) -> list[Contact]:
+    """The patient's contacts, newest first, with unit and responsible loaded and
+    `entry_count` (entries written on the contact, all versions) annotated."""
+    contacts = (
+        Contact.objects.filter(organisation_id=patient.organisation_id, patient_id=patient.pk)
+        .select_related("unit", "responsible")
+        .annotate(entry_count=Count("entries"))
+        .order_by("-started_at", "-id")
+    )
+    return list(contacts[:limit] if limit else contacts)
+
+
+def contacts_open(*, patient: Patient) -> list[Contact]:
+    """Open contacts of the patient (choices for a new entry), newest first."""
+    return list(
+        Contact.objects.filter(
+            organisation_id=patient.organisation_id, patient_id=patient.pk, ended_at__isnull=True
+        )
+        .select_related("unit", "responsible")
+        .order_by("-started_at", "-id")
+    )
+
+
+# Filters -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterChoice:
+    value: str  # what goes into the query string: a public id or a type value
+    label: str
+
+
+@dataclass(frozen=True)
+class JournalFilters:
+    types: list[FilterChoice]
+    units: list[FilterChoice]
+    authors: list[FilterChoice]
+
+
+def journal_filters(*, patient: Patient) -> JournalFilters:
+    """The types, units and authors present in the patient's journal, for the filter UI.
+    Three queries."""
+    entries = JournalEntry.objects.filter(
+        organisation_id=patient.organisation_id, patient_id=patient.pk
+    )
+    present = set(entries.values_list("entry_type", flat=True).distinct())
+    labels = dict(EntryType.choices)
+    types = [FilterChoice(v, str(labels[v])) for v in EntryType.values if v in present]
+    units = [
+        FilterChoice(str(public_id), name)
+        for public_id, name in Unit.objects.filter(
+            pk__in=entries.values("unit_id"), organisation_id=patient.organisation_id
+        )
+        .order_by("name")
+        .values_list("public_id", "name")
+    ]
+    authors = sorted(
+        (
+            FilterChoice(str(user.public_id), user_display_name(user))
+            for user in User.objects.filter(pk__in=entries.values("author_id")).only(
+                "public_id", "first_name", "last_name", "username"
+            )
+        ),
+        key=lambda choice: choice.label.lower(),
+    )
+    return JournalFilters(types=types, units=units, authors=authors)
