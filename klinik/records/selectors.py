@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from klinik.core.models import Unit, User
-from klinik.core.policy import Actor, Perm
+from klinik.core.models import Membership, Unit, User
+from klinik.core.policy import ROLE_PERMISSIONS, Actor, Perm
 from klinik.patients.models import Patient
 from klinik.records.choices import EntryType
 from klinik.records.errors import RecordError
@@ -394,3 +394,20 @@ def journal_filters(*, patient: Patient) -> JournalFilters:
         key=lambda choice: choice.label.lower(),
     )
     return JournalFilters(types=types, units=units, authors=authors)
+
+
+# Signers (added for the editor's "responsible clinician" choice) ----------------------------------
+
+
+def journal_signers(*, organisation_id: int) -> list[User]:
+    """Active staff of the organisation who may sign entries (a signing role), by name: the
+    choices for an entry's or a contact's responsible clinician."""
+    signing_roles = [r for r, perms in ROLE_PERMISSIONS.items() if Perm.RECORD_SIGN in perms]
+    return list(
+        User.objects.filter(
+            pk__in=Membership.objects.filter(
+                organisation_id=organisation_id, role__in=signing_roles, is_active=True
+            ).values("user_id"),
+            is_active=True,
+        ).order_by("first_name", "last_name", "username")
+    )
