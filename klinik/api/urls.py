@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
-from klinik.api import core, patients, records, records_clinical, scheduling
+from klinik.api import core, patients, records, records_clinical, scheduling, terminology
 from klinik.api.auth import TokenAuth
 from klinik.patients.errors import (
     BreakGlassReasonMissing,
@@ -25,6 +25,7 @@ api = NinjaAPI(
 api.add_router("", core.router)
 api.add_router("", patients.router)
 api.add_router("", scheduling.router)
+api.add_router("", terminology.router)
 api.add_router("", records.router)
 api.add_router("", records_clinical.router)
 

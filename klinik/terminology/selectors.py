@@ -1,0 +1,203 @@
+"""Reads: type-ahead over codes and glossary, code lookup, Danish renderings of Latin terms.
+
+Search runs on an in-process index (search.py) built from the database on first use and
+rebuilt when the latest ImportRun changes, i.e. after an import or a starter run in any
+process (one small query per search checks that).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from klinik.terminology.choices import REGISTER_ORDER, CodeSource, HitKind, kind_of_register
+from klinik.terminology.models import GlossaryTerm, ImportRun, SKSCode
+from klinik.terminology.search import Index, code_candidates, code_entry, term_entry
+
+KINDS = frozenset(k.value for k in HitKind)
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class TermHit:
+    kind: str  # "diagnosis" | "procedure" | "other code" | "term"
+    code: str | None
+    text: str
+    latin: str | None
+    danish: str | None
+    plain: str | None
+    score: float
+    register: str | None = None
+
+
+@dataclass(frozen=True)
+class Rendering:
+    term: str
+    danish: str
+    plain: str | None
+    source: str  # "glossary" | "rules"
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    start: int  # character offsets in the text: text[start:end] is the term as written
+    end: int
+    text: str
+    latin: str
+    danish: str
+    plain: str | None
+
+
+# The index ---------------------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_cached: tuple[tuple[object, ...], Index] | None = None
+
+
+def terminology_version() -> tuple[object, ...]:
+    """Changes with every import or starter run (a rolled-back one included), and with rows
+    added outside them (tests, the shell): the latest run's random id and the highest keys."""
+    runs, codes, terms = (m._meta.db_table for m in (ImportRun, SKSCode, GlossaryTerm))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT public_id FROM {runs} ORDER BY id DESC LIMIT 1),"  # noqa: S608
+            f" (SELECT MAX(id) FROM {codes}), (SELECT MAX(id) FROM {terms})"
+        )
+        return tuple(cursor.fetchone())
+
+
+def index_build() -> Index:
+    entries = [
+        code_entry(
+            kind=kind_of_register(register).value,
+            register=register,
+            code=code,
+            text=text,
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
+        for register, code, text, valid_from, valid_to in SKSCode.objects.values_list(
+            "register", "code", "text", "valid_from", "valid_to"
+        ).iterator(chunk_size=5000)
+    ]
+    entries += [
+        term_entry(latin=latin, danish=danish, plain=plain)
+        for latin, danish, plain in GlossaryTerm.objects.values_list("latin", "danish", "plain")
+    ]
+    return Index(entries)
+
+
+def terminology_index() -> Index:
+    """This process's index, rebuilt when the data has changed since it was built."""
+    global _cached
+    version = terminology_version()
+    cached = _cached
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    with _lock:
+        if _cached is None or _cached[0] != version:
+            _cached = (version, index_build())
+        return _cached[1]
+
+
+# Selectors ---------------------------------------------------------------------------------------
+
+
+def terminology_search(
+    *,
+    query: str,
+    limit: int = 20,
+    kinds: set[str] | None = None,
+    on: date | None = None,
+) -> list[TermHit]:
+    """Codes and glossary terms for type-ahead, best first: code prefixes (`dj06`, `J06.9`),
+    words of Danish texts by prefix in any order, Latin and Danish forms of glossary terms,
+    forgiving a typing error or two and æ/ae, ø/oe, å/aa. Codes valid on `on` (default today).
+    """
+    if kinds is not None and not kinds <= KINDS:
+        raise ValueError(f"Unknown kinds: {', '.join(sorted(kinds - KINDS))}")
+    if not query.strip():
+        return []
+    limit = max(1, min(limit, MAX_LIMIT))
+    hits = terminology_index().search(
+        query, limit=limit, kinds=kinds, on=on or timezone.localdate()
+    )
+    return [
+        TermHit(
+            kind=hit.entry.kind,
+            code=hit.entry.code,
+            text=hit.entry.text,
+            latin=hit.entry.latin,
+            danish=hit.entry.danish,
+            plain=hit.entry.plain,
+            score=hit.score,
+            register=hit.entry.register,
+        )
+        for hit in hits
+    ]
+
+
+def code_lookup(*, code: str, on: date | None = None) -> SKSCode | None:
+    """The version of `code` valid on `on` (default today), or None when the code is unknown
+    or not valid then. Accepts `dj069`, `DJ06.9` and the ICD-10 form `J06.9`."""
+    on = on or timezone.localdate()
+    register_rank = Case(
+        *(When(register=r, then=Value(i)) for i, r in enumerate(REGISTER_ORDER)),
+        default=Value(len(REGISTER_ORDER)),
+        output_field=IntegerField(),
+    )
+    official_first = Case(
+        When(source=CodeSource.SKS, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    for candidate in code_candidates(code):
+        found = (
+            SKSCode.objects.filter(code=candidate, valid_from__lte=on)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+            .order_by(register_rank, official_first, "-valid_from")
+            .first()
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def term_danish(*, term: str) -> Rendering:
+    """The Danish form of a Latin term: the glossary's (with a plain-language rendering), or
+    else the spelling rules' (fordanskning; no plain rendering)."""
+    spaced = " ".join(term.split())
+    if not spaced:
+        raise ValueError("term is empty")
+    found = (
+        GlossaryTerm.objects.annotate(key=Lower("latin"))
+        .filter(key=spaced.lower())
+        .values_list("danish", "plain")
+        .first()
+    )
+    if found is not None:
+        return Rendering(term=spaced, danish=found[0], plain=found[1] or None, source="glossary")
+    # Imported here: the rule engine is its own module and may be loaded lazily.
+    from klinik.terminology.fordanskning import danish_spelling
+
+    return Rendering(term=spaced, danish=danish_spelling(spaced), plain=None, source="rules")
+
+
+def terms_in_text(*, text: str) -> list[TermMatch]:
+    """Glossary Latin terms in a note with their offsets (multi-word terms first, longest
+    match), for marking them in the editor and offering the Danish renderings."""
+    return [
+        TermMatch(
+            start=match.start,
+            end=match.end,
+            text=text[match.start : match.end],
+            latin=match.entry.latin or "",
+            danish=match.entry.danish or "",
+            plain=match.entry.plain,
+        )
+        for match in terminology_index().phrases_in(text)
+    ]
