@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 from django.db import transaction
 from django.utils import timezone
 
+from klinik.terminology import starter
 from klinik.terminology.choices import RunKind
 from klinik.terminology.importer import (
     PROBLEM_SAMPLE,
@@ -23,8 +24,6 @@ from klinik.terminology.importer import (
 )
 from klinik.terminology.models import GlossaryTerm, ImportRun, SKSCode
 from klinik.terminology.starter import (
-    GLOSSARY_PATH,
-    STARTER_CODES_PATH,
     files_checksum,
     glossary_read,
     starter_apply,
@@ -103,12 +102,15 @@ def sks_update(
 
 def starter_load(
     *,
-    codes_path: Path = STARTER_CODES_PATH,
-    glossary_path: Path = GLOSSARY_PATH,
+    codes_path: Path | None = None,
+    glossary_path: Path | None = None,
     if_changed: bool = False,
 ) -> ImportOutcome | None:
-    """Load or refresh the starter codes and the glossary from their TSV files (a missing
-    file is skipped). With `if_changed`, None when the files equal those of the last run."""
+    """Load or refresh the starter codes and the glossary from their TSV files (default: the
+    shipped ones; a missing file is skipped). With `if_changed`, None when the files equal
+    those of the last run."""
+    codes_path = codes_path or starter.STARTER_CODES_PATH
+    glossary_path = glossary_path or starter.GLOSSARY_PATH
     checksum = files_checksum([codes_path, glossary_path])
     if if_changed:
         last = (
