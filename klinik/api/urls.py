@@ -12,6 +12,7 @@ from klinik.patients.errors import (
     PatientDuplicate,
     PatientInvalid,
 )
+from klinik.records.errors import RecordError, RecordImmutable
 from klinik.scheduling.errors import BookingError
 
 api = NinjaAPI(
@@ -98,4 +99,20 @@ def _booking_refused(request: HttpRequest, exc: BookingError) -> HttpResponse:
             "alternatives": [slot_out(slot).dict() for slot in exc.alternatives],
         },
         status=status,
+    )
+
+
+@api.exception_handler(RecordError)
+def _record_refused(request: HttpRequest, exc: RecordError) -> HttpResponse:
+    """409 for a state conflict (already corrected/signed), 403 for an object rule, else 422;
+    the body names the field: {"detail": "field: message", "code", "field"}."""
+    return api.create_response(
+        request, records.record_error_body(exc), status=records.record_error_status(exc)
+    )
+
+
+@api.exception_handler(RecordImmutable)
+def _record_immutable(request: HttpRequest, exc: RecordImmutable) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": str(exc), "code": "immutable", "field": ""}, status=409
     )

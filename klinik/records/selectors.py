@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.models import Membership, Unit, User
@@ -26,12 +26,16 @@ from klinik.records.errors import RecordError
 from klinik.records.models import Contact, JournalDraft, JournalEntry, JournalSignature
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
+# Roles that may sign (RECORD_SIGN), from the one role → permission map.
+SIGNING_ROLES = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.RECORD_SIGN in perms]
 TIMELINE_LIMIT = 50
 TIMELINE_MAX_LIMIT = 200
 TO_SIGN_LIMIT = 100
 
 CURSOR_INVALID = _("The page marker is not valid; start again from the newest entries.")
 FILTER_INVALID = _("Unknown filter value.")
+CONTACT_UNKNOWN = _("Unknown contact for this patient.")
+RESPONSIBLE_UNKNOWN = _("The responsible person must be a clinician who may sign entries.")
 LIMIT_INVALID = _("The page size must be between 1 and 200.")
 
 
@@ -129,10 +133,18 @@ def _day_end(value: date | datetime) -> datetime:
     return datetime.combine(value + timedelta(days=1), time(0), tzinfo=LOCAL)
 
 
+def _with_display(entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntry]:
+    """Everything an entry is shown with, in the same query: author, responsible, unit,
+    contact, signature and signer, and the public id of the version it corrects."""
+    return entries.select_related(
+        "author", "responsible", "unit", "contact", "signature__signed_by"
+    ).annotate(supersedes_public_id=F("supersedes__public_id"))
+
+
 def _timeline_queryset(patient: Patient) -> QuerySet[JournalEntry]:
-    return JournalEntry.objects.filter(
-        organisation_id=patient.organisation_id, patient_id=patient.pk
-    ).select_related("author", "unit", "contact", "signature__signed_by")
+    return _with_display(
+        JournalEntry.objects.filter(organisation_id=patient.organisation_id, patient_id=patient.pk)
+    )
 
 
 def _as_item(entry: JournalEntry, version_count: int, is_current: bool) -> TimelineItem:
@@ -245,14 +257,58 @@ def journal_entry_versions(*, entry: JournalEntry) -> list[JournalEntry]:
     """Every version of the entry's thread, oldest first, with author, unit and signature
     loaded (use `entry_signature`). One query."""
     return list(
-        JournalEntry.objects.filter(organisation_id=entry.organisation_id, thread=entry.thread)
-        .select_related("author", "unit", "contact", "signature__signed_by")
-        .order_by("version")
+        _with_display(
+            JournalEntry.objects.filter(organisation_id=entry.organisation_id, thread=entry.thread)
+        ).order_by("version")
     )
 
 
 def journal_entry_is_current(*, entry: JournalEntry) -> bool:
     return not JournalEntry.objects.filter(supersedes=entry).exists()
+
+
+def journal_contact_for_entry(*, patient: Patient, public_id: uuid.UUID | str) -> Contact:
+    """The patient's contact by public id, to write an entry on; RecordError naming the field
+    `contact` for anything else (missing, another patient's, another organisation's)."""
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        key = None
+    contact = (
+        Contact.objects.filter(
+            public_id=key, organisation_id=patient.organisation_id, patient_id=patient.pk
+        )
+        .select_related("unit", "responsible")
+        .first()
+        if key
+        else None
+    )
+    if contact is None:
+        raise RecordError(CONTACT_UNKNOWN, code="contact_unknown", field="contact")
+    return contact
+
+
+def journal_signer(*, patient: Patient, public_id: uuid.UUID | str) -> User:
+    """A user who may sign in the patient's organisation, by public id; RecordError naming
+    the field `responsible` otherwise."""
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        key = None
+    user = (
+        User.objects.filter(
+            public_id=key,
+            is_active=True,
+            memberships__organisation_id=patient.organisation_id,
+            memberships__role__in=SIGNING_ROLES,
+            memberships__is_active=True,
+        ).first()
+        if key
+        else None
+    )
+    if user is None:
+        raise RecordError(RESPONSIBLE_UNKNOWN, code="responsible", field="responsible")
+    return user
 
 
 # Work lists --------------------------------------------------------------------------------------
@@ -402,11 +458,10 @@ def journal_filters(*, patient: Patient) -> JournalFilters:
 def journal_signers(*, organisation_id: int) -> list[User]:
     """Active staff of the organisation who may sign entries (a signing role), by name: the
     choices for an entry's or a contact's responsible clinician."""
-    signing_roles = [r for r, perms in ROLE_PERMISSIONS.items() if Perm.RECORD_SIGN in perms]
     return list(
         User.objects.filter(
             pk__in=Membership.objects.filter(
-                organisation_id=organisation_id, role__in=signing_roles, is_active=True
+                organisation_id=organisation_id, role__in=SIGNING_ROLES, is_active=True
             ).values("user_id"),
             is_active=True,
         ).order_by("first_name", "last_name", "username")
