@@ -53,7 +53,7 @@ GP_CONSULTATIONS = [
         "Objektivt: BT 138/86, puls 72 regelmæssig. Vægt uændret.\n"
         "Vurdering: Velreguleret essentiel hypertension.\n"
         "Plan: Uændret behandling. Blodprøver og kontrol om 12 måneder.",
-        "DI109",
+        "DI10",
     ),
     Consultation(
         "Diabeteskontrol",
