@@ -244,8 +244,10 @@ class Appointment(models.Model):
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
-    # Reception: walk-in queue number and the time the patient arrived.
+    # Reception: walk-in queue number, the local day it was given for (numbers restart each
+    # day, unique per unit and day) and the time the patient arrived.
     queue_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    queue_day = models.DateField(null=True, blank=True)
     arrived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -260,7 +262,19 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=Q(start__lt=F("end")) & Q(end__lte=F("block_end")),
                 name="sched_appt_order",
-            )
+            ),
+            # A walk-in's number belongs to a day: both or neither.
+            models.CheckConstraint(
+                condition=Q(queue_number__isnull=True, queue_day__isnull=True)
+                | Q(queue_number__isnull=False, queue_day__isnull=False),
+                name="sched_appt_queue_number_has_day",
+            ),
+            # One queue number per unit and day, whoever hands it out at the same moment.
+            models.UniqueConstraint(
+                fields=["unit", "queue_day", "queue_number"],
+                condition=Q(queue_number__isnull=False),
+                name="sched_appt_unique_queue_number",
+            ),
         ]
 
     def __str__(self) -> str:

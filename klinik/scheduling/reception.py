@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import random
 import re
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.http import Http404
 from django.utils import timezone
@@ -41,9 +43,15 @@ from klinik.patients.services import patient_update
 from klinik.scheduling.access import access_appointment
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import AppointmentStatus, ResourceKind
-from klinik.scheduling.models import Appointment, AppointmentEvent, AppointmentType, UnitSchedule
+from klinik.scheduling.models import Appointment, AppointmentEvent, AppointmentType
 from klinik.scheduling.selectors import appointments_between, local_day_bounds
-from klinik.scheduling.services import TRANSITIONS, appointment_book, appointment_set_status
+from klinik.scheduling.services import (
+    TRANSITIONS,
+    BookingRequest,
+    appointment_book_within,
+    appointment_set_status,
+    appointment_set_status_within,
+)
 
 S = AppointmentStatus
 
@@ -72,6 +80,8 @@ LANES: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
 )
 # Queue numbers shown on the waiting-room screen as called in.
 CALLED_SHOWN = 3
+# Tries at a walk-in's queue number when other desks take numbers at the same moment.
+QUEUE_ATTEMPTS = 8
 CONTACT_CHECKED = "contact_checked"  # AppointmentEvent.kind: contact details confirmed
 
 
@@ -83,6 +93,7 @@ class ReceptionError(Exception):
     )
     ALREADY_QUEUED = _("The patient is already in the walk-in queue as number %(number)d.")
     NO_TYPE = _("Choose the type of the walk-in visit.")
+    QUEUE_BUSY = _("Many walk-ins are being registered at this moment. Please try again.")
     STALE = _("The appointment was changed by someone else meanwhile. The board is updated.")
     NEEDS_BREAK_GLASS = _(
         "The patient is not connected to your unit. Open the patient page and state why you "
@@ -545,6 +556,11 @@ def walk_in_register(
     """Put a patient in today's walk-in queue: an appointment from now, overbooked on purpose
     (a walk-in waits for a gap), marked arrived, with the next queue number of the unit today.
 
+    One durable transaction books, numbers and marks the arrival: a walk-in is in the queue
+    with its number, or not at all. Two desks registering at the same moment may compute the
+    same number; the database's unique constraint on (unit, day, number) refuses the second,
+    which starts again and takes the next number.
+
     Raises ReceptionError or BookingError (closed, outside the opening hours) with a message.
     """
     require(actor, Perm.SCHEDULE_BOOK)
@@ -569,15 +585,36 @@ def walk_in_register(
     )
     if appointment_type is None:
         raise ReceptionError(ReceptionError.NO_TYPE)
-    start, end = local_day_bounds(reception_today())
+    request = BookingRequest(
+        patient,
+        appointment_type,
+        _walk_in_start(),
+        overbook=True,
+        note=str(_("Walk-in")),
+    )
+    for attempt in range(1, QUEUE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic(durable=True):
+                return _walk_in_write(actor, unit, request, channel)
+        except IntegrityError:
+            # Another desk took the number first: the next attempt reads the new highest.
+            if attempt == QUEUE_ATTEMPTS:
+                raise ReceptionError(ReceptionError.QUEUE_BUSY) from None
+            time.sleep(random.uniform(0, 0.02 * attempt))  # noqa: S311 (jitter, not secrets)
+    raise AssertionError("unreachable")
+
+
+def _walk_in_write(
+    actor: Actor, unit: Unit, request: BookingRequest, channel: Channel
+) -> Appointment:
+    """Inside the walk-in's transaction: not queued already today, booked, numbered, arrived."""
+    day = reception_today()
     queued = (
         Appointment.objects.filter(
             organisation_id=unit.organisation_id,
             unit_id=unit.pk,
-            patient=patient,
-            start__gte=start,
-            start__lt=end,
-            queue_number__isnull=False,
+            patient=request.patient,
+            queue_day=day,
             status=S.ARRIVED,
         )
         .order_by("queue_number")
@@ -585,38 +622,27 @@ def walk_in_register(
     )
     if queued is not None:
         raise ReceptionError(ReceptionError.ALREADY_QUEUED % {"number": queued.queue_number})
-    appointment = appointment_book(
-        actor=actor,
-        patient=patient,
-        appointment_type=appointment_type,
-        start=_walk_in_start(),
-        overbook=True,
-        note=str(_("Walk-in")),
-        channel=channel,
-    )
-    _queue_number_give(appointment, unit)
-    return appointment_set_status(
+    appointment = appointment_book_within(actor=actor, request=request, channel=channel)
+    _queue_number_give(appointment, unit, day)
+    return appointment_set_status_within(
         actor=actor, appointment=appointment, status=S.ARRIVED, channel=channel
     )
 
 
-def _queue_number_give(appointment: Appointment, unit: Unit) -> None:
-    """The next queue number of the unit today. Numbers are handed out one at a time: the
-    unit's schedule row is locked while the highest number is read and the next written."""
-    start, end = local_day_bounds(reception_today())
-    UnitSchedule.objects.get_or_create(
-        unit=unit, defaults={"organisation_id": unit.organisation_id}
-    )
-    with transaction.atomic(durable=True):
-        UnitSchedule.objects.select_for_update().get(unit=unit)
-        highest = Appointment.objects.filter(
-            organisation_id=unit.organisation_id,
-            unit_id=unit.pk,
-            start__gte=start,
-            start__lt=end,
-        ).aggregate(n=Max("queue_number"))["n"]
-        appointment.queue_number = (highest or 0) + 1
-        Appointment.objects.filter(pk=appointment.pk).update(queue_number=appointment.queue_number)
+def _queue_number_give(appointment: Appointment, unit: Unit, day: date) -> None:
+    """The next queue number of the unit on `day`, inside the caller's transaction.
+
+    The highest number plus one, written at once: the unique constraint on (unit, queue_day,
+    queue_number) makes a number given twice an IntegrityError (on PostgreSQL the second
+    writer waits for the first to commit, then fails), which walk_in_register retries. On
+    SQLite the IMMEDIATE transaction already holds the write lock, so the read cannot be
+    overtaken.
+    """
+    highest = Appointment.objects.filter(unit_id=unit.pk, queue_day=day).aggregate(
+        n=Max("queue_number")
+    )["n"]
+    appointment.queue_number, appointment.queue_day = (highest or 0) + 1, day
+    appointment.save(update_fields=["queue_number", "queue_day"])
 
 
 # Waiting-room screen --------------------------------------------------------------------------

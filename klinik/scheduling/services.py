@@ -417,6 +417,19 @@ def appointment_book(
         raise
 
 
+def appointment_book_within(
+    *, actor: Actor, request: BookingRequest, channel: Channel = Channel.UI
+) -> Appointment:
+    """Book inside the caller's transaction, for a service that writes more in the same one
+    (a walk-in's queue number and arrival). The checks of appointment_book, without its retry
+    and alternatives: the caller's transaction rolls back on BookingError or IntegrityError."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    _check_type(actor, request.appointment_type, request.patient, BookedVia.STAFF)
+    if request.start < timezone.now():
+        raise BookingError(BookingError.PAST, code="past")
+    return _book(actor, request, via=BookedVia.STAFF, channel=channel, booked_by_actor=actor)
+
+
 def appointment_move(
     *,
     actor: Actor,
@@ -489,54 +502,66 @@ def appointment_set_status(
 ) -> Appointment:
     """Change status along TRANSITIONS, keeping who and when in the appointment's history."""
     require(actor, Perm.SCHEDULE_BOOK)
-    status = AppointmentStatus(status)
     try:
         with transaction.atomic(durable=True):
-            locked = (
-                Appointment.objects.select_for_update()
-                .select_related("patient")
-                .get(pk=appointment.pk)
-            )
-            if status not in TRANSITIONS.get(locked.status, set()):
-                raise BookingError(
-                    BookingError.BAD_STATUS
-                    % {"from": locked.get_status_display(), "to": status.label},
-                    code="bad_status",
-                )
-            if status == AppointmentStatus.CANCELLED and not reason.strip():
-                raise BookingError(BookingError.REASON_REQUIRED, code="reason_required")
-            previous = locked.status
-            locked.status = status
-            fields = ["status"]
-            if status == AppointmentStatus.CANCELLED:
-                locked.cancel_reason = reason.strip()[:300]
-                fields.append("cancel_reason")
-            if status == AppointmentStatus.ARRIVED and locked.arrived_at is None:
-                locked.arrived_at = timezone.now()
-                fields.append("arrived_at")
-            locked.save(update_fields=fields)
-            holds = AppointmentResource.objects.filter(appointment=locked)
-            if status == AppointmentStatus.CANCELLED:
-                holds.update(holds_time=False)
-                _waitlist_offer(locked)
-            elif previous == AppointmentStatus.CANCELLED:
-                # Undoing a cancellation takes the time again, if it is still free.
-                holds.update(holds_time=True)
-            _event(
-                locked,
-                actor,
-                "status",
-                from_status=previous,
-                to_status=status,
-                reason=reason.strip()[:300],
-            )
-            _log(actor, Action.UPDATE, locked, channel, f"{previous} -> {status}")
-            appointment_status_changed(locked, previous, status, actor)
-            appointment_changed(
-                locked.pk, "cancelled" if status == AppointmentStatus.CANCELLED else "status"
+            return appointment_set_status_within(
+                actor=actor, appointment=appointment, status=status, reason=reason, channel=channel
             )
     except IntegrityError as exc:
         raise BookingError(BookingError.TAKEN, code="taken") from exc
+
+
+def appointment_set_status_within(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    status: AppointmentStatus,
+    reason: str = "",
+    channel: Channel = Channel.UI,
+) -> Appointment:
+    """appointment_set_status inside the caller's transaction (which rolls back on an error)."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    status = AppointmentStatus(status)
+    locked = (
+        Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
+    )
+    if status not in TRANSITIONS.get(locked.status, set()):
+        raise BookingError(
+            BookingError.BAD_STATUS % {"from": locked.get_status_display(), "to": status.label},
+            code="bad_status",
+        )
+    if status == AppointmentStatus.CANCELLED and not reason.strip():
+        raise BookingError(BookingError.REASON_REQUIRED, code="reason_required")
+    previous = locked.status
+    locked.status = status
+    fields = ["status"]
+    if status == AppointmentStatus.CANCELLED:
+        locked.cancel_reason = reason.strip()[:300]
+        fields.append("cancel_reason")
+    if status == AppointmentStatus.ARRIVED and locked.arrived_at is None:
+        locked.arrived_at = timezone.now()
+        fields.append("arrived_at")
+    locked.save(update_fields=fields)
+    holds = AppointmentResource.objects.filter(appointment=locked)
+    if status == AppointmentStatus.CANCELLED:
+        holds.update(holds_time=False)
+        _waitlist_offer(locked)
+    elif previous == AppointmentStatus.CANCELLED:
+        # Undoing a cancellation takes the time again, if it is still free.
+        holds.update(holds_time=True)
+    _event(
+        locked,
+        actor,
+        "status",
+        from_status=previous,
+        to_status=status,
+        reason=reason.strip()[:300],
+    )
+    _log(actor, Action.UPDATE, locked, channel, f"{previous} -> {status}")
+    appointment_status_changed(locked, previous, status, actor)
+    appointment_changed(
+        locked.pk, "cancelled" if status == AppointmentStatus.CANCELLED else "status"
+    )
     return locked
 
 

@@ -45,3 +45,33 @@ def attempt(job: dict[str, Any]) -> str:
     except BookingError as exc:
         return exc.code
     return "ok"
+
+
+def walk_in(job: dict[str, Any]) -> int | str:
+    """Register one walk-in at the job's moment ("now" as ISO); its queue number or the
+    refusal's class name."""
+    from datetime import datetime
+
+    from django.db import close_old_connections
+    from django.utils import timezone
+
+    from klinik.core.models import Membership, Unit
+    from klinik.core.services import actor_from_membership
+    from klinik.scheduling.reception import walk_in_register
+
+    close_old_connections()
+    moment = datetime.fromisoformat(job["now"])
+    timezone.now = lambda: moment  # the test's clock, in this process
+    membership = Membership.objects.select_related("user", "organisation", "unit").get(
+        pk=job["membership"]
+    )
+    try:
+        appointment = walk_in_register(
+            actor=actor_from_membership(membership),
+            unit=Unit.objects.get(pk=job["unit"]),
+            patient_public_id=job["patient"],
+            appointment_type_public_id=job["type"],
+        )
+    except Exception as exc:  # reported to the test, which expects none
+        return type(exc).__name__
+    return appointment.queue_number
