@@ -1,0 +1,553 @@
+"""Coding of the record: SKS diagnoses and procedures on contacts, the problem list, and the
+CAVE/allergy warnings shown in the patient header. Services write, selectors read.
+
+A code must be known to the terminology and valid today (`code_lookup`); the code and its
+Danish text are stored as a snapshot, so a later SKS update never changes what was coded.
+Nothing is deleted: removing a code stamps who and when on the row, a warning is inactivated
+with a reason.
+
+One main diagnosis (aktionsdiagnose) per contact is a database constraint. Coding a new main
+diagnosis where one exists is refused unless the caller confirms the replacement
+(`replace_main=True`); the old main diagnosis then becomes a secondary diagnosis (bidiagnose),
+so nothing a colleague coded disappears silently and one more click removes it if wanted.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from klinik.audit.choices import Action, Channel
+from klinik.core.policy import Actor, Perm, require
+from klinik.patients.models import Patient
+from klinik.patients.selectors import age_on
+from klinik.records.choices import DiagnosisKind, ProblemStatus, WarningKind, WarningSeverity
+from klinik.records.errors import RecordError
+from klinik.records.models import (
+    Contact,
+    ContactDiagnosis,
+    ContactProcedure,
+    PatientWarning,
+    Problem,
+)
+from klinik.records.services import record_write_begin
+from klinik.terminology.choices import HitKind, kind_of_register
+from klinik.terminology.selectors import code_lookup, terminology_search
+
+CODE_REQUIRED = gettext_lazy("Enter an SKS code.")
+# Formatted with the code: "Ukendt SKS-kode: DX999".
+UNKNOWN_CODE = gettext_lazy("Unknown SKS code: %(code)s")
+NOT_A_DIAGNOSIS = gettext_lazy("%(code)s is not a diagnosis code.")
+NOT_A_PROCEDURE = gettext_lazy("%(code)s is not a procedure code.")
+KIND_UNKNOWN = gettext_lazy("Choose main or secondary diagnosis.")
+ALREADY_CODED = gettext_lazy("%(code)s is already coded on this contact.")
+# Formatted with the current main diagnosis.
+MAIN_EXISTS = gettext_lazy(
+    "The contact already has the main diagnosis %(code)s %(text)s. Confirm to replace it; "
+    "it then becomes a secondary diagnosis."
+)
+NOT_CODED = gettext_lazy("%(code)s is not coded on this contact.")
+ALREADY_REMOVED = gettext_lazy("The code has already been removed.")
+FUTURE_TIME = gettext_lazy("The time cannot be in the future.")
+PROBLEM_TEXT_REQUIRED = gettext_lazy("Describe the problem or choose a code.")
+TEXT_TOO_LONG = gettext_lazy("The text is too long (at most 200 characters).")
+ONSET_FUTURE = gettext_lazy("The onset cannot be in the future.")
+PROBLEM_NOT_ACTIVE = gettext_lazy("The problem is already resolved.")
+PROBLEM_NOT_RESOLVED = gettext_lazy("The problem is active already.")
+WARNING_TEXT_REQUIRED = gettext_lazy("Write the warning, e.g. the drug or substance.")
+WARNING_KIND_UNKNOWN = gettext_lazy("Unknown kind of warning.")
+SEVERITY_UNKNOWN = gettext_lazy("Unknown severity.")
+ATC_INVALID = gettext_lazy("Not an ATC code (e.g. J01CE02).")
+NOTE_TOO_LONG = gettext_lazy("The note is too long (at most 300 characters).")
+REASON_REQUIRED = gettext_lazy("Give the reason.")
+WARNING_INACTIVE = gettext_lazy("The warning is already inactive.")
+
+TEXT_MAX = 200
+# Level 1 to 5 of the ATC classification: J, J01, J01C, J01CE, J01CE02.
+ATC_PATTERN = re.compile(r"^[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$")
+FUTURE_SLACK = timedelta(minutes=5)
+SEARCH_LIMIT = 12
+SEVERITY_ORDER = [
+    WarningSeverity.LIFE_THREATENING,
+    WarningSeverity.HIGH,
+    WarningSeverity.LOW,
+]
+
+
+# Codes -------------------------------------------------------------------------------------------
+
+
+def code_normalise(raw: str) -> str:
+    """The stored form of a typed code: upper case, no spaces or dots (`dj06.9` → `DJ069`)."""
+    return re.sub(r"[\s.]", "", raw or "").upper()
+
+
+def sks_code_valid(*, code: str, kind: HitKind, on: date | None = None) -> Any:
+    """The SKS code valid on `on` (today) of the given kind, or RecordError naming the code.
+    The terminology accepts the ICD-10 form of a diagnosis (J06.9 for DJ069)."""
+    normal = code_normalise(code)
+    if not normal:
+        raise RecordError(CODE_REQUIRED, code="code_required", field="code")
+    found = code_lookup(code=normal, on=on or timezone.localdate())
+    if found is None:
+        raise RecordError(UNKNOWN_CODE % {"code": normal}, code="code_unknown", field="code")
+    if kind_of_register(found.register) != kind:
+        message = NOT_A_DIAGNOSIS if kind == HitKind.DIAGNOSIS else NOT_A_PROCEDURE
+        raise RecordError(message % {"code": found.code}, code="code_kind", field="code")
+    return found
+
+
+@dataclass(frozen=True)
+class CodeHit:
+    code: str
+    text: str
+    kind: str
+
+
+def code_search(*, query: str, kind: HitKind, limit: int = SEARCH_LIMIT) -> list[CodeHit]:
+    """Type-ahead for the code picker: codes of one kind by code prefix or by words of the
+    Danish text (typing errors and Latin/Danish spellings are forgiven by the terminology)."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    hits = terminology_search(query=query[:100], limit=limit, kinds={str(kind)})
+    return [CodeHit(code=h.code, text=h.text, kind=h.kind) for h in hits if h.code]
+
+
+def _check_not_future(when: datetime, field: str) -> None:
+    if when > timezone.now() + FUTURE_SLACK:
+        raise RecordError(FUTURE_TIME, code="future", field=field)
+
+
+# Scoped rows for writes --------------------------------------------------------------------------
+
+
+def contact_for_write(*, actor: Actor, public_id: uuid.UUID | str) -> Contact:
+    """A contact of the actor's organisations, or 404 (missing and foreign alike).
+
+    No access-log entry here: the service that writes checks the care relation and logs the
+    write in its transaction (record_write_begin)."""
+    require(actor, Perm.RECORD_WRITE)
+    return _scoped(Contact.objects.select_related("patient", "unit"), actor, public_id)
+
+
+def row_for_write(*, actor: Actor, queryset: QuerySet, public_id: uuid.UUID | str) -> Any:
+    """An organisation-owned record row by public id for a write (see contact_for_write)."""
+    require(actor, Perm.RECORD_WRITE)
+    return _scoped(queryset.select_related("patient"), actor, public_id)
+
+
+def _scoped(queryset: QuerySet, actor: Actor, public_id: uuid.UUID | str) -> Any:
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise Http404 from exc
+    row = queryset.filter(public_id=key, organisation_id__in=actor.organisation_ids).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+# Diagnoses ---------------------------------------------------------------------------------------
+
+
+def contact_diagnosis_add(
+    *,
+    actor: Actor,
+    contact: Contact,
+    code: str,
+    kind: str,
+    replace_main: bool = False,
+    channel: Channel = Channel.UI,
+) -> ContactDiagnosis:
+    """Code a diagnosis on a contact.
+
+    A second main diagnosis is refused (code `main_exists`) unless `replace_main`: then, in
+    the same transaction, the old main diagnosis becomes a secondary one. Coding a secondary
+    diagnosis as main promotes it."""
+    if kind not in DiagnosisKind.values:
+        raise RecordError(KIND_UNKNOWN, code="kind_unknown", field="kind")
+    sks = sks_code_valid(code=code, kind=HitKind.DIAGNOSIS)
+    try:
+        with transaction.atomic(durable=True):
+            record_write_begin(
+                actor=actor, patient=contact.patient, channel=channel, object_type="diagnosis"
+            )
+            # One writer per contact at a time: the checks below then hold until commit.
+            Contact.objects.select_for_update().filter(pk=contact.pk).first()
+            active = list(ContactDiagnosis.objects.filter(contact=contact, removed_at__isnull=True))
+            same = next((d for d in active if d.code == sks.code), None)
+            main = next((d for d in active if d.kind == DiagnosisKind.MAIN), None)
+            if same is not None and (same.kind == kind or kind == DiagnosisKind.SECONDARY):
+                raise RecordError(
+                    ALREADY_CODED % {"code": sks.code}, code="already_coded", field="code"
+                )
+            now = timezone.now()
+            if kind == DiagnosisKind.MAIN and main is not None:
+                if not replace_main:
+                    raise RecordError(
+                        MAIN_EXISTS % {"code": main.code, "text": main.text},
+                        code="main_exists",
+                        field="kind",
+                    )
+                _remove(main, actor, now)
+                _diagnosis_create(actor, contact, main.code, main.text, DiagnosisKind.SECONDARY)
+            if same is not None:  # a secondary diagnosis promoted to main
+                _remove(same, actor, now)
+            return _diagnosis_create(actor, contact, sks.code, sks.text, kind)
+    except IntegrityError as exc:
+        # Only a race past the lock (or a bug) gets here: the constraints decide.
+        raise RecordError(
+            ALREADY_CODED % {"code": sks.code}, code="already_coded", field="code"
+        ) from exc
+
+
+def _diagnosis_create(
+    actor: Actor, contact: Contact, code: str, text: str, kind: str
+) -> ContactDiagnosis:
+    return ContactDiagnosis.objects.create(
+        organisation_id=contact.organisation_id,
+        contact=contact,
+        patient_id=contact.patient_id,
+        kind=kind,
+        code=code,
+        text=text[:TEXT_MAX],
+        recorded_by=actor.user,
+    )
+
+
+def _remove(row: ContactDiagnosis | ContactProcedure, actor: Actor, now: datetime) -> None:
+    row.removed_by = actor.user
+    row.removed_at = now
+    row.save(update_fields=["removed_by", "removed_at"])
+
+
+def contact_diagnosis_remove(
+    *, actor: Actor, contact: Contact, code: str, channel: Channel = Channel.UI
+) -> ContactDiagnosis:
+    """Remove a coded diagnosis from a contact; the row stays with who removed it and when."""
+    normal = code_normalise(code)
+    with transaction.atomic(durable=True):
+        record_write_begin(
+            actor=actor,
+            patient=contact.patient,
+            channel=channel,
+            action=Action.UPDATE,
+            object_type="diagnosis",
+        )
+        row = (
+            ContactDiagnosis.objects.select_for_update()
+            .filter(contact=contact, code=normal, removed_at__isnull=True)
+            .first()
+        )
+        if row is None:
+            raise RecordError(NOT_CODED % {"code": normal}, code="not_coded", field="code")
+        _remove(row, actor, timezone.now())
+    return row
+
+
+def contact_procedure_add(
+    *,
+    actor: Actor,
+    contact: Contact,
+    code: str,
+    performed_at: datetime | None = None,
+    channel: Channel = Channel.UI,
+) -> ContactProcedure:
+    """Code a procedure (SKS K, B, U, Z … codes) on a contact."""
+    sks = sks_code_valid(code=code, kind=HitKind.PROCEDURE)
+    performed_at = performed_at or timezone.now()
+    _check_not_future(performed_at, "performed_at")
+    with transaction.atomic(durable=True):
+        record_write_begin(
+            actor=actor, patient=contact.patient, channel=channel, object_type="procedure"
+        )
+        return ContactProcedure.objects.create(
+            organisation_id=contact.organisation_id,
+            contact=contact,
+            patient_id=contact.patient_id,
+            code=sks.code,
+            text=sks.text[:TEXT_MAX],
+            performed_at=performed_at,
+            recorded_by=actor.user,
+        )
+
+
+def contact_procedure_remove(
+    *, actor: Actor, contact: Contact, procedure_id: int, channel: Channel = Channel.UI
+) -> ContactProcedure:
+    """Remove a coded procedure (by its row on this contact); the row stays, stamped."""
+    with transaction.atomic(durable=True):
+        record_write_begin(
+            actor=actor,
+            patient=contact.patient,
+            channel=channel,
+            action=Action.UPDATE,
+            object_type="procedure",
+        )
+        row = (
+            ContactProcedure.objects.select_for_update()
+            .filter(contact=contact, pk=procedure_id)
+            .first()
+        )
+        if row is None:
+            raise Http404
+        if row.removed_at is not None:
+            raise RecordError(ALREADY_REMOVED, code="already_removed")
+        _remove(row, actor, timezone.now())
+    return row
+
+
+# Problem list ------------------------------------------------------------------------------------
+
+
+def problem_add(
+    *,
+    actor: Actor,
+    patient: Patient,
+    text: str = "",
+    code: str = "",
+    onset: date | None = None,
+    channel: Channel = Channel.UI,
+) -> Problem:
+    """Add a problem to the patient's list: a diagnosis code (its text unless one is given),
+    free text, or both."""
+    text = " ".join((text or "").split())
+    sks = sks_code_valid(code=code, kind=HitKind.DIAGNOSIS) if code_normalise(code) else None
+    if not text and sks is not None:
+        text = sks.text
+    if not text:
+        raise RecordError(PROBLEM_TEXT_REQUIRED, code="text_required", field="text")
+    if len(text) > TEXT_MAX:
+        raise RecordError(TEXT_TOO_LONG, code="text_too_long", field="text")
+    if onset is not None and onset > timezone.localdate():
+        raise RecordError(ONSET_FUTURE, code="future", field="onset")
+    with transaction.atomic(durable=True):
+        record_write_begin(actor=actor, patient=patient, channel=channel, object_type="problem")
+        return Problem.objects.create(
+            organisation_id=patient.organisation_id,
+            patient=patient,
+            code=sks.code if sks else "",
+            text=text,
+            onset=onset,
+            noted_by=actor.user,
+        )
+
+
+def problem_resolve(*, actor: Actor, problem: Problem, channel: Channel = Channel.UI) -> Problem:
+    return _problem_set(actor, problem, ProblemStatus.RESOLVED, channel)
+
+
+def problem_reopen(*, actor: Actor, problem: Problem, channel: Channel = Channel.UI) -> Problem:
+    return _problem_set(actor, problem, ProblemStatus.ACTIVE, channel)
+
+
+def _problem_set(actor: Actor, problem: Problem, status: str, channel: Channel) -> Problem:
+    with transaction.atomic(durable=True):
+        record_write_begin(
+            actor=actor,
+            patient=problem.patient,
+            channel=channel,
+            action=Action.UPDATE,
+            object_type="problem",
+        )
+        locked = Problem.objects.select_for_update().get(pk=problem.pk)
+        if locked.status == status:
+            message = (
+                PROBLEM_NOT_ACTIVE if status == ProblemStatus.RESOLVED else (PROBLEM_NOT_RESOLVED)
+            )
+            raise RecordError(message, code="problem_status")
+        locked.status = status
+        resolving = status == ProblemStatus.RESOLVED
+        locked.resolved_by = actor.user if resolving else None
+        locked.resolved_at = timezone.now() if resolving else None
+        locked.save(update_fields=["status", "resolved_by", "resolved_at"])
+    return locked
+
+
+# Warnings ----------------------------------------------------------------------------------------
+
+
+def warning_add(
+    *,
+    actor: Actor,
+    patient: Patient,
+    kind: str,
+    text: str,
+    code: str = "",
+    severity: str = WarningSeverity.HIGH,
+    note: str = "",
+    channel: Channel = Channel.UI,
+) -> PatientWarning:
+    """Add a CAVE, allergy or other warning; it shows in the patient header at once."""
+    if kind not in WarningKind.values:
+        raise RecordError(WARNING_KIND_UNKNOWN, code="kind_unknown", field="kind")
+    if severity not in WarningSeverity.values:
+        raise RecordError(SEVERITY_UNKNOWN, code="severity_unknown", field="severity")
+    text = " ".join((text or "").split())
+    if not text:
+        raise RecordError(WARNING_TEXT_REQUIRED, code="text_required", field="text")
+    if len(text) > TEXT_MAX:
+        raise RecordError(TEXT_TOO_LONG, code="text_too_long", field="text")
+    code = code_normalise(code)
+    if code and not ATC_PATTERN.fullmatch(code):
+        raise RecordError(ATC_INVALID, code="atc_invalid", field="code")
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise RecordError(NOTE_TOO_LONG, code="note_too_long", field="note")
+    with transaction.atomic(durable=True):
+        record_write_begin(actor=actor, patient=patient, channel=channel, object_type="warning")
+        return PatientWarning.objects.create(
+            organisation_id=patient.organisation_id,
+            patient=patient,
+            kind=kind,
+            text=text,
+            code=code,
+            severity=severity,
+            note=note,
+            recorded_by=actor.user,
+        )
+
+
+def warning_inactivate(
+    *, actor: Actor, warning: PatientWarning, reason: str, channel: Channel = Channel.UI
+) -> PatientWarning:
+    """Take a warning out of the header (e.g. the allergy was disproved); kept with the reason."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise RecordError(REASON_REQUIRED, code="reason_required", field="reason")
+    with transaction.atomic(durable=True):
+        record_write_begin(
+            actor=actor,
+            patient=warning.patient,
+            channel=channel,
+            action=Action.UPDATE,
+            object_type="warning",
+        )
+        locked = PatientWarning.objects.select_for_update().get(pk=warning.pk)
+        if not locked.is_active:
+            raise RecordError(WARNING_INACTIVE, code="warning_inactive")
+        locked.is_active = False
+        locked.inactivated_by = actor.user
+        locked.inactivated_at = timezone.now()
+        locked.inactivation_reason = reason[:300]
+        locked.save(
+            update_fields=[
+                "is_active",
+                "inactivated_by",
+                "inactivated_at",
+                "inactivation_reason",
+            ]
+        )
+    return locked
+
+
+# Selectors ---------------------------------------------------------------------------------------
+
+
+def contacts_with_coding(
+    *, patient: Patient, limit: int = 50, contact: Contact | None = None
+) -> list[Contact]:
+    """The patient's newest contacts (or just `contact`) with their coded diagnoses (main
+    first) and procedures; `active_diagnoses`, `active_procedures`, `removed_codes` and
+    `has_main` are attached."""
+    diagnoses = ContactDiagnosis.objects.select_related("recorded_by", "removed_by").order_by(
+        Case(When(kind=DiagnosisKind.MAIN, then=Value(0)), default=Value(1)),
+        "recorded_at",
+        "pk",
+    )
+    procedures = ContactProcedure.objects.select_related("recorded_by", "removed_by").order_by(
+        "performed_at", "pk"
+    )
+    rows = Contact.objects.filter(organisation_id=patient.organisation_id, patient=patient)
+    if contact is not None:
+        rows = rows.filter(pk=contact.pk)
+    contacts = list(
+        rows.select_related("unit", "responsible")
+        .prefetch_related(
+            Prefetch("diagnoses", queryset=diagnoses),
+            Prefetch("procedures", queryset=procedures),
+        )
+        .order_by("-started_at", "-pk")[:limit]
+    )
+    for contact in contacts:
+        all_diagnoses = list(contact.diagnoses.all())
+        all_procedures = list(contact.procedures.all())
+        contact.active_diagnoses = [d for d in all_diagnoses if d.removed_at is None]
+        contact.active_procedures = [p for p in all_procedures if p.removed_at is None]
+        contact.removed_codes = sorted(
+            [r for r in [*all_diagnoses, *all_procedures] if r.removed_at is not None],
+            key=lambda r: r.removed_at,
+        )
+        contact.has_main = any(d.kind == DiagnosisKind.MAIN for d in contact.active_diagnoses)
+    return contacts
+
+
+def patient_diagnoses(
+    *, patient: Patient, include_removed: bool = False
+) -> QuerySet[ContactDiagnosis]:
+    rows = ContactDiagnosis.objects.filter(
+        organisation_id=patient.organisation_id, patient=patient
+    ).select_related("contact", "recorded_by", "removed_by")
+    if not include_removed:
+        rows = rows.filter(removed_at__isnull=True)
+    return rows.order_by("-recorded_at", "-pk")
+
+
+def patient_problems(*, patient: Patient) -> list[Problem]:
+    """Active problems first (newest first), then the resolved ones."""
+    return list(
+        Problem.objects.filter(organisation_id=patient.organisation_id, patient=patient)
+        .select_related("noted_by", "resolved_by")
+        .annotate(
+            _order=Case(
+                When(status=ProblemStatus.ACTIVE, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("_order", "-noted_at", "-pk")
+    )
+
+
+def patient_warnings(*, patient: Patient, active_only: bool = True) -> list[PatientWarning]:
+    """The patient's warnings, most severe first (the active ones only by default)."""
+    rows = PatientWarning.objects.filter(
+        organisation_id=patient.organisation_id, patient=patient
+    ).select_related("recorded_by", "inactivated_by")
+    if active_only:
+        rows = rows.filter(is_active=True)
+    order = Case(
+        *[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITY_ORDER)],
+        default=Value(len(SEVERITY_ORDER)),
+        output_field=IntegerField(),
+    )
+    return list(rows.annotate(_order=order).order_by("-is_active", "_order", "-recorded_at"))
+
+
+def header_warnings(*, actor: Actor, patient: Patient) -> list[PatientWarning]:
+    """The active warnings for the patient header, when the actor may read the record (a
+    reception role without record access sees none). No log entry of its own: the caller has
+    just accessed the patient through the one door, which logged it."""
+    if not actor.can(Perm.RECORD_READ):
+        return []
+    return patient_warnings(patient=patient)
+
+
+def record_header_context(*, actor: Actor, patient: Patient) -> dict[str, Any]:
+    """What the patient header needs on the record pages: the patient, the age and the
+    active warnings (`record_warnings`). Call after access_record."""
+    return {
+        "patient": patient,
+        "age": age_on(patient.birth_date, timezone.localdate()),
+        "record_warnings": header_warnings(actor=actor, patient=patient),
+    }
