@@ -26,6 +26,7 @@ from rapidfuzz.distance import OSA
 from klinik.terminology.choices import REGISTER_ORDER, HitKind
 
 _SPELL_OUT = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue"})
+_SIMPLIFY = str.maketrans({"æ": "a", "ø": "o", "å": "a"})
 _WORD = re.compile(r"[a-z0-9]+")
 _CODE_QUERY = re.compile(r"^[A-Z][A-Z0-9]*$")
 _ICD10 = re.compile(r"^[A-Z][0-9]{2}[A-Z0-9]*$")
@@ -44,8 +45,10 @@ _SOUND_RULES = (
     (re.compile(r"([a-z])\1+"), r"\1"),
 )
 _REGISTER_RANK = {register: rank for rank, register in enumerate(REGISTER_ORDER)}
-MAX_DRIVING_POSTINGS = 4000  # a very short, very common prefix reads at most this many entries
-FUZZY_MIN_LENGTH = 4
+MAX_DRIVING_POSTINGS = 4000
+EXPAND_TERMS = 2  # glossary terms whose Danish form is searched too
+EXPAND_MIN_SCORE = 0.8  # a very short, very common prefix reads at most this many entries
+FUZZY_MIN_LENGTH = 5  # shorter words have too many neighbours one error away
 
 
 def _strip_accents(text: str) -> str:
@@ -123,13 +126,13 @@ def code_entry(
         valid_from=valid_from,
         valid_to=valid_to,
         primary=primary,
-        secondary=_sounds(primary),
+        secondary=_variants(primary, text),
     )
 
 
 def term_entry(*, latin: str, danish: str, plain: str) -> Entry:
     primary = tuple(dict.fromkeys(words(latin) + words(danish)))
-    secondary = _sounds(primary) + tuple(w for w in dict.fromkeys(words(plain)) if w not in primary)
+    plain_words = tuple(w for w in dict.fromkeys(words(plain)) if w not in primary)
     return Entry(
         kind=HitKind.TERM.value,
         text=danish,
@@ -137,14 +140,18 @@ def term_entry(*, latin: str, danish: str, plain: str) -> Entry:
         danish=danish,
         plain=plain or None,
         primary=primary,
-        secondary=tuple(dict.fromkeys(secondary)),
+        secondary=plain_words + _variants(primary + plain_words, f"{danish} {plain}"),
     )
 
 
-def _sounds(primary: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(
-        dict.fromkeys(s for s in (sound(w) for w in primary) if s not in primary and len(s) > 1)
-    )
+def _variants(known: tuple[str, ...], text: str) -> tuple[str, ...]:
+    """Other forms the words are typed in: their sound keys, and the simple spelling of
+    Danish letters (ø→o, æ→a, å→a: "ovre" for "øvre"), as on keyboards without them."""
+    forms = [sound(w) for w in known]
+    if any(ch in text for ch in "æøåÆØÅ"):
+        simple = _WORD.findall(_strip_accents(text.lower().translate(_SIMPLIFY)))
+        forms += simple + [sound(w) for w in simple]
+    return tuple(dict.fromkeys(w for w in forms if w not in known and len(w) > 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,14 +277,34 @@ class Index:
         def wanted(entry: Entry) -> bool:
             return (kinds is None or entry.kind in kinds) and entry.is_valid_on(on)
 
+        def wanted_or_term(entry: Entry) -> bool:
+            return entry.kind == HitKind.TERM or wanted(entry)
+
+        def code_wanted(entry: Entry) -> bool:
+            return entry.kind != HitKind.TERM and wanted(entry)
+
         scores = {n: s for n, s in self._code_hits(query, limit).items() if wanted(self.entries[n])}
         tokens = list(dict.fromkeys(words(query)))
         if tokens:
-            found = self._text_hits(tokens, fuzzy=False, wanted=wanted)
+            found = self._text_hits(tokens, fuzzy=False, wanted=wanted_or_term)
             if len(found) < min(limit, 5) and any(len(t) >= FUZZY_MIN_LENGTH for t in tokens):
-                found = self._text_hits(tokens, fuzzy=True, wanted=wanted) | found
+                found = self._text_hits(tokens, fuzzy=True, wanted=wanted_or_term) | found
             for number, score in found.items():
-                scores[number] = max(scores.get(number, 0.0), score)
+                if wanted(self.entries[number]):
+                    scores[number] = max(scores.get(number, 0.0), score)
+            # A Latin term finds the codes written in its Danish form (otitis media →
+            # "mellemørebetændelse"), ranked just below it.
+            terms = sorted(
+                (s, n)
+                for n, s in found.items()
+                if self.entries[n].kind == HitKind.TERM and s >= EXPAND_MIN_SCORE
+            )[-EXPAND_TERMS:]
+            for term_score, number in terms:
+                danish = list(dict.fromkeys(words(self.entries[number].danish or "")))
+                if not danish or danish == tokens:
+                    continue
+                for code, score in self._text_hits(danish, fuzzy=False, wanted=code_wanted).items():
+                    scores[code] = max(scores.get(code, 0.0), min(score, term_score) - 0.05)
         ranked = sorted(
             scores.items(),
             key=lambda item: (

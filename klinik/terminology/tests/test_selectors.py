@@ -12,8 +12,8 @@ from klinik.terminology.selectors import (
     terminology_search,
     terms_in_text,
 )
-from klinik.terminology.services import sks_import
-from klinik.terminology.tests.conftest import NEXT
+from klinik.terminology.services import sks_import, starter_load
+from klinik.terminology.tests.conftest import GLOSSARY, NEXT
 
 ON = date(2026, 1, 15)
 
@@ -171,3 +171,14 @@ def test_terms_in_text_prefers_the_longest_term_and_gives_offsets(glossary):
     assert all(text[m.start : m.end] == m.text for m in found)
     assert found[-1].plain == "lungebetændelse"
     assert terms_in_text(text="Ingen latin her.") == []
+
+
+def test_a_latin_term_finds_the_codes_written_in_its_danish_form(clean, write_tsv):
+    starter_load(
+        codes_path=write_tsv(
+            "codes.tsv", "register\tcode\ttext\ndia\tDH669\tMellemørebetændelse\n"
+        ),
+        glossary_path=write_tsv("glossary.tsv", GLOSSARY),
+    )
+    assert codes("otitis media") == ["otitis media", "otitis media acuta", "DH669"]
+    assert codes("otitis med", kinds={"diagnosis"}) == ["DH669"]
