@@ -17,6 +17,7 @@ from klinik.audit.selectors import break_glass_pending
 from klinik.core.choices import Role
 from klinik.core.policy import Actor, Perm
 from klinik.core.selectors import organisation_staff
+from klinik.records.selectors import journal_to_sign_count
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ def _staff_context(actor: Actor) -> dict[str, Any]:
     return {"rows": rows, "total": sum(counts.values())}
 
 
+def _to_sign_context(actor: Actor) -> dict[str, Any]:
+    return {"count": journal_to_sign_count(actor=actor)}
+
+
 def _security_context(actor: Actor) -> dict[str, Any]:
     return {"has_totp": actor.user.has_totp}
 
@@ -69,6 +74,13 @@ WIDGETS: list[Widget] = [
         "desk/widgets/_break_glass.html",
         Perm.AUDIT_REVIEW,
         _break_glass_context,
+    ),
+    Widget(
+        "journal_to_sign",
+        _("To approve"),
+        "records/widgets/_to_sign.html",
+        Perm.RECORD_SIGN,
+        _to_sign_context,
     ),
     Widget("staff", _("Staff"), "desk/widgets/_staff.html", Perm.STAFF_MANAGE, _staff_context),
     Widget("security", _("Your login"), "desk/widgets/_security.html", None, _security_context),

@@ -1,0 +1,234 @@
+// The record (EPJ): journal timeline keys, the editor (templates, phrases, autosave guard,
+// Ctrl+Enter / Esc) and the Latin → Danish replacements the user chooses.
+// No inline scripts anywhere (the Content-Security-Policy forbids them).
+(function () {
+  "use strict";
+
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+
+  // The timeline: n new entry, / filter, j/k move, Enter opens the versions ----------------------
+  function entries() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-entry]"));
+  }
+
+  // Capture phase: runs before the shell's own "/" (global search), so "/" here means the filter.
+  window.addEventListener(
+    "keydown",
+    function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (typing(document.activeElement)) return;
+      var journal = document.getElementById("journal");
+      var list = entries();
+      if (event.key === "n" && journal && journal.dataset.newUrl) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        window.location.href = journal.dataset.newUrl;
+      } else if (event.key === "/" && document.getElementById("journal-filters")) {
+        var first = document.querySelector("#journal-filters select, #journal-filters input");
+        if (first) {
+          event.preventDefault();
+          event.stopImmediatePropagation();
+          first.focus();
+        }
+      } else if ((event.key === "j" || event.key === "k") && list.length) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        var current = document.activeElement && document.activeElement.closest
+          ? document.activeElement.closest("[data-entry]") : null;
+        var index = current ? list.indexOf(current) : -1;
+        var next = event.key === "j" ? Math.min(index + 1, list.length - 1) : Math.max(index - 1, 0);
+        list[next].focus();
+        list[next].scrollIntoView({ block: "nearest" });
+      } else if (event.key === "Enter" && document.activeElement && document.activeElement.matches &&
+                 document.activeElement.matches("[data-entry][data-versions-url]")) {
+        event.preventDefault();
+        window.location.href = document.activeElement.dataset.versionsUrl;
+      }
+    },
+    true
+  );
+
+  // The editor -------------------------------------------------------------------------------------
+  function editor() { return document.getElementById("journal-editor"); }
+  function textArea() { return document.getElementById("editor-text"); }
+  function statusBox() { return document.getElementById("draft-status"); }
+
+  var dirty = false;
+  var leaveAfterSave = false;
+
+  function insertAtCaret(area, text) {
+    var start = area.selectionStart, end = area.selectionEnd;
+    area.value = area.value.slice(0, start) + text + area.value.slice(end);
+    area.selectionStart = area.selectionEnd = start + text.length;
+  }
+
+  function changed(area) {
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  // A template inserts its headings (into an empty note, or at the end) and sets the type.
+  document.addEventListener("change", function (event) {
+    var picker = event.target;
+    if (!picker.matches || !picker.matches("[data-template-picker]")) return;
+    var option = picker.options[picker.selectedIndex];
+    var area = textArea();
+    if (!option || !option.value || !area) return;
+    var headings = (option.dataset.headings || "").split("\n").filter(Boolean);
+    var block = headings.join("\n\n") + "\n";
+    var start = area.value.trim() === "" ? 0 : area.value.length;
+    area.value = start === 0 ? block : area.value.replace(/\s*$/, "") + "\n\n" + block;
+    var type = document.getElementById("editor-entry_type");
+    if (type && option.dataset.type) type.value = option.dataset.type;
+    picker.value = "";
+    area.focus();
+    // The caret after the first heading: that is where the writing starts.
+    var caret = start === 0 ? 0 : area.value.length - block.length;
+    caret += (headings[0] || "").length + 1;
+    area.selectionStart = area.selectionEnd = Math.min(caret, area.value.length);
+    changed(area);
+  });
+
+  // Phrases: ".bt" followed by space or Tab becomes its text.
+  var phrases = null;
+  function phraseMap() {
+    if (phrases === null) {
+      var data = document.getElementById("journal-phrases");
+      try { phrases = data ? JSON.parse(data.textContent) : {}; } catch (e) { phrases = {}; }
+    }
+    return phrases;
+  }
+  function expandPhrase(area) {
+    var caret = area.selectionStart;
+    if (caret !== area.selectionEnd) return false;
+    var before = area.value.slice(0, caret);
+    var match = /(^|\s)(\.[^\s.][^\s]*)$/.exec(before);
+    if (!match) return false;
+    var text = phraseMap()[match[2].toLowerCase()];
+    if (!text) return false;
+    var start = caret - match[2].length;
+    area.value = area.value.slice(0, start) + text + area.value.slice(caret);
+    area.selectionStart = area.selectionEnd = start + text.length;
+    return true;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var form = editor();
+    if (!form) return;
+    var area = textArea();
+    var active = document.activeElement;
+    var inEditor = !active || active === document.body || form.contains(active);
+    if (!inEditor) return;
+    // Ctrl+Enter saves from anywhere in the editor; Esc leaves it (the draft is kept).
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      form.requestSubmit();
+      return;
+    }
+    if (event.key === "Escape" && !document.querySelector("dialog[open]")) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      cancelEditor(form);
+      return;
+    }
+    if (area && event.target === area && (event.key === " " || event.key === "Tab") &&
+        !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey) {
+      if (expandPhrase(area)) {
+        if (event.key === "Tab") event.preventDefault();
+        changed(area);
+      }
+    }
+  }, true);
+
+  function cancelEditor(form) {
+    var url = form.dataset.cancelUrl;
+    if (dirty && statusBox() && window.htmx) {
+      leaveAfterSave = true;
+      window.htmx.trigger(statusBox(), "journal-autosave");
+      // Leave anyway if the server does not answer quickly.
+      setTimeout(function () { window.location.href = url; }, 3000);
+    } else {
+      window.location.href = url;
+    }
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.closest && event.target.closest("#journal-editor")) dirty = true;
+  });
+
+  // Once saving to the record has started, autosave stops: a late draft must not reappear.
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var form = editor();
+    if (!form) return;
+    if (elt === form) {
+      form.dataset.saving = "1";
+    } else if (elt === statusBox() && form.dataset.saving === "1") {
+      event.preventDefault();
+    }
+  });
+  // (A refused save swaps in a fresh editor without the "saving" mark: autosave goes on.)
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.id === "draft-status") {
+      if (event.detail.successful) dirty = false;
+      var form = editor();
+      if (leaveAfterSave && form) window.location.href = form.dataset.cancelUrl;
+    }
+  });
+
+  // After a refused save the editor is swapped in again: focus the first field in error.
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "editor-panel") {
+      var invalid = document.querySelector('#journal-editor [aria-invalid="true"]');
+      if (invalid) invalid.focus();
+    }
+  });
+
+  // Latin → Danish: the selected word goes along, and a choice replaces the term in the text.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    var area = textArea();
+    if (elt && elt.id === "latin-button" && area && area.selectionStart !== area.selectionEnd) {
+      event.detail.parameters.selection = area.value.slice(area.selectionStart, area.selectionEnd);
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-replace-with]");
+    var area = textArea();
+    if (!button || !area) return;
+    var term = button.dataset.replaceTerm;
+    var replacement = button.dataset.replaceWith;
+    var start = parseInt(button.dataset.start || "-1", 10);
+    var end = parseInt(button.dataset.end || "-1", 10);
+    if (!(start >= 0 && area.value.slice(start, end) === term)) {
+      start = area.value.toLowerCase().indexOf(term.toLowerCase());
+      end = start + term.length;
+    }
+    var item = button.closest("[data-latin-term]");
+    if (start < 0) {
+      button.textContent = button.dataset.missing || "—";
+      button.disabled = true;
+      return;
+    }
+    area.value = area.value.slice(0, start) + replacement + area.value.slice(end);
+    var shift = replacement.length - (end - start);
+    // The other offered terms after this one moved by the difference.
+    document.querySelectorAll("[data-replace-with][data-start]").forEach(function (other) {
+      var otherStart = parseInt(other.dataset.start, 10);
+      if (otherStart > start) {
+        other.dataset.start = otherStart + shift;
+        other.dataset.end = parseInt(other.dataset.end, 10) + shift;
+      }
+    });
+    if (item) {
+      item.classList.add("replaced");
+      item.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    }
+    area.focus();
+    area.selectionStart = area.selectionEnd = start + replacement.length;
+    changed(area);
+  });
+})();
