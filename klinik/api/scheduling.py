@@ -13,7 +13,12 @@ from ninja.errors import HttpError
 from klinik.audit.choices import Channel
 from klinik.core.models import Unit
 from klinik.patients.access import access_patient
-from klinik.scheduling.access import access_appointment, access_appointment_type, access_resource
+from klinik.scheduling.access import (
+    access_appointment,
+    access_appointment_type,
+    access_resource,
+    appointment_detail,
+)
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.models import Appointment
@@ -199,6 +204,14 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn) -> tuple[in
         channel=Channel.API,
     )
     return 201, appointment_out(access_appointment(actor=actor, public_id=appointment.public_id))
+
+
+@router.get("/appointments/{appointment_id}", response=AppointmentOut, summary="One appointment")
+def appointment_read(request: HttpRequest, appointment_id: uuid.UUID) -> AppointmentOut:
+    """The appointment with its patient and resources; the read is written to the access log."""
+    return appointment_out(
+        appointment_detail(actor=request.auth, public_id=appointment_id, channel=Channel.API)
+    )
 
 
 @router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut)

@@ -1,14 +1,19 @@
 """The one door to appointments: organisation scope, permission, same 404 for missing and
-foreign."""
+foreign. `appointment_detail` is the read that shows an appointment with its patient, and
+writes that read to the access log; `access_appointment` finds one to act on (the service
+that then changes it logs the change)."""
 
 from __future__ import annotations
 
 import uuid
 
+from django.db.models import Prefetch
 from django.http import Http404
 
+from klinik.audit.choices import Action, Channel, Purpose
+from klinik.audit.services import access_log_record
 from klinik.core.policy import Actor, Perm, require
-from klinik.scheduling.models import Appointment, AppointmentType, Resource
+from klinik.scheduling.models import Appointment, AppointmentResource, AppointmentType, Resource
 
 
 def _uuid(value: object) -> uuid.UUID:
@@ -27,6 +32,42 @@ def access_appointment(*, actor: Actor, public_id: object, for_update: bool = Fa
     )
     if appointment is None:
         raise Http404
+    return appointment
+
+
+def appointment_detail(
+    *,
+    actor: Actor,
+    public_id: object,
+    channel: Channel = Channel.UI,
+    purpose: Purpose = Purpose.ADMINISTRATION,
+) -> Appointment:
+    """One appointment to show, with its patient, type, unit and held resources; the read is
+    written to the access log (about the patient, under the appointment's organisation).
+    The same 404 for missing and foreign, and nothing logged then."""
+    require(actor, Perm.SCHEDULE_VIEW)
+    appointment = (
+        Appointment.objects.select_related("patient", "appointment_type", "unit")
+        .prefetch_related(
+            Prefetch(
+                "resource_holds", queryset=AppointmentResource.objects.select_related("resource")
+            )
+        )
+        .filter(public_id=_uuid(public_id), organisation_id__in=actor.organisation_ids)
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    access_log_record(
+        actor=actor,
+        action=Action.VIEW,
+        purpose=purpose,
+        channel=channel,
+        object_type="appointment",
+        object_id=appointment.public_id,
+        patient_id=appointment.patient.public_id,
+        organisation_id=appointment.organisation_id,
+    )
     return appointment
 
 

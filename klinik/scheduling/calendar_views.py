@@ -39,7 +39,12 @@ from klinik.patients.errors import BreakGlassRequired
 from klinik.patients.models import Patient
 from klinik.patients.selectors import patient_search
 from klinik.scheduling import services
-from klinik.scheduling.access import access_appointment, access_appointment_type, access_resource
+from klinik.scheduling.access import (
+    access_appointment,
+    access_appointment_type,
+    access_resource,
+    appointment_detail,
+)
 from klinik.scheduling.availability import LOCAL, Availability, Span, load_availability
 from klinik.scheduling.choices import (
     ACTIVE_STATUSES,
@@ -684,7 +689,7 @@ def _open_appointment(request: HttpRequest) -> Appointment | None:
     """The appointment whose panel opens with the page (?open=<public id>), if reachable."""
     raw = request.GET.get("open", "")
     try:
-        return access_appointment(actor=request.actor, public_id=raw) if raw else None
+        return appointment_detail(actor=request.actor, public_id=raw) if raw else None
     except Http404:
         return None
 
@@ -1588,7 +1593,8 @@ def _panel_response(
 @requires(Perm.SCHEDULE_VIEW)
 @require_GET
 def calendar_appointment_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    appointment = access_appointment(actor=request.actor, public_id=public_id)
+    """The appointment's panel: patient, time, resources, history (a logged read)."""
+    appointment = appointment_detail(actor=request.actor, public_id=public_id)
     return _panel_response(request, appointment)
 
 
