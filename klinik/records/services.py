@@ -176,11 +176,29 @@ def journal_entry_write(
     unapproved until signed. `from_draft` is the editor's draft, removed in the same transaction.
     """
     with transaction.atomic(durable=True):
-        record_write_begin(actor=actor, patient=patient, channel=channel)
-        entry = _new_entry(actor, patient, draft)
-        _sign_if_signer(actor, entry)
-        if from_draft is not None:
-            JournalDraft.objects.filter(pk=from_draft.pk, author=actor.user).delete()
+        return journal_entry_create(
+            actor=actor, patient=patient, draft=draft, channel=channel, from_draft=from_draft
+        )
+
+
+def journal_entry_create(
+    *,
+    actor: Actor,
+    patient: Patient,
+    draft: EntryDraft,
+    channel: Channel = Channel.UI,
+    from_draft: JournalDraft | None = None,
+) -> JournalEntry:
+    """journal_entry_write's body for services that save an entry as one step of their own
+    transaction (the dictation queue sends a transcript for signing and moves its item in one
+    commit). Not durable: call it inside the caller's `transaction.atomic(durable=True)`."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("journal_entry_create must run inside the caller's transaction")
+    record_write_begin(actor=actor, patient=patient, channel=channel)
+    entry = _new_entry(actor, patient, draft)
+    _sign_if_signer(actor, entry)
+    if from_draft is not None:
+        JournalDraft.objects.filter(pk=from_draft.pk, author=actor.user).delete()
     return entry
 
 
