@@ -220,6 +220,10 @@ STORAGES = {
 # Without `collectstatic` (tests, a quick `klinik runserver`) files are served from the apps.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
+# Record documents and dictation audio (stored under DATA_DIR/documents): the largest upload
+# accepted, in megabytes.
+KLINIK_DOCUMENT_MAX_MB = env_int("KLINIK_DOCUMENT_MAX_MB", 20)
+KLINIK_AUDIO_MAX_MB = env_int("KLINIK_AUDIO_MAX_MB", 100)
 
 EMAIL_BACKEND = env_str("KLINIK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("KLINIK_EMAIL_FROM", "klinik@localhost")
