@@ -570,6 +570,10 @@ class Dictation(models.Model):
         JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Only its author cancels a dictation, and says why.
+    cancelled_by = _user(null=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -589,6 +593,11 @@ class Dictation(models.Model):
                 condition=~Q(status__in=[DictationStatus.FOR_SIGNING, DictationStatus.DONE])
                 | Q(entry__isnull=False),
                 name="rec_dict_entry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=DictationStatus.CANCELLED)
+                | (Q(cancelled_at__isnull=False) & ~Q(cancel_reason="")),
+                name="rec_dict_cancel_reason",
             ),
         ]
 
