@@ -1,5 +1,411 @@
-"""REST endpoints of the record. Parse, call a service or selector, serialise."""
+"""REST endpoints of the record. Parse, call a service or selector, serialise.
 
-from ninja import Router
+Clinical part: coded diagnoses, measurements, vaccinations and warnings of a patient. Reads go
+through records.access, writes through the services (both logged). A refusal answers
+{"detail": "<field>: <message>", "code", "field"}: 422 for bad input (an unknown SKS code,
+an implausible value), 409 for a state conflict (a second main diagnosis without
+`replace_main`, a code already on the contact).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.http import HttpRequest, JsonResponse
+from ninja import Field, Router, Schema
+
+from klinik.audit.choices import Channel
+from klinik.core.models import User
+from klinik.core.policy import Perm
+from klinik.patients.models import Patient
+from klinik.records import coding, observations
+from klinik.records.access import access_record
+from klinik.records.choices import DiagnosisKind, WarningSeverity
+from klinik.records.errors import RecordError
+from klinik.records.models import (
+    Contact,
+    ContactDiagnosis,
+    Measurement,
+    PatientWarning,
+    Vaccination,
+)
 
 router = Router(tags=["records"])
+
+CLINICAL_CONFLICTS = frozenset(
+    {"main_exists", "already_coded", "already_in_error", "already_removed", "warning_inactive"}
+)
+LIST_LIMIT = 500
+
+
+def _refused(exc: RecordError) -> JsonResponse:
+    detail = f"{exc.field}: {exc.message}" if exc.field else exc.message
+    return JsonResponse(
+        {"detail": detail, "code": exc.code, "field": exc.field},
+        status=409 if exc.code in CLINICAL_CONFLICTS else 422,
+    )
+
+
+def _patient(
+    request: HttpRequest, patient_id: uuid.UUID, *, perm: Perm, object_type: str
+) -> Patient:
+    return access_record(
+        actor=request.auth,
+        patient_public_id=patient_id,
+        channel=Channel.API,
+        perm=perm,
+        object_type=object_type,
+    )
+
+
+def _contact(
+    request: HttpRequest, patient: Patient | None, contact_id: uuid.UUID | None
+) -> Contact | None:
+    if contact_id is None:
+        return None
+    contact = coding.contact_for_write(actor=request.auth, public_id=contact_id)
+    if patient is not None and contact.patient_id != patient.pk:
+        raise RecordError(
+            observations.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact"
+        )
+    return contact
+
+
+def _person(user: User | None) -> str | None:
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()
+
+
+# Diagnoses ---------------------------------------------------------------------------------------
+
+
+class DiagnosisIn(Schema):
+    contact: uuid.UUID = Field(description="the contact's id (GET /patients/{id}/contacts)")
+    code: str = Field(description="SKS diagnosis code valid today, e.g. DJ069 (or J06.9)")
+    kind: str = Field(DiagnosisKind.MAIN, description="main (aktionsdiagnose) or secondary")
+    replace_main: bool = Field(
+        False, description="replace an existing main diagnosis (it becomes secondary)"
+    )
+
+
+class DiagnosisOut(Schema):
+    contact: uuid.UUID
+    code: str
+    text: str
+    kind: str
+    recorded_at: datetime
+    recorded_by: str | None
+    removed_at: datetime | None
+    removed_by: str | None
+
+
+def diagnosis_out(row: ContactDiagnosis) -> DiagnosisOut:
+    return DiagnosisOut(
+        contact=row.contact.public_id,
+        code=row.code,
+        text=row.text,
+        kind=row.kind,
+        recorded_at=row.recorded_at,
+        recorded_by=_person(row.recorded_by),
+        removed_at=row.removed_at,
+        removed_by=_person(row.removed_by),
+    )
+
+
+@router.get(
+    "/patients/{patient_id}/diagnoses",
+    response=list[DiagnosisOut],
+    summary="Coded diagnoses of a patient's contacts",
+)
+def diagnoses_list(
+    request: HttpRequest, patient_id: uuid.UUID, include_removed: bool = False
+) -> list[DiagnosisOut]:
+    patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="diagnosis")
+    rows = coding.patient_diagnoses(patient=patient, include_removed=include_removed)
+    return [diagnosis_out(row) for row in rows[:LIST_LIMIT]]
+
+
+@router.post(
+    "/patients/{patient_id}/diagnoses",
+    response={201: DiagnosisOut},
+    summary="Code a diagnosis on a contact",
+    description="422 names the field (unknown or expired SKS code: `code`); 409 when the "
+    "contact has a main diagnosis already (send `replace_main: true` to replace it) or the "
+    "code is on the contact already.",
+)
+def diagnoses_create(
+    request: HttpRequest, patient_id: uuid.UUID, payload: DiagnosisIn
+) -> tuple[int, DiagnosisOut] | JsonResponse:
+    try:
+        contact = _contact(request, None, payload.contact)
+        if contact is None or contact.patient.public_id != patient_id:
+            raise RecordError(
+                observations.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact"
+            )
+        row = coding.contact_diagnosis_add(
+            actor=request.auth,
+            contact=contact,
+            code=payload.code,
+            kind=payload.kind,
+            replace_main=payload.replace_main,
+            channel=Channel.API,
+        )
+    except RecordError as exc:
+        return _refused(exc)
+    return 201, diagnosis_out(row)
+
+
+# Measurements ------------------------------------------------------------------------------------
+
+
+class MeasurementIn(Schema):
+    kind: str = Field(description="height, weight, blood_pressure, pulse, temperature, waist")
+    value: float | str = Field(description="cm, kg, mmHg (systolic), /min, °C")
+    value2: float | str | None = Field(None, description="diastolic (blood pressure only)")
+    measured_at: datetime | None = Field(None, description="default now; not in the future")
+    contact: uuid.UUID | None = None
+
+
+class MeasurementOut(Schema):
+    id: uuid.UUID
+    kind: str
+    value: Decimal
+    value2: Decimal | None
+    unit: str
+    measured_at: datetime
+    recorded_by: str | None
+    bmi: Decimal | None = Field(None, description="weights: computed, never stored")
+    entered_in_error: bool
+    error_reason: str
+
+
+def measurement_out(row: Measurement, bmi: Decimal | None = None) -> MeasurementOut:
+    return MeasurementOut(
+        id=row.public_id,
+        kind=row.kind,
+        value=row.value,
+        value2=row.value2,
+        unit=observations.UNITS.get(row.kind, ""),
+        measured_at=row.measured_at,
+        recorded_by=_person(row.recorded_by),
+        bmi=bmi,
+        entered_in_error=row.error_at is not None,
+        error_reason=row.error_reason,
+    )
+
+
+@router.get(
+    "/patients/{patient_id}/measurements",
+    response=list[MeasurementOut],
+    summary="A patient's measurements, newest first",
+)
+def measurements_list(request: HttpRequest, patient_id: uuid.UUID) -> list[MeasurementOut]:
+    patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="measurement")
+    rows = observations.measurements_with_bmi(patient=patient, limit=LIST_LIMIT)
+    return [measurement_out(row, row.bmi) for row in rows]
+
+
+@router.post(
+    "/patients/{patient_id}/measurements",
+    response={201: MeasurementOut},
+    summary="Record a measurement",
+    description="Implausible values are refused with 422 naming the field (`value`, `value2`) "
+    "and the accepted range, e.g. weight 0.3-350 kg; the diastolic pressure must be below "
+    "the systolic.",
+)
+def measurements_create(
+    request: HttpRequest, patient_id: uuid.UUID, payload: MeasurementIn
+) -> tuple[int, MeasurementOut] | JsonResponse:
+    patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="measurement")
+    try:
+        row = observations.measurement_record(
+            actor=request.auth,
+            patient=patient,
+            kind=payload.kind,
+            value=payload.value,
+            value2=payload.value2,
+            measured_at=payload.measured_at,
+            contact=_contact(request, patient, payload.contact),
+            channel=Channel.API,
+        )
+    except RecordError as exc:
+        return _refused(exc)
+    return 201, measurement_out(row)
+
+
+# Vaccinations ------------------------------------------------------------------------------------
+
+
+class VaccinationIn(Schema):
+    vaccine: str
+    batch_number: str = Field(description="batch/lot number; required")
+    dose: str = Field(description="e.g. 0,5 ml")
+    site: str = Field(description="left_deltoid, right_deltoid, left_thigh, right_thigh, oral …")
+    given_on: date = Field(description="not in the future")
+    atc_code: str = ""
+    given_by: uuid.UUID | None = Field(
+        None, description="the vaccinator's user id (default: the caller)"
+    )
+    contact: uuid.UUID | None = None
+
+
+class VaccinationOut(Schema):
+    id: uuid.UUID
+    vaccine: str
+    atc_code: str
+    batch_number: str
+    dose: str
+    site: str
+    given_on: date
+    given_by: str | None
+    reported_at: datetime | None
+    entered_in_error: bool
+    error_reason: str
+
+
+def vaccination_out(row: Vaccination) -> VaccinationOut:
+    return VaccinationOut(
+        id=row.public_id,
+        vaccine=row.vaccine,
+        atc_code=row.atc_code,
+        batch_number=row.batch_number,
+        dose=row.dose,
+        site=row.site,
+        given_on=row.given_on,
+        given_by=_person(row.given_by),
+        reported_at=row.reported_at,
+        entered_in_error=row.error_at is not None,
+        error_reason=row.error_reason,
+    )
+
+
+@router.get(
+    "/patients/{patient_id}/vaccinations",
+    response=list[VaccinationOut],
+    summary="A patient's vaccinations, newest first",
+)
+def vaccinations_list(request: HttpRequest, patient_id: uuid.UUID) -> list[VaccinationOut]:
+    patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="vaccination")
+    return [
+        vaccination_out(row)
+        for row in observations.patient_vaccinations(patient=patient)[:LIST_LIMIT]
+    ]
+
+
+@router.post(
+    "/patients/{patient_id}/vaccinations",
+    response={201: VaccinationOut},
+    summary="Record a vaccination",
+    description="422 names the field: an empty `batch_number`, a `given_on` in the future, "
+    "a `given_by` who is not on the organisation's staff.",
+)
+def vaccinations_create(
+    request: HttpRequest, patient_id: uuid.UUID, payload: VaccinationIn
+) -> tuple[int, VaccinationOut] | JsonResponse:
+    patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="vaccination")
+    given_by = (
+        request.auth.user
+        if payload.given_by is None
+        else User.objects.filter(public_id=payload.given_by).first()
+    )
+    try:
+        row = observations.vaccination_record(
+            actor=request.auth,
+            patient=patient,
+            vaccine=payload.vaccine,
+            atc_code=payload.atc_code,
+            batch_number=payload.batch_number,
+            dose=payload.dose,
+            site=payload.site,
+            given_on=payload.given_on,
+            given_by=given_by,
+            contact=_contact(request, patient, payload.contact),
+            channel=Channel.API,
+        )
+    except RecordError as exc:
+        return _refused(exc)
+    return 201, vaccination_out(row)
+
+
+# Warnings ----------------------------------------------------------------------------------------
+
+
+class WarningIn(Schema):
+    kind: str = Field(description="cave, allergy or other")
+    text: str = Field(description="e.g. penicillin")
+    severity: str = Field(WarningSeverity.HIGH, description="low, high, life_threatening")
+    code: str = Field("", description="ATC code (optional)")
+    note: str = ""
+
+
+class WarningOut(Schema):
+    id: uuid.UUID
+    kind: str
+    text: str
+    code: str
+    severity: str
+    note: str
+    recorded_at: datetime
+    recorded_by: str | None
+    is_active: bool
+    inactivated_at: datetime | None
+    inactivation_reason: str
+
+
+def warning_out(row: PatientWarning) -> WarningOut:
+    return WarningOut(
+        id=row.public_id,
+        kind=row.kind,
+        text=row.text,
+        code=row.code,
+        severity=row.severity,
+        note=row.note,
+        recorded_at=row.recorded_at,
+        recorded_by=_person(row.recorded_by),
+        is_active=row.is_active,
+        inactivated_at=row.inactivated_at,
+        inactivation_reason=row.inactivation_reason,
+    )
+
+
+@router.get(
+    "/patients/{patient_id}/warnings",
+    response=list[WarningOut],
+    summary="CAVE and allergy warnings of a patient, most severe first",
+)
+def warnings_list(
+    request: HttpRequest, patient_id: uuid.UUID, active_only: bool = True
+) -> list[WarningOut]:
+    patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="warning")
+    return [
+        warning_out(row)
+        for row in coding.patient_warnings(patient=patient, active_only=active_only)
+    ]
+
+
+@router.post(
+    "/patients/{patient_id}/warnings",
+    response={201: WarningOut},
+    summary="Add a CAVE or allergy warning",
+)
+def warnings_create(
+    request: HttpRequest, patient_id: uuid.UUID, payload: WarningIn
+) -> tuple[int, WarningOut] | JsonResponse:
+    patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="warning")
+    try:
+        row = coding.warning_add(
+            actor=request.auth,
+            patient=patient,
+            kind=payload.kind,
+            text=payload.text,
+            severity=payload.severity,
+            code=payload.code,
+            note=payload.note,
+            channel=Channel.API,
+        )
+    except RecordError as exc:
+        return _refused(exc)
+    return 201, warning_out(row)

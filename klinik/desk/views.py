@@ -22,6 +22,7 @@ from klinik.patients.selectors import (
     patient_search,
 )
 from klinik.patients.views import break_glass_page
+from klinik.records.coding import header_warnings
 from klinik.scheduling.selectors import next_appointments, patient_appointments
 
 
@@ -132,6 +133,7 @@ def patient_page_view(request: HttpRequest, public_id: str) -> HttpResponse:
             "history": patient_history(patient=patient)[:50],
             "merges": patient_merges(patient=patient),
             "appointments": patient_appointments(patient_id=patient.pk),
+            "record_warnings": header_warnings(actor=request.actor, patient=patient),
             "now": timezone.now(),
         },
     )

@@ -1,0 +1,164 @@
+"""Form shapes for the coding, measurement and vaccination screens. The rules (valid codes,
+plausible values, one main diagnosis) are the services'; these forms parse what was sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from klinik.records.choices import (
+    DiagnosisKind,
+    MeasurementKind,
+    VaccinationSite,
+    WarningKind,
+    WarningSeverity,
+)
+from klinik.records.errors import RecordError
+
+
+def form_error(form: forms.Form, exc: RecordError) -> None:
+    """Put a service's refusal at the field it names (or on the form)."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _picker(kind: str, *, submit_on_pick: bool) -> dict[str, str]:
+    attrs = {
+        "autocomplete": "off",
+        "spellcheck": "false",
+        "role": "combobox",
+        "aria-expanded": "false",
+        "aria-autocomplete": "list",
+        "data-code-input": kind,
+        "class": "code-input",
+    }
+    if submit_on_pick:
+        attrs["data-submit-on-pick"] = ""
+    return attrs
+
+
+class DiagnosisForm(forms.Form):
+    code = forms.CharField(
+        label=_("Diagnosis (code or text)"),
+        max_length=100,
+        widget=forms.TextInput(attrs=_picker("diagnosis", submit_on_pick=True)),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=DiagnosisKind.choices)
+    replace_main = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class ProcedureForm(forms.Form):
+    code = forms.CharField(
+        label=_("Procedure (code or text)"),
+        max_length=100,
+        widget=forms.TextInput(attrs=_picker("procedure", submit_on_pick=True)),
+    )
+
+
+class CodeRemoveForm(forms.Form):
+    code = forms.CharField(max_length=20)
+
+
+class ProcedureRemoveForm(forms.Form):
+    procedure = forms.IntegerField(min_value=1)
+
+
+class ProblemForm(forms.Form):
+    code = forms.CharField(
+        label=_("Diagnosis code (optional)"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs=_picker("diagnosis", submit_on_pick=False)),
+    )
+    text = forms.CharField(label=_("Problem"), max_length=200, required=False)
+    onset = forms.DateField(
+        label=_("Onset"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class WarningForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=WarningKind.choices)
+    text = forms.CharField(
+        label=_("Warning"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. penicillin")}),
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=WarningSeverity.choices, initial=WarningSeverity.HIGH
+    )
+    code = forms.CharField(label=_("ATC code (optional)"), max_length=10, required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class MeasurementForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Measurement"), choices=MeasurementKind.choices)
+    # Text, not a number field: the services parse "72,5" and "72.5" alike and name the range.
+    value = forms.CharField(
+        label=_("Value (systolic for blood pressure)"),
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "required": True}
+        ),
+    )
+    value2 = forms.CharField(
+        label=_("Diastolic (blood pressure only)"),
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    measured_at = forms.DateTimeField(
+        label=_("Measured (empty: now)"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class VaccinationForm(forms.Form):
+    # Not required here: the service's message says why the field matters (the batch number
+    # must be journaled); the browser still asks for it first.
+    vaccine = forms.CharField(
+        label=_("Vaccine"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"required": True}),
+    )
+    atc_code = forms.CharField(label=_("ATC code (optional)"), max_length=10, required=False)
+    batch_number = forms.CharField(
+        label=_("Batch number (lot)"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"required": True, "autocomplete": "off"}),
+    )
+    dose = forms.CharField(
+        label=_("Dose"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. 0,5 ml"), "required": True}),
+    )
+    site = forms.ChoiceField(label=_("Site"), choices=VaccinationSite.choices)
+    given_on = forms.DateField(
+        label=_("Date given"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    given_by = forms.ChoiceField(label=_("Given by"))
+
+    def __init__(self, *args: Any, vaccinators: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["given_by"].choices = [
+            (str(u.public_id), u.get_full_name() or u.get_username()) for u in vaccinators
+        ]
+        self.fields["given_on"].initial = timezone.localdate()
+        self._vaccinators = {str(u.public_id): u for u in vaccinators}
+
+    def given_by_user(self) -> Any:
+        return self._vaccinators.get(self.cleaned_data.get("given_by", ""))

@@ -1,0 +1,744 @@
+"""The record's clinical tabs: diagnoses and procedures per contact, the problem list and
+warnings (coding), measurements with their chart, vaccinations, and the DDV export page.
+
+Thin: parse → records.access / selector / service → page or htmx section. Reads go through
+records.access (logged). A write to a row is checked and logged by its service; a section
+shown again after a refused write is a read, so it goes through records.access first (the
+refused write's own log entry rolled back with it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from klinik.audit.choices import Channel
+from klinik.core.policy import Perm, requires
+from klinik.patients.errors import BreakGlassRequired
+from klinik.patients.models import Patient
+from klinik.patients.views import break_glass_page
+from klinik.records import coding, observations
+from klinik.records.access import access_record
+from klinik.records.choices import DiagnosisKind
+from klinik.records.errors import RecordError
+from klinik.records.forms_clinical import (
+    CodeRemoveForm,
+    DiagnosisForm,
+    MeasurementForm,
+    ProblemForm,
+    ProcedureForm,
+    ProcedureRemoveForm,
+    VaccinationForm,
+    WarningForm,
+    form_error,
+)
+from klinik.records.models import Contact, Measurement, PatientWarning, Problem, Vaccination
+from klinik.terminology.choices import HitKind
+
+SEARCH_KINDS = {"diagnosis": HitKind.DIAGNOSIS, "procedure": HitKind.PROCEDURE}
+Section = Callable[..., HttpResponse]
+
+
+def _break_glass(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """No care relation: the same emergency-access page the patient page shows."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except BreakGlassRequired as exc:
+            return break_glass_page(request, exc.patient_public_id)
+
+    return wrapped
+
+
+def _read(
+    request: HttpRequest,
+    public_id: uuid.UUID | str,
+    object_type: str,
+    *,
+    perm: Perm = Perm.RECORD_READ,
+) -> Patient:
+    return access_record(
+        actor=request.actor,
+        patient_public_id=public_id,
+        channel=Channel.UI,
+        perm=perm,
+        object_type=object_type,
+    )
+
+
+def _frame(request: HttpRequest, patient: Patient, tab: str, /, **extra: Any) -> dict[str, Any]:
+    """What record_base.html needs: the header (with warnings) and the tab."""
+    return {
+        **coding.record_header_context(actor=request.actor, patient=patient),
+        "tab": tab,
+        "can_write": request.actor.can(Perm.RECORD_WRITE),
+        **extra,
+    }
+
+
+def _finish(
+    request: HttpRequest,
+    patient: Patient,
+    url: str,
+    section: Section,
+    *,
+    error: RecordError | None,
+    object_type: str,
+) -> HttpResponse:
+    """After a write to a row: htmx gets the section back, a plain post goes back to the page."""
+    if error is not None:
+        _read(request, patient.public_id, object_type)
+        if not request.htmx:
+            messages.error(request, error.message)
+            return redirect(url)
+        return section(error=error.message, status=422)
+    if request.htmx:
+        return section()
+    return redirect(url)
+
+
+def _attempt(call: Callable[[], object]) -> RecordError | None:
+    try:
+        call()
+    except RecordError as exc:
+        return exc
+    return None
+
+
+# Coding ------------------------------------------------------------------------------------------
+
+
+def _picker_attrs(form: Any, field: str, kind: str, hits_id: str) -> None:
+    form.fields[field].widget.attrs.update(
+        {
+            "hx-post": reverse("record_code_search", args=[kind]),
+            "hx-trigger": "input changed delay:150ms",
+            "hx-target": f"#{hits_id}",
+            "hx-sync": "this:replace",
+            "aria-controls": hits_id,
+        }
+    )
+
+
+def _diagnosis_form(contact: Contact, data: Any = None) -> DiagnosisForm:
+    key = contact.public_id.hex[:12]
+    has_main = getattr(contact, "has_main", False)
+    form = DiagnosisForm(
+        data,
+        auto_id=f"dx-{key}-%s",
+        initial={"kind": DiagnosisKind.SECONDARY if has_main else DiagnosisKind.MAIN},
+    )
+    _picker_attrs(form, "code", "diagnosis", f"dx-{key}-hits")
+    return form
+
+
+def _procedure_form(contact: Contact, data: Any = None) -> ProcedureForm:
+    key = contact.public_id.hex[:12]
+    form = ProcedureForm(data, auto_id=f"px-{key}-%s")
+    _picker_attrs(form, "code", "procedure", f"px-{key}-hits")
+    return form
+
+
+def _problem_form(data: Any = None) -> ProblemForm:
+    form = ProblemForm(data, auto_id="problem-%s")
+    _picker_attrs(form, "code", "diagnosis", "problem-hits")
+    return form
+
+
+def _warning_form(data: Any = None) -> WarningForm:
+    return WarningForm(data, auto_id="warning-%s")
+
+
+def _contact_section(request: HttpRequest, contact: Contact) -> Section:
+    def render_section(
+        *,
+        error: str = "",
+        status: int = 200,
+        dx_form: DiagnosisForm | None = None,
+        px_form: ProcedureForm | None = None,
+        confirm_replace: bool = False,
+    ) -> HttpResponse:
+        fresh = coding.contacts_with_coding(patient=contact.patient, contact=contact)[0]
+        fresh.dx_form = dx_form or _diagnosis_form(fresh)
+        fresh.px_form = px_form or _procedure_form(fresh)
+        fresh.confirm_replace = confirm_replace
+        fresh.section_error = error
+        return render(
+            request,
+            "records/partials/_clinical_contact.html",
+            {"c": fresh, "patient": contact.patient, "can_write": True},
+            status=status,
+        )
+
+    return render_section
+
+
+def _coding_context(request: HttpRequest, patient: Patient, **forms: Any) -> dict[str, Any]:
+    contacts = coding.contacts_with_coding(patient=patient)
+    refused = forms.get("contact")
+    for contact in contacts:
+        contact.dx_form = _diagnosis_form(contact)
+        contact.px_form = _procedure_form(contact)
+        if refused is not None and contact.pk == refused.pk:
+            contact.dx_form = forms.get("dx_form") or contact.dx_form
+            contact.px_form = forms.get("px_form") or contact.px_form
+            contact.confirm_replace = forms.get("confirm_replace", False)
+    return _frame(
+        request,
+        patient,
+        "coding",
+        contacts=contacts,
+        problems=coding.patient_problems(patient=patient),
+        problem_form=forms.get("problem_form") or _problem_form(),
+        warnings_all=coding.patient_warnings(patient=patient, active_only=False),
+        warning_form=forms.get("warning_form") or _warning_form(),
+    )
+
+
+@requires(Perm.RECORD_READ)
+@require_GET
+@_break_glass
+def coding_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Contacts with their diagnoses and procedures, the problem list and the warnings."""
+    patient = _read(request, public_id, "coding")
+    return render(request, "records/coding.html", _coding_context(request, patient))
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+def code_search_view(request: HttpRequest, kind: str) -> HttpResponse:
+    """htmx type-ahead of the code pickers: SKS codes of one kind for the typed code or text.
+    POSTed so the typed words stay out of URLs and logs; no patient data involved."""
+    if kind not in SEARCH_KINDS:
+        raise Http404
+    query = request.POST.get("code") or request.POST.get("q") or ""
+    hits = coding.code_search(query=query, kind=SEARCH_KINDS[kind])
+    return render(
+        request,
+        "records/partials/_clinical_code_hits.html",
+        {"hits": hits, "query": query.strip(), "kind": kind},
+    )
+
+
+def _contact_refused(request: HttpRequest, contact: Contact, **forms: Any) -> HttpResponse:
+    """A refused coding form: the contact's card (htmx) or the page, with the errors."""
+    patient = _read(request, contact.patient.public_id, "coding")
+    if request.htmx:
+        return _contact_section(request, contact)(status=422, **forms)
+    context = _coding_context(request, patient, contact=contact, **forms)
+    return render(request, "records/coding.html", context, status=422)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@_break_glass
+def diagnosis_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
+    """Code a diagnosis; a second main diagnosis asks for confirmation (replace_main)."""
+    contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
+    form = _diagnosis_form(contact, request.POST)
+    confirm = False
+    if form.is_valid():
+        error = _attempt(
+            lambda: coding.contact_diagnosis_add(
+                actor=request.actor,
+                contact=contact,
+                code=form.cleaned_data["code"],
+                kind=form.cleaned_data["kind"],
+                replace_main=form.cleaned_data["replace_main"],
+            )
+        )
+        if error is None:
+            return _finish(
+                request,
+                contact.patient,
+                reverse("record_coding", args=[contact.patient.public_id]),
+                _contact_section(request, contact),
+                error=None,
+                object_type="coding",
+            )
+        form_error(form, error)
+        confirm = error.code == "main_exists"
+    return _contact_refused(request, contact, dx_form=form, confirm_replace=confirm)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@_break_glass
+def diagnosis_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
+    contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
+    form = CodeRemoveForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    error = _attempt(
+        lambda: coding.contact_diagnosis_remove(
+            actor=request.actor, contact=contact, code=form.cleaned_data["code"]
+        )
+    )
+    return _finish(
+        request,
+        contact.patient,
+        reverse("record_coding", args=[contact.patient.public_id]),
+        _contact_section(request, contact),
+        error=error,
+        object_type="coding",
+    )
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@_break_glass
+def procedure_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
+    contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
+    form = _procedure_form(contact, request.POST)
+    if form.is_valid():
+        error = _attempt(
+            lambda: coding.contact_procedure_add(
+                actor=request.actor, contact=contact, code=form.cleaned_data["code"]
+            )
+        )
+        if error is None:
+            return _finish(
+                request,
+                contact.patient,
+                reverse("record_coding", args=[contact.patient.public_id]),
+                _contact_section(request, contact),
+                error=None,
+                object_type="coding",
+            )
+        form_error(form, error)
+    return _contact_refused(request, contact, px_form=form)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@_break_glass
+def procedure_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
+    contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
+    form = ProcedureRemoveForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    error = _attempt(
+        lambda: coding.contact_procedure_remove(
+            actor=request.actor, contact=contact, procedure_id=form.cleaned_data["procedure"]
+        )
+    )
+    return _finish(
+        request,
+        contact.patient,
+        reverse("record_coding", args=[contact.patient.public_id]),
+        _contact_section(request, contact),
+        error=error,
+        object_type="coding",
+    )
+
+
+def _problems_section(request: HttpRequest, patient: Patient) -> Section:
+    def render_section(
+        *, error: str = "", status: int = 200, form: ProblemForm | None = None
+    ) -> HttpResponse:
+        return render(
+            request,
+            "records/partials/_clinical_problems.html",
+            {
+                "patient": patient,
+                "problems": coding.patient_problems(patient=patient),
+                "problem_form": form or _problem_form(),
+                "section_error": error,
+                "can_write": True,
+            },
+            status=status,
+        )
+
+    return render_section
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@_break_glass
+def problem_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    patient = _read(request, public_id, "coding", perm=Perm.RECORD_WRITE)
+    form = _problem_form(request.POST)
+    url = reverse("record_coding", args=[patient.public_id])
+    if form.is_valid():
+        error = _attempt(
+            lambda: coding.problem_add(
+                actor=request.actor,
+                patient=patient,
+                text=form.cleaned_data["text"],
+                code=form.cleaned_data["code"],
+                onset=form.cleaned_data["onset"],
+            )
+        )
+        if error is None:
+            return _finish(
+                request,
+                patient,
+                url,
+                _problems_section(request, patient),
+                error=None,
+                object_type="coding",
+            )
+        form_error(form, error)
+    if request.htmx:
+        return _problems_section(request, patient)(form=form, status=422)
+    context = _coding_context(request, patient, problem_form=form)
+    return render(request, "records/coding.html", context, status=422)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@_break_glass
+def problem_status_view(request: HttpRequest, problem_id: uuid.UUID, action: str) -> HttpResponse:
+    """Resolve or reopen a problem on the list."""
+    service = {"resolve": coding.problem_resolve, "reopen": coding.problem_reopen}.get(action)
+    if service is None:
+        raise Http404
+    problem = coding.row_for_write(
+        actor=request.actor, queryset=Problem.objects.all(), public_id=problem_id
+    )
+    error = _attempt(lambda: service(actor=request.actor, problem=problem))
+    return _finish(
+        request,
+        problem.patient,
+        reverse("record_coding", args=[problem.patient.public_id]),
+        _problems_section(request, problem.patient),
+        error=error,
+        object_type="coding",
+    )
+
+
+def _warnings_section(request: HttpRequest, patient: Patient) -> Section:
+    def render_section(
+        *, error: str = "", status: int = 200, form: WarningForm | None = None
+    ) -> HttpResponse:
+        response = render(
+            request,
+            "records/partials/_clinical_warnings.html",
+            {
+                "patient": patient,
+                "warnings_all": coding.patient_warnings(patient=patient, active_only=False),
+                "warning_form": form or _warning_form(),
+                "section_error": error,
+                "can_write": True,
+            },
+            status=status,
+        )
+        if status == 200:
+            # The patient header shows the warnings too: app.js reloads the page on this.
+            response["HX-Trigger"] = "patient-changed"
+        return response
+
+    return render_section
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@_break_glass
+def warning_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    patient = _read(request, public_id, "coding", perm=Perm.RECORD_WRITE)
+    form = _warning_form(request.POST)
+    url = reverse("record_coding", args=[patient.public_id])
+    if form.is_valid():
+        error = _attempt(
+            lambda: coding.warning_add(actor=request.actor, patient=patient, **form.cleaned_data)
+        )
+        if error is None:
+            return _finish(
+                request,
+                patient,
+                url,
+                _warnings_section(request, patient),
+                error=None,
+                object_type="coding",
+            )
+        form_error(form, error)
+    if request.htmx:
+        return _warnings_section(request, patient)(form=form, status=422)
+    context = _coding_context(request, patient, warning_form=form)
+    return render(request, "records/coding.html", context, status=422)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@_break_glass
+def warning_inactivate_view(request: HttpRequest, warning_id: uuid.UUID) -> HttpResponse:
+    warning = coding.row_for_write(
+        actor=request.actor, queryset=PatientWarning.objects.all(), public_id=warning_id
+    )
+    error = _attempt(
+        lambda: coding.warning_inactivate(
+            actor=request.actor, warning=warning, reason=request.POST.get("reason", "")
+        )
+    )
+    return _finish(
+        request,
+        warning.patient,
+        reverse("record_coding", args=[warning.patient.public_id]),
+        _warnings_section(request, warning.patient),
+        error=error,
+        object_type="coding",
+    )
+
+
+# Measurements ------------------------------------------------------------------------------------
+
+
+def _measurements_context(patient: Patient, form: MeasurementForm | None = None) -> dict[str, Any]:
+    rows = observations.measurements_with_bmi(patient=patient)
+    return {
+        "patient": patient,
+        "measurements": rows,
+        "latest": observations.measurements_latest(rows=rows),
+        "chart": observations.measurement_chart(patient=patient),
+        "measurement_form": form or MeasurementForm(auto_id="measurement-%s"),
+    }
+
+
+def _measurements_section(request: HttpRequest, patient: Patient) -> Section:
+    def render_section(
+        *, error: str = "", status: int = 200, form: MeasurementForm | None = None
+    ) -> HttpResponse:
+        return render(
+            request,
+            "records/partials/_clinical_measurements.html",
+            {**_measurements_context(patient, form), "section_error": error, "can_write": True},
+            status=status,
+        )
+
+    return render_section
+
+
+@requires(Perm.RECORD_READ)
+@require_http_methods(["GET", "POST"])
+@_break_glass
+def measurements_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The measurements tab; POST records one measurement (checked for plausibility)."""
+    writing = request.method == "POST"
+    perm = Perm.RECORD_WRITE if writing else Perm.RECORD_READ
+    patient = _read(request, public_id, "measurements", perm=perm)
+    form = MeasurementForm(request.POST or None, auto_id="measurement-%s")
+    if writing and form.is_valid():
+        data = form.cleaned_data
+        error = _attempt(
+            lambda: observations.measurement_record(
+                actor=request.actor,
+                patient=patient,
+                kind=data["kind"],
+                value=data["value"],
+                value2=data["value2"] or None,
+                measured_at=data["measured_at"],
+            )
+        )
+        if error is None:
+            return _finish(
+                request,
+                patient,
+                reverse("record_measurements", args=[patient.public_id]),
+                _measurements_section(request, patient),
+                error=None,
+                object_type="measurements",
+            )
+        form_error(form, error)
+    if writing and request.htmx:
+        return _measurements_section(request, patient)(form=form, status=422)
+    context = _frame(request, patient, "measurements", **_measurements_context(patient, form))
+    return render(request, "records/measurements.html", context, status=422 if writing else 200)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@_break_glass
+def measurement_error_view(request: HttpRequest, measurement_id: uuid.UUID) -> HttpResponse:
+    """Mark a measurement entered in error (with the reason)."""
+    measurement = coding.row_for_write(
+        actor=request.actor, queryset=Measurement.objects.all(), public_id=measurement_id
+    )
+    error = _attempt(
+        lambda: observations.measurement_mark_error(
+            actor=request.actor, measurement=measurement, reason=request.POST.get("reason", "")
+        )
+    )
+    return _finish(
+        request,
+        measurement.patient,
+        reverse("record_measurements", args=[measurement.patient.public_id]),
+        _measurements_section(request, measurement.patient),
+        error=error,
+        object_type="measurements",
+    )
+
+
+# Vaccinations ------------------------------------------------------------------------------------
+
+
+def _vaccination_form(patient: Patient, data: Any = None, actor: Any = None) -> VaccinationForm:
+    people = observations.vaccinators(organisation_id=patient.organisation_id)
+    form = VaccinationForm(data, auto_id="vaccination-%s", vaccinators=people)
+    if actor is not None and any(u.pk == actor.user.pk for u in people):
+        form.fields["given_by"].initial = str(actor.user.public_id)
+    return form
+
+
+def _vaccinations_context(
+    request: HttpRequest, patient: Patient, form: VaccinationForm | None = None
+) -> dict[str, Any]:
+    return {
+        "patient": patient,
+        "vaccinations": observations.patient_vaccinations(patient=patient),
+        "vaccination_form": form or _vaccination_form(patient, actor=request.actor),
+        "can_export": request.actor.can(Perm.PATIENT_EXPORT),
+    }
+
+
+def _vaccinations_section(request: HttpRequest, patient: Patient) -> Section:
+    def render_section(
+        *, error: str = "", status: int = 200, form: VaccinationForm | None = None
+    ) -> HttpResponse:
+        return render(
+            request,
+            "records/partials/_clinical_vaccinations.html",
+            {
+                **_vaccinations_context(request, patient, form),
+                "section_error": error,
+                "can_write": True,
+            },
+            status=status,
+        )
+
+    return render_section
+
+
+@requires(Perm.RECORD_READ)
+@require_http_methods(["GET", "POST"])
+@_break_glass
+def vaccinations_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The vaccinations tab; POST records a vaccine given."""
+    writing = request.method == "POST"
+    perm = Perm.RECORD_WRITE if writing else Perm.RECORD_READ
+    patient = _read(request, public_id, "vaccinations", perm=perm)
+    form = _vaccination_form(patient, request.POST if writing else None, actor=request.actor)
+    if writing and form.is_valid():
+        data = form.cleaned_data
+        error = _attempt(
+            lambda: observations.vaccination_record(
+                actor=request.actor,
+                patient=patient,
+                vaccine=data["vaccine"],
+                atc_code=data["atc_code"],
+                batch_number=data["batch_number"],
+                dose=data["dose"],
+                site=data["site"],
+                given_on=data["given_on"],
+                given_by=form.given_by_user(),
+            )
+        )
+        if error is None:
+            return _finish(
+                request,
+                patient,
+                reverse("record_vaccinations", args=[patient.public_id]),
+                _vaccinations_section(request, patient),
+                error=None,
+                object_type="vaccinations",
+            )
+        form_error(form, error)
+    if writing and request.htmx:
+        return _vaccinations_section(request, patient)(form=form, status=422)
+    context = _frame(
+        request, patient, "vaccinations", **_vaccinations_context(request, patient, form)
+    )
+    return render(request, "records/vaccinations.html", context, status=422 if writing else 200)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@_break_glass
+def vaccination_error_view(request: HttpRequest, vaccination_id: uuid.UUID) -> HttpResponse:
+    """Mark a vaccination entered in error (with the reason)."""
+    vaccination = coding.row_for_write(
+        actor=request.actor, queryset=Vaccination.objects.all(), public_id=vaccination_id
+    )
+    error = _attempt(
+        lambda: observations.vaccination_mark_error(
+            actor=request.actor, vaccination=vaccination, reason=request.POST.get("reason", "")
+        )
+    )
+    return _finish(
+        request,
+        vaccination.patient,
+        reverse("record_vaccinations", args=[vaccination.patient.public_id]),
+        _vaccinations_section(request, vaccination.patient),
+        error=error,
+        object_type="vaccinations",
+    )
+
+
+# The DDV export ----------------------------------------------------------------------------------
+
+
+@requires(Perm.PATIENT_EXPORT)
+@require_http_methods(["GET", "POST"])
+def vaccination_reports_view(request: HttpRequest) -> HttpResponse:
+    """What waits for the vaccination register, the export button and the batches sent."""
+    actor = request.actor
+    organisation = actor.organisation
+    if organisation is None:
+        raise Http404
+    if request.method == "POST":
+        export = observations.vaccinations_export_ddv(actor=actor, organisation=organisation)
+        if export.batch is None:
+            messages.info(request, _("There is nothing to report."))
+            return redirect("vaccination_reports")
+        messages.success(
+            request,
+            _("%(count)d vaccinations marked as reported. Download the file below.")
+            % {"count": len(export.rows)},
+        )
+        return redirect(f"{reverse('vaccination_reports')}?batch={export.batch}")
+    return render(
+        request,
+        "records/vaccination_reports.html",
+        {
+            "unreported": observations.vaccinations_unreported_count(organisation=organisation),
+            "batches": observations.vaccination_report_batches(
+                actor=actor, organisation=organisation
+            ),
+            "new_batch": request.GET.get("batch", ""),
+        },
+    )
+
+
+@requires(Perm.PATIENT_EXPORT)
+@require_GET
+def vaccination_report_download_view(
+    request: HttpRequest, batch: uuid.UUID, fmt: str
+) -> HttpResponse:
+    """One batch's file (JSON or CSV), rebuilt from its rows; each download is logged per
+    patient."""
+    if fmt not in {"json", "csv"} or request.actor.organisation is None:
+        raise Http404
+    export = observations.vaccination_report_again(
+        actor=request.actor, organisation=request.actor.organisation, batch=batch
+    )
+    if export is None or export.exported_at is None:
+        raise Http404
+    stamp = timezone.localtime(export.exported_at).strftime("%Y%m%d-%H%M")
+    if fmt == "json":
+        response = HttpResponse(export.as_json(), content_type="application/json; charset=utf-8")
+    else:
+        response = HttpResponse(export.as_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ddv-{stamp}-{batch.hex[:8]}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
