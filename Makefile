@@ -33,6 +33,7 @@ run: install $(KLINIK_DATA_DIR)/secret_key
 	$(BIN)/klinik createcachetable && \
 	$(BIN)/klinik collectstatic --noinput -v0 && \
 	if [ "$$KLINIK_DEMO" = "1" ]; then $(BIN)/klinik demo --if-empty; fi && \
+	$(BIN)/klinik outbox sweep --schedule && \
 	PORT=$(PORT) exec $(BIN)/klinik serve
 
 test: install lint-imports test-sqlite test-postgres

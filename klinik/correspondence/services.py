@@ -1,5 +1,6 @@
 """Writes to the outbox: queue a message (the channel the patient's consent and preference
-allow, SMS held over the unit's quiet hours), deliver it at most once, resend a failed one.
+allow, SMS held over the unit's quiet hours), deliver it at most once, resend a failed one,
+and sweep up messages whose delivery died half-way ("sending" for too long).
 
 Delivery runs in tasks (django-tasks, database backend). A task row is written in the same
 transaction as the message row it delivers, not on commit: with the database backend both live
@@ -16,6 +17,7 @@ from datetime import datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks.base import TaskResultStatus
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
@@ -28,7 +30,7 @@ from klinik.correspondence.choices import (
 )
 from klinik.correspondence.errors import OutboxError
 from klinik.correspondence.models import OutboxMessage
-from klinik.correspondence.tasks import deliver_message
+from klinik.correspondence.tasks import deliver_message, sweep_outbox
 from klinik.patients.models import Patient
 from klinik.scheduling.reminders import notice_is_current, unit_timing
 
@@ -37,6 +39,12 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4
 # Wait before the 2nd, 3rd and 4th attempt.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
+# A delivery still "sending" after this long died with its worker: a gateway or mail server
+# answers (or times out) within a minute, so a live run is never taken for a dead one.
+STUCK_AFTER = timedelta(minutes=15)
+# How often the periodic sweep runs, and how many messages one sweep takes at most.
+SWEEP_EVERY = timedelta(minutes=5)
+SWEEP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -276,3 +284,81 @@ def outbox_message_resend(
         # A newer message about the same appointment is already waiting to go.
         raise OutboxError(OutboxError.SUPERSEDED, code="superseded") from exc
     return locked
+
+
+# Sweeping up deliveries that died ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    requeued: int = 0
+    failed: int = 0
+
+
+def outbox_sweep_stuck(
+    *, stuck_after: timedelta = STUCK_AFTER, now: datetime | None = None
+) -> SweepResult:
+    """Return messages left "sending" for longer than `stuck_after` to the queue.
+
+    A delivery run claims a message (pending -> sending) and records the outcome after handing
+    it over; a worker that dies in between leaves it "sending" for good. Whether the gateway
+    took it is unknown, so the interrupted try counts as an attempt: the message is queued
+    again (held over quiet hours, with a delivery task) while attempts remain, else failed,
+    for staff to resend or call. Each change is recorded on the message (status, attempts, why
+    in `error`) and in the application log (public id only); each message is changed in its
+    own transaction, and only if it is still stuck then.
+    """
+    now = now or timezone.now()
+    cutoff = now - stuck_after
+    stuck = OutboxMessage.objects.filter(status=MessageStatus.SENDING, updated_at__lt=cutoff)
+    requeued = failed = 0
+    for message_id in list(stuck.order_by("updated_at").values_list("pk", flat=True)[:SWEEP_BATCH]):
+        with transaction.atomic(durable=True):
+            message = stuck.select_for_update().filter(pk=message_id).first()
+            if message is None:
+                continue  # the run finished meanwhile
+            since = message.updated_at
+            message.attempts += 1
+            message.error = (
+                f"Interrupted while sending: no outcome after {_minutes(stuck_after)} minutes "
+                f"(attempt {message.attempts} of {MAX_ATTEMPTS})"
+            )
+            if message.attempts < MAX_ATTEMPTS:
+                message.status, message.scheduled_for = _release(
+                    message.channel, now, message.unit_id
+                )
+                _save(message, "status", "scheduled_for", "attempts", "error")
+                _schedule_delivery(message)
+                requeued += 1
+            else:
+                message.status = MessageStatus.FAILED
+                _save(message, "status", "attempts", "error")
+                failed += 1
+        logger.warning(
+            "Outbox message %s was stuck sending since %s: %s (attempt %d of %d)",
+            message.public_id,
+            since.isoformat(),
+            message.status,
+            message.attempts,
+            MAX_ATTEMPTS,
+        )
+    return SweepResult(requeued=requeued, failed=failed)
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def outbox_sweep_schedule(*, after: timedelta = SWEEP_EVERY) -> bool:
+    """Queue the next periodic sweep `after` from now, unless one is queued already (so
+    starting the server again, or a sweep run by hand, never doubles the chain). Returns
+    whether one was queued."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=sweep_outbox.module_path, status=TaskResultStatus.READY
+    )
+    if waiting.exists():
+        return False
+    sweep_outbox.using(run_after=timezone.now() + after).enqueue()
+    return True

@@ -1,6 +1,8 @@
 """Task entry points (django-tasks; `klinik db_worker` runs them). Arguments are ids only:
 task rows and their results must not hold patient data."""
 
+from typing import Any
+
 from django_tasks import task
 
 
@@ -20,3 +22,16 @@ def deliver_message(message_id: int) -> str:
         # django-tasks logs and stores a failed task's exception, and a database error can
         # quote the row it failed on: pass on the kind of error only.
         raise DeliveryCrashed(f"{type(exc).__name__} in outbox message {message_id}") from None
+
+
+@task()
+def sweep_outbox() -> dict[str, Any]:
+    """The periodic sweep: messages stuck "sending" go back to the queue (or fail), then the
+    next sweep is queued. django-tasks has no schedule of its own, so each run queues the next;
+    `klinik outbox sweep --schedule` (run by `make run`) starts the chain, and a worker or cron
+    may also run `klinik outbox sweep` directly. Returns counts only."""
+    from klinik.correspondence.services import outbox_sweep_schedule, outbox_sweep_stuck
+
+    result = outbox_sweep_stuck()
+    outbox_sweep_schedule()
+    return {"requeued": result.requeued, "failed": result.failed}
