@@ -76,7 +76,8 @@
     var area = textArea();
     if (!option || !option.value || !area) return;
     var headings = (option.dataset.headings || "").split("\n").filter(Boolean);
-    var block = headings.join("\n\n") + "\n";
+    // Each heading, a line to write on, a blank line before the next heading.
+    var block = headings.map(function (h) { return h + "\n\n"; }).join("\n");
     var start = area.value.trim() === "" ? 0 : area.value.length;
     area.value = start === 0 ? block : area.value.replace(/\s*$/, "") + "\n\n" + block;
     var type = document.getElementById("editor-entry_type");
