@@ -26,11 +26,11 @@ from klinik.audit.choices import Action, Channel
 from klinik.core.policy import Actor, Perm, requires
 from klinik.patients.errors import BreakGlassRequired
 from klinik.patients.models import Patient
-from klinik.patients.selectors import age_on
 from klinik.patients.views import break_glass_page
 from klinik.records import note_templates
 from klinik.records.access import access_record, access_record_row
 from klinik.records.choices import EntryType
+from klinik.records.coding import record_header_context
 from klinik.records.errors import RecordError
 from klinik.records.forms import (
     ContactOpenForm,
@@ -66,11 +66,7 @@ from klinik.records.services import (
     journal_entry_sign,
     journal_entry_write,
 )
-
-try:  # The terminology app is built alongside; the editor says so until it is there.
-    from klinik.terminology.selectors import term_danish, terms_in_text
-except ImportError:  # pragma: no cover - only while the terminology app is missing
-    term_danish = terms_in_text = None  # type: ignore[assignment]
+from klinik.terminology.selectors import term_danish, terms_in_text
 
 LATIN_TEXT_MAX = 100_000
 RECENT_IN_EDITOR = 5
@@ -116,12 +112,10 @@ def _entry(request: HttpRequest, entry_id: uuid.UUID, *, perm: Perm) -> JournalE
     )
 
 
-def _frame(patient: Patient, tab: str, **extra: Any) -> dict[str, Any]:
-    """What record_base.html needs: the header and the tab."""
+def _frame(request: HttpRequest, patient: Patient, tab: str, **extra: Any) -> dict[str, Any]:
+    """What record_base.html needs: the header (with CAVE/allergy warnings) and the tab."""
     return {
-        "patient": patient,
-        "age": age_on(patient.birth_date, timezone.localdate()),
-        "warnings": [],
+        **record_header_context(actor=request.actor, patient=patient),
         "tab": tab,
         **extra,
     }
@@ -210,6 +204,7 @@ def record_journal_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
     if page.next_cursor:
         more["before"] = page.next_cursor
     context = _frame(
+        request,
         patient,
         "journal",
         page=page,
@@ -256,6 +251,7 @@ def journal_entry_versions_view(request: HttpRequest, entry_id: uuid.UUID) -> Ht
         request,
         "records/versions.html",
         _frame(
+            request,
             entry.patient,
             "journal",
             rows=rows,
@@ -381,6 +377,7 @@ def _editor_context(
         for t in templates
     ]
     return _frame(
+        request,
         patient,
         "journal",
         form=form,
@@ -391,7 +388,6 @@ def _editor_context(
         phrases=phrases,
         phrase_map={p.shortcut: p.text for p in phrases},
         recent=recent,
-        has_terminology=terms_in_text is not None,
     )
 
 
@@ -430,6 +426,7 @@ def record_write_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
                 request,
                 "records/write_refused.html",
                 _frame(
+                    request,
                     patient,
                     "journal",
                     entry=corrects,
@@ -584,8 +581,6 @@ def journal_latin_view(request: HttpRequest) -> HttpResponse:
     """Latin terms in the editor's text (POSTed: it is patient data) with their Danish
     professional and plain forms. The page offers each as a replacement; nothing changes the
     note by itself."""
-    if terms_in_text is None or term_danish is None:
-        return render(request, "records/partials/_journal_latin.html", {"unavailable": True})
     text = request.POST.get("text", "")[:LATIN_TEXT_MAX]
     selection = " ".join(request.POST.get("selection", "").split())[:200]
     matches = terms_in_text(text=text)
@@ -641,6 +636,7 @@ def record_contacts_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
         request,
         "records/contacts.html",
         _frame(
+            request,
             patient,
             "contacts",
             contacts=contacts_of_patient(patient=patient),

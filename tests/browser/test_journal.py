@@ -1,6 +1,7 @@
 """The journal in a real browser: a secretary writes an entry from a template (with a phrase,
 autosaved as a draft) and saves it with Ctrl+Enter — it shows as unapproved; the doctor
-approves it in place, then corrects it with a reason, and the versions page shows both texts."""
+approves it in place, then corrects it with a reason, and the versions page shows both texts.
+Esc leaves the editor keeping the draft; Latin terms are replaced only when chosen."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from klinik.core.choices import Role
 from klinik.core.tests.factories import TEST_PASSWORD, MembershipFactory, UnitFactory
 from klinik.patients.tests.factories import PatientFactory
 from klinik.records.models import JournalDraft, JournalEntry, JournalSignature
+from klinik.terminology.models import GlossaryTerm
+from klinik.terminology.services import starter_load
 
 from .helpers import log_in, log_out
 
@@ -151,3 +154,43 @@ def test_secretary_writes_doctor_signs_and_corrects(page: Page, clinic) -> None:
     expect(first.locator(".version-author")).to_contain_text("Sanne Sekretær")
     expect(second.locator(".version-author")).to_contain_text("Dorthe Lægesen")
     _shot(page, "4-versions")
+
+
+def test_escape_keeps_the_draft_and_latin_terms_are_replaced_only_when_chosen(
+    page: Page, clinic
+) -> None:
+    _unit, _secretary, _doctor, patient = clinic
+    if not GlossaryTerm.objects.filter(latin="otitis media").exists():
+        starter_load()  # an earlier transactional test may have flushed what the migration loaded
+    record = f"/patients/{patient.public_id}/record/"
+
+    log_in(page, "sekretaer", TEST_PASSWORD)
+    page.goto(f"{record}write/")
+    page.wait_for_load_state("load")
+    text = page.locator("#editor-text")
+    text.fill("Pt. med otitis media. Pneumonia udelukket.")
+
+    # The Latin terms are found and offered; the text is unchanged until one is chosen.
+    with page.expect_response(re.compile(r"/journal/latin/$")):
+        page.locator("#latin-button").click()
+    offers = page.locator("#latin-terms [data-latin-term]")
+    expect(offers).to_have_count(2)
+    expect(text).to_have_value("Pt. med otitis media. Pneumonia udelukket.")
+    _shot(page, "5-latin")
+    page.locator('[data-replace-with="mellemørebetændelse"]').click()
+    expect(text).to_have_value("Pt. med mellemørebetændelse. Pneumonia udelukket.")
+    # The other offer still finds its term after the text moved.
+    page.locator('[data-replace-with="lungebetændelse"]').click()
+    expect(text).to_have_value("Pt. med mellemørebetændelse. Lungebetændelse udelukket.")
+
+    # Esc leaves the editor; the draft is saved first and listed under "Your drafts".
+    text.press("Escape")
+    expect(page).to_have_url(re.compile(re.escape(record) + "$"))
+    draft = JournalDraft.objects.get(patient=patient)
+    assert draft.text == "Pt. med mellemørebetændelse. Lungebetændelse udelukket."
+    assert not JournalEntry.objects.exists()
+    resume = page.locator(f"#drafts a[href$='?draft={draft.public_id}']")
+    expect(resume).to_be_visible()
+    resume.click()
+    expect(page.locator("#editor-text")).to_have_value(draft.text)
+    expect(page.locator("#editor-draft")).to_have_value(str(draft.public_id))

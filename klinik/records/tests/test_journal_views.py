@@ -29,6 +29,9 @@ from klinik.records.note_templates import (
 )
 from klinik.records.services import ALREADY_CORRECTED, REASON_REQUIRED, TEXT_REQUIRED
 from klinik.records.tests.factories import contact_start, entry_correct, entry_write
+from klinik.terminology.models import GlossaryTerm
+from klinik.terminology.selectors import term_danish
+from klinik.terminology.services import starter_load
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -576,15 +579,52 @@ def test_template_admin_needs_record_write(record_world, client, login_as):
 # Latin terms -------------------------------------------------------------------------------------
 
 
-def test_latin_lookup_needs_record_write_and_returns_a_fragment(record_world, client, login_as):
-    rw = record_world
-    login_as(rw.world.member(Role.HEALTH_SERVICE_SECRETARY))
+@pytest.fixture
+def glossary(db):
+    """The shipped glossary (the migration loads it; a transactional test may have flushed it)."""
+    if not GlossaryTerm.objects.filter(latin="otitis media").exists():
+        starter_load()
+
+
+def test_latin_lookup_needs_record_write(record_world, client, login_as):
+    login_as(record_world.world.member(Role.HEALTH_SERVICE_SECRETARY))
     assert client.post("/journal/latin/", {"text": "otitis media"}).status_code == 403
-    client.logout()
+
+
+def test_latin_terms_are_offered_with_offsets_and_nothing_is_changed(
+    record_world, client, login_as, glossary
+):
+    rw = record_world
     login_as(rw.secretary)
-    response = client.post("/journal/latin/", {"text": "Ingen latin her"}, **HX)
+    text = "Pt. med otitis media h.s. Pneumonia kan ikke udelukkes."
+    response = client.post("/journal/latin/", {"text": text}, **HX)
+
+    body = response.content.decode()
     assert response.status_code == 200
-    assert "<html" not in response.content.decode()
+    assert "<html" not in body
+    start = text.index("otitis media")
+    assert re.search(
+        rf'data-replace-term="otitis media" data-start="{start}" data-end="{start + 12}" '
+        r'data-replace-with="mellemørebetændelse"',
+        body,
+    )
+    assert 'data-replace-with="lungebetændelse"' in body
+    assert not JournalDraft.objects.exists() and not JournalEntry.objects.exists()
+
+
+def test_a_selected_word_outside_the_glossary_is_spelled_by_the_rules(
+    record_world, client, login_as, glossary
+):
+    login_as(record_world.secretary)
+    response = client.post(
+        "/journal/latin/",
+        {"text": "Mistanke om chondromalacia.", "selection": "chondromalacia"},
+        **HX,
+    )
+    body = response.content.decode()
+    rendering = term_danish(term="chondromalacia")
+    assert (rendering.source, rendering.danish) == ("rules", "kondromalaci")
+    assert 'data-replace-term="chondromalacia" data-replace-with="kondromalaci"' in body
 
 
 # The patient page --------------------------------------------------------------------------------

@@ -214,6 +214,11 @@
       button.disabled = true;
       return;
     }
+    // "Pneumonia" at the start of a sentence becomes "Lungebetændelse", not "lungebetændelse".
+    var written = area.value.slice(start, end);
+    if (written && written[0] !== written[0].toLowerCase() && replacement) {
+      replacement = replacement[0].toUpperCase() + replacement.slice(1);
+    }
     area.value = area.value.slice(0, start) + replacement + area.value.slice(end);
     var shift = replacement.length - (end - start);
     // The other offered terms after this one moved by the difference.
