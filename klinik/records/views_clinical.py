@@ -126,6 +126,8 @@ def _picker_attrs(form: Any, field: str, kind: str, hits_id: str) -> None:
             "hx-post": reverse("record_code_search", args=[kind]),
             "hx-trigger": "input changed delay:150ms",
             "hx-target": f"#{hits_id}",
+            # Explicit: the form around it swaps outerHTML, and htmx inherits attributes.
+            "hx-swap": "innerHTML",
             "hx-sync": "this:replace",
             "aria-controls": hits_id,
         }

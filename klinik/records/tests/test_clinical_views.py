@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -325,6 +327,9 @@ def test_measurement_saved_and_chart_drawn(record_world, login_as):
     assert 'id="measurements-section"' in body
     assert "<svg" in body
     assert "<polyline" in body
+    # SVG coordinates are never localised (a Danish decimal comma breaks the drawing).
+    assert re.search(r'<circle class="dot line-1" cx="[0-9.]+" cy="[0-9.]+"', body)
+    assert not re.search(r' (cx|cy|x|y|x1|y1|x2|y2)="[0-9]*,', body)
     assert 'id="latest-bmi">25,0<' in body or 'id="latest-bmi">25.0<' in body
     assert Measurement.objects.filter(patient=rw.patient).count() == 2
 
