@@ -33,7 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy
 
@@ -593,6 +593,7 @@ DDV_COLUMNS = [
     "ydernummer",
 ]
 DDV_OBJECT_TYPE = "ddv_report"
+LOG_WINDOW = timedelta(minutes=10)
 
 
 @dataclass
@@ -754,12 +755,18 @@ def vaccination_report_batches(
     )
     names: dict[str, str] = {}
     if batches:
+        # Each export's log entries are written right after its rows are stamped: narrow
+        # time windows keep this on the (organisation, occurred_at) index of a large log.
+        windows = Q()
+        for b in batches:
+            windows |= Q(occurred_at__range=(b["reported_at"], b["reported_at"] + LOG_WINDOW))
         for object_id, username in (
             AccessLogEntry.objects.filter(
+                windows,
+                organisation_id=organisation.pk,
                 object_type=DDV_OBJECT_TYPE,
                 action=Action.EXPORT,
                 object_id__in=[str(b["report_batch"]) for b in batches],
-                organisation_id=organisation.pk,
             )
             .order_by("seq")
             .values_list("object_id", "username")

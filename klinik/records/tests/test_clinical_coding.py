@@ -367,3 +367,29 @@ def test_bad_warnings_are_refused_naming_the_field(record_world, fields, field):
         coding.warning_add(actor=record_world.doctor_actor, patient=record_world.patient, **fields)
     assert refused.value.field == field
     assert not PatientWarning.objects.exists()
+
+
+def test_contacts_with_coding_reads_in_a_constant_number_of_queries(record_world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rw = record_world
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            for c in coding.contacts_with_coding(patient=rw.patient):
+                for row in [*c.active_diagnoses, *c.active_procedures, *c.removed_codes]:
+                    _ = (row.recorded_by.username, row.removed_by)
+                _ = (c.unit.name, c.responsible)
+        return len(queries)
+
+    first = contact_for(rw.doctor_actor, rw.patient)
+    _add(rw, first, MAIN_CODE)
+    one = count()
+    for _ in range(3):
+        contact = contact_for(rw.doctor_actor, rw.patient)
+        _add(rw, contact, MAIN_CODE)
+        _add(rw, contact, SECOND_CODE, kind=DiagnosisKind.SECONDARY)
+        coding.contact_diagnosis_remove(actor=rw.doctor_actor, contact=contact, code=SECOND_CODE)
+        coding.contact_procedure_add(actor=rw.nurse_actor, contact=contact, code=EXAM_CODE)
+    assert count() == one == 3
