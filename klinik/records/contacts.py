@@ -7,8 +7,10 @@ does not ask for RECORD_WRITE; the status change itself is in the access log.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from klinik.records.choices import ContactKind
@@ -66,4 +68,7 @@ def contact_follow_appointment(
             or ContactProcedure.objects.filter(contact=contact).exists()
         )
         if not used:
-            contact.delete()
+            # Still referenced (a draft, a measurement, a document): it stays. Django checks
+            # the references before deleting anything, so the transaction is unharmed.
+            with suppress(ProtectedError):
+                contact.delete()
