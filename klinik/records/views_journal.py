@@ -695,6 +695,8 @@ def journal_templates_view(request: HttpRequest) -> HttpResponse:
     if actor.unit is None:
         raise Http404
     if request.method == "GET":
+        # A unit without templates starts from the defaults (S/O/V/P …), as the editor does.
+        note_templates.note_template_defaults(unit=actor.unit)
         return render(request, "records/templates_admin.html", _admin_context(request))
     if request.POST.get("add") == "phrase":
         form: Any = PhraseForm(request.POST, prefix_id="new-phrase")
