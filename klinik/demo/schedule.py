@@ -1,17 +1,31 @@
 """Synthetic schedules: resources, hours, appointment types and a period of bookings.
 
-`generate_schedule` fills a unit the way a busy clinic looks: past days nearly full (mostly
-finished, some no-shows and cancellations), the coming weeks filling up, months ahead sparse.
+`generate_schedule` fills a unit the way a busy general practice looks: past days full (mostly
+finished, some no-shows, cancelled times mostly given to another patient), the coming weeks
+nearly full, months ahead mostly booked with controls and check-ups. The practitioners' days
+are walked together in time order, so the rooms are shared through the day as at a real
+reception; when a patient would need a room while all are taken, the practitioner has a short
+consultation in their own office or a phone consultation instead.
+
+Density: a working day of 08:00-17:00 (Thursdays to 18:00) with half an hour for lunch holds
+about 40 bookings of
+10-30 minutes per practitioner (with 20 shared rooms for 50 practitioners, most of them short
+and phone consultations), and `klinik generate schedule` (50 practitioners, 20 rooms, half a year
+back and ahead, about 255 working days) makes about 500,000 appointments.
+
 Bookings are laid out without overlaps by construction and inserted in bulk (bulk.py), so the
 exclusion constraint on PostgreSQL accepts them and slot search sees realistic gaps.
 """
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import itertools
 import random
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -56,13 +70,15 @@ GP_TYPES = [
         15,
         5,
         True,
-        0.45,
+        0.30,
         True,
         "#4a90d9",
         preparation="Medbring en liste over den medicin, du tager.",
     ),
-    TypeSpec("Telefonkonsultation", 10, 0, False, 0.35, False, "#7cb342"),
-    TypeSpec("Længere konsultation", 30, 5, True, 0.12, False, "#8e6bbf"),
+    # Blood pressure, an injection, stitches out: ten minutes in the practitioner's own office.
+    TypeSpec("Kort konsultation", 10, 0, False, 0.25, False, "#4ab0c9"),
+    TypeSpec("Telefonkonsultation", 10, 0, False, 0.30, False, "#7cb342"),
+    TypeSpec("Længere konsultation", 30, 5, True, 0.07, False, "#8e6bbf"),
     TypeSpec(
         "Årskontrol",
         20,
@@ -78,8 +94,19 @@ GP_TYPES = [
 
 @dataclass(frozen=True)
 class HoursSpec:
-    blocks: tuple[tuple[time, time], ...] = ((time(8), time(12)), (time(12, 30), time(16)))
+    """Working hours: the same blocks every weekday, the last one longer on the late day (a
+    Danish practice's evening consultation)."""
+
+    blocks: tuple[tuple[time, time], ...] = ((time(8), time(12)), (time(12, 30), time(17)))
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    late_weekday: int | None = 3  # Thursday
+    late_until: time = time(18)
+
+    def blocks_on(self, weekday: int) -> tuple[tuple[time, time], ...]:
+        if weekday != self.late_weekday or not self.blocks:
+            return self.blocks
+        *earlier, (start, end) = self.blocks
+        return (*earlier, (start, max(end, self.late_until)))
 
 
 def resources_create(
@@ -113,7 +140,7 @@ def resources_create(
                         end=end,
                     )
                     for weekday in hours.weekdays
-                    for start, end in hours.blocks
+                    for start, end in hours.blocks_on(weekday)
                 )
             made[key].append(resource)
     return made["p"], made["r"]
@@ -148,16 +175,29 @@ def types_create(*, unit: Unit, specs: Sequence[TypeSpec]) -> list[AppointmentTy
     return made
 
 
+# A time nobody booked is one short slot; how full the past is; the statuses of past and
+# coming appointments.
+GAP_MINUTES = 10
+OCCUPANCY_PAST = 0.97
+NO_SHOW_PAST = 0.03
+CANCELLED_PAST = 0.08
+CANCELLED_AHEAD = 0.06
+# Of the times cancelled ahead, the share the reception gave to another patient.
+REFILLED_PAST = 0.85
+REFILLED_AHEAD = 0.6
+
+
 def _occupancy(day: date, today: date) -> float:
-    """How full a day is: the past nearly full, the next weeks filling, months ahead sparse."""
+    """How full a day is: the past full, the next weeks nearly so, months ahead mostly booked
+    with controls, annual check-ups and series."""
     ahead = (day - today).days
     if ahead < 0:
-        return 0.92
+        return OCCUPANCY_PAST
     if ahead < 14:
-        return 0.85
-    if ahead < 60:
-        return 0.6
-    return 0.25
+        return 0.95
+    if ahead < 56:
+        return 0.9
+    return 0.85
 
 
 def generate_schedule(
@@ -191,28 +231,28 @@ def generate_schedule(
         hours.setdefault(row.resource_id, {}).setdefault(row.weekday, []).append(
             (row.start, row.end)
         )
-    weights = [s.share for s in specs]
-    now = timezone.now()
+    plan = _Plan(
+        today=today,
+        now=timezone.now(),
+        practitioners=practitioners,
+        rooms=rooms,
+        types=types,
+        specs=specs,
+        cum_weights=list(itertools.accumulate(s.share for s in specs)),
+        hours=hours,
+        patient_ids=patient_ids,
+        rng=rng,
+    )
+    plan.fallback = [i for i, spec in enumerate(specs) if not spec.needs_room]
+    plan.fallback_cum_weights = list(itertools.accumulate(specs[i].share for i in plan.fallback))
+    now = plan.now
     created = 0
     org_id = unit.organisation_id
     with transaction.atomic():
         day = first
         while day <= last:
             if day not in closed:
-                rows = _day(
-                    unit,
-                    day,
-                    today,
-                    now,
-                    practitioners,
-                    rooms,
-                    types,
-                    specs,
-                    weights,
-                    hours,
-                    patient_ids,
-                    rng,
-                )
+                rows = _day(plan, day)
                 _insert_day(org_id, rows, now)
                 created += len(rows)
                 if progress is not None:
@@ -242,84 +282,153 @@ class _Row:
     resources: list[int]
 
 
-def _day(
-    unit,
-    day,
-    today,
-    now,
-    practitioners,
-    rooms,
-    types,
-    specs,
-    weights,
-    hours,
-    patient_ids,
-    rng,
-) -> list[_Row]:
-    occupancy = _occupancy(day, today)
-    room_free: dict[int, datetime] = {}
+@dataclass
+class _Plan:
+    """What every day of one run shares."""
+
+    today: date
+    now: datetime
+    practitioners: Sequence[Resource]
+    rooms: Sequence[Resource]
+    types: Sequence[AppointmentType]
+    specs: Sequence[TypeSpec]
+    cum_weights: list[float]
+    hours: dict[int, dict[int, list[tuple[time, time]]]]
+    patient_ids: list[int]
+    rng: random.Random
+    # The types booked instead when no room is free (those that need none), by their shares.
+    fallback: list[int] = field(default_factory=list)
+    fallback_cum_weights: list[float] = field(default_factory=list)
+
+    # Per type, in the specs' order: how long it lasts and how long it holds its resources.
+    durations: list[timedelta] = field(default_factory=list)
+    holds: list[timedelta] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.durations = [timedelta(minutes=spec.minutes) for spec in self.specs]
+        self.holds = [timedelta(minutes=spec.minutes + spec.buffer) for spec in self.specs]
+
+    def pick(self, cum_weights: list[float], choices: Sequence[int] | None = None) -> int:
+        index = bisect.bisect(cum_weights, self.rng.random() * cum_weights[-1])
+        return choices[index] if choices is not None else index
+
+    def patient(self) -> int:
+        return self.patient_ids[int(self.rng.random() * len(self.patient_ids))]
+
+
+def _day(plan: _Plan, day: date) -> list[_Row]:
+    """One day of bookings, laid out without overlaps.
+
+    The practitioners' days are walked together in time order (the earliest free practitioner
+    books next), so the shared rooms are handed out as at a real reception: the first room free
+    at that moment, or, when every room is taken, a consultation that needs none.
+    """
+    rng = plan.rng
+    occupancy = _occupancy(day, plan.today)
+    weekday = day.weekday()
+    # (free from, practitioner index, block index): a heap of who books next.
+    queue: list[tuple[datetime, int, int]] = []
+    blocks: list[list[tuple[datetime, datetime]]] = []
+    for index, practitioner in enumerate(plan.practitioners):
+        spans = [
+            (
+                datetime.combine(day, block_start, tzinfo=LOCAL),
+                datetime.combine(day, block_end, tzinfo=LOCAL),
+            )
+            for block_start, block_end in sorted(
+                plan.hours.get(practitioner.pk, {}).get(weekday, [])
+            )
+        ]
+        blocks.append(spans)
+        if spans:
+            queue.append((spans[0][0], index, 0))
+    heapq.heapify(queue)
+    # (free from, order, room id): the room free soonest (of those free, the first) on top.
+    first_start = datetime.combine(day, time.min, tzinfo=LOCAL)
+    rooms = [(first_start, order, room.pk) for order, room in enumerate(plan.rooms)]
+    practitioner_ids = [practitioner.pk for practitioner in plan.practitioners]
+    needs_room = [spec.needs_room for spec in plan.specs]
     rows: list[_Row] = []
-    for practitioner in practitioners:
-        for block_start, block_end in hours.get(practitioner.pk, {}).get(day.weekday(), []):
-            t = datetime.combine(day, block_start, tzinfo=LOCAL)
-            stop = datetime.combine(day, block_end, tzinfo=LOCAL)
-            while t < stop:
-                index = rng.choices(range(len(specs)), weights)[0]
-                spec, kind = specs[index], types[index]
-                hold = timedelta(minutes=spec.minutes + spec.buffer)
-                if t + hold > stop:
-                    break
-                if rng.random() > occupancy:
-                    t += timedelta(minutes=15)
-                    continue
-                resources = [practitioner.pk]
-                if spec.needs_room:
-                    room = next((r for r in rooms if room_free.get(r.pk, t) <= t), None)
-                    if room is None:
-                        # No room free: this one becomes a phone consultation (no room).
-                        phone = next((i for i, s in enumerate(specs) if not s.needs_room), None)
-                        if phone is None:
-                            t += timedelta(minutes=15)
-                            continue
-                        spec, kind = specs[phone], types[phone]
-                        hold = timedelta(minutes=spec.minutes + spec.buffer)
-                    else:
-                        room_free[room.pk] = t + hold
-                        resources.append(room.pk)
-                status = AppointmentStatus.BOOKED
-                if day == today and now - timedelta(hours=1) <= t <= now + timedelta(minutes=30):
-                    # Today around now: the reception board has people in every state.
-                    status = (
-                        AppointmentStatus.FINISHED
-                        if t + hold < now
-                        else AppointmentStatus.IN_PROGRESS
-                        if t <= now
-                        else rng.choice([AppointmentStatus.ARRIVED, AppointmentStatus.BOOKED])
-                    )
-                elif t + hold < now:
-                    roll = rng.random()
-                    status = (
-                        AppointmentStatus.NO_SHOW
-                        if roll < 0.03
-                        else AppointmentStatus.CANCELLED
-                        if roll < 0.08
-                        else AppointmentStatus.FINISHED
-                    )
-                elif rng.random() < 0.04:
-                    status = AppointmentStatus.CANCELLED
-                rows.append(
-                    _Row(
-                        kind,
-                        rng.choice(patient_ids),
-                        t,
-                        t + timedelta(minutes=spec.minutes),
-                        t + hold,
-                        status,
-                        resources,
-                    )
-                )
+    gap = timedelta(minutes=GAP_MINUTES)
+    shortest = min(plan.holds)
+    while queue:
+        t, index, block = heapq.heappop(queue)
+        stop = blocks[index][block][1]
+        kind_index = plan.pick(plan.cum_weights)
+        hold = plan.holds[kind_index]
+        if t + hold > stop:
+            t = stop  # too long for what is left of the block
+        elif rng.random() > occupancy:
+            t += gap  # nobody booked this time
+        else:
+            resources = [practitioner_ids[index]]
+            room = None
+            if needs_room[kind_index]:
+                if rooms and rooms[0][0] <= t:
+                    room = heapq.heappop(rooms)
+                    resources.append(room[2])
+                elif plan.fallback:
+                    # Every room is taken: a consultation that needs none.
+                    kind_index = plan.pick(plan.fallback_cum_weights, plan.fallback)
+                    hold = plan.holds[kind_index]
+                else:
+                    resources = []
+            if not resources:
+                t += gap
+            elif t + hold > stop:
+                t = stop  # the consultation instead is too long for the rest of the block
+            else:
+                if room is not None:
+                    heapq.heappush(rooms, (t + hold, room[1], room[2]))
+                rows.extend(_booked(plan, day, kind_index, t, hold, resources))
                 t += hold
+        if t + shortest > stop:
+            block += 1
+            if block == len(blocks[index]):
+                continue  # the practitioner's day is over
+            t = max(t, blocks[index][block][0])
+        heapq.heappush(queue, (t, index, block))
     return rows
+
+
+def _booked(
+    plan: _Plan, day: date, kind_index: int, t: datetime, hold: timedelta, resources: list[int]
+) -> list[_Row]:
+    """The appointment at t, and (when it was cancelled ahead and the time given to someone
+    else, as receptions do) the one that replaced it."""
+    rng, now = plan.rng, plan.now
+    kind = plan.types[kind_index]
+    end = t + plan.durations[kind_index]
+
+    def row(status: str) -> _Row:
+        return _Row(kind, plan.patient(), t, end, t + hold, status, resources)
+
+    if day == plan.today and now - timedelta(hours=1) <= t <= now + timedelta(minutes=30):
+        # Today around now: the reception board has people in every state.
+        status = (
+            AppointmentStatus.FINISHED
+            if t + hold < now
+            else AppointmentStatus.IN_PROGRESS
+            if t <= now
+            else rng.choice([AppointmentStatus.ARRIVED, AppointmentStatus.BOOKED])
+        )
+        return [row(status)]
+    roll = rng.random()
+    if t + hold < now:
+        if roll < NO_SHOW_PAST:
+            return [row(AppointmentStatus.NO_SHOW)]
+        if roll < NO_SHOW_PAST + CANCELLED_PAST:
+            cancelled = row(AppointmentStatus.CANCELLED)
+            if rng.random() < REFILLED_PAST:
+                return [cancelled, row(AppointmentStatus.FINISHED)]
+            return [cancelled]
+        return [row(AppointmentStatus.FINISHED)]
+    if roll < CANCELLED_AHEAD:
+        cancelled = row(AppointmentStatus.CANCELLED)
+        if rng.random() < REFILLED_AHEAD:
+            return [cancelled, row(AppointmentStatus.BOOKED)]
+        return [cancelled]
+    return [row(AppointmentStatus.BOOKED)]
 
 
 APPOINTMENT_COLUMNS = (
