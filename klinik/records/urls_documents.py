@@ -1,3 +1,18 @@
-from django.urls import path  # noqa: F401
+"""The documents tab and the stored files. Patients and documents appear by public id only."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from klinik.records import views_documents as views
+
+urlpatterns = [
+    path(
+        "patients/<uuid:public_id>/record/documents/",
+        views.record_documents_view,
+        name="record_documents",
+    ),
+    path(
+        "documents/<uuid:document_id>/content/",
+        views.document_content_view,
+        name="document_content",
+    ),
+]

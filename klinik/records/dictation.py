@@ -1,0 +1,561 @@
+"""The dictation queue: a clinician dictates (uploads or records audio, or types a draft), a
+secretary takes the item, transcribes it beside a player and sends it for signing; the
+clinician's signature finishes it (journal_entry_sign marks the dictation done).
+
+Taking is one conditional UPDATE (status waiting → in progress), so two secretaries can never
+hold the same item. Sending for signing saves the journal entry and moves the item in one
+transaction. Reads go through `dictation_access` (records.access: logged); writes through the
+services here, which log through record_write_begin.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import IO
+
+import holidays
+from django.db import transaction
+from django.db.models import BooleanField, Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+
+from klinik.audit.choices import Action, Channel
+from klinik.core.models import Unit, User
+from klinik.core.policy import Actor, Perm, require
+from klinik.patients.models import Patient
+from klinik.records.access import access_record_row
+from klinik.records.choices import DictationPriority, DictationStatus, EntryType
+from klinik.records.documents import (
+    AUDIO_KINDS,
+    document_create,
+    files_removed_on_failure,
+    upload_check,
+)
+from klinik.records.errors import RecordError
+from klinik.records.models import Dictation, JournalEntry
+from klinik.records.services import (
+    NO_UNIT,
+    TEXT_MAX,
+    EntryDraft,
+    journal_entry_create,
+    record_write_begin,
+)
+
+URGENT_HOURS = 4
+WORKING_DAYS = {DictationPriority.NORMAL: 2, DictationPriority.LOW: 5}
+PRIORITY_ORDER = [DictationPriority.URGENT, DictationPriority.NORMAL, DictationPriority.LOW]
+OPEN_STATUSES = (DictationStatus.WAITING, DictationStatus.IN_PROGRESS)
+INSTRUCTIONS_MAX = 300
+DURATION_MAX_SECONDS = 6 * 3600
+TURNAROUND_DAYS = 30
+QUEUE_LIMIT = 300
+
+CONTENT_REQUIRED = _("Upload or record the dictation, or type a draft.")
+PRIORITY_UNKNOWN = _("Unknown priority.")
+DEADLINE_PAST = _("The deadline must be in the future.")
+INSTRUCTIONS_TOO_LONG = _("The instructions are too long (at most 300 characters).")
+ALREADY_TAKEN = _("Someone else has already taken this dictation.")
+NOT_WAITING = _("This dictation is no longer waiting in the queue.")
+NOT_TAKEN = _("You have not taken this dictation. Take it from the queue first.")
+NOT_OPEN = _("This dictation has already been sent for signing or cancelled.")
+NOT_AUTHOR = _("Only the clinician who dictated can cancel the dictation.")
+CANCEL_REASON_REQUIRED = _("Give the reason for cancelling.")
+AUDIO_TITLE = _("Dictation %(time)s")
+
+
+# Deadlines ---------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _public_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("DK", years=[year]))
+
+
+def _is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _public_holidays(day.year)
+
+
+def dictation_deadline_default(*, priority: str, now: datetime | None = None) -> datetime:
+    """Urgent: four hours from now. Normal: two working days. Low: five working days (same
+    time of day; weekends and Danish public holidays are not working days)."""
+    now = now or timezone.now()
+    if priority == DictationPriority.URGENT:
+        return now + timedelta(hours=URGENT_HOURS)
+    local = timezone.localtime(now)
+    day, counted = local.date(), 0
+    while counted < WORKING_DAYS[DictationPriority(priority)]:
+        day += timedelta(days=1)
+        counted += _is_working_day(day)
+    return timezone.make_aware(datetime.combine(day, local.time().replace(tzinfo=None)))
+
+
+# Writes ------------------------------------------------------------------------------------------
+
+
+def _unit_for(actor: Actor, patient: Patient) -> Unit:
+    if actor.unit is not None and actor.unit.organisation_id == patient.organisation_id:
+        return actor.unit
+    if patient.unit_id is not None:
+        return patient.unit
+    raise RecordError(NO_UNIT, code="no_unit")
+
+
+def dictation_create(
+    *,
+    actor: Actor,
+    patient: Patient,
+    audio: IO[bytes] | None = None,
+    text: str = "",
+    priority: str = DictationPriority.NORMAL,
+    deadline: datetime | None = None,
+    instructions: str = "",
+    duration_seconds: int | None = None,
+    channel: Channel = Channel.UI,
+) -> Dictation:
+    """A clinician's dictation for the unit's secretaries: audio (checked like any document,
+    stored with the patient's documents), a typed draft, or both."""
+    require(actor, Perm.RECORD_SIGN)
+    if priority not in DictationPriority.values:
+        raise RecordError(PRIORITY_UNKNOWN, code="priority_unknown", field="priority")
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > TEXT_MAX:
+        raise RecordError(
+            _("The text is too long (at most 100,000 characters)."),
+            code="text_too_long",
+            field="text",
+        )
+    instructions = " ".join((instructions or "").split())
+    if len(instructions) > INSTRUCTIONS_MAX:
+        raise RecordError(INSTRUCTIONS_TOO_LONG, code="instructions_too_long", field="instructions")
+    if audio is None and not text:
+        raise RecordError(CONTENT_REQUIRED, code="content_required", field="audio")
+    checked = upload_check(upload=audio, kinds=AUDIO_KINDS, field="audio") if audio else None
+    now = timezone.now()
+    if deadline is None:
+        deadline = dictation_deadline_default(priority=priority, now=now)
+    elif deadline <= now:
+        raise RecordError(DEADLINE_PAST, code="deadline_past", field="deadline")
+    if checked is not None and checked.duration_seconds is not None:
+        duration_seconds = checked.duration_seconds
+    elif duration_seconds is not None and not 0 < duration_seconds <= DURATION_MAX_SECONDS:
+        duration_seconds = None  # the recorder's estimate, kept only when plausible
+    with files_removed_on_failure() as written, transaction.atomic(durable=True):
+        patient = record_write_begin(
+            actor=actor, patient=patient, channel=channel, object_type="dictation"
+        )
+        document = None
+        if audio is not None and checked is not None:
+            stamp = date_format(timezone.localtime(now), "d.m.Y H:i")
+            document = document_create(
+                actor=actor,
+                patient=patient,
+                upload=audio,
+                checked=checked,
+                title=str(AUDIO_TITLE) % {"time": stamp},
+                written=written,
+            )
+        return Dictation.objects.create(
+            organisation_id=patient.organisation_id,
+            unit=_unit_for(actor, patient),
+            patient=patient,
+            author=actor.user,
+            priority=priority,
+            deadline=deadline,
+            audio=document,
+            duration_seconds=duration_seconds,
+            instructions=instructions,
+            text=text,
+            created_at=now,
+        )
+
+
+def _write_begin(actor: Actor, dictation: Dictation, channel: Channel) -> None:
+    record_write_begin(
+        actor=actor,
+        patient=dictation.patient,
+        channel=channel,
+        action=Action.UPDATE,
+        object_type="dictation",
+    )
+
+
+def _refused_state(dictation: Dictation, actor: Actor) -> RecordError:
+    """Why a conditional update found nothing to change, read after the fact."""
+    current = Dictation.objects.filter(pk=dictation.pk).values("status", "taken_by_id").first()
+    status = current["status"] if current else None
+    if status == DictationStatus.IN_PROGRESS and current["taken_by_id"] != actor.user.pk:
+        return RecordError(ALREADY_TAKEN, code="already_taken")
+    if status in OPEN_STATUSES:
+        return RecordError(NOT_TAKEN, code="not_taken")
+    return RecordError(NOT_OPEN, code="not_open")
+
+
+def dictation_take(
+    *, actor: Actor, dictation: Dictation, channel: Channel = Channel.UI
+) -> Dictation:
+    """Take a waiting item. One conditional UPDATE decides between two secretaries taking the
+    same item at once: the second finds it no longer waiting and is refused."""
+    require(actor, Perm.RECORD_WRITE)
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        _write_begin(actor, dictation, channel)
+        taken = Dictation.objects.filter(pk=dictation.pk, status=DictationStatus.WAITING).update(
+            status=DictationStatus.IN_PROGRESS, taken_by=actor.user, taken_at=now, updated_at=now
+        )
+    if not taken:
+        error = _refused_state(dictation, actor)
+        if error.code == "not_taken":  # it is in progress already (by this very actor)
+            return Dictation.objects.get(pk=dictation.pk)
+        if error.code == "not_open":
+            raise RecordError(NOT_WAITING, code="not_waiting")
+        raise error
+    return Dictation.objects.select_related("patient", "taken_by").get(pk=dictation.pk)
+
+
+def dictation_text_save(
+    *, actor: Actor, dictation: Dictation, text: str, channel: Channel = Channel.UI
+) -> Dictation:
+    """Autosave the transcript of an item the actor has taken."""
+    text = (text or "").replace("\r\n", "\n")
+    if len(text) > TEXT_MAX:
+        raise RecordError(
+            _("The text is too long (at most 100,000 characters)."),
+            code="text_too_long",
+            field="text",
+        )
+    with transaction.atomic(durable=True):
+        _write_begin(actor, dictation, channel)
+        saved = Dictation.objects.filter(
+            pk=dictation.pk, status=DictationStatus.IN_PROGRESS, taken_by=actor.user
+        ).update(text=text, updated_at=timezone.now())
+    if not saved:
+        raise _refused_state(dictation, actor)
+    dictation.text = text
+    return dictation
+
+
+def dictation_release(
+    *,
+    actor: Actor,
+    dictation: Dictation,
+    text: str | None = None,
+    channel: Channel = Channel.UI,
+) -> Dictation:
+    """Put a taken item back in the queue (the transcript so far is kept)."""
+    fields: dict[str, object] = {
+        "status": DictationStatus.WAITING,
+        "taken_by": None,
+        "taken_at": None,
+        "updated_at": timezone.now(),
+    }
+    if text is not None:
+        fields["text"] = text.replace("\r\n", "\n")[:TEXT_MAX]
+    with transaction.atomic(durable=True):
+        _write_begin(actor, dictation, channel)
+        released = Dictation.objects.filter(
+            pk=dictation.pk, status=DictationStatus.IN_PROGRESS, taken_by=actor.user
+        ).update(**fields)
+    if not released:
+        raise _refused_state(dictation, actor)
+    return Dictation.objects.get(pk=dictation.pk)
+
+
+def dictation_cancel(
+    *, actor: Actor, dictation: Dictation, reason: str, channel: Channel = Channel.UI
+) -> Dictation:
+    """The dictating clinician withdraws an item that has not been sent for signing."""
+    if dictation.author_id != actor.user.pk:
+        raise RecordError(NOT_AUTHOR, code="not_author")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise RecordError(CANCEL_REASON_REQUIRED, code="reason_required", field="reason")
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        _write_begin(actor, dictation, channel)
+        cancelled = Dictation.objects.filter(
+            pk=dictation.pk, author=actor.user, status__in=OPEN_STATUSES
+        ).update(
+            status=DictationStatus.CANCELLED,
+            cancelled_by=actor.user,
+            cancelled_at=now,
+            cancel_reason=reason[:300],
+            updated_at=now,
+        )
+    if not cancelled:
+        raise RecordError(NOT_OPEN, code="not_open")
+    return Dictation.objects.get(pk=dictation.pk)
+
+
+def dictation_send_for_signing(
+    *, actor: Actor, dictation: Dictation, text: str, channel: Channel = Channel.UI
+) -> JournalEntry:
+    """Save the transcript to the record as a dictation entry answered for by the dictating
+    clinician (unapproved until signed) and mark the item sent for signing — one transaction.
+    When the clinician transcribes their own dictation the entry is signed at once and the
+    item is done."""
+    with transaction.atomic(durable=True):
+        locked = (
+            Dictation.objects.select_for_update()
+            .select_related("patient", "author")
+            .filter(pk=dictation.pk)
+            .first()
+        )
+        if locked is None or locked.status not in OPEN_STATUSES:
+            raise RecordError(NOT_OPEN, code="not_open")
+        if locked.status == DictationStatus.WAITING:
+            raise RecordError(NOT_TAKEN, code="not_taken")
+        if locked.taken_by_id != actor.user.pk:
+            raise RecordError(ALREADY_TAKEN, code="already_taken")
+        entry = journal_entry_create(
+            actor=actor,
+            patient=locked.patient,
+            draft=EntryDraft(
+                entry_type=EntryType.DICTATION,
+                text=text,
+                title=_gettext("Dictation"),
+                responsible=locked.author,
+                occurred_at=min(locked.created_at, timezone.now()),
+            ),
+            channel=channel,
+        )
+        now = timezone.now()
+        locked.entry = entry
+        locked.text = entry.text
+        if entry.needs_signature:
+            locked.status = DictationStatus.FOR_SIGNING
+        else:
+            locked.status = DictationStatus.DONE
+            locked.completed_at = now
+        locked.save(update_fields=["entry", "text", "status", "completed_at", "updated_at"])
+    return entry
+
+
+# Reads -------------------------------------------------------------------------------------------
+
+
+def dictation_access(
+    *,
+    actor: Actor,
+    public_id: uuid.UUID | str,
+    channel: Channel = Channel.UI,
+    perm: Perm = Perm.RECORD_WRITE,
+    action: Action = Action.VIEW,
+) -> Dictation:
+    """One dictation through the record's door: the same 404 for missing and foreign, logged."""
+    return access_record_row(
+        actor=actor,
+        queryset=Dictation.objects.select_related(
+            "patient__unit", "author", "taken_by", "unit", "audio", "entry", "cancelled_by"
+        ),
+        public_id=public_id,
+        channel=channel,
+        action=action,
+        perm=perm,
+        object_type="dictation",
+    )
+
+
+def _priority_rank() -> Case:
+    return Case(
+        *[When(priority=p, then=Value(i)) for i, p in enumerate(PRIORITY_ORDER)],
+        default=Value(len(PRIORITY_ORDER)),
+        output_field=IntegerField(),
+    )
+
+
+def _with_overdue(rows: QuerySet[Dictation], now: datetime) -> QuerySet[Dictation]:
+    return rows.annotate(
+        is_overdue=Case(
+            When(Q(deadline__lt=now) & Q(status__in=OPEN_STATUSES), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def dictation_queue(
+    *,
+    actor: Actor,
+    unit_ids: list[int] | None = None,
+    author_id: int | None = None,
+    statuses: list[str] | None = None,
+    limit: int = QUEUE_LIMIT,
+    now: datetime | None = None,
+) -> list[Dictation]:
+    """The queue: urgent before normal before low, then the earliest deadline first; each row
+    says whether it is overdue. Default: the actor's unit, items waiting or being transcribed."""
+    if not actor.organisation_ids:
+        return []
+    rows = Dictation.objects.filter(organisation_id__in=actor.organisation_ids)
+    if unit_ids is None:
+        unit_ids = [actor.unit.pk] if actor.unit is not None else []
+    if unit_ids:
+        rows = rows.filter(unit_id__in=unit_ids)
+    if author_id is not None:
+        rows = rows.filter(author_id=author_id)
+    rows = rows.filter(status__in=statuses or OPEN_STATUSES)
+    return list(
+        _with_overdue(rows, now or timezone.now())
+        .annotate(priority_rank=_priority_rank())
+        .select_related("patient", "author", "taken_by", "unit", "audio")
+        .order_by("priority_rank", "deadline", "created_at", "id")[:limit]
+    )
+
+
+def dictation_waiting_count(*, actor: Actor) -> int:
+    """Items waiting to be taken in the actor's unit (the navigation's and dashboard's count)."""
+    if actor.unit is None or not actor.can(Perm.RECORD_WRITE):
+        return 0
+    return Dictation.objects.filter(
+        organisation_id=actor.unit.organisation_id,
+        unit_id=actor.unit.pk,
+        status=DictationStatus.WAITING,
+    ).count()
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    waiting: int
+    in_progress: int
+    overdue: int
+    urgent: int
+
+
+def dictation_queue_summary(*, actor: Actor, now: datetime | None = None) -> QueueSummary:
+    """Counts for the dashboard widget (the actor's unit), in one query."""
+    if actor.unit is None:
+        return QueueSummary(0, 0, 0, 0)
+    now = now or timezone.now()
+    counts = Dictation.objects.filter(
+        organisation_id=actor.unit.organisation_id,
+        unit_id=actor.unit.pk,
+        status__in=OPEN_STATUSES,
+    ).aggregate(
+        waiting=Count("id", filter=Q(status=DictationStatus.WAITING)),
+        in_progress=Count("id", filter=Q(status=DictationStatus.IN_PROGRESS)),
+        overdue=Count("id", filter=Q(deadline__lt=now)),
+        urgent=Count("id", filter=Q(priority=DictationPriority.URGENT)),
+    )
+    return QueueSummary(**counts)
+
+
+def dictations_of_patient(*, patient: Patient, limit: int = 100) -> list[Dictation]:
+    """The patient's dictations, newest first (call after access_record)."""
+    return list(
+        _with_overdue(
+            Dictation.objects.filter(organisation_id=patient.organisation_id, patient=patient),
+            timezone.now(),
+        )
+        .select_related("author", "taken_by", "unit", "audio")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between the closest ranks (numpy's default); None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class Turnaround:
+    """A unit's turnaround in hours over the period: from dictated to sent for signing, and
+    from dictated to signed (median and 90th percentile; None without data)."""
+
+    unit: Unit
+    sent_count: int
+    sent_median: float | None
+    sent_p90: float | None
+    signed_count: int
+    signed_median: float | None
+    signed_p90: float | None
+
+
+def dictation_turnaround(
+    *,
+    organisation_id: int,
+    unit_ids: list[int] | None = None,
+    days: int = TURNAROUND_DAYS,
+    now: datetime | None = None,
+) -> list[Turnaround]:
+    """Per unit of the organisation: hours from created to sent for signing for the items sent
+    in the last `days`, and from created to signed for those signed in the last `days`."""
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    rows = Dictation.objects.filter(
+        Q(entry__recorded_at__gte=since) | Q(entry__signature__signed_at__gte=since),
+        organisation_id=organisation_id,
+        entry__isnull=False,
+    )
+    if unit_ids:
+        rows = rows.filter(unit_id__in=unit_ids)
+    sent: dict[int, list[float]] = {}
+    signed: dict[int, list[float]] = {}
+    for unit_id, created, recorded, signed_at in rows.values_list(
+        "unit_id", "created_at", "entry__recorded_at", "entry__signature__signed_at"
+    ):
+        if recorded >= since:
+            sent.setdefault(unit_id, []).append((recorded - created).total_seconds() / 3600)
+        if signed_at is not None and signed_at >= since:
+            signed.setdefault(unit_id, []).append((signed_at - created).total_seconds() / 3600)
+    units = Unit.objects.filter(organisation_id=organisation_id).order_by("name")
+    if unit_ids:
+        units = units.filter(pk__in=unit_ids)
+    result = []
+    for unit in units:
+        to_sent, to_signed = sent.get(unit.pk, []), signed.get(unit.pk, [])
+        if not to_sent and not to_signed:
+            continue
+        result.append(
+            Turnaround(
+                unit=unit,
+                sent_count=len(to_sent),
+                sent_median=percentile(to_sent, 0.5),
+                sent_p90=percentile(to_sent, 0.9),
+                signed_count=len(to_signed),
+                signed_median=percentile(to_signed, 0.5),
+                signed_p90=percentile(to_signed, 0.9),
+            )
+        )
+    return result
+
+
+def dictation_authors(*, organisation_id: int) -> list[User]:
+    """Clinicians who have dictated in the organisation (the queue's author filter)."""
+    author_ids = (
+        Dictation.objects.filter(organisation_id=organisation_id)
+        .values_list("author_id", flat=True)
+        .distinct()
+    )
+    return list(User.objects.filter(pk__in=author_ids).order_by("first_name", "last_name"))
+
+
+def dictation_for_write(*, actor: Actor, public_id: uuid.UUID | str) -> Dictation:
+    """A dictation of the actor's organisations for a write, or 404 (missing and foreign
+    alike). No access-log entry here: the service checks the care relation and logs the write
+    in its transaction (record_write_begin)."""
+    require(actor, Perm.RECORD_WRITE)
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise Http404 from exc
+    row = (
+        Dictation.objects.select_related("patient", "author")
+        .filter(public_id=key, organisation_id__in=actor.organisation_ids)
+        .first()
+    )
+    if row is None:
+        raise Http404
+    return row

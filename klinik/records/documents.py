@@ -1,0 +1,660 @@
+"""Documents in the record: PDFs and images attached to a patient, and dictation audio.
+
+- Content checks: the kind is sniffed from the first bytes (never the name or the browser's
+  content type); a PDF must parse with pypdf and carry no JavaScript or launch actions; an image
+  must open, verify and decode with Pillow within a pixel limit (no decompression bombs); audio
+  must carry a known container's signature (a WAV file must parse). A refused file is never
+  stored.
+- Storage outside the web root: DATA_DIR/documents/<organisation>/<random key> (never the
+  original name), written to a temporary file and renamed into place, sha256 recorded. A file
+  written in a transaction that then fails is removed again (`files_removed_on_failure`).
+- Reading: `document_access` is the one door to a stored document (access_record_row: the same
+  404 for missing and foreign, logged); `document_response` serves it with its stored content
+  type, Content-Disposition, nosniff, a sandboxing CSP and byte ranges (HTTP 206) for seeking.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import unicodedata
+import warnings
+import wave
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.db import transaction
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+from klinik.audit.choices import Action, Channel
+from klinik.core.policy import Actor, Perm
+from klinik.patients.models import Patient
+from klinik.records.access import access_record_row
+from klinik.records.choices import DocumentKind
+from klinik.records.errors import RecordError
+from klinik.records.models import Contact, Document
+from klinik.records.services import record_write_begin
+
+MB = 1024 * 1024
+# Larger than any clinical photo or scan needs; decoding stays within a few hundred MB.
+IMAGE_MAX_PIXELS = 60_000_000
+# A PDF with more objects than this is not a letter or a scan; it is refused unread.
+PDF_MAX_OBJECTS = 200_000
+HEAD_BYTES = 4096
+CHUNK = 64 * 1024
+
+FILE_REQUIRED = _("Choose a file.")
+FILE_EMPTY = _("The file is empty.")
+FILE_TOO_LARGE = _("The file is too large: at most %(limit)s MB. Nothing was saved.")
+FILE_NOT_DOCUMENT = _(
+    "This is not a PDF, JPEG or PNG file. Klinik checks the content of a file, not its name; "
+    "nothing was saved."
+)
+FILE_NOT_AUDIO = _(
+    "This is not a sound file Klinik can play (WAV, MP3, Ogg/Opus, M4A/AAC or WebM). Klinik "
+    "checks the content of a file, not its name; nothing was saved."
+)
+PDF_INVALID = _("The PDF file is damaged or cannot be read. Nothing was saved.")
+PDF_ENCRYPTED = _(
+    "The PDF file is password-protected and cannot be checked. Save it without a password and "
+    "upload it again."
+)
+PDF_ACTIVE = _(
+    "The PDF file contains JavaScript or an action that starts a program, and was refused for "
+    "safety. Print it to a new PDF and upload that."
+)
+IMAGE_INVALID = _("The image is damaged or cannot be read. Nothing was saved.")
+IMAGE_TOO_LARGE = _(
+    "The image has too many pixels (more than %(limit)s megapixels) and was refused. Nothing "
+    "was saved."
+)
+AUDIO_INVALID = _("The sound file is damaged or cannot be read. Nothing was saved.")
+FILE_CHANGED = _("The file changed while it was being saved. Upload it again.")
+TITLE_FALLBACK = _("Document")
+
+DOCUMENT_KINDS = frozenset({DocumentKind.PDF, DocumentKind.IMAGE})
+AUDIO_KINDS = frozenset({DocumentKind.AUDIO})
+
+
+# Sniffing ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """What the first bytes say a file is."""
+
+    kind: str
+    content_type: str
+    extension: str
+
+
+_PDF = Sniffed(DocumentKind.PDF, "application/pdf", "pdf")
+_JPEG = Sniffed(DocumentKind.IMAGE, "image/jpeg", "jpg")
+_PNG = Sniffed(DocumentKind.IMAGE, "image/png", "png")
+_WAV = Sniffed(DocumentKind.AUDIO, "audio/wav", "wav")
+_MP3 = Sniffed(DocumentKind.AUDIO, "audio/mpeg", "mp3")
+_OGG = Sniffed(DocumentKind.AUDIO, "audio/ogg", "ogg")
+_M4A = Sniffed(DocumentKind.AUDIO, "audio/mp4", "m4a")
+_AAC = Sniffed(DocumentKind.AUDIO, "audio/aac", "aac")
+_WEBM = Sniffed(DocumentKind.AUDIO, "audio/webm", "webm")
+
+# ISO base media brands of audio files (and the generic ones dictaphones and phones write).
+_MP4_BRANDS = {b"M4A ", b"M4B ", b"mp41", b"mp42", b"isom", b"iso2", b"dash", b"3gp4", b"3gp5"}
+
+
+def _is_mpeg_audio_frame(head: bytes) -> bool:
+    if len(head) < 3 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
+        return False
+    version = (head[1] >> 3) & 0b11
+    layer = (head[1] >> 1) & 0b11
+    bitrate = head[2] >> 4
+    rate = (head[2] >> 2) & 0b11
+    return version != 0b01 and layer != 0b00 and bitrate not in (0, 15) and rate != 0b11
+
+
+def sniff(head: bytes) -> Sniffed | None:
+    """The kind of file the first bytes announce, or None when it is none Klinik stores."""
+    if head.startswith(b"%PDF-"):
+        return _PDF
+    if head.startswith(b"\xff\xd8\xff"):
+        return _JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _PNG
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return _WAV
+    if head.startswith(b"ID3") or _is_mpeg_audio_frame(head):
+        return _MP3
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:  # ADTS, layer 0
+        return _AAC
+    if head.startswith(b"OggS") and (b"OpusHead" in head[:512] or b"\x01vorbis" in head[:512]):
+        return _OGG
+    if head[4:8] == b"ftyp" and head[8:12] in _MP4_BRANDS:
+        return _M4A
+    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64]:
+        return _WEBM
+    return None
+
+
+# Content checks ----------------------------------------------------------------------------------
+
+# Names that make a PDF act: scripts, and actions that launch programs.
+_PDF_ACTIVE_KEYS = {"/JS", "/JavaScript"}
+_PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch"}
+# The same names written plainly in the file (a cheap first look before parsing).
+_PDF_ACTIVE_RAW = re.compile(rb"/(?:JS|JavaScript|Launch)(?![A-Za-z0-9#_.-])")
+
+
+def _pdf_objects(reader: PdfReader) -> Iterator[Any]:
+    """Every object reachable from the trailer (indirect objects resolved once each)."""
+    seen: set[tuple[int, int]] = set()
+    stack: list[Any] = [reader.trailer]
+    count = 0
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            ref = (obj.idnum, obj.generation)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            obj = obj.get_object()
+        count += 1
+        if count > PDF_MAX_OBJECTS:
+            raise RecordError(PDF_INVALID, code="pdf_invalid", field="file")
+        yield obj
+        if isinstance(obj, DictionaryObject):
+            stack.extend(obj.values())
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+
+
+def _check_pdf(data: bytes, field: str) -> None:
+    if _PDF_ACTIVE_RAW.search(data):
+        raise RecordError(PDF_ACTIVE, code="pdf_active", field=field)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise RecordError(PDF_ENCRYPTED, code="pdf_encrypted", field=field)
+        if len(reader.pages) == 0:
+            raise RecordError(PDF_INVALID, code="pdf_invalid", field=field)
+        for obj in _pdf_objects(reader):
+            if not isinstance(obj, DictionaryObject):
+                continue
+            # Names are compared decoded: /J#53 is /JS.
+            if _PDF_ACTIVE_KEYS & {str(key) for key in obj}:
+                raise RecordError(PDF_ACTIVE, code="pdf_active", field=field)
+            action = obj.get("/S")
+            if isinstance(action, NameObject) and str(action) in _PDF_ACTIVE_ACTIONS:
+                raise RecordError(PDF_ACTIVE, code="pdf_active", field=field)
+    except RecordError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds on malformed input; all mean "damaged"
+        raise RecordError(PDF_INVALID, code="pdf_invalid", field=field) from exc
+
+
+def _check_image(data: bytes, sniffed: Sniffed, field: str) -> None:
+    expected = {"image/jpeg": "JPEG", "image/png": "PNG"}[sniffed.content_type]
+    too_large = RecordError(
+        str(IMAGE_TOO_LARGE) % {"limit": IMAGE_MAX_PIXELS // 1_000_000},
+        code="image_too_large",
+        field=field,
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[expected]) as image:
+                width, height = image.size
+                if width * height > IMAGE_MAX_PIXELS:
+                    raise too_large
+                image.verify()
+            # verify() leaves the image unusable; decode it afresh to prove the data is whole
+            # (JPEG at 1/8 scale: the whole stream is read, a fraction of the memory used).
+            with Image.open(io.BytesIO(data), formats=[expected]) as image:
+                if expected == "JPEG":
+                    image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
+                image.load()
+    except RecordError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_large from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise RecordError(IMAGE_INVALID, code="image_invalid", field=field) from exc
+
+
+def _riff_is_whole(upload: IO[bytes], size: int) -> bool:
+    """A RIFF/WAVE file whose chunks hold a format and some sound data within the file."""
+    upload.seek(12)
+    offset, has_format = 12, False
+    while offset + 8 <= size:
+        header = upload.read(8)
+        if len(header) < 8:
+            return False
+        chunk_id, length = header[:4], int.from_bytes(header[4:], "little")
+        if chunk_id == b"fmt ":
+            has_format = length >= 16 and offset + 8 + length <= size
+        elif chunk_id == b"data":
+            return has_format and length > 0 and offset + 8 < size
+        offset += 8 + length + (length % 2)
+        upload.seek(offset)
+    return False
+
+
+def _check_audio(upload: IO[bytes], sniffed: Sniffed, size: int, field: str) -> int | None:
+    """The duration in seconds when the container tells it cheaply (WAV), else None."""
+    if sniffed is not _WAV:
+        return None
+    invalid = RecordError(AUDIO_INVALID, code="audio_invalid", field=field)
+    upload.seek(0)
+    try:
+        with wave.open(upload, "rb") as audio:
+            rate, frames = audio.getframerate(), audio.getnframes()
+    except (wave.Error, EOFError, ValueError) as exc:
+        # Compressed WAV (ADPCM, GSM) plays in the browser but not in the wave module: check
+        # its chunks instead.
+        if _riff_is_whole(upload, size):
+            return None
+        raise invalid from exc
+    if rate <= 0 or frames <= 0:
+        raise invalid
+    return round(frames / rate)
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed the content checks: what it is and how big."""
+
+    kind: str
+    content_type: str
+    extension: str
+    size: int
+    duration_seconds: int | None = None
+
+
+def upload_limit_bytes(kind: str) -> int:
+    megabytes = (
+        settings.KLINIK_AUDIO_MAX_MB
+        if kind == DocumentKind.AUDIO
+        else settings.KLINIK_DOCUMENT_MAX_MB
+    )
+    return megabytes * MB
+
+
+def _upload_size(upload: IO[bytes]) -> int:
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, os.SEEK_END)
+        size = upload.tell()
+    return int(size)
+
+
+def upload_check(*, upload: IO[bytes] | None, kinds: frozenset[str], field: str) -> CheckedUpload:
+    """Check an upload's content against the kinds accepted here; raise RecordError (at
+    `field`) when it is missing, empty, too large, disguised, damaged or active."""
+    if upload is None:
+        raise RecordError(FILE_REQUIRED, code="file_required", field=field)
+    size = _upload_size(upload)
+    if size == 0:
+        raise RecordError(FILE_EMPTY, code="file_empty", field=field)
+    upload.seek(0)
+    head = upload.read(HEAD_BYTES)
+    sniffed = sniff(head)
+    if sniffed is None or sniffed.kind not in kinds:
+        message = FILE_NOT_AUDIO if kinds == AUDIO_KINDS else FILE_NOT_DOCUMENT
+        raise RecordError(message, code="file_type", field=field)
+    limit = upload_limit_bytes(sniffed.kind)
+    if size > limit:
+        raise RecordError(
+            str(FILE_TOO_LARGE) % {"limit": limit // MB}, code="file_too_large", field=field
+        )
+    duration = None
+    if sniffed.kind == DocumentKind.AUDIO:
+        duration = _check_audio(upload, sniffed, size, field)
+    else:
+        upload.seek(0)
+        data = upload.read(limit + 1)
+        if len(data) > limit:
+            raise RecordError(
+                str(FILE_TOO_LARGE) % {"limit": limit // MB}, code="file_too_large", field=field
+            )
+        if sniffed.kind == DocumentKind.PDF:
+            _check_pdf(data, field)
+        else:
+            _check_image(data, sniffed, field)
+    upload.seek(0)
+    return CheckedUpload(
+        kind=sniffed.kind,
+        content_type=sniffed.content_type,
+        extension=sniffed.extension,
+        size=size,
+        duration_seconds=duration,
+    )
+
+
+class UploadLimitHandler(FileUploadHandler):
+    """Stops reading an upload once a file passes `limit` bytes, so an oversized file never
+    reaches the disk; the view then refuses it (`request.upload_too_large`). Install before
+    the request body is read (the view is csrf_exempt and checks CSRF itself)."""
+
+    def __init__(self, request: HttpRequest, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        self.received = 0
+        super().new_file(*args, **kwargs)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.request.upload_too_large = True  # type: ignore[union-attr]
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+def upload_limit_install(request: HttpRequest, *, kinds: frozenset[str]) -> None:
+    """Put UploadLimitHandler first for the largest file the view accepts."""
+    limit = max(upload_limit_bytes(kind) for kind in kinds)
+    request.upload_too_large = False  # type: ignore[attr-defined]
+    request.upload_handlers.insert(0, UploadLimitHandler(request, limit))
+
+
+def upload_too_large_error(*, kinds: frozenset[str], field: str) -> RecordError:
+    limit = max(upload_limit_bytes(kind) for kind in kinds)
+    return RecordError(
+        str(FILE_TOO_LARGE) % {"limit": limit // MB}, code="file_too_large", field=field
+    )
+
+
+# Storage -----------------------------------------------------------------------------------------
+
+
+def documents_root() -> Path:
+    return Path(settings.DATA_DIR) / "documents"
+
+
+def document_path(document: Document) -> Path:
+    root = documents_root().resolve()
+    path = (root / document.storage_key).resolve()
+    if root not in path.parents:  # a storage key never leaves the root
+        raise ValueError("storage key outside the documents directory")
+    return path
+
+
+@contextmanager
+def files_removed_on_failure() -> Iterator[list[Path]]:
+    """Collects the files a transaction writes and removes them when it fails (the database
+    has no row for them then). Wrap the transaction: `with files_removed_on_failure() as
+    written, transaction.atomic(durable=True): ...`, so a failed commit is caught too."""
+    written: list[Path] = []
+    try:
+        yield written
+    except BaseException:
+        for path in written:
+            with suppress(OSError):
+                path.unlink(missing_ok=True)
+        raise
+
+
+def _fsync_directory(directory: Path) -> None:
+    with suppress(OSError):  # not every filesystem lets a directory be opened for syncing
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _file_write(*, organisation_key: str, upload: IO[bytes]) -> tuple[str, str, int, Path]:
+    """Write the upload under a random name: temporary file, fsync, rename. Returns the
+    storage key, the sha256, the size and the path."""
+    directory = documents_root() / organisation_key
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = secrets.token_hex(20)
+    final = directory / key
+    temporary = directory / f".{key}.part"
+    digest = hashlib.sha256()
+    size = 0
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            upload.seek(0)
+            while chunk := upload.read(CHUNK):
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, final)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_directory(directory)
+    return f"{organisation_key}/{key}", digest.hexdigest(), size, final
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def title_clean(title: str, filename: str = "") -> str:
+    """The title shown for a document: what the user wrote, else the uploaded name without
+    folders and extension; control and formatting characters removed, at most 200."""
+    text = (title or "").strip()
+    if not text and filename:
+        name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+        text = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
+    text = _CONTROL.sub(" ", text)  # tabs, newlines and other control characters
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    text = " ".join(text.split())
+    return text[:200] or str(TITLE_FALLBACK)
+
+
+def document_create(
+    *,
+    actor: Actor,
+    patient: Patient,
+    upload: IO[bytes],
+    checked: CheckedUpload,
+    title: str,
+    written: list[Path],
+    contact: Contact | None = None,
+) -> Document:
+    """Store a checked upload and add its row. A step of the caller's transaction (inside
+    `files_removed_on_failure`, whose list `written` gets the file)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("document_create must run inside the caller's transaction")
+    if contact is not None and contact.patient_id != patient.pk:
+        raise RecordError(_("The contact belongs to another patient."), code="contact_patient")
+    organisation_key = str(patient.organisation.public_id)
+    storage_key, sha256, size, path = _file_write(organisation_key=organisation_key, upload=upload)
+    written.append(path)
+    if size != checked.size:  # the upload changed under us
+        raise RecordError(FILE_CHANGED, code="file_changed", field="file")
+    return Document.objects.create(
+        organisation_id=patient.organisation_id,
+        patient=patient,
+        kind=checked.kind,
+        title=title,
+        content_type=checked.content_type,
+        size=size,
+        sha256=sha256,
+        storage_key=storage_key,
+        uploaded_by=actor.user,
+        contact=contact,
+    )
+
+
+def document_upload(
+    *,
+    actor: Actor,
+    patient: Patient,
+    upload: IO[bytes] | None,
+    title: str = "",
+    contact: Contact | None = None,
+    kinds: frozenset[str] = DOCUMENT_KINDS,
+    channel: Channel = Channel.UI,
+) -> Document:
+    """Attach a PDF or image to the patient's record (checked, stored, logged). A refused or
+    failed upload leaves no file and no row."""
+    checked = upload_check(upload=upload, kinds=kinds, field="file")
+    assert upload is not None  # upload_check refuses None
+    with files_removed_on_failure() as written, transaction.atomic(durable=True):
+        patient = record_write_begin(
+            actor=actor, patient=patient, channel=channel, object_type="document"
+        )
+        return document_create(
+            actor=actor,
+            patient=patient,
+            upload=upload,
+            checked=checked,
+            title=title_clean(title, getattr(upload, "name", "") or ""),
+            written=written,
+            contact=contact,
+        )
+
+
+# Reading -----------------------------------------------------------------------------------------
+
+
+def document_access(
+    *, actor: Actor, public_id: object, channel: Channel, action: Action = Action.VIEW
+) -> Document:
+    """The one door to a stored document: the same 404 for missing and foreign, logged."""
+    return access_record_row(
+        actor=actor,
+        queryset=Document.objects.select_related("uploaded_by", "patient__organisation"),
+        public_id=public_id,  # type: ignore[arg-type]
+        channel=channel,
+        action=action,
+        perm=Perm.RECORD_READ,
+        object_type="document",
+    )
+
+
+def documents_of_patient(*, patient: Patient, limit: int = 500) -> list[Document]:
+    """The patient's documents, newest first (call after access_record)."""
+    return list(
+        Document.objects.filter(organisation_id=patient.organisation_id, patient=patient)
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at", "-id")[:limit]
+    )
+
+
+# Serving -----------------------------------------------------------------------------------------
+
+# Nothing in a served file may run or reach out: no scripts, no plug-ins, no forms, not framed
+# by other sites. Chromium will not start its PDF viewer in a sandboxed document, so a PDF shown
+# inline goes without `sandbox`; its scripts were refused at upload and `default-src 'none'`
+# still blocks everything it could load.
+_CSP_SANDBOX = (
+    "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox"
+)
+_CSP_PDF_INLINE = (
+    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; "
+    "frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+)
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def document_filename(document: Document) -> str:
+    extension = {
+        "application/pdf": "pdf",
+        "image/jpeg": "jpg",
+        "image/png": "png",
+        "audio/wav": "wav",
+        "audio/mpeg": "mp3",
+        "audio/ogg": "ogg",
+        "audio/mp4": "m4a",
+        "audio/aac": "aac",
+        "audio/webm": "webm",
+    }.get(document.content_type, "bin")
+    stem = re.sub(r'[/\\:*?"<>|]+', "-", document.title).strip(" .-") or "dokument"
+    return f"{stem}.{extension}"
+
+
+def _file_range(path: Path, start: int, length: int) -> Iterator[bytes]:
+    with path.open("rb") as source:
+        source.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = source.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+
+
+class _RangeNotSatisfiable(Exception):
+    pass
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """(start, end) of a single satisfiable range; None to serve the whole file (no or an
+    unsupported Range header, e.g. several ranges). Raises _RangeNotSatisfiable."""
+    match = _RANGE.fullmatch(header.strip())
+    if not match or (not match[1] and not match[2]):
+        return None
+    if not match[1]:  # the last N bytes
+        length = int(match[2])
+        if length == 0:
+            raise _RangeNotSatisfiable
+        return max(0, size - length), size - 1
+    start = int(match[1])
+    end = int(match[2]) if match[2] else size - 1
+    if start >= size or end < start:
+        raise _RangeNotSatisfiable
+    return start, min(end, size - 1)
+
+
+def document_response(
+    *, document: Document, download: bool = False, range_header: str = ""
+) -> HttpResponse | FileResponse | StreamingHttpResponse:
+    """The stored file as an HTTP response. Call after document_access (which logged it)."""
+    path = document_path(document)
+    size = path.stat().st_size
+    response: HttpResponse | FileResponse | StreamingHttpResponse
+    try:
+        wanted = _byte_range(range_header, size) if range_header else None
+    except _RangeNotSatisfiable:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+    else:
+        if wanted is None:
+            response = FileResponse(path.open("rb"), content_type=document.content_type)
+            response["Content-Length"] = str(size)
+        else:
+            start, end = wanted
+            response = StreamingHttpResponse(
+                _file_range(path, start, end - start + 1),
+                status=206,
+                content_type=document.content_type,
+            )
+            response["Content-Range"] = f"bytes {start}-{end}/{size}"
+            response["Content-Length"] = str(end - start + 1)
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Disposition"] = content_disposition_header(
+        download, document_filename(document)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["ETag"] = f'"{document.sha256}"'
+    inline_pdf = not download and document.kind == DocumentKind.PDF
+    response["Content-Security-Policy"] = _CSP_PDF_INLINE if inline_pdf else _CSP_SANDBOX
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response

@@ -1,0 +1,106 @@
+"""Forms of the documents tab and the dictation queue: shape only; the services check content
+and rules (records.documents, records.dictation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from klinik.core.models import Unit, User
+from klinik.records.choices import DictationPriority, DictationStatus
+from klinik.records.errors import RecordError
+
+# A service's field name → the form's field.
+_FIELDS = {"file": "file", "audio": "audio", "text": "text"}
+
+
+def add_service_error(form: forms.Form, exc: RecordError) -> None:
+    """Show a service's refusal at its field (or above the form)."""
+    field = _FIELDS.get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+class DocumentUploadForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("Optional: the file's name is used when empty."),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, JPEG or PNG."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"}
+        ),
+    )
+
+
+class DictationForm(forms.Form):
+    """A new dictation. Fields before the file: an oversized upload stops reading there."""
+
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=DictationPriority.choices,
+        initial=DictationPriority.NORMAL,
+        widget=forms.RadioSelect,
+    )
+    deadline = forms.DateTimeField(
+        label=_("Deadline"),
+        required=False,
+        help_text=_("Empty: urgent 4 hours, normal 2 working days, low 5 working days."),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    instructions = forms.CharField(
+        label=_("Instructions for the secretary"),
+        max_length=300,
+        required=False,
+    )
+    text = forms.CharField(
+        label=_("Typed draft"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Type the note instead of (or as well as) recording it."),
+    )
+    duration = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    audio = forms.FileField(
+        label=_("Sound file"),
+        required=False,
+        help_text=_("WAV, MP3, Ogg/Opus, M4A/AAC or WebM, or record it here."),
+        widget=forms.ClearableFileInput(attrs={"accept": "audio/*"}),
+    )
+
+
+class DictationFilterForm(forms.Form):
+    """The queue's filters (GET: unit, author and status ids only, never patient data)."""
+
+    ALL = "all"
+    ME = "me"
+
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    author = forms.ChoiceField(label=_("Dictated by"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args: Any, units: list[Unit], authors: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("My unit")), (self.ALL, _("All units"))] + [
+            (str(u.public_id), u.name) for u in units
+        ]
+        self.fields["author"].choices = [("", _("Everyone")), (self.ME, _("Me"))] + [
+            (str(u.public_id), u.get_full_name() or u.username) for u in authors
+        ]
+        self.fields["status"].choices = [
+            ("", _("Open (waiting or being transcribed)")),
+            *DictationStatus.choices,
+        ]
+
+
+class DictationTextForm(forms.Form):
+    text = forms.CharField(label=_("Transcript"), required=False, widget=forms.Textarea)
+
+
+class DictationCancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=300)
