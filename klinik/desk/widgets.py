@@ -17,6 +17,7 @@ from klinik.audit.selectors import break_glass_pending
 from klinik.core.choices import Role
 from klinik.core.policy import Actor, Perm
 from klinik.core.selectors import organisation_staff
+from klinik.records.dictation import dictation_queue_summary
 from klinik.records.selectors import journal_to_sign_count
 
 
@@ -56,6 +57,10 @@ def _to_sign_context(actor: Actor) -> dict[str, Any]:
     return {"count": journal_to_sign_count(actor=actor)}
 
 
+def _dictation_context(actor: Actor) -> dict[str, Any]:
+    return {"summary": dictation_queue_summary(actor=actor)}
+
+
 def _security_context(actor: Actor) -> dict[str, Any]:
     return {"has_totp": actor.user.has_totp}
 
@@ -81,6 +86,13 @@ WIDGETS: list[Widget] = [
         "records/widgets/_to_sign.html",
         Perm.RECORD_SIGN,
         _to_sign_context,
+    ),
+    Widget(
+        "dictation_queue",
+        _("Dictations"),
+        "records/widgets/_dictation_queue.html",
+        Perm.RECORD_WRITE,
+        _dictation_context,
     ),
     Widget("staff", _("Staff"), "desk/widgets/_staff.html", Perm.STAFF_MANAGE, _staff_context),
     Widget("security", _("Your login"), "desk/widgets/_security.html", None, _security_context),
