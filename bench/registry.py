@@ -17,7 +17,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 # Modules whose import registers benchmarks, in the order they run and appear in the docs.
-BENCHMARK_MODULES: tuple[str, ...] = ("bench.foundation", "bench.patients", "bench.scheduling")
+BENCHMARK_MODULES: tuple[str, ...] = (
+    "bench.foundation",
+    "bench.patients",
+    "bench.scheduling",
+    "bench.terminology",
+    "bench.records",
+)
 
 
 @dataclass(frozen=True)

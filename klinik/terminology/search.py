@@ -7,16 +7,25 @@ Danish spellings meet (bronchitis/bronkitis, oesophagus/øsofagus, cystitis/cyst
 that finds too little, words within one or two typing errors of the query's words count too.
 Codes match by prefix, ignoring case, spaces and dots; an ICD-10 code (J06.9) finds its SKS
 diagnosis code (DJ069).
+
+Entries are numbered in a static order (valid codes before retired ones, diagnoses first,
+then shorter texts), and every word's list of entries is in that order. The query word with
+the fewest entries drives: its entries are read in that order, the other words are checked on
+each entry's word string, and reading stops once enough matches are found; only those are
+scored. So a two-letter prefix over the full SKS reads a few hundred entries, not thousands.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
+import heapq
 import re
+import sys
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
 
@@ -25,8 +34,8 @@ from rapidfuzz.distance import OSA
 
 from klinik.terminology.choices import REGISTER_ORDER, HitKind
 
-_SPELL_OUT = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue"})
-_SIMPLIFY = str.maketrans({"æ": "a", "ø": "o", "å": "a"})
+_SPELT_OUT = (("æ", "ae"), ("ø", "oe"), ("å", "aa"), ("ä", "ae"), ("ö", "oe"), ("ü", "ue"))
+_SIMPLE = (("æ", "a"), ("ø", "o"), ("å", "a"))
 _WORD = re.compile(r"[a-z0-9]+")
 _CODE_QUERY = re.compile(r"^[A-Z][A-Z0-9]*$")
 _ICD10 = re.compile(r"^[A-Z][0-9]{2}[A-Z0-9]*$")
@@ -45,13 +54,20 @@ _SOUND_RULES = (
     (re.compile(r"([a-z])\1+"), r"\1"),
 )
 _REGISTER_RANK = {register: rank for rank, register in enumerate(REGISTER_ORDER)}
-MAX_DRIVING_POSTINGS = 4000
+COLLECT_MIN = 60  # matches scored per query at least (more for a larger limit)
+MAX_EXAMINED = 20_000  # entries read per query at most
+MAX_EXAMINED_FUZZY = 5_000
+SMALL_UNION = 2_000  # up to this many postings, a set union beats a lazy merge
+SET_LIMIT = 50_000  # postings of a query word up to which its entries are intersected as sets
 EXPAND_TERMS = 2  # glossary terms whose Danish form is searched too
-EXPAND_MIN_SCORE = 0.8  # a very short, very common prefix reads at most this many entries
+EXPAND_MIN_SCORE = 0.8
 FUZZY_MIN_LENGTH = 5  # shorter words have too many neighbours one error away
+MAX_FUZZY_FORMS = 20  # nearest misspelt prefixes kept per query word
 
 
 def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -59,14 +75,19 @@ def _strip_accents(text: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """The search form of a text: lower case, Danish letters spelt out, accents removed."""
-    return _strip_accents(text.lower().translate(_SPELL_OUT))
+    text = text.lower()
+    if text.isascii():
+        return text
+    for letter, spelt in _SPELT_OUT:  # str.replace beats str.translate on short texts
+        text = text.replace(letter, spelt)
+    return _strip_accents(text)
 
 
 def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=1 << 18)
 def sound(word: str) -> str:
     """A folded word's sound key: Latin spelling rewritten the way Danish spells it."""
     for pattern, replacement in _SOUND_RULES:
@@ -88,7 +109,7 @@ def code_candidates(text: str) -> list[str]:
     return [key, "D" + key] if _ICD10.match(key) else [key]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to make, 100k+ times
 class Entry:
     kind: str
     text: str  # what a hit shows: the code's text, the term's Danish form
@@ -100,12 +121,20 @@ class Entry:
     valid_from: date | None = None
     valid_to: date | None = None
     primary: tuple[str, ...] = ()  # folded words of the text (codes) or Latin and Danish
-    secondary: tuple[str, ...] = ()  # sound keys, plain-language words
+    secondary: tuple[str, ...] = ()  # sound keys, simple spellings, plain-language words
+    key: str = ""  # all the words, each after a space: " akut oevre ovre"
 
     def is_valid_on(self, on: date) -> bool:
         if self.valid_from is not None and self.valid_from > on:
             return False
         return self.valid_to is None or self.valid_to >= on
+
+
+def _entry(primary: tuple[str, ...], secondary: tuple[str, ...], **fields: object) -> Entry:
+    primary = tuple(sys.intern(w) for w in primary)  # one string per word for the index
+    secondary = tuple(sys.intern(w) for w in secondary)
+    key = "".join(f" {w}" for w in primary + secondary)
+    return Entry(primary=primary, secondary=secondary, key=key, **fields)  # type: ignore[arg-type]
 
 
 def code_entry(
@@ -118,29 +147,29 @@ def code_entry(
     valid_to: date | None,
 ) -> Entry:
     primary = tuple(dict.fromkeys(words(text)))
-    return Entry(
+    return _entry(
+        primary,
+        _variants(primary, text),
         kind=kind,
         text=text,
         code=code,
         register=register,
         valid_from=valid_from,
         valid_to=valid_to,
-        primary=primary,
-        secondary=_variants(primary, text),
     )
 
 
 def term_entry(*, latin: str, danish: str, plain: str) -> Entry:
     primary = tuple(dict.fromkeys(words(latin) + words(danish)))
     plain_words = tuple(w for w in dict.fromkeys(words(plain)) if w not in primary)
-    return Entry(
+    return _entry(
+        primary,
+        plain_words + _variants(primary + plain_words, f"{danish} {plain}"),
         kind=HitKind.TERM.value,
         text=danish,
         latin=latin,
         danish=danish,
         plain=plain or None,
-        primary=primary,
-        secondary=plain_words + _variants(primary + plain_words, f"{danish} {plain}"),
     )
 
 
@@ -148,9 +177,12 @@ def _variants(known: tuple[str, ...], text: str) -> tuple[str, ...]:
     """Other forms the words are typed in: their sound keys, and the simple spelling of
     Danish letters (ø→o, æ→a, å→a: "ovre" for "øvre"), as on keyboards without them."""
     forms = [sound(w) for w in known]
-    if any(ch in text for ch in "æøåÆØÅ"):
-        simple = _WORD.findall(_strip_accents(text.lower().translate(_SIMPLIFY)))
-        forms += simple + [sound(w) for w in simple]
+    lowered = text.lower()
+    if not lowered.isascii() and ("æ" in lowered or "ø" in lowered or "å" in lowered):
+        for letter, simple in _SIMPLE:
+            lowered = lowered.replace(letter, simple)
+        simple_words = _WORD.findall(_strip_accents(lowered))
+        forms += simple_words + [sound(w) for w in simple_words]
     return tuple(dict.fromkeys(w for w in forms if w not in known and len(w) > 1))
 
 
@@ -167,35 +199,41 @@ class TextMatch:
     entry: Entry
 
 
-@dataclass
-class Index:
-    entries: list[Entry]
-    vocabulary: list[str] = field(init=False)  # sorted distinct words
-    postings: list[tuple[int, ...]] = field(init=False)  # entry ids per vocabulary word
-    cumulative: list[int] = field(init=False)  # running total of postings, for estimates
-    codes: list[tuple[str, int]] = field(init=False)  # (code, entry id), sorted
-    phrases: dict[str, list[tuple[tuple[str, ...], int]]] = field(init=False)
-    _truncated: dict[int, tuple[list[str], list[list[int]]]] = field(init=False)
+def _static_rank(today: date) -> Callable[[Entry], tuple[object, ...]]:
+    def rank(entry: Entry) -> tuple[object, ...]:
+        return (
+            not entry.is_valid_on(today),
+            _REGISTER_RANK.get(entry.register or "", len(_REGISTER_RANK)),
+            len(entry.text),
+            entry.code or entry.latin or "",
+        )
 
-    def __post_init__(self) -> None:
-        by_word: dict[str, list[int]] = {}
+    return rank
+
+
+class Index:
+    """Entries with a sorted vocabulary of their words and, per word, its entries' numbers."""
+
+    def __init__(self, entries: list[Entry], *, today: date) -> None:
+        self.entries = sorted(entries, key=_static_rank(today))
+        by_word: defaultdict[str, list[int]] = defaultdict(list)
         for number, entry in enumerate(self.entries):
             for word in dict.fromkeys(entry.primary + entry.secondary):
-                by_word.setdefault(word, []).append(number)
+                by_word[word].append(number)
         self.vocabulary = sorted(by_word)
-        self.postings = [tuple(by_word[w]) for w in self.vocabulary]
+        self.postings = [by_word[w] for w in self.vocabulary]
+        # Running total of postings: the entries under a prefix are counted by two lookups.
         self.cumulative = [0, *accumulate(len(p) for p in self.postings)]
         self.codes = sorted((e.code, n) for n, e in enumerate(self.entries) if e.code)
         # Glossary Latin terms by their first word, longest first (for marking them in notes).
-        self.phrases = {}
+        self.phrases: dict[str, list[tuple[tuple[str, ...], int]]] = {}
         for number, entry in enumerate(self.entries):
-            if entry.latin:
-                latin_words = tuple(words(entry.latin))
-                if latin_words:
-                    self.phrases.setdefault(latin_words[0], []).append((latin_words, number))
+            latin_words = tuple(words(entry.latin)) if entry.latin else ()
+            if latin_words:
+                self.phrases.setdefault(latin_words[0], []).append((latin_words, number))
         for candidates in self.phrases.values():
             candidates.sort(key=lambda item: -len(item[0]))
-        self._truncated = {}
+        self._prefixes: dict[tuple[int, str], list[str]] = {}
 
     # Looking up -------------------------------------------------------------------------------
 
@@ -204,46 +242,65 @@ class Index:
         high = bisect.bisect_left(self.vocabulary, prefix + "\x7f", lo=low)
         return low, high
 
-    def _estimate(self, variants: Iterable[str]) -> int:
+    def _count(self, forms: dict[str, int]) -> int:
         total = 0
-        for variant in variants:
-            low, high = self._range(variant)
+        for form in forms:
+            low, high = self._range(form)
             total += self.cumulative[high] - self.cumulative[low]
         return total
 
-    def _entries_with_prefix(self, variants: Iterable[str], cap: int) -> set[int]:
+    def _stream(self, token: str, forms: dict[str, int]) -> Iterator[int]:
+        """Entry numbers with a word beginning with one of `forms`, in static order (those
+        with the whole word `token` first), each once."""
+        first: set[int] = set()
+        exact = bisect.bisect_left(self.vocabulary, token)
+        if exact < len(self.vocabulary) and self.vocabulary[exact] == token:
+            first.update(self.postings[exact][:COLLECT_MIN])
+            yield from self.postings[exact][:COLLECT_MIN]
+        lists = []
+        for form in forms:
+            low, high = self._range(form)
+            lists += self.postings[low:high]
+        if sum(len(p) for p in lists) <= SMALL_UNION:
+            yield from sorted(set().union(*lists) - first)
+            return
+        previous = -1
+        for number in heapq.merge(*lists):
+            if number != previous and number not in first:
+                yield number
+            previous = number
+
+    def _numbers(self, forms: dict[str, int]) -> set[int]:
+        """Entry numbers with a word beginning with one of `forms`."""
         found: set[int] = set()
-        for variant in variants:
-            low, high = self._range(variant)
-            for position in range(low, high):
-                found.update(self.postings[position])
-                if len(found) >= cap:
-                    return found
+        for form in forms:
+            low, high = self._range(form)
+            found.update(*self.postings[low:high])
         return found
 
-    def _fuzzy_words(self, token: str) -> dict[str, int]:
-        """Vocabulary words that begin with something within 1-2 typing errors of `token`."""
+    def _fuzzy_forms(self, token: str) -> dict[str, int]:
+        """Beginnings of vocabulary words within 1 (2 from seven letters) typing errors of
+        `token`, with their errors; the first letter is taken as typed."""
         allowed = 1 if len(token) < 7 else 2
         found: dict[str, int] = {}
         for length in (len(token) - 1, len(token), len(token) + 1):
-            truncated, owners = self._truncations(length)
-            for _choice, distance, position in process.extract(
-                token, truncated, scorer=OSA.distance, score_cutoff=allowed, limit=None
+            choices = self._prefixes_of(length, token[0])
+            for choice, distance, _position in process.extract(
+                token, choices, scorer=OSA.distance, score_cutoff=allowed, limit=None
             ):
-                for owner in owners[position]:
-                    word = self.vocabulary[owner]
-                    if distance < found.get(word, allowed + 1):
-                        found[word] = int(distance)
-        return found
+                if distance < found.get(choice, allowed + 1):
+                    found[choice] = int(distance)
+        nearest = sorted(found.items(), key=lambda item: (item[1], item[0]))[:MAX_FUZZY_FORMS]
+        return dict(nearest)
 
-    def _truncations(self, length: int) -> tuple[list[str], list[list[int]]]:
-        if length not in self._truncated:
-            positions: dict[str, list[int]] = {}
-            for position, word in enumerate(self.vocabulary):
-                if len(word) >= length:
-                    positions.setdefault(word[:length], []).append(position)
-            self._truncated[length] = (list(positions), list(positions.values()))
-        return self._truncated[length]
+    def _prefixes_of(self, length: int, first: str) -> list[str]:
+        """The distinct `length`-letter beginnings of vocabulary words starting with `first`."""
+        if (length, first) not in self._prefixes:
+            low, high = self._range(first)
+            self._prefixes[length, first] = list(
+                dict.fromkeys(w[:length] for w in self.vocabulary[low:high] if len(w) >= length)
+            )
+        return self._prefixes[length, first]
 
     def _code_hits(self, query: str, limit: int) -> dict[int, float]:
         """Codes beginning with the query. Without a digit the query is more likely a word
@@ -252,9 +309,8 @@ class Index:
         if len(key) < 2 or not _CODE_QUERY.match(key):
             return {}
         has_digit = any(ch.isdigit() for ch in key)
-        prefixes = code_candidates(key)
         hits: dict[int, float] = {}
-        for prefix in prefixes:
+        for prefix in code_candidates(key):
             start = bisect.bisect_left(self.codes, (prefix, -1))
             for code, number in self.codes[start : start + 50 * limit]:
                 if not code.startswith(prefix):
@@ -283,12 +339,14 @@ class Index:
         def code_wanted(entry: Entry) -> bool:
             return entry.kind != HitKind.TERM and wanted(entry)
 
+        collect = max(COLLECT_MIN, 3 * limit)
         scores = {n: s for n, s in self._code_hits(query, limit).items() if wanted(self.entries[n])}
         tokens = list(dict.fromkeys(words(query)))
         if tokens:
-            found = self._text_hits(tokens, fuzzy=False, wanted=wanted_or_term)
+            found = self._text_hits(tokens, fuzzy=False, wanted=wanted_or_term, collect=collect)
             if len(found) < min(limit, 5) and any(len(t) >= FUZZY_MIN_LENGTH for t in tokens):
-                found = self._text_hits(tokens, fuzzy=True, wanted=wanted_or_term) | found
+                fuzzy = self._text_hits(tokens, fuzzy=True, wanted=wanted_or_term, collect=collect)
+                found = fuzzy | found
             for number, score in found.items():
                 if wanted(self.entries[number]):
                     scores[number] = max(scores.get(number, 0.0), score)
@@ -303,18 +361,11 @@ class Index:
                 danish = list(dict.fromkeys(words(self.entries[number].danish or "")))
                 if not danish or danish == tokens:
                     continue
-                for code, score in self._text_hits(danish, fuzzy=False, wanted=code_wanted).items():
+                expanded = self._text_hits(danish, fuzzy=False, wanted=code_wanted, collect=collect)
+                for code, score in expanded.items():
                     scores[code] = max(scores.get(code, 0.0), min(score, term_score) - 0.05)
-        ranked = sorted(
-            scores.items(),
-            key=lambda item: (
-                -item[1],
-                _REGISTER_RANK.get(self.entries[item[0]].register or "", len(_REGISTER_RANK)),
-                len(self.entries[item[0]].text),
-                self.entries[item[0]].code or "",
-                self.entries[item[0]].text,
-            ),
-        )
+        # Ties keep the static order (the entry number): diagnoses first, shorter texts first.
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         hits: list[Hit] = []
         seen: set[tuple[str, str]] = set()
         for number, score in ranked:
@@ -329,37 +380,49 @@ class Index:
         return hits
 
     def _text_hits(
-        self, tokens: list[str], *, fuzzy: bool, wanted: Callable[[Entry], bool]
+        self,
+        tokens: list[str],
+        *,
+        fuzzy: bool,
+        wanted: Callable[[Entry], bool],
+        collect: int,
     ) -> dict[int, float]:
-        # For each token: the forms it may begin a word with, and fuzzy words with their errors.
-        variants = [tuple(dict.fromkeys((t, sound(t)))) for t in tokens]
-        fuzzy_words: list[dict[str, int]] = [
-            self._fuzzy_words(t) if fuzzy and len(t) >= FUZZY_MIN_LENGTH else {} for t in tokens
-        ]
-        costs = [
-            self._estimate(v) + sum(self._estimate([w]) for w in f)
-            for v, f in zip(variants, fuzzy_words, strict=True)
-        ]
-        driver = min(range(len(tokens)), key=lambda i: (costs[i], -len(tokens[i])))
-        candidates = self._entries_with_prefix(variants[driver], MAX_DRIVING_POSTINGS)
-        for word in fuzzy_words[driver]:
-            candidates.update(self.postings[bisect.bisect_left(self.vocabulary, word)])
-        scores: dict[int, float] = {}
-        for number in candidates:
+        # Per query word: the beginnings it stands for, with their typing errors.
+        forms: list[dict[str, int]] = []
+        for token in tokens:
+            these = dict.fromkeys((token, sound(token)), 0)
+            if fuzzy and len(token) >= FUZZY_MIN_LENGTH:
+                these = self._fuzzy_forms(token) | these
+            forms.append(these)
+        counts = [self._count(f) for f in forms]
+        order = sorted(range(len(tokens)), key=lambda i: (counts[i], -len(tokens[i])))
+        # Several words: intersect the entry sets of those with moderate counts (set
+        # operations run in C); the rest are checked on each entry's word string.
+        together = [i for i in order if counts[i] <= SET_LIMIT] if len(tokens) > 1 else []
+        if len(together) >= 2:
+            numbers = set.intersection(*(self._numbers(forms[i]) for i in together))
+            stream: Iterable[int] = sorted(numbers)
+            checked = [i for i in order if i not in together]
+        else:
+            stream = self._stream(tokens[order[0]], forms[order[0]])
+            checked = order[1:]
+        checks = [[f" {f}" for f in forms[i]] for i in checked]
+        matched: list[int] = []
+        most = MAX_EXAMINED_FUZZY if fuzzy else MAX_EXAMINED
+        for examined, number in enumerate(stream):
+            if examined >= most or len(matched) >= collect:
+                break
             entry = self.entries[number]
-            if not wanted(entry):
-                continue
-            qualities = []
-            for token, forms, near in zip(tokens, variants, fuzzy_words, strict=True):
-                quality = _quality(entry, token, forms, near)
-                if quality == 0.0:
-                    break
-                qualities.append(quality)
-            else:
-                score = 0.5 + 0.3 * sum(qualities) / len(qualities)
-                if entry.primary and entry.primary[0].startswith(tokens[0]):
-                    score += 0.08
-                scores[number] = min(score, 0.89)
+            if wanted(entry) and all(any(c in entry.key for c in check) for check in checks):
+                matched.append(number)
+        scores: dict[int, float] = {}
+        for number in matched:
+            entry = self.entries[number]
+            qualities = [_quality(entry, t, f) for t, f in zip(tokens, forms, strict=True)]
+            score = 0.5 + 0.3 * sum(qualities) / len(qualities)
+            if entry.primary and entry.primary[0].startswith(tokens[0]):
+                score += 0.08
+            scores[number] = min(score, 0.89)
         return scores
 
     # Marking terms in a text ------------------------------------------------------------------
@@ -387,7 +450,7 @@ class Index:
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
-def _quality(entry: Entry, token: str, forms: tuple[str, ...], near: dict[str, int]) -> float:
+def _quality(entry: Entry, token: str, forms: dict[str, int]) -> float:
     """How well one query word matches an entry: 1 a whole word … 0 not at all."""
     best = 0.0
     for word in entry.primary:
@@ -397,11 +460,8 @@ def _quality(entry: Entry, token: str, forms: tuple[str, ...], near: dict[str, i
             best = 0.9
     if best:
         return best
-    for word in entry.secondary:
-        if any(word.startswith(form) for form in forms):
-            return 0.75
     for word in entry.primary + entry.secondary:
-        errors = near.get(word)
-        if errors is not None:
-            best = max(best, 0.6 - 0.1 * errors)
+        for form, errors in forms.items():
+            if word.startswith(form):
+                best = max(best, 0.75 if errors == 0 else 0.6 - 0.1 * errors)
     return best
