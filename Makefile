@@ -30,6 +30,7 @@ $(KLINIK_DATA_DIR)/secret_key:
 run: install $(KLINIK_DATA_DIR)/secret_key
 	@export KLINIK_DEMO=$${KLINIK_DEMO:-1}; \
 	$(BIN)/klinik migrate --noinput -v0 && \
+	$(BIN)/klinik terminology starter --if-changed && \
 	$(BIN)/klinik createcachetable && \
 	$(BIN)/klinik collectstatic --noinput -v0 && \
 	if [ "$$KLINIK_DEMO" = "1" ]; then $(BIN)/klinik demo --if-empty; fi && \
