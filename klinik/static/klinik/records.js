@@ -55,8 +55,13 @@
   function textArea() { return document.getElementById("editor-text"); }
   function statusBox() { return document.getElementById("draft-status"); }
 
-  var dirty = false;
+  // Edits since the page loaded, and how many of them the server's draft holds: a reply to an
+  // autosave sent before the latest edits does not make the editor clean.
+  var edits = 0;
+  var savedEdits = 0;
+  var sentEdits = 0;
   var leaveAfterSave = false;
+  function dirty() { return edits !== savedEdits; }
 
   function insertAtCaret(area, text) {
     var start = area.selectionStart, end = area.selectionEnd;
@@ -144,18 +149,18 @@
 
   function cancelEditor(form) {
     var url = form.dataset.cancelUrl;
-    if (dirty && statusBox() && window.htmx) {
+    if (dirty() && statusBox() && window.htmx) {
       leaveAfterSave = true;
       window.htmx.trigger(statusBox(), "journal-autosave");
       // Leave anyway if the server does not answer quickly.
-      setTimeout(function () { window.location.href = url; }, 3000);
+      setTimeout(function () { window.location.href = url; }, 5000);
     } else {
       window.location.href = url;
     }
   }
 
   document.addEventListener("input", function (event) {
-    if (event.target.closest && event.target.closest("#journal-editor")) dirty = true;
+    if (event.target.closest && event.target.closest("#journal-editor")) edits += 1;
   });
 
   // Once saving to the record has started, autosave stops: a late draft must not reappear.
@@ -165,17 +170,18 @@
     if (!form) return;
     if (elt === form) {
       form.dataset.saving = "1";
-    } else if (elt === statusBox() && form.dataset.saving === "1") {
-      event.preventDefault();
+    } else if (elt === statusBox()) {
+      if (form.dataset.saving === "1") event.preventDefault();
+      else sentEdits = edits;
     }
   });
   // (A refused save swaps in a fresh editor without the "saving" mark: autosave goes on.)
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     if (elt && elt.id === "draft-status") {
-      if (event.detail.successful) dirty = false;
+      if (event.detail.successful) savedEdits = Math.max(savedEdits, sentEdits);
       var form = editor();
-      if (leaveAfterSave && form) window.location.href = form.dataset.cancelUrl;
+      if (leaveAfterSave && form && !dirty()) window.location.href = form.dataset.cancelUrl;
     }
   });
 
