@@ -1,24 +1,32 @@
 """Demo record data: contacts on the past weeks' finished appointments with journal notes,
 phone notes and letters, some unapproved and some corrected — written through the services,
-so the access log and the signing rules are what a real day produces.
+so the access log and the signing rules are what a real day produces; and the dictation queue
+(`demo_dictations`).
 
-Idempotent: a unit that already has journal entries is left alone.
+Idempotent: a unit that already has journal entries (or dictations) is left alone.
 """
 
 from __future__ import annotations
 
+import io
+import math
 import random
+import struct
+import wave
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from klinik.core.choices import Role
 from klinik.core.models import Membership, Unit, User
 from klinik.core.policy import Actor, Perm
 from klinik.core.services import actor_from_membership
-from klinik.records.choices import ContactKind, EntryType
-from klinik.records.models import Contact, JournalEntry
+from klinik.patients.models import Patient
+from klinik.records.choices import ContactKind, DictationPriority, DictationStatus, EntryType
+from klinik.records.dictation import dictation_create, dictation_send_for_signing, dictation_take
+from klinik.records.models import Contact, Dictation, JournalEntry
 from klinik.records.services import (
     EntryDraft,
     contact_open,
@@ -308,3 +316,125 @@ def demo_records(*, unit: Unit, rng: random.Random, limit: int = 60) -> list[Con
                 ),
             )
     return contacts
+
+
+# The dictation queue -----------------------------------------------------------------------------
+
+DICTATION_DRAFTS = [
+    (
+        "Epikrise til egen læge",
+        "Patienten set i dag til kontrol. Fortsat velbefindende, ingen nye symptomer. "
+        "Blodtryk 132/84. Fortsætter uændret behandling. Ny kontrol om tre måneder.",
+    ),
+    (
+        "Henvisning til fysioterapi",
+        "Henvises til fysioterapeutisk genoptræning efter distorsion af højre knæ. "
+        "Ønskes styrke- og stabilitetstræning, 8-10 behandlinger.",
+    ),
+    (
+        "Svar på blodprøver",
+        "Blodprøverne viser let forhøjet kolesterol, i øvrigt normale værdier. "
+        "Patienten informeres telefonisk; kostvejledning udleveret.",
+    ),
+    (
+        "Status efter behandling",
+        "Har gennemført 6 behandlinger med god effekt. Smerter reduceret fra VAS 7 til 3. "
+        "Fortsætter med hjemmeøvelser; afsluttes.",
+    ),
+    (
+        "Attest til kommunen",
+        "Patienten har kroniske lændesmerter og kan ikke løfte over 10 kg. "
+        "Skånehensyn i 3 måneder anbefales.",
+    ),
+    (
+        "Opfølgning på telefonkonsultation",
+        "Ringer vedr. hoste gennem 3 uger. Ingen feber. "
+        "Aftalt fremmøde til lungefunktionsundersøgelse.",
+    ),
+]
+DICTATION_INSTRUCTIONS = ["", "", "Kopi til egen læge", "Haster: send i dag", "Brev til patienten"]
+
+
+def demo_wav(*, seconds: float, rng: random.Random, rate: int = 8000) -> bytes:
+    """A short mono 16-bit WAV: a few tones with pauses, like speech with breaks."""
+    frames = bytearray()
+    total = int(seconds * rate)
+    tone, left = 0.0, 0
+    for i in range(total):
+        if left == 0:  # a new "word" or pause
+            tone = rng.choice([0.0, 180.0, 220.0, 260.0])
+            left = rng.randint(rate // 8, rate // 2)
+        left -= 1
+        value = int(6000 * math.sin(2 * math.pi * tone * i / rate)) if tone else 0
+        frames += struct.pack("<h", value)
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(bytes(frames))
+    return out.getvalue()
+
+
+def _clinicians(unit: Unit) -> list[Actor]:
+    memberships = (
+        Membership.objects.filter(unit=unit, is_active=True)
+        .select_related("user", "organisation", "unit")
+        .order_by("pk")
+    )
+    actors = [actor_from_membership(m) for m in memberships]
+    return [a for a in actors if a.can(Perm.RECORD_SIGN)]
+
+
+def demo_dictations(*, unit: Unit, rng: random.Random, count: int = 8) -> list[Dictation]:
+    """About `count` queue items for the unit through the dictation services: typed drafts,
+    two with a short generated recording, mixed priorities, some taken by the secretary, one
+    overdue; plus a few transcribed ones (sent for signing, some signed) so the turnaround
+    figures have data. Idempotent: a unit with dictations is left alone."""
+    if Dictation.objects.filter(unit=unit).exists():
+        return []
+    clinicians = _clinicians(unit)
+    patients = list(Patient.objects.filter(unit=unit).order_by("pk")[:50])
+    if not clinicians or not patients:
+        return []
+    secretary = _secretary(unit)
+    now = timezone.now()
+    priorities = [DictationPriority.URGENT] * 2 + [DictationPriority.NORMAL] * 4
+    priorities += [DictationPriority.LOW] * max(0, count - 6)
+    made = []
+    for index in range(count + 3):
+        clinician = clinicians[index % len(clinicians)]
+        title, text = DICTATION_DRAFTS[index % len(DICTATION_DRAFTS)]
+        audio = None
+        if index < 2:  # two recordings
+            audio = ContentFile(demo_wav(seconds=3 + index * 2, rng=rng), name="diktat.wav")
+        dictation = dictation_create(
+            actor=clinician,
+            patient=rng.choice(patients),
+            audio=audio,
+            text="" if audio else f"{title}\n\n{text}",
+            priority=priorities[index % len(priorities)],
+            instructions=rng.choice(DICTATION_INSTRUCTIONS),
+        )
+        # Dictated some hours ago (the queue and the turnaround need a past).
+        Dictation.objects.filter(pk=dictation.pk).update(
+            created_at=now - timedelta(hours=rng.uniform(1, 30))
+        )
+        dictation.refresh_from_db()
+        made.append(dictation)
+        if secretary is None:
+            continue
+        if index >= count:  # transcribed already: sent for signing, the first two signed
+            taken = dictation_take(actor=secretary, dictation=dictation)
+            entry = dictation_send_for_signing(
+                actor=secretary, dictation=taken, text=f"{title}\n\n{text}"
+            )
+            if index < count + 2:
+                journal_entry_sign(actor=clinician, entry=entry)
+        elif index in (2, 5):  # being transcribed
+            dictation_take(actor=secretary, dictation=dictation)
+    # One waiting item is overdue.
+    waiting = [d for d in made[:count] if d.status == DictationStatus.WAITING]
+    if waiting:
+        Dictation.objects.filter(pk=waiting[-1].pk).update(deadline=now - timedelta(hours=3))
+    return made
