@@ -126,19 +126,39 @@ def _day_start(value: date | datetime) -> datetime:
     return datetime.combine(value, time(0), tzinfo=LOCAL)
 
 
-def _day_end(value: date | datetime) -> datetime:
+def _day_end(value: date) -> datetime:
     """`until` is inclusive: a date means up to the end of that local day."""
-    if isinstance(value, datetime):
-        return value
     return datetime.combine(value + timedelta(days=1), time(0), tzinfo=LOCAL)
+
+
+_PERSON_FIELDS = ("id", "public_id", "username", "first_name", "last_name")
+# Only what is shown: a page of 50 entries builds some 300 model instances, and the users' other
+# columns (password hash, login state) are neither needed nor wanted here.
+_DISPLAY_FIELDS = (
+    *(f.name for f in JournalEntry._meta.concrete_fields),
+    *(f"author__{name}" for name in _PERSON_FIELDS),
+    *(f"responsible__{name}" for name in _PERSON_FIELDS),
+    *(f"signature__signed_by__{name}" for name in _PERSON_FIELDS),
+    *(f"unit__{name}" for name in ("id", "public_id", "name", "organisation_id")),
+    *(
+        f"contact__{name}"
+        for name in (
+            "id", "public_id", "unit_id", "patient_id", "organisation_id", "kind", "reason",
+            "started_at", "ended_at", "responsible_id",
+        )
+    ),
+    *(f"signature__{name}" for name in ("id", "organisation_id", "entry_id", "signed_at")),
+)  # fmt: skip
 
 
 def _with_display(entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntry]:
     """Everything an entry is shown with, in the same query: author, responsible, unit,
     contact, signature and signer, and the public id of the version it corrects."""
-    return entries.select_related(
-        "author", "responsible", "unit", "contact", "signature__signed_by"
-    ).annotate(supersedes_public_id=F("supersedes__public_id"))
+    return (
+        entries.select_related("author", "responsible", "unit", "contact", "signature__signed_by")
+        .only(*_DISPLAY_FIELDS)
+        .annotate(supersedes_public_id=F("supersedes__public_id"))
+    )
 
 
 def _timeline_queryset(patient: Patient) -> QuerySet[JournalEntry]:
@@ -183,14 +203,15 @@ def journal_timeline(
         raise RecordError(LIMIT_INVALID, code="limit_invalid", field="limit")
     entries = _timeline_queryset(patient)
     if include_superseded:
-        entries = entries.select_related("superseded_by").annotate(
+        entries = entries.annotate(
+            successor_id=F("superseded_by__id"),
             thread_versions=Subquery(
                 JournalEntry.objects.filter(thread=OuterRef("thread"))
                 .values("thread")
                 .annotate(top=Max("version"))
                 .values("top"),
                 output_field=IntegerField(),
-            )
+            ),
         )
     else:
         entries = entries.filter(superseded_by__isnull=True)
@@ -208,12 +229,10 @@ def journal_timeline(
     if since is not None:
         entries = entries.filter(occurred_at__gte=_day_start(since))
     if until is not None:
-        until_at = _day_end(until)
-        entries = (
-            entries.filter(occurred_at__lt=until_at)
-            if not isinstance(until, datetime)
-            else entries.filter(occurred_at__lte=until_at)
-        )
+        if isinstance(until, datetime):
+            entries = entries.filter(occurred_at__lte=until)
+        else:
+            entries = entries.filter(occurred_at__lt=_day_end(until))
     if before:
         moment, pk = timeline_cursor_parse(before)
         entries = entries.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk))
@@ -223,19 +242,12 @@ def journal_timeline(
     items = []
     for entry in rows:
         if include_superseded:
-            successor = _successor(entry)
-            items.append(_as_item(entry, entry.thread_versions or entry.version, successor is None))
+            is_current = entry.successor_id is None
+            items.append(_as_item(entry, entry.thread_versions or entry.version, is_current))
         else:
             # Versions of a thread are 1..n and the current one is n.
             items.append(_as_item(entry, entry.version, True))
     return TimelinePage(items=items, next_cursor=timeline_cursor(rows[-1]) if more else None)
-
-
-def _successor(entry: JournalEntry) -> JournalEntry | None:
-    try:
-        return entry.superseded_by
-    except JournalEntry.DoesNotExist:
-        return None
 
 
 def _uuids(values: Iterable[uuid.UUID | str], field: str) -> list[uuid.UUID]:
