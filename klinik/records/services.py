@@ -44,6 +44,7 @@ NOT_RESPONSIBLE = _("Only the responsible clinician can sign this entry.")
 NO_UNIT = _("Choose the unit you are working in before writing in the record.")
 FUTURE_TIME = _("The time cannot be in the future.")
 CONTACT_OTHER_PATIENT = _("The contact belongs to another patient.")
+CORRECTS_OTHER_PATIENT = _("The entry to correct belongs to another patient.")
 CONTACT_CLOSED = _("The contact is already closed.")
 SIGNING_ROLES = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.RECORD_SIGN in perms]
 
@@ -309,6 +310,9 @@ def journal_draft_save(
     if len(fields.get("text") or "") > TEXT_MAX:
         raise RecordError(TEXT_TOO_LONG, code="text_too_long", field="text")
     _check_contact(fields.get("contact"), patient)
+    corrects = fields.get("corrects")
+    if corrects is not None and corrects.patient_id != patient.pk:
+        raise RecordError(CORRECTS_OTHER_PATIENT, code="corrects_patient", field="corrects")
     with transaction.atomic(durable=True):
         record_write_begin(
             actor=actor,

@@ -359,3 +359,13 @@ def test_another_unit_needs_the_glass_broken(record_world):
     neighbour = PatientFactory(unit=rw.unit)
     entry_write(rw.doctor_actor, neighbour, "egen enhed")
     assert JournalEntry.objects.count() == 1
+
+
+def test_a_draft_cannot_correct_another_patients_entry(record_world):
+    rw = record_world
+    neighbour = PatientFactory(unit=rw.unit)
+    theirs = entry_write(rw.doctor_actor, neighbour, "naboens notat")
+    with pytest.raises(RecordError) as caught:
+        journal_draft_save(actor=rw.doctor_actor, patient=rw.patient, corrects=theirs, text="x")
+    assert caught.value.field == "corrects"
+    assert not JournalDraft.objects.exists()
