@@ -25,7 +25,12 @@ from klinik.core.policy import Actor, Perm
 from klinik.core.services import actor_from_membership
 from klinik.patients.models import Patient
 from klinik.records.choices import ContactKind, DictationPriority, DictationStatus, EntryType
-from klinik.records.dictation import dictation_create, dictation_send_for_signing, dictation_take
+from klinik.records.dictation import (
+    dictation_create,
+    dictation_deadline_default,
+    dictation_send_for_signing,
+    dictation_take,
+)
 from klinik.records.models import Contact, Dictation, JournalEntry
 from klinik.records.services import (
     EntryDraft,
@@ -416,9 +421,17 @@ def demo_dictations(*, unit: Unit, rng: random.Random, count: int = 8) -> list[D
             priority=priorities[index % len(priorities)],
             instructions=rng.choice(DICTATION_INSTRUCTIONS),
         )
-        # Dictated some hours ago (the queue and the turnaround need a past).
+        # Dictated some hours ago (the queue and the turnaround need a past); the deadline
+        # follows from then, as it would have.
+        hours = (
+            rng.uniform(0.5, 3)
+            if dictation.priority == DictationPriority.URGENT
+            else rng.uniform(1, 30)
+        )
+        created = now - timedelta(hours=hours)
         Dictation.objects.filter(pk=dictation.pk).update(
-            created_at=now - timedelta(hours=rng.uniform(1, 30))
+            created_at=created,
+            deadline=dictation_deadline_default(priority=dictation.priority, now=created),
         )
         dictation.refresh_from_db()
         made.append(dictation)

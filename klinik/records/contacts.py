@@ -72,3 +72,11 @@ def contact_follow_appointment(
             # the references before deleting anything, so the transaction is unharmed.
             with suppress(ProtectedError):
                 contact.delete()
+
+
+def contact_care_relation(organisation_id: int, unit_id: int, patient_id: int) -> bool:
+    """A unit that has had a contact with the patient treats them (phone and written contacts
+    too, which have no appointment). Registered with patients.access.on_care_relation."""
+    return Contact.objects.filter(
+        organisation_id=organisation_id, patient_id=patient_id, unit_id=unit_id
+    ).exists()

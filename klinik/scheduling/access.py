@@ -13,6 +13,7 @@ from django.http import Http404
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
 from klinik.core.policy import Actor, Perm, require
+from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Appointment, AppointmentResource, AppointmentType, Resource
 
 
@@ -89,3 +90,15 @@ def access_resource(*, actor: Actor, public_id: object) -> Resource:
     if found is None:
         raise Http404
     return found
+
+
+def appointment_care_relation(organisation_id: int, unit_id: int, patient_id: int) -> bool:
+    """A unit treats a patient it has booked (and not cancelled): registered with
+    patients.access.on_care_relation, asked when someone in the unit opens the patient."""
+    return (
+        Appointment.objects.filter(
+            organisation_id=organisation_id, patient_id=patient_id, unit_id=unit_id
+        )
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exists()
+    )
