@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
+from klinik.core import rows
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.choices import PatientStatus
@@ -56,15 +59,66 @@ def _upper_bound(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+# The search runs on every keystroke pause of every desk, so its statements are written out
+# once (klinik.core.rows): building and compiling the equivalent querysets costs more than
+# running them.
+
 # Counting a term's index range stops here: enough to tell a rare word from a common one.
 _SELECTIVITY_CAP = 5_000
+# When every term is that common, each is tried as the driver over this many index entries
+# before one is scanned to the end.
+_PROBE_ROWS = 5_000
 
 
-def _term_range(org_ids: frozenset[int], term: str) -> QuerySet[PatientNameToken]:
-    tokens = PatientNameToken.objects.filter(token__gte=term, token__lt=_upper_bound(term))
-    if len(org_ids) == 1:
-        return tokens.filter(organisation_id=next(iter(org_ids)))
-    return tokens.filter(organisation_id__in=org_ids)
+def _in(column: str, values: Iterable[object]) -> tuple[str, list[object]]:
+    """`column = %s`, or `column IN (...)` for several values (one value keeps the index
+    order the result order on every planner)."""
+    listed = list(values)
+    if len(listed) == 1:
+        return f"{column} = %s", listed
+    return f"{column} IN ({', '.join(['%s'] * len(listed))})", listed
+
+
+def _fetch(sql: str, params: list[object]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _token_range(org_ids: frozenset[int], term: str) -> tuple[str, list[object]]:
+    """The WHERE clause of one term's range in the name-token index."""
+    orgs, params = _in("organisation_id", sorted(org_ids))
+    return f"{orgs} AND token >= %s AND token < %s", [*params, term, _upper_bound(term)]
+
+
+def _term_count(org_ids: frozenset[int], term: str) -> int:
+    where, params = _token_range(org_ids, term)
+    table = rows.table(PatientNameToken)
+    sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT %s) capped"  # noqa: S608  (constant SQL)
+    return int(_fetch(sql, [*params, _SELECTIVITY_CAP])[0][0])
+
+
+def _drive_sql(
+    org_ids: frozenset[int], drive: str, others: list[str], fetch: int, probe: int | None
+) -> tuple[str, list[object]]:
+    """Patient ids whose tokens start with `drive` and whose words hold the other terms, in
+    (token, name) order; with `probe`, only among the first `probe` entries of the range."""
+    where, params = _token_range(org_ids, drive)
+    table = rows.table(PatientNameToken)
+    order = "ORDER BY token, sort_name"
+    # Terms are folded words ([a-z0-9]), so nothing in them needs escaping for LIKE.
+    words = ["words LIKE %s" for _ in others]
+    likes = [f"% {term}%" for term in others]
+    if probe is None:
+        condition = " AND ".join([where, *words])
+        sql = f"SELECT patient_id FROM {table} WHERE {condition} {order} LIMIT %s"  # noqa: S608
+        return sql, [*params, *likes, fetch]
+    sql = (
+        "SELECT patient_id FROM ("  # noqa: S608  (constant SQL)
+        f"SELECT patient_id, token, sort_name, words FROM {table} WHERE {where} {order} LIMIT %s"
+        f") probed WHERE {' AND '.join(words)} {order} LIMIT %s"
+    )
+    return sql, [*params, probe, *likes, fetch]
 
 
 def _name_matches(org_ids: frozenset[int], terms: tuple[str, ...], limit: int) -> list[int]:
@@ -73,26 +127,33 @@ def _name_matches(org_ids: frozenset[int], terms: tuple[str, ...], limit: int) -
     The rarest term drives a range scan of the covering index (organisation, token,
     sort_name, patient, words); every other term is checked on the same index entry's
     `words`, so no table row is read. With one organisation the index order is the result
-    order, so the database stops once `limit` rows match, without sorting. Which term is
+    order, so the database stops once enough rows match, without sorting. Which term is
     rarest is measured, not guessed: a capped count of each term's range ("han" matches ten
-    times more rows than "kir").
+    times more rows than "kir"). When every term is too common to tell ("jensen ole"), how
+    soon the matches come in decides: the terms are tried in turn over the first entries of
+    their ranges, and the first that yields enough matches there gives the result (the same
+    result a full scan from it would give); only if none does is a range scanned to its end.
     """
-    drive = terms[0]
-    if len(terms) > 1:
-        counts = {
-            term: _term_range(org_ids, term).values("pk")[:_SELECTIVITY_CAP].count()
-            for term in terms
-        }
-        drive = min(terms, key=lambda term: (counts[term], -len(term)))
-    tokens = _term_range(org_ids, drive)
-    for term in terms:
-        if term != drive:
-            tokens = tokens.filter(words__contains=f" {term}")
-    ids: list[int] = []
     # A patient can match through two words ("jens", "jensen"): fetch extra, keep the first.
-    for patient_id in tokens.order_by("token", "sort_name").values_list("patient_id", flat=True)[
-        : limit * 3
-    ]:
+    fetch = limit * 3
+    order = list(terms)
+    if len(terms) > 1:
+        counts = {term: _term_count(org_ids, term) for term in terms}
+        order.sort(key=lambda term: (counts[term], -len(term)))
+        if counts[order[0]] >= _SELECTIVITY_CAP:
+            for drive in order:
+                others = [term for term in terms if term != drive]
+                found = _fetch(*_drive_sql(org_ids, drive, others, fetch, _PROBE_ROWS))
+                if len(found) == fetch:
+                    return _first_unique(found, limit)
+    drive = order[0]
+    others = [term for term in terms if term != drive]
+    return _first_unique(_fetch(*_drive_sql(org_ids, drive, others, fetch, None)), limit)
+
+
+def _first_unique(found: list[tuple], limit: int) -> list[int]:
+    ids: list[int] = []
+    for (patient_id,) in found:
         if patient_id not in ids:
             ids.append(patient_id)
             if len(ids) == limit:
@@ -100,29 +161,102 @@ def _name_matches(org_ids: frozenset[int], terms: tuple[str, ...], limit: int) -
     return ids
 
 
-def _matching_patients(actor: Actor, parsed: ParsedQuery, limit: int) -> list[Patient]:
-    org_ids = actor.organisation_ids
-    active = Patient.objects.filter(organisation_id__in=org_ids, status=PatientStatus.ACTIVE)
+# What a search hit shows, read with the unit's name in one statement.
+_HIT_FIELDS: tuple[Field, ...] = tuple(
+    Patient._meta.get_field(name)
+    for name in (
+        "id",
+        "public_id",
+        "organisation",
+        "unit",
+        "status",
+        "merged_into",
+        "identifier_kind",
+        "cpr",
+        "birth_date",
+        "sex",
+        "given_name",
+        "family_name",
+        "is_address_protected",
+        "deceased_date",
+        "is_restricted",
+    )
+)
+
+
+@dataclass(frozen=True)
+class _Found:
+    patient: Patient  # only the _HIT_FIELDS are loaded
+    unit_name: str
+
+
+def _patients_where(
+    condition: str, params: list[object], *, order: str = "", limit: int | None = None
+) -> list[_Found]:
+    """Patients (with their unit's name) matching a condition on the patient table `p`."""
+    sql = (
+        f"SELECT {rows.columns(_HIT_FIELDS, 'p')}, u.name "  # noqa: S608  (constant SQL)
+        f"FROM {rows.table(Patient)} p LEFT JOIN {rows.table(Unit)} u ON u.id = p.unit_id "
+        f"WHERE {condition}"
+    )
+    if order:
+        sql += f" ORDER BY {order}"
+    if limit is not None:
+        sql += " LIMIT %s"
+        params = [*params, limit]
+    names = [f.attname for f in _HIT_FIELDS]
+    found = []
+    for row in _fetch(sql, params):
+        values = rows.converted(_HIT_FIELDS, row[:-1])
+        found.append(_Found(Patient.from_db(connection.alias, names, values), row[-1] or ""))
+    return found
+
+
+def _patients_by_id(ids: list[int]) -> dict[int, _Found]:
+    if not ids:
+        return {}
+    condition, params = _in("p.id", ids)
+    return {f.patient.pk: f for f in _patients_where(condition, params)}
+
+
+def _matching_patients(actor: Actor, parsed: ParsedQuery, limit: int) -> list[_Found]:
+    in_orgs, org_params = _in("p.organisation_id", sorted(actor.organisation_ids))
+    active = f"{in_orgs} AND p.status = %s"
+    active_params = [*org_params, PatientStatus.ACTIVE.value]
     if parsed.kind == QueryKind.IDENTIFIER:
-        found = list(Patient.objects.filter(organisation_id__in=org_ids, cpr=parsed.value))
+        found = _patients_where(f"{in_orgs} AND p.cpr = %s", [*org_params, parsed.value])
         if not found:
-            former = FormerIdentifier.objects.filter(
-                organisation_id__in=org_ids, identifier=parsed.value
-            ).values_list("patient_id", flat=True)
-            found = list(Patient.objects.filter(pk__in=list(former)))
+            former = list(
+                FormerIdentifier.objects.filter(
+                    organisation_id__in=actor.organisation_ids, identifier=parsed.value
+                ).values_list("patient_id", flat=True)
+            )
+            by_id = _patients_by_id(former)
+            found = [by_id[i] for i in former if i in by_id]
         # A merged record leads to the record it was merged into.
-        return [p.merged_into if p.merged_into_id else p for p in found][:limit]
+        targets = _patients_by_id(
+            [f.patient.merged_into_id for f in found if f.patient.merged_into_id]
+        )
+        return [
+            targets[f.patient.merged_into_id] if f.patient.merged_into_id else f for f in found
+        ][:limit]
     if parsed.kind == QueryKind.BIRTH_DATE:
-        return list(
-            active.filter(cpr__gte=parsed.value, cpr__lt=_upper_bound(parsed.value)).order_by(
-                "sort_name"
-            )[:limit]
+        return _patients_where(
+            f"{active} AND p.cpr >= %s AND p.cpr < %s",
+            [*active_params, parsed.value, _upper_bound(parsed.value)],
+            order="p.sort_name",
+            limit=limit,
         )
     if parsed.kind == QueryKind.PHONE:
-        return list(active.filter(phone_digits=parsed.value).order_by("sort_name")[:limit])
+        return _patients_where(
+            f"{active} AND p.phone_digits = %s",
+            [*active_params, parsed.value],
+            order="p.sort_name",
+            limit=limit,
+        )
     if parsed.kind == QueryKind.NAME:
-        ids = _name_matches(org_ids, parsed.terms, limit)
-        by_id = {p.pk: p for p in Patient.objects.filter(pk__in=ids)}
+        ids = _name_matches(actor.organisation_ids, parsed.terms, limit)
+        by_id = _patients_by_id(ids)
         return [by_id[i] for i in ids if i in by_id]
     return []
 
@@ -136,8 +270,6 @@ def patient_search(
     parsed = parse_query(query)
     if parsed.kind == QueryKind.EMPTY:
         return []
-    patients = _matching_patients(actor, parsed, limit)
-    unit_names = _unit_names({p.unit_id for p in patients if p.unit_id})
     today = timezone.localdate()
     hits = [
         PatientHit(
@@ -148,13 +280,14 @@ def patient_search(
             birth_date=p.birth_date,
             age=age_on(p.birth_date, today),
             sex=p.sex,
-            unit_name=unit_names.get(p.unit_id, ""),
+            unit_name=found.unit_name if p.unit_id else "",
             is_address_protected=p.is_address_protected,
             is_deceased=p.deceased_date is not None,
             is_restricted=p.is_restricted,
             is_replacement_number=p.is_replacement_number,
         )
-        for p in patients
+        for found in _matching_patients(actor, parsed, limit)
+        for p in (found.patient,)
     ]
     access_log_record(
         actor=actor,
@@ -165,10 +298,6 @@ def patient_search(
         reason=f"{parsed.kind.value}: {len(hits)} results",
     )
     return hits
-
-
-def _unit_names(unit_ids: set[int]) -> dict[int, str]:
-    return dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
 
 
 def patient_relatives(*, patient: Patient) -> QuerySet[Relative]:

@@ -1,10 +1,13 @@
 """The one-box search: query parsing, Danish folding, and results from the database."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from klinik.audit.choices import Action, Channel
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
+from klinik.patients import selectors
 from klinik.patients.search import QueryKind, fold, name_tokens, parse_query
 from klinik.patients.selectors import patient_search
 from klinik.patients.services import patient_register
@@ -113,3 +116,37 @@ def test_search_results_are_limited(register):
     hits = patient_search(actor=register.actor, query="jensen", channel=Channel.UI, limit=20)
     assert len(hits) == 20
     assert len({h.public_id for h in hits}) == 20
+
+
+def test_common_terms_find_matches_whichever_term_drives(register, monkeypatch):
+    """When every term is too common to tell which is rarer, each is tried over the first
+    entries of its range and the first that yields enough matches gives the hits; when none
+    does, a full scan finds all of them."""
+    monkeypatch.setattr(selectors, "_SELECTIVITY_CAP", 3)
+    monkeypatch.setattr(selectors, "_PROBE_ROWS", 6)
+    day = iter(range(1, 29))
+
+    def add(given: str, family: str) -> None:
+        register(f"{next(day):02d}0161428{len(given) % 10}", given, family)
+
+    # "Jensen" is common, and its matches for "ol" come late in name order ("jensen ol...");
+    # "Ol..." is common too, and its "Jensen"s come first in family-name order.
+    for given in ("Anne", "Bo", "Carl", "Dan", "Eva", "Finn", "Gitte", "Hans"):
+        add(given, "Jensen")
+    for given in ("Olaf", "Ole", "Ole", "Oliver"):
+        add(given, "Jensen")
+    for family in ("Kjær", "Lund", "Mørk", "Nord", "Popp"):
+        add("Ole", family)
+
+    def search(query: str, limit: int) -> list[str]:
+        hits = patient_search(actor=register.actor, query=query, channel=Channel.UI, limit=limit)
+        return _names(hits)
+
+    everyone = ["Olaf Jensen", "Ole Jensen", "Ole Jensen", "Oliver Jensen"]
+    with CaptureQueriesContext(connection) as probed:
+        assert search("jensen ol", limit=1) == ["Olaf Jensen"]
+    scans = [q["sql"] for q in probed.captured_queries if q["sql"].startswith("SELECT patient_id")]
+    assert scans and all("probed" in sql for sql in scans)  # no range scanned to its end
+    assert sorted(search("jensen ol", limit=20)) == everyone  # few matches: a full scan
+    assert sorted(search("ol jensen", limit=20)) == everyone
+    assert search("jensen olz", limit=20) == []
