@@ -31,10 +31,11 @@ STORM_SLOTS = 20
 STORM_PROCESSES = 8
 
 ABOUT = """\
-One unit with 50 practitioners and 20 rooms, working 08:00-16:00 with a lunch break, and a
-year of bookings made by `klinik generate schedule` (half a year back, nearly full; the next
-weeks filling; months ahead sparse; GP appointment types, most needing a practitioner and a
-room). **Slot search**: the first 10 free slots for a two-resource type (practitioner and
+One unit with 50 practitioners and 20 rooms, working 08:00-17:00 (Thursday to 18:00) with a
+lunch break, and a year of bookings made by `klinik generate schedule` (300 days back, nearly
+full; the next two weeks 92 % booked, up to eight weeks 80 %, then 50 %; GP appointment types,
+face-to-face ones needing a practitioner and a room, short and phone consultations only the
+practitioner). **Slot search**: the first 10 free slots for a two-resource type (practitioner and
 room) within 60 days, from random days and with or without a chosen practitioner, in process
 (`find_slots`). **Week view**: the appointments of 20 practitioners for a week, loaded the way
 the calendar loads them (`appointments_between`, which also writes its access-log entry) and,
@@ -47,8 +48,8 @@ attempts on 20 free slots fired from 8 processes at once through the booking ser
 def scheduling(ctx: BenchContext) -> Outcome:
     practitioners_n = 50
     rooms_n = 20
-    days_back = ctx.count(182, minimum=14)
-    days_ahead = ctx.count(183, minimum=30)
+    days_back = ctx.count(300, minimum=14)
+    days_ahead = ctx.count(65, minimum=30)
     organisation = OrganisationFactory()
     unit = UnitFactory(organisation=organisation)
     secretary = MembershipFactory(unit=unit, role=Role.SECRETARY)

@@ -188,16 +188,16 @@ REFILLED_AHEAD = 0.6
 
 
 def _occupancy(day: date, today: date) -> float:
-    """How full a day is: the past full, the next weeks nearly so, months ahead mostly booked
-    with controls, annual check-ups and series."""
+    """How full a day is: the past full, the next two weeks nearly so, then thinning out to
+    controls, annual check-ups and series two months ahead."""
     ahead = (day - today).days
     if ahead < 0:
         return OCCUPANCY_PAST
     if ahead < 14:
-        return 0.95
+        return 0.92
     if ahead < 56:
-        return 0.9
-    return 0.85
+        return 0.8
+    return 0.5
 
 
 def generate_schedule(

@@ -23,8 +23,8 @@ class Command(BaseCommand):
         schedule.add_argument("--org", required=True, help="organisation slug")
         schedule.add_argument("--practitioners", type=int, default=50)
         schedule.add_argument("--rooms", type=int, default=20)
-        schedule.add_argument("--days-back", type=int, default=182)
-        schedule.add_argument("--days-ahead", type=int, default=183)
+        schedule.add_argument("--days-back", type=int, default=300)
+        schedule.add_argument("--days-ahead", type=int, default=65)
         schedule.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args: Any, what: str, **options: Any) -> None:
