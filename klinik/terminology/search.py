@@ -350,20 +350,20 @@ class Index:
             for number, score in found.items():
                 if wanted(self.entries[number]):
                     scores[number] = max(scores.get(number, 0.0), score)
-            # A Latin term finds the codes written in its Danish form (otitis media →
-            # "mellemørebetændelse"), ranked just below it.
+            # A Latin term finds the codes written in its Danish form or plain word
+            # (otitis media → "mellemørebetændelse"), ranked just below it.
             terms = sorted(
                 (s, n)
                 for n, s in found.items()
                 if self.entries[n].kind == HitKind.TERM and s >= EXPAND_MIN_SCORE
             )[-EXPAND_TERMS:]
             for term_score, number in terms:
-                danish = list(dict.fromkeys(words(self.entries[number].danish or "")))
-                if not danish or danish == tokens:
-                    continue
-                expanded = self._text_hits(danish, fuzzy=False, wanted=code_wanted, collect=collect)
-                for code, score in expanded.items():
-                    scores[code] = max(scores.get(code, 0.0), min(score, term_score) - 0.05)
+                for form in _expansions(self.entries[number], tokens):
+                    expanded = self._text_hits(
+                        form, fuzzy=False, wanted=code_wanted, collect=collect
+                    )
+                    for code, score in expanded.items():
+                        scores[code] = max(scores.get(code, 0.0), min(score, term_score) - 0.05)
         # Ties keep the static order (the entry number): diagnoses first, shorter texts first.
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         hits: list[Hit] = []
@@ -448,6 +448,20 @@ class Index:
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+_PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+def _expansions(term: Entry, tokens: list[str]) -> list[list[str]]:
+    """The query words to search codes by for a glossary term the query found: its Danish
+    form, and its plain rendering when that is a word or two ("mellemørebetændelse")."""
+    found = []
+    danish = list(dict.fromkeys(words(term.danish or "")))
+    if danish and danish != tokens:
+        found.append(danish)
+    plain = list(dict.fromkeys(words(_PARENTHESES.sub(" ", term.plain or ""))))
+    if plain and len(plain) <= 2 and plain != danish and plain != tokens:
+        found.append(plain)
+    return found
 
 
 def _quality(entry: Entry, token: str, forms: dict[str, int]) -> float:

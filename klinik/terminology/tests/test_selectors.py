@@ -176,9 +176,14 @@ def test_terms_in_text_prefers_the_longest_term_and_gives_offsets(glossary):
 def test_a_latin_term_finds_the_codes_written_in_its_danish_form(clean, write_tsv):
     starter_load(
         codes_path=write_tsv(
-            "codes.tsv", "register\tcode\ttext\ndia\tDH669\tMellemørebetændelse\n"
+            "codes.tsv",
+            "register\tcode\ttext\n"
+            "dia\tDH669\tMellemørebetændelse\n"
+            "dia\tDJ18\tLungebetændelse UNS\n",
         ),
         glossary_path=write_tsv("glossary.tsv", GLOSSARY),
     )
     assert codes("otitis media") == ["otitis media", "otitis media acuta", "DH669"]
     assert codes("otitis med", kinds={"diagnosis"}) == ["DH669"]
+    # by the plain rendering when the Danish form is a word of its own (pneumoni)
+    assert codes("pneumonia", kinds={"diagnosis"}) == ["DJ18"]
