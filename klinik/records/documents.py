@@ -557,17 +557,12 @@ def documents_of_patient(*, patient: Patient, limit: int = 500) -> list[Document
 
 # Serving -----------------------------------------------------------------------------------------
 
-# Nothing in a served file may run or reach out: no scripts, no plug-ins, no forms, not framed
-# by other sites. Chromium will not start its PDF viewer in a sandboxed document, so a PDF shown
-# inline goes without `sandbox`; its scripts were refused at upload and `default-src 'none'`
-# still blocks everything it could load.
+# Nothing in a served file may run or reach out: no scripts, no plug-ins, no forms, no
+# framing by other sites. Chromium's PDF viewer still shows a PDF opened in its own tab under
+# `sandbox` (checked with Chromium 156); scripts in PDFs were refused at upload as well.
 _CSP_SANDBOX = (
     "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
     "frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox"
-)
-_CSP_PDF_INLINE = (
-    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; "
-    "frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
 )
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
@@ -654,7 +649,6 @@ def document_response(
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["ETag"] = f'"{document.sha256}"'
-    inline_pdf = not download and document.kind == DocumentKind.PDF
-    response["Content-Security-Policy"] = _CSP_PDF_INLINE if inline_pdf else _CSP_SANDBOX
+    response["Content-Security-Policy"] = _CSP_SANDBOX
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response

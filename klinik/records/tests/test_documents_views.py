@@ -143,6 +143,7 @@ def test_pdf_is_served_inline_with_safe_headers_and_logged(
     assert response["Content-Disposition"] == 'inline; filename="Epikrise.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert response["Content-Security-Policy"].endswith("; sandbox")
     assert response["Cache-Control"] == "private, no-store"
     assert AccessLogEntry.objects.filter(object_type="document").count() == before + 1
 

@@ -1,0 +1,210 @@
+"""Transcribing a dictation in a real browser: the doctor uploads a short recording, a
+secretary takes it from the queue, works the player by keyboard (speed shown), types the
+transcript (autosaved) and sends it for approval; the doctor finds it to approve and signs."""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import struct
+import wave
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+from playwright.sync_api import Page, expect
+from reportlab.pdfgen import canvas
+
+from klinik.patients.models import Patient
+from klinik.records.choices import DictationStatus, EntryType
+from klinik.records.documents import FILE_NOT_DOCUMENT
+from klinik.records.models import Dictation, Document
+
+from .helpers import log_in, log_out
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo")]
+
+# KLINIK_SCREENSHOTS=<dir> keeps screenshots of the steps, for looking at the screens.
+SHOTS = os.environ.get("KLINIK_SCREENSHOTS")
+TIMES = "\u00d7"  # the multiplication sign after the speed
+TRANSCRIPT = "Patienten set til kontrol.\nBlodtryk 128/82. Fortsætter uændret behandling."
+
+
+def _shot(page: Page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/dictation-{name}.png", full_page=True)
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path: Path) -> Path:
+    """Stored files go to a private directory (the live server runs in this process)."""
+    settings.DATA_DIR = tmp_path / "data"
+    return settings.DATA_DIR
+
+
+@pytest.fixture
+def recording(tmp_path: Path) -> Path:
+    """Eight seconds of tone and silence, 8 kHz mono, made with the wave module."""
+    rate, frames = 8000, bytearray()
+    for i in range(8 * rate):
+        silent = (i // (rate // 2)) % 3 == 2
+        value = 0 if silent else int(7000 * math.sin(2 * math.pi * 220 * i / rate))
+        frames += struct.pack("<h", value)
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(bytes(frames))
+    path = tmp_path / "optagelse.wav"
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def _audio(page: Page, expression: str):
+    return page.evaluate(
+        f"(() => {{ const a = document.getElementById('dictation-audio'); "
+        f"return {expression}; }})()"
+    )
+
+
+def test_doctor_dictates_secretary_transcribes_doctor_approves(
+    page: Page, data_dir: Path, recording: Path
+) -> None:
+    patient = Patient.objects.filter(organisation__slug="laegehuset").order_by("pk").first()
+    assert patient is not None
+    documents_url = f"/patients/{patient.public_id}/record/documents/"
+
+    # The doctor dictates: urgent, with a recording and an instruction.
+    log_in(page, "laege")
+    page.goto(documents_url)
+    page.locator("#dictation-new").click()
+    expect(page).to_have_url(re.compile(r"/record/dictations/new/$"))
+    page.locator("input[name=priority][value=urgent]").check()
+    page.locator("#id_instructions").fill("Kopi til patienten")
+    page.locator("#id_audio").set_input_files(str(recording))
+    _shot(page, "1-new")
+    page.locator("#dictation-submit").click()
+    expect(page).to_have_url(re.compile(re.escape(documents_url) + "$"))
+    expect(page.locator("ul.messages .msg-success")).to_be_visible()
+    _shot(page, "0-documents")
+    dictation = Dictation.objects.filter(author__username="laege").latest("created_at")
+    assert dictation.audio is not None
+    assert (dictation.priority, dictation.duration_seconds) == ("urgent", 8)
+    assert (settings.DATA_DIR / "documents" / dictation.audio.storage_key).exists()
+    log_out(page)
+
+    # The secretary finds it in the queue (the menu shows the waiting count) and takes it.
+    log_in(page, "sekretaer")
+    nav = page.locator("nav.mainnav a[href='/dictation/']")
+    expect(nav.locator(".badge")).to_have_text(re.compile(r"^\d+$"))
+    nav.click()
+    row = page.locator(f"#dictation-{dictation.public_id}")
+    expect(row).to_contain_text(patient.name)
+    expect(page.locator("#dictation-queue tr.overdue")).to_have_count(1)  # the demo's
+    _shot(page, "2-queue")
+    row.locator("button[data-take]").click()
+    expect(page).to_have_url(re.compile(rf"/dictation/{dictation.public_id}/$"))
+    assert Dictation.objects.get(pk=dictation.pk).status == DictationStatus.IN_PROGRESS
+
+    # The player: seeking needs the metadata, fetched with byte ranges.
+    page.wait_for_function(
+        "document.getElementById('dictation-audio').readyState >= 1", timeout=10_000
+    )
+    assert _audio(page, "Math.round(a.duration)") == 8
+    text = page.locator("#dictation-text")
+    text.click()
+    speed = page.locator("#dictation-speed")
+    expect(speed).to_have_text("1,0" + TIMES)
+    page.keyboard.press("Control+ArrowUp")
+    expect(speed).to_have_text("1,1" + TIMES)
+    page.keyboard.press("Control+ArrowUp")
+    page.keyboard.press("Control+ArrowUp")
+    expect(speed).to_have_text("1,3" + TIMES)
+    page.keyboard.press("Control+ArrowDown")
+    expect(speed).to_have_text("1,2" + TIMES)
+    assert _audio(page, "a.playbackRate") == pytest.approx(1.2)
+    page.keyboard.press("F5")  # forward 3 s (and no reload)
+    page.wait_for_function("document.getElementById('dictation-audio').currentTime >= 2.9")
+    page.keyboard.press("Control+ArrowRight")
+    page.wait_for_function("document.getElementById('dictation-audio').currentTime >= 5.9")
+    page.keyboard.press("F3")  # back 3 s
+    page.wait_for_function("document.getElementById('dictation-audio').currentTime <= 3.1")
+    expect(page).to_have_url(re.compile(rf"/dictation/{dictation.public_id}/$"))
+    page.keyboard.press("F4")  # play
+    page.wait_for_function("!document.getElementById('dictation-audio').paused")
+    page.keyboard.press("Control+Space")  # pause
+    page.wait_for_function("document.getElementById('dictation-audio').paused")
+    expect(text).to_have_value(dictation.text)  # no key reached the transcript
+
+    # The transcript is autosaved while typing, then sent for approval.
+    text.fill(TRANSCRIPT)
+    expect(page.locator("#dictation-status .status-saved")).to_be_visible()
+    assert Dictation.objects.get(pk=dictation.pk).text == TRANSCRIPT
+    _shot(page, "3-work")
+    page.locator("#dictation-send").click()
+    expect(page).to_have_url(re.compile(r"/dictation/$"))
+    expect(page.locator("ul.messages .msg-success")).to_be_visible()
+    dictation.refresh_from_db()
+    assert dictation.status == DictationStatus.FOR_SIGNING
+    entry = dictation.entry
+    assert (entry.entry_type, entry.text, entry.needs_signature) == (
+        EntryType.DICTATION,
+        TRANSCRIPT,
+        True,
+    )
+    assert entry.responsible.username == "laege"
+    log_out(page)
+
+    # The doctor sees it to approve, and approves it.
+    log_in(page, "laege")
+    page.goto("/journal/to-sign/")
+    to_sign = page.locator(f"#to-sign-{entry.public_id}")
+    expect(to_sign).to_contain_text(patient.name)
+    _shot(page, "4-to-sign")
+    to_sign.locator("button[type=submit]").click()
+    expect(page.locator(f"#to-sign-{entry.public_id} .badge.ok")).to_be_visible()
+    dictation.refresh_from_db()
+    assert dictation.status == DictationStatus.DONE
+
+
+def test_documents_tab_refuses_a_disguised_file_and_shows_a_pdf(
+    page: Page, data_dir: Path, tmp_path: Path
+) -> None:
+    """An HTML page named .pdf is refused at the field, nothing stored; a real PDF is added
+    and opens in its own tab."""
+    patient = Patient.objects.filter(organisation__slug="laegehuset").order_by("pk").first()
+    assert patient is not None
+    disguised = tmp_path / "svar.pdf"
+    disguised.write_bytes(b"<html><body><script>alert(1)</script></body></html>")
+    real = tmp_path / "Epikrise.pdf"
+    sheet = canvas.Canvas(str(real))
+    sheet.drawString(72, 760, "Epikrise fra Regionshospital Nord")
+    sheet.save()
+
+    log_in(page, "sekretaer")
+    page.goto(f"/patients/{patient.public_id}/record/documents/")
+    form = page.locator("#document-upload")
+    form.locator("#id_file").set_input_files(str(disguised))
+    form.locator("button[type=submit]").click()
+    expect(form.locator("#id_file")).to_have_attribute("aria-invalid", "true")
+    with translation.override("da"):
+        refusal = str(FILE_NOT_DOCUMENT)
+    expect(form.locator(".errorlist")).to_have_text(refusal)
+    assert not list((data_dir / "documents").rglob("*.pdf"))
+    assert not Document.objects.filter(patient=patient, content_type="application/pdf").exists()
+
+    form = page.locator("#document-upload")
+    form.locator("#id_file").set_input_files(str(real))
+    form.locator("button[type=submit]").click()
+    row = page.locator("#documents tr", has_text="Epikrise")
+    expect(row).to_be_visible()
+    with page.context.expect_page() as opened:
+        row.get_by_role("link", name=re.compile("Vis|Show")).click()
+    viewer = opened.value
+    viewer.wait_for_load_state()
+    assert viewer.evaluate("document.contentType") == "application/pdf"
+    viewer.close()
