@@ -34,7 +34,8 @@ MIN_LINE_LENGTH = 47  # through "valid to"; text and level may be missing
 PROBLEM_SAMPLE = 50  # malformed lines kept on the ImportRun
 
 _REGISTER = re.compile(r"^[a-z]{3}$")
-_CODE = re.compile(r"^[A-Z0-9][A-Z0-9.\-]*$")
+# SKS codes are capitals and digits; a misaligned line shows here as spaces or lower case.
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9.+/_\-]*$")
 
 Progress = Callable[[int], None]  # bytes read since the last call
 
