@@ -5,6 +5,8 @@ Reference data, no patient data: any authenticated actor may use it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
@@ -40,7 +42,7 @@ def terminology_search_endpoint(
     q: str = "",
     limit: int = 20,
     kind: list[str] = Query([]),  # noqa: B008
-) -> list[TermHitOut]:
+) -> list[dict[str, Any]]:
     """`q`: a code prefix (`dj06`, `J06.9`), words of a code's Danish text by prefix in any
     order, or a Latin or Danish term; typing errors and æ/ae, ø/oe, å/aa are forgiven. Only
     codes valid today. `kind` (repeatable or comma-separated): diagnosis, procedure,
@@ -54,17 +56,18 @@ def terminology_search_endpoint(
     if unknown:
         raise HttpError(422, f"kind: unknown {unknown[0]!r}; one of {', '.join(sorted(KINDS))}")
     hits = terminology_search(query=q, limit=limit, kinds=kinds or None)
+    # Plain dicts: ninja validates the response once, against TermHitOut.
     return [
-        TermHitOut(
-            kind=h.kind,
-            code=h.code,
-            sks_register=h.register,
-            text=h.text,
-            latin=h.latin,
-            danish=h.danish,
-            plain=h.plain,
-            score=h.score,
-        )
+        {
+            "kind": h.kind,
+            "code": h.code,
+            "sks_register": h.register,
+            "text": h.text,
+            "latin": h.latin,
+            "danish": h.danish,
+            "plain": h.plain,
+            "score": h.score,
+        }
         for h in hits
     ]
 
