@@ -390,7 +390,11 @@ class Index:
         # Per query word: the beginnings it stands for, with their typing errors.
         forms: list[dict[str, int]] = []
         for token in tokens:
-            these = dict.fromkeys((token, sound(token)), 0)
+            spoken = sound(token)
+            # "kkk" sounds like "k": a key much shorter than the word would match everything.
+            these = dict.fromkeys(
+                (token, spoken) if len(spoken) >= min(len(token), 3) else (token,), 0
+            )
             if fuzzy and len(token) >= FUZZY_MIN_LENGTH:
                 these = self._fuzzy_forms(token) | these
             forms.append(these)
