@@ -16,7 +16,7 @@ from django.db import transaction
 from klinik.core.choices import OrganisationKind, Role, UnitKind
 from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.demo.generate import generate_patients
-from klinik.demo.records import demo_dictations, demo_records
+from klinik.demo.records import demo_clinical, demo_dictations, demo_records
 from klinik.demo.schedule import (
     GP_TYPES,
     TypeSpec,
@@ -202,7 +202,8 @@ def demo_load(*, patients_per_unit: int = PATIENTS_PER_UNIT, seed: int = 2026) -
     for (slug, unit_name), unit in units.items():
         _demo_schedule(slug, unit_name, unit, rng)
     for unit in units.values():
-        demo_records(unit=unit, rng=rng)
+        contacts = demo_records(unit=unit, rng=rng)
+        demo_clinical(unit=unit, contacts=contacts, rng=rng)
     for unit in units.values():
         demo_dictations(unit=unit, rng=rng)
 

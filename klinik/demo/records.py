@@ -24,7 +24,17 @@ from klinik.core.models import Membership, Unit, User
 from klinik.core.policy import Actor, Perm
 from klinik.core.services import actor_from_membership
 from klinik.patients.models import Patient
-from klinik.records.choices import ContactKind, DictationPriority, DictationStatus, EntryType
+from klinik.records.choices import (
+    ContactKind,
+    DiagnosisKind,
+    DictationPriority,
+    DictationStatus,
+    EntryType,
+    MeasurementKind,
+    VaccinationSite,
+    WarningKind,
+)
+from klinik.records.coding import contact_diagnosis_add, warning_add
 from klinik.records.dictation import (
     dictation_create,
     dictation_deadline_default,
@@ -32,6 +42,8 @@ from klinik.records.dictation import (
     dictation_take,
 )
 from klinik.records.models import Contact, Dictation, JournalEntry
+from klinik.records.note_templates import note_template_defaults
+from klinik.records.observations import measurement_record, vaccination_record
 from klinik.records.services import (
     EntryDraft,
     contact_open,
@@ -212,6 +224,7 @@ def demo_records(*, unit: Unit, rng: random.Random, limit: int = 60) -> list[Con
     """Contacts and journal entries on the unit's finished appointments of the past weeks.
 
     Returns the contacts made, so that coding and measurements can be added to them."""
+    note_template_defaults(unit=unit)
     if JournalEntry.objects.filter(unit=unit).exists():
         return []
     now = timezone.now()
@@ -451,3 +464,87 @@ def demo_dictations(*, unit: Unit, rng: random.Random, count: int = 8) -> list[D
     if waiting:
         Dictation.objects.filter(pk=waiting[-1].pk).update(deadline=now - timedelta(hours=3))
     return made
+
+
+# Coding, measurements, vaccinations and warnings --------------------------------------------
+
+WARNINGS = [
+    (WarningKind.ALLERGY, "Penicillin", "J01CE"),
+    (WarningKind.CAVE, "NSAID (mavesår)", "M01A"),
+    (WarningKind.ALLERGY, "Jod-kontrast", ""),
+    (WarningKind.CAVE, "Latex", ""),
+]
+VACCINES = [
+    ("Influenzavaccine (Vaxigrip Tetra)", "J07BB02"),
+    ("Covid-19-vaccine (Comirnaty)", "J07BN01"),
+    ("Pneumokokvaccine (Prevenar 20)", "J07AL02"),
+    ("Stivkrampe-difteri (diTeBooster)", "J07AM51"),
+]
+
+
+def demo_clinical(*, unit: Unit, contacts: list[Contact], rng: random.Random) -> None:
+    """Main diagnoses on the demo contacts, blood pressure, weight and height, a few CAVE
+    warnings and influenza season vaccinations, through the coding and observation services."""
+    for contact in contacts:
+        actor = _actor(contact.responsible, unit) if contact.responsible else None
+        if actor is None or not actor.can(Perm.RECORD_WRITE):
+            continue
+        code = getattr(contact, "demo_code", "")
+        if code:
+            contact_diagnosis_add(actor=actor, contact=contact, code=code, kind=DiagnosisKind.MAIN)
+        patient = contact.patient
+        if unit.organisation.kind != "alternative_clinic" and rng.random() < 0.6:
+            systolic = rng.randint(112, 165)
+            measurement_record(
+                actor=actor,
+                patient=patient,
+                kind=MeasurementKind.BLOOD_PRESSURE,
+                value=systolic,
+                value2=systolic - rng.randint(35, 60),
+                measured_at=contact.started_at,
+                contact=contact,
+            )
+            measurement_record(
+                actor=actor,
+                patient=patient,
+                kind=MeasurementKind.PULSE,
+                value=rng.randint(55, 95),
+                measured_at=contact.started_at,
+                contact=contact,
+            )
+        if rng.random() < 0.3:
+            height = rng.randint(155, 195)
+            measurement_record(
+                actor=actor,
+                patient=patient,
+                kind=MeasurementKind.HEIGHT,
+                value=height,
+                measured_at=contact.started_at - timedelta(minutes=2),
+                contact=contact,
+            )
+            bmi = rng.uniform(19, 34)
+            measurement_record(
+                actor=actor,
+                patient=patient,
+                kind=MeasurementKind.WEIGHT,
+                value=round(bmi * (height / 100) ** 2, 1),
+                measured_at=contact.started_at,
+                contact=contact,
+            )
+        if rng.random() < 0.08:
+            kind, text, atc = rng.choice(WARNINGS)
+            warning_add(actor=actor, patient=patient, kind=kind, text=text, code=atc)
+        if unit.organisation.kind == "general_practice" and rng.random() < 0.2:
+            vaccine, atc = rng.choice(VACCINES)
+            vaccination_record(
+                actor=actor,
+                patient=patient,
+                vaccine=vaccine,
+                atc_code=atc,
+                batch_number=f"{rng.choice('ABFHKLMTX')}{rng.randint(10000, 99999)}",
+                dose="1",
+                site=rng.choice([VaccinationSite.LEFT_DELTOID, VaccinationSite.RIGHT_DELTOID]),
+                given_on=timezone.localtime(contact.started_at).date(),
+                given_by=actor.user,
+                contact=contact,
+            )
