@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.models import Membership, Unit, User
@@ -132,14 +132,10 @@ def _day_end(value: date) -> datetime:
 
 
 _PERSON_FIELDS = ("id", "public_id", "username", "first_name", "last_name")
-# Only what is shown: a page of 50 entries builds some 300 model instances, and the users' other
-# columns (password hash, login state) are neither needed nor wanted here.
+# Only what is shown: the users' other columns (password hash, login state) are neither needed
+# nor wanted here, and fewer columns mean less work building a page's model instances.
 _DISPLAY_FIELDS = (
     *(f.name for f in JournalEntry._meta.concrete_fields),
-    *(f"author__{name}" for name in _PERSON_FIELDS),
-    *(f"responsible__{name}" for name in _PERSON_FIELDS),
-    *(f"signature__signed_by__{name}" for name in _PERSON_FIELDS),
-    *(f"unit__{name}" for name in ("id", "public_id", "name", "organisation_id")),
     *(
         f"contact__{name}"
         for name in (
@@ -147,18 +143,46 @@ _DISPLAY_FIELDS = (
             "started_at", "ended_at", "responsible_id",
         )
     ),
-    *(f"signature__{name}" for name in ("id", "organisation_id", "entry_id", "signed_at")),
+    *(f"signature__{n}" for n in ("id", "organisation_id", "entry", "signed_by", "signed_at")),
+    *(f"unit__{name}" for name in ("id", "public_id", "name", "organisation_id")),
 )  # fmt: skip
 
 
+def _is_superseded() -> Exists:
+    return Exists(JournalEntry.objects.filter(supersedes=OuterRef("pk")))
+
+
 def _with_display(entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntry]:
-    """Everything an entry is shown with, in the same query: author, responsible, unit,
-    contact, signature and signer, and the public id of the version it corrects."""
+    """The entries with their unit, contact and signature joined and the public id of the
+    version each corrects. The people come from `_attach_people` (one more query): joining the
+    user table three times as well makes PostgreSQL's planner search join orders for longer
+    than the query takes to run (40 ms against 0.5 ms at 2,000 entries)."""
     return (
-        entries.select_related("author", "responsible", "unit", "contact", "signature__signed_by")
+        entries.select_related("unit", "contact", "signature")
         .only(*_DISPLAY_FIELDS)
-        .annotate(supersedes_public_id=F("supersedes__public_id"))
+        .annotate(
+            supersedes_public_id=Subquery(
+                JournalEntry.objects.filter(pk=OuterRef("supersedes_id")).values("public_id")[:1]
+            )
+        )
     )
+
+
+def _attach_people(entries: list[JournalEntry]) -> list[JournalEntry]:
+    """Set author, responsible and the signer on each entry: one query, whatever the number
+    of entries."""
+    if not entries:
+        return entries
+    signatures = [s for s in (entry_signature(e) for e in entries) if s is not None]
+    user_ids = {e.author_id for e in entries} | {e.responsible_id for e in entries}
+    user_ids |= {s.signed_by_id for s in signatures}
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids - {None}).only(*_PERSON_FIELDS)}
+    for entry in entries:
+        entry.author = users[entry.author_id]
+        entry.responsible = users.get(entry.responsible_id) if entry.responsible_id else None
+    for signature in signatures:
+        signature.signed_by = users[signature.signed_by_id]
+    return entries
 
 
 def _timeline_queryset(patient: Patient) -> QuerySet[JournalEntry]:
@@ -197,14 +221,14 @@ def journal_timeline(
 
     Current versions only unless `include_superseded`. `unit_ids` and `author_ids` are public
     ids (as in URLs); `since`/`until` are dates (local days, inclusive) or datetimes; `before`
-    is the `next_cursor` of the previous page. One query per page, whatever its size.
+    is the `next_cursor` of the previous page. Two queries per page, whatever its size.
     """
     if not 1 <= limit <= TIMELINE_MAX_LIMIT:
         raise RecordError(LIMIT_INVALID, code="limit_invalid", field="limit")
     entries = _timeline_queryset(patient)
     if include_superseded:
         entries = entries.annotate(
-            successor_id=F("superseded_by__id"),
+            is_superseded=_is_superseded(),
             thread_versions=Subquery(
                 JournalEntry.objects.filter(thread=OuterRef("thread"))
                 .values("thread")
@@ -214,7 +238,9 @@ def journal_timeline(
             ),
         )
     else:
-        entries = entries.filter(superseded_by__isnull=True)
+        # NOT EXISTS, not a LEFT JOIN ... IS NULL: PostgreSQL then estimates the rows right and
+        # walks the timeline index in order, stopping after one page.
+        entries = entries.filter(~_is_superseded())
     if entry_types:
         types = [t for t in entry_types if t]
         unknown = sorted(set(types) - set(EntryType.values))
@@ -223,9 +249,13 @@ def journal_timeline(
         if types:
             entries = entries.filter(entry_type__in=types)
     if unit_ids:
-        entries = entries.filter(unit__public_id__in=_uuids(unit_ids, "unit"))
+        units = Unit.objects.filter(
+            organisation_id=patient.organisation_id, public_id__in=_uuids(unit_ids, "unit")
+        )
+        entries = entries.filter(unit_id__in=Subquery(units.values("id")))
     if author_ids:
-        entries = entries.filter(author__public_id__in=_uuids(author_ids, "author"))
+        authors = User.objects.filter(public_id__in=_uuids(author_ids, "author"))
+        entries = entries.filter(author_id__in=Subquery(authors.values("id")))
     if since is not None:
         entries = entries.filter(occurred_at__gte=_day_start(since))
     if until is not None:
@@ -238,11 +268,11 @@ def journal_timeline(
         entries = entries.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk))
     rows = list(entries.order_by("-occurred_at", "-id")[: limit + 1])
     more = len(rows) > limit
-    rows = rows[:limit]
+    rows = _attach_people(rows[:limit])
     items = []
     for entry in rows:
         if include_superseded:
-            is_current = entry.successor_id is None
+            is_current = not entry.is_superseded
             items.append(_as_item(entry, entry.thread_versions or entry.version, is_current))
         else:
             # Versions of a thread are 1..n and the current one is n.
@@ -267,11 +297,15 @@ def _uuids(values: Iterable[uuid.UUID | str], field: str) -> list[uuid.UUID]:
 
 def journal_entry_versions(*, entry: JournalEntry) -> list[JournalEntry]:
     """Every version of the entry's thread, oldest first, with author, unit and signature
-    loaded (use `entry_signature`). One query."""
-    return list(
-        _with_display(
-            JournalEntry.objects.filter(organisation_id=entry.organisation_id, thread=entry.thread)
-        ).order_by("version")
+    loaded (use `entry_signature`). Two queries."""
+    return _attach_people(
+        list(
+            _with_display(
+                JournalEntry.objects.filter(
+                    organisation_id=entry.organisation_id, thread=entry.thread
+                )
+            ).order_by("version")
+        )
     )
 
 
@@ -326,23 +360,27 @@ def journal_signer(*, patient: Patient, public_id: uuid.UUID | str) -> User:
 # Work lists --------------------------------------------------------------------------------------
 
 
+def _waiting_for(actor: Actor) -> QuerySet[JournalEntry]:
+    mine = Q(responsible=actor.user)
+    if actor.can(Perm.RECORD_SIGN):
+        mine |= Q(responsible__isnull=True)
+    return JournalEntry.objects.filter(
+        mine,
+        ~Exists(JournalSignature.objects.filter(entry=OuterRef("pk"))),
+        ~_is_superseded(),
+        organisation_id__in=actor.organisation_ids,
+        needs_signature=True,
+    )
+
+
 def journal_to_sign(*, actor: Actor, limit: int = TO_SIGN_LIMIT) -> list[JournalEntry]:
     """Current, unapproved entries waiting for the actor's signature, oldest first: those the
     actor answers for, and — when the actor may sign — those with no responsible clinician in
     the actor's organisations. Patient, author and unit loaded."""
     if not actor.organisation_ids:
         return []
-    mine = Q(responsible=actor.user)
-    if actor.can(Perm.RECORD_SIGN):
-        mine |= Q(responsible__isnull=True)
     return list(
-        JournalEntry.objects.filter(
-            mine,
-            organisation_id__in=actor.organisation_ids,
-            needs_signature=True,
-            signature__isnull=True,
-            superseded_by__isnull=True,
-        )
+        _waiting_for(actor)
         .select_related("patient", "author", "unit")
         .order_by("recorded_at", "id")[:limit]
     )
@@ -351,16 +389,7 @@ def journal_to_sign(*, actor: Actor, limit: int = TO_SIGN_LIMIT) -> list[Journal
 def journal_to_sign_count(*, actor: Actor) -> int:
     if not actor.organisation_ids:
         return 0
-    mine = Q(responsible=actor.user)
-    if actor.can(Perm.RECORD_SIGN):
-        mine |= Q(responsible__isnull=True)
-    return JournalEntry.objects.filter(
-        mine,
-        organisation_id__in=actor.organisation_ids,
-        needs_signature=True,
-        signature__isnull=True,
-        superseded_by__isnull=True,
-    ).count()
+    return _waiting_for(actor).count()
 
 
 def journal_drafts(*, actor: Actor, patient: Patient) -> list[JournalDraft]:
