@@ -94,7 +94,7 @@ def test_the_kind_comes_from_the_content_not_the_name(record_world, data_dir):
 
 def test_html_named_pdf_is_refused_and_nothing_stored(record_world, data_dir):
     error = _refused(record_world, data_dir, "svar.pdf", HTML, "file_type")
-    assert "not a PDF" in error.message
+    assert error.message == str(documents.FILE_NOT_DOCUMENT)
 
 
 def test_executable_named_pdf_is_refused(record_world, data_dir):
