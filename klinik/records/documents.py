@@ -150,11 +150,11 @@ def sniff(head: bytes) -> Sniffed | None:
 
 # Content checks ----------------------------------------------------------------------------------
 
-# Names that make a PDF act: scripts, and actions that launch programs.
+# Names that make a PDF act: scripts, and actions that launch programs. They are looked for in
+# the parsed objects (names decoded, object streams opened), never in the raw bytes: a scan's
+# image data holds "/JS" by chance, and text may mention it.
 _PDF_ACTIVE_KEYS = {"/JS", "/JavaScript"}
 _PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch"}
-# The same names written plainly in the file (a cheap first look before parsing).
-_PDF_ACTIVE_RAW = re.compile(rb"/(?:JS|JavaScript|Launch)(?![A-Za-z0-9#_.-])")
 
 
 def _pdf_objects(reader: PdfReader) -> Iterator[Any]:
@@ -181,8 +181,6 @@ def _pdf_objects(reader: PdfReader) -> Iterator[Any]:
 
 
 def _check_pdf(data: bytes, field: str) -> None:
-    if _PDF_ACTIVE_RAW.search(data):
-        raise RecordError(PDF_ACTIVE, code="pdf_active", field=field)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
