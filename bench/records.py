@@ -165,8 +165,9 @@ def records(ctx: BenchContext) -> Outcome:
         notes=[
             "Queries per call (one warm call each): "
             + ", ".join(f"{label} {count}" for label, count in queries.items())
-            + ". The timeline itself is one query whatever the page size; the rest is the "
-            "session, the access check and its log entry, the filter choices and the header.",
+            + ". The timeline itself is two queries whatever the page size (the entries with "
+            "unit, contact and signature; the people); the rest is the session, the access "
+            "check and its log entry, the filter choices, the drafts and the header.",
             *context["notes"],
         ],
     )
