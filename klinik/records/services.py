@@ -223,6 +223,7 @@ def journal_entry_correct(
             patient = record_write_begin(
                 actor=actor, patient=entry.patient, channel=channel, object_type="journal_entry"
             )
+            _version_lock(entry)
             if JournalEntry.objects.filter(supersedes=entry).exists():
                 raise RecordError(ALREADY_CORRECTED, code="already_corrected")
             can_sign = actor.can(Perm.RECORD_SIGN)
@@ -254,6 +255,13 @@ def journal_entry_correct(
     return new
 
 
+def _version_lock(entry: JournalEntry) -> None:
+    """Serialise correcting and signing one version: a signature never lands on a version that
+    a concurrent correction has just superseded. A row lock reads; it changes nothing, so the
+    append-only triggers do not fire (SQLite's write transactions are serial already)."""
+    list(JournalEntry.objects.select_for_update().filter(pk=entry.pk).values_list("pk"))
+
+
 def journal_entry_sign(
     *, actor: Actor, entry: JournalEntry, channel: Channel = Channel.UI
 ) -> JournalSignature:
@@ -269,6 +277,7 @@ def journal_entry_sign(
                 perm=Perm.RECORD_SIGN,
                 object_type="journal_signature",
             )
+            _version_lock(entry)
             if JournalEntry.objects.filter(supersedes=entry).exists():
                 raise RecordError(NOT_CURRENT, code="not_current")
             if JournalSignature.objects.filter(entry=entry).exists():
