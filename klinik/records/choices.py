@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ContactKind(models.TextChoices):
@@ -73,7 +74,7 @@ class DictationStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("Being transcribed")
     FOR_SIGNING = "for_signing", _("Sent for signing")
     DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("dictation", "Cancelled")
 
 
 class DocumentKind(models.TextChoices):

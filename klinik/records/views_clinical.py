@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from klinik.audit.choices import Channel
@@ -705,7 +706,11 @@ def vaccination_reports_view(request: HttpRequest) -> HttpResponse:
             return redirect("vaccination_reports")
         messages.success(
             request,
-            _("%(count)d vaccinations marked as reported. Download the file below.")
+            ngettext(
+                "%(count)d vaccination marked as reported. Download the file below.",
+                "%(count)d vaccinations marked as reported. Download the file below.",
+                len(export.rows),
+            )
             % {"count": len(export.rows)},
         )
         return redirect(f"{reverse('vaccination_reports')}?batch={export.batch}")
