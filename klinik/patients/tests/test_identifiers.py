@@ -1,9 +1,13 @@
 from datetime import date
 
 import pytest
+from django.db import DataError, IntegrityError, transaction
 
+from klinik.core.lookups import glob_to_regex
 from klinik.patients.choices import IdentifierKind, Sex
 from klinik.patients.identifiers import IdentifierError, parse_identifier
+from klinik.patients.models import Patient
+from klinik.patients.tests.factories import PatientFactory
 
 TODAY = date(2026, 11, 26)
 
@@ -74,3 +78,42 @@ def test_replacement_numbers(raw, kind, birth):
     assert parsed.kind == kind
     assert parsed.birth_date == birth
     assert parsed.value == parsed.value.upper()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("cpr", "is_stored"),
+    [
+        ("0101901233", True),
+        ("0101901AB2", True),  # a replacement number: letters in places 8 and 9
+        ("010190123", False),
+        ("01019012334", False),
+        ("010190-123", False),
+        ("0101901ab2", False),  # the register stores letters upper case
+        ("A101901233", False),
+        ("0101901233\n", False),
+        ("\uff10101901233", False),  # a full-width digit
+    ],
+)
+def test_the_database_refuses_a_malformed_number(world, cpr, is_stored):
+    """The register validates numbers before saving; the constraint is the last guard."""
+    patient = PatientFactory.build(unit=world.unit_a)
+    patient.cpr = cpr
+    if is_stored:
+        patient.save()
+        return
+    with pytest.raises((IntegrityError, DataError)), transaction.atomic():
+        patient.save()
+    assert not Patient.objects.filter(cpr=cpr).exists()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "regex"),
+    [
+        ("[0-9][0-9A-Z]", "^[0-9][0-9A-Z]$"),
+        ("a*b?c", "^a.*b.c$"),
+        ("[^a-z].", r"^[^a-z]\.$"),
+    ],
+)
+def test_glob_patterns_become_anchored_regular_expressions(pattern, regex):
+    assert glob_to_regex(pattern) == regex
