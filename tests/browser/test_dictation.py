@@ -18,14 +18,17 @@ from django.utils import translation
 from playwright.sync_api import Page, expect
 from reportlab.pdfgen import canvas
 
+from klinik.core.choices import Role
+from klinik.core.tests.factories import TEST_PASSWORD, MembershipFactory, UnitFactory
 from klinik.patients.models import Patient
+from klinik.patients.tests.factories import PatientFactory
 from klinik.records.choices import DictationStatus, EntryType
 from klinik.records.documents import FILE_NOT_DOCUMENT
 from klinik.records.models import Dictation, Document
 
 from .helpers import log_in, log_out
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo")]
+pytestmark = [pytest.mark.browser]
 
 # KLINIK_SCREENSHOTS=<dir> keeps screenshots of the steps, for looking at the screens.
 SHOTS = os.environ.get("KLINIK_SCREENSHOTS")
@@ -64,6 +67,17 @@ def recording(tmp_path: Path) -> Path:
     return path
 
 
+def _wait_until(page: Page, expression: str, timeout_ms: int = 10_000) -> None:
+    """Poll an expression from outside the page: the page's CSP forbids the eval that
+    page.wait_for_function needs once it has to poll."""
+    waited = 0
+    while not page.evaluate(expression):
+        if waited >= timeout_ms:
+            raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+        page.wait_for_timeout(50)
+        waited += 50
+
+
 def _audio(page: Page, expression: str):
     return page.evaluate(
         f"(() => {{ const a = document.getElementById('dictation-audio'); "
@@ -71,6 +85,7 @@ def _audio(page: Page, expression: str):
     )
 
 
+@pytest.mark.usefixtures("demo")
 def test_doctor_dictates_secretary_transcribes_doctor_approves(
     page: Page, data_dir: Path, recording: Path
 ) -> None:
@@ -111,9 +126,7 @@ def test_doctor_dictates_secretary_transcribes_doctor_approves(
     assert Dictation.objects.get(pk=dictation.pk).status == DictationStatus.IN_PROGRESS
 
     # The player: seeking needs the metadata, fetched with byte ranges.
-    page.wait_for_function(
-        "document.getElementById('dictation-audio').readyState >= 1", timeout=10_000
-    )
+    _wait_until(page, "document.getElementById('dictation-audio').readyState >= 1")
     assert _audio(page, "Math.round(a.duration)") == 8
     text = page.locator("#dictation-text")
     text.click()
@@ -128,16 +141,16 @@ def test_doctor_dictates_secretary_transcribes_doctor_approves(
     expect(speed).to_have_text("1,2" + TIMES)
     assert _audio(page, "a.playbackRate") == pytest.approx(1.2)
     page.keyboard.press("F5")  # forward 3 s (and no reload)
-    page.wait_for_function("document.getElementById('dictation-audio').currentTime >= 2.9")
+    _wait_until(page, "document.getElementById('dictation-audio').currentTime >= 2.9")
     page.keyboard.press("Control+ArrowRight")
-    page.wait_for_function("document.getElementById('dictation-audio').currentTime >= 5.9")
+    _wait_until(page, "document.getElementById('dictation-audio').currentTime >= 5.9")
     page.keyboard.press("F3")  # back 3 s
-    page.wait_for_function("document.getElementById('dictation-audio').currentTime <= 3.1")
+    _wait_until(page, "document.getElementById('dictation-audio').currentTime <= 3.1")
     expect(page).to_have_url(re.compile(rf"/dictation/{dictation.public_id}/$"))
     page.keyboard.press("F4")  # play
-    page.wait_for_function("!document.getElementById('dictation-audio').paused")
+    _wait_until(page, "!document.getElementById('dictation-audio').paused")
     page.keyboard.press("Control+Space")  # pause
-    page.wait_for_function("document.getElementById('dictation-audio').paused")
+    _wait_until(page, "document.getElementById('dictation-audio').paused")
     expect(text).to_have_value(dictation.text)  # no key reached the transcript
 
     # The transcript is autosaved while typing, then sent for approval.
@@ -172,12 +185,13 @@ def test_doctor_dictates_secretary_transcribes_doctor_approves(
 
 
 def test_documents_tab_refuses_a_disguised_file_and_shows_a_pdf(
-    page: Page, data_dir: Path, tmp_path: Path
+    transactional_db: None, page: Page, data_dir: Path, tmp_path: Path
 ) -> None:
     """An HTML page named .pdf is refused at the field, nothing stored; a real PDF is added
     and opens in its own tab."""
-    patient = Patient.objects.filter(organisation__slug="laegehuset").order_by("pk").first()
-    assert patient is not None
+    unit = UnitFactory(name="Lægehuset", organisation__name="Lægehuset Åboulevarden")
+    MembershipFactory(unit=unit, role=Role.SECRETARY, user__username="dokumenter")
+    patient = PatientFactory(unit=unit, given_name="Alma", family_name="Skov")
     disguised = tmp_path / "svar.pdf"
     disguised.write_bytes(b"<html><body><script>alert(1)</script></body></html>")
     real = tmp_path / "Epikrise.pdf"
@@ -185,7 +199,7 @@ def test_documents_tab_refuses_a_disguised_file_and_shows_a_pdf(
     sheet.drawString(72, 760, "Epikrise fra Regionshospital Nord")
     sheet.save()
 
-    log_in(page, "sekretaer")
+    log_in(page, "dokumenter", TEST_PASSWORD)
     page.goto(f"/patients/{patient.public_id}/record/documents/")
     form = page.locator("#document-upload")
     form.locator("#id_file").set_input_files(str(disguised))
