@@ -46,8 +46,9 @@ or Danish form. Each query returns the top 20. Timed **in process** (`terminolog
 and **through HTTP** with Django's test client and the full middleware stack
 (`GET /api/v1/terminology/search?q=` with a bearer token), after a warm-up, both paths and
 all kinds shuffled together. The index is built once per process and rebuilt after an
-import; building it is timed separately (the first search after start or after an import
-pays for it). Target: type-ahead p95 ≤ 10 ms over the shipped set.
+import; building it is timed separately: the first search of a process waits for it, and
+after an import a small index is rebuilt at the next search, a large one in a background
+thread while the old one answers. Target: type-ahead p95 ≤ 10 ms over the shipped set.
 
 **Full import**: a synthetic SKScomplete.txt in the official fixed-width Latin-1 layout with
 120,000 code versions (a tenth with `--quick`; registers, code shapes, history rows with

@@ -23,7 +23,7 @@ from klinik.terminology.search import Index, code_candidates, code_entry, term_e
 
 KINDS = frozenset(k.value for k in HitKind)
 MAX_LIMIT = 100
-FREEZE_FROM = 20_000  # entries
+LARGE_INDEX = 20_000  # entries: rebuilt in the background, kept from the garbage collector
 
 
 @dataclass(frozen=True)
@@ -96,23 +96,60 @@ def index_build() -> Index:
 
 
 def terminology_index() -> Index:
-    """This process's index, rebuilt when the data has changed since it was built."""
-    global _cached
+    """This process's index, rebuilt when the data has changed since it was built.
+
+    A large index (the full SKS) is rebuilt in a background thread while the old one keeps
+    answering: for some seconds after a quarterly import, type-ahead shows the previous
+    release instead of making someone wait. Only the very first build is waited for.
+    """
     version = terminology_version()
     cached = _cached
     if cached is not None and cached[0] == version:
         return cached[1]
+    if cached is not None and len(cached[1].entries) >= LARGE_INDEX:
+        _rebuild_in_background(version)
+        return cached[1]
     with _lock:
         if _cached is None or _cached[0] != version:
-            _cached = (version, index_build())
-            if len(_cached[1].entries) >= FREEZE_FROM:
-                # The index lives as long as the process: keep the cyclic garbage collector
-                # from walking its hundreds of thousands of objects on every full collection
-                # (a stall of a second at full SKS). Replaced indexes are freed by reference
-                # counting, which freezing does not stop.
-                gc.collect()
-                gc.freeze()
+            _install(version, index_build())
+        assert _cached is not None
         return _cached[1]
+
+
+def _install(version: tuple[object, ...], index: Index) -> None:
+    """Make `index` the process's index (call holding `_lock`)."""
+    global _cached
+    _cached = (version, index)
+    if len(index.entries) >= LARGE_INDEX:
+        # The index lives as long as the process: keep the cyclic garbage collector from
+        # walking its hundreds of thousands of objects on every full collection (a stall of
+        # a second at full SKS). A replaced index is freed by reference counting, which
+        # freezing does not stop.
+        gc.collect()
+        gc.freeze()
+
+
+_rebuilding: threading.Thread | None = None
+
+
+def _rebuild_in_background(version: tuple[object, ...]) -> None:
+    global _rebuilding
+    with _lock:
+        if _rebuilding is not None and _rebuilding.is_alive():
+            return
+        _rebuilding = threading.Thread(
+            target=_rebuild, args=(version,), name="terminology-index", daemon=True
+        )
+        _rebuilding.start()
+
+
+def _rebuild(version: tuple[object, ...]) -> None:
+    try:
+        index = index_build()
+        with _lock:
+            _install(version, index)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 # Selectors ---------------------------------------------------------------------------------------

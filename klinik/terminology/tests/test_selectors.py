@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 
 import pytest
@@ -187,3 +188,22 @@ def test_a_latin_term_finds_the_codes_written_in_its_danish_form(clean, write_ts
     assert codes("otitis med", kinds={"diagnosis"}) == ["DH669"]
     # by the plain rendering when the Danish form is a word of its own (pneumoni)
     assert codes("pneumonia", kinds={"diagnosis"}) == ["DJ18"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_large_index_is_rebuilt_in_the_background_while_the_old_one_answers(monkeypatch):
+    # The rebuilding thread has its own connection, so this test commits.
+    from klinik.terminology import selectors
+    from klinik.terminology.tests.conftest import SAMPLE
+
+    monkeypatch.setattr(selectors, "LARGE_INDEX", 1)
+    monkeypatch.setattr(selectors, "_cached", None)
+    try:
+        sks_import(path=SAMPLE)
+        assert codes("covid", on=date(2026, 6, 1)) == []  # first build: waited for
+        sks_import(path=NEXT)
+        assert codes("covid", on=date(2026, 6, 1)) == []  # the old index answers meanwhile
+        selectors._rebuilding.join(timeout=30)
+        assert codes("covid", on=date(2026, 6, 1)) == ["DU071"]
+    finally:
+        gc.unfreeze()
