@@ -10,12 +10,14 @@ import os
 import re
 import struct
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.utils import translation
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
+from pytest_django.live_server_helper import LiveServer
 from reportlab.pdfgen import canvas
 
 from klinik.core.choices import Role
@@ -26,12 +28,14 @@ from klinik.records.choices import DictationStatus, EntryType
 from klinik.records.documents import FILE_NOT_DOCUMENT
 from klinik.records.models import Dictation, Document
 
+from .conftest import CHROMIUM, CHROMIUM_ARGS, NAVIGATION_TIMEOUT_MS, TIMEOUT_MS
 from .helpers import log_in, log_out
 
 pytestmark = [pytest.mark.browser]
 
 # KLINIK_SCREENSHOTS=<dir> keeps screenshots of the steps, for looking at the screens.
 SHOTS = os.environ.get("KLINIK_SCREENSHOTS")
+FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 TIMES = "\u00d7"  # the multiplication sign after the speed
 TRANSCRIPT = "Patienten set til kontrol.\nBlodtryk 128/82. Fortsætter uændret behandling."
 
@@ -222,3 +226,51 @@ def test_documents_tab_refuses_a_disguised_file_and_shows_a_pdf(
     viewer.wait_for_load_state()
     assert viewer.evaluate("document.contentType") == "application/pdf"
     viewer.close()
+
+
+@pytest.fixture
+def microphone_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """A browser with a fake microphone (a tone), allowed without asking."""
+    chromium = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+        ],
+        headless=True,
+    )
+    context = chromium.new_context(base_url=live_server.url, locale="en-US")
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+    context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+    yield context.new_page()
+    context.close()
+    chromium.close()
+
+
+def test_doctor_records_a_dictation_in_the_browser(
+    transactional_db: None, microphone_page: Page, data_dir: Path
+) -> None:
+    """MediaRecorder → WebM/Opus, handed to the form's file field and checked like any upload."""
+    page = microphone_page
+    unit = UnitFactory(name="Lægehuset", organisation__name="Lægehuset Åboulevarden")
+    MembershipFactory(unit=unit, role=Role.DOCTOR, user__username="diktat")
+    patient = PatientFactory(unit=unit, given_name="Alma", family_name="Skov")
+
+    log_in(page, "diktat", TEST_PASSWORD)
+    page.goto(f"/patients/{patient.public_id}/record/dictations/new/")
+    recorder = page.locator("#dictation-recorder")
+    expect(recorder).to_be_visible()
+    recorder.locator("#recorder-start").click()
+    expect(recorder.locator("#recorder-stop")).to_be_enabled()
+    page.wait_for_timeout(1600)
+    recorder.locator("#recorder-stop").click()
+    expect(recorder.locator("#recorder-preview")).to_be_visible()
+    assert page.evaluate("document.getElementById('id_audio').files.length") == 1
+    page.locator("#dictation-submit").click()
+    expect(page).to_have_url(re.compile(r"/record/documents/$"))
+    dictation = Dictation.objects.get(patient=patient)
+    assert dictation.audio.content_type == "audio/webm"
+    assert dictation.audio.size > 1000
+    assert dictation.duration_seconds in (1, 2)
