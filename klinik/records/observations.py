@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
@@ -49,6 +49,8 @@ from klinik.records.models import Contact, Measurement, Vaccination
 from klinik.records.services import record_write_begin
 
 # Measurements ------------------------------------------------------------------------------------
+
+_Marked = TypeVar("_Marked", "Measurement", "Vaccination")
 
 
 @dataclass(frozen=True)
@@ -195,16 +197,23 @@ def measurement_mark_error(
     *, actor: Actor, measurement: Measurement, reason: str, channel: Channel = Channel.UI
 ) -> Measurement:
     """Mark a measurement entered in error: it leaves the chart and BMI, stays in the record."""
+    return _mark_entered_in_error(actor, measurement, reason, channel, "measurement")
+
+
+def _mark_entered_in_error(
+    actor: Actor, row: _Marked, reason: str, channel: Channel, object_type: str
+) -> _Marked:
+    """Entered in error (who, when, why) instead of deleting: the row stays in the record."""
     reason = _reason(reason)
     with transaction.atomic(durable=True):
         record_write_begin(
             actor=actor,
-            patient=measurement.patient,
+            patient=row.patient,
             channel=channel,
             action=Action.UPDATE,
-            object_type="measurement",
+            object_type=object_type,
         )
-        locked = Measurement.objects.select_for_update().get(pk=measurement.pk)
+        locked = type(row).objects.select_for_update().get(pk=row.pk)
         if locked.error_at is not None:
             raise RecordError(ALREADY_IN_ERROR, code="already_in_error")
         locked.error_by = actor.user
@@ -546,23 +555,7 @@ def vaccination_mark_error(
 ) -> Vaccination:
     """Mark a vaccination entered in error. Not yet reported: it is never sent. Already
     reported: the register must be told separately (the row shows when it was sent)."""
-    reason = _reason(reason)
-    with transaction.atomic(durable=True):
-        record_write_begin(
-            actor=actor,
-            patient=vaccination.patient,
-            channel=channel,
-            action=Action.UPDATE,
-            object_type="vaccination",
-        )
-        locked = Vaccination.objects.select_for_update().get(pk=vaccination.pk)
-        if locked.error_at is not None:
-            raise RecordError(ALREADY_IN_ERROR, code="already_in_error")
-        locked.error_by = actor.user
-        locked.error_at = timezone.now()
-        locked.error_reason = reason
-        locked.save(update_fields=["error_by", "error_at", "error_reason"])
-    return locked
+    return _mark_entered_in_error(actor, vaccination, reason, channel, "vaccination")
 
 
 def patient_vaccinations(*, patient: Patient) -> QuerySet[Vaccination]:
