@@ -9,15 +9,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils.translation import gettext_lazy as _
 
+from klinik.core import rows
 from klinik.core.models import Membership, Unit, User
 from klinik.core.policy import ROLE_PERMISSIONS, Actor, Perm
 from klinik.patients.models import Patient
@@ -464,31 +476,60 @@ class JournalFilters:
     authors: list[FilterChoice]
 
 
+# The filter statement's columns after the entry type: the unit's, then the author's.
+_FILTER_UNIT = tuple(Unit._meta.get_field(n) for n in ("public_id", "name"))
+_FILTER_AUTHOR = tuple(
+    User._meta.get_field(n) for n in ("public_id", "first_name", "last_name", "username")
+)
+_FILTER_FIELDS = (JournalEntry._meta.get_field("entry_type"), *_FILTER_UNIT, *_FILTER_AUTHOR)
+
+
+@functools.cache
+def _filter_sql(vendor: str) -> str:
+    del vendor  # keys the cache: the quoting is the backend's
+    column = {
+        name: connection.ops.quote_name(JournalEntry._meta.get_field(name).column)
+        for name in ("organisation", "patient", "entry_type", "unit", "author")
+    }
+    kind, unit, author = column["entry_type"], column["unit"], column["author"]
+    selected = f"d.{kind}, {rows.columns(_FILTER_UNIT, 'u')}, {rows.columns(_FILTER_AUTHOR, 'a')}"
+    return (
+        f"SELECT {selected} "  # noqa: S608  (constant SQL)
+        f"FROM (SELECT DISTINCT {kind}, {unit}, {author} FROM {rows.table(JournalEntry)} "
+        f"WHERE {column['organisation']} = %s AND {column['patient']} = %s) d "
+        f"JOIN {rows.table(Unit)} u ON u.id = d.{unit} AND u.organisation_id = %s "
+        f"JOIN {rows.table(User)} a ON a.id = d.{author}"
+    )
+
+
 def journal_filters(*, patient: Patient) -> JournalFilters:
     """The types, units and authors present in the patient's journal, for the filter UI.
-    Three queries."""
-    entries = JournalEntry.objects.filter(
-        organisation_id=patient.organisation_id, patient_id=patient.pk
-    )
-    present = set(entries.values_list("entry_type", flat=True).distinct())
+
+    One query: the journal's distinct (type, unit, author) combinations — a few dozen however
+    long the journal — joined to their units and people. (Three reads of the whole journal,
+    one per list, took longer than the rest of the record page's queries together at 2,000
+    entries; the statement is written out as the ORM cannot join a derived table.)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _filter_sql(connection.vendor),
+            [patient.organisation_id, patient.pk, patient.organisation_id],
+        )
+        found = [rows.converted(_FILTER_FIELDS, row) for row in cursor.fetchall()]
+    present = {row[0] for row in found}
     labels = dict(EntryType.choices)
     types = [FilterChoice(v, str(labels[v])) for v in EntryType.values if v in present]
-    units = [
-        FilterChoice(str(public_id), name)
-        for public_id, name in Unit.objects.filter(
-            pk__in=entries.values("unit_id"), organisation_id=patient.organisation_id
-        )
-        .order_by("name")
-        .values_list("public_id", "name")
-    ]
+    units = sorted(
+        {FilterChoice(str(row[1]), row[2]) for row in found},
+        key=lambda choice: (choice.label.lower(), choice.label, choice.value),
+    )
+    people = {
+        str(row[3]): user_display_name(User(first_name=row[4], last_name=row[5], username=row[6]))
+        for row in found
+    }
     authors = sorted(
-        (
-            FilterChoice(str(user.public_id), user_display_name(user))
-            for user in User.objects.filter(pk__in=entries.values("author_id")).only(
-                "public_id", "first_name", "last_name", "username"
-            )
-        ),
-        key=lambda choice: choice.label.lower(),
+        (FilterChoice(public_id, name) for public_id, name in people.items()),
+        key=lambda choice: (choice.label.lower(), choice.label, choice.value),
     )
     return JournalFilters(types=types, units=units, authors=authors)
 

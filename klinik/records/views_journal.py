@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -114,11 +116,23 @@ def _entry(request: HttpRequest, entry_id: uuid.UUID, *, perm: Perm) -> JournalE
 
 def _frame(request: HttpRequest, patient: Patient, tab: str, **extra: Any) -> dict[str, Any]:
     """What record_base.html needs: the header (with CAVE/allergy warnings) and the tab."""
+    _unit_from_memberships(request, patient)
     return {
         **record_header_context(actor=request.actor, patient=patient),
         "tab": tab,
         **extra,
     }
+
+
+def _unit_from_memberships(request: HttpRequest, patient: Patient) -> None:
+    """The header names the patient's unit. When it is one of the user's own units it is
+    already loaded with the memberships (ActorMiddleware): use that instead of a query."""
+    if not patient.unit_id or Patient.unit.is_cached(patient):
+        return
+    for membership in getattr(request, "memberships", ()):
+        if membership.unit_id == patient.unit_id and membership.unit is not None:
+            patient.unit = membership.unit
+            return
 
 
 def _hx_redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -152,6 +166,10 @@ def _contact_label(contact: Contact) -> str:
 
 # The timeline ------------------------------------------------------------------------------------
 
+# A stand-in public id: an entry URL is reversed once per page with it and each row's URL made
+# by replacing it (a reversal costs as much as rendering the rest of a row).
+_ID_SLOT = str(uuid.UUID(int=0))
+
 
 def _filter_form(request: HttpRequest, patient: Patient) -> JournalFilterForm:
     choices = journal_filters(patient=patient)
@@ -169,6 +187,89 @@ def _signable(actor: Actor, items: list[TimelineItem]) -> set[int]:
         for item in items
         if item.is_current and not item.is_signed and _may_sign(actor, item.entry)
     }
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One timeline row with its strings made in Python once per page (labels, local times,
+    URLs): the template only places them. Rendering 50 rows through an include each, with
+    four URL reversals, two date filters and a blocktranslate per row, was most of the page's
+    time."""
+
+    public_id: str
+    entry_type: str
+    type_label: str
+    occurred_iso: str  # local time, ISO 8601 (the <time> element's datetime)
+    occurred_text: str  # d.m.Y H:i
+    author_name: str
+    unit_name: str
+    title: str
+    text: str
+    needs_signature: bool
+    is_corrected: bool
+    version_count: int
+    versions_url: str
+    correct_url: str  # "" when the actor may not correct it (not current, no RECORD_WRITE)
+    sign_url: str  # "" when the actor may not approve it
+    approved_text: str  # "Approved by … d.m.Y H:i"; "" while unapproved
+    error: str = ""
+
+
+def _local_text(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%d.%m.%Y %H:%M")
+
+
+def timeline_rows(
+    actor: Actor, patient: Patient, items: list[TimelineItem], *, error: str = ""
+) -> list[TimelineRow]:
+    """The rows of `_journal_rows.html` for these timeline items, as `actor` sees them."""
+    if not items:
+        return []
+    versions_url = reverse("journal_entry_versions", args=[_ID_SLOT])
+    sign_url = reverse("journal_entry_sign", args=[_ID_SLOT])
+    correct_url = ""
+    if actor.can(Perm.RECORD_WRITE):
+        correct_url = f"{reverse('record_write', args=[patient.public_id])}?corrects={_ID_SLOT}"
+    signable = _signable(actor, items)
+    type_labels = {value: str(label) for value, label in EntryType.choices}
+    approved = _("Approved by %(who)s %(when)s")
+    rows = []
+    for item in items:
+        entry = item.entry
+        public_id = str(entry.public_id)
+        occurred = timezone.localtime(entry.occurred_at)
+        signature = item.signature
+        rows.append(
+            TimelineRow(
+                public_id=public_id,
+                entry_type=entry.entry_type,
+                type_label=type_labels.get(entry.entry_type, entry.entry_type),
+                occurred_iso=occurred.isoformat(),
+                occurred_text=occurred.strftime("%d.%m.%Y %H:%M"),
+                author_name=item.author_name,
+                unit_name=item.unit_name,
+                title=entry.title,
+                text=entry.text,
+                needs_signature=item.needs_signature,
+                is_corrected=item.is_corrected,
+                version_count=item.version_count,
+                versions_url=versions_url.replace(_ID_SLOT, public_id),
+                correct_url=(
+                    correct_url.replace(_ID_SLOT, public_id)
+                    if correct_url and item.is_current
+                    else ""
+                ),
+                sign_url=sign_url.replace(_ID_SLOT, public_id) if entry.pk in signable else "",
+                approved_text=(
+                    approved
+                    % {"who": item.signed_by_name, "when": _local_text(signature.signed_at)}
+                    if signature is not None
+                    else ""
+                ),
+                error=error,
+            )
+        )
+    return rows
 
 
 @requires(Perm.RECORD_READ)
@@ -211,7 +312,8 @@ def record_journal_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
         form=form,
         error=error,
         more_query=more.urlencode(),
-        signable=_signable(actor, page.items),
+        rows=timeline_rows(actor, patient, page.items),
+        journal_url=reverse("record_journal", args=[patient.public_id]),
         filtered=any(v for v in filters.values()),
     )
     status = 422 if (form.is_bound and form.errors) or error else 200
@@ -307,13 +409,8 @@ def journal_entry_sign_view(request: HttpRequest, entry_id: uuid.UUID) -> HttpRe
     )
     return render(
         request,
-        "records/partials/_journal_entry.html",
-        {
-            "item": item,
-            "signable": _signable(actor, [item]),
-            "error": error,
-            "patient": entry.patient,
-        },
+        "records/partials/_journal_rows.html",
+        {"rows": timeline_rows(actor, entry.patient, [item], error=error)},
         status=status,
     )
 

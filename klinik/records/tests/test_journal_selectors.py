@@ -292,7 +292,7 @@ def test_filters_list_the_types_units_and_authors_present(record_world):
 
     with CaptureQueriesContext(connection) as queries:
         filters = journal_filters(patient=rw.patient)
-    assert len(queries) == 3
+    assert len(queries) == 1  # one statement, however long the journal
     assert [t.value for t in filters.types] == ["note", "phone"]
     assert [u.value for u in filters.units] == [str(rw.unit.public_id)]
     assert [a.label for a in filters.authors] == ["Dorthe Lægesen", "Nina Sygeplejerske"]
