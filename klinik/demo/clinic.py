@@ -26,6 +26,8 @@ from klinik.demo.schedule import (
 )
 from klinik.patients.models import Patient
 from klinik.scheduling.models import Appointment
+from klinik.terminology.models import SKSCode
+from klinik.terminology.services import starter_load
 
 DEMO_PASSWORD = "klinik-demo"  # noqa: S105  (documented demo-only password)
 
@@ -149,6 +151,9 @@ def demo_is_loaded() -> bool:
 
 def demo_load(*, patients_per_unit: int = PATIENTS_PER_UNIT, seed: int = 2026) -> None:
     rng = random.Random(seed)
+    if not SKSCode.objects.exists():
+        # The starter codes come with a migration; a flushed test database lost them.
+        starter_load()
     with transaction.atomic():
         communities = {
             slug: Community.objects.get_or_create(slug=slug, defaults={"name": name})[0]

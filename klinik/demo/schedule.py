@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
@@ -215,11 +216,12 @@ def generate_schedule(
     """Book the unit's resources over [today - days_back, today + days_ahead]; returns the
     number of appointments created."""
     rng = random.Random(seed)
+    # A unit books its own patients (and those of no unit); a unit without any books the
+    # organisation's. Booking another unit's patient would make a care relation there.
+    active = Patient.objects.filter(organisation_id=unit.organisation_id, status="active")
     patient_ids = list(
-        Patient.objects.filter(organisation_id=unit.organisation_id, status="active").values_list(
-            "id", flat=True
-        )[:200_000]
-    )
+        active.filter(Q(unit=unit) | Q(unit__isnull=True)).values_list("id", flat=True)[:200_000]
+    ) or list(active.values_list("id", flat=True)[:200_000])
     if not patient_ids:
         raise ValueError("The organisation has no patients: generate patients first")
     today = timezone.localdate()

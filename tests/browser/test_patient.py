@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from klinik.audit.models import AccessLogEntry
 from klinik.patients.models import Patient, PatientAccessGrant
+from klinik.scheduling.models import Appointment
 
 from .helpers import log_in
 
@@ -18,9 +19,18 @@ REASON = "Patienten ringer om en akut tid; kardiologisk sekretær er syg."
 
 
 def test_patient_outside_own_unit_needs_a_reason_to_open(page: Page) -> None:
-    patient = Patient.objects.filter(
-        organisation__slug="medicinsk-ambulatorium", unit__name="Kardiologisk ambulatorium"
-    ).first()
+    # A cardiology patient the endocrinology unit has never booked (a booking there would be
+    # a care relation).
+    endocrinology_patients = Appointment.objects.filter(
+        unit__name="Endokrinologisk ambulatorium"
+    ).values("patient_id")
+    patient = (
+        Patient.objects.filter(
+            organisation__slug="medicinsk-ambulatorium", unit__name="Kardiologisk ambulatorium"
+        )
+        .exclude(pk__in=endocrinology_patients)
+        .first()
+    )
     assert patient is not None
     patient_url = f"/patients/{patient.public_id}/"
 
