@@ -18,6 +18,7 @@ from klinik.core.choices import Role
 from klinik.core.policy import Actor, Perm
 from klinik.core.selectors import organisation_staff
 from klinik.records.dictation import dictation_queue_summary
+from klinik.records.observations import vaccinations_unreported_count
 from klinik.records.selectors import journal_to_sign_count
 
 
@@ -61,6 +62,12 @@ def _dictation_context(actor: Actor) -> dict[str, Any]:
     return {"summary": dictation_queue_summary(actor=actor)}
 
 
+def _vaccination_report_context(actor: Actor) -> dict[str, Any]:
+    if actor.organisation is None:
+        return {"count": 0}
+    return {"count": vaccinations_unreported_count(organisation=actor.organisation)}
+
+
 def _security_context(actor: Actor) -> dict[str, Any]:
     return {"has_totp": actor.user.has_totp}
 
@@ -93,6 +100,13 @@ WIDGETS: list[Widget] = [
         "records/widgets/_dictation_queue.html",
         Perm.RECORD_WRITE,
         _dictation_context,
+    ),
+    Widget(
+        "vaccination_report",
+        _("Vaccination register (DDV)"),
+        "records/widgets/_vaccination_report.html",
+        Perm.PATIENT_EXPORT,
+        _vaccination_report_context,
     ),
     Widget("staff", _("Staff"), "desk/widgets/_staff.html", Perm.STAFF_MANAGE, _staff_context),
     Widget("security", _("Your login"), "desk/widgets/_security.html", None, _security_context),

@@ -7,8 +7,12 @@ from klinik.core.choices import Role
     ("role", "shown", "hidden"),
     [
         (Role.SECRETARY, ["widget-patient_search", "widget-security"], ["widget-staff"]),
-        (Role.MANAGER, ["widget-staff", "widget-break_glass"], []),
-        (Role.SYSTEM_ADMIN, ["widget-staff"], ["widget-patient_search"]),
+        (Role.MANAGER, ["widget-staff", "widget-break_glass", "widget-vaccination_report"], []),
+        (
+            Role.SYSTEM_ADMIN,
+            ["widget-staff"],
+            ["widget-patient_search", "widget-vaccination_report"],
+        ),
         (Role.DOCTOR, ["widget-patient_search"], ["widget-staff", "widget-break_glass"]),
     ],
 )
