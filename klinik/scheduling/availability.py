@@ -10,13 +10,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
 
+from klinik.core import rows
 from klinik.scheduling.models import (
     Absence,
     ExtraOpening,
@@ -65,19 +66,26 @@ def local_span(day: date, start: time, end: time) -> Span:
 
 
 def subtract(spans: Sequence[Span], cuts: Iterable[Span]) -> list[Span]:
-    """Spans minus cuts (both lists of half-open intervals)."""
-    result = list(spans)
-    for cut_start, cut_end in cuts:
-        next_result = []
-        for start, end in result:
-            if cut_end <= start or cut_start >= end:
-                next_result.append((start, end))
-                continue
+    """Spans minus cuts (both lists of half-open intervals, in any order).
+
+    The cuts are merged first, so each span is cut by the few cuts that overlap it, found by
+    bisection: a day of a busy resource has dozens of bookings.
+    """
+    merged = merge(cuts)
+    if not merged:
+        return list(spans)
+    ends = [end for _start, end in merged]
+    result = []
+    for start, end in spans:
+        index = bisect.bisect_right(ends, start)  # the first cut ending after the span starts
+        while index < len(merged) and merged[index][0] < end:
+            cut_start, cut_end = merged[index]
             if start < cut_start:
-                next_result.append((start, cut_start))
-            if cut_end < end:
-                next_result.append((cut_end, end))
-        result = next_result
+                result.append((start, cut_start))
+            start = max(start, cut_end)
+            index += 1
+        if start < end:
+            result.append((start, end))
     return result
 
 
@@ -91,29 +99,23 @@ def merge(spans: Iterable[Span]) -> list[Span]:
     return merged
 
 
-_EPOCH = {
-    "postgresql": "EXTRACT(EPOCH FROM {})::float8",
-    "sqlite": "CAST(strftime('%%s', {}) AS INTEGER)",
-}
-
-
-def _holds(
+def _busy(
     ids: list[int],
     period: Span,
     ignore_appointment_id: int | None,
     ignore_session_key: object,
-) -> list[tuple[int, datetime, datetime]]:
-    """(resource, start, end) of the held time overlapping the period.
+) -> dict[int, list[Span]]:
+    """Per resource, the held time overlapping the period, merged into busy spans.
 
-    The hot loop of slot search reads thousands of holds a day; the database hands out epoch
-    seconds, which become datetimes far faster than the drivers' timestamp parsing.
+    The hot loop of slot search and the week overview read thousands of holds; the database
+    hands out epoch seconds, which become datetimes far faster than the drivers' timestamp
+    parsing. PostgreSQL merges back-to-back holds itself (a full day is one span, not thirty
+    rows to transfer); SQLite's window functions cost more than merging here.
     """
     if not ids:
-        return []
-    epoch = _EPOCH[connection.vendor]
+        return {}
     adapt = connection.ops.adapt_datetimefield_value
-    sql = (
-        f"SELECT resource_id, {epoch.format('start')}, {epoch.format('block_end')} "  # noqa: S608
+    held = (
         "FROM scheduling_appointmentresource "
         f"WHERE resource_id IN ({', '.join(['%s'] * len(ids))}) AND holds_time "
         # A lower bound on start keeps the (resource, start) index scan to the period: no
@@ -122,20 +124,51 @@ def _holds(
     )
     params: list = [*ids, adapt(period[0] - timedelta(days=1)), adapt(period[1]), adapt(period[0])]
     if ignore_appointment_id is not None:
-        sql += " AND appointment_id <> %s"
+        held += " AND appointment_id <> %s"
         params.append(ignore_appointment_id)
     if ignore_session_key is not None:
-        sql += " AND session_key <> %s"
+        held += " AND session_key <> %s"
         params.append(
             ignore_session_key
             if connection.features.has_native_uuid_field
             else ignore_session_key.hex
         )
+    if connection.vendor == "postgresql":
+        # Gaps and islands: a hold starts a new island when it starts after every earlier
+        # hold (in start order) has ended, as merge() decides.
+        window = "PARTITION BY resource_id ORDER BY start, block_end"
+        sql = (
+            "SELECT resource_id, EXTRACT(EPOCH FROM MIN(start))::float8, "  # noqa: S608
+            "EXTRACT(EPOCH FROM MAX(block_end))::float8 FROM ("
+            "SELECT resource_id, start, block_end, SUM(CASE WHEN start <= reached "
+            f"THEN 0 ELSE 1 END) OVER ({window} ROWS UNBOUNDED PRECEDING) AS island FROM ("
+            f"SELECT resource_id, start, block_end, MAX(block_end) OVER ({window} "
+            f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached {held}"
+            ") held) islands GROUP BY resource_id, island ORDER BY resource_id, 2"
+        )
+    else:
+        sql = (
+            "SELECT resource_id, CAST(strftime('%%s', start) AS INTEGER), "
+            f"CAST(strftime('%%s', block_end) AS INTEGER) {held}"
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    stamp = datetime.fromtimestamp
-    return [(rid, stamp(start, UTC), stamp(end, UTC)) for rid, start, end in rows]
+    moment = _moments(rows)
+    busy: dict[int, list[Span]] = defaultdict(list)
+    for rid, start, end in rows:
+        busy[rid].append((moment[start], moment[end]))
+    if connection.vendor == "postgresql":
+        return busy  # merged and in order
+    return {rid: merge(spans) for rid, spans in busy.items()}
+
+
+def _moments(rows: Sequence[Sequence[Any]]) -> dict[float, datetime]:
+    """The rows' epoch seconds (columns 1 and 2) as datetimes. Bookings start and end on the
+    unit's grid, so a few hundred distinct times cover thousands of holds: each is
+    converted once."""
+    epochs = {epoch for row in rows for epoch in (row[1], row[2])}
+    return {epoch: datetime.fromtimestamp(epoch, UTC) for epoch in epochs}
 
 
 @dataclass
@@ -165,6 +198,107 @@ class Availability:
         index = bisect.bisect_right(starts, start) - 1
         return index >= 0 and end <= spans[index][1]
 
+    def include(self, other: Availability) -> None:
+        """Take over the other's resources (replacing what was known of them)."""
+        for resource_id in other.open_spans.keys() | other.busy.keys():
+            self._free.pop(resource_id, None)
+            self.open_spans[resource_id] = other.open_spans.get(resource_id, [])
+            self.busy[resource_id] = other.busy.get(resource_id, [])
+
+
+def _timed_rows(
+    model: type[Absence] | type[ExtraOpening], ids: list[int], unit_ids: set[int], period: Span
+) -> list[tuple[int | None, int | None, datetime, datetime]]:
+    """(resource, unit, start, end) of the model's rows overlapping the period: those of the
+    resources, and (absences) those of the whole units. Written out, as on every slot search
+    and calendar page; the datetimes converted as the ORM converts them."""
+    if not ids and not unit_ids:
+        return []
+    quote = connection.ops.quote_name
+    whose = [f"resource_id IN ({', '.join(['%s'] * len(ids))})"] if ids else []
+    params: list[object] = list(ids)
+    unit = "NULL"
+    if model is Absence:
+        unit = "unit_id"
+        if unit_ids:
+            whose.append(
+                f"(resource_id IS NULL AND unit_id IN ({', '.join(['%s'] * len(unit_ids))}))"
+            )
+            params += sorted(unit_ids)
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"SELECT resource_id, {unit}, {quote('start')}, {quote('end')} "  # noqa: S608
+        f"FROM {quote(model._meta.db_table)} WHERE ({' OR '.join(whose)}) "
+        f"AND {quote('start')} < %s AND {quote('end')} > %s"
+    )
+    times = (model._meta.get_field("start"), model._meta.get_field("end"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, adapt(period[1]), adapt(period[0])])
+        found = cursor.fetchall()
+    return [
+        (rid, unit_id, *rows.converted(times, (start, end))) for rid, unit_id, start, end in found
+    ]
+
+
+# Regular hours per resource and weekday (0 = Monday), each a list of (start, end).
+WeeklyHours = dict[int, dict[int, list[tuple[time, time]]]]
+
+
+@lru_cache(maxsize=512)
+def _clock(text: str) -> time:
+    return time.fromisoformat(text)
+
+
+def working_hours(resource_ids: Iterable[int]) -> WeeklyHours:
+    """The regular hours of the resources. Read once per search (they do not depend on the
+    days searched); the times come as text and are parsed through a cache, since every
+    resource has the same few opening and closing times."""
+    ids = list(resource_ids)
+    hours: WeeklyHours = defaultdict(lambda: defaultdict(list))
+    if not ids:
+        return hours
+    quote = connection.ops.quote_name
+    start, end = quote("start"), quote("end")
+    sql = (
+        f"SELECT resource_id, weekday, CAST({start} AS TEXT), CAST({end} AS TEXT) "  # noqa: S608
+        f"FROM {quote(WorkingHours._meta.db_table)} "
+        f"WHERE resource_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY weekday, {start}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        for resource_id, weekday, opens, closes in cursor.fetchall():
+            hours[resource_id][weekday].append((_clock(opens), _clock(closes)))
+    return hours
+
+
+@dataclass(frozen=True)
+class Timetable:
+    """What stays the same while a search loads period after period for the same resources:
+    their regular hours, and their one-off openings and absences over the whole search."""
+
+    hours: WeeklyHours
+    openings: list[tuple[int | None, int | None, datetime, datetime]]
+    absences: list[tuple[int | None, int | None, datetime, datetime]]
+
+
+def load_timetable(*, resources: Sequence[Resource], first: date, last: date) -> Timetable:
+    """The timetable of the resources for the local days first..last (three queries)."""
+    ids = [r.pk for r in resources]
+    period = local_day_span(first, last)
+    return Timetable(
+        hours=working_hours(ids),
+        openings=_timed_rows(ExtraOpening, ids, set(), period),
+        absences=_timed_rows(Absence, ids, {r.unit_id for r in resources}, period),
+    )
+
+
+def local_day_span(first: date, last: date) -> Span:
+    """From the local midnight starting `first` to the one ending `last`."""
+    return (
+        datetime.combine(first, time.min, tzinfo=LOCAL),
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=LOCAL),
+    )
+
 
 def load_availability(
     *,
@@ -174,46 +308,51 @@ def load_availability(
     last: date,
     ignore_appointment_id: int | None = None,
     ignore_session_key: object = None,
+    timetable: Timetable | None = None,
 ) -> Availability:
-    """Open hours and booked time of `resources` for the local days first..last."""
+    """Open hours and booked time of `resources` for the local days first..last.
+
+    A `timetable` (load_timetable) covering the days saves reading the hours, openings and
+    absences again when several periods are loaded for the same resources, as slot search
+    does; then only the bookings are read.
+    """
     ids = [r.pk for r in resources]
-    unit_ids = {r.unit_id for r in resources}
-    period = (
-        datetime.combine(first, time.min, tzinfo=LOCAL),
-        datetime.combine(last + timedelta(days=1), time.min, tzinfo=LOCAL),
-    )
+    wanted = set(ids)
+    period = local_day_span(first, last)
     closed = closed_days(schedule, first, last)
-    hours: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
-    for row in WorkingHours.objects.filter(resource_id__in=ids).values_list(
-        "resource_id", "weekday", "start", "end"
-    ):
-        hours[row[0]][row[1]].append((row[2], row[3]))
+    if timetable is None:
+        timetable = load_timetable(resources=resources, first=first, last=last)
+    hours = timetable.hours
     open_spans: dict[int, list[Span]] = defaultdict(list)
+    # Most resources share their hours: each (day, start, end) becomes a span once.
+    made: dict[tuple[date, time, time], Span] = {}
     day = first
     while day <= last:
         if day not in closed:
+            weekday = day.weekday()
             for rid in ids:
-                for start, end in hours[rid].get(day.weekday(), []):
-                    open_spans[rid].append(local_span(day, start, end))
+                for start, end in hours.get(rid, {}).get(weekday, ()):
+                    key = (day, start, end)
+                    span = made.get(key)
+                    if span is None:
+                        span = made[key] = local_span(day, start, end)
+                    open_spans[rid].append(span)
         day += timedelta(days=1)
-    for rid, start, end in ExtraOpening.objects.filter(
-        resource_id__in=ids, start__lt=period[1], end__gt=period[0]
-    ).values_list("resource_id", "start", "end"):
-        open_spans[rid].append((start, end))
+    for rid, _unit_id, start, end in timetable.openings:
+        if rid in wanted and start < period[1] and end > period[0]:
+            open_spans[rid].append((start, end))
     cuts: dict[int, list[Span]] = defaultdict(list)
-    for rid, unit_id, start, end in Absence.objects.filter(
-        Q(resource_id__in=ids) | Q(resource__isnull=True, unit_id__in=unit_ids),
-        start__lt=period[1],
-        end__gt=period[0],
-    ).values_list("resource_id", "unit_id", "start", "end"):
-        targets = [rid] if rid else [r.pk for r in resources if r.unit_id == unit_id]
+    for rid, unit_id, start, end in timetable.absences:
+        if start >= period[1] or end <= period[0]:
+            continue
+        if rid:  # one resource's absence, else the whole unit's
+            targets = [rid] if rid in wanted else []
+        else:
+            targets = [r.pk for r in resources if r.unit_id == unit_id]
         for target in targets:
             cuts[target].append((start, end))
     result = Availability(closed=closed)
     for rid in ids:
         result.open_spans[rid] = subtract(merge(open_spans[rid]), cuts[rid])
-    busy: dict[int, list[Span]] = defaultdict(list)
-    for rid, start, end in _holds(ids, period, ignore_appointment_id, ignore_session_key):
-        busy[rid].append((start, end))
-    result.busy = {rid: merge(spans) for rid, spans in busy.items()}
+    result.busy = dict(_busy(ids, period, ignore_appointment_id, ignore_session_key))
     return result

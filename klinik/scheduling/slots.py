@@ -3,18 +3,29 @@ free, inside working hours, respecting bookings and buffers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.utils import timezone
 
-from klinik.scheduling.availability import LOCAL, Availability, load_availability
+from klinik.core import rows
+from klinik.scheduling.availability import (
+    LOCAL,
+    Availability,
+    Timetable,
+    closed_days,
+    load_availability,
+    load_timetable,
+)
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.models import AppointmentType, Resource, TypeRequirement, UnitSchedule
 
-# Days loaded at a time grow 1, 2, 4, 7, 7, ...: most searches end on the first day loaded,
+# Working days loaded at a time grow 1, 2, 4, 7, 7, ...: most searches end on the first day,
 # and sparse weeks are crossed in few queries.
 MAX_CHUNK_DAYS = 7
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -32,30 +43,58 @@ class Slot:
         return [r for r in self.resources if r.kind != ResourceKind.PRACTITIONER]
 
 
+# Slot search runs on every booking screen and online page; its few reads are written out
+# (klinik.core.rows): building and compiling the equivalent querysets costs more than running
+# them.
+
+
+def _fetch(sql: str, params: list[object]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _requirements_sql(type_id: int) -> tuple[str, list[object]]:
+    """(requirement, kind, allowed resource or NULL): one row per allowed resource."""
+    through = TypeRequirement.allowed.through._meta
+    quote = connection.ops.quote_name
+    owner = quote(through.get_field("typerequirement").column)
+    allowed = quote(through.get_field("resource").column)
+    sql = (
+        f"SELECT q.id, q.kind, a.{allowed} FROM {rows.table(TypeRequirement)} q "  # noqa: S608
+        f"LEFT JOIN {quote(through.db_table)} a ON a.{owner} = q.id "
+        "WHERE q.appointment_type_id = %s ORDER BY q.id"
+    )
+    return sql, [type_id]
+
+
+def _resources_sql(unit_id: int) -> tuple[str, list[object]]:
+    """The unit's active resources, in their display order (sort order, name)."""
+    sql = (
+        f"SELECT {rows.columns(Resource._meta.concrete_fields, 'r')} "  # noqa: S608
+        f"FROM {rows.table(Resource)} r WHERE r.unit_id = %s AND r.is_active = %s "
+        "ORDER BY r.sort_order, r.name"
+    )
+    return sql, [unit_id, True]
+
+
 def type_candidates(
     appointment_type: AppointmentType, practitioner: Resource | None = None
 ) -> list[list[Resource]]:
     """For each requirement of the type, the resources that may fill it (in preference order).
     A type without requirements needs one practitioner of its unit."""
-    requirements = list(
-        TypeRequirement.objects.filter(appointment_type=appointment_type).prefetch_related(
-            "allowed"
-        )
-    ) or [TypeRequirement(appointment_type=appointment_type, kind=ResourceKind.PRACTITIONER)]
-    unit_resources = list(
-        Resource.objects.filter(unit_id=appointment_type.unit_id, is_active=True).order_by(
-            "sort_order", "name"
-        )
-    )
+    requirements: dict[int, tuple[str, set[int]]] = {}
+    for pk, kind, allowed_id in _fetch(*_requirements_sql(appointment_type.pk)):
+        allowed_ids = requirements.setdefault(pk, (kind, set()))[1]
+        if allowed_id is not None:
+            allowed_ids.add(allowed_id)
+    unit_resources = [
+        rows.instance(Resource, row)[0] for row in _fetch(*_resources_sql(appointment_type.unit_id))
+    ]
     candidates = []
-    for requirement in requirements:
-        allowed = {r.pk for r in requirement.allowed.all()} if requirement.pk else set()
-        pool = [
-            r
-            for r in unit_resources
-            if r.kind == requirement.kind and (not allowed or r.pk in allowed)
-        ]
-        if practitioner is not None and requirement.kind == ResourceKind.PRACTITIONER:
+    for kind, allowed in requirements.values() or [(ResourceKind.PRACTITIONER, set())]:
+        pool = [r for r in unit_resources if r.kind == kind and (not allowed or r.pk in allowed)]
+        if practitioner is not None and kind == ResourceKind.PRACTITIONER:
             pool = [r for r in pool if r.pk == practitioner.pk]
         candidates.append(pool)
     return candidates
@@ -112,38 +151,119 @@ def find_slots(
     # The smallest pool's free time gives the candidate start times: a practitioner chosen by
     # name, or the rooms when any of 50 practitioners will do.
     lead = min(candidates, key=len)
+    leading = {r.pk for r in lead}
+    others = list({r.pk: r for r in resources if r.pk not in leading}.values())
     slots: list[Slot] = []
     first_day = timezone.localtime(start, LOCAL).date()
     last_day = timezone.localtime(end, LOCAL).date()
+    # Hours, openings and absences once for the whole search (a day more: a last slot may
+    # end after midnight); per period only the bookings are read.
+    timetable = load_timetable(resources=resources, first=first_day, last=last_day + ONE_DAY)
+    is_open = _open_days(lead, timetable, schedule)
     day = first_day
     chunk = 1
     while day <= last_day and len(slots) < limit:
-        chunk_end = min(day + timedelta(days=chunk - 1), last_day)
+        # Days the lead pool does not work (weekends, holidays) are passed over and do not
+        # count towards the chunk: after a full Friday, Monday is loaded, not Saturday.
+        while day <= last_day and not is_open(day):
+            day += ONE_DAY
+        if day > last_day:
+            break
+        chunk_end, opened = day, 1
+        while opened < chunk and chunk_end < last_day:
+            chunk_end += ONE_DAY
+            opened += is_open(chunk_end)
         chunk = min(chunk * 2, MAX_CHUNK_DAYS)
         availability = load_availability(
-            resources=resources, schedule=schedule, first=day, last=chunk_end
+            resources=lead, schedule=schedule, first=day, last=chunk_end, timetable=timetable
         )
-        starts = sorted(
+        starts = []
+        for t in sorted(
             {
                 t
                 for resource in lead
                 for span_start, span_end in availability.free(resource.pk)
                 for t in _grid_times(span_start, span_end, grid, hold)
             }
-        )
-        for t in starts:
+        ):
             if t < start or t + duration > end:
                 continue
             local = timezone.localtime(t, LOCAL).time()
             if (time_from and local < time_from) or (time_to and local >= time_to):
                 continue
-            chosen = pick_resources(availability, candidates, t, t + hold)
-            if chosen is not None:
-                slots.append(Slot(t, t + duration, chosen))
-                if len(slots) == limit:
-                    break
-        day = chunk_end + timedelta(days=1)
+            starts.append(t)
+        # The other pools are read only for the days with a free lead, as many days as could
+        # fill the slots still wanted: a busy practitioner has a gap or two a day, and twenty
+        # rooms' week need not be read for the first of them.
+        days = _by_local_day(starts)
+        while days and len(slots) < limit:
+            taken, wanted = 0, limit - len(slots)
+            while taken < len(days) and sum(map(len, days[:taken])) < wanted:
+                taken += 1
+            batch = [t for on_day in days[:taken] for t in on_day]
+            days = days[taken:]
+            if others:
+                availability.include(
+                    load_availability(
+                        resources=others,
+                        schedule=schedule,
+                        first=timezone.localtime(batch[0], LOCAL).date(),
+                        last=timezone.localtime(batch[-1] + hold, LOCAL).date(),
+                        timetable=timetable,
+                    )
+                )
+            for t in batch:
+                chosen = pick_resources(availability, candidates, t, t + hold)
+                if chosen is not None:
+                    slots.append(Slot(t, t + duration, chosen))
+                    if len(slots) == limit:
+                        break
+        day = chunk_end + ONE_DAY
     return slots
+
+
+def _open_days(
+    lead: list[Resource], timetable: Timetable, schedule: UnitSchedule | None
+) -> Callable[[date], bool]:
+    """Whether anyone of the lead pool may work on a day: regular hours on that weekday and
+    not a closed day, or a one-off opening. Other days cannot hold a slot."""
+    leading = {r.pk for r in lead}
+    weekdays = {
+        weekday for r in lead for weekday, spans in timetable.hours.get(r.pk, {}).items() if spans
+    }
+    extra: set[date] = set()
+    for rid, _unit, opens, closes in timetable.openings:
+        if rid in leading:
+            day = timezone.localtime(opens, LOCAL).date()
+            while day <= timezone.localtime(closes, LOCAL).date():
+                extra.add(day)
+                day += ONE_DAY
+    closed_years: dict[int, dict[date, str]] = {}
+
+    def is_open(day: date) -> bool:
+        if day in extra:
+            return True
+        if day.weekday() not in weekdays:
+            return False
+        if day.year not in closed_years:
+            year_first, year_last = date(day.year, 1, 1), date(day.year, 12, 31)
+            closed_years[day.year] = closed_days(schedule, year_first, year_last)
+        return day not in closed_years[day.year]
+
+    return is_open
+
+
+def _by_local_day(starts: list[datetime]) -> list[list[datetime]]:
+    """Sorted start times grouped by their local day."""
+    groups: list[list[datetime]] = []
+    current = None
+    for t in starts:
+        day = timezone.localtime(t, LOCAL).date()
+        if day != current:
+            groups.append([])
+            current = day
+        groups[-1].append(t)
+    return groups
 
 
 def _grid_times(
