@@ -118,7 +118,7 @@ def scheduling(ctx: BenchContext) -> Outcome:
         mondays,
         warmup=5,
     )
-    week_http = _week_view_http(secretary, unit, mondays)
+    week_http = _week_view_http(secretary, unit, mondays, practitioners[:20])
 
     ctx.log("booking storm")
     storm = _storm(ctx, secretary, unit, consultation, practitioners)
@@ -181,8 +181,9 @@ def scheduling(ctx: BenchContext) -> Outcome:
     )
 
 
-def _week_view_http(secretary, unit, mondays):
-    """The calendar's week view through HTTP, when the screen exists."""
+def _week_view_http(secretary, unit, mondays, shown):
+    """The calendar's week view of the `shown` practitioners through HTTP, when the screen
+    exists (without `r` the calendar would show every practitioner of the unit)."""
     from django.urls import NoReverseMatch, reverse
 
     try:
@@ -191,11 +192,17 @@ def _week_view_http(secretary, unit, mondays):
         return None
     client = Client()
     client.force_login(secretary.user)
+    chosen = [str(resource.public_id) for resource in shown]
 
-    def get(monday) -> None:
-        response = client.get(url, {"date": monday.isoformat(), "unit": str(unit.public_id)})
+    def get(monday):
+        response = client.get(
+            url, {"date": monday.isoformat(), "unit": str(unit.public_id), "r": chosen}
+        )
         assert response.status_code == 200, response.status_code
+        return response
 
+    rows = get(mondays[0]).content.count(b'<th scope="row">')
+    assert rows == len(shown), f"{rows} rows in the week overview, not {len(shown)}"
     return time_calls(get, mondays, warmup=5)
 
 
