@@ -107,10 +107,10 @@ def _busy(
 ) -> dict[int, list[Span]]:
     """Per resource, the held time overlapping the period, merged into busy spans.
 
-    The hot loop of slot search and the week overview read thousands of holds; the database
-    hands out epoch seconds, which become datetimes far faster than the drivers' timestamp
-    parsing. PostgreSQL merges back-to-back holds itself (a full day is one span, not thirty
-    rows to transfer); SQLite's window functions cost more than merging here.
+    The hot loop of slot search and the week overview read thousands of holds; their times
+    become datetimes once per distinct time (_moments), far faster than the drivers'
+    timestamp parsing. PostgreSQL merges back-to-back holds itself (a full day is one span,
+    not thirty rows to transfer); SQLite's window functions cost more than merging here.
     """
     if not ids:
         return {}
@@ -147,10 +147,8 @@ def _busy(
             ") held) islands GROUP BY resource_id, island ORDER BY resource_id, 2"
         )
     else:
-        sql = (
-            "SELECT resource_id, CAST(strftime('%%s', start) AS INTEGER), "
-            f"CAST(strftime('%%s', block_end) AS INTEGER) {held}"
-        )
+        # The stored UTC text, cast so that the driver does not parse every value itself.
+        sql = f"SELECT resource_id, CAST(start AS TEXT), CAST(block_end AS TEXT) {held}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -163,12 +161,14 @@ def _busy(
     return {rid: merge(spans) for rid, spans in busy.items()}
 
 
-def _moments(rows: Sequence[Sequence[Any]]) -> dict[float, datetime]:
-    """The rows' epoch seconds (columns 1 and 2) as datetimes. Bookings start and end on the
-    unit's grid, so a few hundred distinct times cover thousands of holds: each is
-    converted once."""
-    epochs = {epoch for row in rows for epoch in (row[1], row[2])}
-    return {epoch: datetime.fromtimestamp(epoch, UTC) for epoch in epochs}
+def _moments(rows: Sequence[Sequence[Any]]) -> dict[Any, datetime]:
+    """The rows' times (columns 1 and 2: epoch seconds from PostgreSQL, UTC text from
+    SQLite) as datetimes. Bookings start and end on the unit's grid, so a few hundred
+    distinct times cover thousands of holds: each is converted once."""
+    stamps = {stamp for row in rows for stamp in (row[1], row[2])}
+    if connection.vendor == "postgresql":
+        return {stamp: datetime.fromtimestamp(stamp, UTC) for stamp in stamps}
+    return {stamp: datetime.fromisoformat(stamp).replace(tzinfo=UTC) for stamp in stamps}
 
 
 @dataclass
