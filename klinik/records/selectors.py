@@ -523,12 +523,14 @@ def journal_filters(*, patient: Patient) -> JournalFilters:
         {FilterChoice(str(row[1]), row[2]) for row in found},
         key=lambda choice: (choice.label.lower(), choice.label, choice.value),
     )
-    people = {
-        str(row[3]): user_display_name(User(first_name=row[4], last_name=row[5], username=row[6]))
-        for row in found
-    }
+    people = {str(row[3]): row[4:] for row in found}
     authors = sorted(
-        (FilterChoice(public_id, name) for public_id, name in people.items()),
+        (
+            FilterChoice(
+                public_id, user_display_name(User(first_name=fn, last_name=ln, username=un))
+            )
+            for public_id, (fn, ln, un) in people.items()
+        ),
         key=lambda choice: (choice.label.lower(), choice.label, choice.value),
     )
     return JournalFilters(types=types, units=units, authors=authors)

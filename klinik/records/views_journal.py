@@ -71,6 +71,10 @@ from klinik.records.services import (
 from klinik.terminology.selectors import term_danish, terms_in_text
 
 LATIN_TEXT_MAX = 100_000
+# Entries per page of the record's timeline ("Show more" fetches the next as many). 25 fill
+# several screens of a consultation view, newest first; 50 made the first page slower to
+# open (rows to build and render) than it is worth for entries far below the fold.
+JOURNAL_PAGE_SIZE = 25
 RECENT_IN_EDITOR = 5
 
 
@@ -294,10 +298,10 @@ def record_journal_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
     before = request.GET.get("before") or None
     error = ""
     try:
-        page = journal_timeline(patient=patient, before=before, **filters)
+        page = journal_timeline(patient=patient, before=before, limit=JOURNAL_PAGE_SIZE, **filters)
     except RecordError as exc:
         error = exc.message
-        page = journal_timeline(patient=patient)
+        page = journal_timeline(patient=patient, limit=JOURNAL_PAGE_SIZE)
     more = QueryDict(mutable=True)
     for name in ("type", "unit", "author", "since", "until"):
         if form.is_bound and request.GET.get(name):

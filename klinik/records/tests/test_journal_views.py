@@ -29,6 +29,7 @@ from klinik.records.note_templates import (
 )
 from klinik.records.services import ALREADY_CORRECTED, REASON_REQUIRED, TEXT_REQUIRED
 from klinik.records.tests.factories import contact_start, entry_correct, entry_write
+from klinik.records.views_journal import JOURNAL_PAGE_SIZE
 from klinik.terminology.models import GlossaryTerm
 from klinik.terminology.selectors import term_danish
 from klinik.terminology.services import starter_load
@@ -190,21 +191,24 @@ def test_a_bad_period_is_refused_at_the_field(record_world, client, login_as):
 
 def test_show_more_fetches_the_next_page_by_cursor(record_world, client, login_as):
     rw = record_world
+    size = JOURNAL_PAGE_SIZE
     start = timezone.now() - timedelta(days=100)
-    for i in range(52):
+    for i in range(size + 2):
         entry_write(
             rw.doctor_actor, rw.patient, f"Notat nr. {i}", occurred_at=start + timedelta(hours=i)
         )
     login_as(rw.doctor)
 
     first = client.get(record_url(rw.patient)).content.decode()
-    assert "Notat nr. 51" in first and "Notat nr. 2<" in first and "Notat nr. 1<" not in first
+    assert first.count("data-entry ") == size
+    assert f"Notat nr. {size + 1}<" in first and "Notat nr. 2<" in first
+    assert "Notat nr. 1<" not in first
     more = re.search(r'hx-get="([^"]*before=[^"]*)"', first).group(1).replace("&amp;", "&")
 
     rest = client.get(more, **HX).content.decode()
 
     assert "Notat nr. 1<" in rest and "Notat nr. 0<" in rest
-    assert "Notat nr. 51" not in rest
+    assert f"Notat nr. {size + 1}<" not in rest
     assert "timeline-more" not in rest  # the end
 
 
