@@ -131,7 +131,7 @@ def _name_matches(org_ids: frozenset[int], terms: tuple[str, ...], limit: int) -
     rarest is measured, not guessed: a capped count of each term's range ("han" matches ten
     times more rows than "kir"). When every term is too common to tell ("jensen ole"), how
     soon the matches come in decides: the terms are tried in turn over the first entries of
-    their ranges, and the first that yields enough matches there gives the result (the same
+    their ranges, and the first that yields enough patients there gives the result (the same
     result a full scan from it would give); only if none does is a range scanned to its end.
     """
     # A patient can match through two words ("jens", "jensen"): fetch extra, keep the first.
@@ -144,8 +144,11 @@ def _name_matches(org_ids: frozenset[int], terms: tuple[str, ...], limit: int) -
             for drive in order:
                 others = [term for term in terms if term != drive]
                 found = _fetch(*_drive_sql(org_ids, drive, others, fetch, _PROBE_ROWS))
-                if len(found) == fetch:
-                    return _first_unique(found, limit)
+                # The probe's rows begin the full scan's: enough of them, or enough patients
+                # among them, and a full scan would answer the same.
+                ids = _first_unique(found, limit)
+                if len(found) == fetch or len(ids) == limit:
+                    return ids
     drive = order[0]
     others = [term for term in terms if term != drive]
     return _first_unique(_fetch(*_drive_sql(org_ids, drive, others, fetch, None)), limit)
