@@ -100,6 +100,16 @@ _database_url = env_str("DATABASE_URL", "")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "KLINIK_PG_PREPARED_STATEMENTS", True
+    ):
+        # Server-side parameters, and statements prepared once a connection has run them
+        # five times: planning a join often costs more than running it (the API token's:
+        # 0.75 ms planning, 0.2 ms running). Set KLINIK_PG_PREPARED_STATEMENTS=0 behind a
+        # pooler in transaction mode (PgBouncer), which cannot keep prepared statements.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": 5}
+        )
 else:
     DATABASES = {
         "default": {
