@@ -4,10 +4,12 @@ is composed in desk (it shows other domains too)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -44,6 +46,22 @@ def break_glass_page(request: HttpRequest, public_id: object, error: str = "") -
         {"public_id": public_id, "error": error, "message": BreakGlassRequired.MESSAGE},
         status=403,
     )
+
+
+def break_glass_on_refusal(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """View decorator: no care relation gives the emergency-access page the patient page
+    shows, instead of an error."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except BreakGlassRequired as exc:
+            return break_glass_page(request, exc.patient_public_id)
+
+    return wrapped
 
 
 def _form_errors(form: Any, exc: PatientInvalid) -> None:

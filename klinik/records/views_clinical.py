@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -25,9 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from klinik.audit.choices import Channel
 from klinik.core.policy import Perm, requires
-from klinik.patients.errors import BreakGlassRequired
 from klinik.patients.models import Patient
-from klinik.patients.views import break_glass_page
+from klinik.patients.views import break_glass_on_refusal
 from klinik.records import coding, observations
 from klinik.records.access import access_record
 from klinik.records.choices import DiagnosisKind
@@ -48,19 +46,6 @@ from klinik.terminology.choices import HitKind
 
 SEARCH_KINDS = {"diagnosis": HitKind.DIAGNOSIS, "procedure": HitKind.PROCEDURE}
 Section = Callable[..., HttpResponse]
-
-
-def _break_glass(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """No care relation: the same emergency-access page the patient page shows."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except BreakGlassRequired as exc:
-            return break_glass_page(request, exc.patient_public_id)
-
-    return wrapped
 
 
 def _read(
@@ -212,7 +197,7 @@ def _coding_context(request: HttpRequest, patient: Patient, **forms: Any) -> dic
 
 @requires(Perm.RECORD_READ)
 @require_GET
-@_break_glass
+@break_glass_on_refusal
 def coding_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Contacts with their diagnoses and procedures, the problem list and the warnings."""
     patient = _read(request, public_id, "coding")
@@ -246,7 +231,7 @@ def _contact_refused(request: HttpRequest, contact: Contact, **forms: Any) -> Ht
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def diagnosis_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
     """Code a diagnosis; a second main diagnosis asks for confirmation (replace_main)."""
     contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
@@ -278,7 +263,7 @@ def diagnosis_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRespo
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def diagnosis_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
     contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
     form = CodeRemoveForm(request.POST)
@@ -301,7 +286,7 @@ def diagnosis_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRe
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def procedure_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
     contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
     form = _procedure_form(contact, request.POST)
@@ -326,7 +311,7 @@ def procedure_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRespo
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def procedure_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
     contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
     form = ProcedureRemoveForm(request.POST)
@@ -369,7 +354,7 @@ def _problems_section(request: HttpRequest, patient: Patient) -> Section:
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def problem_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     patient = _read(request, public_id, "coding", perm=Perm.RECORD_WRITE)
     form = _problem_form(request.POST)
@@ -402,7 +387,7 @@ def problem_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def problem_status_view(request: HttpRequest, problem_id: uuid.UUID, action: str) -> HttpResponse:
     """Resolve or reopen a problem on the list."""
     service = {"resolve": coding.problem_resolve, "reopen": coding.problem_reopen}.get(action)
@@ -448,7 +433,7 @@ def _warnings_section(request: HttpRequest, patient: Patient) -> Section:
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def warning_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     patient = _read(request, public_id, "coding", perm=Perm.RECORD_WRITE)
     form = _warning_form(request.POST)
@@ -475,7 +460,7 @@ def warning_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def warning_inactivate_view(request: HttpRequest, warning_id: uuid.UUID) -> HttpResponse:
     warning = coding.row_for_write(
         actor=request.actor, queryset=PatientWarning.objects.all(), public_id=warning_id
@@ -525,7 +510,7 @@ def _measurements_section(request: HttpRequest, patient: Patient) -> Section:
 
 @requires(Perm.RECORD_READ)
 @require_http_methods(["GET", "POST"])
-@_break_glass
+@break_glass_on_refusal
 def measurements_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The measurements tab; POST records one measurement (checked for plausibility)."""
     writing = request.method == "POST"
@@ -562,7 +547,7 @@ def measurements_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def measurement_error_view(request: HttpRequest, measurement_id: uuid.UUID) -> HttpResponse:
     """Mark a measurement entered in error (with the reason)."""
     measurement = coding.row_for_write(
@@ -625,7 +610,7 @@ def _vaccinations_section(request: HttpRequest, patient: Patient) -> Section:
 
 @requires(Perm.RECORD_READ)
 @require_http_methods(["GET", "POST"])
-@_break_glass
+@break_glass_on_refusal
 def vaccinations_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The vaccinations tab; POST records a vaccine given."""
     writing = request.method == "POST"
@@ -667,7 +652,7 @@ def vaccinations_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def vaccination_error_view(request: HttpRequest, vaccination_id: uuid.UUID) -> HttpResponse:
     """Mark a vaccination entered in error (with the reason)."""
     vaccination = coding.row_for_write(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from klinik.audit.choices import Channel
 from klinik.core.models import Unit, User
 from klinik.core.policy import Actor, Perm, require, requires
+from klinik.patients.views import break_glass_on_refusal
 from klinik.records import coding
 from klinik.records.access import access_record
 from klinik.records.choices import DictationStatus
@@ -50,7 +51,7 @@ from klinik.records.forms_documents import (
     add_service_error,
 )
 from klinik.records.models import Dictation
-from klinik.records.views_documents import break_glass, record_frame
+from klinik.records.views_documents import record_frame
 
 # Clinicians record in the browser: the preview plays the recording from a blob: URL.
 _RECORDER_CSP = {"media-src": ["'self'", "blob:"]}
@@ -70,7 +71,7 @@ def dictation_create_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRes
 
 @csp_update(_RECORDER_CSP)
 @csrf_protect
-@break_glass
+@break_glass_on_refusal
 def _dictation_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
     """A new dictation for the patient: upload or record audio, or type a draft."""
     actor = request.actor
@@ -164,7 +165,7 @@ def dictation_queue_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@break_glass
+@break_glass_on_refusal
 def dictation_take_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpResponse:
     dictation = dictation_for_write(actor=request.actor, public_id=dictation_id)
     try:
@@ -205,7 +206,7 @@ def _work_page(
 
 @requires(Perm.RECORD_WRITE)
 @require_GET
-@break_glass
+@break_glass_on_refusal
 def dictation_work_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpResponse:
     """The work screen: the player beside the editor (keyboard: F4/Ctrl+Space play, F3/Ctrl+←
     back 3 s, F5/Ctrl+→ forward, Ctrl+↑/↓ speed), the transcript autosaved."""
@@ -215,7 +216,7 @@ def dictation_work_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpRe
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@break_glass
+@break_glass_on_refusal
 def dictation_text_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpResponse:
     """Autosave (htmx): the status line, or the refusal with 409/422."""
     dictation = dictation_for_write(actor=request.actor, public_id=dictation_id)
@@ -238,7 +239,7 @@ def dictation_text_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpRe
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@break_glass
+@break_glass_on_refusal
 def dictation_send_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpResponse:
     """ "Send til godkendelse": the transcript becomes an unapproved dictation entry for the
     dictating clinician to sign."""
@@ -265,7 +266,7 @@ def dictation_send_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpRe
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@break_glass
+@break_glass_on_refusal
 def dictation_release_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpResponse:
     """Put the item back in the queue, keeping the transcript so far."""
     dictation = dictation_for_write(actor=request.actor, public_id=dictation_id)
@@ -281,7 +282,7 @@ def dictation_release_view(request: HttpRequest, dictation_id: uuid.UUID) -> Htt
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@break_glass
+@break_glass_on_refusal
 def dictation_cancel_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpResponse:
     """The dictating clinician withdraws the item, giving a reason."""
     require(request.actor, Perm.RECORD_SIGN)

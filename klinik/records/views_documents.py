@@ -7,8 +7,6 @@ record's door; the upload stops reading an oversized file before it reaches the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -21,9 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from klinik.audit.choices import Channel
 from klinik.core.policy import Perm, require, requires
-from klinik.patients.errors import BreakGlassRequired
 from klinik.patients.models import Patient
-from klinik.patients.views import break_glass_page
+from klinik.patients.views import break_glass_on_refusal
 from klinik.records import coding
 from klinik.records.access import access_record
 from klinik.records.dictation import dictations_of_patient
@@ -38,19 +35,6 @@ from klinik.records.documents import (
 )
 from klinik.records.errors import RecordError
 from klinik.records.forms_documents import DocumentUploadForm, add_service_error
-
-
-def break_glass(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """No care relation: the same emergency-access page the patient page shows."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except BreakGlassRequired as exc:
-            return break_glass_page(request, exc.patient_public_id)
-
-    return wrapped
 
 
 def record_frame(request: HttpRequest, patient: Patient, tab: str, **extra: Any) -> dict[str, Any]:
@@ -90,7 +74,7 @@ def record_documents_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRes
 
 
 @csrf_protect
-@break_glass
+@break_glass_on_refusal
 def _record_documents(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
     """The patient's documents and dictations; POST uploads a PDF or image."""
     actor = request.actor
@@ -126,7 +110,7 @@ def _record_documents(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @requires(Perm.RECORD_READ)
 @require_http_methods(["GET", "HEAD"])
-@break_glass
+@break_glass_on_refusal
 def document_content_view(request: HttpRequest, document_id: uuid.UUID) -> HttpResponseBase:
     """The stored file, logged: inline (PDF, image, audio with byte ranges for seeking) or,
     with ?download=1, as an attachment."""

@@ -9,10 +9,8 @@ record goes through records.access (logged); every write through a service.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -26,9 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from klinik.audit.choices import Action, Channel
 from klinik.core.policy import Actor, Perm, requires
-from klinik.patients.errors import BreakGlassRequired
 from klinik.patients.models import Patient
-from klinik.patients.views import break_glass_page
+from klinik.patients.views import break_glass_on_refusal
 from klinik.records import note_templates
 from klinik.records.access import access_record, access_record_row
 from klinik.records.choices import EntryType
@@ -76,19 +73,6 @@ LATIN_TEXT_MAX = 100_000
 # open (rows to build and render) than it is worth for entries far below the fold.
 JOURNAL_PAGE_SIZE = 25
 RECENT_IN_EDITOR = 5
-
-
-def _break_glass(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """No care relation: the same emergency-access page the patient page shows."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except BreakGlassRequired as exc:
-            return break_glass_page(request, exc.patient_public_id)
-
-    return wrapped
 
 
 def _patient(
@@ -278,7 +262,7 @@ def timeline_rows(
 
 @requires(Perm.RECORD_READ)
 @require_GET
-@_break_glass
+@break_glass_on_refusal
 def record_journal_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The journal, newest first. htmx: the filtered timeline, or (with `before`) the next
     page's rows in place of the "show more" button."""
@@ -335,7 +319,7 @@ def record_journal_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
 
 @requires(Perm.RECORD_READ)
 @require_GET
-@_break_glass
+@break_glass_on_refusal
 def journal_entry_versions_view(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
     """Every version of an entry, oldest first: who wrote and corrected it, when and why.
     htmx (the signing queue's "show text"): the current text only."""
@@ -373,7 +357,7 @@ def journal_entry_versions_view(request: HttpRequest, entry_id: uuid.UUID) -> Ht
 
 @requires(Perm.RECORD_SIGN)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def journal_entry_sign_view(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
     """Approve an entry. htmx: the row (timeline or signing queue) answers in place."""
     actor = request.actor
@@ -498,7 +482,7 @@ def _resolve_choice(value: str, rows: list[Any]) -> Any:
 
 @requires(Perm.RECORD_WRITE)
 @require_http_methods(["GET", "POST"])
-@_break_glass
+@break_glass_on_refusal
 def record_write_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The editor. GET `draft=` resumes a draft, `corrects=` corrects the newest version of an
     entry. POST saves to the record (the draft goes in the same transaction)."""
@@ -614,7 +598,7 @@ def record_write_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def record_draft_save_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The editor's autosave (htmx, a few seconds after typing stops and on leaving the text).
     Answers with the "Draft saved hh:mm" status and the draft's id for the form."""
@@ -660,7 +644,7 @@ def record_draft_save_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRe
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def record_draft_discard_view(
     request: HttpRequest, public_id: uuid.UUID, draft_id: uuid.UUID
 ) -> HttpResponse:
@@ -703,7 +687,7 @@ def journal_latin_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.RECORD_READ)
 @require_http_methods(["GET", "POST"])
-@_break_glass
+@break_glass_on_refusal
 def record_contacts_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The patient's contacts; POST opens a phone, video or written contact."""
     actor = request.actor
@@ -749,7 +733,7 @@ def record_contacts_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-@_break_glass
+@break_glass_on_refusal
 def record_contact_close_view(
     request: HttpRequest, public_id: uuid.UUID, contact_id: uuid.UUID
 ) -> HttpResponse:
