@@ -9,7 +9,7 @@ export KLINIK_DATA_DIR
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	2>/dev/null && { echo $$p; break; }; done)
-TEST_ENV := KLINIK_SECRET_KEY=insecure-test-only KLINIK_DATA_DIR=$(CURDIR)/var/test
+TEST_ENV := KLINIK_SECRET_KEY=insecure-test-only KLINIK_DATA_DIR=$(CURDIR)/var/test KLINIK_TEST_FAST_PASSWORD_HASHING=1
 PYTEST_ARGS ?=
 
 .PHONY: install run test lint-imports test-sqlite test-postgres lint bench messages clean

@@ -150,6 +150,11 @@ CACHES = {
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# A speed knob for the test suite only: hashing a password on purpose takes ~0.3 s, and
+# hundreds of tests log in. Never set outside tests.
+if env_bool("KLINIK_TEST_FAST_PASSWORD_HASHING", False):
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
