@@ -96,3 +96,22 @@ def actor_for():
 def _second_factor_off_by_default(settings):
     """Most tests are not about two-factor login; the tests that are switch it on."""
     settings.KLINIK_REQUIRE_2FA = False
+
+
+@pytest.fixture(autouse=True)
+def _starter_codes_after_a_flush(request: pytest.FixtureRequest) -> None:
+    """The SKS starter codes and the glossary come with a data migration. A transactional
+    test (concurrency, browser) ends by flushing the database, which takes them along; the next
+    transactional test gets them back here."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from klinik.terminology.models import SKSCode
+    from klinik.terminology.services import starter_load
+
+    if not SKSCode.objects.exists():
+        starter_load()

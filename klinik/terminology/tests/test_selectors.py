@@ -190,7 +190,7 @@ def test_a_latin_term_finds_the_codes_written_in_its_danish_form(clean, write_ts
     assert codes("pneumonia", kinds={"diagnosis"}) == ["DJ18"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_large_index_is_rebuilt_in_the_background_while_the_old_one_answers(monkeypatch):
     # The rebuilding thread has its own connection, so this test commits.
     from klinik.terminology import selectors
