@@ -18,6 +18,7 @@ from klinik.scheduling.availability import (
     closed_days,
     load_availability,
     load_timetable,
+    merge,
 )
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.models import AppointmentType, Resource, TypeRequirement, UnitSchedule
@@ -68,14 +69,18 @@ def _requirements_sql(type_id: int) -> tuple[str, list[object]]:
     return sql, [type_id]
 
 
-def _resources_sql(unit_id: int) -> tuple[str, list[object]]:
-    """The unit's active resources, in their display order (sort order, name)."""
+def _resources_sql(unit_id: int, practitioner: Resource | None) -> tuple[str, list[object]]:
+    """The unit's active resources, in their display order (sort order, name); of the
+    practitioners only the chosen one, when one is."""
     sql = (
         f"SELECT {rows.columns(Resource._meta.concrete_fields, 'r')} "  # noqa: S608
-        f"FROM {rows.table(Resource)} r WHERE r.unit_id = %s AND r.is_active = %s "
-        "ORDER BY r.sort_order, r.name"
+        f"FROM {rows.table(Resource)} r WHERE r.unit_id = %s AND r.is_active = %s"
     )
-    return sql, [unit_id, True]
+    params: list[object] = [unit_id, True]
+    if practitioner is not None:
+        sql += " AND (r.kind <> %s OR r.id = %s)"
+        params += [ResourceKind.PRACTITIONER.value, practitioner.pk]
+    return f"{sql} ORDER BY r.sort_order, r.name", params
 
 
 def type_candidates(
@@ -89,7 +94,8 @@ def type_candidates(
         if allowed_id is not None:
             allowed_ids.add(allowed_id)
     unit_resources = [
-        rows.instance(Resource, row)[0] for row in _fetch(*_resources_sql(appointment_type.unit_id))
+        rows.instance(Resource, row)[0]
+        for row in _fetch(*_resources_sql(appointment_type.unit_id, practitioner))
     ]
     candidates = []
     for kind, allowed in requirements.values() or [(ResourceKind.PRACTITIONER, set())]:
@@ -107,21 +113,20 @@ def pick_resources(
     hold_end: datetime,
 ) -> tuple[Resource, ...] | None:
     # The smallest pool first (usually the rooms): a busy time is rejected after few checks.
+    # Ids, not model instances, are compared: this runs for every candidate time.
     order = sorted(range(len(candidates)), key=lambda i: len(candidates[i]))
+    is_free = availability.is_free
     chosen: dict[int, Resource] = {}
+    taken: set[int] = set()
     for index in order:
-        taken = chosen.values()
-        resource = next(
-            (
-                r
-                for r in candidates[index]
-                if r not in taken and availability.is_free(r.pk, start, hold_end)
-            ),
-            None,
-        )
-        if resource is None:
+        for resource in candidates[index]:
+            resource_id = resource.id
+            if resource_id not in taken and is_free(resource_id, start, hold_end):
+                chosen[index] = resource
+                taken.add(resource_id)
+                break
+        else:
             return None
-        chosen[index] = resource
     return tuple(chosen[i] for i in range(len(candidates)))
 
 
@@ -203,6 +208,8 @@ def find_slots(
             batch = [t for on_day in days[:taken] for t in on_day]
             days = days[taken:]
             if others:
+                # Their bookings only around the candidate times: a chosen practitioner's
+                # gaps are checked against the rooms' few bookings there, not their whole day.
                 availability.include(
                     load_availability(
                         resources=others,
@@ -210,6 +217,7 @@ def find_slots(
                         first=timezone.localtime(batch[0], LOCAL).date(),
                         last=timezone.localtime(batch[-1] + hold, LOCAL).date(),
                         timetable=timetable,
+                        within=merge((t, t + hold) for t in batch),
                     )
                 )
             for t in batch:
