@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
+from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -1006,6 +1007,7 @@ def _week_overview(request: HttpRequest, state: CalendarState, monday: date) -> 
                     "calendar_week", r=[str(resource.public_id)], date=monday.isoformat()
                 ),
                 "cells": cells,
+                "cells_html": _cells_html(cells),
             }
         )
     return {
@@ -1036,6 +1038,23 @@ def _close_gaps(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]
         else:
             joined.append((a, b))
     return joined
+
+
+def _cells_html(cells: list[OverviewCell]) -> str:
+    """A row's day cells as markup: a hundred cells through the template engine cost more
+    than the rest of the page. Texts and URLs are escaped; the bar is made safe by _bar."""
+    parts = []
+    for cell in cells:
+        note = cell.holiday or cell.absence
+        parts.append(
+            f'<td class="wk-cell{" is-closed" if cell.holiday else ""}">'
+            f'<a class="wk-link" href="{escape(cell.url)}">'
+            + (f'<span class="wk-note">{escape(note)}</span>' if note else "")
+            + f'<span class="wk-count">{escape(cell.count_label)}</span>'
+            f'<span class="wk-free">{escape(cell.free_label)}</span>'
+            f'<span class="wk-bar" aria-hidden="true">{cell.bar}</span></a></td>'
+        )
+    return mark_safe("".join(parts))  # noqa: S308  (every text and URL escaped above)
 
 
 def _bar(segments: list[tuple[str, int, int]]) -> str:
