@@ -103,6 +103,77 @@ def _attempt(call: Callable[[], object]) -> RecordError | None:
     return None
 
 
+def _section(
+    request: HttpRequest,
+    template: str,
+    context: Callable[[Any], dict[str, Any]],
+    *,
+    notify: str = "",
+) -> Section:
+    """A tab's htmx section: `context(form)` fills it, with the error of a refused write.
+    `notify` is an HX-Trigger event sent after a successful change."""
+
+    def render_section(*, error: str = "", status: int = 200, form: Any = None) -> HttpResponse:
+        response = render(
+            request,
+            template,
+            {**context(form), "section_error": error, "can_write": True},
+            status=status,
+        )
+        if notify and status == 200:
+            response["HX-Trigger"] = notify
+        return response
+
+    return render_section
+
+
+def _form_write(
+    request: HttpRequest,
+    patient: Patient,
+    form: Any,
+    write: Callable[[dict[str, Any]], object],
+    *,
+    url: str,
+    section: Section,
+    object_type: str,
+    page: Callable[[Any], HttpResponse],
+) -> HttpResponse:
+    """A form that adds a row to the patient's record: written and shown again, or the
+    form back with its errors (the section for htmx, `page(form)` otherwise, both 422)."""
+    if form.is_valid():
+        error = _attempt(lambda: write(form.cleaned_data))
+        if error is None:
+            return _finish(request, patient, url, section, error=None, object_type=object_type)
+        form_error(form, error)
+    if request.htmx:
+        return section(form=form, status=422)
+    return page(form)
+
+
+def _row_write(
+    request: HttpRequest,
+    queryset: Any,
+    public_id: uuid.UUID,
+    write: Callable[[Any], object],
+    *,
+    url_name: str,
+    section: Callable[[HttpRequest, Patient], Section],
+    object_type: str,
+) -> HttpResponse:
+    """A change to one existing row (resolve, inactivate, mark in error): checked and
+    logged by its service, then the section or the page again."""
+    row = coding.row_for_write(actor=request.actor, queryset=queryset, public_id=public_id)
+    error = _attempt(lambda: write(row))
+    return _finish(
+        request,
+        row.patient,
+        reverse(url_name, args=[row.patient.public_id]),
+        section(request, row.patient),
+        error=error,
+        object_type=object_type,
+    )
+
+
 # Coding ------------------------------------------------------------------------------------------
 
 
@@ -225,8 +296,7 @@ def _contact_refused(request: HttpRequest, contact: Contact, **forms: Any) -> Ht
     patient = _read(request, contact.patient.public_id, "coding")
     if request.htmx:
         return _contact_section(request, contact)(status=422, **forms)
-    context = _coding_context(request, patient, contact=contact, **forms)
-    return render(request, "records/coding.html", context, status=422)
+    return _coding_page(request, patient, contact=contact, **forms)
 
 
 @requires(Perm.RECORD_WRITE)
@@ -333,23 +403,20 @@ def procedure_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRe
 
 
 def _problems_section(request: HttpRequest, patient: Patient) -> Section:
-    def render_section(
-        *, error: str = "", status: int = 200, form: ProblemForm | None = None
-    ) -> HttpResponse:
-        return render(
-            request,
-            "records/partials/_clinical_problems.html",
-            {
-                "patient": patient,
-                "problems": coding.patient_problems(patient=patient),
-                "problem_form": form or _problem_form(),
-                "section_error": error,
-                "can_write": True,
-            },
-            status=status,
-        )
+    return _section(
+        request,
+        "records/partials/_clinical_problems.html",
+        lambda form: {
+            "patient": patient,
+            "problems": coding.patient_problems(patient=patient),
+            "problem_form": form or _problem_form(),
+        },
+    )
 
-    return render_section
+
+def _coding_page(request: HttpRequest, patient: Patient, **forms: Any) -> HttpResponse:
+    context = _coding_context(request, patient, **forms)
+    return render(request, "records/coding.html", context, status=422)
 
 
 @requires(Perm.RECORD_WRITE)
@@ -357,32 +424,22 @@ def _problems_section(request: HttpRequest, patient: Patient) -> Section:
 @break_glass_on_refusal
 def problem_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     patient = _read(request, public_id, "coding", perm=Perm.RECORD_WRITE)
-    form = _problem_form(request.POST)
-    url = reverse("record_coding", args=[patient.public_id])
-    if form.is_valid():
-        error = _attempt(
-            lambda: coding.problem_add(
-                actor=request.actor,
-                patient=patient,
-                text=form.cleaned_data["text"],
-                code=form.cleaned_data["code"],
-                onset=form.cleaned_data["onset"],
-            )
-        )
-        if error is None:
-            return _finish(
-                request,
-                patient,
-                url,
-                _problems_section(request, patient),
-                error=None,
-                object_type="coding",
-            )
-        form_error(form, error)
-    if request.htmx:
-        return _problems_section(request, patient)(form=form, status=422)
-    context = _coding_context(request, patient, problem_form=form)
-    return render(request, "records/coding.html", context, status=422)
+    return _form_write(
+        request,
+        patient,
+        _problem_form(request.POST),
+        lambda data: coding.problem_add(
+            actor=request.actor,
+            patient=patient,
+            text=data["text"],
+            code=data["code"],
+            onset=data["onset"],
+        ),
+        url=reverse("record_coding", args=[patient.public_id]),
+        section=_problems_section(request, patient),
+        object_type="coding",
+        page=lambda form: _coding_page(request, patient, problem_form=form),
+    )
 
 
 @requires(Perm.RECORD_WRITE)
@@ -393,42 +450,29 @@ def problem_status_view(request: HttpRequest, problem_id: uuid.UUID, action: str
     service = {"resolve": coding.problem_resolve, "reopen": coding.problem_reopen}.get(action)
     if service is None:
         raise Http404
-    problem = coding.row_for_write(
-        actor=request.actor, queryset=Problem.objects.all(), public_id=problem_id
-    )
-    error = _attempt(lambda: service(actor=request.actor, problem=problem))
-    return _finish(
+    return _row_write(
         request,
-        problem.patient,
-        reverse("record_coding", args=[problem.patient.public_id]),
-        _problems_section(request, problem.patient),
-        error=error,
+        Problem.objects.all(),
+        problem_id,
+        lambda problem: service(actor=request.actor, problem=problem),
+        url_name="record_coding",
+        section=_problems_section,
         object_type="coding",
     )
 
 
 def _warnings_section(request: HttpRequest, patient: Patient) -> Section:
-    def render_section(
-        *, error: str = "", status: int = 200, form: WarningForm | None = None
-    ) -> HttpResponse:
-        response = render(
-            request,
-            "records/partials/_clinical_warnings.html",
-            {
-                "patient": patient,
-                "warnings_all": coding.patient_warnings(patient=patient, active_only=False),
-                "warning_form": form or _warning_form(),
-                "section_error": error,
-                "can_write": True,
-            },
-            status=status,
-        )
-        if status == 200:
-            # The patient header shows the warnings too: app.js reloads the page on this.
-            response["HX-Trigger"] = "patient-changed"
-        return response
-
-    return render_section
+    return _section(
+        request,
+        "records/partials/_clinical_warnings.html",
+        lambda form: {
+            "patient": patient,
+            "warnings_all": coding.patient_warnings(patient=patient, active_only=False),
+            "warning_form": form or _warning_form(),
+        },
+        # The patient header shows the warnings too: app.js reloads the page on this.
+        notify="patient-changed",
+    )
 
 
 @requires(Perm.RECORD_WRITE)
@@ -436,46 +480,31 @@ def _warnings_section(request: HttpRequest, patient: Patient) -> Section:
 @break_glass_on_refusal
 def warning_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     patient = _read(request, public_id, "coding", perm=Perm.RECORD_WRITE)
-    form = _warning_form(request.POST)
-    url = reverse("record_coding", args=[patient.public_id])
-    if form.is_valid():
-        error = _attempt(
-            lambda: coding.warning_add(actor=request.actor, patient=patient, **form.cleaned_data)
-        )
-        if error is None:
-            return _finish(
-                request,
-                patient,
-                url,
-                _warnings_section(request, patient),
-                error=None,
-                object_type="coding",
-            )
-        form_error(form, error)
-    if request.htmx:
-        return _warnings_section(request, patient)(form=form, status=422)
-    context = _coding_context(request, patient, warning_form=form)
-    return render(request, "records/coding.html", context, status=422)
+    return _form_write(
+        request,
+        patient,
+        _warning_form(request.POST),
+        lambda data: coding.warning_add(actor=request.actor, patient=patient, **data),
+        url=reverse("record_coding", args=[patient.public_id]),
+        section=_warnings_section(request, patient),
+        object_type="coding",
+        page=lambda form: _coding_page(request, patient, warning_form=form),
+    )
 
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
 def warning_inactivate_view(request: HttpRequest, warning_id: uuid.UUID) -> HttpResponse:
-    warning = coding.row_for_write(
-        actor=request.actor, queryset=PatientWarning.objects.all(), public_id=warning_id
-    )
-    error = _attempt(
-        lambda: coding.warning_inactivate(
-            actor=request.actor, warning=warning, reason=request.POST.get("reason", "")
-        )
-    )
-    return _finish(
+    return _row_write(
         request,
-        warning.patient,
-        reverse("record_coding", args=[warning.patient.public_id]),
-        _warnings_section(request, warning.patient),
-        error=error,
+        PatientWarning.objects.all(),
+        warning_id,
+        lambda warning: coding.warning_inactivate(
+            actor=request.actor, warning=warning, reason=request.POST.get("reason", "")
+        ),
+        url_name="record_coding",
+        section=_warnings_section,
         object_type="coding",
     )
 
@@ -495,17 +524,11 @@ def _measurements_context(patient: Patient, form: MeasurementForm | None = None)
 
 
 def _measurements_section(request: HttpRequest, patient: Patient) -> Section:
-    def render_section(
-        *, error: str = "", status: int = 200, form: MeasurementForm | None = None
-    ) -> HttpResponse:
-        return render(
-            request,
-            "records/partials/_clinical_measurements.html",
-            {**_measurements_context(patient, form), "section_error": error, "can_write": True},
-            status=status,
-        )
-
-    return render_section
+    return _section(
+        request,
+        "records/partials/_clinical_measurements.html",
+        lambda form: _measurements_context(patient, form),
+    )
 
 
 @requires(Perm.RECORD_READ)
@@ -516,33 +539,31 @@ def measurements_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     writing = request.method == "POST"
     perm = Perm.RECORD_WRITE if writing else Perm.RECORD_READ
     patient = _read(request, public_id, "measurements", perm=perm)
+
+    def page(form: MeasurementForm, status: int = 422) -> HttpResponse:
+        context = _frame(request, patient, "measurements", **_measurements_context(patient, form))
+        return render(request, "records/measurements.html", context, status=status)
+
     form = MeasurementForm(request.POST or None, auto_id="measurement-%s")
-    if writing and form.is_valid():
-        data = form.cleaned_data
-        error = _attempt(
-            lambda: observations.measurement_record(
-                actor=request.actor,
-                patient=patient,
-                kind=data["kind"],
-                value=data["value"],
-                value2=data["value2"] or None,
-                measured_at=data["measured_at"],
-            )
-        )
-        if error is None:
-            return _finish(
-                request,
-                patient,
-                reverse("record_measurements", args=[patient.public_id]),
-                _measurements_section(request, patient),
-                error=None,
-                object_type="measurements",
-            )
-        form_error(form, error)
-    if writing and request.htmx:
-        return _measurements_section(request, patient)(form=form, status=422)
-    context = _frame(request, patient, "measurements", **_measurements_context(patient, form))
-    return render(request, "records/measurements.html", context, status=422 if writing else 200)
+    if not writing:
+        return page(form, status=200)
+    return _form_write(
+        request,
+        patient,
+        form,
+        lambda data: observations.measurement_record(
+            actor=request.actor,
+            patient=patient,
+            kind=data["kind"],
+            value=data["value"],
+            value2=data["value2"] or None,
+            measured_at=data["measured_at"],
+        ),
+        url=reverse("record_measurements", args=[patient.public_id]),
+        section=_measurements_section(request, patient),
+        object_type="measurements",
+        page=page,
+    )
 
 
 @requires(Perm.RECORD_WRITE)
@@ -550,20 +571,15 @@ def measurements_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 @break_glass_on_refusal
 def measurement_error_view(request: HttpRequest, measurement_id: uuid.UUID) -> HttpResponse:
     """Mark a measurement entered in error (with the reason)."""
-    measurement = coding.row_for_write(
-        actor=request.actor, queryset=Measurement.objects.all(), public_id=measurement_id
-    )
-    error = _attempt(
-        lambda: observations.measurement_mark_error(
-            actor=request.actor, measurement=measurement, reason=request.POST.get("reason", "")
-        )
-    )
-    return _finish(
+    return _row_write(
         request,
-        measurement.patient,
-        reverse("record_measurements", args=[measurement.patient.public_id]),
-        _measurements_section(request, measurement.patient),
-        error=error,
+        Measurement.objects.all(),
+        measurement_id,
+        lambda measurement: observations.measurement_mark_error(
+            actor=request.actor, measurement=measurement, reason=request.POST.get("reason", "")
+        ),
+        url_name="record_measurements",
+        section=_measurements_section,
         object_type="measurements",
     )
 
@@ -591,21 +607,11 @@ def _vaccinations_context(
 
 
 def _vaccinations_section(request: HttpRequest, patient: Patient) -> Section:
-    def render_section(
-        *, error: str = "", status: int = 200, form: VaccinationForm | None = None
-    ) -> HttpResponse:
-        return render(
-            request,
-            "records/partials/_clinical_vaccinations.html",
-            {
-                **_vaccinations_context(request, patient, form),
-                "section_error": error,
-                "can_write": True,
-            },
-            status=status,
-        )
-
-    return render_section
+    return _section(
+        request,
+        "records/partials/_clinical_vaccinations.html",
+        lambda form: _vaccinations_context(request, patient, form),
+    )
 
 
 @requires(Perm.RECORD_READ)
@@ -616,38 +622,36 @@ def vaccinations_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     writing = request.method == "POST"
     perm = Perm.RECORD_WRITE if writing else Perm.RECORD_READ
     patient = _read(request, public_id, "vaccinations", perm=perm)
-    form = _vaccination_form(patient, request.POST if writing else None, actor=request.actor)
-    if writing and form.is_valid():
-        data = form.cleaned_data
-        error = _attempt(
-            lambda: observations.vaccination_record(
-                actor=request.actor,
-                patient=patient,
-                vaccine=data["vaccine"],
-                atc_code=data["atc_code"],
-                batch_number=data["batch_number"],
-                dose=data["dose"],
-                site=data["site"],
-                given_on=data["given_on"],
-                given_by=form.given_by_user(),
-            )
+
+    def page(form: VaccinationForm, status: int = 422) -> HttpResponse:
+        context = _frame(
+            request, patient, "vaccinations", **_vaccinations_context(request, patient, form)
         )
-        if error is None:
-            return _finish(
-                request,
-                patient,
-                reverse("record_vaccinations", args=[patient.public_id]),
-                _vaccinations_section(request, patient),
-                error=None,
-                object_type="vaccinations",
-            )
-        form_error(form, error)
-    if writing and request.htmx:
-        return _vaccinations_section(request, patient)(form=form, status=422)
-    context = _frame(
-        request, patient, "vaccinations", **_vaccinations_context(request, patient, form)
+        return render(request, "records/vaccinations.html", context, status=status)
+
+    form = _vaccination_form(patient, request.POST if writing else None, actor=request.actor)
+    if not writing:
+        return page(form, status=200)
+    return _form_write(
+        request,
+        patient,
+        form,
+        lambda data: observations.vaccination_record(
+            actor=request.actor,
+            patient=patient,
+            vaccine=data["vaccine"],
+            atc_code=data["atc_code"],
+            batch_number=data["batch_number"],
+            dose=data["dose"],
+            site=data["site"],
+            given_on=data["given_on"],
+            given_by=form.given_by_user(),
+        ),
+        url=reverse("record_vaccinations", args=[patient.public_id]),
+        section=_vaccinations_section(request, patient),
+        object_type="vaccinations",
+        page=page,
     )
-    return render(request, "records/vaccinations.html", context, status=422 if writing else 200)
 
 
 @requires(Perm.RECORD_WRITE)
@@ -655,20 +659,15 @@ def vaccinations_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 @break_glass_on_refusal
 def vaccination_error_view(request: HttpRequest, vaccination_id: uuid.UUID) -> HttpResponse:
     """Mark a vaccination entered in error (with the reason)."""
-    vaccination = coding.row_for_write(
-        actor=request.actor, queryset=Vaccination.objects.all(), public_id=vaccination_id
-    )
-    error = _attempt(
-        lambda: observations.vaccination_mark_error(
-            actor=request.actor, vaccination=vaccination, reason=request.POST.get("reason", "")
-        )
-    )
-    return _finish(
+    return _row_write(
         request,
-        vaccination.patient,
-        reverse("record_vaccinations", args=[vaccination.patient.public_id]),
-        _vaccinations_section(request, vaccination.patient),
-        error=error,
+        Vaccination.objects.all(),
+        vaccination_id,
+        lambda vaccination: observations.vaccination_mark_error(
+            actor=request.actor, vaccination=vaccination, reason=request.POST.get("reason", "")
+        ),
+        url_name="record_vaccinations",
+        section=_vaccinations_section,
         object_type="vaccinations",
     )
 

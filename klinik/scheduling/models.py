@@ -307,10 +307,12 @@ class AppointmentResource(models.Model):
 
     class Meta:
         indexes = [
+            # Covering: slot search and the week overview read (resource, start, block_end)
+            # of the holds from the index alone, without visiting the table.
             models.Index(
-                fields=["resource", "start"],
+                fields=["resource", "start", "block_end"],
                 condition=Q(holds_time=True),
-                name="sched_hold_resource_idx",
+                name="sched_hold_cover_idx",
             ),
             models.Index(fields=["organisation", "appointment"], name="sched_hold_appt_idx"),
         ]
