@@ -100,7 +100,7 @@ def slot_out(slot: Slot) -> SlotOut:
 
 
 def appointment_out(appointment: Appointment) -> AppointmentOut:
-    resources = [hold.resource for hold in appointment.resource_holds.all()]
+    resources = [hold.resource for hold in appointment.holds]
     practitioner = next((r for r in resources if r.kind == ResourceKind.PRACTITIONER), None)
     return AppointmentOut(
         id=appointment.public_id,

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Prefetch
 from django.http import Http404
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
 from klinik.core.policy import Actor, Perm, require
 from klinik.scheduling.choices import AppointmentStatus
-from klinik.scheduling.models import Appointment, AppointmentResource, AppointmentType, Resource
+from klinik.scheduling.models import Appointment, AppointmentType, Resource
 
 
 def _uuid(value: object) -> uuid.UUID:
@@ -49,11 +48,6 @@ def appointment_detail(
     require(actor, Perm.SCHEDULE_VIEW)
     appointment = (
         Appointment.objects.select_related("patient", "appointment_type", "unit")
-        .prefetch_related(
-            Prefetch(
-                "resource_holds", queryset=AppointmentResource.objects.select_related("resource")
-            )
-        )
         .filter(public_id=_uuid(public_id), organisation_id__in=actor.organisation_ids)
         .first()
     )

@@ -15,7 +15,6 @@ from datetime import timedelta
 
 import icalendar
 from django.db import transaction
-from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,6 +23,7 @@ from klinik.audit.services import access_log_record
 from klinik.core.policy import Actor, Perm, require
 from klinik.scheduling.choices import ACTIVE_STATUSES, ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentResource, Resource
+from klinik.scheduling.selectors import holds_attach
 
 PAST_DAYS = 14
 FUTURE_DAYS = 90
@@ -58,23 +58,20 @@ def calendar_feed(*, token: str, with_initials: bool = False) -> bytes:
     """The practitioner's active appointments from PAST_DAYS back to FUTURE_DAYS ahead."""
     resource = feed_resource(token)
     now = timezone.now()
-    appointments = list(
-        Appointment.objects.filter(
-            organisation_id=resource.organisation_id,
-            pk__in=AppointmentResource.objects.filter(
-                resource=resource,
-                start__gte=now - timedelta(days=PAST_DAYS),
-                start__lt=now + timedelta(days=FUTURE_DAYS),
-            ).values("appointment_id"),
-            status__in=ACTIVE_STATUSES,
-        )
-        .select_related("appointment_type", "unit", *(["patient"] if with_initials else []))
-        .prefetch_related(
-            Prefetch(
-                "resource_holds", queryset=AppointmentResource.objects.select_related("resource")
+    appointments = holds_attach(
+        list(
+            Appointment.objects.filter(
+                organisation_id=resource.organisation_id,
+                pk__in=AppointmentResource.objects.filter(
+                    resource=resource,
+                    start__gte=now - timedelta(days=PAST_DAYS),
+                    start__lt=now + timedelta(days=FUTURE_DAYS),
+                ).values("appointment_id"),
+                status__in=ACTIVE_STATUSES,
             )
+            .select_related("appointment_type", "unit", *(["patient"] if with_initials else []))
+            .order_by("start", "id")
         )
-        .order_by("start", "id")
     )
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -110,9 +107,7 @@ def _event(
         if initials:
             summary = f"{summary} ({initials})"
     places = [
-        hold.resource.name
-        for hold in appointment.resource_holds.all()
-        if hold.resource.kind == ResourceKind.ROOM
+        hold.resource.name for hold in appointment.holds if hold.resource.kind == ResourceKind.ROOM
     ]
     event = icalendar.Event()
     event.add("uid", f"{appointment.public_id}@klinik")

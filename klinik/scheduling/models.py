@@ -281,6 +281,18 @@ class Appointment(models.Model):
         return f"appointment {self.public_id}"
 
     @property
+    def holds(self) -> list["AppointmentResource"]:
+        """The resources this appointment holds, each with its Resource. Lists of
+        appointments get theirs in one query (selectors.holds_attach); a single one loads
+        them here on first use."""
+        loaded = self.__dict__.get("_holds")
+        if loaded is None:
+            loaded = self._holds = list(
+                self.resource_holds.select_related("resource").order_by("pk")
+            )
+        return loaded
+
+    @property
     def is_active(self) -> bool:
         return self.status in (
             AppointmentStatus.BOOKED,
@@ -298,7 +310,10 @@ class AppointmentResource(models.Model):
     appointment = models.ForeignKey(
         Appointment, on_delete=models.CASCADE, related_name="resource_holds"
     )
-    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="+")
+    # Indexed with start below (the calendar asks for a resource's holds in a period).
+    resource = models.ForeignKey(
+        Resource, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     start = models.DateTimeField()
     block_end = models.DateTimeField()
     session_key = models.UUIDField()
@@ -314,6 +329,8 @@ class AppointmentResource(models.Model):
                 condition=Q(holds_time=True),
                 name="sched_hold_cover_idx",
             ),
+            # Every hold, cancelled ones too: which appointments a resource has in a period.
+            models.Index(fields=["resource", "start"], name="sched_hold_resource_start_idx"),
             models.Index(fields=["organisation", "appointment"], name="sched_hold_appt_idx"),
         ]
         constraints = [

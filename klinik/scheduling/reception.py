@@ -211,7 +211,7 @@ def row_actions(status: str) -> list[RowAction]:
 
 
 def _row(appointment: Appointment) -> BoardRow:
-    holds = [hold.resource for hold in appointment.resource_holds.all()]
+    holds = [hold.resource for hold in appointment.holds]
     return BoardRow(
         appointment=appointment,
         practitioners=[r.name for r in holds if r.kind == ResourceKind.PRACTITIONER],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
@@ -68,15 +68,14 @@ def appointments_between(
         )
     if not include_cancelled:
         appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
-    result = list(
-        appointments.select_related("patient", "appointment_type", "unit")
-        .prefetch_related(
-            Prefetch(
-                "resource_holds",
-                queryset=AppointmentResource.objects.select_related("resource"),
-            )
+    # Types and units are few and shared by thousands of rows: prefetched, each is one
+    # object (a join would build one per row, the bulk of a full week's cost).
+    result = holds_attach(
+        list(
+            appointments.select_related("patient")
+            .prefetch_related("appointment_type", "unit")
+            .order_by("start", "id")
         )
-        .order_by("start", "id")
     )
     access_log_record(
         actor=actor,
@@ -89,10 +88,30 @@ def appointments_between(
     return result
 
 
+def holds_attach(appointments: list[Appointment]) -> list[Appointment]:
+    """Load the holds of all these appointments in one query, each Resource once, into
+    `Appointment.holds` (Django's prefetch of a reverse relation builds a queryset per
+    appointment, which costs more than the rows themselves on a full week)."""
+    by_appointment: dict[int, list[AppointmentResource]] = defaultdict(list)
+    if appointments:
+        holds = list(
+            AppointmentResource.objects.filter(
+                appointment_id__in=[a.pk for a in appointments]
+            ).order_by("pk")
+        )
+        resources = Resource.objects.in_bulk({h.resource_id for h in holds})
+        for hold in holds:
+            hold.resource = resources[hold.resource_id]
+            by_appointment[hold.appointment_id].append(hold)
+    for appointment in appointments:
+        appointment._holds = by_appointment[appointment.pk]
+    return appointments
+
+
 def by_resource(appointments: list[Appointment]) -> dict[int, list[Appointment]]:
     grouped: dict[int, list[Appointment]] = defaultdict(list)
     for appointment in appointments:
-        for hold in appointment.resource_holds.all():
+        for hold in appointment.holds:
             grouped[hold.resource_id].append(appointment)
     return grouped
 
@@ -119,13 +138,10 @@ def patient_appointments(
     """A patient's appointments from `past_days` ago onwards, soonest first (the caller has
     opened the patient through access_patient, which logged the read)."""
     since = timezone.now() - timedelta(days=past_days)
-    return list(
-        Appointment.objects.filter(patient_id=patient_id, start__gte=since)
-        .select_related("appointment_type", "unit")
-        .prefetch_related(
-            Prefetch(
-                "resource_holds", queryset=AppointmentResource.objects.select_related("resource")
-            )
+    return holds_attach(
+        list(
+            Appointment.objects.filter(patient_id=patient_id, start__gte=since)
+            .select_related("appointment_type", "unit")
+            .order_by("start")[:limit]
         )
-        .order_by("start")[:limit]
     )
