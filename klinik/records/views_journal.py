@@ -9,6 +9,7 @@ record goes through records.access (logged); every write through a service.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -772,6 +773,41 @@ def _admin_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _template_save(actor: Any, form: NoteTemplateForm, template: Any = None) -> None:
+    note_templates.note_template_save(
+        actor=actor,
+        template=template,
+        name=form.cleaned_data["name"],
+        headings=form.headings_list(),
+        entry_type=form.cleaned_data["entry_type"],
+        whole_organisation=form.cleaned_data["whole_organisation"],
+        position=form.cleaned_data["position"],
+    )
+
+
+def _phrase_save(actor: Any, form: PhraseForm, phrase: Any = None) -> None:
+    note_templates.phrase_save(
+        actor=actor,
+        phrase=phrase,
+        shortcut=form.cleaned_data["shortcut"],
+        text=form.cleaned_data["text"],
+        whole_organisation=form.cleaned_data["whole_organisation"],
+    )
+
+
+def _saved(request: HttpRequest, form: Any, save: Callable[[], object], message: str) -> bool:
+    """Save a valid form; a refusal goes onto the form. True when saved (and said so)."""
+    if not form.is_valid():
+        return False
+    try:
+        save()
+    except RecordError as exc:
+        add_record_error(form, exc)
+        return False
+    messages.success(request, message)
+    return True
+
+
 @requires(Perm.RECORD_WRITE)
 @require_http_methods(["GET", "POST"])
 def journal_templates_view(request: HttpRequest) -> HttpResponse:
@@ -783,53 +819,46 @@ def journal_templates_view(request: HttpRequest) -> HttpResponse:
         # A unit without templates starts from the defaults (S/O/V/P …), as the editor does.
         note_templates.note_template_defaults(unit=actor.unit)
         return render(request, "records/templates_admin.html", _admin_context(request))
+    form: Any
     if request.POST.get("add") == "phrase":
-        form: Any = PhraseForm(request.POST, prefix_id="new-phrase")
-        if form.is_valid():
-            try:
-                note_templates.phrase_save(
-                    actor=actor,
-                    shortcut=form.cleaned_data["shortcut"],
-                    text=form.cleaned_data["text"],
-                    whole_organisation=form.cleaned_data["whole_organisation"],
-                )
-            except RecordError as exc:
-                add_record_error(form, exc)
-            else:
-                messages.success(request, _("The phrase is saved."))
-                return redirect("journal_templates")
-        context = _admin_context(request, phrase_form=form)
+        form = PhraseForm(request.POST, prefix_id="new-phrase")
+        save, message, key = _phrase_save, _("The phrase is saved."), "phrase_form"
     else:
         form = NoteTemplateForm(request.POST, prefix_id="new-template")
-        if form.is_valid():
-            try:
-                note_templates.note_template_save(
-                    actor=actor,
-                    name=form.cleaned_data["name"],
-                    headings=form.headings_list(),
-                    entry_type=form.cleaned_data["entry_type"],
-                    whole_organisation=form.cleaned_data["whole_organisation"],
-                    position=form.cleaned_data["position"],
-                )
-            except RecordError as exc:
-                add_record_error(form, exc)
-            else:
-                messages.success(request, _("The template is saved."))
-                return redirect("journal_templates")
-        context = _admin_context(request, template_form=form)
+        save, message, key = _template_save, _("The template is saved."), "template_form"
+    if _saved(request, form, lambda: save(actor, form), message):
+        return redirect("journal_templates")
+    context = _admin_context(request, **{key: form})
     return render(request, "records/templates_admin.html", context, status=422)
+
+
+def _admin_edit(
+    request: HttpRequest,
+    row: Any,
+    form: Any,
+    *,
+    save: Callable[[Any, Any, Any], object],
+    set_active: Callable[[Any, Any, bool], object],
+    message: str,
+    template_name: str,
+    context_name: str,
+) -> HttpResponse:
+    """Edit one template or phrase, or (POST `active=0|1`) take it out of or back into use."""
+    if request.method == "POST" and "active" in request.POST:
+        set_active(request.actor, row, request.POST["active"] == "1")
+        return redirect("journal_templates")
+    if request.method == "POST" and _saved(
+        request, form, lambda: save(request.actor, form, row), message
+    ):
+        return redirect("journal_templates")
+    status = 422 if request.method == "POST" else 200
+    return render(request, template_name, {"form": form, context_name: row}, status=status)
 
 
 @requires(Perm.RECORD_WRITE)
 @require_http_methods(["GET", "POST"])
 def journal_template_edit_view(request: HttpRequest, template_id: uuid.UUID) -> HttpResponse:
-    actor = request.actor
-    template = note_templates.note_template_of(actor=actor, public_id=template_id)
-    if request.method == "POST" and "active" in request.POST:
-        note_templates.note_template_set_active(
-            actor=actor, template=template, is_active=request.POST["active"] == "1"
-        )
-        return redirect("journal_templates")
+    template = note_templates.note_template_of(actor=request.actor, public_id=template_id)
     initial = {
         "name": template.name,
         "entry_type": template.entry_type,
@@ -837,60 +866,38 @@ def journal_template_edit_view(request: HttpRequest, template_id: uuid.UUID) -> 
         "whole_organisation": template.unit_id is None,
         "position": template.position,
     }
-    form = NoteTemplateForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            note_templates.note_template_save(
-                actor=actor,
-                template=template,
-                name=form.cleaned_data["name"],
-                headings=form.headings_list(),
-                entry_type=form.cleaned_data["entry_type"],
-                whole_organisation=form.cleaned_data["whole_organisation"],
-                position=form.cleaned_data["position"],
-            )
-        except RecordError as exc:
-            add_record_error(form, exc)
-        else:
-            messages.success(request, _("The template is saved."))
-            return redirect("journal_templates")
-    status = 422 if request.method == "POST" else 200
-    return render(
-        request, "records/template_edit.html", {"form": form, "template": template}, status=status
+    return _admin_edit(
+        request,
+        template,
+        NoteTemplateForm(request.POST or None, initial=initial),
+        save=_template_save,
+        set_active=lambda actor, row, on: note_templates.note_template_set_active(
+            actor=actor, template=row, is_active=on
+        ),
+        message=_("The template is saved."),
+        template_name="records/template_edit.html",
+        context_name="template",
     )
 
 
 @requires(Perm.RECORD_WRITE)
 @require_http_methods(["GET", "POST"])
 def journal_phrase_edit_view(request: HttpRequest, phrase_id: int) -> HttpResponse:
-    actor = request.actor
-    phrase = note_templates.phrase_of(actor=actor, pk=phrase_id)
-    if request.method == "POST" and "active" in request.POST:
-        note_templates.phrase_set_active(
-            actor=actor, phrase=phrase, is_active=request.POST["active"] == "1"
-        )
-        return redirect("journal_templates")
+    phrase = note_templates.phrase_of(actor=request.actor, pk=phrase_id)
     initial = {
         "shortcut": phrase.shortcut,
         "text": phrase.text,
         "whole_organisation": phrase.unit_id is None,
     }
-    form = PhraseForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            note_templates.phrase_save(
-                actor=actor,
-                phrase=phrase,
-                shortcut=form.cleaned_data["shortcut"],
-                text=form.cleaned_data["text"],
-                whole_organisation=form.cleaned_data["whole_organisation"],
-            )
-        except RecordError as exc:
-            add_record_error(form, exc)
-        else:
-            messages.success(request, _("The phrase is saved."))
-            return redirect("journal_templates")
-    status = 422 if request.method == "POST" else 200
-    return render(
-        request, "records/phrase_edit.html", {"form": form, "phrase": phrase}, status=status
+    return _admin_edit(
+        request,
+        phrase,
+        PhraseForm(request.POST or None, initial=initial),
+        save=_phrase_save,
+        set_active=lambda actor, row, on: note_templates.phrase_set_active(
+            actor=actor, phrase=row, is_active=on
+        ),
+        message=_("The phrase is saved."),
+        template_name="records/phrase_edit.html",
+        context_name="phrase",
     )
