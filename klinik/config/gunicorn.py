@@ -12,3 +12,10 @@ access_log_format = (
     '{"time":"%(t)s","logger":"access","method":"%(m)s","path":"%(U)s",'
     '"status":%(s)s,"bytes":"%(B)s","duration_us":%(D)s}'
 )
+
+
+def post_worker_init(worker: object) -> None:
+    """Each worker builds its terminology index in the background as it starts."""
+    from klinik.terminology.selectors import index_warm
+
+    index_warm()

@@ -152,6 +152,22 @@ def _rebuild(version: tuple[object, ...]) -> None:
         connection.close()  # this thread's own connection
 
 
+def index_warm() -> threading.Thread:
+    """Build this process's index in a background thread, so that the first type-ahead after
+    a (re)start does not wait for it (seconds at the full SKS). Web workers call this as
+    they start (config/gunicorn.py)."""
+
+    def warm() -> None:
+        try:
+            terminology_index()
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=warm, name="terminology-warm", daemon=True)
+    thread.start()
+    return thread
+
+
 # Selectors ---------------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from datetime import date
 
 import pytest
@@ -207,3 +208,22 @@ def test_a_large_index_is_rebuilt_in_the_background_while_the_old_one_answers(mo
         assert codes("covid", on=date(2026, 6, 1)) == ["DU071"]
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_starting_web_worker_builds_the_index_before_the_first_search(monkeypatch):
+    # gunicorn calls post_worker_init as each worker starts; the build runs in a thread of its
+    # own (with its own connection, so this test commits).
+    from klinik.config import gunicorn
+    from klinik.terminology import selectors
+
+    monkeypatch.setattr(selectors, "_cached", None)
+    gunicorn.post_worker_init(worker=None)
+    warming = [t for t in threading.enumerate() if t.name == "terminology-warm"]
+    assert warming, "no warm-up thread started"
+    for thread in warming:
+        thread.join(timeout=60)
+    assert selectors._cached is not None
+    version, index = selectors._cached
+    assert version == selectors.terminology_version()
+    assert index.entries, "the index holds the starter codes and glossary"
