@@ -119,6 +119,9 @@ def scheduling(ctx: BenchContext) -> Outcome:
         warmup=5,
     )
     week_http = _week_view_http(secretary, unit, mondays, practitioners[:20])
+    ctx.log("day view and reception board")
+    day_http = _day_view_http(secretary, unit, mondays, practitioners[:20])
+    board_http = _reception_board_http(secretary, unit, ctx.count(30, minimum=10))
 
     ctx.log("booking storm")
     storm = _storm(ctx, secretary, unit, consultation, practitioners)
@@ -155,6 +158,19 @@ def scheduling(ctx: BenchContext) -> Outcome:
             )
         )
     measurements += [
+        Measurement(
+            "day_http_median",
+            "Day view of 20 practitioners through HTTP, server time (median)",
+            day_http.median,
+            "ms",
+        ),
+        Measurement(
+            "board_http_median",
+            f"Reception board of the whole unit ({practitioners_n} practitioners, today) "
+            "through HTTP (median)",
+            board_http.median,
+            "ms",
+        ),
         Measurement(
             "storm_booked",
             f"Booking storm: bookings made of {STORM_ATTEMPTS}",
@@ -206,6 +222,43 @@ def _week_view_http(secretary, unit, mondays, shown):
     rows = overview[: overview.index(b"</table>")].count(b'<th scope="row">')
     assert rows == len(shown), f"{rows} rows in the week overview, not {len(shown)}"
     return time_calls(get, mondays, warmup=5)
+
+
+def _day_view_http(secretary, unit, days, shown):
+    """The calendar's day view of the `shown` practitioners through HTTP, on working days
+    (each of the given Mondays' Tuesday)."""
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(secretary.user)
+    chosen = [str(resource.public_id) for resource in shown]
+    url = reverse("calendar_day")
+
+    def get(day):
+        response = client.get(
+            url, {"date": day.isoformat(), "unit": str(unit.public_id), "r": chosen}
+        )
+        assert response.status_code == 200, response.status_code
+        return response
+
+    return time_calls(get, [day + timedelta(days=1) for day in days], warmup=5)
+
+
+def _reception_board_http(secretary, unit, calls):
+    """Today's reception board of the whole unit, as it is opened (the polls in between send
+    only a version unless something changed)."""
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(secretary.user)
+    url = reverse("reception_board", args=[unit.public_id])
+
+    def get(_):
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        return response
+
+    return time_calls(get, range(calls + 3), warmup=3)
 
 
 def _storm(ctx, secretary, unit, kind, practitioners) -> dict:

@@ -172,6 +172,7 @@ class BoardRow:
     practitioners: list[str]
     rooms: list[str]
     actions: list[RowAction]
+    actions_html: str = ""  # the row's action form, made by the view (reception_views)
 
     @property
     def is_walk_in(self) -> bool:
