@@ -531,27 +531,53 @@ def _measurements_section(request: HttpRequest, patient: Patient) -> Section:
     )
 
 
+def _tab_view(
+    request: HttpRequest,
+    public_id: uuid.UUID,
+    tab: str,
+    *,
+    context: Callable[[Patient, Any], dict[str, Any]],
+    form: Callable[[Patient, Any], Any],
+    write: Callable[[Patient, Any, dict[str, Any]], object],
+    section: Callable[[HttpRequest, Patient], Section],
+) -> HttpResponse:
+    """A record tab with an add form (records/<tab>.html): GET shows it, POST adds one row
+    and shows the section (htmx) or the page again."""
+    writing = request.method == "POST"
+    perm = Perm.RECORD_WRITE if writing else Perm.RECORD_READ
+    patient = _read(request, public_id, tab, perm=perm)
+
+    def page(bound: Any, status: int = 422) -> HttpResponse:
+        frame = _frame(request, patient, tab, **context(patient, bound))
+        return render(request, f"records/{tab}.html", frame, status=status)
+
+    bound = form(patient, request.POST if writing else None)
+    if not writing:
+        return page(bound, status=200)
+    return _form_write(
+        request,
+        patient,
+        bound,
+        lambda data: write(patient, bound, data),
+        url=reverse(f"record_{tab}", args=[patient.public_id]),
+        section=section(request, patient),
+        object_type=tab,
+        page=page,
+    )
+
+
 @requires(Perm.RECORD_READ)
 @require_http_methods(["GET", "POST"])
 @break_glass_on_refusal
 def measurements_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The measurements tab; POST records one measurement (checked for plausibility)."""
-    writing = request.method == "POST"
-    perm = Perm.RECORD_WRITE if writing else Perm.RECORD_READ
-    patient = _read(request, public_id, "measurements", perm=perm)
-
-    def page(form: MeasurementForm, status: int = 422) -> HttpResponse:
-        context = _frame(request, patient, "measurements", **_measurements_context(patient, form))
-        return render(request, "records/measurements.html", context, status=status)
-
-    form = MeasurementForm(request.POST or None, auto_id="measurement-%s")
-    if not writing:
-        return page(form, status=200)
-    return _form_write(
+    return _tab_view(
         request,
-        patient,
-        form,
-        lambda data: observations.measurement_record(
+        public_id,
+        "measurements",
+        context=_measurements_context,
+        form=lambda patient, data: MeasurementForm(data, auto_id="measurement-%s"),
+        write=lambda patient, form, data: observations.measurement_record(
             actor=request.actor,
             patient=patient,
             kind=data["kind"],
@@ -559,10 +585,7 @@ def measurements_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
             value2=data["value2"] or None,
             measured_at=data["measured_at"],
         ),
-        url=reverse("record_measurements", args=[patient.public_id]),
-        section=_measurements_section(request, patient),
-        object_type="measurements",
-        page=page,
+        section=_measurements_section,
     )
 
 
@@ -619,24 +642,13 @@ def _vaccinations_section(request: HttpRequest, patient: Patient) -> Section:
 @break_glass_on_refusal
 def vaccinations_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The vaccinations tab; POST records a vaccine given."""
-    writing = request.method == "POST"
-    perm = Perm.RECORD_WRITE if writing else Perm.RECORD_READ
-    patient = _read(request, public_id, "vaccinations", perm=perm)
-
-    def page(form: VaccinationForm, status: int = 422) -> HttpResponse:
-        context = _frame(
-            request, patient, "vaccinations", **_vaccinations_context(request, patient, form)
-        )
-        return render(request, "records/vaccinations.html", context, status=status)
-
-    form = _vaccination_form(patient, request.POST if writing else None, actor=request.actor)
-    if not writing:
-        return page(form, status=200)
-    return _form_write(
+    return _tab_view(
         request,
-        patient,
-        form,
-        lambda data: observations.vaccination_record(
+        public_id,
+        "vaccinations",
+        context=lambda patient, form: _vaccinations_context(request, patient, form),
+        form=lambda patient, data: _vaccination_form(patient, data, actor=request.actor),
+        write=lambda patient, form, data: observations.vaccination_record(
             actor=request.actor,
             patient=patient,
             vaccine=data["vaccine"],
@@ -647,10 +659,7 @@ def vaccinations_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
             given_on=data["given_on"],
             given_by=form.given_by_user(),
         ),
-        url=reverse("record_vaccinations", args=[patient.public_id]),
-        section=_vaccinations_section(request, patient),
-        object_type="vaccinations",
-        page=page,
+        section=_vaccinations_section,
     )
 
 
