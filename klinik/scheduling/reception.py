@@ -43,8 +43,8 @@ from klinik.patients.services import patient_update
 from klinik.scheduling.access import access_appointment
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import AppointmentStatus, ResourceKind
-from klinik.scheduling.models import Appointment, AppointmentEvent, AppointmentType
-from klinik.scheduling.selectors import appointments_between, local_day_bounds
+from klinik.scheduling.models import Appointment, AppointmentEvent, AppointmentType, Resource
+from klinik.scheduling.selectors import appointments_between, local_day_bounds, resources_for
 from klinik.scheduling.services import (
     TRANSITIONS,
     BookingRequest,
@@ -172,6 +172,7 @@ class BoardRow:
     practitioners: list[str]
     rooms: list[str]
     actions: list[RowAction]
+    resource_ids: frozenset[int] = frozenset()
     actions_html: str = ""  # the row's action form, made by the view (reception_views)
 
     @property
@@ -218,7 +219,13 @@ def _row(appointment: Appointment) -> BoardRow:
         practitioners=[r.name for r in holds if r.kind == ResourceKind.PRACTITIONER],
         rooms=[r.name for r in holds if r.kind != ResourceKind.PRACTITIONER],
         actions=row_actions(appointment.status),
+        resource_ids=frozenset(r.pk for r in holds),
     )
+
+
+def reception_practitioners(*, actor: Actor, unit: Unit) -> list[Resource]:
+    """The unit's active practitioners, for the board's filter."""
+    return list(resources_for(actor=actor, unit_id=unit.pk).filter(kind=ResourceKind.PRACTITIONER))
 
 
 def board_version(*, actor: Actor, unit: Unit, day: date | None = None) -> str:
@@ -240,8 +247,12 @@ def board_version(*, actor: Actor, unit: Unit, day: date | None = None) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def reception_board(*, actor: Actor, unit: Unit, day: date | None = None) -> Board:
-    """Today's appointments of the unit, by time, by status and the walk-in queue.
+def reception_board(
+    *, actor: Actor, unit: Unit, day: date | None = None, practitioner_id: int | None = None
+) -> Board:
+    """Today's appointments of the unit, by time, by status and the walk-in queue; with
+    `practitioner_id`, only that practitioner's rows (the walk-in queue stays whole: it is
+    the unit's).
 
     Reads through appointments_between (4 queries, one access-log entry).
     """
@@ -251,7 +262,8 @@ def reception_board(*, actor: Actor, unit: Unit, day: date | None = None) -> Boa
     appointments = appointments_between(
         actor=actor, first=day, unit_id=unit.pk, include_cancelled=True, channel=Channel.UI
     )
-    rows = [_row(a) for a in appointments]
+    every = [_row(a) for a in appointments]
+    rows = [r for r in every if practitioner_id is None or practitioner_id in r.resource_ids]
     lanes = [Lane(key, str(title)) for key, title, _statuses in LANES]
     lane_of = {
         status: lanes[i] for i, (_k, _t, statuses) in enumerate(LANES) for status in statuses
@@ -259,7 +271,7 @@ def reception_board(*, actor: Actor, unit: Unit, day: date | None = None) -> Boa
     for row in rows:
         lane_of[row.appointment.status].rows.append(row)
     queue = sorted(
-        (r for r in rows if r.is_walk_in and r.appointment.status == S.ARRIVED),
+        (r for r in every if r.is_walk_in and r.appointment.status == S.ARRIVED),
         key=lambda r: r.appointment.queue_number or 0,
     )
     counts = {lane.key: len(lane.rows) for lane in lanes}

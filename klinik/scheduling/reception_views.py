@@ -3,7 +3,9 @@ waiting-room screen. Thin: parse → reception selector/service → page or htmx
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -23,6 +25,7 @@ from klinik.core.policy import Perm, requires
 from klinik.patients.errors import PatientInvalid
 from klinik.scheduling import reception
 from klinik.scheduling.errors import BookingError
+from klinik.scheduling.models import Resource
 from klinik.scheduling.reception import CheckIn, CheckInOutcome, ReceptionError
 
 BOARD_CHANGED = "reception-changed"  # htmx event: the board fetches itself again
@@ -71,6 +74,40 @@ def _group(request: HttpRequest) -> str:
     return "time" if request.GET.get("group", request.POST.get("group")) == "time" else "status"
 
 
+@dataclass(frozen=True)
+class BoardView:
+    """How the board is shown: grouped by status or time, all or one practitioner's rows.
+    Kept in the poll URL and in every form that sends the board back."""
+
+    group: str
+    practitioner: Resource | None
+    practitioners: list[Resource]
+
+    @property
+    def query(self) -> str:
+        params = {"group": self.group}
+        if self.practitioner is not None:
+            params["practitioner"] = str(self.practitioner.public_id)
+        return urlencode(params)
+
+    @property
+    def hidden_inputs(self) -> str:
+        inputs = f'<input type="hidden" name="group" value="{escape(self.group)}">'
+        if self.practitioner is not None:
+            inputs += (
+                f'<input type="hidden" name="practitioner" '
+                f'value="{escape(self.practitioner.public_id)}">'
+            )
+        return mark_safe(inputs)  # noqa: S308  (escaped above)
+
+
+def _board_view(request: HttpRequest, unit: Unit) -> BoardView:
+    practitioners = reception.reception_practitioners(actor=request.actor, unit=unit)
+    chosen = request.GET.get("practitioner", request.POST.get("practitioner", ""))
+    practitioner = next((p for p in practitioners if str(p.public_id) == chosen), None)
+    return BoardView(_group(request), practitioner, practitioners)
+
+
 def _contact_form(appointment: Any, data: Any = None) -> ContactForm:
     patient = appointment.patient
     return ContactForm(
@@ -81,22 +118,35 @@ def _contact_form(appointment: Any, data: Any = None) -> ContactForm:
 
 
 def _board_context(request: HttpRequest, unit: Unit, **extra: Any) -> dict[str, Any]:
-    board = reception.reception_board(actor=request.actor, unit=unit)
-    group = _group(request)
+    view = _board_view(request, unit)
+    board = reception.reception_board(
+        actor=request.actor,
+        unit=unit,
+        practitioner_id=view.practitioner.pk if view.practitioner else None,
+    )
     can_book = request.actor.can(Perm.SCHEDULE_BOOK)
     if can_book:
-        _actions_html(request, board, unit, group)
-    return {"unit": unit, "board": board, "group": group, "can_book": can_book, **extra}
+        _actions_html(request, board, unit, view)
+    return {
+        "unit": unit,
+        "board": board,
+        "view": view,
+        "group": view.group,
+        "can_book": can_book,
+        **extra,
+    }
 
 
-def _actions_html(request: HttpRequest, board: reception.Board, unit: Unit, group: str) -> None:
+def _actions_html(
+    request: HttpRequest, board: reception.Board, unit: Unit, view: BoardView
+) -> None:
     """Each row's one-key action form as markup (`row.actions_html`). A full day of a large
     unit has thousands of rows with the same few buttons per status: built once per status
     here, where a template include per row cost half the board's time. Everything but the
     appointment's UUID (hex digits and dashes) is escaped."""
     blank = "00000000-0000-0000-0000-000000000000"
     url_pattern = escape(reverse("reception_status", args=[unit.public_id, blank]))
-    head = f'{csrf_input(request)}<input type="hidden" name="group" value="{escape(group)}">'
+    head = f"{csrf_input(request)}{view.hidden_inputs}"
     inner: dict[str, str] = {}
     for row in board.rows:
         if not row.actions:
@@ -185,7 +235,7 @@ def reception_status_view(request: HttpRequest, unit_id: str, appointment_id: st
         if error:
             messages.error(request, error)
         url = reverse("reception_board", kwargs={"unit_id": unit.public_id})
-        return redirect(f"{url}?group={_group(request)}")
+        return redirect(f"{url}?{_board_view(request, unit).query}")
     return render(
         request,
         "scheduling/reception/_board.html",

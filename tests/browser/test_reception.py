@@ -73,7 +73,7 @@ def _status(appointment: Appointment) -> str:
 
 
 def test_a_scanned_card_checks_the_patient_in_on_the_board(page: Page, desk) -> None:
-    unit, _clinic, patient, _other, appointment = desk
+    unit, clinic, patient, _other, appointment = desk
     log_in(page, "reception", TEST_PASSWORD)
     page.goto("/reception/")
     expect(page).to_have_url(re.compile(rf"/reception/{unit.public_id}/$"))
@@ -108,6 +108,15 @@ def test_a_scanned_card_checks_the_patient_in_on_the_board(page: Page, desk) -> 
     page.keyboard.press("z")
     expect(page.locator("section.lane-arrived").locator(row)).to_be_visible()
     assert _status(appointment) == AppointmentStatus.ARRIVED
+
+    # One practitioner's rows: choosing the other practitioner hides this row, all shows it.
+    held = {hold.resource_id for hold in appointment.holds}
+    other_doctor = next(d for d in clinic.doctors if d.pk not in held)
+    page.select_option("#practitioner-select", label=other_doctor.name)
+    expect(page).to_have_url(re.compile(rf"practitioner={other_doctor.public_id}"))
+    expect(page.locator(f"#row-{appointment.public_id}")).to_have_count(0)
+    page.select_option("#practitioner-select", label="Alle behandlere")
+    expect(page.locator(f"#row-{appointment.public_id}")).to_be_visible()
 
 
 def test_a_walk_in_gets_a_number_shown_on_the_waiting_room_screen_without_the_name(

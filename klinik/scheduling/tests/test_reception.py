@@ -124,6 +124,33 @@ def test_board_by_time_lists_every_appointment_in_order(world, clinic, actor, de
     assert page.index(f'row-{early.public_id}"') < page.index(f'row-{late.public_id}"')
 
 
+def test_board_shows_one_practitioners_rows_and_keeps_the_choice_in_polls_and_actions(
+    world, clinic, actor, desk, day
+):
+    first, second = clinic.doctors
+    mine = _book(actor, world.patient_a, clinic.phone, at(day, 9), practitioner=first)
+    theirs = _book(actor, world.patient_a2, clinic.phone, at(day, 9), practitioner=second)
+    chosen = f"practitioner={first.public_id}"
+
+    page = desk.get(f"{_board_url(world.unit_a)}?{chosen}").content.decode()
+    assert f'id="row-{mine.public_id}"' in page
+    assert f'id="row-{theirs.public_id}"' not in page
+    assert f'<option value="{first.public_id}" selected>' in page
+    assert f"?group=status&amp;{chosen}" in page  # the poll asks for the same rows
+
+    url = f"{_board_url(world.unit_a)}appointments/{mine.public_id}/status/"
+    board = desk.post(
+        url, {"status": S.ARRIVED, "seen": S.BOOKED, "practitioner": str(first.public_id)}, **HX
+    ).content.decode()
+    assert _status(mine) == S.ARRIVED
+    assert f'id="row-{theirs.public_id}"' not in board
+    assert f'name="practitioner" value="{first.public_id}"' in board  # in the row's form
+
+    # Someone else's practitioner (or none known) shows the whole board.
+    whole = desk.get(f"{_board_url(world.unit_a)}?practitioner=nobody").content.decode()
+    assert f'id="row-{theirs.public_id}"' in whole
+
+
 def test_poll_with_an_unchanged_board_sends_nothing_and_logs_nothing(
     world, clinic, actor, desk, day
 ):
