@@ -39,7 +39,11 @@ practitioner). **Slot search**: the first 10 free slots for a two-resource type 
 room) within 60 days, from random days and with or without a chosen practitioner, in process
 (`find_slots`). **Week view**: the appointments of 20 practitioners for a week, loaded the way
 the calendar loads them (`appointments_between`, which also writes its access-log entry) and,
-once the calendar screen exists, its server time through HTTP. **Booking storm**: 200 booking
+once the calendar screen exists, its server time through HTTP. **Day view**: the calendar's day
+of the same 20 practitioners through HTTP (a column each, every appointment a block).
+**Reception board**: today's board of the whole unit (all 50 practitioners, some 2,000
+appointments) as it is opened through HTTP; its polls in between send only a version unless
+something changed, and a desk can narrow it to one practitioner. **Booking storm**: 200 booking
 attempts on 20 free slots fired from 8 processes at once through the booking service; exactly
 20 must succeed and every other attempt must be a clean refusal."""
 

@@ -168,16 +168,27 @@ class RowAction:
 
 @dataclass
 class BoardRow:
+    """One appointment on the board, with what the row shows worked out once (a board of a
+    large unit has thousands of rows; the template only prints these)."""
+
     appointment: Appointment
     practitioners: list[str]
     rooms: list[str]
     actions: list[RowAction]
     resource_ids: frozenset[int] = frozenset()
     actions_html: str = ""  # the row's action form, made by the view (reception_views)
+    id: str = ""  # the appointment's public id
+    status: str = ""
+    status_label: str = ""
+    time: str = ""  # HH:MM, local
+    arrived: str = ""  # HH:MM, local, once arrived
+    name: str = ""
+    type_name: str = ""
+    queue_number: int | None = None
 
     @property
     def is_walk_in(self) -> bool:
-        return self.appointment.queue_number is not None
+        return self.queue_number is not None
 
 
 @dataclass
@@ -212,14 +223,23 @@ def row_actions(status: str) -> list[RowAction]:
     return actions
 
 
-def _row(appointment: Appointment) -> BoardRow:
+def _row(appointment: Appointment, labels: dict[str, str]) -> BoardRow:
     holds = [hold.resource for hold in appointment.holds]
+    arrived = appointment.arrived_at
     return BoardRow(
         appointment=appointment,
         practitioners=[r.name for r in holds if r.kind == ResourceKind.PRACTITIONER],
         rooms=[r.name for r in holds if r.kind != ResourceKind.PRACTITIONER],
         actions=row_actions(appointment.status),
         resource_ids=frozenset(r.pk for r in holds),
+        id=str(appointment.public_id),
+        status=appointment.status,
+        status_label=labels.get(appointment.status, appointment.status),
+        time=timezone.localtime(appointment.start, LOCAL).strftime("%H:%M"),
+        arrived=timezone.localtime(arrived, LOCAL).strftime("%H:%M") if arrived else "",
+        name=appointment.patient.name,
+        type_name=appointment.appointment_type.name,
+        queue_number=appointment.queue_number,
     )
 
 
@@ -262,14 +282,15 @@ def reception_board(
     appointments = appointments_between(
         actor=actor, first=day, unit_id=unit.pk, include_cancelled=True, channel=Channel.UI
     )
-    every = [_row(a) for a in appointments]
+    labels = {status.value: str(status.label) for status in S}
+    every = [_row(a, labels) for a in appointments]
     rows = [r for r in every if practitioner_id is None or practitioner_id in r.resource_ids]
     lanes = [Lane(key, str(title)) for key, title, _statuses in LANES]
     lane_of = {
         status: lanes[i] for i, (_k, _t, statuses) in enumerate(LANES) for status in statuses
     }
     for row in rows:
-        lane_of[row.appointment.status].rows.append(row)
+        lane_of[row.status].rows.append(row)
     queue = sorted(
         (r for r in every if r.is_walk_in and r.appointment.status == S.ARRIVED),
         key=lambda r: r.appointment.queue_number or 0,

@@ -151,7 +151,7 @@ def _actions_html(
     for row in board.rows:
         if not row.actions:
             continue
-        status = row.appointment.status
+        status = row.status
         if status not in inner:
             inner[status] = (
                 f'{head}<input type="hidden" name="seen" value="{escape(status)}">'
@@ -163,7 +163,7 @@ def _actions_html(
                     for action in row.actions
                 )
             )
-        url = url_pattern.replace(blank, str(row.appointment.public_id))
+        url = url_pattern.replace(blank, row.id)
         row.actions_html = mark_safe(  # noqa: S308  (escaped above; a UUID needs no escaping)
             f'<form method="post" class="row-actions" action="{url}" hx-post="{url}" '
             f'hx-target="#board" hx-swap="outerHTML">{inner[status]}</form>'
