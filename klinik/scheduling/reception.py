@@ -274,7 +274,7 @@ def reception_board(
     `practitioner_id`, only that practitioner's rows (the walk-in queue stays whole: it is
     the unit's).
 
-    Reads through appointments_between (4 queries, one access-log entry).
+    Reads through appointments_between (a fixed number of queries, one access-log entry).
     """
     require(actor, Perm.SCHEDULE_VIEW)
     day = day or reception_today()
@@ -292,8 +292,8 @@ def reception_board(
     for row in rows:
         lane_of[row.status].rows.append(row)
     queue = sorted(
-        (r for r in every if r.is_walk_in and r.appointment.status == S.ARRIVED),
-        key=lambda r: r.appointment.queue_number or 0,
+        (r for r in every if r.is_walk_in and r.status == S.ARRIVED),
+        key=lambda r: r.queue_number or 0,
     )
     counts = {lane.key: len(lane.rows) for lane in lanes}
     return Board(unit, day, version, rows, lanes, queue, counts)

@@ -51,7 +51,7 @@ def appointments_between(
     channel: Channel = Channel.UI,
     include_cancelled: bool = False,
 ) -> list[Appointment]:
-    """Appointments of the period with patient, type and held resources (4 queries).
+    """Appointments of the period with patient, type and held resources (5 queries).
     Showing a schedule shows patients: one access-log entry per view."""
     require(actor, Perm.SCHEDULE_VIEW)
     start, end = local_day_bounds(first, days)
