@@ -126,6 +126,9 @@ def scheduling(ctx: BenchContext) -> Outcome:
     ctx.log("day view and reception board")
     day_http = _day_view_http(secretary, unit, mondays, practitioners[:20])
     board_http = _reception_board_http(secretary, unit, ctx.count(30, minimum=10))
+    one_board_http = _reception_board_http(
+        secretary, unit, ctx.count(30, minimum=10), practitioner=practitioners[0]
+    )
 
     ctx.log("booking storm")
     storm = _storm(ctx, secretary, unit, consultation, practitioners)
@@ -173,6 +176,12 @@ def scheduling(ctx: BenchContext) -> Outcome:
             f"Reception board of the whole unit ({practitioners_n} practitioners, today) "
             "through HTTP (median)",
             board_http.median,
+            "ms",
+        ),
+        Measurement(
+            "board_one_http_median",
+            "Reception board narrowed to one practitioner through HTTP (median)",
+            one_board_http.median,
             "ms",
         ),
         Measurement(
@@ -248,17 +257,18 @@ def _day_view_http(secretary, unit, days, shown):
     return time_calls(get, [day + timedelta(days=1) for day in days], warmup=5)
 
 
-def _reception_board_http(secretary, unit, calls):
-    """Today's reception board of the whole unit, as it is opened (the polls in between send
-    only a version unless something changed)."""
+def _reception_board_http(secretary, unit, calls, practitioner=None):
+    """Today's reception board of the whole unit (or one practitioner's), as it is opened (the
+    polls in between send only a version unless something changed)."""
     from django.urls import reverse
 
     client = Client()
     client.force_login(secretary.user)
     url = reverse("reception_board", args=[unit.public_id])
+    params = {} if practitioner is None else {"practitioner": str(practitioner.public_id)}
 
     def get(_):
-        response = client.get(url)
+        response = client.get(url, params)
         assert response.status_code == 200, response.status_code
         return response
 

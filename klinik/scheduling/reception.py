@@ -279,8 +279,16 @@ def reception_board(
     require(actor, Perm.SCHEDULE_VIEW)
     day = day or reception_today()
     version = board_version(actor=actor, unit=unit, day=day)
+    # One practitioner's board reads only their appointments, and the unit's walk-ins for
+    # the queue.
     appointments = appointments_between(
-        actor=actor, first=day, unit_id=unit.pk, include_cancelled=True, channel=Channel.UI
+        actor=actor,
+        first=day,
+        unit_id=unit.pk,
+        resource_ids=None if practitioner_id is None else [practitioner_id],
+        with_walk_ins=True,
+        include_cancelled=True,
+        channel=Channel.UI,
     )
     labels = {status.value: str(status.label) for status in S}
     every = [_row(a, labels) for a in appointments]

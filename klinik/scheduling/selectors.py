@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
@@ -50,8 +50,10 @@ def appointments_between(
     resource_ids: list[int] | None = None,
     channel: Channel = Channel.UI,
     include_cancelled: bool = False,
+    with_walk_ins: bool = False,
 ) -> list[Appointment]:
-    """Appointments of the period with patient, type and held resources (5 queries).
+    """Appointments of the period with patient, type and held resources (5 queries); with
+    `resource_ids`, those holding one of them (and every walk-in, with `with_walk_ins`).
     Showing a schedule shows patients: one access-log entry per view."""
     require(actor, Perm.SCHEDULE_VIEW)
     start, end = local_day_bounds(first, days)
@@ -61,11 +63,14 @@ def appointments_between(
     if unit_id is not None:
         appointments = appointments.filter(unit_id=unit_id)
     if resource_ids is not None:
-        appointments = appointments.filter(
+        holding = Q(
             pk__in=AppointmentResource.objects.filter(
                 resource_id__in=resource_ids, start__gte=start, start__lt=end
             ).values("appointment_id")
         )
+        if with_walk_ins:
+            holding |= Q(queue_number__isnull=False)
+        appointments = appointments.filter(holding)
     if not include_cancelled:
         appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
     # Types and units are few and shared by thousands of rows: prefetched, each is one

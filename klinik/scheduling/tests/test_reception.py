@@ -146,9 +146,21 @@ def test_board_shows_one_practitioners_rows_and_keeps_the_choice_in_polls_and_ac
     assert f'id="row-{theirs.public_id}"' not in board
     assert f'name="practitioner" value="{first.public_id}"' in board  # in the row's form
 
+    # The walk-in queue is the unit's: it stays whole on one practitioner's board.
+    assert _walk_in(desk, world.unit_a, world.patient_a2, clinic.phone).status_code == 200
+    walk_in = Appointment.objects.get(queue_number__isnull=False)
+    held = {hold.resource_id for hold in walk_in.holds}
+    elsewhere = next(d for d in clinic.doctors if d.pk not in held)
+    page = desk.get(f"{_board_url(world.unit_a)}?practitioner={elsewhere.public_id}")
+    page = page.content.decode()
+    queue = page[page.index('class="queue-list"') :]
+    assert world.patient_a2.name in queue[: queue.index("</ol>")]
+    assert f'id="row-{walk_in.public_id}"' not in page
+
     # Someone else's practitioner (or none known) shows the whole board.
     whole = desk.get(f"{_board_url(world.unit_a)}?practitioner=nobody").content.decode()
     assert f'id="row-{theirs.public_id}"' in whole
+    assert f'id="row-{walk_in.public_id}"' in whole
 
 
 def test_poll_with_an_unchanged_board_sends_nothing_and_logs_nothing(
