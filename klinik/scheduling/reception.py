@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
+from klinik.core.db import serial_plans
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.access import access_patient, patient_access_log
@@ -259,10 +260,11 @@ def board_version(*, actor: Actor, unit: Unit, day: date | None = None) -> str:
     day_appointments = Appointment.objects.filter(
         organisation_id=unit.organisation_id, unit_id=unit.pk, start__gte=start, start__lt=end
     )
-    counted = day_appointments.aggregate(n=Count("id"), last=Max("id"))
-    events = AppointmentEvent.objects.filter(
-        organisation_id=unit.organisation_id, appointment__in=day_appointments.values("id")
-    ).aggregate(n=Count("id"), last=Max("id"))
+    with serial_plans():  # polled every few seconds from every desk: no parallel start-up
+        counted = day_appointments.aggregate(n=Count("id"), last=Max("id"))
+        events = AppointmentEvent.objects.filter(
+            organisation_id=unit.organisation_id, appointment__in=day_appointments.values("id")
+        ).aggregate(n=Count("id"), last=Max("id"))
     raw = f"{counted['n']}:{counted['last']}:{events['n']}:{events['last']}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
