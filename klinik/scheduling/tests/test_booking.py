@@ -22,17 +22,7 @@ from klinik.scheduling.services import (
     waitlist_add,
 )
 from klinik.scheduling.slots import find_slots
-from klinik.scheduling.tests.factories import at, clinic_create, next_workday
-
-
-@pytest.fixture
-def clinic(world):
-    return clinic_create(world.unit_a)
-
-
-@pytest.fixture
-def actor(world, actor_for):
-    return actor_for(world.member(Role.SECRETARY))
+from klinik.scheduling.tests.factories import at, next_workday
 
 
 def _book(actor, patient, kind, start, **kw):

@@ -35,11 +35,6 @@ GRID = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "cal-grid"}
 
 
 @pytest.fixture
-def clinic(world):
-    return clinic_create(world.unit_a)
-
-
-@pytest.fixture
 def secretary(world, login_as):
     membership = world.member(Role.SECRETARY)
     login_as(membership)

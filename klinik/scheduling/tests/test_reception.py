@@ -60,11 +60,6 @@ def clock(monkeypatch, day):
 
 
 @pytest.fixture
-def clinic(world):
-    return clinic_create(world.unit_a)
-
-
-@pytest.fixture
 def secretary(world):
     return world.member(Role.SECRETARY)
 

@@ -29,11 +29,6 @@ def clinic(world):
 
 
 @pytest.fixture
-def actor(world, actor_for):
-    return actor_for(world.member(Role.SECRETARY))
-
-
-@pytest.fixture
 def day():
     return next_workday()
 

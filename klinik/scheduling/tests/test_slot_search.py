@@ -4,22 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from klinik.core.choices import Role
 from klinik.scheduling.availability import load_availability, subtract
 from klinik.scheduling.models import Absence, ExtraOpening
 from klinik.scheduling.services import appointment_book
 from klinik.scheduling.slots import find_slots
-from klinik.scheduling.tests.factories import at, clinic_create, next_workday
-
-
-@pytest.fixture
-def clinic(world):
-    return clinic_create(world.unit_a)
-
-
-@pytest.fixture
-def actor(world, actor_for):
-    return actor_for(world.member(Role.SECRETARY))
+from klinik.scheduling.tests.factories import at, next_workday
 
 
 def _naive_subtract(spans, cuts):
