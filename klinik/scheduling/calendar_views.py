@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
-from django.utils.html import conditional_escape, escape
+from django.utils.html import escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -730,11 +730,25 @@ def _grid_context(
     }
 
 
+_BLOCK = (
+    '<a class="{}" href="{}" id="appt-{}" data-appointment="{}" data-start="{}"{} tabindex="-1" '
+    'title="{}"><span class="appt-head"><span class="appt-time">{}<span class="appt-end">'
+    + DASH
+    + '{}</span></span>{}{}<span class="st st-{}">{}</span></span>'
+    '<span class="appt-patient">{}</span><span class="appt-type">{}</span></a>'
+)
+_BUFFER = '<div class="buffer rs-{} rn-{} lane-{} lanes-{} {}" aria-hidden="true"></div>'
+_DRAGGABLE = mark_safe(' draggable="true"')
+
+
 def _blocks_html(blocks: list[Block], labels: dict[str, str]) -> str:
     """A column's appointment blocks as markup: a busy day of twenty columns has some eight
-    hundred, and printing each through the template engine cost half the page. Every text
-    and URL is escaped; a group session keeps its template."""
-    e = conditional_escape
+    hundred, and printing each through the template engine cost half the page. format_html
+    escapes every value; a group session keeps its template."""
+    overbooked = format_html(
+        '<span class="appt-flag" title="{}">!</span>', labels["overbooked_label"]
+    )
+    series = format_html('<span class="appt-flag" title="{}">↻</span>', labels["series_label"])
     parts = []
     for b in blocks:
         if b.is_group:
@@ -746,33 +760,31 @@ def _blocks_html(blocks: list[Block], labels: dict[str, str]) -> str:
             )
         else:
             a = b.appointment
-            start, end = e(b.start_label), e(b.end_label)
             parts.append(
-                f'<a class="{e(b.css)}" href="{e(b.url)}" id="appt-{e(b.public_id)}" '
-                f'data-appointment="{e(b.public_id)}" data-start="{start}"'
-                + (' draggable="true"' if b.draggable else "")
-                + f' tabindex="-1" title="{e(b.title)}"><span class="appt-head">'
-                f'<span class="appt-time">{start}<span class="appt-end">{DASH}{end}</span></span>'
-                + (
-                    f'<span class="appt-flag" title="{e(labels["overbooked_label"])}">!</span>'
-                    if a.is_overbooked
-                    else ""
+                format_html(
+                    _BLOCK,
+                    b.css,
+                    b.url,
+                    b.public_id,
+                    b.public_id,
+                    b.start_label,
+                    _DRAGGABLE if b.draggable else "",
+                    b.title,
+                    b.start_label,
+                    b.end_label,
+                    overbooked if a.is_overbooked else "",
+                    series if a.series_id else "",
+                    b.status,
+                    b.status_label,
+                    b.patient,
+                    b.type_name,
                 )
-                + (
-                    f'<span class="appt-flag" title="{e(labels["series_label"])}">↻</span>'
-                    if a.series_id
-                    else ""
-                )
-                + f'<span class="st st-{e(b.status)}">{e(b.status_label)}</span></span>'
-                f'<span class="appt-patient">{e(b.patient)}</span>'
-                f'<span class="appt-type">{e(b.type_name)}</span></a>'
             )
         if b.buffer_span:
             parts.append(
-                f'<div class="buffer rs-{b.buffer_row} rn-{b.buffer_span} lane-{b.lane} '
-                f'lanes-{b.lanes} {e(b.type_class)}" aria-hidden="true"></div>'
+                format_html(_BUFFER, b.buffer_row, b.buffer_span, b.lane, b.lanes, b.type_class)
             )
-    return mark_safe("".join(parts))  # noqa: S308  (every text and URL escaped above)
+    return mark_safe("".join(parts))  # noqa: S308  (each part made safe above)
 
 
 def _open_appointment(request: HttpRequest) -> Appointment | None:
@@ -1106,19 +1118,24 @@ def _close_gaps(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]
 
 def _cells_html(cells: list[OverviewCell]) -> str:
     """A row's day cells as markup: a hundred cells through the template engine cost more
-    than the rest of the page. Texts and URLs are escaped; the bar is made safe by _bar."""
+    than the rest of the page. format_html escapes every value; the bar is safe (_bar)."""
     parts = []
     for cell in cells:
         note = cell.holiday or cell.absence
         parts.append(
-            f'<td class="wk-cell{" is-closed" if cell.holiday else ""}">'
-            f'<a class="wk-link" href="{escape(cell.url)}">'
-            + (f'<span class="wk-note">{escape(note)}</span>' if note else "")
-            + f'<span class="wk-count">{escape(cell.count_label)}</span>'
-            f'<span class="wk-free">{escape(cell.free_label)}</span>'
-            f'<span class="wk-bar" aria-hidden="true">{cell.bar}</span></a></td>'
+            format_html(
+                '<td class="wk-cell{}"><a class="wk-link" href="{}">{}'
+                '<span class="wk-count">{}</span><span class="wk-free">{}</span>'
+                '<span class="wk-bar" aria-hidden="true">{}</span></a></td>',
+                " is-closed" if cell.holiday else "",
+                cell.url,
+                format_html('<span class="wk-note">{}</span>', note) if note else "",
+                cell.count_label,
+                cell.free_label,
+                cell.bar,
+            )
         )
-    return mark_safe("".join(parts))  # noqa: S308  (every text and URL escaped above)
+    return mark_safe("".join(parts))  # noqa: S308  (each part made safe above)
 
 
 def _bar(segments: list[tuple[str, int, int]]) -> str:
