@@ -121,6 +121,7 @@ def test_secretary_writes_doctor_signs_and_corrects(page: Page, clinic) -> None:
     expect(row).to_be_focused()
     row.locator(".correct-link").click()
     expect(page).to_have_url(re.compile(r"/write/\?corrects="))
+    page.wait_for_load_state("load")  # the editor's keys come with its deferred script
     text = page.locator("#editor-text")
     expect(text).to_have_value(re.compile("Hovedpine i tre dage"))
     expect(page.locator("#correction-note")).to_be_visible()
@@ -134,6 +135,7 @@ def test_secretary_writes_doctor_signs_and_corrects(page: Page, clinic) -> None:
     reason.fill("Varighed fejlskrevet")
     reason.press("Control+Enter")
     expect(page).to_have_url(re.compile(re.escape(record) + "#entry-"))
+    page.wait_for_load_state("load")
     new = JournalEntry.objects.get(supersedes=entry)
     assert new.correction_reason == "Varighed fejlskrevet"
     row = page.locator(f"#entry-{new.public_id}")
