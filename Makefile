@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 TEST_ENV := KLINIK_SECRET_KEY=insecure-test-only KLINIK_DATA_DIR=$(CURDIR)/var/test KLINIK_TEST_FAST_PASSWORD_HASHING=1
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint-imports test-sqlite test-postgres lint bench messages clean
+.PHONY: install run test lint-imports test-sqlite test-postgres test-dates lint bench messages clean
 
 install: $(VENV)/.installed
 
@@ -37,7 +37,13 @@ run: install $(KLINIK_DATA_DIR)/secret_key
 	$(BIN)/klinik outbox sweep --schedule && \
 	PORT=$(PORT) exec $(BIN)/klinik serve
 
-test: install lint-imports test-sqlite test-postgres
+# Both databases run even when the first fails; the result fails when either did.
+test: install lint-imports
+	@status=0; \
+	$(MAKE) --no-print-directory test-sqlite || status=1; \
+	$(MAKE) --no-print-directory test-postgres || status=1; \
+	if [ $$status -ne 0 ]; then echo "== make test: FAILED (see above)"; fi; \
+	exit $$status
 
 lint-imports: install
 	$(BIN)/lint-imports --no-cache
@@ -45,12 +51,30 @@ lint-imports: install
 test-sqlite: install
 	env -u DATABASE_URL $(TEST_ENV) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-# Runs only when DATABASE_URL points at PostgreSQL; tests create and drop their own database.
+# Runs when DATABASE_URL points at PostgreSQL; tests create and drop their own database.
+# Under CI a missing DATABASE_URL is a failure, not a skipped run.
 test-postgres: install
 	@if [ -n "$$DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $${DATABASE_URL%%\?*}" && \
 		$(TEST_ENV) $(BIN)/pytest -n 2 $(PYTEST_ARGS); \
+	elif [ -n "$$CI" ] && [ "$$CI" != "0" ] && [ "$$CI" != "false" ]; then \
+		echo "DATABASE_URL not set under CI: the PostgreSQL run is required"; exit 1; \
 	else echo "DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+# The date-sensitive tests again with the clock started on the days that break date code: a
+# Saturday after New Year, 24 December just after midnight, the Tuesday before Easter, the
+# night the clocks go back (SQLite; CI runs this after `make test`).
+TEST_DATES := 2027-01-02T10:15:00+01:00 2026-12-24T00:20:00+01:00 \
+	2027-03-23T16:45:00+01:00 2026-10-25T02:30:00+02:00
+DATE_SENSITIVE := klinik/scheduling klinik/correspondence klinik/api/tests/test_scheduling_api.py \
+	tests/browser/test_calendar.py tests/browser/test_reception.py \
+	tests/browser/test_online_booking.py
+test-dates: install
+	@status=0; for now in $(TEST_DATES); do \
+		echo "== the clock at $$now"; \
+		env -u DATABASE_URL $(TEST_ENV) KLINIK_TEST_NOW=$$now $(BIN)/pytest -n 2 -q \
+			$(DATE_SENSITIVE) || status=1; \
+	done; exit $$status
 
 lint: install
 	$(BIN)/ruff check .

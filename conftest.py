@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
+import time_machine
 from django.test import Client
 
 from klinik.core.choices import OrganisationKind, Role
 from klinik.core.models import Community, Membership, Organisation, Unit
 from klinik.core.services import actor_from_membership
+from klinik.core.tests.clock import Clock
 from klinik.core.tests.factories import (
     TEST_PASSWORD,
     CommunityFactory,
@@ -19,6 +24,24 @@ from klinik.core.tests.factories import (
 )
 from klinik.patients.models import Patient
 from klinik.patients.tests.factories import PatientFactory
+
+# The suite's clock. Tests never read the real date: every process of the run starts at this
+# instant and the clock ticks on from there. CI runs the date-sensitive tests again with
+# KLINIK_TEST_NOW on a Saturday, on 24 December, in Easter week and on the DST night
+# (`.ci/run`), so that no test passes only on an ordinary Thursday.
+TEST_NOW_DEFAULT = "2026-11-26T09:30:00+01:00"  # a Thursday, no holiday near
+
+
+def suite_now() -> datetime:
+    return datetime.fromisoformat(os.environ.get("KLINIK_TEST_NOW") or TEST_NOW_DEFAULT)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    time_machine.travel(suite_now(), tick=True).start()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"klinik: the clock starts at {suite_now().isoformat()}"
 
 
 @dataclass
@@ -85,6 +108,14 @@ def login_as(client: Client):
         return login(client, membership)
 
     return _login
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """Stops time where the test sets it (klinik/core/tests/clock.py)."""
+    clock = Clock()
+    yield clock
+    clock.stop()
 
 
 @pytest.fixture

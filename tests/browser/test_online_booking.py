@@ -4,10 +4,9 @@ then cancel through the link on the confirmation; nothing about anyone else is s
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from klinik.core.choices import Role
@@ -29,15 +28,9 @@ def day():
 
 
 @pytest.fixture
-def frozen(monkeypatch, day):
+def frozen(clock, day):
     """Three days before the day the patient books: online cancellation is still open."""
-    moment = (at(day, 8) - timedelta(days=3)).astimezone(UTC)
-
-    def now() -> datetime:
-        return moment
-
-    monkeypatch.setattr(timezone, "now", now)
-    return moment
+    return clock.set(at(day, 8) - timedelta(days=3))
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ waiting-room screen, which shows numbers and never names."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from klinik.core.choices import Role
@@ -31,16 +30,10 @@ def day():
 
 
 @pytest.fixture
-def frozen(monkeypatch, day):
+def frozen(clock, day):
     """Reception works on today: today is a working day, 08:30. The live server runs in this
     process, so it sees the same clock."""
-    moment = at(day, 8, 30).astimezone(UTC)
-
-    def now() -> datetime:
-        return moment
-
-    monkeypatch.setattr(timezone, "now", now)
-    return moment
+    return clock.set(at(day, 8, 30))
 
 
 @pytest.fixture
@@ -115,6 +108,7 @@ def test_a_scanned_card_checks_the_patient_in_on_the_board(page: Page, desk) -> 
     page.select_option("#practitioner-select", label=other_doctor.name)
     expect(page).to_have_url(re.compile(rf"practitioner={other_doctor.public_id}"))
     expect(page.locator(f"#row-{appointment.public_id}")).to_have_count(0)
+    page.wait_for_load_state()  # the select submits through app.js, deferred: wait for it
     page.select_option("#practitioner-select", label="Alle behandlere")
     expect(page.locator(f"#row-{appointment.public_id}")).to_be_visible()
 

@@ -3,12 +3,7 @@
 import pytest
 
 from klinik.core.choices import Role
-from klinik.correspondence.tests.helpers import Clock, Desk, clock_install, desk_at
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return clock_install(monkeypatch)
+from klinik.correspondence.tests.helpers import Desk, desk_at
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ with the on-commit notice planning included (fixtures in conftest.py and test_re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-import pytest
-from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -27,32 +25,6 @@ from klinik.scheduling.services import (
     appointment_set_status,
 )
 from klinik.scheduling.tests.factories import Clinic, clinic_create
-
-
-class Clock:
-    """timezone.now() as the test says (until `set`, the real time)."""
-
-    def __init__(self) -> None:
-        self.now: datetime | None = None
-
-    def __call__(self) -> datetime:
-        return self.now if self.now is not None else datetime.now(UTC)
-
-    def set(self, when: datetime) -> datetime:
-        self.now = when.astimezone(UTC)
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        assert self.now is not None, "set the clock first"
-        self.now += timedelta(**delta)
-        return self.now
-
-
-def clock_install(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """Replace timezone.now() for the test (monkeypatch undoes it)."""
-    clock = Clock()
-    monkeypatch.setattr(timezone, "now", clock)
-    return clock
 
 
 def run_due_tasks(limit: int = 50) -> list[Any]:

@@ -7,8 +7,15 @@ import os
 from typing import Any
 
 
-def setup(database_name: str) -> None:
-    """Pool initializer: Django on the same database as the parent process."""
+def setup(database_name: str, now: str | None = None) -> None:
+    """Pool initializer: Django on the same database as the parent process and, in tests, on
+    the parent's clock (`now`, ISO 8601; the clock ticks on from there)."""
+    if now is not None:
+        from datetime import datetime
+
+        import time_machine
+
+        time_machine.travel(datetime.fromisoformat(now), tick=True).start()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klinik.config.settings")
     import django
     from django.conf import settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -19,15 +20,33 @@ from klinik.scheduling.models import (
 )
 
 
-def next_workday(days_ahead: int = 7, weekday: int | None = None) -> date:
-    """A weekday at least `days_ahead` days from today that is no Danish holiday."""
-    day = date.today() + timedelta(days=days_ahead)  # noqa: DTZ011  (a calendar day)
+def workday_from(day: date, *, weekday: int | None = None, backwards: bool = False) -> date:
+    """`day` itself, or the nearest weekday after it (before it when `backwards`) that is no
+    Danish holiday, public or optional; with `weekday`, only that weekday."""
+    step = timedelta(days=-1 if backwards else 1)
     closed = holidays.country_holidays(
-        "DK", years=[day.year, day.year + 1], categories=("public", "optional")
+        "DK", years=[day.year - 1, day.year, day.year + 1], categories=("public", "optional")
     )
     while day.weekday() >= 5 or day in closed or (weekday is not None and day.weekday() != weekday):
-        day += timedelta(days=1)
+        day += step
     return day
+
+
+def next_workday(
+    days_ahead: int = 7, weekday: int | None = None, *, also_open: Iterable[int] = ()
+) -> date:
+    """A working day at least `days_ahead` days after today on the suite's clock (conftest);
+    with `also_open`, the days that many days after it are working days too."""
+    later = tuple(also_open)
+    day = workday_from(date.today() + timedelta(days=days_ahead), weekday=weekday)  # noqa: DTZ011
+    while any(workday_from(day + timedelta(days=n)) != day + timedelta(days=n) for n in later):
+        day = workday_from(day + timedelta(days=1), weekday=weekday)
+    return day
+
+
+def workday_after(day: date) -> date:
+    """The first working day after `day`."""
+    return workday_from(day + timedelta(days=1))
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

@@ -71,21 +71,34 @@ def test_refused_times(world, clinic, actor, when, code):
     assert not AppointmentResource.objects.exists()
 
 
+def _next_weekday_date(month: int, day: int, *, public_holidays: int) -> date:
+    """The next `day`.`month` after today that falls on a weekday and is that many public
+    holidays, no more (Grundlovsdag 2028 is also Whit Monday)."""
+    today = date.today()  # noqa: DTZ011  (the suite's clock, a calendar day)
+    for year in range(today.year, today.year + 12):
+        candidate = date(year, month, day)
+        public = holidays.country_holidays("DK", years=[year]).get_list(candidate)
+        if candidate > today and candidate.weekday() < 5 and len(public) == public_holidays:
+            return candidate
+    raise AssertionError("no such weekday within twelve years")
+
+
 def test_public_holidays_are_closed_by_default(world, clinic, actor):
-    year = date.today().year + 1  # noqa: DTZ011
-    christmas = date(year, 12, 25)
+    christmas = _next_weekday_date(12, 25, public_holidays=1)
     with pytest.raises(BookingError) as exc:
         _book(actor, world.patient_a, clinic.consultation, at(christmas, 9))
     assert exc.value.code == "closed"
     assert "Juledag" in exc.value.message or "Christmas" in exc.value.message
-    # Optional days close only when the unit says so.
-    grundlovsdag = date(year, 6, 5)
-    if grundlovsdag.weekday() < 5:
-        _book(actor, world.patient_a, clinic.phone, at(grundlovsdag, 9))
-        UnitSchedule.objects.filter(unit=clinic.unit).update(closed_optional_days=["Grundlovsdag"])
-        with pytest.raises(BookingError):
-            _book(actor, world.patient_a2, clinic.phone, at(grundlovsdag, 10))
-    assert holidays.country_holidays("DK", years=[year]).get(christmas)
+    assert holidays.country_holidays("DK", years=[christmas.year]).get(christmas)
+
+
+def test_optional_days_close_only_when_the_unit_says_so(world, clinic, actor):
+    grundlovsdag = _next_weekday_date(6, 5, public_holidays=0)
+    _book(actor, world.patient_a, clinic.phone, at(grundlovsdag, 9))
+    UnitSchedule.objects.filter(unit=clinic.unit).update(closed_optional_days=["Grundlovsdag"])
+    with pytest.raises(BookingError) as exc:
+        _book(actor, world.patient_a2, clinic.phone, at(grundlovsdag, 10))
+    assert exc.value.code == "closed"
 
 
 def test_absence_blocks_the_resource(world, clinic, actor):
@@ -212,7 +225,7 @@ def test_slots_skip_holidays_and_weekends(world, clinic):
 
 
 def test_weekly_series_lists_conflicts_before_booking(world, clinic, actor):
-    monday = next_workday(weekday=0)
+    monday = next_workday(weekday=0, also_open=(7, 14, 21))
     blocker = _book(
         actor, world.patient_a2, clinic.consultation, at(monday + timedelta(days=14), 10)
     )

@@ -194,7 +194,7 @@ def test_resources_can_be_chosen_and_are_remembered(world, clinic, client, secre
 
 
 def test_week_of_one_practitioner_has_a_column_per_working_day(world, clinic, actor, client):
-    monday = next_workday(weekday=0)
+    monday = next_workday(weekday=0, also_open=range(1, 5))
     wednesday = monday + timedelta(days=2)
     appointment = book(
         actor, world.patient_a, clinic.phone, at(wednesday, 14), practitioner=clinic.doctors[0]
@@ -358,7 +358,8 @@ def test_a_taken_time_is_refused_with_alternatives_to_pick(world, clinic, actor,
     assert Appointment.objects.count() == 2
 
 
-def test_slot_search_offers_free_times_and_same_time_next_week(world, clinic, actor, client, day):
+def test_slot_search_offers_free_times_and_same_time_next_week(world, clinic, actor, client):
+    day = next_workday(also_open=(7,))
     earlier = book(
         actor, world.patient_a, clinic.phone, at(day, 10, 10), practitioner=clinic.doctors[1]
     )
@@ -493,7 +494,7 @@ def test_cancelling_needs_a_reason(world, clinic, actor, client, day):
 
 
 def test_cancelling_the_rest_of_a_series(world, clinic, actor, client):
-    monday = next_workday(weekday=0)
+    monday = next_workday(weekday=0, also_open=(7, 14, 21))
     series = series_book(
         actor=actor,
         patient=world.patient_a,

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from klinik.core.choices import Role
 from klinik.patients.tests.factories import PatientFactory
@@ -38,7 +39,9 @@ def test_concurrent_bookings_from_several_processes_never_double_book(world):
     ]
     context = multiprocessing.get_context("spawn")
     with context.Pool(
-        PROCESSES, initializer=booking_worker.setup, initargs=(connection.settings_dict["NAME"],)
+        PROCESSES,
+        initializer=booking_worker.setup,
+        initargs=(connection.settings_dict["NAME"], timezone.now().isoformat()),
     ) as pool:
         outcomes = Counter(pool.map(booking_worker.attempt, jobs, chunksize=1))
 

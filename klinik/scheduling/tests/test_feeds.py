@@ -3,11 +3,10 @@ the access log; making, renewing and stopping the token."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import icalendar
 import pytest
-from django.utils import timezone
 
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
@@ -15,18 +14,7 @@ from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.feeds import resource_feed_rotate
 from klinik.scheduling.models import Resource
 from klinik.scheduling.services import appointment_book, appointment_set_status
-from klinik.scheduling.tests.factories import at, clinic_create, next_workday
-
-
-class Clock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment.astimezone(UTC)
-
-    def set(self, moment: datetime) -> None:
-        self.moment = moment.astimezone(UTC)
-
-    def now(self) -> datetime:
-        return self.moment
+from klinik.scheduling.tests.factories import at, clinic_create, next_workday, workday_from
 
 
 @pytest.fixture
@@ -35,9 +23,8 @@ def day():
 
 
 @pytest.fixture
-def clock(monkeypatch, day):
-    clock = Clock(at(day, 7))
-    monkeypatch.setattr(timezone, "now", clock.now)
+def clock(clock, day):
+    clock.set(at(day, 7))
     return clock
 
 
@@ -84,11 +71,14 @@ def test_the_feed_holds_the_practitioners_active_appointments_without_names(
             practitioner=practitioner,
         )
 
-    # 20 days back is outside the feed, 10 days back inside; booked then on that day's clock.
-    clock.set(at(day, 7) - timedelta(days=21))
-    too_old = book(at(day, 9) - timedelta(days=20))
-    clock.set(at(day, 7) - timedelta(days=11))
-    recent = book(at(day, 9) - timedelta(days=10))
+    # 20 days back is outside the feed (14 days), 10 days back inside: working days that far
+    # back, each booked the day before on that day's clock.
+    old_day = workday_from(day - timedelta(days=20), backwards=True)
+    recent_day = workday_from(day - timedelta(days=10))
+    clock.set(at(old_day, 7) - timedelta(days=1))
+    too_old = book(at(old_day, 9))
+    clock.set(at(recent_day, 7) - timedelta(days=1))
+    recent = book(at(recent_day, 9))
     clock.set(at(day, 7))
     own = book(at(day, 9), kind=clinic.consultation)
     cancelled = book(at(day, 10))
@@ -96,7 +86,7 @@ def test_the_feed_holds_the_practitioners_active_appointments_without_names(
         actor=staff, appointment=cancelled, status=AppointmentStatus.CANCELLED, reason="Syg"
     )
     someone_else = book(at(day, 9), practitioner=doctor_2)
-    too_far = book(at(next_workday(7 + 95), 9))  # 95 days after `day`
+    too_far = book(at(workday_from(day + timedelta(days=95)), 9))  # the feed holds 90
 
     response = _feed(client, doctor_1)
 

@@ -28,23 +28,10 @@ from klinik.scheduling.reception import (
 )
 from klinik.scheduling.selectors import local_day_bounds
 from klinik.scheduling.services import appointment_book, appointment_set_status
-from klinik.scheduling.tests.factories import at, clinic_create, next_workday
+from klinik.scheduling.tests.factories import at, clinic_create, next_workday, workday_after
 
 S = AppointmentStatus
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-class Clock:
-    """Reception works on today: tests set today to a working day at a known time."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment.astimezone(UTC)
-
-    def set(self, moment: datetime) -> None:
-        self.moment = moment.astimezone(UTC)
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @pytest.fixture
@@ -53,9 +40,9 @@ def day():
 
 
 @pytest.fixture
-def clock(monkeypatch, day):
-    clock = Clock(at(day, 8, 30))
-    monkeypatch.setattr(timezone, "now", clock.now)
+def clock(clock, day):
+    """Reception works on today: today is a working day, at a known time."""
+    clock.set(at(day, 8, 30))
     return clock
 
 
@@ -97,7 +84,7 @@ def test_board_groups_todays_appointments_by_status_and_logs_the_read(
     alma = _book(actor, world.patient_a, clinic.consultation, at(day, 9))
     anker = _book(actor, world.patient_a2, clinic.phone, at(day, 9, 30))
     appointment_set_status(actor=actor, appointment=anker, status=S.ARRIVED)
-    tomorrow = _book(actor, world.patient_a, clinic.phone, at(next_workday(8), 9))
+    tomorrow = _book(actor, world.patient_a, clinic.phone, at(workday_after(day), 9))
     before = AccessLogEntry.objects.filter(object_type="schedule").count()
 
     page = desk.get(_board_url(world.unit_a)).content.decode()
@@ -334,7 +321,7 @@ def test_check_in_takes_the_first_waiting_appointment_of_the_day(world, clinic, 
 def test_check_in_without_an_appointment_today_offers_the_walk_in_queue(
     world, clinic, actor, desk, day
 ):
-    _book(actor, world.patient_a, clinic.phone, at(next_workday(8), 9))  # another day
+    _book(actor, world.patient_a, clinic.phone, at(workday_after(day), 9))  # another day
     body = desk.post(
         f"{_board_url(world.unit_a)}check-in/", {"identifier": world.patient_a.cpr}, **HX
     ).content.decode()
@@ -482,7 +469,7 @@ def test_walk_ins_get_increasing_queue_numbers_per_unit_and_day(
     again = _walk_in(desk, world.unit_a, world.patient_a, clinic.phone)
     assert again.status_code == 422
     assert Appointment.objects.filter(queue_number__isnull=False).count() == 2
-    next_day = next_workday(8)
+    next_day = workday_after(day)
     clock.set(at(next_day, 10))
     tomorrow = walk_in_register(
         actor=actor,

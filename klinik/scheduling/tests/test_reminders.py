@@ -11,7 +11,6 @@ from django.utils import translation
 from klinik.core.choices import Role
 from klinik.correspondence.choices import MessageKind
 from klinik.correspondence.tests.helpers import (
-    clock_install,
     desk_at,
     messages_about,
     pending,
@@ -22,14 +21,9 @@ from klinik.scheduling.models import UnitSchedule
 from klinik.scheduling.notify import LISTENERS
 from klinik.scheduling.reminders import AppointmentNotices, NoticeKind, format_when
 from klinik.scheduling.services import appointment_cancel
-from klinik.scheduling.tests.factories import at, next_workday
+from klinik.scheduling.tests.factories import at, next_workday, workday_after
 
 GRACE = timedelta(seconds=180)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return clock_install(monkeypatch)
 
 
 @pytest.fixture
@@ -151,7 +145,7 @@ def test_moving_after_the_confirmation_sends_a_move_notice_and_moves_the_reminde
     clock.advance(minutes=5)
     run_due_tasks()
 
-    appointment = desk.move(appointment, at(day + timedelta(days=1), 13))
+    appointment = desk.move(appointment, at(workday_after(day), 13))
     old_reminder.refresh_from_db()
     assert (old_reminder.status, old_reminder.reason) == ("cancelled", "superseded")
     reminder = pending(appointment, "reminder")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
@@ -33,11 +33,9 @@ def booking_actor(world):
 
 
 @pytest.fixture
-def moment(monkeypatch):
+def moment(clock):
     """Ten in the morning on a working day, in this process."""
-    now = at(next_workday(), 10).astimezone(UTC)
-    monkeypatch.setattr(timezone, "now", lambda: now)
-    return now
+    return clock.set(at(next_workday(), 10))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -59,7 +57,7 @@ def test_walk_ins_registered_at_once_from_several_processes_get_distinct_numbers
     with context.Pool(
         PROCESSES,
         initializer=booking_worker.setup,
-        initargs=(connection.settings_dict["NAME"],),
+        initargs=(connection.settings_dict["NAME"], timezone.now().isoformat()),
     ) as pool:
         numbers = pool.map(booking_worker.walk_in, jobs, chunksize=1)
 
@@ -152,10 +150,9 @@ def test_the_database_refuses_a_queue_number_given_twice_in_a_unit_and_day(world
 
 
 @pytest.mark.django_db
-def test_a_refused_walk_in_writes_nothing(world, monkeypatch):
+def test_a_refused_walk_in_writes_nothing(world, clock):
     """Outside the opening hours: no appointment, no number, no history (one transaction)."""
-    evening = at(next_workday(), 18).astimezone(UTC)
-    monkeypatch.setattr(timezone, "now", lambda: evening)
+    clock.set(at(next_workday(), 18))
     clinic = clinic_create(world.unit_a)
     with pytest.raises(BookingError) as exc:
         walk_in_register(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email.utils
 import os
 import threading
-import time
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -180,7 +179,8 @@ def test_update_over_http_sends_if_modified_since_from_the_last_run(clean, tmp_p
         assert seen == ["", first.run.last_modified]
         # The next quarter's file is published.
         served.write_bytes(NEXT.read_bytes())
-        os.utime(served, (time.time() + 120, time.time() + 120))
+        newer = served.stat().st_mtime + 120  # the file system's clock, not the suite's
+        os.utime(served, (newer, newer))
         second = sks_update(url=url)
         assert second is not None and second.run.rows_created == 2
         assert sks_update(url=url, force=True).run.rows_created == 0
@@ -197,7 +197,8 @@ def test_update_from_a_file_url_or_path_skips_an_unchanged_file(clean, tmp_path)
     assert sks_update(url=str(local)) is None
     assert ImportRun.objects.count() == 1
     local.write_bytes(NEXT.read_bytes())
-    os.utime(local, (time.time() + 120, time.time() + 120))
+    newer = local.stat().st_mtime + 120  # the file system's clock, not the suite's
+    os.utime(local, (newer, newer))
     second = sks_update(url=str(local))
     assert second is not None and second.run.rows_closed == 1
 

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from klinik.terminology import fordanskning
 from klinik.terminology.selectors import (
     code_lookup,
     term_danish,
@@ -154,7 +155,6 @@ def test_term_danish_comes_from_the_glossary_ignoring_case_and_spaces(glossary):
 
 
 def test_term_danish_falls_back_to_the_spelling_rules(glossary):
-    fordanskning = pytest.importorskip("klinik.terminology.fordanskning")
     rendering = term_danish(term="gastritis chronica")
     assert rendering.source == "rules"
     assert rendering.plain is None
