@@ -6,7 +6,6 @@ Missing and not-yours get the same 404; every successful read is written to the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,8 +15,10 @@ from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
+from klinik.core.hooks import hook_items
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.errors import BreakGlassReasonMissing, BreakGlassRequired
+from klinik.patients.hooks import CARE_RELATION
 from klinik.patients.models import Patient, PatientAccessGrant
 
 
@@ -34,26 +35,14 @@ def _patient_in_scope(actor: Actor, public_id: uuid.UUID | str) -> Patient:
     return patient
 
 
-# Apps above patients tell whether a unit treats a patient (an appointment there, a record
-# contact, later a referral): `check(organisation_id, unit_id, patient_id) -> bool`, registered
-# in their AppConfig.ready() (the same explicit-hook pattern as ADR 0008).
-CareRelationCheck = Callable[[int, int, int], bool]
-_care_relation_checks: list[CareRelationCheck] = []
-
-
-def on_care_relation(check: CareRelationCheck) -> CareRelationCheck:
-    if check not in _care_relation_checks:
-        _care_relation_checks.append(check)
-    return check
-
-
 def has_care_relation(actor: Actor, patient: Patient) -> bool:
     """Whether the actor's unit treats the patient: the patient belongs to the unit, or another
     app knows of care there (appointments, contacts). Asked only across units."""
     if actor.unit is None or patient.unit_id is None or patient.unit_id == actor.unit.pk:
         return True
     return any(
-        check(patient.organisation_id, actor.unit.pk, patient.pk) for check in _care_relation_checks
+        check(patient.organisation_id, actor.unit.pk, patient.pk)
+        for check in hook_items(CARE_RELATION)
     )
 
 

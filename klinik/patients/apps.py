@@ -6,3 +6,6 @@ class PatientsConfig(AppConfig):
     name = "klinik.patients"
     label = "patients"
     verbose_name = _("Patients")
+
+    def ready(self) -> None:
+        from klinik.patients import checks, export  # noqa: F401  (parts and checks register)

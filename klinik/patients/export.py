@@ -1,19 +1,22 @@
 """The patient's right of access (GDPR art. 15): everything Klinik holds on a patient.
 
-Sections come from a registry so later apps (appointments, journal, pathways, invoices) add
-theirs without this app importing them. JSON is the complete, machine-readable copy; the PDF is
-the same content laid out for printing or Digital Post.
+Every app that holds rows about a patient registers its part on `hooks.PATIENT_PARTS` (a
+start-up check holds every model with a patient foreign key to a part), so the export is whole
+by construction. JSON is the complete, machine-readable copy (ISO dates, codes); the zip adds
+the documents' files; the PDF is the same content written for the patient to read: Danish
+labels and values, dates as "6. december 2026 kl. 20.44", a table of contents.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+import zipfile
 from datetime import date, datetime
 from typing import Any
 
-from django.utils import timezone
+from django.db.models import Model
+from django.utils import formats, timezone, translation
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -21,17 +24,15 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from klinik.audit.selectors import access_log_for_patient
-from klinik.patients.models import Patient
+from klinik.core.hooks import hook_items, hook_register
+from klinik.patients.hooks import PATIENT_PARTS, PatientPart, merge_move
+from klinik.patients.models import (
+    FormerIdentifier,
+    Patient,
+    PatientAccessGrant,
+    Relative,
+)
 from klinik.patients.selectors import patient_history, patient_merges, patient_relatives
-
-Section = Callable[[Patient], list[dict[str, Any]]]
-EXPORT_SECTIONS: list[tuple[str, str, Section]] = []  # (key, Danish title, rows)
-
-
-def register_export_section(key: str, title: str, rows: Section) -> None:
-    if all(existing[0] != key for existing in EXPORT_SECTIONS):
-        EXPORT_SECTIONS.append((key, title, rows))
-
 
 _PERSON_FIELDS = (
     ("cpr", "CPR-nummer"),
@@ -65,7 +66,7 @@ _PERSON_FIELDS = (
 )
 
 
-def _value(value: Any) -> Any:
+def _json(value: Any) -> Any:
     if isinstance(value, datetime):
         return timezone.localtime(value).isoformat(timespec="seconds")
     if isinstance(value, date):
@@ -76,13 +77,13 @@ def _value(value: Any) -> Any:
 def _relatives(patient: Patient) -> list[dict[str, Any]]:
     return [
         {
-            "navn": r.name,
-            "relation": r.get_relation_display(),
-            "telefon": r.phone,
-            "e-mail": r.email,
-            "må informeres": r.may_be_informed,
-            "primær kontakt": r.is_primary_contact,
-            "note": r.note,
+            "Navn": r.name,
+            "Relation": r.get_relation_display(),
+            "Telefon": r.phone,
+            "E-mail": r.email,
+            "Må informeres": r.may_be_informed,
+            "Primær kontakt": r.is_primary_contact,
+            "Note": r.note,
         }
         for r in patient_relatives(patient=patient)
     ]
@@ -91,12 +92,12 @@ def _relatives(patient: Patient) -> list[dict[str, Any]]:
 def _history(patient: Patient) -> list[dict[str, Any]]:
     return [
         {
-            "tidspunkt": _value(c.changed_at),
-            "af": c.changed_by.get_full_name() if c.changed_by else "",
-            "felt": c.field,
-            "før": c.old_value,
-            "efter": c.new_value,
-            "begrundelse": c.reason,
+            "Tidspunkt": c.changed_at,
+            "Ændret af": c.changed_by.get_full_name() if c.changed_by else "",
+            "Oplysning": _field_title(c.field),
+            "Før": c.old_value,
+            "Efter": c.new_value,
+            "Begrundelse": c.reason,
         }
         for c in patient_history(patient=patient)
     ]
@@ -105,24 +106,34 @@ def _history(patient: Patient) -> list[dict[str, Any]]:
 def _merges(patient: Patient) -> list[dict[str, Any]]:
     return [
         {
-            "tidspunkt": _value(m.merged_at),
-            "sammenlagt fra": m.source.cpr_display,
-            "fortrudt": _value(m.undone_at) if m.undone_at else "",
+            "Tidspunkt": m.merged_at,
+            "Sammenlagt fra": m.source.cpr_display,
+            "Fortrudt": m.undone_at,
         }
         for m in patient_merges(patient=patient)
     ]
 
 
+def _former_identifiers(patient: Patient) -> list[dict[str, Any]]:
+    return [
+        {"Tidligere nummer": _identifier(f.identifier), "Afløst": f.replaced_at}
+        for f in FormerIdentifier.objects.filter(patient=patient).order_by("-replaced_at")
+    ]
+
+
 def _access(patient: Patient) -> list[dict[str, Any]]:
+    from klinik.core.choices import Role
+
+    roles = dict(Role.choices)
     return [
         {
-            "tidspunkt": _value(e.occurred_at),
-            "hvem": (e.user.get_full_name() if e.user else "") or e.username,
-            "rolle": e.role,
-            "enhed": e.unit.name if e.unit else "",
-            "handling": e.get_action_display(),
-            "formål": e.get_purpose_display(),
-            "nødadgang": e.is_break_glass,
+            "Tidspunkt": e.occurred_at,
+            "Hvem": (e.user.get_full_name() if e.user else "") or e.username,
+            "Rolle": str(roles.get(e.role, e.role)),
+            "Enhed": e.unit.name if e.unit else "",
+            "Handling": e.get_action_display(),
+            "Formål": e.get_purpose_display(),
+            "Nødadgang": e.is_break_glass,
         }
         for e in access_log_for_patient(
             patient_id=patient.public_id, organisation_ids=[patient.organisation_id]
@@ -130,38 +141,150 @@ def _access(patient: Patient) -> list[dict[str, Any]]:
     ]
 
 
-register_export_section("relatives", "Pårørende", _relatives)
-register_export_section("history", "Ændringshistorik", _history)
-register_export_section("merges", "Sammenlægninger", _merges)
-register_export_section("access_log", "Adgangslog: hvem har set dine oplysninger", _access)
+def _grants(patient: Patient) -> list[dict[str, Any]]:
+    return [
+        {
+            "Givet": g.granted_at,
+            "Til": g.user.get_full_name() or g.user.username,
+            "Udløber": g.expires_at,
+            "Begrundelse": g.reason,
+        }
+        for g in PatientAccessGrant.objects.filter(patient=patient)
+        .select_related("user")
+        .order_by("-granted_at")
+    ]
+
+
+def _identifier(value: str) -> str:
+    return f"{value[:6]}-{value[6:]}" if len(value) == 10 and value.isdigit() else value
+
+
+def _nothing(patient: Patient) -> list[dict[str, Any]]:
+    return []
+
+
+_relatives_merge, _relatives_unmerge = merge_move(Relative)
+for _part in (
+    PatientPart(
+        "relatives",
+        "Pårørende",
+        ("patients.Relative",),
+        _relatives,
+        order=10,
+        merge=_relatives_merge,
+        unmerge=_relatives_unmerge,
+    ),
+    # Changes and former numbers stay on the merged record; the history reads both.
+    PatientPart("history", "Ændringshistorik", ("patients.PatientChange",), _history, order=900),
+    PatientPart(
+        "former_identifiers",
+        "Tidligere numre",
+        ("patients.FormerIdentifier",),
+        _former_identifiers,
+        order=11,
+    ),
+    PatientPart("merges", "Sammenlægninger", ("patients.PatientMerge",), _merges, order=910),
+    PatientPart(
+        "access_grants",
+        "Nødadgang (brudt forsegling)",
+        ("patients.PatientAccessGrant",),
+        _grants,
+        order=980,
+    ),
+    PatientPart(
+        "access_log",
+        "Adgangslog: hvem har set dine oplysninger",
+        (),
+        _access,
+        order=990,
+    ),
+    # The search index holds the name's words and nothing that "Personoplysninger" does not.
+    PatientPart("search_keys", "", ("patients.PatientNameToken",), _nothing, order=0),
+):
+    hook_register(PATIENT_PARTS, _part)
+
+
+def patient_parts() -> list[PatientPart]:
+    """The registered parts in export order."""
+    return sorted(hook_items(PATIENT_PARTS), key=lambda part: (part.order, part.key))
+
+
+def _field_title(field: str) -> str:
+    return dict(_PERSON_FIELDS).get(field, field)
+
+
+def _person_pdf(patient: Patient) -> list[tuple[str, Any]]:
+    """The person's own data for reading: choices by their Danish names, CPR with its dash."""
+    shown = []
+    for key, title in _PERSON_FIELDS:
+        value: Any = getattr(patient, key)
+        if key == "cpr":
+            value = patient.cpr_display
+        elif key == "language":
+            value = translation.get_language_info(value)["name_local"] if value else ""
+        else:
+            display = getattr(patient, f"get_{key}_display", None)
+            value = display() if display else value
+        shown.append((title, value))
+    return shown
 
 
 def patient_export_data(*, patient: Patient) -> dict[str, Any]:
-    """Everything held on the patient, as plain data. The caller has checked access and logged."""
-    person = {key: _value(getattr(patient, key)) for key, _title in _PERSON_FIELDS}
-    return {
-        "format": "klinik-patient-export/1",
-        "generated_at": _value(timezone.now()),
+    """Everything held on the patient, as plain data (JSON types, ISO dates). The caller has
+    checked access and logged the export."""
+    data: dict[str, Any] = {
+        "format": "klinik-patient-export/2",
+        "generated_at": _json(timezone.now()),
         "controller": patient.organisation.name,
-        "patient": person,
-        **{key: rows(patient) for key, _title, rows in EXPORT_SECTIONS},
+        "patient": {key: _json(getattr(patient, key)) for key, _title in _PERSON_FIELDS},
     }
+    for part in patient_parts():
+        if part.title:
+            data[part.key] = [{k: _json(v) for k, v in row.items()} for row in part.rows(patient)]
+    return data
 
 
 def patient_export_json(*, patient: Patient) -> bytes:
     return json.dumps(patient_export_data(patient=patient), ensure_ascii=False, indent=2).encode()
 
 
-def _cell(value: Any) -> str:
+def patient_export_zip(*, patient: Patient) -> bytes:
+    """The JSON, the PDF and every file the record holds (documents, dictations)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("indsigt.json", patient_export_json(patient=patient))
+        archive.writestr("indsigt.pdf", patient_export_pdf(patient=patient))
+        for part in patient_parts():
+            for name, content in part.files(patient) if part.files else []:
+                archive.writestr(f"filer/{part.key}/{name}", content)
+    return buffer.getvalue()
+
+
+def _text(value: Any) -> str:
+    """A value as the patient reads it (Danish)."""
     if value is True:
         return "Ja"
     if value is False:
         return "Nej"
-    return "" if value is None else str(value)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), r"j. F Y \k\l. H.i")
+    if isinstance(value, date):
+        return formats.date_format(value, "j. F Y")
+    if isinstance(value, Model):
+        return str(value)
+    return str(value)
 
 
 def patient_export_pdf(*, patient: Patient) -> bytes:
-    data = patient_export_data(patient=patient)
+    with translation.override("da"):
+        return _pdf(patient)
+
+
+def _pdf(patient: Patient) -> bytes:
+    parts = [part for part in patient_parts() if part.title]
+    sections = [(part.title, part.rows(patient)) for part in parts]
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     buffer = io.BytesIO()
@@ -173,7 +296,7 @@ def patient_export_pdf(*, patient: Patient) -> bytes:
         topMargin=15 * mm,
         bottomMargin=15 * mm,
         title="Indsigt i personoplysninger",
-        author=data["controller"],
+        author=patient.organisation.name,
     )
     grid = TableStyle(
         [
@@ -182,32 +305,39 @@ def patient_export_pdf(*, patient: Patient) -> bytes:
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
         ]
     )
+    contents = [["1", "Personoplysninger", ""]] + [
+        [str(n), title, f"{len(rows)}" if rows else "ingen"]
+        for n, (title, rows) in enumerate(sections, start=2)
+    ]
     story: list[Any] = [
         Paragraph("Indsigt i personoplysninger", styles["Title"]),
         Paragraph(
-            f"Dataansvarlig: {data['controller']}. Udskrevet {data['generated_at']}. "
-            "Oplysningerne nedenfor er alt, hvad Klinik opbevarer om dig.",
+            f"Dataansvarlig: {patient.organisation.name}. "
+            f"Udskrevet {_text(timezone.now())}. Her er alt, hvad klinikken opbevarer om "
+            f"{patient.name}, CPR-nr. {patient.cpr_display}.",
             styles["BodyText"],
         ),
         Spacer(1, 4 * mm),
-        Paragraph("Personoplysninger", styles["Heading2"]),
+        Paragraph("Indhold", styles["Heading2"]),
+        Table(contents, colWidths=[10 * mm, 120 * mm, 30 * mm]),
+        Spacer(1, 4 * mm),
+        Paragraph("1. Personoplysninger", styles["Heading2"]),
     ]
     person = [
-        [Paragraph(title, small), Paragraph(_cell(data["patient"][key]), small)]
-        for key, title in _PERSON_FIELDS
+        [Paragraph(title, small), Paragraph(_text(value), small)]
+        for title, value in _person_pdf(patient)
     ]
     table = Table(person, colWidths=[55 * mm, 125 * mm])
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]))
     story.append(table)
-    for key, title, _rows in EXPORT_SECTIONS:
-        rows = data[key]
-        story += [Spacer(1, 4 * mm), Paragraph(title, styles["Heading2"])]
+    for n, (title, rows) in enumerate(sections, start=2):
+        story += [Spacer(1, 4 * mm), Paragraph(f"{n}. {title}", styles["Heading2"])]
         if not rows:
             story.append(Paragraph("Ingen.", styles["BodyText"]))
             continue
         header = list(rows[0])
         body = [[Paragraph(h, small) for h in header]] + [
-            [Paragraph(_cell(row.get(h)), small) for h in header] for row in rows
+            [Paragraph(_text(row.get(h)), small) for h in header] for row in rows
         ]
         section = Table(body, repeatRows=1)
         section.setStyle(grid)

@@ -307,11 +307,22 @@ def patient_relatives(*, patient: Patient) -> QuerySet[Relative]:
     return Relative.objects.filter(patient=patient).order_by("-is_primary_contact", "name")
 
 
+def patient_record_ids(*, patient: Patient) -> list[int]:
+    """The patient and every patient merged into it (a merge of a merge too): rows that stay
+    where they were written on a merge (the journal is never edited) are read through these."""
+    ids, frontier = [patient.pk], [patient.pk]
+    while frontier:
+        frontier = list(
+            Patient.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)
+        )
+        ids += frontier
+    return ids
+
+
 def patient_history(*, patient: Patient) -> QuerySet[PatientChange]:
     """Changes to the patient and to records merged into it, newest first."""
-    merged = Patient.objects.filter(merged_into=patient).values_list("pk", flat=True)
     return (
-        PatientChange.objects.filter(patient_id__in=[patient.pk, *merged])
+        PatientChange.objects.filter(patient_id__in=patient_record_ids(patient=patient))
         .select_related("changed_by")
         .order_by("-changed_at", "-pk")
     )

@@ -4,7 +4,6 @@ merge and undo a merge. Each runs in one transaction with its access-log entry."
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel
+from klinik.core.hooks import hook_items
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.access import patient_access_log
@@ -27,6 +27,7 @@ from klinik.patients.choices import (
     Sex,
 )
 from klinik.patients.errors import PatientDuplicate, PatientInvalid, SimilarPatientsExist
+from klinik.patients.hooks import PATIENT_PARTS
 from klinik.patients.identifiers import IdentifierError, ParsedIdentifier, parse_identifier
 from klinik.patients.models import (
     FormerIdentifier,
@@ -469,31 +470,6 @@ def relative_remove(
 
 # Merge ----------------------------------------------------------------------------------------
 
-# Other apps move their rows on merge by registering (label, move, undo) here at start-up:
-# move(source_id, target_id) -> moved row ids; undo(ids, source_id) puts them back.
-MergeMover = tuple[str, Callable[[int, int], list[int]], Callable[[list[int], int], None]]
-MERGE_MOVERS: list[MergeMover] = []
-
-
-def register_merge_mover(
-    label: str, move: Callable[[int, int], list[int]], undo: Callable[[list[int], int], None]
-) -> None:
-    if all(existing[0] != label for existing in MERGE_MOVERS):
-        MERGE_MOVERS.append((label, move, undo))
-
-
-def _move_relatives(source_id: int, target_id: int) -> list[int]:
-    ids = list(Relative.objects.filter(patient_id=source_id).values_list("id", flat=True))
-    Relative.objects.filter(id__in=ids).update(patient_id=target_id)
-    return ids
-
-
-def _undo_relatives(ids: list[int], source_id: int) -> None:
-    Relative.objects.filter(id__in=ids).update(patient_id=source_id)
-
-
-register_merge_mover("relatives", _move_relatives, _undo_relatives)
-
 # Target fields a merge fills in from the source when the target has none.
 _FILLABLE = (
     "address_line",
@@ -535,7 +511,11 @@ def patient_merge(
         source, target = locked[source.pk], locked[target.pk]
         if source.status != PatientStatus.ACTIVE or target.status != PatientStatus.ACTIVE:
             raise PatientInvalid.one("target", PatientInvalid.ALREADY_MERGED)
-        moved = {label: move(source.pk, target.pk) for label, move, _undo in MERGE_MOVERS}
+        moved = {
+            part.key: part.merge(source.pk, target.pk)
+            for part in hook_items(PATIENT_PARTS)
+            if part.merge is not None
+        }
         filled = {}
         for field in _FILLABLE:
             if not getattr(target, field) and getattr(source, field):
@@ -577,8 +557,9 @@ def patient_merge_undo(
             raise PatientInvalid.one("merge", PatientInvalid.ALREADY_MERGED)
         source = Patient.objects.select_for_update().get(pk=merge.source_id)
         target = Patient.objects.select_for_update().get(pk=merge.target_id)
-        for label, _move, undo in MERGE_MOVERS:
-            undo(merge.moved.get(label, []), source.pk)
+        for part in hook_items(PATIENT_PARTS):
+            if part.unmerge is not None and part.key in merge.moved:
+                part.unmerge(merge.moved[part.key], source.pk)
         for field, value in merge.target_before.items():
             setattr(target, field, value)
         _refresh_search_keys(target)

@@ -27,7 +27,7 @@ from klinik.patients.errors import (
     PatientInvalid,
     SimilarPatientsExist,
 )
-from klinik.patients.export import patient_export_json, patient_export_pdf
+from klinik.patients.export import patient_export_json, patient_export_pdf, patient_export_zip
 from klinik.patients.forms import (
     ChangeNumberForm,
     PatientCreateForm,
@@ -391,11 +391,19 @@ def patient_merges_view(request: HttpRequest) -> HttpResponse:
 # Right of access, access report, break the glass ---------------------------------------------
 
 
+EXPORTS = {
+    "pdf": (patient_export_pdf, "application/pdf"),
+    "json": (patient_export_json, "application/json; charset=utf-8"),
+    "zip": (patient_export_zip, "application/zip"),
+}
+
+
 @requires(Perm.PATIENT_EXPORT)
 @require_GET
 def patient_export_view(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
-    """Everything Klinik holds on the patient (GDPR art. 15), as PDF or JSON."""
-    if fmt not in ("pdf", "json"):
+    """Everything Klinik holds on the patient (GDPR art. 15): PDF to read, JSON to process, or a
+    zip of both with the record's files."""
+    if fmt not in EXPORTS:
         raise Http404
     try:
         patient = _patient(
@@ -408,12 +416,8 @@ def patient_export_view(request: HttpRequest, public_id: str, fmt: str) -> HttpR
         )
     except BreakGlassRequired:
         return break_glass_page(request, public_id)
-    if fmt == "json":
-        response = HttpResponse(
-            patient_export_json(patient=patient), content_type="application/json; charset=utf-8"
-        )
-    else:
-        response = HttpResponse(patient_export_pdf(patient=patient), content_type="application/pdf")
+    make, content_type = EXPORTS[fmt]
+    response = HttpResponse(make(patient=patient), content_type=content_type)
     # The file name carries no personal data.
     response["Content-Disposition"] = f'attachment; filename="indsigt-{patient.public_id}.{fmt}"'
     response["Cache-Control"] = "no-store"

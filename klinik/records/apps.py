@@ -8,9 +8,12 @@ class RecordsConfig(AppConfig):
     verbose_name = _("Records")
 
     def ready(self) -> None:
-        from klinik.patients.access import on_care_relation
+        from klinik.core.hooks import hook_register
+        from klinik.patients.hooks import CARE_RELATION
+        from klinik.records import patient_parts
         from klinik.records.contacts import contact_care_relation, contact_follow_appointment
-        from klinik.scheduling.hooks import on_appointment_status
+        from klinik.scheduling.hooks import APPOINTMENT_STATUS
 
-        on_appointment_status(contact_follow_appointment)
-        on_care_relation(contact_care_relation)
+        hook_register(APPOINTMENT_STATUS, contact_follow_appointment)
+        hook_register(CARE_RELATION, contact_care_relation)
+        patient_parts.register()

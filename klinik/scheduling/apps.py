@@ -8,7 +8,10 @@ class SchedulingConfig(AppConfig):
     verbose_name = _("Scheduling and reception")
 
     def ready(self) -> None:
-        from klinik.patients.access import on_care_relation
+        from klinik.core.hooks import hook_register
+        from klinik.patients.hooks import CARE_RELATION
+        from klinik.scheduling import patient_parts
         from klinik.scheduling.access import appointment_care_relation
 
-        on_care_relation(appointment_care_relation)
+        hook_register(CARE_RELATION, appointment_care_relation)
+        patient_parts.register()

@@ -1,10 +1,10 @@
-"""Explicit extension point for apps above scheduling (ADR 0008).
+"""Scheduling's extension points (core/hooks.py; ADR 0008).
 
-The record (a higher layer) opens a contact when a patient arrives and closes it when the
-appointment is finished. Scheduling may not import records, so records registers a listener
-here at start-up; `appointment_set_status` calls every listener inside its own transaction, so
-the contact and the status change commit or roll back together. Not a Django signal: the list
-is short, the call order is the registration order and a failing listener fails the change.
+- `APPOINTMENT_STATUS`: called by `appointment_set_status` inside its own transaction, after
+  its writes: the record opens a contact when a patient arrives and closes it when the
+  appointment is finished, and the contact and the status change commit or roll back together.
+- `APPOINTMENT_CHANGED`: called once the transaction that booked, moved, cancelled or changed
+  the status of an appointment commits (notify.py): confirmations, reminders, waitlist offers.
 """
 
 from __future__ import annotations
@@ -12,24 +12,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from klinik.core.hooks import Hook, hook_items
+
 if TYPE_CHECKING:
     from klinik.core.policy import Actor
     from klinik.scheduling.models import Appointment
 
+# listener(appointment, previous_status, new_status, actor)
 StatusListener = Callable[["Appointment", str, str, "Actor | None"], None]
+# listener(appointment_id, event)
+ChangeListener = Callable[[int, str], None]
 
-_status_listeners: list[StatusListener] = []
-
-
-def on_appointment_status(listener: StatusListener) -> StatusListener:
-    """Register `listener(appointment, previous_status, new_status, actor)`."""
-    if listener not in _status_listeners:
-        _status_listeners.append(listener)
-    return listener
+APPOINTMENT_STATUS: Hook[StatusListener] = Hook("appointment_status")
+APPOINTMENT_CHANGED: Hook[ChangeListener] = Hook("appointment_changed")
 
 
 def appointment_status_changed(
     appointment: Appointment, previous: str, status: str, actor: Actor | None
 ) -> None:
-    for listener in _status_listeners:
+    for listener in hook_items(APPOINTMENT_STATUS):
         listener(appointment, previous, status, actor)

@@ -28,10 +28,11 @@ from django.db import models, transaction
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from klinik.core.hooks import hook_register
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import AppointmentStatus
+from klinik.scheduling.hooks import APPOINTMENT_CHANGED
 from klinik.scheduling.models import Appointment, UnitSchedule
-from klinik.scheduling.notify import on_appointment_change
 
 logger = logging.getLogger(__name__)
 
@@ -272,4 +273,4 @@ class AppointmentNotices:
 
 def connect(outbox: NoticeOutbox) -> None:
     """Start planning notices for every appointment change (called once, at start-up)."""
-    on_appointment_change(AppointmentNotices(outbox))
+    hook_register(APPOINTMENT_CHANGED, AppointmentNotices(outbox))

@@ -9,6 +9,7 @@ from django.core import mail
 from django.utils import translation
 
 from klinik.core.choices import Role
+from klinik.core.hooks import hook_items
 from klinik.correspondence.choices import MessageKind
 from klinik.correspondence.tests.helpers import (
     desk_at,
@@ -17,8 +18,8 @@ from klinik.correspondence.tests.helpers import (
     reachable_by,
     run_due_tasks,
 )
+from klinik.scheduling.hooks import APPOINTMENT_CHANGED
 from klinik.scheduling.models import UnitSchedule
-from klinik.scheduling.notify import LISTENERS
 from klinik.scheduling.reminders import AppointmentNotices, NoticeKind, format_when
 from klinik.scheduling.services import appointment_cancel
 from klinik.scheduling.tests.factories import at, next_workday, workday_after
@@ -54,7 +55,12 @@ def _danish(when):
 
 
 def test_the_listener_is_registered_once_at_start_up():
-    assert sum(isinstance(listener, AppointmentNotices) for listener in LISTENERS) == 1
+    assert (
+        sum(
+            isinstance(listener, AppointmentNotices) for listener in hook_items(APPOINTMENT_CHANGED)
+        )
+        == 1
+    )
 
 
 def test_notice_kinds_are_outbox_kinds():

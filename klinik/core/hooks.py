@@ -1,0 +1,63 @@
+"""One registry for the extension points between apps (ADR 0008, ADR 0010).
+
+A lower app declares a hook: a typed name (`Hook[T]`) for what it will call. A higher app,
+which the lower one may not import, registers its part at start-up (`AppConfig.ready`). The
+lower app asks `hook_items(hook)` and calls each item in registration order. Not Django
+signals: the call is explicit, a failing item fails the caller, the same item registered twice
+is kept once, and grep finds every hook and every registration.
+
+    PATIENT_PARTS: Hook[PatientPart] = Hook("patient_parts")      # patients/hooks.py
+    hook_register(PATIENT_PARTS, appointments_part)                 # scheduling/apps.py
+    for part in hook_items(PATIENT_PARTS): ...                      # patients/services.py
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+_declared: set[str] = set()
+
+
+class Hook(Generic[T]):
+    """A named extension point; the type parameter is what its items are."""
+
+    __slots__ = ("items", "name")
+
+    def __init__(self, name: str) -> None:
+        if name in _declared:
+            raise ValueError(f"hook {name!r} is declared twice")
+        _declared.add(name)
+        self.name = name
+        self.items: list[T] = []
+
+    def __repr__(self) -> str:
+        return f"Hook({self.name!r})"
+
+
+def hook_register(hook: Hook[T], item: T) -> T:
+    """Add `item` to `hook` (once; registering it again changes nothing). Returns the item, so
+    it can decorate a function."""
+    if item not in hook.items:
+        hook.items.append(item)
+    return item
+
+
+def hook_items(hook: Hook[T]) -> tuple[T, ...]:
+    """What is registered, in registration order."""
+    return tuple(hook.items)
+
+
+@contextmanager
+def hook_registered(hook: Hook[T], item: T) -> Iterator[T]:
+    """Register `item` for the duration of a block (tests), then take it off again."""
+    added = item not in hook.items
+    hook_register(hook, item)
+    try:
+        yield item
+    finally:
+        if added:
+            hook.items.remove(item)
