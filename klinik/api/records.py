@@ -42,27 +42,10 @@ router = Router(tags=["records"])
 
 # RecordError codes that are a state conflict (409) or an object rule the actor fails (403);
 # any other refusal is bad input (422, naming the field).
-CONFLICT_CODES = frozenset(
-    {"already_corrected", "already_signed", "not_current", "contact_closed", "immutable"}
-)
-FORBIDDEN_CODES = frozenset({"not_responsible", "draft_owner"})
 IMMUTABLE_DETAIL = (
     "Journal entries are never changed or deleted. To correct one, POST text and reason to "
     "/api/v1/journal/{id}/corrections: a new version is written and the original stays readable."
 )
-
-
-def record_error_status(exc: RecordError) -> int:
-    if exc.code in CONFLICT_CODES:
-        return 409
-    if exc.code in FORBIDDEN_CODES:
-        return 403
-    return 422
-
-
-def record_error_body(exc: RecordError) -> dict[str, str]:
-    detail = f"{exc.field}: {exc.message}" if exc.field else exc.message
-    return {"detail": detail, "code": exc.code, "field": exc.field}
 
 
 # Schemas -----------------------------------------------------------------------------------------

@@ -45,18 +45,7 @@ from klinik.records.models import (
 
 router = Router(tags=["records"])
 
-CLINICAL_CONFLICTS = frozenset(
-    {"main_exists", "already_coded", "already_in_error", "already_removed", "warning_inactive"}
-)
 LIST_LIMIT = 500
-
-
-def _refused(exc: RecordError) -> JsonResponse:
-    detail = f"{exc.field}: {exc.message}" if exc.field else exc.message
-    return JsonResponse(
-        {"detail": detail, "code": exc.code, "field": exc.field},
-        status=409 if exc.code in CLINICAL_CONFLICTS else 422,
-    )
 
 
 def _patient(
@@ -150,22 +139,19 @@ def diagnoses_list(
 def diagnoses_create(
     request: HttpRequest, patient_id: uuid.UUID, payload: DiagnosisIn
 ) -> tuple[int, DiagnosisOut] | JsonResponse:
-    try:
-        contact = _contact(request, None, payload.contact)
-        if contact is None or contact.patient.public_id != patient_id:
-            raise RecordError(
-                observations.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact"
-            )
-        row = coding.contact_diagnosis_add(
-            actor=request.auth,
-            contact=contact,
-            code=payload.code,
-            kind=payload.kind,
-            replace_main=payload.replace_main,
-            channel=Channel.API,
+    contact = _contact(request, None, payload.contact)
+    if contact is None or contact.patient.public_id != patient_id:
+        raise RecordError(
+            observations.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact"
         )
-    except RecordError as exc:
-        return _refused(exc)
+    row = coding.contact_diagnosis_add(
+        actor=request.auth,
+        contact=contact,
+        code=payload.code,
+        kind=payload.kind,
+        replace_main=payload.replace_main,
+        channel=Channel.API,
+    )
     return 201, diagnosis_out(row)
 
 
@@ -231,19 +217,16 @@ def measurements_create(
     request: HttpRequest, patient_id: uuid.UUID, payload: MeasurementIn
 ) -> tuple[int, MeasurementOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="measurement")
-    try:
-        row = observations.measurement_record(
-            actor=request.auth,
-            patient=patient,
-            kind=payload.kind,
-            value=payload.value,
-            value2=payload.value2,
-            measured_at=payload.measured_at,
-            contact=_contact(request, patient, payload.contact),
-            channel=Channel.API,
-        )
-    except RecordError as exc:
-        return _refused(exc)
+    row = observations.measurement_record(
+        actor=request.auth,
+        patient=patient,
+        kind=payload.kind,
+        value=payload.value,
+        value2=payload.value2,
+        measured_at=payload.measured_at,
+        contact=_contact(request, patient, payload.contact),
+        channel=Channel.API,
+    )
     return 201, measurement_out(row)
 
 
@@ -322,22 +305,19 @@ def vaccinations_create(
         if payload.given_by is None
         else User.objects.filter(public_id=payload.given_by).first()
     )
-    try:
-        row = observations.vaccination_record(
-            actor=request.auth,
-            patient=patient,
-            vaccine=payload.vaccine,
-            atc_code=payload.atc_code,
-            batch_number=payload.batch_number,
-            dose=payload.dose,
-            site=payload.site,
-            given_on=payload.given_on,
-            given_by=given_by,
-            contact=_contact(request, patient, payload.contact),
-            channel=Channel.API,
-        )
-    except RecordError as exc:
-        return _refused(exc)
+    row = observations.vaccination_record(
+        actor=request.auth,
+        patient=patient,
+        vaccine=payload.vaccine,
+        atc_code=payload.atc_code,
+        batch_number=payload.batch_number,
+        dose=payload.dose,
+        site=payload.site,
+        given_on=payload.given_on,
+        given_by=given_by,
+        contact=_contact(request, patient, payload.contact),
+        channel=Channel.API,
+    )
     return 201, vaccination_out(row)
 
 
@@ -406,19 +386,16 @@ def warnings_create(
     request: HttpRequest, patient_id: uuid.UUID, payload: WarningIn
 ) -> tuple[int, WarningOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="warning")
-    try:
-        row = coding.warning_add(
-            actor=request.auth,
-            patient=patient,
-            kind=payload.kind,
-            text=payload.text,
-            severity=payload.severity,
-            code=payload.code,
-            note=payload.note,
-            channel=Channel.API,
-        )
-    except RecordError as exc:
-        return _refused(exc)
+    row = coding.warning_add(
+        actor=request.auth,
+        patient=patient,
+        kind=payload.kind,
+        text=payload.text,
+        severity=payload.severity,
+        code=payload.code,
+        note=payload.note,
+        channel=Channel.API,
+    )
     return 201, warning_out(row)
 
 
@@ -426,16 +403,7 @@ def warnings_create(
 # Uploads are multipart. A refused file answers 413 (too large), 415 (not a kind Klinik
 # stores: the content is sniffed, the name and declared type are ignored) or 422 (damaged, a
 # PDF with JavaScript, an image bomb), with {"detail", "code", "field"}; nothing is stored.
-# Queue conflicts (taken by someone else, no longer open) answer 409.
-
-_FILE_STATUS = {"file_too_large": 413, "file_type": 415}
-_QUEUE_CONFLICTS = frozenset({"already_taken", "not_taken", "not_open", "not_waiting"})
-
-
-def _file_refused(exc: RecordError) -> JsonResponse:
-    detail = f"{exc.field}: {exc.message}" if exc.field else exc.message
-    status = _FILE_STATUS.get(exc.code, 409 if exc.code in _QUEUE_CONFLICTS else 422)
-    return JsonResponse({"detail": detail, "code": exc.code, "field": exc.field}, status=status)
+# Queue conflicts (taken by someone else, no longer open) answer 409 (records/errors.py).
 
 
 class DocumentOut(Schema):
@@ -481,12 +449,9 @@ def documents_create(
     title: Form[str] = "",
 ) -> tuple[int, DocumentOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="documents")
-    try:
-        row = documents.document_upload(
-            actor=request.auth, patient=patient, upload=file, title=title, channel=Channel.API
-        )
-    except RecordError as exc:
-        return _file_refused(exc)
+    row = documents.document_upload(
+        actor=request.auth, patient=patient, upload=file, title=title, channel=Channel.API
+    )
     return 201, document_out(row)
 
 
@@ -638,17 +603,14 @@ def dictations_create(
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="dictation")
     if deadline is not None and timezone.is_naive(deadline):
         deadline = timezone.make_aware(deadline)
-    try:
-        row = dictation.dictation_create(
-            actor=actor,
-            patient=patient,
-            audio=audio,
-            text=text,
-            priority=priority,
-            deadline=deadline,
-            instructions=instructions,
-            channel=Channel.API,
-        )
-    except RecordError as exc:
-        return _file_refused(exc)
+    row = dictation.dictation_create(
+        actor=actor,
+        patient=patient,
+        audio=audio,
+        text=text,
+        priority=priority,
+        deadline=deadline,
+        instructions=instructions,
+        channel=Channel.API,
+    )
     return 201, dictation_out(row, with_text=True)

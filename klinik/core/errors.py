@@ -1,6 +1,44 @@
-"""Domain errors of core, with their Danish-first messages as constants tests assert on."""
+"""One shape for every refusal (STYLE: "Errors: one shape"), and core's own errors.
 
+`DomainError(code, message, field="")`: a stable code (each app names its codes beside its
+error class), a message to show (Danish first, through gettext) and the field it concerns. The
+API has one handler (api/urls.py) that answers `{"detail", "code", ...}` with the status
+`http_status` gives; the HTML views put the message at the field through one form adapter
+(`form_error_add`). Messages are class constants, so tests assert on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from django import forms
 from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    status: ClassVar[int] = 422  # the API status of every code not in `statuses`
+    statuses: ClassVar[Mapping[str, int]] = {}  # code -> API status
+
+    def __init__(self, code: str, message: object, field: str = "") -> None:
+        super().__init__(str(message))
+        self.code = str(code)
+        self.message = str(message)
+        self.field = field
+
+    @property
+    def http_status(self) -> int:
+        return self.statuses.get(self.code, self.status)
+
+    def api_body(self) -> dict[str, Any]:
+        """The API's JSON body: `detail` names the field first ("cpr: …")."""
+        detail = f"{self.field}: {self.message}" if self.field else self.message
+        return {"detail": detail, "code": self.code}
+
+
+def form_error_add(form: forms.Form, error: DomainError) -> None:
+    """Show a refusal on the form: at its field when the form has that field, else on top."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 class LoginError(Exception):

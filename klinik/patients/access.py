@@ -125,7 +125,7 @@ def patient_break_glass(
     require(actor, Perm.PATIENT_VIEW)
     reason = reason.strip()
     if not reason:
-        raise BreakGlassReasonMissing(str(BreakGlassReasonMissing.MESSAGE))
+        raise BreakGlassReasonMissing
     patient = _patient_in_scope(actor, public_id)
     now = timezone.now()
     with transaction.atomic():

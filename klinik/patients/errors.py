@@ -1,9 +1,12 @@
 import uuid
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from klinik.core.errors import DomainError
 
-class BreakGlassRequired(Exception):
+
+class BreakGlassRequired(DomainError):
     """The actor has no care relation to the patient: access needs a reason (break the glass)."""
 
     MESSAGE = _(
@@ -11,16 +14,31 @@ class BreakGlassRequired(Exception):
         "the access is logged and reviewed."
     )
 
+    status = 403
+    API_DETAIL = (
+        "No care relation to this patient; POST a reason to "
+        "/patients/{id}/break-glass for logged emergency access."
+    )
+
     def __init__(self, patient_public_id: uuid.UUID) -> None:
-        super().__init__(str(self.MESSAGE))
+        super().__init__("break_glass_required", self.MESSAGE)
         self.patient_public_id = patient_public_id
 
+    def api_body(self) -> dict[str, Any]:
+        return {"detail": self.API_DETAIL, "code": self.code}
 
-class BreakGlassReasonMissing(Exception):
+
+class BreakGlassReasonMissing(DomainError):
     MESSAGE = _("A reason is required to break the glass.")
 
+    def __init__(self) -> None:
+        super().__init__("reason_required", self.MESSAGE, field="reason")
 
-class PatientInvalid(Exception):
+    def api_body(self) -> dict[str, Any]:
+        return {"detail": "reason: required", "code": self.code}
+
+
+class PatientInvalid(DomainError):
     """Input the register refuses; `errors` maps each field to its messages."""
 
     REQUIRED = _("This field is required.")
@@ -39,25 +57,38 @@ class PatientInvalid(Exception):
     ALREADY_MERGED = _("The record has already been merged.")
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        field, messages = next(iter(errors.items()))
+        super().__init__("invalid", messages[0], field=field)
         self.errors = errors
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}: {', '.join(v)}" for k, v in self.errors.items())
+
+    def api_body(self) -> dict[str, Any]:
+        return super().api_body() | {
+            "errors": [{"field": f, "message": m} for f, ms in self.errors.items() for m in ms]
+        }
 
     @classmethod
     def one(cls, field: str, message: object) -> "PatientInvalid":
         return cls({field: [str(message)]})
 
 
-class PatientDuplicate(Exception):
+class PatientDuplicate(DomainError):
     """The CPR number is registered already in the organisation."""
 
     MESSAGE = _("A patient with this CPR number is already registered.")
+    status = 409
 
     def __init__(self, existing_public_id: uuid.UUID) -> None:
-        super().__init__(str(self.MESSAGE))
+        super().__init__("duplicate", self.MESSAGE, field="cpr")
         self.existing_public_id = existing_public_id
 
+    def api_body(self) -> dict[str, Any]:
+        return super().api_body() | {"field": "cpr", "existing": str(self.existing_public_id)}
 
-class SimilarPatientsExist(Exception):
+
+class SimilarPatientsExist(DomainError):
     """Patients with the same birth date and a similar name exist; confirm to create anyway."""
 
     MESSAGE = _(
@@ -65,6 +96,8 @@ class SimilarPatientsExist(Exception):
         "one of them before you create a new record."
     )
 
+    status = 409
+
     def __init__(self, candidates: list) -> None:
-        super().__init__(str(self.MESSAGE))
+        super().__init__("similar", self.MESSAGE, field="allow_similar")
         self.candidates = candidates

@@ -1,8 +1,14 @@
 from django.utils.translation import gettext_lazy as _
 
+from klinik.core.errors import DomainError
 
-class BookingError(Exception):
-    """A booking the schedule refuses; carries a message to show and free alternatives."""
+
+class BookingError(DomainError):
+    """A booking the schedule refuses; carries a message to show and free alternatives.
+    Codes: past, closed, outside_hours, taken, not_offered, not_online, no_resource,
+    room_unfit, group_full, bad_status, reason_required, too_late, stale, ..."""
+
+    statuses = {"taken": 409, "group_full": 409}  # the time is gone: a conflict, not bad input
 
     PAST = _("The time has passed. Choose a time in the future.")
     CLOSED = _("The clinic is closed on that day (%(day)s).")
@@ -27,7 +33,5 @@ class BookingError(Exception):
     )
 
     def __init__(self, message: object, alternatives: list | None = None, code: str = "") -> None:
-        super().__init__(str(message))
-        self.message = str(message)
+        super().__init__(code, message)
         self.alternatives = alternatives or []
-        self.code = code
