@@ -14,8 +14,8 @@ from multiprocessing.queues import Queue
 from typing import Any
 
 from klinik.demo import names
-from klinik.patients.cpr import synthetic_cpr
 from klinik.patients.search import name_tokens, sort_key, words_key
+from klinik.patients.synthetic import synthetic_cpr
 
 # Patient columns after id and organisation_id, before created_at and updated_at.
 PERSON_COLUMNS = (

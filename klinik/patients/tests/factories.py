@@ -3,9 +3,9 @@ from datetime import date, timedelta
 
 import factory
 
-from klinik.patients.cpr import synthetic_cpr
 from klinik.patients.models import Patient
 from klinik.patients.services import patient_search_index
+from klinik.patients.synthetic import synthetic_cpr
 
 _rng = random.Random(20261126)
 

@@ -1,31 +1,11 @@
-"""CPR numbers: parsing through python-stdnum, plus synthetic numbers for demo and tests."""
+"""Synthetic CPR numbers for the demo and the tests (parsing real ones is identifiers.py)."""
 
 from __future__ import annotations
 
 import random
 from datetime import date
 
-from stdnum.dk import cpr as stdnum_cpr
-
 _WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
-
-
-def cpr_compact(value: str) -> str:
-    return stdnum_cpr.compact(value)
-
-
-def cpr_birth_date(value: str) -> date:
-    """Birth date with the century from digit 7 (raises stdnum's ValidationError)."""
-    return stdnum_cpr.get_birth_date(cpr_compact(value))
-
-
-def cpr_passes_modulus11(value: str) -> bool:
-    """Informational only: numbers issued since 2007 may fail and are still valid."""
-    return stdnum_cpr.checksum(cpr_compact(value)) == 0
-
-
-def cpr_sex_digit_is_male(value: str) -> bool:
-    return int(cpr_compact(value)[9]) % 2 == 1
 
 
 def _century_digits(birth_date: date) -> list[int]:
