@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from klinik.audit.choices import Purpose
 from klinik.patients.choices import ContactChannel, InsuranceGroup, RelativeRelation, Sex
 
 LANGUAGE_CHOICES = [
@@ -112,3 +113,46 @@ class ReasonForm(forms.Form):
 class ChangeNumberForm(ReasonForm):
     new_number = forms.CharField(label=_("New CPR number"), max_length=12)
     field_order = ["new_number", "reason"]
+
+
+DANISH_DATE_FORMATS = ["%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y", "%Y-%m-%d"]
+
+
+class DanishDateField(forms.DateField):
+    """A date typed the Danish way (dd.mm.åååå), whatever the browser's locale."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"placeholder": "dd.mm.åååå", "inputmode": "numeric", "size": 10}
+            ),
+        )
+        super().__init__(input_formats=DANISH_DATE_FORMATS, **kwargs)  # type: ignore[arg-type]
+
+    def prepare_value(self, value: object) -> object:
+        return value.strftime("%d.%m.%Y") if hasattr(value, "strftime") else value
+
+
+REPORT_PURPOSES = (Purpose.PATIENT_REQUEST, Purpose.QUALITY, Purpose.ADMINISTRATION)
+
+
+class AccessReportForm(forms.Form):
+    """The access report's filters, and why it is opened (logged with the opening)."""
+
+    since = DanishDateField(label=_("From"), required=False)
+    until = DanishDateField(label=_("To"), required=False)
+    person = forms.TypedChoiceField(label=_("Person"), required=False, coerce=int, empty_value=None)
+    purpose = forms.ChoiceField(label=_("Why are you opening the report?"))
+
+    def __init__(self, *args: object, people: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["person"].choices = [("", _("Everyone")), *people]
+        self.fields["purpose"].choices = [(p.value, p.label) for p in REPORT_PURPOSES]
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end lies before the start."))
+        return data

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from klinik.audit.choices import Action, Channel, Purpose
-from klinik.audit.selectors import access_log_for_patient
 from klinik.core.policy import Perm, requires
 from klinik.patients import services
 from klinik.patients.access import access_patient, patient_break_glass
+from klinik.patients.access_report import access_report, access_report_pdf, access_report_people
 from klinik.patients.errors import (
     BreakGlassReasonMissing,
     BreakGlassRequired,
@@ -29,6 +29,8 @@ from klinik.patients.errors import (
 )
 from klinik.patients.export import patient_export_json, patient_export_pdf, patient_export_zip
 from klinik.patients.forms import (
+    REPORT_PURPOSES,
+    AccessReportForm,
     ChangeNumberForm,
     PatientCreateForm,
     PatientEditForm,
@@ -427,22 +429,53 @@ def patient_export_view(request: HttpRequest, public_id: str, fmt: str) -> HttpR
 @requires(Perm.AUDIT_PATIENT_REPORT)
 @require_GET
 def patient_access_report_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Who has accessed the patient's record: the patient's right under the health act."""
+    """Who has accessed the patient's record (the patient's right under the health act):
+    filtered by period and person, printable as a PDF for the patient. Opening it is logged as
+    a view of the report with the purpose chosen; the PDF as a print."""
+    as_pdf = request.GET.get("format") == "pdf"
+    query = request.GET.copy()
+    query.setdefault("purpose", Purpose.PATIENT_REQUEST)
+    chosen = query["purpose"]
+    purpose = next((p for p in REPORT_PURPOSES if p.value == chosen), Purpose.PATIENT_REQUEST)
     try:
         patient = _patient(
             request,
             public_id,
-            action=Action.PRINT,
-            purpose=Purpose.PATIENT_REQUEST,
+            action=Action.PRINT if as_pdf else Action.VIEW,
+            purpose=purpose,
             perm=Perm.AUDIT_PATIENT_REPORT,
             object_type="access_report",
         )
     except BreakGlassRequired:
         return break_glass_page(request, public_id)
-    entries = access_log_for_patient(
-        patient_id=patient.public_id, organisation_ids=request.actor.organisation_ids
-    )[:1000]
-    return render(request, "patients/access_report.html", {"patient": patient, "entries": entries})
+    people = access_report_people(patient=patient, organisation_ids=request.actor.organisation_ids)
+    form = AccessReportForm(query, people=people)
+    if not form.is_valid():
+        return render(
+            request, "patients/access_report.html", {"patient": patient, "form": form}, status=422
+        )
+    data = form.cleaned_data
+    rows = access_report(
+        patient=patient,
+        organisation_ids=request.actor.organisation_ids,
+        since=data["since"],
+        until=data["until"],
+        user_id=data["person"],
+    )
+    if as_pdf:
+        response = HttpResponse(
+            access_report_pdf(patient=patient, rows=rows, since=data["since"], until=data["until"]),
+            content_type="application/pdf",
+        )
+        response["Content-Disposition"] = f'inline; filename="adgang-{patient.public_id}.pdf"'
+        response["Cache-Control"] = "no-store"
+        return response
+    query["format"] = "pdf"
+    return render(
+        request,
+        "patients/access_report.html",
+        {"patient": patient, "form": form, "rows": rows, "pdf_query": query.urlencode()},
+    )
 
 
 @requires(Perm.PATIENT_VIEW)
