@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
 
+from klinik.api.types import OUT_OF_RANGE, ApiDateTime, day_in_range, moment_local
 from klinik.audit.choices import Action, Channel
 from klinik.core.models import User
 from klinik.core.policy import Perm
@@ -61,7 +62,7 @@ class JournalEntryIn(Schema):
     text: str = ""
     title: str = ""
     contact: uuid.UUID | None = Field(None, description="an open or past contact of the patient")
-    occurred_at: datetime | None = Field(
+    occurred_at: ApiDateTime | None = Field(
         None, description="the clinical time described (default now; local time if naive)"
     )
     responsible: uuid.UUID | None = Field(
@@ -182,13 +183,14 @@ def _moment(value: str | None, field: str) -> date | datetime | None:
         return None
     try:
         if len(value) == 10:
-            return date.fromisoformat(value)
-        moment = datetime.fromisoformat(value)
+            return day_in_range(date.fromisoformat(value))
+        return moment_local(datetime.fromisoformat(value))
     except ValueError as exc:
         raise RecordError(
-            "use YYYY-MM-DD or an ISO 8601 time", code="time_invalid", field=field
+            f"use YYYY-MM-DD or an ISO 8601 time that {OUT_OF_RANGE}",
+            code="time_invalid",
+            field=field,
         ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)
 
 
 # Endpoints ---------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils import timezone
 from ninja import Field, File, Form, Router, Schema, UploadedFile
 
+from klinik.api.types import ApiDate, ApiDateTime, ApiNumber
 from klinik.audit.choices import Channel
 from klinik.core.models import Unit, User
 from klinik.core.policy import Perm, require
@@ -160,9 +161,11 @@ def diagnoses_create(
 
 class MeasurementIn(Schema):
     kind: str = Field(description="height, weight, blood_pressure, pulse, temperature, waist")
-    value: float | str = Field(description="cm, kg, mmHg (systolic), /min, °C")
-    value2: float | str | None = Field(None, description="diastolic (blood pressure only)")
-    measured_at: datetime | None = Field(None, description="default now; not in the future")
+    value: ApiNumber | str = Field(description="cm, kg, mmHg (systolic), /min, °C")
+    value2: ApiNumber | str | None = Field(None, description="diastolic (blood pressure only)")
+    measured_at: ApiDateTime | None = Field(
+        None, description="default now; not in the future; local time if naive"
+    )
     contact: uuid.UUID | None = None
 
 
@@ -238,7 +241,7 @@ class VaccinationIn(Schema):
     batch_number: str = Field(description="batch/lot number; required")
     dose: str = Field(description="e.g. 0,5 ml")
     site: str = Field(description="left_deltoid, right_deltoid, left_thigh, right_thigh, oral …")
-    given_on: date = Field(description="not in the future")
+    given_on: ApiDate = Field(description="not in the future")
     atc_code: str = ""
     given_by: uuid.UUID | None = Field(
         None, description="the vaccinator's user id (default: the caller)"
@@ -596,13 +599,11 @@ def dictations_create(
     audio: File[UploadedFile] = None,  # type: ignore[assignment]  # optional (ninja idiom)
     text: Form[str] = "",
     priority: Form[str] = DictationPriority.NORMAL,
-    deadline: Form[datetime | None] = None,
+    deadline: Form[ApiDateTime | None] = None,
     instructions: Form[str] = "",
 ) -> tuple[int, DictationOut] | JsonResponse:
     actor = require(request.auth, Perm.RECORD_SIGN)
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="dictation")
-    if deadline is not None and timezone.is_naive(deadline):
-        deadline = timezone.make_aware(deadline)
     row = dictation.dictation_create(
         actor=actor,
         patient=patient,

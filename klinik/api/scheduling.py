@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from klinik.api.types import OUT_OF_RANGE, ApiDate, ApiDateTime, day_in_range, moment_local
 from klinik.audit.choices import Channel
 from klinik.core.models import Unit
 from klinik.patients.access import access_patient
@@ -58,7 +59,7 @@ class SlotOut(Schema):
 class AppointmentIn(Schema):
     patient: uuid.UUID
     appointment_type: uuid.UUID
-    start: datetime
+    start: ApiDateTime
     practitioner: uuid.UUID | None = None
     # A room (or other non-practitioner resource) the type needs; without it the schedule
     # chooses. 422 "room_unfit" when the type cannot use it, 409 "taken" when it is booked.
@@ -122,12 +123,11 @@ def _moment(raw: str, name: str, *, end_of_day: bool = False) -> datetime:
     """An ISO date (local midnight; for an end, the following midnight) or date-time."""
     try:
         if len(raw) == 10:
-            day = date.fromisoformat(raw) + timedelta(days=1 if end_of_day else 0)
+            day = day_in_range(date.fromisoformat(raw)) + timedelta(days=1 if end_of_day else 0)
             return datetime.combine(day, time.min, tzinfo=LOCAL)
-        value = datetime.fromisoformat(raw)
+        return moment_local(datetime.fromisoformat(raw))
     except ValueError as exc:
-        raise HttpError(422, f"{name}: not an ISO date or date-time") from exc
-    return value if timezone.is_aware(value) else value.replace(tzinfo=LOCAL)
+        raise HttpError(422, f"{name}: an ISO date or date-time, {OUT_OF_RANGE}") from exc
 
 
 @router.get("/appointment-types", response=list[AppointmentTypeOut])
@@ -189,9 +189,7 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn) -> tuple[in
         else None
     )
     room = access_resource(actor=actor, public_id=payload.room) if payload.room else None
-    start = (
-        payload.start if timezone.is_aware(payload.start) else payload.start.replace(tzinfo=LOCAL)
-    )
+    start = payload.start
     appointment = appointment_book(
         actor=actor,
         patient=patient,
@@ -227,7 +225,7 @@ def appointment_cancel_endpoint(
 
 @router.get("/appointments", response=list[AppointmentOut], summary="A day's appointments")
 def appointments(
-    request: HttpRequest, date: date | None = None, unit: uuid.UUID | None = None
+    request: HttpRequest, date: ApiDate | None = None, unit: uuid.UUID | None = None
 ) -> list[AppointmentOut]:
     unit_id = None
     if unit is not None:

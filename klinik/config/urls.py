@@ -21,6 +21,7 @@ if settings.DEBUG or settings.DEMO:
     # Django's admin is a developer's tool here; staff administration has its own screens.
     urlpatterns.append(path("django-admin/", admin.site.urls))
 
+handler400 = "klinik.desk.views.error_400"
 handler403 = "klinik.desk.views.error_403"
 handler404 = "klinik.desk.views.error_404"
 handler500 = "klinik.desk.views.error_500"

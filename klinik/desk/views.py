@@ -82,6 +82,10 @@ def shortcuts_view(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/shortcuts.html")
 
 
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)
 
