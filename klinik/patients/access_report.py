@@ -8,24 +8,22 @@ period and person and prints as a PDF to hand or send to the patient.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer
 
 from klinik.audit.models import AccessLogEntry
 from klinik.audit.selectors import access_log_for_patient
 from klinik.core.choices import Role
 from klinik.patients.models import Patient
+from klinik.patients.pdf import STYLES, danish, pdf_document, pdf_table
 
 # What an entry's object_type says was seen.
 OBJECT_LABELS: dict[str, Any] = {
@@ -154,10 +152,6 @@ def access_report_people(
     return sorted(people.items(), key=lambda item: item[1])
 
 
-def _day(day: date) -> str:
-    return formats.date_format(day, "j. F Y")
-
-
 def _when(row: AccessReportRow) -> str:
     first = formats.time_format(timezone.localtime(row.first), "H.i")
     last = formats.time_format(timezone.localtime(row.last), "H.i")
@@ -169,59 +163,39 @@ def access_report_pdf(
 ) -> bytes:
     """The report as the patient receives it, in Danish."""
     with translation.override("da"):
-        start = _day(since) if since else "første opslag"
-        period = f"{start} til {_day(until) if until else 'i dag'}"
-        styles = getSampleStyleSheet()
-        small = styles["BodyText"].clone("small", fontSize=8, leading=10)
-        buffer = io.BytesIO()
-        doc = SimpleDocTemplate(
-            buffer,
-            pagesize=landscape(A4),
-            leftMargin=12 * mm,
-            rightMargin=12 * mm,
-            topMargin=12 * mm,
-            bottomMargin=12 * mm,
-            title="Hvem har set journalen",
-            author=patient.organisation.name,
-        )
+        period = f"{danish(since) if since else 'første opslag'} til {danish(until) or 'i dag'}"
         header = ["Dag", "Tid", "Antal", "Hvem", "Rolle", "Enhed", "Hvad", "Handling", "Formål"]
-        body = [[Paragraph(h, small) for h in header]] + [
+        table = [
             [
-                Paragraph(str(cell), small)
-                for cell in (
-                    _day(r.day),
-                    _when(r),
-                    r.count,
-                    r.who,
-                    r.role,
-                    r.unit,
-                    r.what,
-                    r.action,
-                    r.purpose + (f" — {'; '.join(r.reasons)}" if r.is_break_glass else ""),
-                )
+                r.day,
+                _when(r),
+                r.count,
+                r.who,
+                r.role,
+                r.unit,
+                r.what,
+                r.action,
+                r.purpose + (f" \u2014 {'; '.join(r.reasons)}" if r.is_break_glass else ""),
             ]
             for r in rows
         ]
-        table = Table(body, repeatRows=1)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
-                ]
-            )
-        )
-        printed = formats.date_format(timezone.localtime(), r"j. F Y \k\l. H.i")
         story: list[Any] = [
-            Paragraph("Hvem har set journalen", styles["Title"]),
+            Paragraph("Hvem har set journalen", STYLES["Title"]),
             Paragraph(
-                f"{patient.name}, CPR-nr. {patient.cpr_display}. {patient.organisation.name}. "
-                f"Periode: {period}. Udskrevet {printed}.",
-                styles["BodyText"],
+                escape(
+                    f"{patient.name}, CPR-nr. {patient.cpr_display}. {patient.organisation.name}. "
+                    f"Periode: {period}. Udskrevet {danish(timezone.now())}."
+                ),
+                STYLES["BodyText"],
             ),
             Spacer(1, 4 * mm),
-            table if rows else Paragraph("Ingen opslag i perioden.", styles["BodyText"]),
+            pdf_table(header, table)
+            if rows
+            else Paragraph("Ingen opslag i perioden.", STYLES["BodyText"]),
         ]
-        doc.build(story)
-        return buffer.getvalue()
+        return pdf_document(
+            title="Hvem har set journalen",
+            author=patient.organisation.name,
+            story=story,
+            wide=True,
+        )

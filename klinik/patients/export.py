@@ -14,14 +14,11 @@ import json
 import zipfile
 from datetime import date, datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
-from django.db.models import Model
-from django.utils import formats, timezone, translation
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from django.utils import timezone, translation
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table
 
 from klinik.audit.selectors import access_log_for_patient
 from klinik.core.hooks import hook_items, hook_register
@@ -32,6 +29,7 @@ from klinik.patients.models import (
     PatientAccessGrant,
     Relative,
 )
+from klinik.patients.pdf import STYLES, danish, pdf_document, pdf_table
 from klinik.patients.selectors import patient_history, patient_merges, patient_relatives
 
 _PERSON_FIELDS = (
@@ -213,7 +211,7 @@ def _field_title(field: str) -> str:
     return dict(_PERSON_FIELDS).get(field, field)
 
 
-def _person_pdf(patient: Patient) -> list[tuple[str, Any]]:
+def _person_pdf(patient: Patient) -> list[list[Any]]:
     """The person's own data for reading: choices by their Danish names, CPR with its dash."""
     shown = []
     for key, title in _PERSON_FIELDS:
@@ -225,7 +223,7 @@ def _person_pdf(patient: Patient) -> list[tuple[str, Any]]:
         else:
             display = getattr(patient, f"get_{key}_display", None)
             value = display() if display else value
-        shown.append((title, value))
+        shown.append([title, value])
     return shown
 
 
@@ -260,87 +258,41 @@ def patient_export_zip(*, patient: Patient) -> bytes:
     return buffer.getvalue()
 
 
-def _text(value: Any) -> str:
-    """A value as the patient reads it (Danish)."""
-    if value is True:
-        return "Ja"
-    if value is False:
-        return "Nej"
-    if value is None or value == "":
-        return ""
-    if isinstance(value, datetime):
-        return formats.date_format(timezone.localtime(value), r"j. F Y \k\l. H.i")
-    if isinstance(value, date):
-        return formats.date_format(value, "j. F Y")
-    if isinstance(value, Model):
-        return str(value)
-    return str(value)
-
-
 def patient_export_pdf(*, patient: Patient) -> bytes:
     with translation.override("da"):
         return _pdf(patient)
 
 
 def _pdf(patient: Patient) -> bytes:
-    parts = [part for part in patient_parts() if part.title]
-    sections = [(part.title, part.rows(patient)) for part in parts]
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title="Indsigt i personoplysninger",
-        author=patient.organisation.name,
-    )
-    grid = TableStyle(
-        [
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
-        ]
-    )
+    sections = [(part.title, part.rows(patient)) for part in patient_parts() if part.title]
     contents = [["1", "Personoplysninger", ""]] + [
         [str(n), title, f"{len(rows)}" if rows else "ingen"]
         for n, (title, rows) in enumerate(sections, start=2)
     ]
     story: list[Any] = [
-        Paragraph("Indsigt i personoplysninger", styles["Title"]),
+        Paragraph("Indsigt i personoplysninger", STYLES["Title"]),
         Paragraph(
-            f"Dataansvarlig: {patient.organisation.name}. "
-            f"Udskrevet {_text(timezone.now())}. Her er alt, hvad klinikken opbevarer om "
-            f"{patient.name}, CPR-nr. {patient.cpr_display}.",
-            styles["BodyText"],
+            escape(
+                f"Dataansvarlig: {patient.organisation.name}. "
+                f"Udskrevet {danish(timezone.now())}. Her er alt, hvad klinikken opbevarer om "
+                f"{patient.name}, CPR-nr. {patient.cpr_display}."
+            ),
+            STYLES["BodyText"],
         ),
         Spacer(1, 4 * mm),
-        Paragraph("Indhold", styles["Heading2"]),
-        Table(contents, colWidths=[10 * mm, 120 * mm, 30 * mm]),
+        Paragraph("Indhold", STYLES["Heading2"]),
+        Table(contents, colWidths=[10 * mm, 120 * mm, 30 * mm]),  # titles are ours: no markup
         Spacer(1, 4 * mm),
-        Paragraph("1. Personoplysninger", styles["Heading2"]),
+        Paragraph("1. Personoplysninger", STYLES["Heading2"]),
+        pdf_table(["Oplysning", "Værdi"], _person_pdf(patient), colWidths=[55 * mm, 125 * mm]),
     ]
-    person = [
-        [Paragraph(title, small), Paragraph(_text(value), small)]
-        for title, value in _person_pdf(patient)
-    ]
-    table = Table(person, colWidths=[55 * mm, 125 * mm])
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]))
-    story.append(table)
     for n, (title, rows) in enumerate(sections, start=2):
-        story += [Spacer(1, 4 * mm), Paragraph(f"{n}. {title}", styles["Heading2"])]
-        if not rows:
-            story.append(Paragraph("Ingen.", styles["BodyText"]))
-            continue
-        header = list(rows[0])
-        body = [[Paragraph(h, small) for h in header]] + [
-            [Paragraph(_text(row.get(h)), small) for h in header] for row in rows
-        ]
-        section = Table(body, repeatRows=1)
-        section.setStyle(grid)
-        story.append(section)
-    doc.build(story)
-    return buffer.getvalue()
+        story += [Spacer(1, 4 * mm), Paragraph(f"{n}. {title}", STYLES["Heading2"])]
+        if rows:
+            header = list(rows[0])
+            story.append(pdf_table(header, [[row.get(h) for h in header] for row in rows]))
+        else:
+            story.append(Paragraph("Ingen.", STYLES["BodyText"]))
+    return pdf_document(
+        title="Indsigt i personoplysninger", author=patient.organisation.name, story=story
+    )

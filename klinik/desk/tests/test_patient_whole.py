@@ -22,7 +22,7 @@ from klinik.demo.clinic import demo_load
 from klinik.patients.checks import patient_parts_cover_every_patient_model
 from klinik.patients.export import patient_parts
 from klinik.patients.hooks import PATIENT_PARTS
-from klinik.patients.models import Patient
+from klinik.patients.models import Patient, Relative
 from klinik.patients.selectors import patient_record_ids
 from klinik.patients.services import patient_merge, patient_merge_undo
 from klinik.patients.tests.factories import PatientFactory
@@ -63,6 +63,10 @@ def _patient_field(model) -> str:
 
 def test_the_export_of_a_demo_patient_holds_every_part_pdf_json_and_zip(demo, client):
     patient = _fullest_patient()
+    # Text that reportlab would read as markup is printed as it is.
+    Relative.objects.create(
+        organisation=patient.organisation, patient=patient, name="Ib & <b>Co</b>", relation="other"
+    )
     client.force_login(_member("sekretaer").user)
     data = json.loads(client.get(f"/patients/{patient.public_id}/export.json").content)
     ids = patient_record_ids(patient=patient)
@@ -87,6 +91,7 @@ def test_the_export_of_a_demo_patient_holds_every_part_pdf_json_and_zip(demo, cl
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "Indhold" in text and "Journalnotater (alle versioner)" in text and "Aftaler" in text
     assert patient.cpr_display in text  # CPR with its dash
+    assert "Ib & <b>Co</b>" in text
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", text), "no ISO timestamps"
     assert re.search(r"\d{1,2}\. [a-zæøå]+ \d{4} kl\. \d\d\.\d\d", text), "Danish dates"
     for code in ("male", "female", "digital_post", "booked", "secretary", "doctor"):
