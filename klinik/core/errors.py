@@ -15,6 +15,11 @@ class LoginError(Exception):
 
 class TotpError(Exception):
     INVALID_CODE = _("The code is not valid. Type the six digits your app shows now.")
+    LOCKED = _("Too many wrong codes: the account is locked for a while. Log in again later.")
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class StaffError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from django.conf import settings
@@ -114,22 +114,37 @@ def _login_check(request: HttpRequest, username: str, password: str) -> User | s
         if not user.is_active and user.check_password(password):
             log(Action.LOGIN_FAILED, "deactivated")
             return LoginError.DEACTIVATED
-        user.failed_login_count += 1
-        locked = user.failed_login_count >= settings.KLINIK_LOCKOUT_THRESHOLD
-        if locked:
-            user.locked_until = now + timedelta(minutes=settings.KLINIK_LOCKOUT_MINUTES)
-            user.failed_login_count = 0
-        user.save(update_fields=["failed_login_count", "locked_until"])
+        locked = _failure_count(user, now)
         log(Action.LOCKOUT if locked else Action.LOGIN_FAILED)
         return LoginError.LOCKED if locked else LoginError.INVALID
     if not Membership.objects.filter(user=authed, is_active=True).exists():
         log(Action.LOGIN_FAILED, "deactivated")
         return LoginError.DEACTIVATED
-    authed.failed_login_count = 0
-    authed.locked_until = None
-    authed.save(update_fields=["failed_login_count", "locked_until"])
+    # With a code still to come, the count of failures stands until the code is right:
+    # otherwise typing the password again would buy a fresh round of guesses at the code.
+    if not user_needs_second_factor(authed):
+        _failures_reset(authed)
     log(Action.LOGIN)
     return authed
+
+
+def _failure_count(user: User, now: datetime) -> bool:
+    """Count one failed password or code for a row locked by the caller; True when that
+    locks the account."""
+    user.failed_login_count += 1
+    locked = user.failed_login_count >= settings.KLINIK_LOCKOUT_THRESHOLD
+    if locked:
+        user.locked_until = now + timedelta(minutes=settings.KLINIK_LOCKOUT_MINUTES)
+        user.failed_login_count = 0
+    user.save(update_fields=["failed_login_count", "locked_until"])
+    return locked
+
+
+def _failures_reset(user: User) -> None:
+    if user.failed_login_count or user.locked_until:
+        user.failed_login_count = 0
+        user.locked_until = None
+        user.save(update_fields=["failed_login_count", "locked_until"])
 
 
 # Two-factor (TOTP) ---------------------------------------------------------------------------
@@ -149,27 +164,56 @@ def totp_provisioning_uri(*, user: User) -> str:
 
 
 def totp_verify(*, user: User, code: str) -> None:
-    """Accept a current code once (a replayed code fails); confirm enrolment on first use."""
-    code = "".join(ch for ch in code if ch.isdigit())
-    if not user.totp_secret or len(code) != 6:
-        raise TotpError(TotpError.INVALID_CODE)
-    totp = pyotp.TOTP(user.totp_secret)
-    now = timezone.now()
+    """Accept a current code once (a replayed code fails); confirm enrolment on first use.
+
+    A wrong code counts toward the lock like a wrong password, and a locked account has no
+    code checked at all. Raises TotpError (INVALID_CODE, or LOCKED once locked); failures are
+    counted and logged outside the transaction, so they stick.
+    """
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        refused = _totp_check(user, code)
+    if refused is not None:
+        raise TotpError(refused)
+
+
+def _totp_check(user: User, code: str) -> str | None:
+    now = timezone.now()
+    locked = User.objects.select_for_update().get(pk=user.pk)
+
+    def log(action: Action, reason: str) -> None:
+        access_log_record(
+            actor=None,
+            user=locked,
+            action=action,
+            purpose=Purpose.SECURITY,
+            channel=Channel.UI,
+            reason=reason,
+        )
+
+    if locked.locked_until and locked.locked_until > now:
+        log(Action.LOGIN_FAILED, "code: locked")
+        return TotpError.LOCKED
+    digits = "".join(ch for ch in code if ch.isdigit())
+    if locked.totp_secret and len(digits) == 6:
+        totp = pyotp.TOTP(locked.totp_secret)
         current = totp.timecode(now)
         for step in (current - 1, current, current + 1):
             if step > locked.totp_last_step and secrets.compare_digest(
-                totp.generate_otp(step), code
+                totp.generate_otp(step), digits
             ):
                 locked.totp_last_step = step
                 if locked.totp_confirmed_at is None:
                     locked.totp_confirmed_at = now
                 locked.save(update_fields=["totp_last_step", "totp_confirmed_at"])
+                _failures_reset(locked)
                 user.totp_last_step = step
                 user.totp_confirmed_at = locked.totp_confirmed_at
-                return
-    raise TotpError(TotpError.INVALID_CODE)
+                return None
+    if _failure_count(locked, now):
+        log(Action.LOCKOUT, "code")
+        return TotpError.LOCKED
+    log(Action.LOGIN_FAILED, "code")
+    return TotpError.INVALID_CODE
 
 
 def user_password_change(*, user: User, new_password: str) -> None:

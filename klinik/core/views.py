@@ -82,6 +82,13 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
+def _locked_out(request: HttpRequest, exc: TotpError) -> HttpResponse:
+    """Too many wrong codes: the half-done session ends, back to the login page."""
+    logout(request)
+    messages.error(request, exc.message)
+    return redirect("login")
+
+
 @requires()
 def totp_verify_view(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -91,8 +98,10 @@ def totp_verify_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.totp_verify(user=user, code=form.cleaned_data["code"])
-        except TotpError:
-            form.add_error("code", TotpError.INVALID_CODE)
+        except TotpError as exc:
+            if exc.message == TotpError.LOCKED:
+                return _locked_out(request, exc)
+            form.add_error("code", exc.message)
         else:
             request.session.cycle_key()
             request.session[SESSION_SECOND_FACTOR] = True
@@ -113,8 +122,10 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.totp_verify(user=user, code=form.cleaned_data["code"])
-        except TotpError:
-            form.add_error("code", TotpError.INVALID_CODE)
+        except TotpError as exc:
+            if exc.message == TotpError.LOCKED:
+                return _locked_out(request, exc)
+            form.add_error("code", exc.message)
         else:
             request.session[SESSION_SECOND_FACTOR] = True
             messages.success(request, _("Two-factor login is now active for your account."))
