@@ -1,8 +1,11 @@
 """Klinik settings. Wiring only: every value comes from the environment through config.env."""
 
+import base64
+import hashlib
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +32,38 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def field_keys(*, configured: str, data_dir: Path, secret_key: str) -> list[str]:
+    """Fernet keys for secrets kept in the database (TOTP secrets): KLINIK_FIELD_KEY
+    (comma-separated: the first encrypts, every one decrypts, so a key can be rotated), else
+    $KLINIK_DATA_DIR/field_key (`make run` writes one), else one derived from the secret key
+    (`klinik check --deploy` warns). The derived key always decrypts as a last resort, so
+    secrets written before a key was configured stay readable."""
+    derived = base64.urlsafe_b64encode(
+        hashlib.sha256(b"klinik field key\0" + secret_key.encode()).digest()
+    ).decode()
+    keys = [key.strip() for key in configured.split(",") if key.strip()]
+    key_file = data_dir / "field_key"
+    if not keys and key_file.exists():
+        keys = [key_file.read_text().strip()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                "KLINIK_FIELD_KEY (or the field_key file) must hold Fernet keys: 32 bytes in "
+                "URL-safe base64, e.g. from `python -c 'from cryptography.fernet import "
+                "Fernet; print(Fernet.generate_key().decode())'`"
+            ) from exc
+    return [*keys, derived] if derived not in keys else keys
+
+
+KLINIK_FIELD_KEYS = field_keys(
+    configured=env_str("KLINIK_FIELD_KEY", ""), data_dir=DATA_DIR, secret_key=SECRET_KEY
+)
+# Only the key derived from the secret key: `klinik check --deploy` warns.
+KLINIK_FIELD_KEY_DERIVED = len(KLINIK_FIELD_KEYS) == 1
 ALLOWED_HOSTS = env_list("KLINIK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("KLINIK_CSRF_TRUSTED_ORIGINS", [])
 

@@ -3,7 +3,9 @@
 from typing import Any
 
 from django.apps import apps
-from django.core.checks import Error, register
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.core.checks import Warning as CheckWarning
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Organisation-owned data lives in these apps; every model there needs an organisation FK.
@@ -48,3 +50,19 @@ def views_declare_permissions(**kwargs: Any) -> list[Error]:
         if not (hasattr(view, "klinik_permissions") or getattr(view, "klinik_public", False)):
             errors.append(Error(f"View for {route!r} declares no permission", id="core.E001"))
     return errors
+
+
+@register(Tags.security, deploy=True)
+def field_key_configured(**kwargs: Any) -> list[CheckWarning]:
+    """TOTP secrets are encrypted with a key of their own; derived from the secret key, they
+    cannot be read once that is rotated, and one leaked secret gives away both."""
+    if not settings.KLINIK_FIELD_KEY_DERIVED:
+        return []
+    return [
+        CheckWarning(
+            "No field key: TOTP secrets are encrypted with a key derived from the secret key.",
+            hint="Set KLINIK_FIELD_KEY or create $KLINIK_DATA_DIR/field_key (`make run` "
+            "writes one).",
+            id="core.W001",
+        )
+    ]

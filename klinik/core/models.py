@@ -81,7 +81,8 @@ class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     failed_login_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
-    totp_secret = models.CharField(max_length=64, blank=True)
+    # Fernet-encrypted (klinik.core.crypto), never the clear secret.
+    totp_secret = models.CharField(max_length=255, blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     # Set when someone else chose the password (a new staff member): changed at first login.
     must_change_password = models.BooleanField(default=False)

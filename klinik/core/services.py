@@ -20,6 +20,7 @@ from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
 from klinik.core import rows
 from klinik.core.choices import Role
+from klinik.core.crypto import field_decrypt, field_encrypt
 from klinik.core.errors import LoginError, StaffError, TotpError
 from klinik.core.models import ApiToken, Membership, Organisation, Unit, User
 from klinik.core.policy import SECOND_FACTOR_ROLES, Actor, Perm, permissions_for, require
@@ -151,16 +152,20 @@ def _failures_reset(user: User) -> None:
 
 
 def totp_begin_setup(*, user: User) -> str:
-    """The secret to enrol (made once); it counts only once a code confirms it."""
+    """The secret to enrol, in clear (made once, stored encrypted); it counts only once a code
+    confirms it."""
     if user.totp_secret:
-        return user.totp_secret
-    user.totp_secret = pyotp.random_base32()
+        return field_decrypt(user.totp_secret)
+    secret = pyotp.random_base32()
+    user.totp_secret = field_encrypt(secret)
     user.save(update_fields=["totp_secret"])
-    return user.totp_secret
+    return secret
 
 
 def totp_provisioning_uri(*, user: User) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name="Klinik")
+    return pyotp.TOTP(field_decrypt(user.totp_secret)).provisioning_uri(
+        name=user.username, issuer_name="Klinik"
+    )
 
 
 def totp_verify(*, user: User, code: str) -> None:
@@ -195,7 +200,7 @@ def _totp_check(user: User, code: str) -> str | None:
         return TotpError.LOCKED
     digits = "".join(ch for ch in code if ch.isdigit())
     if locked.totp_secret and len(digits) == 6:
-        totp = pyotp.TOTP(locked.totp_secret)
+        totp = pyotp.TOTP(field_decrypt(locked.totp_secret))
         current = totp.timecode(now)
         for step in (current - 1, current, current + 1):
             if step > locked.totp_last_step and secrets.compare_digest(

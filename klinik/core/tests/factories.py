@@ -63,8 +63,10 @@ def totp_enrol(user: User) -> str:
     import pyotp
     from django.utils import timezone
 
+    from klinik.core.crypto import field_encrypt
+
     secret = pyotp.random_base32()
-    user.totp_secret = secret
+    user.totp_secret = field_encrypt(secret)
     user.totp_confirmed_at = timezone.now()
     user.save(update_fields=["totp_secret", "totp_confirmed_at"])
     return secret

@@ -9,9 +9,10 @@ from django.test import Client
 from klinik.audit.choices import Action
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
+from klinik.core.crypto import field_decrypt
 from klinik.core.errors import LoginError, TotpError
 from klinik.core.middleware import SESSION_LAST_ACTIVITY
-from klinik.core.tests.factories import TEST_PASSWORD
+from klinik.core.tests.factories import TEST_PASSWORD, totp_enrol
 
 
 def _post_login(client: Client, username: str, password: str):
@@ -138,7 +139,7 @@ class TestTwoFactor:
         assert str(TotpError.INVALID_CODE) in wrong.content.decode()
         membership.user.refresh_from_db()
         assert not membership.user.has_totp
-        code = pyotp.TOTP(membership.user.totp_secret).now()
+        code = pyotp.TOTP(field_decrypt(membership.user.totp_secret)).now()
         assert client.post("/login/two-factor/", {"code": code}).status_code == 302
         assert client.get("/dashboard/").status_code == 200
         membership.user.refresh_from_db()
@@ -147,12 +148,10 @@ class TestTwoFactor:
     def test_enrolled_user_is_asked_for_a_code_and_a_code_works_once(self, world, client, login_as):
         membership = world.member(Role.SECRETARY)
         user = membership.user
-        user.totp_secret = pyotp.random_base32()
-        user.totp_confirmed_at = user.date_joined
-        user.save()
+        secret = totp_enrol(user)
         login_as(membership)
         assert client.get("/dashboard/")["Location"] == "/login/code/"
-        code = pyotp.TOTP(user.totp_secret).now()
+        code = pyotp.TOTP(secret).now()
         assert client.post("/login/code/", {"code": code}).status_code == 302
         assert client.get("/dashboard/").status_code == 200
         # The same code cannot be replayed in another session.
