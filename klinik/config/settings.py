@@ -204,6 +204,13 @@ AUTH_PASSWORD_VALIDATORS = [
 KLINIK_LOCKOUT_THRESHOLD = env_int("KLINIK_LOCKOUT_THRESHOLD", 5)
 KLINIK_LOCKOUT_MINUTES = env_int("KLINIK_LOCKOUT_MINUTES", 15)
 KLINIK_IDLE_TIMEOUT_MINUTES = env_int("KLINIK_IDLE_TIMEOUT_MINUTES", 30)
+# Failed password and code attempts from one client address before a 429, per window; on
+# top of the per-account lock. Successful logins do not count.
+KLINIK_LOGIN_RATE_LIMIT = env_int("KLINIK_LOGIN_RATE_LIMIT", 30)
+KLINIK_LOGIN_RATE_MINUTES = env_int("KLINIK_LOGIN_RATE_MINUTES", 15)
+# Reverse proxies in front of Klinik that append the client's address to X-Forwarded-For
+# (0: clients connect directly). Rate limits count per client address.
+KLINIK_TRUSTED_PROXIES = env_int("KLINIK_TRUSTED_PROXIES", 0)
 # Two-factor authentication is required for roles that read records, except in the demo.
 KLINIK_REQUIRE_2FA = env_bool("KLINIK_REQUIRE_2FA", not DEMO)
 KLINIK_BREAK_GLASS_MINUTES = env_int("KLINIK_BREAK_GLASS_MINUTES", 120)

@@ -4,13 +4,27 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LoginError(Exception):
-    INVALID = _("Wrong username or password.")
-    LOCKED = _("The account is locked for a while after too many failed attempts. Try again later.")
+    # One answer for a wrong password, an unknown user and a locked account: a lock message
+    # shown only for accounts that exist would tell which ones do.
+    INVALID = _(
+        "Wrong username or password, or the account is locked for a while after too many "
+        "failed attempts."
+    )
     DEACTIVATED = _("This account is deactivated. Contact your manager.")
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class RateLimited(Exception):
+    """Too many failed attempts from one client address: answered with 429."""
+
+    MESSAGE = _("Too many attempts from this computer. Wait %(minutes)d minutes and try again.")
+
+    def __init__(self, minutes: int) -> None:
+        self.message = self.MESSAGE % {"minutes": minutes}
+        super().__init__(self.message)
 
 
 class TotpError(Exception):

@@ -170,3 +170,19 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class RateLimitCounter(models.Model):
+    """Attempts of one kind from one client in its current window (klinik.core.ratelimit).
+    The client is a hash of its address, never the address."""
+
+    key = models.CharField(max_length=100, unique=True)
+    hits = models.PositiveIntegerField(default=0)
+    # Unix seconds: compared in SQL on both databases without date conversions.
+    window_end = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["window_end"], name="core_ratelimit_end_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

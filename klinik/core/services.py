@@ -21,9 +21,10 @@ from klinik.audit.services import access_log_record
 from klinik.core import rows
 from klinik.core.choices import Role
 from klinik.core.crypto import field_decrypt, field_encrypt
-from klinik.core.errors import LoginError, StaffError, TotpError
+from klinik.core.errors import LoginError, RateLimited, StaffError, TotpError
 from klinik.core.models import ApiToken, Membership, Organisation, Unit, User
 from klinik.core.policy import SECOND_FACTOR_ROLES, Actor, Perm, permissions_for, require
+from klinik.core.ratelimit import client_address, rate_limit_hit, rate_limit_refund
 
 TOKEN_PREFIX = "klk_"  # noqa: S105  (a visible prefix, not a secret)
 
@@ -76,16 +77,34 @@ def user_needs_second_factor(user: User) -> bool:
 # Login ---------------------------------------------------------------------------------------
 
 
+LOGIN_RATE_SCOPE = "login"
+
+
+def _client_attempt(client: str) -> None:
+    """Count a password or code attempt from `client`; RateLimited over the limit."""
+    if not rate_limit_hit(
+        scope=LOGIN_RATE_SCOPE,
+        client=client,
+        limit=settings.KLINIK_LOGIN_RATE_LIMIT,
+        window=timedelta(minutes=settings.KLINIK_LOGIN_RATE_MINUTES),
+    ):
+        raise RateLimited(settings.KLINIK_LOGIN_RATE_MINUTES)
+
+
 def user_login_attempt(*, request: HttpRequest, username: str, password: str) -> User:
     """Check a username and password, counting failures and locking after too many.
 
-    Returns the user; raises LoginError with a message safe to show. Failures are counted
-    and logged before the error is raised, outside the transaction, so they stick.
+    Returns the user; raises LoginError with a message safe to show, or RateLimited when the
+    client has failed too often (whatever the accounts). Failures are counted and logged
+    before the error is raised, outside the transaction, so they stick.
     """
+    client = client_address(request)
+    _client_attempt(client)
     with transaction.atomic():
         outcome = _login_check(request, username, password)
     if not isinstance(outcome, User):
         raise LoginError(outcome)
+    rate_limit_refund(scope=LOGIN_RATE_SCOPE, client=client)
     return outcome
 
 
@@ -104,10 +123,11 @@ def _login_check(request: HttpRequest, username: str, password: str) -> User | s
             reason=reason,
         )
 
+    # The password is checked even for a locked account: answering faster would tell.
+    authed = authenticate(request, username=username, password=password)
     if user is not None and user.locked_until and user.locked_until > now:
         log(Action.LOGIN_FAILED, "locked")
-        return LoginError.LOCKED
-    authed = authenticate(request, username=username, password=password)
+        return LoginError.INVALID
     if authed is None:
         if user is None:
             log(Action.LOGIN_FAILED)
@@ -117,7 +137,7 @@ def _login_check(request: HttpRequest, username: str, password: str) -> User | s
             return LoginError.DEACTIVATED
         locked = _failure_count(user, now)
         log(Action.LOCKOUT if locked else Action.LOGIN_FAILED)
-        return LoginError.LOCKED if locked else LoginError.INVALID
+        return LoginError.INVALID
     if not Membership.objects.filter(user=authed, is_active=True).exists():
         log(Action.LOGIN_FAILED, "deactivated")
         return LoginError.DEACTIVATED
@@ -168,17 +188,20 @@ def totp_provisioning_uri(*, user: User) -> str:
     )
 
 
-def totp_verify(*, user: User, code: str) -> None:
+def totp_verify(*, user: User, code: str, client: str) -> None:
     """Accept a current code once (a replayed code fails); confirm enrolment on first use.
 
     A wrong code counts toward the lock like a wrong password, and a locked account has no
-    code checked at all. Raises TotpError (INVALID_CODE, or LOCKED once locked); failures are
-    counted and logged outside the transaction, so they stick.
+    code checked at all. Raises TotpError (INVALID_CODE, or LOCKED once locked), or
+    RateLimited when `client` (an address) has failed too often; failures are counted and
+    logged outside the transaction, so they stick.
     """
+    _client_attempt(client)
     with transaction.atomic():
         refused = _totp_check(user, code)
     if refused is not None:
         raise TotpError(refused)
+    rate_limit_refund(scope=LOGIN_RATE_SCOPE, client=client)
 
 
 def _totp_check(user: User, code: str) -> str | None:

@@ -19,11 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from klinik.core import services
 from klinik.core.choices import Role
-from klinik.core.errors import LoginError, StaffError, TotpError
+from klinik.core.errors import LoginError, RateLimited, StaffError, TotpError
 from klinik.core.forms import LoginForm, RoleForm, StaffAddForm, TotpForm
 from klinik.core.middleware import SESSION_MEMBERSHIP, SESSION_SECOND_FACTOR
 from klinik.core.models import Membership
 from klinik.core.policy import Perm, public, requires
+from klinik.core.ratelimit import client_address
 from klinik.core.selectors import organisation_staff, organisation_units
 
 
@@ -52,6 +53,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.session.get(SESSION_SECOND_FACTOR):
         return redirect(_safe_next(request))
     form = LoginForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_login_attempt(
@@ -59,8 +61,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
             )
-        except LoginError as exc:
+        except (LoginError, RateLimited) as exc:
             form.add_error(None, exc.message)
+            if isinstance(exc, RateLimited):
+                status = 429
         else:
             login(request, user)
             response = redirect(_safe_next(request))
@@ -70,7 +74,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         request,
         "core/login.html",
         {"form": form, "next": request.GET.get("next", "")},
-        status=200 if not form.errors else 400,
+        status=400 if form.errors and status == 200 else status,
     )
 
 
@@ -95,9 +99,15 @@ def totp_verify_view(request: HttpRequest) -> HttpResponse:
     if not user.has_totp:
         return redirect("totp_setup")
     form = TotpForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.totp_verify(user=user, code=form.cleaned_data["code"])
+            services.totp_verify(
+                user=user, code=form.cleaned_data["code"], client=client_address(request)
+            )
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
         except TotpError as exc:
             if exc.message == TotpError.LOCKED:
                 return _locked_out(request, exc)
@@ -107,7 +117,10 @@ def totp_verify_view(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_SECOND_FACTOR] = True
             return redirect(_safe_next(request))
     return render(
-        request, "core/totp_verify.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "core/totp_verify.html",
+        {"form": form},
+        status=400 if form.errors and status == 200 else status,
     )
 
 
@@ -119,9 +132,15 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
         return redirect("totp_verify")
     secret = services.totp_begin_setup(user=user)
     form = TotpForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.totp_verify(user=user, code=form.cleaned_data["code"])
+            services.totp_verify(
+                user=user, code=form.cleaned_data["code"], client=client_address(request)
+            )
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
         except TotpError as exc:
             if exc.message == TotpError.LOCKED:
                 return _locked_out(request, exc)
@@ -136,7 +155,7 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
         request,
         "core/totp_setup.html",
         {"form": form, "secret": secret, "qr_svg": qr_svg, "enrolled": user.has_totp},
-        status=400 if form.errors else 200,
+        status=400 if form.errors and status == 200 else status,
     )
 
 
