@@ -192,6 +192,7 @@ if env_bool("KLINIK_TEST_FAST_PASSWORD_HASHING", False):
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "klinik.core.validators.PasswordContainsUsernameValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},

@@ -245,7 +245,9 @@ def _totp_check(user: User, code: str) -> str | None:
 
 
 def user_password_change(*, user: User, new_password: str) -> None:
-    """Set a new password the user chose (validated by the caller's form) and log it."""
+    """Set a new password the user chose and log it. The caller's form has shown the
+    validators' messages; they run here again so no other caller can skip them."""
+    validate_password(new_password, user)
     with transaction.atomic(durable=True):
         user.set_password(new_password)
         user.must_change_password = False
