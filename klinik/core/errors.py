@@ -49,3 +49,14 @@ class StaffError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class TokenError(Exception):
+    """A token command refused. Console messages, in English like the command's own."""
+
+    NOT_FOUND = "No active token starts with {prefix!r}"
+    AMBIGUOUS = "{count} active tokens start with {prefix!r}: give the whole token"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -153,7 +153,8 @@ class Membership(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token acting for one user in one organisation. Only its hash is stored."""
+    """A bearer token acting for one user in one organisation (through a membership there, or
+    a community membership covering it). Only its hash is stored."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
@@ -162,8 +163,11 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Recorded at most once a minute per token.
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Refused from this moment on; null: until revoked.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "user"], name="core_apitoken_org_idx")]
