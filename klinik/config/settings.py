@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files stay cacheable, everything else is no-store.
+    "klinik.core.middleware.ResponseHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "klinik.core.middleware.LanguageMiddleware",
@@ -250,6 +252,26 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'none'"],
         "object-src": ["'none'"],
     }
+}
+
+# Browser features pages may use: the microphone for dictation (records_dictation.js
+# records audio in the page), full screen here; nothing else, for no one.
+KLINIK_PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "microphone": ["self"],
+    "fullscreen": ["self"],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "hid": [],
+    "midi": [],
+    "accelerometer": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "xr-spatial-tracking": [],
+    "browsing-topics": [],
 }
 
 # Internationalisation: Danish first, English switchable.
