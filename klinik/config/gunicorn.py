@@ -3,6 +3,10 @@ terms) and writes the same JSON shape as the application logs."""
 
 import os
 
+# Files the server writes are for Klinik's user only; workers inherit the arbiter's umask.
+umask = 0o077
+os.umask(umask)
+
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("KLINIK_WEB_WORKERS", "3"))
 threads = int(os.environ.get("KLINIK_WEB_THREADS", "2"))

@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -13,6 +14,8 @@ from klinik.config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("KLINIK_DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
+# For Klinik's user only (an existing folder is left as it is; `check --deploy` warns).
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 DEBUG = env_bool("KLINIK_DEBUG", False)
 DEMO = env_bool("KLINIK_DEMO", False)
@@ -148,10 +151,15 @@ if _database_url:
             {"server_side_binding": True, "prepare_threshold": 5}
         )
 else:
+    _sqlite = DATA_DIR / "klinik.sqlite3"
+    # Made here, empty, for its owner only: SQLite would create it 0644 under a usual umask,
+    # and gives its WAL and shared-memory files the database file's permissions.
+    if not _sqlite.exists():
+        os.close(os.open(_sqlite, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "klinik.sqlite3",
+            "NAME": _sqlite,
             "OPTIONS": {
                 # IMMEDIATE: a write transaction takes the write lock at BEGIN, so two writers
                 # queue instead of failing with "database is locked" half-way.
@@ -284,7 +292,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT.mkdir(mode=0o700, parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,5 +1,7 @@
 """System checks that keep the architecture honest at start-up."""
 
+import stat
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -64,5 +66,37 @@ def field_key_configured(**kwargs: Any) -> list[CheckWarning]:
             hint="Set KLINIK_FIELD_KEY or create $KLINIK_DATA_DIR/field_key (`make run` "
             "writes one).",
             id="core.W001",
+        )
+    ]
+
+
+def _open_to_others(path: Path) -> bool:
+    return path.exists() and bool(stat.S_IMODE(path.stat().st_mode) & 0o077)
+
+
+# What Klinik keeps in its data folder that no other user may read.
+PRIVATE_DATA_FILES = (
+    "klinik.sqlite3",
+    "klinik.sqlite3-wal",
+    "klinik.sqlite3-shm",
+    "secret_key",
+    "field_key",
+)
+
+
+@register(Tags.security, deploy=True)
+def data_files_private(**kwargs: Any) -> list[CheckWarning]:
+    """The data folder and its database and keys are for Klinik's user only. New ones are
+    made so; an older installation may still have them readable by others."""
+    data_dir = Path(settings.DATA_DIR)
+    paths = [data_dir, *(data_dir / name for name in PRIVATE_DATA_FILES)]
+    exposed = [str(path) for path in paths if _open_to_others(path)]
+    if not exposed:
+        return []
+    return [
+        CheckWarning(
+            f"Readable by other users: {', '.join(exposed)}",
+            hint="chmod 700 the data folder and 600 the files in it.",
+            id="core.W002",
         )
     ]
