@@ -53,7 +53,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.session.get(SESSION_SECOND_FACTOR):
         return redirect(_safe_next(request))
     form = LoginForm(request.POST or None)
-    status = 200
+    status = 400 if form.errors else 200
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_login_attempt(
@@ -61,10 +61,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
             )
-        except (LoginError, RateLimited) as exc:
+        except RateLimited as exc:
             form.add_error(None, exc.message)
-            if isinstance(exc, RateLimited):
-                status = 429
+            status = 429
+        except LoginError as exc:
+            form.add_error(None, exc.message)
+            status = 400
         else:
             login(request, user)
             response = redirect(_safe_next(request))
@@ -74,7 +76,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         request,
         "core/login.html",
         {"form": form, "next": request.GET.get("next", "")},
-        status=400 if form.errors and status == 200 else status,
+        status=status,
     )
 
 
@@ -86,11 +88,25 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
-def _locked_out(request: HttpRequest, exc: TotpError) -> HttpResponse:
-    """Too many wrong codes: the half-done session ends, back to the login page."""
-    logout(request)
-    messages.error(request, exc.message)
-    return redirect("login")
+def _code_refused(request: HttpRequest, form: TotpForm) -> HttpResponse | int | None:
+    """Check the posted code: None when accepted; else the status to show the form with (the
+    refusal is on it: 400, or 429 for a client that failed too often), or after too many wrong
+    codes a redirect to the login page: the half-done session ends."""
+    try:
+        services.totp_verify(
+            user=request.user, code=form.cleaned_data["code"], client=client_address(request)
+        )
+    except RateLimited as exc:
+        form.add_error(None, exc.message)
+        return 429
+    except TotpError as exc:
+        if exc.message == TotpError.LOCKED:
+            logout(request)
+            messages.error(request, exc.message)
+            return redirect("login")
+        form.add_error("code", exc.message)
+        return 400
+    return None
 
 
 @requires()
@@ -99,29 +115,17 @@ def totp_verify_view(request: HttpRequest) -> HttpResponse:
     if not user.has_totp:
         return redirect("totp_setup")
     form = TotpForm(request.POST or None)
-    status = 200
+    status = 400 if form.errors else 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.totp_verify(
-                user=user, code=form.cleaned_data["code"], client=client_address(request)
-            )
-        except RateLimited as exc:
-            form.add_error(None, exc.message)
-            status = 429
-        except TotpError as exc:
-            if exc.message == TotpError.LOCKED:
-                return _locked_out(request, exc)
-            form.add_error("code", exc.message)
-        else:
+        refused = _code_refused(request, form)
+        if isinstance(refused, HttpResponse):
+            return refused
+        if refused is None:
             request.session.cycle_key()
             request.session[SESSION_SECOND_FACTOR] = True
             return redirect(_safe_next(request))
-    return render(
-        request,
-        "core/totp_verify.html",
-        {"form": form},
-        status=400 if form.errors and status == 200 else status,
-    )
+        status = refused
+    return render(request, "core/totp_verify.html", {"form": form}, status=status)
 
 
 @requires()
@@ -132,30 +136,23 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
         return redirect("totp_verify")
     secret = services.totp_begin_setup(user=user)
     form = TotpForm(request.POST or None)
-    status = 200
+    status = 400 if form.errors else 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.totp_verify(
-                user=user, code=form.cleaned_data["code"], client=client_address(request)
-            )
-        except RateLimited as exc:
-            form.add_error(None, exc.message)
-            status = 429
-        except TotpError as exc:
-            if exc.message == TotpError.LOCKED:
-                return _locked_out(request, exc)
-            form.add_error("code", exc.message)
-        else:
+        refused = _code_refused(request, form)
+        if isinstance(refused, HttpResponse):
+            return refused
+        if refused is None:
             request.session[SESSION_SECOND_FACTOR] = True
             messages.success(request, _("Two-factor login is now active for your account."))
             return redirect("dashboard")
+        status = refused
     uri = services.totp_provisioning_uri(user=user)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff")
     return render(
         request,
         "core/totp_setup.html",
         {"form": form, "secret": secret, "qr_svg": qr_svg, "enrolled": user.has_totp},
-        status=400 if form.errors and status == 200 else status,
+        status=status,
     )
 
 
