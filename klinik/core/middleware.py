@@ -167,6 +167,8 @@ class ResponseHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        add_never_cache_headers(response)
+        # A view that already said no-store (exports, documents) keeps its own header.
+        if "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
         response.headers.setdefault("Permissions-Policy", self.permissions_policy)
         return response

@@ -58,26 +58,37 @@ def test_a_fresh_data_folder_and_its_files_are_for_the_owner_only(tmp_path):
 def test_the_deploy_check_warns_about_a_data_folder_others_can_read(tmp_path, settings):
     from klinik.core.checks import data_files_private
 
+    # Modes set with chmod: the test process's umask is not ours to assume.
     data_dir = tmp_path / "var"
-    data_dir.mkdir(mode=0o700)
+    data_dir.mkdir()
+    data_dir.chmod(0o700)
     database = data_dir / "klinik.sqlite3"
-    database.touch(mode=0o600)
-    (data_dir / "static").mkdir(mode=0o755)  # public files may be public
+    database.touch()
+    database.chmod(0o600)
+    (data_dir / "static").mkdir()
+    (data_dir / "static").chmod(0o755)  # public files may be public
     settings.DATA_DIR = data_dir
     assert data_files_private() == []
     database.chmod(0o644)
     assert [w.id for w in data_files_private()] == ["core.W002"]
     database.chmod(0o600)
-    (data_dir / "field_key").touch(mode=0o644)
+    (data_dir / "field_key").touch()
+    (data_dir / "field_key").chmod(0o644)
     assert [w.id for w in data_files_private()] == ["core.W002"]
     (data_dir / "field_key").chmod(0o600)
     data_dir.chmod(0o755)
     assert [w.id for w in data_files_private()] == ["core.W002"]
 
 
-@pytest.mark.parametrize("entry", ["klinik.config.wsgi", "klinik.config.gunicorn"])
-def test_the_web_server_entry_points_set_the_umask_too(entry):
-    code = f"import os, importlib; importlib.import_module({entry!r}); print(oct(os.umask(0)))"
+@pytest.mark.parametrize(
+    "start",
+    [
+        "import klinik.config.wsgi",
+        "from klinik.config import gunicorn; gunicorn.on_starting(None)",  # the arbiter's hook
+    ],
+)
+def test_the_web_server_entry_points_set_the_umask_too(start):
+    code = f"import os; {start}; print(oct(os.umask(0)))"
     env = _env(Path(os.environ["KLINIK_DATA_DIR"]))
     env["DJANGO_SETTINGS_MODULE"] = "klinik.config.settings"
     out = subprocess.run(  # noqa: S603

@@ -8,6 +8,19 @@ from klinik.core.choices import Role
 from klinik.core.services import api_token_create
 
 
+@pytest.fixture
+def clinic_feed(world, actor_for):
+    from klinik.scheduling.feeds import resource_feed_rotate
+    from klinik.scheduling.tests.factories import clinic_create
+
+    doctor = world.member(Role.DOCTOR)
+    clinic = clinic_create(world.unit_a)
+    resource = clinic.doctors[0]
+    resource.user = doctor.user
+    resource.save()
+    return resource_feed_rotate(actor=actor_for(doctor), resource=resource)
+
+
 def _no_store(response) -> bool:
     return "no-store" in response.get("Cache-Control", "")
 
@@ -41,6 +54,13 @@ def test_every_api_answer_is_no_store(world, client):
         client.get(f"/api/v1/patients/{world.patient_b.public_id}", **auth),  # 404
     ):
         assert _no_store(response), response.status_code
+
+
+def test_a_views_own_no_store_header_is_kept(world, client, clinic_feed):
+    """The calendar feed says `private, no-store` itself; the middleware leaves it be."""
+    response = client.get(f"/feeds/{clinic_feed}.ics")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
 
 
 def test_public_pages_are_no_store_and_static_files_are_not(db, client):
