@@ -24,10 +24,16 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(KLINIK_DATA_DIR)/secret_key:
-	mkdir -p $(KLINIK_DATA_DIR)
+	mkdir -p -m 700 $(KLINIK_DATA_DIR)
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
-run: install $(KLINIK_DATA_DIR)/secret_key
+# The key that encrypts TOTP secrets in the database (KLINIK_FIELD_KEY overrides it).
+$(KLINIK_DATA_DIR)/field_key: | $(VENV)/.installed
+	mkdir -p -m 700 $(KLINIK_DATA_DIR)
+	umask 077 && $(BIN)/python -c "from cryptography.fernet import Fernet; \
+		print(Fernet.generate_key().decode())" > $@
+
+run: install $(KLINIK_DATA_DIR)/secret_key $(KLINIK_DATA_DIR)/field_key
 	@export KLINIK_DEMO=$${KLINIK_DEMO:-1}; \
 	$(BIN)/klinik migrate --noinput -v0 && \
 	$(BIN)/klinik terminology starter --if-changed && \

@@ -5,6 +5,10 @@ import sys
 
 
 def main() -> None:
+    # Whatever Klinik writes (the SQLite database, its WAL and shared-memory files, collected
+    # static files) is for its own user only: 0600 files in 0700 folders. The web server and
+    # the worker started by `klinik serve` inherit this.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klinik.config.settings")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured

@@ -1,8 +1,12 @@
 """Klinik settings. Wiring only: every value comes from the environment through config.env."""
 
+import base64
+import hashlib
+import os
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +14,8 @@ from klinik.config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("KLINIK_DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
+# For Klinik's user only (an existing folder is left as it is; `check --deploy` warns).
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 DEBUG = env_bool("KLINIK_DEBUG", False)
 DEMO = env_bool("KLINIK_DEMO", False)
@@ -29,6 +35,38 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def field_keys(*, configured: str, data_dir: Path, secret_key: str) -> list[str]:
+    """Fernet keys for secrets kept in the database (TOTP secrets): KLINIK_FIELD_KEY
+    (comma-separated: the first encrypts, every one decrypts, so a key can be rotated), else
+    $KLINIK_DATA_DIR/field_key (`make run` writes one), else one derived from the secret key
+    (`klinik check --deploy` warns). The derived key always decrypts as a last resort, so
+    secrets written before a key was configured stay readable."""
+    derived = base64.urlsafe_b64encode(
+        hashlib.sha256(b"klinik field key\0" + secret_key.encode()).digest()
+    ).decode()
+    keys = [key.strip() for key in configured.split(",") if key.strip()]
+    key_file = data_dir / "field_key"
+    if not keys and key_file.exists():
+        keys = [key_file.read_text().strip()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                "KLINIK_FIELD_KEY (or the field_key file) must hold Fernet keys: 32 bytes in "
+                "URL-safe base64, e.g. from `python -c 'from cryptography.fernet import "
+                "Fernet; print(Fernet.generate_key().decode())'`"
+            ) from exc
+    return [*keys, derived] if derived not in keys else keys
+
+
+KLINIK_FIELD_KEYS = field_keys(
+    configured=env_str("KLINIK_FIELD_KEY", ""), data_dir=DATA_DIR, secret_key=SECRET_KEY
+)
+# Only the key derived from the secret key: `klinik check --deploy` warns.
+KLINIK_FIELD_KEY_DERIVED = len(KLINIK_FIELD_KEYS) == 1
 ALLOWED_HOSTS = env_list("KLINIK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("KLINIK_CSRF_TRUSTED_ORIGINS", [])
 
@@ -58,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "klinik.api.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files stay cacheable, everything else is no-store.
+    "klinik.core.middleware.ResponseHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "klinik.core.middleware.LanguageMiddleware",
@@ -112,10 +152,15 @@ if _database_url:
             {"server_side_binding": True, "prepare_threshold": 5}
         )
 else:
+    _sqlite = DATA_DIR / "klinik.sqlite3"
+    # Made here, empty, for its owner only: SQLite would create it 0644 under a usual umask,
+    # and gives its WAL and shared-memory files the database file's permissions.
+    if not _sqlite.exists():
+        os.close(os.open(_sqlite, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "klinik.sqlite3",
+            "NAME": _sqlite,
             "OPTIONS": {
                 # IMMEDIATE: a write transaction takes the write lock at BEGIN, so two writers
                 # queue instead of failing with "database is locked" half-way.
@@ -158,6 +203,7 @@ if env_bool("KLINIK_TEST_FAST_PASSWORD_HASHING", False):
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "klinik.core.validators.PasswordContainsUsernameValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
@@ -170,6 +216,13 @@ AUTH_PASSWORD_VALIDATORS = [
 KLINIK_LOCKOUT_THRESHOLD = env_int("KLINIK_LOCKOUT_THRESHOLD", 5)
 KLINIK_LOCKOUT_MINUTES = env_int("KLINIK_LOCKOUT_MINUTES", 15)
 KLINIK_IDLE_TIMEOUT_MINUTES = env_int("KLINIK_IDLE_TIMEOUT_MINUTES", 30)
+# Failed password and code attempts from one client address before a 429, per window; on
+# top of the per-account lock. Successful logins do not count.
+KLINIK_LOGIN_RATE_LIMIT = env_int("KLINIK_LOGIN_RATE_LIMIT", 30)
+KLINIK_LOGIN_RATE_MINUTES = env_int("KLINIK_LOGIN_RATE_MINUTES", 15)
+# Reverse proxies in front of Klinik that append the client's address to X-Forwarded-For
+# (0: clients connect directly). Rate limits count per client address.
+KLINIK_TRUSTED_PROXIES = env_int("KLINIK_TRUSTED_PROXIES", 0)
 # Two-factor authentication is required for roles that read records, except in the demo.
 KLINIK_REQUIRE_2FA = env_bool("KLINIK_REQUIRE_2FA", not DEMO)
 KLINIK_BREAK_GLASS_MINUTES = env_int("KLINIK_BREAK_GLASS_MINUTES", 120)
@@ -210,6 +263,26 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Browser features pages may use: the microphone for dictation (records_dictation.js
+# records audio in the page), full screen here; nothing else, for no one.
+KLINIK_PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "microphone": ["self"],
+    "fullscreen": ["self"],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "hid": [],
+    "midi": [],
+    "accelerometer": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "xr-spatial-tracking": [],
+    "browsing-topics": [],
+}
+
 # Internationalisation: Danish first, English switchable.
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
@@ -220,7 +293,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT.mkdir(mode=0o700, parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -42,8 +42,12 @@ def form_error_add(form: forms.Form, error: DomainError) -> None:
 
 
 class LoginError(Exception):
-    INVALID = _("Wrong username or password.")
-    LOCKED = _("The account is locked for a while after too many failed attempts. Try again later.")
+    # One answer for a wrong password, an unknown user and a locked account: a lock message
+    # shown only for accounts that exist would tell which ones do.
+    INVALID = _(
+        "Wrong username or password, or the account is locked for a while after too many "
+        "failed attempts."
+    )
     DEACTIVATED = _("This account is deactivated. Contact your manager.")
 
     def __init__(self, message: str) -> None:
@@ -51,8 +55,23 @@ class LoginError(Exception):
         self.message = message
 
 
+class RateLimited(Exception):
+    """Too many failed attempts from one client address: answered with 429."""
+
+    MESSAGE = _("Too many attempts from this computer. Wait %(minutes)d minutes and try again.")
+
+    def __init__(self, minutes: int) -> None:
+        self.message = self.MESSAGE % {"minutes": minutes}
+        super().__init__(self.message)
+
+
 class TotpError(Exception):
     INVALID_CODE = _("The code is not valid. Type the six digits your app shows now.")
+    LOCKED = _("Too many wrong codes: the account is locked for a while. Log in again later.")
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class StaffError(Exception):
@@ -68,3 +87,14 @@ class StaffError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class TokenError(Exception):
+    """A token command refused. Console messages, in English like the command's own."""
+
+    NOT_FOUND = "No active token starts with {prefix!r}"
+    AMBIGUOUS = "{count} active tokens start with {prefix!r}: give the whole token"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

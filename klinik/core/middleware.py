@@ -11,6 +11,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from klinik.core.selectors import user_memberships
@@ -149,3 +150,25 @@ class ActorMiddleware:
             request.actor = actor_from_membership(membership)  # type: ignore[attr-defined]
             request.memberships = memberships  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+class ResponseHeadersMiddleware:
+    """Every dynamic response: `Cache-Control: no-store` (pages and API answers carry patient
+    data, which must not stay in a browser's or a proxy's cache or come back with the Back
+    button after logout; static files are served before this runs) and the
+    Permissions-Policy of settings.KLINIK_PERMISSIONS_POLICY."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.permissions_policy = ", ".join(
+            f"{feature}=({' '.join(allowed)})"
+            for feature, allowed in settings.KLINIK_PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # A view that already said no-store (exports, documents) keeps its own header.
+        if "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
+        response.headers.setdefault("Permissions-Policy", self.permissions_policy)
+        return response

@@ -81,7 +81,8 @@ class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     failed_login_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
-    totp_secret = models.CharField(max_length=64, blank=True)
+    # Fernet-encrypted (klinik.core.crypto), never the clear secret.
+    totp_secret = models.CharField(max_length=255, blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     # Set when someone else chose the password (a new staff member): changed at first login.
     must_change_password = models.BooleanField(default=False)
@@ -152,7 +153,8 @@ class Membership(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token acting for one user in one organisation. Only its hash is stored."""
+    """A bearer token acting for one user in one organisation (through a membership there, or
+    a community membership covering it). Only its hash is stored."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
@@ -161,11 +163,30 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Recorded at most once a minute per token.
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Refused from this moment on; null: until revoked.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "user"], name="core_apitoken_org_idx")]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class RateLimitCounter(models.Model):
+    """Attempts of one kind from one client in its current window (klinik.core.ratelimit).
+    The client is a hash of its address, never the address."""
+
+    key = models.CharField(max_length=100, unique=True)
+    hits = models.PositiveIntegerField(default=0)
+    # Unix seconds: compared in SQL on both databases without date conversions.
+    window_end = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["window_end"], name="core_ratelimit_end_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

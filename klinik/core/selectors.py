@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from klinik.core.models import Membership, Organisation, Unit, User
+from klinik.core.models import ApiToken, Membership, Organisation, Unit, User
 
 
 def user_memberships(*, user: User) -> list[Membership]:
@@ -28,3 +28,10 @@ def organisation_units(*, organisation: Organisation) -> QuerySet[Unit]:
 
 def user_has_active_membership(*, user: User) -> bool:
     return Membership.objects.filter(user=user, is_active=True).exists()
+
+
+def user_api_tokens(*, user: User) -> list[ApiToken]:
+    """All of a user's API tokens, revoked and expired included, oldest first."""
+    return list(
+        ApiToken.objects.filter(user=user).select_related("organisation").order_by("created_at")
+    )

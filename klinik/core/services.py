@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -20,9 +19,12 @@ from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
 from klinik.core import rows
 from klinik.core.choices import Role
-from klinik.core.errors import LoginError, StaffError, TotpError
-from klinik.core.models import ApiToken, Membership, Organisation, Unit, User
+from klinik.core.crypto import field_decrypt, field_encrypt
+from klinik.core.errors import LoginError, RateLimited, StaffError, TokenError, TotpError
+from klinik.core.models import ApiToken, Community, Membership, Organisation, Unit, User
 from klinik.core.policy import SECOND_FACTOR_ROLES, Actor, Perm, permissions_for, require
+from klinik.core.ratelimit import client_address, rate_limit_hit, rate_limit_refund
+from klinik.core.tokens import token_hash
 
 TOKEN_PREFIX = "klk_"  # noqa: S105  (a visible prefix, not a secret)
 
@@ -30,20 +32,27 @@ TOKEN_PREFIX = "klk_"  # noqa: S105  (a visible prefix, not a secret)
 # Actors -------------------------------------------------------------------------------------
 
 
-def actor_from_membership(membership: Membership) -> Actor:
-    """The acting context a membership gives: one organisation, or a community's members."""
+def actor_from_membership(membership: Membership, *, within: Organisation | None = None) -> Actor:
+    """The acting context a membership gives: one organisation, or a community's members.
+
+    `within` narrows a community membership to one of the community's organisations (an API
+    token is made for one organisation); the permissions stay the community's.
+    """
     if membership.community_id is not None:
         community = membership.community
-        org_ids = frozenset(
-            Organisation.objects.filter(community=community, is_active=True).values_list(
-                "id", flat=True
+        if within is not None:
+            org_ids = frozenset({within.pk})
+        else:
+            org_ids = frozenset(
+                Organisation.objects.filter(community=community, is_active=True).values_list(
+                    "id", flat=True
+                )
             )
-        )
         return Actor(
             user=membership.user,
             role=Role(membership.role),
             membership_id=membership.pk,
-            organisation=None,
+            organisation=within,
             unit=None,
             community=community,
             organisation_ids=org_ids,
@@ -75,16 +84,34 @@ def user_needs_second_factor(user: User) -> bool:
 # Login ---------------------------------------------------------------------------------------
 
 
+LOGIN_RATE_SCOPE = "login"
+
+
+def _client_attempt(client: str) -> None:
+    """Count a password or code attempt from `client`; RateLimited over the limit."""
+    if not rate_limit_hit(
+        scope=LOGIN_RATE_SCOPE,
+        client=client,
+        limit=settings.KLINIK_LOGIN_RATE_LIMIT,
+        window=timedelta(minutes=settings.KLINIK_LOGIN_RATE_MINUTES),
+    ):
+        raise RateLimited(settings.KLINIK_LOGIN_RATE_MINUTES)
+
+
 def user_login_attempt(*, request: HttpRequest, username: str, password: str) -> User:
     """Check a username and password, counting failures and locking after too many.
 
-    Returns the user; raises LoginError with a message safe to show. Failures are counted
-    and logged before the error is raised, outside the transaction, so they stick.
+    Returns the user; raises LoginError with a message safe to show, or RateLimited when the
+    client has failed too often (whatever the accounts). Failures are counted and logged
+    before the error is raised, outside the transaction, so they stick.
     """
+    client = client_address(request)
+    _client_attempt(client)
     with transaction.atomic():
         outcome = _login_check(request, username, password)
     if not isinstance(outcome, User):
         raise LoginError(outcome)
+    rate_limit_refund(scope=LOGIN_RATE_SCOPE, client=client)
     return outcome
 
 
@@ -103,10 +130,11 @@ def _login_check(request: HttpRequest, username: str, password: str) -> User | s
             reason=reason,
         )
 
+    # The password is checked even for a locked account: answering faster would tell.
+    authed = authenticate(request, username=username, password=password)
     if user is not None and user.locked_until and user.locked_until > now:
         log(Action.LOGIN_FAILED, "locked")
-        return LoginError.LOCKED
-    authed = authenticate(request, username=username, password=password)
+        return LoginError.INVALID
     if authed is None:
         if user is None:
             log(Action.LOGIN_FAILED)
@@ -114,66 +142,119 @@ def _login_check(request: HttpRequest, username: str, password: str) -> User | s
         if not user.is_active and user.check_password(password):
             log(Action.LOGIN_FAILED, "deactivated")
             return LoginError.DEACTIVATED
-        user.failed_login_count += 1
-        locked = user.failed_login_count >= settings.KLINIK_LOCKOUT_THRESHOLD
-        if locked:
-            user.locked_until = now + timedelta(minutes=settings.KLINIK_LOCKOUT_MINUTES)
-            user.failed_login_count = 0
-        user.save(update_fields=["failed_login_count", "locked_until"])
+        locked = _failure_count(user, now)
         log(Action.LOCKOUT if locked else Action.LOGIN_FAILED)
-        return LoginError.LOCKED if locked else LoginError.INVALID
+        return LoginError.INVALID
     if not Membership.objects.filter(user=authed, is_active=True).exists():
         log(Action.LOGIN_FAILED, "deactivated")
         return LoginError.DEACTIVATED
-    authed.failed_login_count = 0
-    authed.locked_until = None
-    authed.save(update_fields=["failed_login_count", "locked_until"])
+    # With a code still to come, the count of failures stands until the code is right:
+    # otherwise typing the password again would buy a fresh round of guesses at the code.
+    if not user_needs_second_factor(authed):
+        _failures_reset(authed)
     log(Action.LOGIN)
     return authed
+
+
+def _failure_count(user: User, now: datetime) -> bool:
+    """Count one failed password or code for a row locked by the caller; True when that
+    locks the account."""
+    user.failed_login_count += 1
+    locked = user.failed_login_count >= settings.KLINIK_LOCKOUT_THRESHOLD
+    if locked:
+        user.locked_until = now + timedelta(minutes=settings.KLINIK_LOCKOUT_MINUTES)
+        user.failed_login_count = 0
+    user.save(update_fields=["failed_login_count", "locked_until"])
+    return locked
+
+
+def _failures_reset(user: User) -> None:
+    if user.failed_login_count or user.locked_until:
+        user.failed_login_count = 0
+        user.locked_until = None
+        user.save(update_fields=["failed_login_count", "locked_until"])
 
 
 # Two-factor (TOTP) ---------------------------------------------------------------------------
 
 
 def totp_begin_setup(*, user: User) -> str:
-    """The secret to enrol (made once); it counts only once a code confirms it."""
+    """The secret to enrol, in clear (made once, stored encrypted); it counts only once a code
+    confirms it."""
     if user.totp_secret:
-        return user.totp_secret
-    user.totp_secret = pyotp.random_base32()
+        return field_decrypt(user.totp_secret)
+    secret = pyotp.random_base32()
+    user.totp_secret = field_encrypt(secret)
     user.save(update_fields=["totp_secret"])
-    return user.totp_secret
+    return secret
 
 
 def totp_provisioning_uri(*, user: User) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name="Klinik")
+    return pyotp.TOTP(field_decrypt(user.totp_secret)).provisioning_uri(
+        name=user.username, issuer_name="Klinik"
+    )
 
 
-def totp_verify(*, user: User, code: str) -> None:
-    """Accept a current code once (a replayed code fails); confirm enrolment on first use."""
-    code = "".join(ch for ch in code if ch.isdigit())
-    if not user.totp_secret or len(code) != 6:
-        raise TotpError(TotpError.INVALID_CODE)
-    totp = pyotp.TOTP(user.totp_secret)
-    now = timezone.now()
+def totp_verify(*, user: User, code: str, client: str) -> None:
+    """Accept a current code once (a replayed code fails); confirm enrolment on first use.
+
+    A wrong code counts toward the lock like a wrong password, and a locked account has no
+    code checked at all. Raises TotpError (INVALID_CODE, or LOCKED once locked), or
+    RateLimited when `client` (an address) has failed too often; failures are counted and
+    logged outside the transaction, so they stick.
+    """
+    _client_attempt(client)
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        refused = _totp_check(user, code)
+    if refused is not None:
+        raise TotpError(refused)
+    rate_limit_refund(scope=LOGIN_RATE_SCOPE, client=client)
+
+
+def _totp_check(user: User, code: str) -> str | None:
+    now = timezone.now()
+    locked = User.objects.select_for_update().get(pk=user.pk)
+
+    def log(action: Action, reason: str) -> None:
+        access_log_record(
+            actor=None,
+            user=locked,
+            action=action,
+            purpose=Purpose.SECURITY,
+            channel=Channel.UI,
+            reason=reason,
+        )
+
+    if locked.locked_until and locked.locked_until > now:
+        log(Action.LOGIN_FAILED, "code: locked")
+        return TotpError.LOCKED
+    digits = "".join(ch for ch in code if ch.isdigit())
+    if locked.totp_secret and len(digits) == 6:
+        totp = pyotp.TOTP(field_decrypt(locked.totp_secret))
         current = totp.timecode(now)
         for step in (current - 1, current, current + 1):
             if step > locked.totp_last_step and secrets.compare_digest(
-                totp.generate_otp(step), code
+                totp.generate_otp(step), digits
             ):
                 locked.totp_last_step = step
                 if locked.totp_confirmed_at is None:
                     locked.totp_confirmed_at = now
                 locked.save(update_fields=["totp_last_step", "totp_confirmed_at"])
+                _failures_reset(locked)
                 user.totp_last_step = step
                 user.totp_confirmed_at = locked.totp_confirmed_at
-                return
-    raise TotpError(TotpError.INVALID_CODE)
+                return None
+    if _failure_count(locked, now):
+        log(Action.LOCKOUT, "code")
+        return TotpError.LOCKED
+    log(Action.LOGIN_FAILED, "code")
+    return TotpError.INVALID_CODE
 
 
 def user_password_change(*, user: User, new_password: str) -> None:
-    """Set a new password the user chose (validated by the caller's form) and log it."""
+    """Set a new password the user chose and log it. The caller's form has shown the
+    validators' messages; they run here again so no other caller can skip them."""
+    validate_password(new_password, user)
     with transaction.atomic(durable=True):
         user.set_password(new_password)
         user.must_change_password = False
@@ -312,26 +393,37 @@ def _log_staff_change(actor: Actor, membership: Membership, what: str) -> None:
 # API tokens ----------------------------------------------------------------------------------
 
 
-def _token_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+def _token_memberships(user: User, organisation: Organisation) -> QuerySet[Membership]:
+    """Active memberships that let `user` act in `organisation`: a unit there, or a community
+    the organisation belongs to."""
+    scope = Q(organisation=organisation)
+    if organisation.community_id is not None:
+        scope |= Q(organisation__isnull=True, community_id=organisation.community_id)
+    return Membership.objects.filter(scope, user=user, is_active=True)
 
 
 def api_token_create(
-    *, user: User, organisation: Organisation, name: str = ""
+    *,
+    user: User,
+    organisation: Organisation,
+    name: str = "",
+    expires_in: timedelta | None = None,
 ) -> tuple[ApiToken, str]:
     """Issue a token acting for `user` in `organisation`; the raw token is returned once."""
     if not user.is_active:
         raise StaffError(LoginError.DEACTIVATED)
-    if not Membership.objects.filter(user=user, organisation=organisation, is_active=True).exists():
+    if not organisation.is_active or not _token_memberships(user, organisation).exists():
         raise StaffError(StaffError.UNIT_NOT_YOURS)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = timezone.now() + expires_in if expires_in is not None else None
     with transaction.atomic(durable=True):
         token = ApiToken.objects.create(
             user=user,
             organisation=organisation,
             name=name,
             prefix=raw[: len(TOKEN_PREFIX) + 6],
-            key_hash=_token_hash(raw),
+            key_hash=token_hash(raw),
+            expires_at=expires_at,
         )
         access_log_record(
             actor=None,
@@ -341,47 +433,83 @@ def api_token_create(
             channel=Channel.CLI,
             object_type="api_token",
             object_id=token.public_id,
+            reason=f"expires {expires_at.isoformat()}" if expires_at else "",
         )
     return token, raw
 
 
+def api_token_revoke(*, prefix_or_token: str) -> ApiToken:
+    """Revoke the one active token with this prefix (as `token list` shows it) or this whole
+    token. TokenError when none or several match."""
+    given = prefix_or_token.strip().rstrip("…")
+    with transaction.atomic(durable=True):
+        active = ApiToken.objects.select_for_update().filter(revoked_at__isnull=True)
+        if len(given) > len(TOKEN_PREFIX) + 6:
+            matches = list(active.filter(key_hash=token_hash(given)))
+        else:
+            matches = list(active.filter(prefix=given))
+        if not matches:
+            raise TokenError(TokenError.NOT_FOUND.format(prefix=given))
+        if len(matches) > 1:
+            raise TokenError(TokenError.AMBIGUOUS.format(prefix=given, count=len(matches)))
+        (token,) = matches
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        # The access log has no revoke action of its own; calendar feeds log theirs the same way.
+        access_log_record(
+            actor=None,
+            user=token.user,
+            action=Action.TOKEN_CREATE,
+            purpose=Purpose.SECURITY,
+            channel=Channel.CLI,
+            object_type="api_token",
+            object_id=token.public_id,
+            reason="revoked",
+        )
+    return token
+
+
 # The models _token_sql selects, in column order.
-_TOKEN_ROW: tuple[type[Model], ...] = (ApiToken, Membership, User, Organisation, Unit)
+_TOKEN_ROW: tuple[type[Model], ...] = (ApiToken, Membership, User, Organisation, Unit, Community)
 
 
 @functools.cache
 def _token_sql(vendor: str) -> str:
     """The token, its user, the organisation, and the user's first active membership there
-    with its unit, in one statement (the SQL is portable; the vendor keys the cache)."""
+    (a unit's before a community's) with its unit or community, in one statement (the SQL is
+    portable; the vendor keys the cache)."""
     del vendor
     selected = ", ".join(
         rows.columns(m._meta.concrete_fields, alias)
-        for m, alias in zip(_TOKEN_ROW, "tmuon", strict=True)
+        for m, alias in zip(_TOKEN_ROW, "tmuonc", strict=True)
     )
     return (
         f"SELECT {selected} "  # noqa: S608  (identifiers from the models)
         f"FROM {rows.table(ApiToken)} t "
         f"JOIN {rows.table(User)} u ON u.id = t.user_id "
         f"JOIN {rows.table(Organisation)} o ON o.id = t.organisation_id "
-        f"JOIN {rows.table(Membership)} m "
-        "ON m.user_id = t.user_id AND m.organisation_id = t.organisation_id "
+        f"JOIN {rows.table(Membership)} m ON m.user_id = t.user_id "
+        "AND (m.organisation_id = t.organisation_id "
+        "OR (m.organisation_id IS NULL AND m.community_id = o.community_id)) "
         f"LEFT JOIN {rows.table(Unit)} n ON n.id = m.unit_id "
+        f"LEFT JOIN {rows.table(Community)} c ON c.id = m.community_id "
         "WHERE t.key_hash = %s AND t.revoked_at IS NULL "
         "AND u.is_active = %s AND o.is_active = %s AND m.is_active = %s "
-        "ORDER BY m.id LIMIT 1"
+        "ORDER BY CASE WHEN m.unit_id IS NULL THEN 1 ELSE 0 END, m.id LIMIT 1"
     )
 
 
 def api_token_actor(*, raw: str) -> Actor | None:
-    """The actor a bearer token stands for, or None when it is unknown, revoked or inactive.
+    """The actor a bearer token stands for, or None when it is unknown, revoked, expired or
+    inactive.
 
     Every API request pays for this, so it is one hand-written statement: building and
-    compiling the equivalent four-model select_related query costs more than running it.
+    compiling the equivalent select_related query costs more than running it.
     """
     if not raw.startswith(TOKEN_PREFIX):
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_token_sql(connection.vendor), [_token_hash(raw), True, True, True])
+        cursor.execute(_token_sql(connection.vendor), [token_hash(raw), True, True, True])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -390,11 +518,17 @@ def api_token_actor(*, raw: str) -> Actor | None:
     for model in _TOKEN_ROW:
         instance, at = rows.instance(model, row, at)
         instances.append(instance)
-    token, membership, user, organisation, unit = instances
+    token, membership, user, organisation, unit, community = instances
     assert isinstance(token, ApiToken) and isinstance(membership, Membership)  # inner joins
-    membership.user, membership.organisation, membership.unit = user, organisation, unit
+    assert isinstance(organisation, Organisation)
     now = timezone.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    membership.user, membership.unit, membership.community = user, unit, community
+    if membership.organisation_id is not None:
+        membership.organisation = organisation
     # Touch at most once a minute: a busy integration should not write on every call.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return actor_from_membership(membership)
+    within = organisation if membership.community_id is not None else None
+    return actor_from_membership(membership, within=within)

@@ -19,11 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from klinik.core import services
 from klinik.core.choices import Role
-from klinik.core.errors import LoginError, StaffError, TotpError
+from klinik.core.errors import LoginError, RateLimited, StaffError, TotpError
 from klinik.core.forms import LoginForm, RoleForm, StaffAddForm, TotpForm
 from klinik.core.middleware import SESSION_MEMBERSHIP, SESSION_SECOND_FACTOR
 from klinik.core.models import Membership
 from klinik.core.policy import Perm, public, requires
+from klinik.core.ratelimit import client_address
 from klinik.core.selectors import organisation_staff, organisation_units
 
 
@@ -52,6 +53,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.session.get(SESSION_SECOND_FACTOR):
         return redirect(_safe_next(request))
     form = LoginForm(request.POST or None)
+    status = 400 if form.errors else 200
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_login_attempt(
@@ -59,8 +61,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
             )
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
         except LoginError as exc:
             form.add_error(None, exc.message)
+            status = 400
         else:
             login(request, user)
             response = redirect(_safe_next(request))
@@ -70,7 +76,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         request,
         "core/login.html",
         {"form": form, "next": request.GET.get("next", "")},
-        status=200 if not form.errors else 400,
+        status=status,
     )
 
 
@@ -82,24 +88,44 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
+def _code_refused(request: HttpRequest, form: TotpForm) -> HttpResponse | int | None:
+    """Check the posted code: None when accepted; else the status to show the form with (the
+    refusal is on it: 400, or 429 for a client that failed too often), or after too many wrong
+    codes a redirect to the login page: the half-done session ends."""
+    try:
+        services.totp_verify(
+            user=request.user, code=form.cleaned_data["code"], client=client_address(request)
+        )
+    except RateLimited as exc:
+        form.add_error(None, exc.message)
+        return 429
+    except TotpError as exc:
+        if exc.message == TotpError.LOCKED:
+            logout(request)
+            messages.error(request, exc.message)
+            return redirect("login")
+        form.add_error("code", exc.message)
+        return 400
+    return None
+
+
 @requires()
 def totp_verify_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.has_totp:
         return redirect("totp_setup")
     form = TotpForm(request.POST or None)
+    status = 400 if form.errors else 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.totp_verify(user=user, code=form.cleaned_data["code"])
-        except TotpError:
-            form.add_error("code", TotpError.INVALID_CODE)
-        else:
+        refused = _code_refused(request, form)
+        if isinstance(refused, HttpResponse):
+            return refused
+        if refused is None:
             request.session.cycle_key()
             request.session[SESSION_SECOND_FACTOR] = True
             return redirect(_safe_next(request))
-    return render(
-        request, "core/totp_verify.html", {"form": form}, status=400 if form.errors else 200
-    )
+        status = refused
+    return render(request, "core/totp_verify.html", {"form": form}, status=status)
 
 
 @requires()
@@ -110,22 +136,23 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
         return redirect("totp_verify")
     secret = services.totp_begin_setup(user=user)
     form = TotpForm(request.POST or None)
+    status = 400 if form.errors else 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.totp_verify(user=user, code=form.cleaned_data["code"])
-        except TotpError:
-            form.add_error("code", TotpError.INVALID_CODE)
-        else:
+        refused = _code_refused(request, form)
+        if isinstance(refused, HttpResponse):
+            return refused
+        if refused is None:
             request.session[SESSION_SECOND_FACTOR] = True
             messages.success(request, _("Two-factor login is now active for your account."))
             return redirect("dashboard")
+        status = refused
     uri = services.totp_provisioning_uri(user=user)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff")
     return render(
         request,
         "core/totp_setup.html",
         {"form": form, "secret": secret, "qr_svg": qr_svg, "enrolled": user.has_totp},
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 

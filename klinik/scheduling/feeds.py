@@ -1,5 +1,5 @@
 """iCalendar feeds: a practitioner's appointments in their own calendar app, behind a private
-token URL (Resource.feed_token).
+token URL (Resource.feed_token holds the token's hash; the token is shown once).
 
 A calendar app fetches the feed without logging in, often from a cloud service, so the feed
 says as little as it can: the appointment type, the time and the place. No patient names;
@@ -21,13 +21,14 @@ from django.utils import timezone
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
 from klinik.core.policy import Actor, Perm, require
+from klinik.core.tokens import token_hash
 from klinik.scheduling.choices import ACTIVE_STATUSES, ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentResource, Resource
 from klinik.scheduling.selectors import holds_attach
 
 PAST_DAYS = 14
 FUTURE_DAYS = 90
-TOKEN_BYTES = 32  # 43 URL-safe characters; Resource.feed_token holds 64
+TOKEN_BYTES = 32  # 43 URL-safe characters; Resource.feed_token holds the SHA-256 hex (64)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 PRODID = "-//Klinik//Calendar feed//DA"
 
@@ -36,12 +37,13 @@ def feed_resource(token: str) -> Resource:
     """The practitioner whose feed the token opens; 404 for anything else."""
     if not _TOKEN.match(token or ""):
         raise Http404
+    hashed = token_hash(token)
     resource = (
         Resource.objects.select_related("user", "unit")
-        .filter(feed_token=token, is_active=True, kind=ResourceKind.PRACTITIONER)
+        .filter(feed_token=hashed, is_active=True, kind=ResourceKind.PRACTITIONER)
         .first()
     )
-    if resource is None or not secrets.compare_digest(resource.feed_token, token):
+    if resource is None or not secrets.compare_digest(resource.feed_token, hashed):
         raise Http404
     return resource
 
@@ -160,17 +162,18 @@ def _token_log(actor: Actor, resource: Resource, reason: str) -> None:
     )
 
 
-def resource_feed_rotate(*, actor: Actor, resource: Resource) -> Resource:
-    """A new private token: the old URL stops working at once."""
+def resource_feed_rotate(*, actor: Actor, resource: Resource) -> str:
+    """A new private token: the old URL stops working at once. Returns the token, to show
+    once: only its hash is stored."""
     require(actor, Perm.SCHEDULE_VIEW)
     access_feed_resource(actor=actor, public_id=resource.public_id)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with transaction.atomic(durable=True):
         reason = "rotated" if resource.feed_token else "created"
-        Resource.objects.filter(pk=resource.pk).update(feed_token=token)
+        Resource.objects.filter(pk=resource.pk).update(feed_token=token_hash(token))
         _token_log(actor, resource, reason)
-    resource.feed_token = token
-    return resource
+    resource.feed_token = token_hash(token)
+    return token
 
 
 def resource_feed_revoke(*, actor: Actor, resource: Resource) -> Resource:

@@ -64,7 +64,8 @@ class Resource(models.Model):
     colour = models.CharField(_("colour"), max_length=7, default="#0b5394")
     sort_order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(_("active"), default=True)
-    # Private token of the iCalendar feed (practitioners); empty: no feed.
+    # SHA-256 (hex) of the private token of the iCalendar feed (practitioners), shown once
+    # when made; empty: no feed.
     feed_token = models.CharField(max_length=64, blank=True)
 
     class Meta:

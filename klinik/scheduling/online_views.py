@@ -325,6 +325,8 @@ def online_move_view(request: HttpRequest, token: str) -> HttpResponse:
 
 # Calendar feeds -------------------------------------------------------------------------------
 
+SESSION_NEW_FEED = "klinik_new_feed"
+
 
 @public
 @require_GET
@@ -343,13 +345,15 @@ def calendar_feed_view(request: HttpRequest, token: str) -> HttpResponse:
 def calendar_feeds_view(request: HttpRequest) -> HttpResponse:
     """Make, renew or stop the calendar feed of one's own (a manager: any practitioner's)."""
     resources = feeds.feed_resources_for(actor=request.actor)
+    # A token just made is shown this once (only its hash is stored).
+    new_feed = request.session.pop(SESSION_NEW_FEED, None) or {}
     rows = []
     for resource in resources:
         url = ""
-        if resource.feed_token:
-            path = reverse("feed_ics", kwargs={"token": resource.feed_token})
+        if resource.feed_token and new_feed.get("resource") == str(resource.public_id):
+            path = reverse("feed_ics", kwargs={"token": new_feed["token"]})
             url = request.build_absolute_uri(path)
-        rows.append({"resource": resource, "url": url})
+        rows.append({"resource": resource, "url": url, "active": bool(resource.feed_token)})
     return render(request, "scheduling/online/calendar_feeds.html", {"rows": rows})
 
 
@@ -358,7 +362,8 @@ def calendar_feeds_view(request: HttpRequest) -> HttpResponse:
 def calendar_feed_rotate_view(request: HttpRequest, resource_id: str) -> HttpResponse:
     resource = feeds.access_feed_resource(actor=request.actor, public_id=resource_id)
     had = bool(resource.feed_token)
-    feeds.resource_feed_rotate(actor=request.actor, resource=resource)
+    token = feeds.resource_feed_rotate(actor=request.actor, resource=resource)
+    request.session[SESSION_NEW_FEED] = {"resource": str(resource.public_id), "token": token}
     messages.success(
         request,
         _("A new feed address is made; the old one no longer works.")

@@ -36,7 +36,8 @@ def test_login_is_danish_and_works_with_the_keyboard_alone(page: Page) -> None:
         page.locator("#id_password").press("Enter")
     assert response.value.status == 400
     expect(page.locator("form .form-errors[role=alert]")).to_have_text(
-        "Forkert brugernavn eller adgangskode."
+        "Forkert brugernavn eller adgangskode, eller kontoen er låst et stykke tid efter for "
+        "mange forkerte forsøg."
     )
     expect(page).to_have_url(LOGIN)
     expect(page.locator("#id_password")).to_have_value("")
@@ -58,6 +59,28 @@ def test_login_is_danish_and_works_with_the_keyboard_alone(page: Page) -> None:
         "Lægesekretær · Lægehuset Åboulevarden · Lægehuset"
     )
     expect(page.locator("nav.mainnav a[aria-current=page]")).to_have_text("Overblik")
+
+
+def test_too_many_failed_logins_from_one_computer_get_a_calm_danish_answer(
+    page: Page, settings
+) -> None:
+    settings.KLINIK_LOGIN_RATE_LIMIT = 2
+    page.goto("/login/")
+    for username in ("sekretaer", "findes-ikke", "laege"):
+        page.locator("#id_username").fill(username)
+        page.locator("#id_password").fill("forkert-kodeord")
+        with page.expect_response(LOGIN) as response:
+            page.locator("#id_password").press("Enter")
+    assert response.value.status == 429
+    expect(page.locator("form .form-errors[role=alert]")).to_have_text(
+        "For mange forsøg fra denne computer. Vent 15 minutter, og prøv igen."
+    )
+    # The form is still there; the right password waits for the window to pass.
+    page.locator("#id_password").fill(DEMO_PASSWORD)
+    with page.expect_response(LOGIN) as response:
+        page.locator("#id_password").press("Enter")
+    assert response.value.status == 429
+    expect(page).to_have_url(LOGIN)
 
 
 def test_keyboard_shell_opens_help_and_jumps_to_search(page: Page) -> None:

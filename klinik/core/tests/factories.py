@@ -56,3 +56,17 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     unit = factory.SubFactory(UnitFactory)
     organisation = factory.LazyAttribute(lambda m: m.unit.organisation if m.unit else None)
     role = Role.SECRETARY
+
+
+def totp_enrol(user: User) -> str:
+    """Enrol `user` in two-factor login as the setup screen leaves it; the clear secret."""
+    import pyotp
+    from django.utils import timezone
+
+    from klinik.core.crypto import field_encrypt
+
+    secret = pyotp.random_base32()
+    user.totp_secret = field_encrypt(secret)
+    user.totp_confirmed_at = timezone.now()
+    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    return secret

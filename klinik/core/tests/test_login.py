@@ -9,9 +9,10 @@ from django.test import Client
 from klinik.audit.choices import Action
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
+from klinik.core.crypto import field_decrypt
 from klinik.core.errors import LoginError, TotpError
 from klinik.core.middleware import SESSION_LAST_ACTIVITY
-from klinik.core.tests.factories import TEST_PASSWORD
+from klinik.core.tests.factories import TEST_PASSWORD, totp_enrol
 
 
 def _post_login(client: Client, username: str, password: str):
@@ -29,14 +30,14 @@ def test_wrong_password_gets_a_clear_danish_message_and_is_logged(world, client)
     membership = world.member(Role.SECRETARY)
     response = _post_login(client, membership.user.username, "forkert")
     assert response.status_code == 400
-    assert "Forkert brugernavn eller adgangskode." in response.content.decode()
+    assert "Forkert brugernavn eller adgangskode" in response.content.decode()
     assert AccessLogEntry.objects.filter(user=membership.user, action=Action.LOGIN_FAILED).exists()
     assert client.get("/dashboard/").status_code == 302
 
 
 def test_unknown_user_gets_the_same_message_as_a_wrong_password(db, client):
     response = _post_login(client, "findes-ikke", "forkert")
-    assert "Forkert brugernavn eller adgangskode." in response.content.decode()
+    assert str(LoginError.INVALID) in response.content.decode()
 
 
 def test_account_locks_after_repeated_failures(world, client, settings):
@@ -45,12 +46,14 @@ def test_account_locks_after_repeated_failures(world, client, settings):
     username = membership.user.username
     for _ in range(2):
         assert "Forkert" in _post_login(client, username, "forkert").content.decode()
+    # The lock says no more than a wrong password does (test_rate_limit: no enumeration).
     locked = _post_login(client, username, "forkert")
-    assert str(LoginError.LOCKED) in locked.content.decode()
+    assert str(LoginError.INVALID) in locked.content.decode()
+    assert "låst" in locked.content.decode()
     # Locked: even the right password is refused now.
     response = _post_login(client, username, TEST_PASSWORD)
     assert response.status_code == 400
-    assert "låst" in response.content.decode()
+    assert str(LoginError.INVALID) in response.content.decode()
     membership.user.refresh_from_db()
     assert membership.user.locked_until is not None
     assert AccessLogEntry.objects.filter(user=membership.user, action=Action.LOCKOUT).count() == 1
@@ -138,7 +141,7 @@ class TestTwoFactor:
         assert str(TotpError.INVALID_CODE) in wrong.content.decode()
         membership.user.refresh_from_db()
         assert not membership.user.has_totp
-        code = pyotp.TOTP(membership.user.totp_secret).now()
+        code = pyotp.TOTP(field_decrypt(membership.user.totp_secret)).now()
         assert client.post("/login/two-factor/", {"code": code}).status_code == 302
         assert client.get("/dashboard/").status_code == 200
         membership.user.refresh_from_db()
@@ -147,12 +150,10 @@ class TestTwoFactor:
     def test_enrolled_user_is_asked_for_a_code_and_a_code_works_once(self, world, client, login_as):
         membership = world.member(Role.SECRETARY)
         user = membership.user
-        user.totp_secret = pyotp.random_base32()
-        user.totp_confirmed_at = user.date_joined
-        user.save()
+        secret = totp_enrol(user)
         login_as(membership)
         assert client.get("/dashboard/")["Location"] == "/login/code/"
-        code = pyotp.TOTP(user.totp_secret).now()
+        code = pyotp.TOTP(secret).now()
         assert client.post("/login/code/", {"code": code}).status_code == 302
         assert client.get("/dashboard/").status_code == 200
         # The same code cannot be replayed in another session.

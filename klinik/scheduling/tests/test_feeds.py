@@ -3,6 +3,9 @@ the access log; making, renewing and stopping the token."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import re
 from datetime import timedelta
 
 import icalendar
@@ -46,9 +49,8 @@ def staff(world, actor_for):
     return actor_for(world.member(Role.SECRETARY))
 
 
-def _feed(client, resource, query=""):
-    resource.refresh_from_db()
-    return client.get(f"/feeds/{resource.feed_token}.ics{query}")
+def _feed(client, token, query=""):
+    return client.get(f"/feeds/{token}.ics{query}")
 
 
 def _events(response):
@@ -60,7 +62,7 @@ def test_the_feed_holds_the_practitioners_active_appointments_without_names(
     world, clinic, doctor, staff, actor_for, client, clock, day
 ):
     doctor_1, doctor_2 = clinic.doctors
-    resource_feed_rotate(actor=actor_for(doctor), resource=doctor_1)
+    token = resource_feed_rotate(actor=actor_for(doctor), resource=doctor_1)
 
     def book(when, kind=clinic.phone, practitioner=doctor_1, patient=world.patient_a):
         return appointment_book(
@@ -88,7 +90,7 @@ def test_the_feed_holds_the_practitioners_active_appointments_without_names(
     someone_else = book(at(day, 9), practitioner=doctor_2)
     too_far = book(at(workday_from(day + timedelta(days=95)), 9))  # the feed holds 90
 
-    response = _feed(client, doctor_1)
+    response = _feed(client, token)
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
@@ -111,9 +113,9 @@ def test_the_feed_holds_the_practitioners_active_appointments_without_names(
 
 def test_each_fetch_is_written_to_the_access_log(world, clinic, doctor, actor_for, client):
     resource = clinic.doctors[0]
-    resource_feed_rotate(actor=actor_for(doctor), resource=resource)
+    token = resource_feed_rotate(actor=actor_for(doctor), resource=resource)
     for _fetch in range(2):
-        assert _feed(client, resource).status_code == 200
+        assert _feed(client, token).status_code == 200
     entries = AccessLogEntry.objects.filter(object_type="calendar_feed", action="view")
     assert entries.count() == 2
     assert {e.object_id for e in entries} == {str(resource.public_id)}
@@ -125,7 +127,7 @@ def test_initials_only_when_asked_and_never_under_name_protection(
     world, clinic, doctor, staff, actor_for, client, day
 ):
     resource = clinic.doctors[0]
-    resource_feed_rotate(actor=actor_for(doctor), resource=resource)
+    token = resource_feed_rotate(actor=actor_for(doctor), resource=resource)
     protected = world.patient_a2
     protected.is_address_protected = True
     protected.save()
@@ -137,11 +139,9 @@ def test_initials_only_when_asked_and_never_under_name_protection(
             start=at(day, hour),
             practitioner=resource,
         )
-    plain = {str(e["SUMMARY"]) for e in _events(_feed(client, resource))}
+    plain = {str(e["SUMMARY"]) for e in _events(_feed(client, token))}
     assert plain == {clinic.phone.name}
-    with_initials = sorted(
-        str(e["SUMMARY"]) for e in _events(_feed(client, resource, "?initials=1"))
-    )
+    with_initials = sorted(str(e["SUMMARY"]) for e in _events(_feed(client, token, "?initials=1")))
     assert with_initials == [clinic.phone.name, f"{clinic.phone.name} (A.K.)"]
     assert AccessLogEntry.objects.filter(object_type="calendar_feed", action="export").count() == 1
 
@@ -152,14 +152,15 @@ def test_an_unknown_rotated_or_stopped_token_opens_nothing(
     resource = clinic.doctors[0]
     assert client.get("/feeds/.ics").status_code == 404
     assert client.get(f"/feeds/{'x' * 43}.ics").status_code == 404
-    resource_feed_rotate(actor=actor_for(doctor), resource=resource)
-    resource.refresh_from_db()
-    old = resource.feed_token
+    old = resource_feed_rotate(actor=actor_for(doctor), resource=resource)
     login = client.get(f"/feeds/{old}.ics")
     assert login.status_code == 200
-    resource_feed_rotate(actor=actor_for(doctor), resource=resource)
+    new = resource_feed_rotate(actor=actor_for(doctor), resource=resource)
     assert client.get(f"/feeds/{old}.ics").status_code == 404
-    assert _feed(client, resource).status_code == 200
+    assert _feed(client, new).status_code == 200
+    # The stored hash is no key: presented as a token, it opens nothing.
+    resource.refresh_from_db()
+    assert client.get(f"/feeds/{resource.feed_token}.ics").status_code == 404
     # An empty token (no feed) never matches.
     Resource.objects.filter(pk=clinic.doctors[1].pk).update(feed_token="")
     assert client.get("/feeds/.ics").status_code == 404
@@ -174,9 +175,16 @@ def test_the_practitioner_makes_renews_and_stops_their_own_feed(
     assert resource.name in page
     assert clinic.doctors[1].name not in page  # not theirs, and they are no manager
     assert client.post(f"/feeds/{resource.public_id}/rotate/").status_code == 302
+    # The address is shown once, right after it is made: only its hash is stored.
+    page = client.get("/feeds/").content.decode()
+    token = re.search(r"/feeds/([A-Za-z0-9_-]{43})\.ics", page)[1]
     resource.refresh_from_db()
-    assert len(resource.feed_token) >= 43
-    assert f"/feeds/{resource.feed_token}.ics" in client.get("/feeds/").content.decode()
+    assert resource.feed_token == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in resource.feed_token
+    assert _feed(client, token).status_code == 200
+    again = client.get("/feeds/").content.decode()
+    assert token not in again
+    assert "Kalenderabonnementet er aktivt" in again
     assert AccessLogEntry.objects.filter(
         object_type="calendar_feed", action="token_create", object_id=str(resource.public_id)
     ).exists()
@@ -200,3 +208,20 @@ def test_a_manager_manages_the_organisations_feeds_and_no_other(world, clinic, c
     assert client.post(f"/feeds/{other_org.doctors[0].public_id}/rotate/").status_code == 404
     other_org.doctors[0].refresh_from_db()
     assert other_org.doctors[0].feed_token == ""
+
+
+def test_the_migration_hashes_tokens_stored_in_clear(world, clinic, client):
+    from django.apps import apps
+
+    resource = clinic.doctors[0]
+    clear = "k" * 43
+    Resource.objects.filter(pk=resource.pk).update(feed_token=clear)
+    migration = importlib.import_module("klinik.scheduling.migrations.0007_hash_feed_tokens")
+    migration.hash_tokens(apps, None)
+    resource.refresh_from_db()
+    assert resource.feed_token == hashlib.sha256(clear.encode()).hexdigest()
+    # The address the practitioner subscribed to keeps working; run twice, nothing changes.
+    assert _feed(client, clear).status_code == 200
+    migration.hash_tokens(apps, None)
+    resource.refresh_from_db()
+    assert resource.feed_token == hashlib.sha256(clear.encode()).hexdigest()
