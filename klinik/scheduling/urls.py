@@ -2,5 +2,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("calendar/", include("klinik.scheduling.calendar_urls")),
-    path("reception/", include("klinik.scheduling.reception_urls")),
+    path("reception/", include("klinik.scheduling.reception.urls")),
 ]
