@@ -50,6 +50,7 @@ from klinik.scheduling.access import (
     appointment_detail,
 )
 from klinik.scheduling.availability import LOCAL, Availability, Span, load_availability
+from klinik.scheduling.calendar.forms import BookingForm, CalendarForm, CancelForm, MoveForm
 from klinik.scheduling.choices import (
     ACTIVE_STATUSES,
     AbsenceKind,
@@ -57,7 +58,6 @@ from klinik.scheduling.choices import (
     ResourceKind,
 )
 from klinik.scheduling.errors import BookingError
-from klinik.scheduling.forms import BookingForm, CalendarForm, CancelForm, MoveForm
 from klinik.scheduling.models import (
     Absence,
     Appointment,
