@@ -12,7 +12,7 @@ urlpatterns = [
     path("patients/", include("klinik.patients.urls")),
     path("", include("klinik.records.urls")),
     path("", include("klinik.scheduling.urls")),
-    path("", include("klinik.scheduling.public_urls")),
+    path("", include("klinik.scheduling.online.urls")),
     path("outbox/", include("klinik.correspondence.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", public(set_language), name="set_language"),

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("calendar/", include("klinik.scheduling.calendar_urls")),
-    path("reception/", include("klinik.scheduling.reception_urls")),
+    path("calendar/", include("klinik.scheduling.calendar.urls")),
+    path("reception/", include("klinik.scheduling.reception.urls")),
 ]

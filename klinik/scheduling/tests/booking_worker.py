@@ -64,7 +64,7 @@ def walk_in(job: dict[str, Any]) -> int | str:
 
     from klinik.core.models import Membership, Unit
     from klinik.core.services import actor_from_membership
-    from klinik.scheduling.reception import walk_in_register
+    from klinik.scheduling.reception.services import walk_in_register
 
     close_old_connections()
     moment = datetime.fromisoformat(job["now"])

@@ -18,7 +18,7 @@ from klinik.core.models import User
 from klinik.patients.models import Patient
 from klinik.scheduling.choices import AppointmentStatus, BookedVia
 from klinik.scheduling.models import Appointment, UnitSchedule
-from klinik.scheduling.online import (
+from klinik.scheduling.online.services import (
     RATE_LIMITS,
     SLOT_FORMAT,
     OnlineError,

@@ -19,13 +19,8 @@ from klinik.patients.models import PatientChange
 from klinik.patients.tests.factories import PatientFactory
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Appointment, AppointmentEvent
-from klinik.scheduling.reception import (
-    ReceptionError,
-    parse_scanned,
-    reception_today,
-    row_actions,
-    walk_in_register,
-)
+from klinik.scheduling.reception.selectors import reception_today, row_actions
+from klinik.scheduling.reception.services import ReceptionError, parse_scanned, walk_in_register
 from klinik.scheduling.selectors import local_day_bounds
 from klinik.scheduling.services import appointment_book, appointment_set_status
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday, workday_after

@@ -20,7 +20,8 @@ from klinik.patients.tests.factories import PatientFactory
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Appointment, AppointmentEvent
-from klinik.scheduling.reception import reception_today, walk_in_register
+from klinik.scheduling.reception.selectors import reception_today
+from klinik.scheduling.reception.services import walk_in_register
 from klinik.scheduling.tests import booking_worker
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
 

@@ -6,7 +6,7 @@ the feed itself.
 
 from django.urls import path
 
-from klinik.scheduling import online_views as views
+from klinik.scheduling.online import views
 
 urlpatterns = [
     path("book/manage/<str:token>/", views.online_manage_view, name="online_manage"),

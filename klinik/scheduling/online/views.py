@@ -10,13 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,44 +22,11 @@ from klinik.core.models import Unit
 from klinik.core.policy import Perm, public, requires
 from klinik.patients.errors import PatientDuplicate, PatientInvalid
 from klinik.patients.identifiers import IdentifierError
-from klinik.scheduling import feeds, online
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import AppointmentType
-from klinik.scheduling.online import OnlineError
-
-
-class IdentifyForm(forms.Form):
-    given_name = forms.CharField(
-        label=gettext_lazy("First name(s)"),
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    family_name = forms.CharField(
-        label=gettext_lazy("Last name"),
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    cpr = forms.CharField(
-        label=gettext_lazy("CPR number"),
-        max_length=20,
-        help_text=gettext_lazy("As on your health insurance card: DDMMYY-XXXX."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}
-        ),
-    )
-    phone = forms.CharField(
-        label=gettext_lazy("Mobile phone"),
-        max_length=30,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-    )
-    email = forms.CharField(
-        label=gettext_lazy("E-mail"),
-        max_length=254,
-        required=False,
-        help_text=gettext_lazy("A phone number or an e-mail address, so we can reach you."),
-        widget=forms.TextInput(attrs={"autocomplete": "email", "inputmode": "email"}),
-    )
+from klinik.scheduling.online import feeds, services
+from klinik.scheduling.online.forms import IdentifyForm
+from klinik.scheduling.online.services import OnlineError
 
 
 def _client(request: HttpRequest) -> str:
@@ -69,7 +34,7 @@ def _client(request: HttpRequest) -> str:
 
 
 def _rate_limited(request: HttpRequest, kind: str) -> HttpResponse | None:
-    if online.rate_limit_allows(kind, _client(request)):
+    if services.rate_limit_allows(kind, _client(request)):
         return None
     return render(
         request,
@@ -91,11 +56,11 @@ def _slots_url(unit: Unit, kind: AppointmentType) -> str:
 @require_GET
 def online_types_view(request: HttpRequest, unit_id: str) -> HttpResponse:
     """Step 1: what kind of appointment."""
-    unit = online.online_unit(unit_id)
+    unit = services.online_unit(unit_id)
     return render(
         request,
         "scheduling/online/types.html",
-        {"unit": unit, "types": online.online_types(unit), "step": 1},
+        {"unit": unit, "types": services.online_types(unit), "step": 1},
     )
 
 
@@ -104,8 +69,8 @@ def online_types_view(request: HttpRequest, unit_id: str) -> HttpResponse:
 @require_GET
 def online_slots_view(request: HttpRequest, unit_id: str, type_id: str) -> HttpResponse:
     """Step 2: a free time (times and practitioners only)."""
-    unit = online.online_unit(unit_id)
-    kind = online.online_type(unit, type_id)
+    unit = services.online_unit(unit_id)
+    kind = services.online_type(unit, type_id)
     return _slots_page(request, unit, kind, first_day=_day(request.GET.get("from", "")))
 
 
@@ -125,7 +90,7 @@ def _slots_page(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    days, next_day = online.online_slots(kind, first_day=first_day)
+    days, next_day = services.online_slots(kind, first_day=first_day)
     return render(
         request,
         "scheduling/online/slots.html",
@@ -134,7 +99,7 @@ def _slots_page(
             "kind": kind,
             "days": days,
             "next_day": next_day,
-            "show_later": online.online_has_later(next_day),
+            "show_later": services.online_has_later(next_day),
             "first_day": first_day,
             "error": error,
             "step": 2,
@@ -151,12 +116,12 @@ def _slots_page(
 @require_http_methods(["GET", "POST"])
 def online_details_view(request: HttpRequest, unit_id: str, type_id: str) -> HttpResponse:
     """Step 3: who you are. A valid answer shows step 4 (confirm) with the answer signed."""
-    unit = online.online_unit(unit_id)
-    kind = online.online_type(unit, type_id)
+    unit = services.online_unit(unit_id)
+    kind = services.online_type(unit, type_id)
     source = request.POST if request.method == "POST" else request.GET
-    start = online.parse_slot(source.get("start", ""))
-    practitioner = online.online_practitioner(unit, source.get("with", ""))
-    if not online.online_slot_is_free(kind, start, practitioner):
+    start = services.parse_slot(source.get("start", ""))
+    practitioner = services.online_practitioner(unit, source.get("with", ""))
+    if not services.online_slot_is_free(kind, start, practitioner):
         return _slots_page(request, unit, kind, error=str(OnlineError.SLOT_GONE), status=409)
     form = IdentifyForm(request.POST or None)
     context: dict[str, Any] = {
@@ -174,7 +139,7 @@ def online_details_view(request: HttpRequest, unit_id: str, type_id: str) -> Htt
             return limited
         if form.is_valid():
             try:
-                identity = online.online_identify(unit=unit, **form.cleaned_data)
+                identity = services.online_identify(unit=unit, **form.cleaned_data)
             except IdentifierError as exc:
                 form.add_error("cpr", str(exc.message))
             except OnlineError as exc:
@@ -183,7 +148,7 @@ def online_details_view(request: HttpRequest, unit_id: str, type_id: str) -> Htt
                 context.update(
                     step=4,
                     identity=identity,
-                    pending=online.pending_sign(
+                    pending=services.pending_sign(
                         appointment_type=kind,
                         start=start,
                         practitioner=practitioner,
@@ -200,23 +165,23 @@ def online_details_view(request: HttpRequest, unit_id: str, type_id: str) -> Htt
 @require_POST
 def online_confirm_view(request: HttpRequest, unit_id: str, type_id: str) -> HttpResponse:
     """Step 4 sent: book, then show the confirmation with the patient's own link."""
-    unit = online.online_unit(unit_id)
-    kind = online.online_type(unit, type_id)
+    unit = services.online_unit(unit_id)
+    kind = services.online_type(unit, type_id)
     limited = _rate_limited(request, "book")
     if limited is not None:
         return limited
     try:
-        pending = online.pending_load(unit, request.POST.get("pending", ""))
+        pending = services.pending_load(unit, request.POST.get("pending", ""))
     except OnlineError as exc:
         return _slots_page(request, unit, kind, error=exc.message, status=400)
     try:
-        appointment = online.online_book(unit=unit, pending=pending)
+        appointment = services.online_book(unit=unit, pending=pending)
     except BookingError as exc:
         return _slots_page(request, unit, kind, error=exc.message, status=409)
     except (PatientInvalid, PatientDuplicate):
         message = _("Your details could not be registered. Please call the clinic.")
         return _slots_page(request, unit, kind, error=message, status=400)
-    token = online.manage_token(appointment)
+    token = services.manage_token(appointment)
     return redirect(reverse("online_manage", kwargs={"token": token}) + "?booked=1")
 
 
@@ -242,7 +207,7 @@ def _link_refused(request: HttpRequest, exc: OnlineError) -> HttpResponse:
 def online_manage_view(request: HttpRequest, token: str) -> HttpResponse:
     """The appointment behind the patient's link; cancel it (POST)."""
     try:
-        appointment = online.manage_appointment(token)
+        appointment = services.manage_appointment(token)
     except OnlineError as exc:
         return _link_refused(request, exc)
     error = notice = ""
@@ -252,13 +217,13 @@ def online_manage_view(request: HttpRequest, token: str) -> HttpResponse:
         if limited is not None:
             return limited
         try:
-            appointment = online.online_cancel(token=token)
+            appointment = services.online_cancel(token=token)
         except (BookingError, OnlineError) as exc:
             error, status = exc.message, 409
         else:
             notice = _("The appointment is cancelled.")
     else:
-        online.manage_view_log(appointment)
+        services.manage_view_log(appointment)
         if request.GET.get("booked"):
             notice = _("Your appointment is booked.")
         elif request.GET.get("moved"):
@@ -271,16 +236,16 @@ def online_manage_view(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _manage_context(appointment: Any, token: str, **extra: Any) -> dict[str, Any]:
-    changeable = online.online_changeable(appointment)
+    changeable = services.online_changeable(appointment)
     return {
         "appointment": appointment,
         "unit": appointment.unit,
         "token": token,
-        "practitioners": online.appointment_practitioners(appointment),
+        "practitioners": services.appointment_practitioners(appointment),
         "changeable": changeable,
-        "movable": changeable and online.online_can_move(appointment),
-        "closes": online.cancel_closes_at(appointment),
-        "cancel_hours": online.online_cancel_hours(appointment),
+        "movable": changeable and services.online_can_move(appointment),
+        "closes": services.cancel_closes_at(appointment),
+        "cancel_hours": services.online_cancel_hours(appointment),
         **extra,
     }
 
@@ -291,7 +256,7 @@ def _manage_context(appointment: Any, token: str, **extra: Any) -> dict[str, Any
 def online_move_view(request: HttpRequest, token: str) -> HttpResponse:
     """Choose another free time of the same type (GET), move to it (POST)."""
     try:
-        appointment = online.manage_appointment(token)
+        appointment = services.manage_appointment(token)
     except OnlineError as exc:
         return _link_refused(request, exc)
     error = ""
@@ -301,9 +266,9 @@ def online_move_view(request: HttpRequest, token: str) -> HttpResponse:
         if limited is not None:
             return limited
         try:
-            online.online_move(
+            services.online_move(
                 token=token,
-                start=online.parse_slot(request.POST.get("start", "")),
+                start=services.parse_slot(request.POST.get("start", "")),
                 practitioner_id=request.POST.get("with", ""),
             )
         except (BookingError, OnlineError) as exc:
@@ -313,12 +278,12 @@ def online_move_view(request: HttpRequest, token: str) -> HttpResponse:
     context = _manage_context(appointment, token, error=error)
     if context["movable"]:
         first_day = _day(request.GET.get("from", ""))
-        days, next_day = online.online_slots(appointment.appointment_type, first_day=first_day)
+        days, next_day = services.online_slots(appointment.appointment_type, first_day=first_day)
         context.update(
             days=days,
             next_day=next_day,
             first_day=first_day,
-            show_later=online.online_has_later(next_day),
+            show_later=services.online_has_later(next_day),
         )
     return render(request, "scheduling/online/move.html", context, status=status)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from klinik.scheduling import calendar_views as views
+from klinik.scheduling.calendar import views
 
 urlpatterns = [
     path("", views.calendar_day_view, name="calendar_day"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from klinik.scheduling import reception_views as views
+from klinik.scheduling.reception import views
 
 urlpatterns = [
     path("", views.reception_home_view, name="reception_home"),

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,58 +14,23 @@ from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from klinik.audit.choices import Channel
 from klinik.core.models import Unit
 from klinik.core.policy import Perm, requires
 from klinik.patients.errors import PatientInvalid
-from klinik.scheduling import reception
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Resource
-from klinik.scheduling.reception import CheckIn, CheckInOutcome, ReceptionError
+from klinik.scheduling.reception import selectors, services
+from klinik.scheduling.reception.forms import ContactForm
+from klinik.scheduling.reception.services import CheckIn, CheckInOutcome, ReceptionError
 
 BOARD_CHANGED = "reception-changed"  # htmx event: the board fetches itself again
 
 
-class ContactForm(forms.Form):
-    """The contact details the patient confirms at the desk (quick correction)."""
-
-    phone = forms.CharField(
-        label=gettext_lazy("Phone"),
-        max_length=30,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-    )
-    email = forms.CharField(
-        label=gettext_lazy("E-mail"),
-        max_length=254,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"}),
-    )
-    address_line = forms.CharField(label=gettext_lazy("Address"), max_length=200, required=False)
-    postal_code = forms.CharField(
-        label=gettext_lazy("Postal code"),
-        max_length=10,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    city = forms.CharField(label=gettext_lazy("City"), max_length=100, required=False)
-
-    def __init__(self, *args: Any, protected: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if protected:
-            # Name and address protection: the address is not shown at the desk.
-            for name in ("address_line", "postal_code", "city"):
-                del self.fields[name]
-        for name, field in self.fields.items():
-            field.widget.attrs.setdefault("autocomplete", "off")
-            field.widget.attrs["id"] = f"contact-{name}"
-
-
 def _unit(request: HttpRequest, unit_id: object) -> Unit:
-    return reception.access_reception_unit(actor=request.actor, public_id=unit_id)
+    return selectors.access_reception_unit(actor=request.actor, public_id=unit_id)
 
 
 def _group(request: HttpRequest) -> str:
@@ -100,7 +64,7 @@ class BoardView:
 
 
 def _board_view(request: HttpRequest, unit: Unit) -> BoardView:
-    practitioners = reception.reception_practitioners(actor=request.actor, unit=unit)
+    practitioners = selectors.reception_practitioners(actor=request.actor, unit=unit)
     chosen = request.GET.get("practitioner", request.POST.get("practitioner", ""))
     practitioner = next((p for p in practitioners if str(p.public_id) == chosen), None)
     return BoardView(_group(request), practitioner, practitioners)
@@ -111,13 +75,13 @@ def _contact_form(appointment: Any, data: Any = None) -> ContactForm:
     return ContactForm(
         data,
         protected=patient.is_address_protected,
-        initial={name: getattr(patient, name) for name in reception.CONTACT_FIELDS},
+        initial={name: getattr(patient, name) for name in services.CONTACT_FIELDS},
     )
 
 
 def _board_context(request: HttpRequest, unit: Unit, **extra: Any) -> dict[str, Any]:
     view = _board_view(request, unit)
-    board = reception.reception_board(
+    board = selectors.reception_board(
         actor=request.actor,
         unit=unit,
         practitioner_id=view.practitioner.pk if view.practitioner else None,
@@ -136,7 +100,7 @@ def _board_context(request: HttpRequest, unit: Unit, **extra: Any) -> dict[str, 
 
 
 def _actions_html(
-    request: HttpRequest, board: reception.Board, unit: Unit, view: BoardView
+    request: HttpRequest, board: selectors.Board, unit: Unit, view: BoardView
 ) -> None:
     """Each row's one-key action form as markup (`row.actions_html`). A full day of a large
     unit has thousands of rows with the same few buttons per status: built once per status
@@ -175,8 +139,8 @@ def _actions_html(
 
 def _page_context(request: HttpRequest, unit: Unit, **extra: Any) -> dict[str, Any]:
     context = _board_context(request, unit, **extra)
-    context["units"] = reception.reception_units(actor=request.actor)
-    context.setdefault("walk_in_types", reception.walk_in_types(actor=request.actor, unit=unit))
+    context["units"] = selectors.reception_units(actor=request.actor)
+    context.setdefault("walk_in_types", selectors.walk_in_types(actor=request.actor, unit=unit))
     return context
 
 
@@ -188,7 +152,7 @@ def _page_context(request: HttpRequest, unit: Unit, **extra: Any) -> dict[str, A
 def reception_home_view(request: HttpRequest) -> HttpResponse:
     """The actor's own unit's board; a community receptionist chooses a clinic."""
     actor = request.actor
-    units = reception.reception_units(actor=actor)
+    units = selectors.reception_units(actor=actor)
     chosen = request.GET.get("unit", "")
     if chosen:
         unit = _unit(request, chosen)
@@ -207,7 +171,7 @@ def reception_board_view(request: HttpRequest, unit_id: str) -> HttpResponse:
     unit = _unit(request, unit_id)
     if request.htmx:
         seen = request.GET.get("v", "")
-        if seen and seen == reception.board_version(actor=request.actor, unit=unit):
+        if seen and seen == selectors.board_version(actor=request.actor, unit=unit):
             return HttpResponse(status=204)
         return render(request, "scheduling/reception/_board.html", _board_context(request, unit))
     return render(request, "scheduling/reception/board.html", _page_context(request, unit))
@@ -220,7 +184,7 @@ def reception_status_view(request: HttpRequest, unit_id: str, appointment_id: st
     unit = _unit(request, unit_id)
     error = notice = ""
     try:
-        appointment = reception.reception_set_status(
+        appointment = services.reception_set_status(
             actor=request.actor,
             unit=unit,
             appointment_public_id=appointment_id,
@@ -255,7 +219,7 @@ def reception_status_view(request: HttpRequest, unit_id: str, appointment_id: st
 def reception_check_in_view(request: HttpRequest, unit_id: str) -> HttpResponse:
     """Check in by CPR number, typed or scanned (the scanner types the number and Enter)."""
     unit = _unit(request, unit_id)
-    result = reception.reception_check_in(
+    result = services.reception_check_in(
         actor=request.actor, unit=unit, identifier=request.POST.get("identifier", "")
     )
     context = _check_in_context(request, unit, result)
@@ -273,9 +237,9 @@ def _check_in_context(request: HttpRequest, unit: Unit, result: CheckIn) -> dict
     context: dict[str, Any] = {"unit": unit, "result": result}
     if result.appointment is not None:
         context["contact_form"] = _contact_form(result.appointment)
-        context["contact_confirmed"] = reception.contact_confirmed(result.appointment)
+        context["contact_confirmed"] = selectors.contact_confirmed(result.appointment)
     if result.outcome == CheckInOutcome.NO_APPOINTMENT and result.patient is not None:
-        context["walk_in_types"] = reception.walk_in_types(actor=request.actor, unit=unit)
+        context["walk_in_types"] = selectors.walk_in_types(actor=request.actor, unit=unit)
     return context
 
 
@@ -290,7 +254,7 @@ def reception_contact_view(request: HttpRequest, unit_id: str, appointment_id: s
     error: PatientInvalid | None = None
     if not can_edit or form.is_valid():
         try:
-            appointment = reception.reception_contact_confirm(
+            appointment = services.reception_contact_confirm(
                 actor=actor,
                 unit=unit,
                 appointment_public_id=appointment_id,
@@ -312,7 +276,7 @@ def reception_contact_view(request: HttpRequest, unit_id: str, appointment_id: s
             }
             return render(request, "scheduling/reception/_contact.html", context)
     # Shown again with the errors at the fields (the card is read, and logged, again).
-    appointment = reception.reception_contact_card(
+    appointment = selectors.reception_contact_card(
         actor=actor, unit=unit, appointment_public_id=appointment_id
     )
     shown = _contact_form(appointment, request.POST)
@@ -333,7 +297,7 @@ def reception_walk_in_search_view(request: HttpRequest, unit_id: str) -> HttpRes
     """Find the patient for a walk-in (CPR, name, phone); posted, never in the URL."""
     unit = _unit(request, unit_id)
     query = request.POST.get("q", "").strip()
-    hits = reception.walk_in_search(actor=request.actor, unit=unit, query=query) if query else []
+    hits = selectors.walk_in_search(actor=request.actor, unit=unit, query=query) if query else []
     return render(
         request,
         "scheduling/reception/_walk_in_hits.html",
@@ -341,7 +305,7 @@ def reception_walk_in_search_view(request: HttpRequest, unit_id: str) -> HttpRes
             "unit": unit,
             "hits": hits,
             "searched": bool(query),
-            "walk_in_types": reception.walk_in_types(actor=request.actor, unit=unit),
+            "walk_in_types": selectors.walk_in_types(actor=request.actor, unit=unit),
         },
     )
 
@@ -352,7 +316,7 @@ def reception_walk_in_view(request: HttpRequest, unit_id: str) -> HttpResponse:
     """Register a walk-in: the next queue number of the day, shown on the board."""
     unit = _unit(request, unit_id)
     try:
-        appointment = reception.walk_in_register(
+        appointment = services.walk_in_register(
             actor=request.actor,
             unit=unit,
             patient_public_id=request.POST.get("patient", ""),
@@ -392,7 +356,7 @@ def reception_walk_in_view(request: HttpRequest, unit_id: str) -> HttpResponse:
 def reception_waiting_room_view(request: HttpRequest, unit_id: str) -> HttpResponse:
     """The screen in the waiting room: queue numbers only, refreshing itself."""
     unit = _unit(request, unit_id)
-    context = {"unit": unit, "room": reception.waiting_room(actor=request.actor, unit=unit)}
+    context = {"unit": unit, "room": selectors.waiting_room(actor=request.actor, unit=unit)}
     if request.htmx:
         return render(request, "scheduling/reception/_waiting.html", context)
     return render(request, "scheduling/reception/waiting_room.html", context)

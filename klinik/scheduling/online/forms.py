@@ -1,0 +1,41 @@
+"""Form shapes for the public booking pages; the checks of who the visitor is are the
+services' (online_identify)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy
+
+
+class IdentifyForm(forms.Form):
+    given_name = forms.CharField(
+        label=gettext_lazy("First name(s)"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    family_name = forms.CharField(
+        label=gettext_lazy("Last name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    cpr = forms.CharField(
+        label=gettext_lazy("CPR number"),
+        max_length=20,
+        help_text=gettext_lazy("As on your health insurance card: DDMMYY-XXXX."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.CharField(
+        label=gettext_lazy("E-mail"),
+        max_length=254,
+        required=False,
+        help_text=gettext_lazy("A phone number or an e-mail address, so we can reach you."),
+        widget=forms.TextInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
