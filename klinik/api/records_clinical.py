@@ -25,7 +25,7 @@ from klinik.core.models import Unit, User
 from klinik.core.policy import Perm, require
 from klinik.patients.models import Patient
 from klinik.records import coding, dictation, documents, observations
-from klinik.records.access import access_record
+from klinik.records.access import access_record, contact_for_write
 from klinik.records.choices import (
     DiagnosisKind,
     DictationPriority,
@@ -33,6 +33,7 @@ from klinik.records.choices import (
     WarningSeverity,
 )
 from klinik.records.errors import RecordError
+from klinik.records.header import patient_warnings
 from klinik.records.models import (
     Contact,
     ContactDiagnosis,
@@ -76,7 +77,7 @@ def _contact(
 ) -> Contact | None:
     if contact_id is None:
         return None
-    contact = coding.contact_for_write(actor=request.auth, public_id=contact_id)
+    contact = contact_for_write(actor=request.auth, public_id=contact_id)
     if patient is not None and contact.patient_id != patient.pk:
         raise RecordError(
             observations.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact"
@@ -391,10 +392,7 @@ def warnings_list(
     request: HttpRequest, patient_id: uuid.UUID, active_only: bool = True
 ) -> list[WarningOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="warning")
-    return [
-        warning_out(row)
-        for row in coding.patient_warnings(patient=patient, active_only=active_only)
-    ]
+    return [warning_out(row) for row in patient_warnings(patient=patient, active_only=active_only)]
 
 
 @router.post(

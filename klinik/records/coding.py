@@ -15,7 +15,6 @@ so nothing a colleague coded disappears silently and one more click removes it i
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,9 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from klinik.audit.choices import Action, Channel
-from klinik.core.policy import Actor, Perm, require
+from klinik.core.policy import Actor
 from klinik.patients.models import Patient
-from klinik.patients.selectors import age_on
+from klinik.records.access import record_write_begin
 from klinik.records.choices import DiagnosisKind, ProblemStatus, WarningKind, WarningSeverity
 from klinik.records.errors import RecordError
 from klinik.records.models import (
@@ -39,7 +38,6 @@ from klinik.records.models import (
     PatientWarning,
     Problem,
 )
-from klinik.records.services import record_write_begin
 from klinik.terminology.choices import HitKind, kind_of_register
 from klinik.terminology.selectors import code_lookup, terminology_search
 
@@ -76,11 +74,6 @@ TEXT_MAX = 200
 ATC_PATTERN = re.compile(r"^[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$")
 FUTURE_SLACK = timedelta(minutes=5)
 SEARCH_LIMIT = 12
-SEVERITY_ORDER = [
-    WarningSeverity.LIFE_THREATENING,
-    WarningSeverity.HIGH,
-    WarningSeverity.LOW,
-]
 
 
 # Codes -------------------------------------------------------------------------------------------
@@ -126,35 +119,6 @@ def code_search(*, query: str, kind: HitKind, limit: int = SEARCH_LIMIT) -> list
 def _check_not_future(when: datetime, field: str) -> None:
     if when > timezone.now() + FUTURE_SLACK:
         raise RecordError(FUTURE_TIME, code="future", field=field)
-
-
-# Scoped rows for writes --------------------------------------------------------------------------
-
-
-def contact_for_write(*, actor: Actor, public_id: uuid.UUID | str) -> Contact:
-    """A contact of the actor's organisations, or 404 (missing and foreign alike).
-
-    No access-log entry here: the service that writes checks the care relation and logs the
-    write in its transaction (record_write_begin)."""
-    require(actor, Perm.RECORD_WRITE)
-    return _scoped(Contact.objects.select_related("patient", "unit"), actor, public_id)
-
-
-def row_for_write(*, actor: Actor, queryset: QuerySet, public_id: uuid.UUID | str) -> Any:
-    """An organisation-owned record row by public id for a write (see contact_for_write)."""
-    require(actor, Perm.RECORD_WRITE)
-    return _scoped(queryset.select_related("patient"), actor, public_id)
-
-
-def _scoped(queryset: QuerySet, actor: Actor, public_id: uuid.UUID | str) -> Any:
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError as exc:
-        raise Http404 from exc
-    row = queryset.filter(public_id=key, organisation_id__in=actor.organisation_ids).first()
-    if row is None:
-        raise Http404
-    return row
 
 
 # Diagnoses ---------------------------------------------------------------------------------------
@@ -517,37 +481,3 @@ def patient_problems(*, patient: Patient) -> list[Problem]:
         )
         .order_by("_order", "-noted_at", "-pk")
     )
-
-
-def patient_warnings(*, patient: Patient, active_only: bool = True) -> list[PatientWarning]:
-    """The patient's warnings, most severe first (the active ones only by default)."""
-    rows = PatientWarning.objects.filter(
-        organisation_id=patient.organisation_id, patient=patient
-    ).select_related("recorded_by", "inactivated_by")
-    if active_only:
-        rows = rows.filter(is_active=True)
-    order = Case(
-        *[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITY_ORDER)],
-        default=Value(len(SEVERITY_ORDER)),
-        output_field=IntegerField(),
-    )
-    return list(rows.annotate(_order=order).order_by("-is_active", "_order", "-recorded_at"))
-
-
-def header_warnings(*, actor: Actor, patient: Patient) -> list[PatientWarning]:
-    """The active warnings for the patient header, when the actor may read the record (a
-    reception role without record access sees none). No log entry of its own: the caller has
-    just accessed the patient through the one door, which logged it."""
-    if not actor.can(Perm.RECORD_READ):
-        return []
-    return patient_warnings(patient=patient)
-
-
-def record_header_context(*, actor: Actor, patient: Patient) -> dict[str, Any]:
-    """What the patient header needs on the record pages: the patient, the age and the
-    active warnings (`record_warnings`). Call after access_record."""
-    return {
-        "patient": patient,
-        "age": age_on(patient.birth_date, timezone.localdate()),
-        "record_warnings": header_warnings(actor=actor, patient=patient),
-    }

@@ -20,7 +20,6 @@ from typing import IO
 import holidays
 from django.db import transaction
 from django.db.models import BooleanField, Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _gettext
@@ -30,7 +29,7 @@ from klinik.audit.choices import Action, Channel
 from klinik.core.models import Unit, User
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.models import Patient
-from klinik.records.access import access_record_row
+from klinik.records.access import access_record_row, record_row_for_write, record_write_begin
 from klinik.records.choices import DictationPriority, DictationStatus, EntryType
 from klinik.records.documents import (
     AUDIO_KINDS,
@@ -40,13 +39,7 @@ from klinik.records.documents import (
 )
 from klinik.records.errors import RecordError
 from klinik.records.models import Dictation, JournalEntry
-from klinik.records.services import (
-    NO_UNIT,
-    TEXT_MAX,
-    EntryDraft,
-    journal_entry_create,
-    record_write_begin,
-)
+from klinik.records.services import NO_UNIT, TEXT_MAX, EntryDraft, journal_entry_create
 
 URGENT_HOURS = 4
 WORKING_DAYS = {DictationPriority.NORMAL: 2, DictationPriority.LOW: 5}
@@ -544,18 +537,9 @@ def dictation_authors(*, organisation_id: int) -> list[User]:
 
 def dictation_for_write(*, actor: Actor, public_id: uuid.UUID | str) -> Dictation:
     """A dictation of the actor's organisations for a write, or 404 (missing and foreign
-    alike). No access-log entry here: the service checks the care relation and logs the write
-    in its transaction (record_write_begin)."""
-    require(actor, Perm.RECORD_WRITE)
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError as exc:
-        raise Http404 from exc
-    row = (
-        Dictation.objects.select_related("patient", "author")
-        .filter(public_id=key, organisation_id__in=actor.organisation_ids)
-        .first()
+    alike); see records.access.record_row_for_write."""
+    return record_row_for_write(
+        actor=actor,
+        queryset=Dictation.objects.select_related("patient", "author"),
+        public_id=public_id,
     )
-    if row is None:
-        raise Http404
-    return row

@@ -42,11 +42,10 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 from klinik.audit.choices import Action, Channel
 from klinik.core.policy import Actor, Perm
 from klinik.patients.models import Patient
-from klinik.records.access import access_record_row
+from klinik.records.access import access_record_row, record_write_begin
 from klinik.records.choices import DocumentKind
 from klinik.records.errors import RecordError
 from klinik.records.models import Contact, Document
-from klinik.records.services import record_write_begin
 
 MB = 1024 * 1024
 # Larger than any clinical photo or scan needs; decoding stays within a few hundred MB.

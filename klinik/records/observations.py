@@ -43,10 +43,10 @@ from klinik.audit.services import access_log_record
 from klinik.core.models import Membership, Organisation, User
 from klinik.core.policy import ROLE_PERMISSIONS, Actor, Perm, require
 from klinik.patients.models import Patient
+from klinik.records.access import record_write_begin
 from klinik.records.choices import MeasurementKind, VaccinationSite
 from klinik.records.errors import RecordError
 from klinik.records.models import Contact, Measurement, Vaccination
-from klinik.records.services import record_write_begin
 
 # Measurements ------------------------------------------------------------------------------------
 

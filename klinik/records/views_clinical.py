@@ -22,12 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from klinik.audit.choices import Channel
 from klinik.core.policy import Perm, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
 from klinik.records import coding, observations
-from klinik.records.access import access_record
+from klinik.records.access import contact_for_write, record_row_for_write
 from klinik.records.choices import DiagnosisKind
 from klinik.records.errors import RecordError
 from klinik.records.forms_clinical import (
@@ -41,37 +40,12 @@ from klinik.records.forms_clinical import (
     WarningForm,
     form_error,
 )
+from klinik.records.header import patient_warnings, record_frame, record_patient
 from klinik.records.models import Contact, Measurement, PatientWarning, Problem, Vaccination
 from klinik.terminology.choices import HitKind
 
 SEARCH_KINDS = {"diagnosis": HitKind.DIAGNOSIS, "procedure": HitKind.PROCEDURE}
 Section = Callable[..., HttpResponse]
-
-
-def _read(
-    request: HttpRequest,
-    public_id: uuid.UUID | str,
-    object_type: str,
-    *,
-    perm: Perm = Perm.RECORD_READ,
-) -> Patient:
-    return access_record(
-        actor=request.actor,
-        patient_public_id=public_id,
-        channel=Channel.UI,
-        perm=perm,
-        object_type=object_type,
-    )
-
-
-def _frame(request: HttpRequest, patient: Patient, tab: str, /, **extra: Any) -> dict[str, Any]:
-    """What record_base.html needs: the header (with warnings) and the tab."""
-    return {
-        **coding.record_header_context(actor=request.actor, patient=patient),
-        "tab": tab,
-        "can_write": request.actor.can(Perm.RECORD_WRITE),
-        **extra,
-    }
 
 
 def _finish(
@@ -85,7 +59,7 @@ def _finish(
 ) -> HttpResponse:
     """After a write to a row: htmx gets the section back, a plain post goes back to the page."""
     if error is not None:
-        _read(request, patient.public_id, object_type)
+        record_patient(request, patient.public_id, object_type=object_type)
         if not request.htmx:
             messages.error(request, error.message)
             return redirect(url)
@@ -162,7 +136,7 @@ def _row_write(
 ) -> HttpResponse:
     """A change to one existing row (resolve, inactivate, mark in error): checked and
     logged by its service, then the section or the page again."""
-    row = coding.row_for_write(actor=request.actor, queryset=queryset, public_id=public_id)
+    row = record_row_for_write(actor=request.actor, queryset=queryset, public_id=public_id)
     error = _attempt(lambda: write(row))
     return _finish(
         request,
@@ -254,14 +228,14 @@ def _coding_context(request: HttpRequest, patient: Patient, **forms: Any) -> dic
             contact.dx_form = forms.get("dx_form") or contact.dx_form
             contact.px_form = forms.get("px_form") or contact.px_form
             contact.confirm_replace = forms.get("confirm_replace", False)
-    return _frame(
+    return record_frame(
         request,
         patient,
         "coding",
         contacts=contacts,
         problems=coding.patient_problems(patient=patient),
         problem_form=forms.get("problem_form") or _problem_form(),
-        warnings_all=coding.patient_warnings(patient=patient, active_only=False),
+        warnings_all=patient_warnings(patient=patient, active_only=False),
         warning_form=forms.get("warning_form") or _warning_form(),
     )
 
@@ -271,7 +245,7 @@ def _coding_context(request: HttpRequest, patient: Patient, **forms: Any) -> dic
 @break_glass_on_refusal
 def coding_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Contacts with their diagnoses and procedures, the problem list and the warnings."""
-    patient = _read(request, public_id, "coding")
+    patient = record_patient(request, public_id, object_type="coding")
     return render(request, "records/coding.html", _coding_context(request, patient))
 
 
@@ -293,7 +267,7 @@ def code_search_view(request: HttpRequest, kind: str) -> HttpResponse:
 
 def _contact_refused(request: HttpRequest, contact: Contact, **forms: Any) -> HttpResponse:
     """A refused coding form: the contact's card (htmx) or the page, with the errors."""
-    patient = _read(request, contact.patient.public_id, "coding")
+    patient = record_patient(request, contact.patient.public_id, object_type="coding")
     if request.htmx:
         return _contact_section(request, contact)(status=422, **forms)
     return _coding_page(request, patient, contact=contact, **forms)
@@ -304,7 +278,7 @@ def _contact_refused(request: HttpRequest, contact: Contact, **forms: Any) -> Ht
 @break_glass_on_refusal
 def diagnosis_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
     """Code a diagnosis; a second main diagnosis asks for confirmation (replace_main)."""
-    contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
+    contact = contact_for_write(actor=request.actor, public_id=contact_id)
     form = _diagnosis_form(contact, request.POST)
     confirm = False
     if form.is_valid():
@@ -335,7 +309,7 @@ def diagnosis_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRespo
 @require_POST
 @break_glass_on_refusal
 def diagnosis_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
-    contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
+    contact = contact_for_write(actor=request.actor, public_id=contact_id)
     form = CodeRemoveForm(request.POST)
     if not form.is_valid():
         raise Http404
@@ -358,7 +332,7 @@ def diagnosis_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRe
 @require_POST
 @break_glass_on_refusal
 def procedure_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
-    contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
+    contact = contact_for_write(actor=request.actor, public_id=contact_id)
     form = _procedure_form(contact, request.POST)
     if form.is_valid():
         error = _attempt(
@@ -383,7 +357,7 @@ def procedure_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRespo
 @require_POST
 @break_glass_on_refusal
 def procedure_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
-    contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
+    contact = contact_for_write(actor=request.actor, public_id=contact_id)
     form = ProcedureRemoveForm(request.POST)
     if not form.is_valid():
         raise Http404
@@ -423,7 +397,7 @@ def _coding_page(request: HttpRequest, patient: Patient, **forms: Any) -> HttpRe
 @require_POST
 @break_glass_on_refusal
 def problem_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    patient = _read(request, public_id, "coding", perm=Perm.RECORD_WRITE)
+    patient = record_patient(request, public_id, object_type="coding", perm=Perm.RECORD_WRITE)
     return _form_write(
         request,
         patient,
@@ -467,7 +441,7 @@ def _warnings_section(request: HttpRequest, patient: Patient) -> Section:
         "records/partials/_clinical_warnings.html",
         lambda form: {
             "patient": patient,
-            "warnings_all": coding.patient_warnings(patient=patient, active_only=False),
+            "warnings_all": patient_warnings(patient=patient, active_only=False),
             "warning_form": form or _warning_form(),
         },
         # The patient header shows the warnings too: app.js reloads the page on this.
@@ -479,7 +453,7 @@ def _warnings_section(request: HttpRequest, patient: Patient) -> Section:
 @require_POST
 @break_glass_on_refusal
 def warning_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    patient = _read(request, public_id, "coding", perm=Perm.RECORD_WRITE)
+    patient = record_patient(request, public_id, object_type="coding", perm=Perm.RECORD_WRITE)
     return _form_write(
         request,
         patient,
@@ -545,10 +519,10 @@ def _tab_view(
     and shows the section (htmx) or the page again."""
     writing = request.method == "POST"
     perm = Perm.RECORD_WRITE if writing else Perm.RECORD_READ
-    patient = _read(request, public_id, tab, perm=perm)
+    patient = record_patient(request, public_id, object_type=tab, perm=perm)
 
     def page(bound: Any, status: int = 422) -> HttpResponse:
-        frame = _frame(request, patient, tab, **context(patient, bound))
+        frame = record_frame(request, patient, tab, **context(patient, bound))
         return render(request, f"records/{tab}.html", frame, status=status)
 
     bound = form(patient, request.POST if writing else None)

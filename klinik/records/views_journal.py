@@ -28,9 +28,8 @@ from klinik.core.policy import Actor, Perm, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
 from klinik.records import note_templates
-from klinik.records.access import access_record, access_record_row
+from klinik.records.access import access_record_row
 from klinik.records.choices import EntryType
-from klinik.records.coding import record_header_context
 from klinik.records.errors import RecordError
 from klinik.records.forms import (
     ContactOpenForm,
@@ -40,6 +39,7 @@ from klinik.records.forms import (
     PhraseForm,
     add_record_error,
 )
+from klinik.records.header import record_frame, record_patient
 from klinik.records.models import Contact, JournalDraft, JournalEntry
 from klinik.records.selectors import (
     TimelineItem,
@@ -76,22 +76,6 @@ JOURNAL_PAGE_SIZE = 25
 RECENT_IN_EDITOR = 5
 
 
-def _patient(
-    request: HttpRequest,
-    public_id: uuid.UUID,
-    *,
-    perm: Perm = Perm.RECORD_READ,
-    object_type: str = "record",
-) -> Patient:
-    return access_record(
-        actor=request.actor,
-        patient_public_id=public_id,
-        channel=Channel.UI,
-        perm=perm,
-        object_type=object_type,
-    )
-
-
 def _entry(request: HttpRequest, entry_id: uuid.UUID, *, perm: Perm) -> JournalEntry:
     return access_record_row(
         actor=request.actor,
@@ -101,27 +85,6 @@ def _entry(request: HttpRequest, entry_id: uuid.UUID, *, perm: Perm) -> JournalE
         perm=perm,
         object_type="journal_entry",
     )
-
-
-def _frame(request: HttpRequest, patient: Patient, tab: str, **extra: Any) -> dict[str, Any]:
-    """What record_base.html needs: the header (with CAVE/allergy warnings) and the tab."""
-    _unit_from_memberships(request, patient)
-    return {
-        **record_header_context(actor=request.actor, patient=patient),
-        "tab": tab,
-        **extra,
-    }
-
-
-def _unit_from_memberships(request: HttpRequest, patient: Patient) -> None:
-    """The header names the patient's unit. When it is one of the user's own units it is
-    already loaded with the memberships (ActorMiddleware): use that instead of a query."""
-    if not patient.unit_id or Patient.unit.is_cached(patient):
-        return
-    for membership in getattr(request, "memberships", ()):
-        if membership.unit_id == patient.unit_id and membership.unit is not None:
-            patient.unit = membership.unit
-            return
 
 
 def _hx_redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -268,7 +231,7 @@ def record_journal_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
     """The journal, newest first. htmx: the filtered timeline, or (with `before`) the next
     page's rows in place of the "show more" button."""
     actor = request.actor
-    patient = _patient(request, public_id)
+    patient = record_patient(request, public_id)
     form = _filter_form(request, patient)
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
@@ -293,7 +256,7 @@ def record_journal_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
             more[name] = request.GET[name]
     if page.next_cursor:
         more["before"] = page.next_cursor
-    context = _frame(
+    context = record_frame(
         request,
         patient,
         "journal",
@@ -341,7 +304,7 @@ def journal_entry_versions_view(request: HttpRequest, entry_id: uuid.UUID) -> Ht
     return render(
         request,
         "records/versions.html",
-        _frame(
+        record_frame(
             request,
             entry.patient,
             "journal",
@@ -462,7 +425,7 @@ def _editor_context(
         }
         for t in templates
     ]
-    return _frame(
+    return record_frame(
         request,
         patient,
         "journal",
@@ -491,7 +454,7 @@ def record_write_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     params = request.POST if request.method == "POST" else request.GET
     draft: JournalDraft | None = None
     corrects: JournalEntry | None = None
-    patient = _patient(request, public_id, perm=Perm.RECORD_WRITE)
+    patient = record_patient(request, public_id, perm=Perm.RECORD_WRITE)
     if params.get("draft"):
         try:
             draft = journal_draft_of(actor=actor, patient=patient, public_id=params["draft"])
@@ -511,7 +474,7 @@ def record_write_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
             return render(
                 request,
                 "records/write_refused.html",
-                _frame(
+                record_frame(
                     request,
                     patient,
                     "journal",
@@ -604,7 +567,9 @@ def record_draft_save_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRe
     """The editor's autosave (htmx, a few seconds after typing stops and on leaving the text).
     Answers with the "Draft saved hh:mm" status and the draft's id for the form."""
     actor = request.actor
-    patient = _patient(request, public_id, perm=Perm.RECORD_WRITE, object_type="journal_draft")
+    patient = record_patient(
+        request, public_id, perm=Perm.RECORD_WRITE, object_type="journal_draft"
+    )
     post = request.POST
     draft: JournalDraft | None = None
     if post.get("draft"):
@@ -650,7 +615,9 @@ def record_draft_discard_view(
     request: HttpRequest, public_id: uuid.UUID, draft_id: uuid.UUID
 ) -> HttpResponse:
     actor = request.actor
-    patient = _patient(request, public_id, perm=Perm.RECORD_WRITE, object_type="journal_draft")
+    patient = record_patient(
+        request, public_id, perm=Perm.RECORD_WRITE, object_type="journal_draft"
+    )
     try:
         draft = journal_draft_of(actor=actor, patient=patient, public_id=draft_id)
         journal_draft_discard(actor=actor, draft=draft)
@@ -695,7 +662,9 @@ def record_contacts_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
     writing = request.method == "POST"
     if writing and not actor.can(Perm.RECORD_WRITE):
         raise PermissionDenied(Perm.RECORD_WRITE.value)
-    patient = _patient(request, public_id, perm=Perm.RECORD_WRITE if writing else Perm.RECORD_READ)
+    patient = record_patient(
+        request, public_id, perm=Perm.RECORD_WRITE if writing else Perm.RECORD_READ
+    )
     form = ContactOpenForm(request.POST if writing else None, responsibles=_signers(patient))
     status = 200
     if writing:
@@ -721,7 +690,7 @@ def record_contacts_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
     return render(
         request,
         "records/contacts.html",
-        _frame(
+        record_frame(
             request,
             patient,
             "contacts",

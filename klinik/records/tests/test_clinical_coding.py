@@ -10,8 +10,10 @@ from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.patients.errors import BreakGlassRequired
 from klinik.records import coding
+from klinik.records.access import contact_for_write
 from klinik.records.choices import DiagnosisKind, ProblemStatus, WarningKind, WarningSeverity
 from klinik.records.errors import RecordError
+from klinik.records.header import header_warnings, patient_warnings, record_header_context
 from klinik.records.models import ContactDiagnosis, ContactProcedure, PatientWarning, Problem
 from klinik.records.tests.clinical_fixtures import (
     EXAM_CODE,
@@ -217,7 +219,7 @@ def test_contact_of_another_organisation_is_not_found(record_world, contact):
     from django.http import Http404
 
     with pytest.raises(Http404):
-        coding.contact_for_write(actor=record_world.other_doctor_actor, public_id=contact.public_id)
+        contact_for_write(actor=record_world.other_doctor_actor, public_id=contact.public_id)
 
 
 def test_code_search_finds_diagnoses_despite_a_typing_error(record_world):
@@ -303,11 +305,11 @@ def test_warning_added_shows_in_the_header_context(record_world):
     coding.warning_add(
         actor=rw.secretary_actor, patient=rw.patient, kind=WarningKind.CAVE, text="penicillin"
     )
-    context = coding.record_header_context(actor=rw.doctor_actor, patient=rw.patient)
+    context = record_header_context(actor=rw.doctor_actor, patient=rw.patient)
     assert [w.text for w in context["record_warnings"]] == ["penicillin"]
     assert context["patient"] == rw.patient
     reception = rw.world.member(Role.HEALTH_SERVICE_SECRETARY)
-    assert coding.header_warnings(actor=rw.actor(reception), patient=rw.patient) == []
+    assert header_warnings(actor=rw.actor(reception), patient=rw.patient) == []
 
 
 def test_warnings_most_severe_first(record_world):
@@ -324,7 +326,7 @@ def test_warnings_most_severe_first(record_world):
             text=text,
             severity=severity,
         )
-    assert [w.text for w in coding.patient_warnings(patient=rw.patient)] == [
+    assert [w.text for w in patient_warnings(patient=rw.patient)] == [
         "latex",
         "penicillin",
         "nødder",
@@ -346,8 +348,8 @@ def test_warning_inactivation_needs_a_reason_and_keeps_it(record_world):
     assert not warning.is_active
     assert warning.inactivation_reason == "Provokationstest negativ"
     assert warning.inactivated_by == rw.doctor.user
-    assert coding.patient_warnings(patient=rw.patient) == []
-    assert len(coding.patient_warnings(patient=rw.patient, active_only=False)) == 1
+    assert patient_warnings(patient=rw.patient) == []
+    assert len(patient_warnings(patient=rw.patient, active_only=False)) == 1
     with pytest.raises(RecordError):
         coding.warning_inactivate(actor=rw.doctor_actor, warning=warning, reason="igen")
 
