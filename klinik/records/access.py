@@ -4,6 +4,7 @@ Builds on patients.access: the same 404 for missing and not-yours, the same care
 break-the-glass rules, and every read or write of the record goes into the access log.
 
 Reads: `access_record` (the patient), `access_record_row` (one row, through its patient).
+The rows' own doors (`journal_entry_access`, …) are these with the row's query.
 Writes: a view fetches the row with `record_row_for_write` (scoped, not logged), and the service
 that writes calls `record_write_begin` in its transaction (checked and logged with the change).
 """
@@ -20,7 +21,7 @@ from klinik.audit.choices import Action, Channel, Purpose
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.access import access_patient
 from klinik.patients.models import Patient
-from klinik.records.models import Contact
+from klinik.records.models import Contact, JournalEntry
 
 M = TypeVar("M", bound=Model)
 
@@ -80,6 +81,25 @@ def access_record_row(
         object_type=object_type,
     )
     return row
+
+
+def journal_entry_access(
+    *,
+    actor: Actor,
+    public_id: uuid.UUID | str,
+    channel: Channel,
+    perm: Perm = Perm.RECORD_READ,
+) -> JournalEntry:
+    """One journal entry (author, unit and contact loaded) through the record's door: the same
+    404 for missing and foreign, logged."""
+    return access_record_row(
+        actor=actor,
+        queryset=JournalEntry.objects.select_related("author", "unit", "contact"),
+        public_id=public_id,
+        channel=channel,
+        perm=perm,
+        object_type="journal_entry",
+    )
 
 
 def record_write_begin(

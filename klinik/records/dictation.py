@@ -38,8 +38,8 @@ from klinik.records.documents import (
     upload_check,
 )
 from klinik.records.errors import RecordError
+from klinik.records.journal.services import NO_UNIT, TEXT_MAX, EntryDraft, journal_entry_create
 from klinik.records.models import Dictation, JournalEntry
-from klinik.records.services import NO_UNIT, TEXT_MAX, EntryDraft, journal_entry_create
 
 URGENT_HOURS = 4
 WORKING_DAYS = {DictationPriority.NORMAL: 2, DictationPriority.LOW: 5}

@@ -35,8 +35,8 @@ from klinik.records.dictation import (
     percentile,
 )
 from klinik.records.errors import RecordError
+from klinik.records.journal.services import journal_entry_sign
 from klinik.records.models import Dictation, Document, JournalEntry, JournalSignature
-from klinik.records.services import journal_entry_sign
 from klinik.records.tests import document_files
 from klinik.records.tests.document_files import pdf_bytes, stored_files, upload, wav_bytes
 

@@ -1,9 +1,7 @@
 """Writes to the journal and contacts.
 
-Coding, observations, documents and the dictation queue have their own service modules in this
-app (coding.py, observations.py, documents.py, dictation.py); they share `record_write_begin`
-(records.access).
-"""
+The record's other areas (clinical, documents, dictation) have their own services; each checks
+and logs a write with records.access.record_write_begin, in its own transaction."""
 
 from __future__ import annotations
 
