@@ -24,7 +24,7 @@ from klinik.audit.choices import Channel
 from klinik.core.models import Unit, User
 from klinik.core.policy import Perm, require
 from klinik.patients.models import Patient
-from klinik.records import coding, dictation, documents, observations
+from klinik.records import dictation, documents
 from klinik.records.access import access_record, contact_for_write
 from klinik.records.choices import (
     DiagnosisKind,
@@ -32,6 +32,7 @@ from klinik.records.choices import (
     DictationStatus,
     WarningSeverity,
 )
+from klinik.records.clinical import plausibility, selectors, services
 from klinik.records.errors import RecordError
 from klinik.records.header import patient_warnings
 from klinik.records.models import (
@@ -79,9 +80,7 @@ def _contact(
         return None
     contact = contact_for_write(actor=request.auth, public_id=contact_id)
     if patient is not None and contact.patient_id != patient.pk:
-        raise RecordError(
-            observations.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact"
-        )
+        raise RecordError(services.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
     return contact
 
 
@@ -136,7 +135,7 @@ def diagnoses_list(
     request: HttpRequest, patient_id: uuid.UUID, include_removed: bool = False
 ) -> list[DiagnosisOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="diagnosis")
-    rows = coding.patient_diagnoses(patient=patient, include_removed=include_removed)
+    rows = selectors.patient_diagnoses(patient=patient, include_removed=include_removed)
     return [diagnosis_out(row) for row in rows[:LIST_LIMIT]]
 
 
@@ -155,9 +154,9 @@ def diagnoses_create(
         contact = _contact(request, None, payload.contact)
         if contact is None or contact.patient.public_id != patient_id:
             raise RecordError(
-                observations.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact"
+                services.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact"
             )
-        row = coding.contact_diagnosis_add(
+        row = services.contact_diagnosis_add(
             actor=request.auth,
             contact=contact,
             code=payload.code,
@@ -200,7 +199,7 @@ def measurement_out(row: Measurement, bmi: Decimal | None = None) -> Measurement
         kind=row.kind,
         value=row.value,
         value2=row.value2,
-        unit=observations.UNITS.get(row.kind, ""),
+        unit=plausibility.UNITS.get(row.kind, ""),
         measured_at=row.measured_at,
         recorded_by=_person(row.recorded_by),
         bmi=bmi,
@@ -216,7 +215,7 @@ def measurement_out(row: Measurement, bmi: Decimal | None = None) -> Measurement
 )
 def measurements_list(request: HttpRequest, patient_id: uuid.UUID) -> list[MeasurementOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="measurement")
-    rows = observations.measurements_with_bmi(patient=patient, limit=LIST_LIMIT)
+    rows = selectors.measurements_with_bmi(patient=patient, limit=LIST_LIMIT)
     return [measurement_out(row, row.bmi) for row in rows]
 
 
@@ -233,7 +232,7 @@ def measurements_create(
 ) -> tuple[int, MeasurementOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="measurement")
     try:
-        row = observations.measurement_record(
+        row = services.measurement_record(
             actor=request.auth,
             patient=patient,
             kind=payload.kind,
@@ -302,8 +301,7 @@ def vaccination_out(row: Vaccination) -> VaccinationOut:
 def vaccinations_list(request: HttpRequest, patient_id: uuid.UUID) -> list[VaccinationOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="vaccination")
     return [
-        vaccination_out(row)
-        for row in observations.patient_vaccinations(patient=patient)[:LIST_LIMIT]
+        vaccination_out(row) for row in selectors.patient_vaccinations(patient=patient)[:LIST_LIMIT]
     ]
 
 
@@ -324,7 +322,7 @@ def vaccinations_create(
         else User.objects.filter(public_id=payload.given_by).first()
     )
     try:
-        row = observations.vaccination_record(
+        row = services.vaccination_record(
             actor=request.auth,
             patient=patient,
             vaccine=payload.vaccine,
@@ -405,7 +403,7 @@ def warnings_create(
 ) -> tuple[int, WarningOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="warning")
     try:
-        row = coding.warning_add(
+        row = services.warning_add(
             actor=request.auth,
             patient=patient,
             kind=payload.kind,

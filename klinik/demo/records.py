@@ -34,7 +34,12 @@ from klinik.records.choices import (
     VaccinationSite,
     WarningKind,
 )
-from klinik.records.coding import contact_diagnosis_add, warning_add
+from klinik.records.clinical.services import (
+    contact_diagnosis_add,
+    measurement_record,
+    vaccination_record,
+    warning_add,
+)
 from klinik.records.dictation import (
     dictation_create,
     dictation_deadline_default,
@@ -50,7 +55,6 @@ from klinik.records.journal.services import (
     journal_entry_write,
 )
 from klinik.records.models import Contact, Dictation, JournalEntry
-from klinik.records.observations import measurement_record, vaccination_record
 from klinik.scheduling.models import Appointment
 
 

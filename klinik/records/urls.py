@@ -4,7 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("klinik.records.journal.urls")),
-    path("", include("klinik.records.urls_clinical")),
+    path("", include("klinik.records.clinical.urls")),
     path("", include("klinik.records.urls_documents")),
     path("", include("klinik.records.urls_dictation")),
 ]
