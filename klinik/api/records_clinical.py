@@ -24,15 +24,29 @@ from klinik.audit.choices import Channel
 from klinik.core.models import Unit, User
 from klinik.core.policy import Perm, require
 from klinik.patients.models import Patient
-from klinik.records import dictation, documents
-from klinik.records.access import access_record, contact_for_write
+from klinik.records import dictation
+from klinik.records.access import access_record, contact_for_write, document_access
 from klinik.records.choices import (
     DiagnosisKind,
     DictationPriority,
     DictationStatus,
     WarningSeverity,
 )
-from klinik.records.clinical import plausibility, selectors, services
+from klinik.records.clinical.plausibility import UNITS
+from klinik.records.clinical.selectors import (
+    measurements_with_bmi,
+    patient_diagnoses,
+    patient_vaccinations,
+)
+from klinik.records.clinical.services import (
+    CONTACT_OTHER_PATIENT,
+    contact_diagnosis_add,
+    measurement_record,
+    vaccination_record,
+    warning_add,
+)
+from klinik.records.documents.services import document_upload
+from klinik.records.documents.serving import document_response
 from klinik.records.errors import RecordError
 from klinik.records.header import patient_warnings
 from klinik.records.models import (
@@ -80,7 +94,7 @@ def _contact(
         return None
     contact = contact_for_write(actor=request.auth, public_id=contact_id)
     if patient is not None and contact.patient_id != patient.pk:
-        raise RecordError(services.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
+        raise RecordError(CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
     return contact
 
 
@@ -135,7 +149,7 @@ def diagnoses_list(
     request: HttpRequest, patient_id: uuid.UUID, include_removed: bool = False
 ) -> list[DiagnosisOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="diagnosis")
-    rows = selectors.patient_diagnoses(patient=patient, include_removed=include_removed)
+    rows = patient_diagnoses(patient=patient, include_removed=include_removed)
     return [diagnosis_out(row) for row in rows[:LIST_LIMIT]]
 
 
@@ -153,10 +167,8 @@ def diagnoses_create(
     try:
         contact = _contact(request, None, payload.contact)
         if contact is None or contact.patient.public_id != patient_id:
-            raise RecordError(
-                services.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact"
-            )
-        row = services.contact_diagnosis_add(
+            raise RecordError(CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
+        row = contact_diagnosis_add(
             actor=request.auth,
             contact=contact,
             code=payload.code,
@@ -199,7 +211,7 @@ def measurement_out(row: Measurement, bmi: Decimal | None = None) -> Measurement
         kind=row.kind,
         value=row.value,
         value2=row.value2,
-        unit=plausibility.UNITS.get(row.kind, ""),
+        unit=UNITS.get(row.kind, ""),
         measured_at=row.measured_at,
         recorded_by=_person(row.recorded_by),
         bmi=bmi,
@@ -215,7 +227,7 @@ def measurement_out(row: Measurement, bmi: Decimal | None = None) -> Measurement
 )
 def measurements_list(request: HttpRequest, patient_id: uuid.UUID) -> list[MeasurementOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="measurement")
-    rows = selectors.measurements_with_bmi(patient=patient, limit=LIST_LIMIT)
+    rows = measurements_with_bmi(patient=patient, limit=LIST_LIMIT)
     return [measurement_out(row, row.bmi) for row in rows]
 
 
@@ -232,7 +244,7 @@ def measurements_create(
 ) -> tuple[int, MeasurementOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="measurement")
     try:
-        row = services.measurement_record(
+        row = measurement_record(
             actor=request.auth,
             patient=patient,
             kind=payload.kind,
@@ -300,9 +312,7 @@ def vaccination_out(row: Vaccination) -> VaccinationOut:
 )
 def vaccinations_list(request: HttpRequest, patient_id: uuid.UUID) -> list[VaccinationOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="vaccination")
-    return [
-        vaccination_out(row) for row in selectors.patient_vaccinations(patient=patient)[:LIST_LIMIT]
-    ]
+    return [vaccination_out(row) for row in patient_vaccinations(patient=patient)[:LIST_LIMIT]]
 
 
 @router.post(
@@ -322,7 +332,7 @@ def vaccinations_create(
         else User.objects.filter(public_id=payload.given_by).first()
     )
     try:
-        row = services.vaccination_record(
+        row = vaccination_record(
             actor=request.auth,
             patient=patient,
             vaccine=payload.vaccine,
@@ -403,7 +413,7 @@ def warnings_create(
 ) -> tuple[int, WarningOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="warning")
     try:
-        row = services.warning_add(
+        row = warning_add(
             actor=request.auth,
             patient=patient,
             kind=payload.kind,
@@ -478,7 +488,7 @@ def documents_create(
 ) -> tuple[int, DocumentOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="documents")
     try:
-        row = documents.document_upload(
+        row = document_upload(
             actor=request.auth, patient=patient, upload=file, title=title, channel=Channel.API
         )
     except RecordError as exc:
@@ -492,7 +502,7 @@ def documents_create(
     summary="A document's metadata (the read is logged)",
 )
 def documents_read(request: HttpRequest, document_id: uuid.UUID) -> DocumentOut:
-    row = documents.document_access(actor=request.auth, public_id=document_id, channel=Channel.API)
+    row = document_access(actor=request.auth, public_id=document_id, channel=Channel.API)
     return document_out(row)
 
 
@@ -505,8 +515,8 @@ def documents_read(request: HttpRequest, document_id: uuid.UUID) -> DocumentOut:
 def documents_content(
     request: HttpRequest, document_id: uuid.UUID, download: bool = False
 ) -> HttpResponseBase:
-    row = documents.document_access(actor=request.auth, public_id=document_id, channel=Channel.API)
-    return documents.document_response(
+    row = document_access(actor=request.auth, public_id=document_id, channel=Channel.API)
+    return document_response(
         document=row, download=download, range_header=request.headers.get("Range", "")
     )
 

@@ -21,7 +21,7 @@ from klinik.audit.choices import Action, Channel, Purpose
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.access import access_patient
 from klinik.patients.models import Patient
-from klinik.records.models import Contact, JournalEntry
+from klinik.records.models import Contact, Document, JournalEntry
 
 M = TypeVar("M", bound=Model)
 
@@ -99,6 +99,21 @@ def journal_entry_access(
         channel=channel,
         perm=perm,
         object_type="journal_entry",
+    )
+
+
+def document_access(
+    *, actor: Actor, public_id: object, channel: Channel, action: Action = Action.VIEW
+) -> Document:
+    """The one door to a stored document: the same 404 for missing and foreign, logged."""
+    return access_record_row(
+        actor=actor,
+        queryset=Document.objects.select_related("uploaded_by", "patient__organisation"),
+        public_id=public_id,  # type: ignore[arg-type]
+        channel=channel,
+        action=action,
+        perm=Perm.RECORD_READ,
+        object_type="document",
     )
 
 

@@ -31,12 +31,9 @@ from klinik.core.policy import Actor, Perm, require
 from klinik.patients.models import Patient
 from klinik.records.access import access_record_row, record_row_for_write, record_write_begin
 from klinik.records.choices import DictationPriority, DictationStatus, EntryType
-from klinik.records.documents import (
-    AUDIO_KINDS,
-    document_create,
-    files_removed_on_failure,
-    upload_check,
-)
+from klinik.records.documents.services import document_create
+from klinik.records.documents.storage import files_removed_on_failure
+from klinik.records.documents.uploads import AUDIO_KINDS, upload_check
 from klinik.records.errors import RecordError
 from klinik.records.journal.services import NO_UNIT, TEXT_MAX, EntryDraft, journal_entry_create
 from klinik.records.models import Dictation, JournalEntry

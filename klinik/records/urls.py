@@ -5,6 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("klinik.records.journal.urls")),
     path("", include("klinik.records.clinical.urls")),
-    path("", include("klinik.records.urls_documents")),
+    path("", include("klinik.records.documents.urls")),
     path("", include("klinik.records.urls_dictation")),
 ]

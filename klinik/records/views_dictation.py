@@ -39,14 +39,18 @@ from klinik.records.dictation import (
     dictation_text_save,
     dictation_turnaround,
 )
-from klinik.records.documents import AUDIO_KINDS, upload_limit_install, upload_too_large_error
+from klinik.records.documents.forms import add_service_error
+from klinik.records.documents.uploads import (
+    AUDIO_KINDS,
+    upload_limit_install,
+    upload_too_large_error,
+)
 from klinik.records.errors import RecordError
 from klinik.records.forms_documents import (
     DictationCancelForm,
     DictationFilterForm,
     DictationForm,
     DictationTextForm,
-    add_service_error,
 )
 from klinik.records.header import record_frame, record_header_context, record_patient
 from klinik.records.models import Dictation

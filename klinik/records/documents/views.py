@@ -20,18 +20,18 @@ from klinik.audit.choices import Channel
 from klinik.core.policy import Perm, require, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
+from klinik.records.access import document_access
 from klinik.records.dictation import dictations_of_patient
-from klinik.records.documents import (
+from klinik.records.documents.forms import DocumentUploadForm, add_service_error
+from klinik.records.documents.selectors import documents_of_patient
+from klinik.records.documents.services import document_upload
+from klinik.records.documents.serving import document_response
+from klinik.records.documents.uploads import (
     DOCUMENT_KINDS,
-    document_access,
-    document_response,
-    document_upload,
-    documents_of_patient,
     upload_limit_install,
     upload_too_large_error,
 )
 from klinik.records.errors import RecordError
-from klinik.records.forms_documents import DocumentUploadForm, add_service_error
 from klinik.records.header import record_frame, record_patient
 
 
