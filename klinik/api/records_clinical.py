@@ -24,8 +24,12 @@ from klinik.audit.choices import Channel
 from klinik.core.models import Unit, User
 from klinik.core.policy import Perm, require
 from klinik.patients.models import Patient
-from klinik.records import dictation
-from klinik.records.access import access_record, contact_for_write, document_access
+from klinik.records.access import (
+    access_record,
+    contact_for_write,
+    dictation_access,
+    document_access,
+)
 from klinik.records.choices import (
     DiagnosisKind,
     DictationPriority,
@@ -45,6 +49,8 @@ from klinik.records.clinical.services import (
     vaccination_record,
     warning_add,
 )
+from klinik.records.dictation.selectors import OPEN_STATUSES, dictation_queue
+from klinik.records.dictation.services import dictation_create
 from klinik.records.documents.services import document_upload
 from klinik.records.documents.serving import document_response
 from klinik.records.errors import RecordError
@@ -554,7 +560,7 @@ def dictation_out(row: Dictation, *, with_text: bool = False) -> DictationOut:
         "priority": row.priority,
         "deadline": row.deadline,
         "status": row.status,
-        "is_overdue": row.status in dictation.OPEN_STATUSES and row.deadline < timezone.now(),
+        "is_overdue": row.status in OPEN_STATUSES and row.deadline < timezone.now(),
         "instructions": row.instructions,
         "audio": row.audio.public_id if row.audio_id else None,
         "duration_seconds": row.duration_seconds,
@@ -604,9 +610,7 @@ def dictations_list(
                 status=422,
             )
         unit_ids = list(found)
-    rows = dictation.dictation_queue(
-        actor=actor, unit_ids=unit_ids, statuses=[status] if status else None
-    )
+    rows = dictation_queue(actor=actor, unit_ids=unit_ids, statuses=[status] if status else None)
     return [dictation_out(row) for row in rows]
 
 
@@ -616,9 +620,7 @@ def dictations_list(
     summary="One dictation with its draft or transcript (the read is logged)",
 )
 def dictations_read(request: HttpRequest, dictation_id: uuid.UUID) -> DictationOut:
-    row = dictation.dictation_access(
-        actor=request.auth, public_id=dictation_id, channel=Channel.API
-    )
+    row = dictation_access(actor=request.auth, public_id=dictation_id, channel=Channel.API)
     return dictation_out(row, with_text=True)
 
 
@@ -645,7 +647,7 @@ def dictations_create(
     if deadline is not None and timezone.is_naive(deadline):
         deadline = timezone.make_aware(deadline)
     try:
-        row = dictation.dictation_create(
+        row = dictation_create(
             actor=actor,
             patient=patient,
             audio=audio,

@@ -40,7 +40,7 @@ from klinik.records.clinical.services import (
     vaccination_record,
     warning_add,
 )
-from klinik.records.dictation import (
+from klinik.records.dictation.services import (
     dictation_create,
     dictation_deadline_default,
     dictation_send_for_signing,

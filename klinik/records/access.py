@@ -21,7 +21,7 @@ from klinik.audit.choices import Action, Channel, Purpose
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.access import access_patient
 from klinik.patients.models import Patient
-from klinik.records.models import Contact, Document, JournalEntry
+from klinik.records.models import Contact, Dictation, Document, JournalEntry
 
 M = TypeVar("M", bound=Model)
 
@@ -117,6 +117,28 @@ def document_access(
     )
 
 
+def dictation_access(
+    *,
+    actor: Actor,
+    public_id: uuid.UUID | str,
+    channel: Channel = Channel.UI,
+    perm: Perm = Perm.RECORD_WRITE,
+    action: Action = Action.VIEW,
+) -> Dictation:
+    """One dictation through the record's door: the same 404 for missing and foreign, logged."""
+    return access_record_row(
+        actor=actor,
+        queryset=Dictation.objects.select_related(
+            "patient__unit", "author", "taken_by", "unit", "audio", "entry", "cancelled_by"
+        ),
+        public_id=public_id,
+        channel=channel,
+        action=action,
+        perm=perm,
+        object_type="dictation",
+    )
+
+
 def record_write_begin(
     *,
     actor: Actor,
@@ -166,5 +188,15 @@ def contact_for_write(*, actor: Actor, public_id: uuid.UUID | str) -> Contact:
     return record_row_for_write(
         actor=actor,
         queryset=Contact.objects.select_related("patient", "unit"),
+        public_id=public_id,
+    )
+
+
+def dictation_for_write(*, actor: Actor, public_id: uuid.UUID | str) -> Dictation:
+    """A dictation of the actor's organisations for a write, or 404 (missing and foreign
+    alike); see records.access.record_row_for_write."""
+    return record_row_for_write(
+        actor=actor,
+        queryset=Dictation.objects.select_related("patient", "author"),
         public_id=public_id,
     )

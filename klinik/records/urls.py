@@ -6,5 +6,5 @@ urlpatterns = [
     path("", include("klinik.records.journal.urls")),
     path("", include("klinik.records.clinical.urls")),
     path("", include("klinik.records.documents.urls")),
-    path("", include("klinik.records.urls_dictation")),
+    path("", include("klinik.records.dictation.urls")),
 ]

@@ -21,7 +21,7 @@ from klinik.core.policy import Perm, require, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
 from klinik.records.access import document_access
-from klinik.records.dictation import dictations_of_patient
+from klinik.records.dictation.selectors import dictations_of_patient
 from klinik.records.documents.forms import DocumentUploadForm, add_service_error
 from klinik.records.documents.selectors import documents_of_patient
 from klinik.records.documents.services import document_upload

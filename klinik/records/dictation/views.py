@@ -2,7 +2,8 @@
 browser, or type), secretaries see the queue and turnaround, take an item and transcribe it
 beside the player, then send it for signing.
 
-Thin: parse → records.dictation (access, selectors, services) → page, htmx partial or redirect.
+Thin: parse → records.access (the dictation's door) / selectors / services → page, htmx partial
+or redirect.
 """
 
 from __future__ import annotations
@@ -24,20 +25,27 @@ from klinik.audit.choices import Channel
 from klinik.core.models import Unit, User
 from klinik.core.policy import Actor, Perm, require, requires
 from klinik.patients.views import break_glass_on_refusal
+from klinik.records.access import dictation_access, dictation_for_write
 from klinik.records.choices import DictationStatus
-from klinik.records.dictation import (
+from klinik.records.dictation.forms import (
+    DictationCancelForm,
+    DictationFilterForm,
+    DictationForm,
+    DictationTextForm,
+)
+from klinik.records.dictation.selectors import (
     OPEN_STATUSES,
-    dictation_access,
     dictation_authors,
+    dictation_queue,
+    dictation_turnaround,
+)
+from klinik.records.dictation.services import (
     dictation_cancel,
     dictation_create,
-    dictation_for_write,
-    dictation_queue,
     dictation_release,
     dictation_send_for_signing,
     dictation_take,
     dictation_text_save,
-    dictation_turnaround,
 )
 from klinik.records.documents.forms import add_service_error
 from klinik.records.documents.uploads import (
@@ -46,12 +54,6 @@ from klinik.records.documents.uploads import (
     upload_too_large_error,
 )
 from klinik.records.errors import RecordError
-from klinik.records.forms_documents import (
-    DictationCancelForm,
-    DictationFilterForm,
-    DictationForm,
-    DictationTextForm,
-)
 from klinik.records.header import record_frame, record_header_context, record_patient
 from klinik.records.models import Dictation
 
