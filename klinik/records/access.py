@@ -3,10 +3,14 @@
 Builds on patients.access: the same 404 for missing and not-yours, the same care-relation and
 break-the-glass rules, and every read or write of the record goes into the access log.
 
-Reads: `access_record` (the patient), `access_record_row` (one row, through its patient).
-The rows' own doors (`journal_entry_access`, …) are these with the row's query.
-Writes: a view fetches the row with `record_row_for_write` (scoped, not logged), and the service
-that writes calls `record_write_begin` in its transaction (checked and logged with the change).
+Every door of the record is here, used by the screens, the API and the services alike:
+
+- Reads: `access_record` (the patient) and `access_record_row` (one row, through its patient);
+  `journal_entry_access`, `document_access` and `dictation_access` are the latter with the
+  row's query.
+- Writes: a view fetches the row with `record_row_for_write` (scoped, not logged;
+  `contact_for_write`, `dictation_for_write`), and the service that writes calls
+  `record_write_begin` in its transaction (checked and logged with the change).
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from klinik.patients.models import Patient
 from klinik.records.models import Contact, Dictation, Document, JournalEntry
 
 M = TypeVar("M", bound=Model)
+
+
+# Reads -------------------------------------------------------------------------------------------
 
 
 def access_record(
@@ -137,6 +144,9 @@ def dictation_access(
         perm=perm,
         object_type="dictation",
     )
+
+
+# Writes ------------------------------------------------------------------------------------------
 
 
 def record_write_begin(
