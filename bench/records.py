@@ -34,8 +34,8 @@ from klinik.patients.models import Patient
 from klinik.patients.tests.factories import PatientFactory
 from klinik.records.access import access_record
 from klinik.records.choices import ContactKind, EntryType
+from klinik.records.journal.selectors import journal_timeline
 from klinik.records.models import Contact, JournalEntry, JournalSignature
-from klinik.records.selectors import journal_timeline
 
 TARGET_PAGE_MS = 50.0
 BATCH = 500

@@ -20,8 +20,7 @@ from klinik.core.models import User
 from klinik.core.policy import Perm
 from klinik.records.access import access_record, access_record_row
 from klinik.records.errors import RecordError
-from klinik.records.models import JournalEntry
-from klinik.records.selectors import (
+from klinik.records.journal.selectors import (
     LOCAL,
     TIMELINE_LIMIT,
     TimelineItem,
@@ -32,12 +31,13 @@ from klinik.records.selectors import (
     journal_timeline,
     user_display_name,
 )
-from klinik.records.services import (
+from klinik.records.journal.services import (
     EntryDraft,
     journal_entry_correct,
     journal_entry_sign,
     journal_entry_write,
 )
+from klinik.records.models import JournalEntry
 
 router = Router(tags=["records"])
 

@@ -25,15 +25,37 @@ from klinik.audit.choices import Channel
 from klinik.core.models import Unit, User
 from klinik.core.policy import Perm, require
 from klinik.patients.models import Patient
-from klinik.records import coding, dictation, documents, observations
-from klinik.records.access import access_record
+from klinik.records.access import (
+    access_record,
+    contact_for_write,
+    dictation_access,
+    document_access,
+)
 from klinik.records.choices import (
     DiagnosisKind,
     DictationPriority,
     DictationStatus,
     WarningSeverity,
 )
+from klinik.records.clinical.plausibility import UNITS
+from klinik.records.clinical.selectors import (
+    measurements_with_bmi,
+    patient_diagnoses,
+    patient_vaccinations,
+)
+from klinik.records.clinical.services import (
+    CONTACT_OTHER_PATIENT,
+    contact_diagnosis_add,
+    measurement_record,
+    vaccination_record,
+    warning_add,
+)
+from klinik.records.dictation.selectors import OPEN_STATUSES, dictation_queue
+from klinik.records.dictation.services import dictation_create
+from klinik.records.documents.services import document_upload
+from klinik.records.documents.serving import document_response
 from klinik.records.errors import RecordError
+from klinik.records.header import patient_warnings
 from klinik.records.models import (
     Contact,
     ContactDiagnosis,
@@ -66,11 +88,9 @@ def _contact(
 ) -> Contact | None:
     if contact_id is None:
         return None
-    contact = coding.contact_for_write(actor=request.auth, public_id=contact_id)
+    contact = contact_for_write(actor=request.auth, public_id=contact_id)
     if patient is not None and contact.patient_id != patient.pk:
-        raise RecordError(
-            observations.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact"
-        )
+        raise RecordError(CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
     return contact
 
 
@@ -125,7 +145,7 @@ def diagnoses_list(
     request: HttpRequest, patient_id: uuid.UUID, include_removed: bool = False
 ) -> list[DiagnosisOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="diagnosis")
-    rows = coding.patient_diagnoses(patient=patient, include_removed=include_removed)
+    rows = patient_diagnoses(patient=patient, include_removed=include_removed)
     return [diagnosis_out(row) for row in rows[:LIST_LIMIT]]
 
 
@@ -142,10 +162,8 @@ def diagnoses_create(
 ) -> tuple[int, DiagnosisOut] | JsonResponse:
     contact = _contact(request, None, payload.contact)
     if contact is None or contact.patient.public_id != patient_id:
-        raise RecordError(
-            observations.CONTACT_OTHER_PATIENT, code="contact_patient", field="contact"
-        )
-    row = coding.contact_diagnosis_add(
+        raise RecordError(CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
+    row = contact_diagnosis_add(
         actor=request.auth,
         contact=contact,
         code=payload.code,
@@ -188,7 +206,7 @@ def measurement_out(row: Measurement, bmi: Decimal | None = None) -> Measurement
         kind=row.kind,
         value=row.value,
         value2=row.value2,
-        unit=observations.UNITS.get(row.kind, ""),
+        unit=UNITS.get(row.kind, ""),
         measured_at=row.measured_at,
         recorded_by=_person(row.recorded_by),
         bmi=bmi,
@@ -204,7 +222,7 @@ def measurement_out(row: Measurement, bmi: Decimal | None = None) -> Measurement
 )
 def measurements_list(request: HttpRequest, patient_id: uuid.UUID) -> list[MeasurementOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="measurement")
-    rows = observations.measurements_with_bmi(patient=patient, limit=LIST_LIMIT)
+    rows = measurements_with_bmi(patient=patient, limit=LIST_LIMIT)
     return [measurement_out(row, row.bmi) for row in rows]
 
 
@@ -220,7 +238,7 @@ def measurements_create(
     request: HttpRequest, patient_id: uuid.UUID, payload: MeasurementIn
 ) -> tuple[int, MeasurementOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="measurement")
-    row = observations.measurement_record(
+    row = measurement_record(
         actor=request.auth,
         patient=patient,
         kind=payload.kind,
@@ -286,10 +304,7 @@ def vaccination_out(row: Vaccination) -> VaccinationOut:
 )
 def vaccinations_list(request: HttpRequest, patient_id: uuid.UUID) -> list[VaccinationOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="vaccination")
-    return [
-        vaccination_out(row)
-        for row in observations.patient_vaccinations(patient=patient)[:LIST_LIMIT]
-    ]
+    return [vaccination_out(row) for row in patient_vaccinations(patient=patient)[:LIST_LIMIT]]
 
 
 @router.post(
@@ -308,7 +323,7 @@ def vaccinations_create(
         if payload.given_by is None
         else User.objects.filter(public_id=payload.given_by).first()
     )
-    row = observations.vaccination_record(
+    row = vaccination_record(
         actor=request.auth,
         patient=patient,
         vaccine=payload.vaccine,
@@ -374,10 +389,7 @@ def warnings_list(
     request: HttpRequest, patient_id: uuid.UUID, active_only: bool = True
 ) -> list[WarningOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="warning")
-    return [
-        warning_out(row)
-        for row in coding.patient_warnings(patient=patient, active_only=active_only)
-    ]
+    return [warning_out(row) for row in patient_warnings(patient=patient, active_only=active_only)]
 
 
 @router.post(
@@ -389,7 +401,7 @@ def warnings_create(
     request: HttpRequest, patient_id: uuid.UUID, payload: WarningIn
 ) -> tuple[int, WarningOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="warning")
-    row = coding.warning_add(
+    row = warning_add(
         actor=request.auth,
         patient=patient,
         kind=payload.kind,
@@ -452,7 +464,7 @@ def documents_create(
     title: Form[str] = "",
 ) -> tuple[int, DocumentOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="documents")
-    row = documents.document_upload(
+    row = document_upload(
         actor=request.auth, patient=patient, upload=file, title=title, channel=Channel.API
     )
     return 201, document_out(row)
@@ -464,7 +476,7 @@ def documents_create(
     summary="A document's metadata (the read is logged)",
 )
 def documents_read(request: HttpRequest, document_id: uuid.UUID) -> DocumentOut:
-    row = documents.document_access(actor=request.auth, public_id=document_id, channel=Channel.API)
+    row = document_access(actor=request.auth, public_id=document_id, channel=Channel.API)
     return document_out(row)
 
 
@@ -477,8 +489,8 @@ def documents_read(request: HttpRequest, document_id: uuid.UUID) -> DocumentOut:
 def documents_content(
     request: HttpRequest, document_id: uuid.UUID, download: bool = False
 ) -> HttpResponseBase:
-    row = documents.document_access(actor=request.auth, public_id=document_id, channel=Channel.API)
-    return documents.document_response(
+    row = document_access(actor=request.auth, public_id=document_id, channel=Channel.API)
+    return document_response(
         document=row, download=download, range_header=request.headers.get("Range", "")
     )
 
@@ -516,7 +528,7 @@ def dictation_out(row: Dictation, *, with_text: bool = False) -> DictationOut:
         "priority": row.priority,
         "deadline": row.deadline,
         "status": row.status,
-        "is_overdue": row.status in dictation.OPEN_STATUSES and row.deadline < timezone.now(),
+        "is_overdue": row.status in OPEN_STATUSES and row.deadline < timezone.now(),
         "instructions": row.instructions,
         "audio": row.audio.public_id if row.audio_id else None,
         "duration_seconds": row.duration_seconds,
@@ -566,9 +578,7 @@ def dictations_list(
                 status=422,
             )
         unit_ids = list(found)
-    rows = dictation.dictation_queue(
-        actor=actor, unit_ids=unit_ids, statuses=[status] if status else None
-    )
+    rows = dictation_queue(actor=actor, unit_ids=unit_ids, statuses=[status] if status else None)
     return [dictation_out(row) for row in rows]
 
 
@@ -578,9 +588,7 @@ def dictations_list(
     summary="One dictation with its draft or transcript (the read is logged)",
 )
 def dictations_read(request: HttpRequest, dictation_id: uuid.UUID) -> DictationOut:
-    row = dictation.dictation_access(
-        actor=request.auth, public_id=dictation_id, channel=Channel.API
-    )
+    row = dictation_access(actor=request.auth, public_id=dictation_id, channel=Channel.API)
     return dictation_out(row, with_text=True)
 
 
@@ -604,7 +612,7 @@ def dictations_create(
 ) -> tuple[int, DictationOut] | JsonResponse:
     actor = require(request.auth, Perm.RECORD_SIGN)
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="dictation")
-    row = dictation.dictation_create(
+    row = dictation_create(
         actor=actor,
         patient=patient,
         audio=audio,

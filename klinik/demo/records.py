@@ -34,23 +34,27 @@ from klinik.records.choices import (
     VaccinationSite,
     WarningKind,
 )
-from klinik.records.coding import contact_diagnosis_add, warning_add
-from klinik.records.dictation import (
+from klinik.records.clinical.services import (
+    contact_diagnosis_add,
+    measurement_record,
+    vaccination_record,
+    warning_add,
+)
+from klinik.records.dictation.services import (
     dictation_create,
     dictation_deadline_default,
     dictation_send_for_signing,
     dictation_take,
 )
-from klinik.records.models import Contact, Dictation, JournalEntry
-from klinik.records.note_templates import note_template_defaults
-from klinik.records.observations import measurement_record, vaccination_record
-from klinik.records.services import (
+from klinik.records.journal.note_templates import note_template_defaults
+from klinik.records.journal.services import (
     EntryDraft,
     contact_open,
     journal_entry_correct,
     journal_entry_sign,
     journal_entry_write,
 )
+from klinik.records.models import Contact, Dictation, JournalEntry
 from klinik.scheduling.models import Appointment
 
 

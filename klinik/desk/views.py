@@ -22,7 +22,7 @@ from klinik.patients.selectors import (
     patient_search,
 )
 from klinik.patients.views import break_glass_page
-from klinik.records.coding import header_warnings
+from klinik.records.header import header_warnings
 from klinik.scheduling.selectors import next_appointments, patient_appointments
 
 

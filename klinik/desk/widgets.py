@@ -17,9 +17,9 @@ from klinik.audit.selectors import break_glass_pending
 from klinik.core.choices import Role
 from klinik.core.policy import Actor, Perm
 from klinik.core.selectors import organisation_staff
-from klinik.records.dictation import dictation_queue_summary
-from klinik.records.observations import vaccinations_unreported_count
-from klinik.records.selectors import journal_to_sign_count
+from klinik.records.clinical.ddv import vaccinations_unreported_count
+from klinik.records.dictation.selectors import dictation_queue_summary
+from klinik.records.journal.selectors import journal_to_sign_count
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def contact_follow_appointment(
 
 def contact_care_relation(organisation_id: int, unit_id: int, patient_id: int) -> bool:
     """A unit that has had a contact with the patient treats them (phone and written contacts
-    too, which have no appointment). Registered with patients.access.on_care_relation."""
+    too, which have no appointment). Registered on patients.hooks.CARE_RELATION."""
     return Contact.objects.filter(
         organisation_id=organisation_id, patient_id=patient_id, unit_id=unit_id
     ).exists()

@@ -14,7 +14,8 @@ from klinik.core.hooks import hook_register
 from klinik.patients.hooks import PATIENT_PARTS, PatientPart
 from klinik.patients.models import Patient
 from klinik.patients.selectors import patient_record_ids
-from klinik.records.documents import document_filename, document_path
+from klinik.records.documents.serving import document_filename
+from klinik.records.documents.storage import document_path
 from klinik.records.models import (
     Contact,
     ContactDiagnosis,

@@ -3,8 +3,8 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("klinik.records.urls_journal")),
-    path("", include("klinik.records.urls_clinical")),
-    path("", include("klinik.records.urls_documents")),
-    path("", include("klinik.records.urls_dictation")),
+    path("", include("klinik.records.journal.urls")),
+    path("", include("klinik.records.clinical.urls")),
+    path("", include("klinik.records.documents.urls")),
+    path("", include("klinik.records.dictation.urls")),
 ]

@@ -88,7 +88,7 @@ def access_resource(*, actor: Actor, public_id: object) -> Resource:
 
 def appointment_care_relation(organisation_id: int, unit_id: int, patient_id: int) -> bool:
     """A unit treats a patient it has booked (and not cancelled): registered with
-    patients.access.on_care_relation, asked when someone in the unit opens the patient."""
+    patients.hooks.CARE_RELATION, asked when someone in the unit opens the patient."""
     return (
         Appointment.objects.filter(
             organisation_id=organisation_id, patient_id=patient_id, unit_id=unit_id

@@ -12,8 +12,8 @@ from klinik.core.services import actor_from_membership
 from klinik.core.tests.factories import TEST_PASSWORD, MembershipFactory, UnitFactory
 from klinik.patients.tests.factories import PatientFactory
 from klinik.records.choices import ContactKind, DiagnosisKind
+from klinik.records.journal.services import contact_open
 from klinik.records.models import ContactDiagnosis
-from klinik.records.services import contact_open
 from klinik.terminology.services import starter_load
 
 from .helpers import log_in

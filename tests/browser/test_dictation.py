@@ -25,7 +25,7 @@ from klinik.core.tests.factories import TEST_PASSWORD, MembershipFactory, UnitFa
 from klinik.patients.models import Patient
 from klinik.patients.tests.factories import PatientFactory
 from klinik.records.choices import DictationStatus, EntryType
-from klinik.records.documents import FILE_NOT_DOCUMENT
+from klinik.records.documents.uploads import FILE_NOT_DOCUMENT
 from klinik.records.models import Dictation, Document
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, NAVIGATION_TIMEOUT_MS, TIMEOUT_MS

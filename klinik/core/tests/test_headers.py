@@ -10,7 +10,7 @@ from klinik.core.services import api_token_create
 
 @pytest.fixture
 def clinic_feed(world, actor_for):
-    from klinik.scheduling.feeds import resource_feed_rotate
+    from klinik.scheduling.online.feeds import resource_feed_rotate
     from klinik.scheduling.tests.factories import clinic_create
 
     doctor = world.member(Role.DOCTOR)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from klinik.records.dictation import dictation_waiting_count
+from klinik.records.dictation.selectors import dictation_waiting_count
 
 register = template.Library()
 

@@ -14,8 +14,8 @@ import pytest
 from django.utils import timezone
 
 from klinik.records.choices import ContactKind
+from klinik.records.journal.services import contact_open
 from klinik.records.models import Contact
-from klinik.records.services import contact_open
 from klinik.terminology.choices import CodeSource
 from klinik.terminology.models import ImportRun, SKSCode
 

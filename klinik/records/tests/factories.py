@@ -26,14 +26,14 @@ from klinik.core.services import actor_from_membership
 from klinik.core.tests.factories import MembershipFactory
 from klinik.patients.models import Patient
 from klinik.records.choices import ContactKind, EntryType
-from klinik.records.models import Contact, JournalEntry, JournalSignature
-from klinik.records.services import (
+from klinik.records.journal.services import (
     EntryDraft,
     contact_open,
     journal_entry_correct,
     journal_entry_sign,
     journal_entry_write,
 )
+from klinik.records.models import Contact, JournalEntry, JournalSignature
 
 
 @dataclass

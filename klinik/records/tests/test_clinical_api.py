@@ -8,7 +8,7 @@ from django.utils import timezone
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.core.services import api_token_create
-from klinik.records import coding
+from klinik.records.clinical import services
 from klinik.records.models import ContactDiagnosis, Measurement, PatientWarning, Vaccination
 from klinik.records.tests.clinical_fixtures import MAIN_CODE, SECOND_CODE, contact_for
 
@@ -239,7 +239,7 @@ def test_bad_warning_is_422(api, record_world):
 
 @pytest.mark.parametrize("what", ["diagnoses", "measurements", "vaccinations", "warnings"])
 def test_another_organisations_patient_is_404(api, record_world, what):
-    coding.warning_add(
+    services.warning_add(
         actor=record_world.other_doctor_actor,
         patient=record_world.other_patient,
         kind="cave",

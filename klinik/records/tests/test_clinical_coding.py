@@ -9,9 +9,11 @@ from django.utils import timezone
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.patients.errors import BreakGlassRequired
-from klinik.records import coding
+from klinik.records.access import contact_for_write
 from klinik.records.choices import DiagnosisKind, ProblemStatus, WarningKind, WarningSeverity
+from klinik.records.clinical import selectors, services
 from klinik.records.errors import RecordError
+from klinik.records.header import header_warnings, patient_warnings, record_header_context
 from klinik.records.models import ContactDiagnosis, ContactProcedure, PatientWarning, Problem
 from klinik.records.tests.clinical_fixtures import (
     EXAM_CODE,
@@ -33,7 +35,7 @@ def contact(record_world):
 
 
 def _add(rw, contact, code, kind=DiagnosisKind.MAIN, **kwargs):
-    return coding.contact_diagnosis_add(
+    return services.contact_diagnosis_add(
         actor=rw.secretary_actor, contact=contact, code=code, kind=kind, **kwargs
     )
 
@@ -67,7 +69,7 @@ def test_unknown_code_is_refused_naming_it_and_nothing_is_saved(record_world, co
     assert refused.value.code == "code_unknown"
     assert refused.value.field == "code"
     assert UNKNOWN_CODE in refused.value.message
-    assert refused.value.message == str(coding.UNKNOWN_CODE % {"code": UNKNOWN_CODE})
+    assert refused.value.message == str(services.UNKNOWN_CODE % {"code": UNKNOWN_CODE})
     assert not ContactDiagnosis.objects.filter(contact=contact).exists()
     assert AccessLogEntry.objects.count() == logged
 
@@ -85,7 +87,7 @@ def test_procedure_code_is_not_a_diagnosis(record_world, contact):
         _add(record_world, contact, PROCEDURE_CODE)
     assert refused.value.code == "code_kind"
     with pytest.raises(RecordError):
-        coding.contact_procedure_add(
+        services.contact_procedure_add(
             actor=record_world.secretary_actor, contact=contact, code=MAIN_CODE
         )
     assert not ContactDiagnosis.objects.exists()
@@ -146,7 +148,7 @@ def test_database_allows_one_main_diagnosis_per_contact(record_world, contact):
 
 def test_remove_keeps_the_row_with_who_and_when(record_world, contact):
     _add(record_world, contact, MAIN_CODE)
-    removed = coding.contact_diagnosis_remove(
+    removed = services.contact_diagnosis_remove(
         actor=record_world.doctor_actor, contact=contact, code=MAIN_CODE
     )
     assert removed.removed_by == record_world.doctor.user
@@ -156,31 +158,31 @@ def test_remove_keeps_the_row_with_who_and_when(record_world, contact):
     # The code can be coded again after removal.
     _add(record_world, contact, MAIN_CODE)
     with pytest.raises(RecordError):
-        coding.contact_diagnosis_remove(
+        services.contact_diagnosis_remove(
             actor=record_world.doctor_actor, contact=contact, code=SECOND_CODE
         )
 
 
 def test_procedures_are_coded_and_removed(record_world, contact):
-    row = coding.contact_procedure_add(
+    row = services.contact_procedure_add(
         actor=record_world.nurse_actor, contact=contact, code=EXAM_CODE
     )
     assert row.text == "Røntgenundersøgelse af thorax"
-    coding.contact_procedure_add(actor=record_world.nurse_actor, contact=contact, code="KJEA00")
-    coding.contact_procedure_remove(
+    services.contact_procedure_add(actor=record_world.nurse_actor, contact=contact, code="KJEA00")
+    services.contact_procedure_remove(
         actor=record_world.nurse_actor, contact=contact, procedure_id=row.pk
     )
     row.refresh_from_db()
     assert row.removed_at is not None
     with pytest.raises(RecordError):
-        coding.contact_procedure_remove(
+        services.contact_procedure_remove(
             actor=record_world.nurse_actor, contact=contact, procedure_id=row.pk
         )
 
 
 def test_procedure_in_the_future_is_refused(record_world, contact):
     with pytest.raises(RecordError) as refused:
-        coding.contact_procedure_add(
+        services.contact_procedure_add(
             actor=record_world.nurse_actor,
             contact=contact,
             code=EXAM_CODE,
@@ -202,12 +204,12 @@ def test_coding_writes_are_access_logged(record_world, contact):
 def test_coding_needs_record_write_and_a_care_relation(record_world, contact):
     reception = record_world.world.member(Role.HEALTH_SERVICE_SECRETARY)
     with pytest.raises(PermissionDenied):
-        coding.contact_diagnosis_add(
+        services.contact_diagnosis_add(
             actor=record_world.actor(reception), contact=contact, code=MAIN_CODE, kind="main"
         )
     other_unit = record_world.world.member(Role.DOCTOR, unit=record_world.unit2)
     with pytest.raises(BreakGlassRequired):
-        coding.contact_diagnosis_add(
+        services.contact_diagnosis_add(
             actor=record_world.actor(other_unit), contact=contact, code=MAIN_CODE, kind="main"
         )
     assert not ContactDiagnosis.objects.exists()
@@ -217,23 +219,23 @@ def test_contact_of_another_organisation_is_not_found(record_world, contact):
     from django.http import Http404
 
     with pytest.raises(Http404):
-        coding.contact_for_write(actor=record_world.other_doctor_actor, public_id=contact.public_id)
+        contact_for_write(actor=record_world.other_doctor_actor, public_id=contact.public_id)
 
 
 def test_code_search_finds_diagnoses_despite_a_typing_error(record_world):
-    hits = coding.code_search(query="luftvejsinfektoin", kind=HitKind.DIAGNOSIS)
+    hits = selectors.code_search(query="luftvejsinfektoin", kind=HitKind.DIAGNOSIS)
     assert MAIN_CODE in [h.code for h in hits]
     assert all(h.kind == "diagnosis" for h in hits)
-    procedures = coding.code_search(query="appendektomi", kind=HitKind.PROCEDURE)
+    procedures = selectors.code_search(query="appendektomi", kind=HitKind.PROCEDURE)
     assert PROCEDURE_CODE in [h.code for h in procedures]
-    assert coding.code_search(query="a", kind=HitKind.DIAGNOSIS) == []
+    assert selectors.code_search(query="a", kind=HitKind.DIAGNOSIS) == []
 
 
 def test_contacts_with_coding_lists_main_first(record_world, contact):
     _add(record_world, contact, SECOND_CODE, kind=DiagnosisKind.SECONDARY)
     _add(record_world, contact, MAIN_CODE)
-    coding.contact_procedure_add(actor=record_world.nurse_actor, contact=contact, code=EXAM_CODE)
-    [listed] = coding.contacts_with_coding(patient=record_world.patient)
+    services.contact_procedure_add(actor=record_world.nurse_actor, contact=contact, code=EXAM_CODE)
+    [listed] = selectors.contacts_with_coding(patient=record_world.patient)
     assert [d.code for d in listed.active_diagnoses] == [MAIN_CODE, SECOND_CODE]
     assert [p.code for p in listed.active_procedures] == [EXAM_CODE]
     assert listed.has_main
@@ -243,7 +245,7 @@ def test_contacts_with_coding_lists_main_first(record_world, contact):
 
 
 def test_problem_from_a_code_takes_its_text(record_world):
-    problem = coding.problem_add(
+    problem = services.problem_add(
         actor=record_world.doctor_actor, patient=record_world.patient, code="DE119"
     )
     assert problem.code == THIRD_CODE
@@ -253,17 +255,17 @@ def test_problem_from_a_code_takes_its_text(record_world):
 
 def test_free_text_problem_resolve_and_reopen(record_world):
     rw = record_world
-    problem = coding.problem_add(
+    problem = services.problem_add(
         actor=rw.doctor_actor, patient=rw.patient, text="  Rygsmerter   efter fald "
     )
     assert problem.text == "Rygsmerter efter fald"
     assert problem.code == ""
-    resolved = coding.problem_resolve(actor=rw.nurse_actor, problem=problem)
+    resolved = services.problem_resolve(actor=rw.nurse_actor, problem=problem)
     assert resolved.status == ProblemStatus.RESOLVED
     assert resolved.resolved_by == rw.nurse.user
     with pytest.raises(RecordError):
-        coding.problem_resolve(actor=rw.nurse_actor, problem=problem)
-    reopened = coding.problem_reopen(actor=rw.nurse_actor, problem=problem)
+        services.problem_resolve(actor=rw.nurse_actor, problem=problem)
+    reopened = services.problem_reopen(actor=rw.nurse_actor, problem=problem)
     assert reopened.status == ProblemStatus.ACTIVE
     assert reopened.resolved_at is None
 
@@ -271,13 +273,13 @@ def test_free_text_problem_resolve_and_reopen(record_world):
 def test_problem_needs_text_or_a_valid_code(record_world):
     rw = record_world
     with pytest.raises(RecordError) as refused:
-        coding.problem_add(actor=rw.doctor_actor, patient=rw.patient, text="  ")
+        services.problem_add(actor=rw.doctor_actor, patient=rw.patient, text="  ")
     assert refused.value.field == "text"
     with pytest.raises(RecordError) as refused:
-        coding.problem_add(actor=rw.doctor_actor, patient=rw.patient, code=UNKNOWN_CODE)
+        services.problem_add(actor=rw.doctor_actor, patient=rw.patient, code=UNKNOWN_CODE)
     assert refused.value.field == "code"
     with pytest.raises(RecordError) as refused:
-        coding.problem_add(
+        services.problem_add(
             actor=rw.doctor_actor,
             patient=rw.patient,
             text="Astma",
@@ -289,10 +291,10 @@ def test_problem_needs_text_or_a_valid_code(record_world):
 
 def test_problems_list_active_first(record_world):
     rw = record_world
-    old = coding.problem_add(actor=rw.doctor_actor, patient=rw.patient, text="Gammel")
-    coding.problem_resolve(actor=rw.doctor_actor, problem=old)
-    coding.problem_add(actor=rw.doctor_actor, patient=rw.patient, text="Ny")
-    assert [p.text for p in coding.patient_problems(patient=rw.patient)] == ["Ny", "Gammel"]
+    old = services.problem_add(actor=rw.doctor_actor, patient=rw.patient, text="Gammel")
+    services.problem_resolve(actor=rw.doctor_actor, problem=old)
+    services.problem_add(actor=rw.doctor_actor, patient=rw.patient, text="Ny")
+    assert [p.text for p in selectors.patient_problems(patient=rw.patient)] == ["Ny", "Gammel"]
 
 
 # Warnings ----------------------------------------------------------------------------------------
@@ -300,14 +302,14 @@ def test_problems_list_active_first(record_world):
 
 def test_warning_added_shows_in_the_header_context(record_world):
     rw = record_world
-    coding.warning_add(
+    services.warning_add(
         actor=rw.secretary_actor, patient=rw.patient, kind=WarningKind.CAVE, text="penicillin"
     )
-    context = coding.record_header_context(actor=rw.doctor_actor, patient=rw.patient)
+    context = record_header_context(actor=rw.doctor_actor, patient=rw.patient)
     assert [w.text for w in context["record_warnings"]] == ["penicillin"]
     assert context["patient"] == rw.patient
     reception = rw.world.member(Role.HEALTH_SERVICE_SECRETARY)
-    assert coding.header_warnings(actor=rw.actor(reception), patient=rw.patient) == []
+    assert header_warnings(actor=rw.actor(reception), patient=rw.patient) == []
 
 
 def test_warnings_most_severe_first(record_world):
@@ -317,14 +319,14 @@ def test_warnings_most_severe_first(record_world):
         ("latex", WarningSeverity.LIFE_THREATENING),
         ("penicillin", WarningSeverity.HIGH),
     ]:
-        coding.warning_add(
+        services.warning_add(
             actor=rw.doctor_actor,
             patient=rw.patient,
             kind=WarningKind.ALLERGY,
             text=text,
             severity=severity,
         )
-    assert [w.text for w in coding.patient_warnings(patient=rw.patient)] == [
+    assert [w.text for w in patient_warnings(patient=rw.patient)] == [
         "latex",
         "penicillin",
         "nødder",
@@ -333,23 +335,23 @@ def test_warnings_most_severe_first(record_world):
 
 def test_warning_inactivation_needs_a_reason_and_keeps_it(record_world):
     rw = record_world
-    warning = coding.warning_add(
+    warning = services.warning_add(
         actor=rw.doctor_actor, patient=rw.patient, kind=WarningKind.ALLERGY, text="penicillin"
     )
     with pytest.raises(RecordError) as refused:
-        coding.warning_inactivate(actor=rw.doctor_actor, warning=warning, reason=" ")
+        services.warning_inactivate(actor=rw.doctor_actor, warning=warning, reason=" ")
     assert refused.value.field == "reason"
-    coding.warning_inactivate(
+    services.warning_inactivate(
         actor=rw.doctor_actor, warning=warning, reason="Provokationstest negativ"
     )
     warning.refresh_from_db()
     assert not warning.is_active
     assert warning.inactivation_reason == "Provokationstest negativ"
     assert warning.inactivated_by == rw.doctor.user
-    assert coding.patient_warnings(patient=rw.patient) == []
-    assert len(coding.patient_warnings(patient=rw.patient, active_only=False)) == 1
+    assert patient_warnings(patient=rw.patient) == []
+    assert len(patient_warnings(patient=rw.patient, active_only=False)) == 1
     with pytest.raises(RecordError):
-        coding.warning_inactivate(actor=rw.doctor_actor, warning=warning, reason="igen")
+        services.warning_inactivate(actor=rw.doctor_actor, warning=warning, reason="igen")
 
 
 @pytest.mark.parametrize(
@@ -364,7 +366,9 @@ def test_warning_inactivation_needs_a_reason_and_keeps_it(record_world):
 )
 def test_bad_warnings_are_refused_naming_the_field(record_world, fields, field):
     with pytest.raises(RecordError) as refused:
-        coding.warning_add(actor=record_world.doctor_actor, patient=record_world.patient, **fields)
+        services.warning_add(
+            actor=record_world.doctor_actor, patient=record_world.patient, **fields
+        )
     assert refused.value.field == field
     assert not PatientWarning.objects.exists()
 
@@ -377,7 +381,7 @@ def test_contacts_with_coding_reads_in_a_constant_number_of_queries(record_world
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
-            for c in coding.contacts_with_coding(patient=rw.patient):
+            for c in selectors.contacts_with_coding(patient=rw.patient):
                 for row in [*c.active_diagnoses, *c.active_procedures, *c.removed_codes]:
                     _ = (row.recorded_by.username, row.removed_by)
                 _ = (c.unit.name, c.responsible)
@@ -390,6 +394,6 @@ def test_contacts_with_coding_reads_in_a_constant_number_of_queries(record_world
         contact = contact_for(rw.doctor_actor, rw.patient)
         _add(rw, contact, MAIN_CODE)
         _add(rw, contact, SECOND_CODE, kind=DiagnosisKind.SECONDARY)
-        coding.contact_diagnosis_remove(actor=rw.doctor_actor, contact=contact, code=SECOND_CODE)
-        coding.contact_procedure_add(actor=rw.nurse_actor, contact=contact, code=EXAM_CODE)
+        services.contact_diagnosis_remove(actor=rw.doctor_actor, contact=contact, code=SECOND_CODE)
+        services.contact_procedure_add(actor=rw.nurse_actor, contact=contact, code=EXAM_CODE)
     assert count() == one == 3

@@ -16,8 +16,8 @@ from django.utils import timezone
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.patients.tests.factories import PatientFactory
-from klinik.records import observations
 from klinik.records.choices import MeasurementKind, VaccinationSite
+from klinik.records.clinical import chart, ddv, plausibility, selectors, services
 from klinik.records.errors import RecordError
 from klinik.records.models import Measurement, Vaccination
 
@@ -25,7 +25,7 @@ KIND = MeasurementKind
 
 
 def _measure(rw, kind, value, value2=None, **kwargs):
-    return observations.measurement_record(
+    return services.measurement_record(
         actor=kwargs.pop("actor", rw.nurse_actor),
         patient=kwargs.pop("patient", rw.patient),
         kind=kind,
@@ -85,7 +85,7 @@ def test_weight_of_900_kg_names_the_range(record_world):
 def test_diastolic_above_systolic_is_refused_with_its_message(record_world):
     with pytest.raises(RecordError) as refused:
         _measure(record_world, KIND.BLOOD_PRESSURE, 80, 120)
-    assert refused.value.message == str(observations.DIASTOLIC_NOT_BELOW)
+    assert refused.value.message == str(plausibility.DIASTOLIC_NOT_BELOW)
     assert not Measurement.objects.exists()
 
 
@@ -136,10 +136,10 @@ def test_bmi_from_the_latest_height_and_the_weight(record_world):
     _measure(rw, KIND.HEIGHT, 160, measured_at=now - timedelta(days=400))
     _measure(rw, KIND.HEIGHT, 180, measured_at=now - timedelta(days=30))
     _measure(rw, KIND.WEIGHT, 81, measured_at=now)
-    rows = observations.measurements_with_bmi(patient=rw.patient)
+    rows = selectors.measurements_with_bmi(patient=rw.patient)
     weight = next(r for r in rows if r.kind == KIND.WEIGHT)
     assert weight.bmi == Decimal("25.0")  # 81 / 1.8² (the newer height)
-    latest = {lat.kind: lat for lat in observations.measurements_latest(rows=rows)}
+    latest = {lat.kind: lat for lat in selectors.measurements_latest(rows=rows)}
     assert latest[KIND.WEIGHT].bmi == Decimal("25.0")
     assert "bmi" not in {f.name for f in Measurement._meta.get_fields()}  # shown, not stored
 
@@ -151,7 +151,7 @@ def test_no_bmi_without_a_height_in_reason(record_world):
     _measure(rw, KIND.HEIGHT, 180, measured_at=now - timedelta(days=365 * 11))
     _measure(rw, KIND.WEIGHT, 81, measured_at=now - timedelta(days=5))
     _measure(rw, KIND.HEIGHT, 170, measured_at=now)
-    rows = observations.measurements_with_bmi(patient=rw.patient)
+    rows = selectors.measurements_with_bmi(patient=rw.patient)
     weight = next(r for r in rows if r.kind == KIND.WEIGHT)
     assert weight.bmi is None
 
@@ -161,9 +161,9 @@ def test_a_height_entered_in_error_is_not_used(record_world):
     now = timezone.now()
     good = _measure(rw, KIND.HEIGHT, 180, measured_at=now - timedelta(days=10))
     wrong = _measure(rw, KIND.HEIGHT, 100, measured_at=now - timedelta(days=1))
-    observations.measurement_mark_error(actor=rw.nurse_actor, measurement=wrong, reason="Tastefejl")
+    services.measurement_mark_error(actor=rw.nurse_actor, measurement=wrong, reason="Tastefejl")
     _measure(rw, KIND.WEIGHT, 81, measured_at=now)
-    rows = observations.measurements_with_bmi(patient=rw.patient)
+    rows = selectors.measurements_with_bmi(patient=rw.patient)
     assert next(r for r in rows if r.kind == KIND.WEIGHT).bmi == Decimal("25.0")
     assert good.error_at is None
 
@@ -175,20 +175,18 @@ def test_a_childs_height_must_be_recent(record_world):
     _measure(rw, KIND.HEIGHT, 128, patient=child, measured_at=now - timedelta(days=120))
     _measure(rw, KIND.WEIGHT, 26, patient=child, measured_at=now)
     assert (
-        next(
-            r for r in observations.measurements_with_bmi(patient=child) if r.kind == KIND.WEIGHT
-        ).bmi
+        next(r for r in selectors.measurements_with_bmi(patient=child) if r.kind == KIND.WEIGHT).bmi
         is None
     )
     _measure(rw, KIND.HEIGHT, 130, patient=child, measured_at=now - timedelta(days=20))
     weight = next(
-        r for r in observations.measurements_with_bmi(patient=child) if r.kind == KIND.WEIGHT
+        r for r in selectors.measurements_with_bmi(patient=child) if r.kind == KIND.WEIGHT
     )
     assert weight.bmi == Decimal("15.4")
 
 
 def test_bmi_arithmetic():
-    assert observations.bmi(weight_kg=Decimal("70"), height_cm=Decimal("175")) == Decimal("22.9")
+    assert selectors.bmi(weight_kg=Decimal("70"), height_cm=Decimal("175")) == Decimal("22.9")
 
 
 # Entered in error and the chart ------------------------------------------------------------------
@@ -198,8 +196,8 @@ def test_entered_in_error_keeps_the_row_with_who_when_and_why(record_world):
     rw = record_world
     row = _measure(rw, KIND.WEIGHT, 82)
     with pytest.raises(RecordError):
-        observations.measurement_mark_error(actor=rw.doctor_actor, measurement=row, reason="")
-    observations.measurement_mark_error(
+        services.measurement_mark_error(actor=rw.doctor_actor, measurement=row, reason="")
+    services.measurement_mark_error(
         actor=rw.doctor_actor, measurement=row, reason="Forkert patient"
     )
     row.refresh_from_db()
@@ -208,8 +206,8 @@ def test_entered_in_error_keeps_the_row_with_who_when_and_why(record_world):
     assert row.error_reason == "Forkert patient"
     assert Measurement.objects.filter(pk=row.pk).exists()
     with pytest.raises(RecordError):
-        observations.measurement_mark_error(actor=rw.doctor_actor, measurement=row, reason="igen")
-    assert observations.measurement_chart(patient=rw.patient) == []
+        services.measurement_mark_error(actor=rw.doctor_actor, measurement=row, reason="igen")
+    assert chart.measurement_chart(patient=rw.patient) == []
 
 
 def test_chart_has_one_panel_per_kind_and_two_lines_for_blood_pressure(record_world):
@@ -225,7 +223,7 @@ def test_chart_has_one_panel_per_kind_and_two_lines_for_blood_pressure(record_wo
         )
     _measure(rw, KIND.WEIGHT, 80, measured_at=now - timedelta(days=30))
     _measure(rw, KIND.WEIGHT, 78, measured_at=now)
-    panels = {p.kind: p for p in observations.measurement_chart(patient=rw.patient)}
+    panels = {p.kind: p for p in chart.measurement_chart(patient=rw.patient)}
     assert set(panels) == {KIND.BLOOD_PRESSURE, KIND.WEIGHT}
     pressure = panels[KIND.BLOOD_PRESSURE]
     assert len(pressure.series) == 2
@@ -259,7 +257,7 @@ def _vaccinate(rw, **overrides):
         "given_by": rw.nurse.user,
     }
     fields.update(overrides)
-    return observations.vaccination_record(**fields)
+    return services.vaccination_record(**fields)
 
 
 def test_vaccination_is_recorded_and_waits_for_the_register(record_world):
@@ -267,7 +265,7 @@ def test_vaccination_is_recorded_and_waits_for_the_register(record_world):
     assert row.reported_at is None
     assert row.given_by == record_world.nurse.user
     assert row.recorded_by == record_world.nurse.user
-    assert observations.vaccinations_unreported_count(organisation=record_world.organisation) == 1
+    assert ddv.vaccinations_unreported_count(organisation=record_world.organisation) == 1
 
 
 @pytest.mark.parametrize(
@@ -295,7 +293,7 @@ def test_bad_vaccinations_are_refused_naming_the_field(record_world, overrides, 
 def test_batch_number_is_required_with_its_message(record_world):
     with pytest.raises(RecordError) as refused:
         _vaccinate(record_world, batch_number="")
-    assert refused.value.message == str(observations.BATCH_REQUIRED)
+    assert refused.value.message == str(services.BATCH_REQUIRED)
 
 
 def test_vaccinator_must_be_staff_of_the_patients_organisation(record_world):
@@ -305,7 +303,7 @@ def test_vaccinator_must_be_staff_of_the_patients_organisation(record_world):
     manager = record_world.world.member(Role.MANAGER)
     with pytest.raises(RecordError):
         _vaccinate(record_world, given_by=manager.user)
-    assert record_world.nurse.user in observations.vaccinators(
+    assert record_world.nurse.user in selectors.vaccinators(
         organisation_id=record_world.organisation.pk
     )
 
@@ -313,13 +311,13 @@ def test_vaccinator_must_be_staff_of_the_patients_organisation(record_world):
 def test_vaccination_entered_in_error_is_never_exported(record_world):
     rw = record_world
     row = _vaccinate(rw)
-    observations.vaccination_mark_error(
+    services.vaccination_mark_error(
         actor=rw.nurse_actor, vaccination=row, reason="Registreret på forkert patient"
     )
     row.refresh_from_db()
     assert row.error_reason == "Registreret på forkert patient"
     manager = rw.actor(rw.world.member(Role.MANAGER))
-    export = observations.vaccinations_export_ddv(actor=manager, organisation=rw.organisation)
+    export = ddv.vaccinations_export_ddv(actor=manager, organisation=rw.organisation)
     assert export.rows == []
     assert export.batch is None
 
@@ -345,7 +343,7 @@ def test_export_marks_the_unreported_as_reported_and_a_second_export_is_empty(re
     secretary = rw.secretary_actor
     logged = AccessLogEntry.objects.filter(action="export").count()
 
-    export = observations.vaccinations_export_ddv(actor=secretary, organisation=rw.organisation)
+    export = ddv.vaccinations_export_ddv(actor=secretary, organisation=rw.organisation)
 
     assert export.batch is not None
     assert {r["vaccination_id"] for r in export.rows} == {
@@ -374,7 +372,7 @@ def test_export_marks_the_unreported_as_reported_and_a_second_export_is_empty(re
     assert {e.patient_id for e in entries} == {rw.patient.public_id, neighbour.public_id}
     assert {e.object_id for e in entries} == {str(export.batch)}
 
-    again = observations.vaccinations_export_ddv(actor=secretary, organisation=rw.organisation)
+    again = ddv.vaccinations_export_ddv(actor=secretary, organisation=rw.organisation)
     assert again.rows == []
     assert again.batch is None
 
@@ -382,9 +380,7 @@ def test_export_marks_the_unreported_as_reported_and_a_second_export_is_empty(re
 def test_export_files_json_and_csv(record_world):
     rw = record_world
     _vaccinate(rw)
-    export = observations.vaccinations_export_ddv(
-        actor=rw.secretary_actor, organisation=rw.organisation
-    )
+    export = ddv.vaccinations_export_ddv(actor=rw.secretary_actor, organisation=rw.organisation)
     body = json.loads(export.as_json())
     assert body["format"] == "klinik-ddv-1"
     assert body["batch"] == str(export.batch)
@@ -397,16 +393,12 @@ def test_export_files_json_and_csv(record_world):
 def test_earlier_batch_is_listed_and_can_be_downloaded_again(record_world):
     rw = record_world
     _vaccinate(rw)
-    export = observations.vaccinations_export_ddv(
-        actor=rw.secretary_actor, organisation=rw.organisation
-    )
-    [batch] = observations.vaccination_report_batches(
-        actor=rw.secretary_actor, organisation=rw.organisation
-    )
+    export = ddv.vaccinations_export_ddv(actor=rw.secretary_actor, organisation=rw.organisation)
+    [batch] = ddv.vaccination_report_batches(actor=rw.secretary_actor, organisation=rw.organisation)
     assert batch.batch == export.batch
     assert batch.count == 1
     assert batch.exported_by == rw.secretary.user.username
-    again = observations.vaccination_report_again(
+    again = ddv.vaccination_report_again(
         actor=rw.secretary_actor, organisation=rw.organisation, batch=export.batch
     )
     assert again is not None
@@ -417,9 +409,7 @@ def test_export_needs_the_export_permission_and_own_organisation(record_world):
     rw = record_world
     _vaccinate(rw)
     with pytest.raises(PermissionDenied):
-        observations.vaccinations_export_ddv(actor=rw.nurse_actor, organisation=rw.organisation)
+        ddv.vaccinations_export_ddv(actor=rw.nurse_actor, organisation=rw.organisation)
     with pytest.raises(RecordError):
-        observations.vaccinations_export_ddv(
-            actor=rw.other_doctor_actor, organisation=rw.organisation
-        )
+        ddv.vaccinations_export_ddv(actor=rw.other_doctor_actor, organisation=rw.organisation)
     assert not Vaccination.objects.filter(reported_at__isnull=False).exists()

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
-from klinik.records import coding, observations
 from klinik.records.choices import DiagnosisKind, WarningKind
+from klinik.records.clinical import ddv, plausibility, selectors, services
 from klinik.records.models import ContactDiagnosis, Measurement, PatientWarning, Vaccination
 from klinik.records.tests.clinical_fixtures import MAIN_CODE, SECOND_CODE, contact_for
 
@@ -81,7 +81,7 @@ def test_tab_outside_the_care_relation_asks_to_break_the_glass(record_world, log
 
 def test_warnings_show_in_the_record_header_and_on_the_patient_page(record_world, login_as):
     rw = record_world
-    coding.warning_add(
+    services.warning_add(
         actor=rw.doctor_actor, patient=rw.patient, kind=WarningKind.CAVE, text="penicillin"
     )
     client = login_as(rw.secretary)
@@ -99,7 +99,7 @@ def test_reception_without_record_access_sees_no_warnings_on_the_patient_page(
     record_world, login_as
 ):
     rw = record_world
-    coding.warning_add(
+    services.warning_add(
         actor=rw.doctor_actor, patient=rw.patient, kind=WarningKind.CAVE, text="penicillin"
     )
     client = login_as(rw.world.member(Role.HEALTH_SERVICE_SECRETARY))
@@ -157,14 +157,14 @@ def test_unknown_code_shows_at_the_field_and_nothing_is_saved(record_world, logi
     assert response.status_code == 422
     body = response.content.decode()
     assert "DX999" in body
-    assert str(coding.UNKNOWN_CODE % {"code": "DX999"}) in body
+    assert str(services.UNKNOWN_CODE % {"code": "DX999"}) in body
     assert 'aria-invalid="true"' in body
     assert not ContactDiagnosis.objects.exists()
 
 
 def test_second_main_diagnosis_asks_to_confirm_the_replacement(record_world, login_as, contact):
     rw = record_world
-    coding.contact_diagnosis_add(
+    services.contact_diagnosis_add(
         actor=rw.doctor_actor, contact=contact, code=MAIN_CODE, kind=DiagnosisKind.MAIN
     )
     client = login_as(rw.secretary)
@@ -194,7 +194,7 @@ def test_plain_form_post_redirects_back_to_the_tab(record_world, login_as, conta
 
 
 def test_diagnosis_removed_through_the_page(record_world, login_as, contact):
-    coding.contact_diagnosis_add(
+    services.contact_diagnosis_add(
         actor=record_world.doctor_actor, contact=contact, code=MAIN_CODE, kind="main"
     )
     client = login_as(record_world.secretary)
@@ -254,7 +254,7 @@ def test_problem_added_resolved_and_reopened(record_world, login_as):
     )
     assert response.status_code == 200
     assert "Type 2-diabetes uden komplikationer" in response.content.decode()
-    problem = rw.patient and coding.patient_problems(patient=rw.patient)[0]
+    problem = rw.patient and selectors.patient_problems(patient=rw.patient)[0]
     response = client.post(_url("record_problem_status", problem.public_id, "resolve"), {}, **HTMX)
     assert response.status_code == 200
     problem.refresh_from_db()
@@ -275,7 +275,7 @@ def test_empty_problem_is_refused_at_the_field(record_world, login_as):
         **HTMX,
     )
     assert response.status_code == 422
-    assert str(coding.PROBLEM_TEXT_REQUIRED) in response.content.decode()
+    assert str(services.PROBLEM_TEXT_REQUIRED) in response.content.decode()
 
 
 def test_warning_added_and_inactivated_through_the_page(record_world, login_as):
@@ -292,7 +292,7 @@ def test_warning_added_and_inactivated_through_the_page(record_world, login_as):
     url = _url("record_warning_inactivate", warning.public_id)
     response = client.post(url, {"reason": ""}, **HTMX)
     assert response.status_code == 422
-    assert str(coding.REASON_REQUIRED) in response.content.decode()
+    assert str(services.REASON_REQUIRED) in response.content.decode()
     warning.refresh_from_db()
     assert warning.is_active
     response = client.post(url, {"reason": "Fejlregistreret"}, **HTMX)
@@ -303,7 +303,7 @@ def test_warning_added_and_inactivated_through_the_page(record_world, login_as):
 
 def test_inactivating_another_organisations_warning_is_not_found(record_world, login_as):
     rw = record_world
-    warning = coding.warning_add(
+    warning = services.warning_add(
         actor=rw.other_doctor_actor, patient=rw.other_patient, kind="cave", text="jod"
     )
     client = login_as(rw.doctor)
@@ -356,13 +356,13 @@ def test_diastolic_above_systolic_is_refused_on_the_page(record_world, login_as)
         {"kind": "blood_pressure", "value": "80", "value2": "120"},
     )
     assert response.status_code == 422
-    assert str(observations.DIASTOLIC_NOT_BELOW) in response.content.decode()
+    assert str(plausibility.DIASTOLIC_NOT_BELOW) in response.content.decode()
     assert not Measurement.objects.exists()
 
 
 def test_measurement_marked_in_error(record_world, login_as):
     rw = record_world
-    row = observations.measurement_record(
+    row = services.measurement_record(
         actor=rw.nurse_actor, patient=rw.patient, kind="pulse", value=72
     )
     client = login_as(rw.doctor)
@@ -422,7 +422,7 @@ def test_vaccination_without_batch_number_is_refused_at_the_field(record_world, 
         **HTMX,
     )
     assert response.status_code == 422
-    assert str(observations.BATCH_REQUIRED) in response.content.decode()
+    assert str(services.BATCH_REQUIRED) in response.content.decode()
     assert not Vaccination.objects.exists()
 
 
@@ -442,7 +442,7 @@ def test_vaccination_given_in_the_future_is_refused(record_world, login_as):
 
 def test_manager_exports_and_downloads_the_batch(record_world, login_as):
     rw = record_world
-    observations.vaccination_record(
+    services.vaccination_record(
         actor=rw.nurse_actor,
         patient=rw.patient,
         vaccine="Influvac Tetra",
@@ -484,7 +484,7 @@ def test_export_page_needs_the_export_permission(record_world, login_as):
 
 def test_batch_of_another_organisation_is_not_found(record_world, login_as):
     rw = record_world
-    observations.vaccination_record(
+    services.vaccination_record(
         actor=rw.other_doctor_actor,
         patient=rw.other_patient,
         vaccine="Boostrix",
@@ -495,7 +495,7 @@ def test_batch_of_another_organisation_is_not_found(record_world, login_as):
         given_by=rw.other_doctor.user,
     )
     other_manager = rw.world.member(Role.MANAGER, unit=rw.world.unit_b)
-    export = observations.vaccinations_export_ddv(
+    export = ddv.vaccinations_export_ddv(
         actor=rw.actor(other_manager), organisation=rw.other_organisation
     )
     client = login_as(rw.secretary)

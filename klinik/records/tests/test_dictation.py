@@ -13,30 +13,32 @@ from django.utils import timezone
 
 from klinik.audit.choices import Channel
 from klinik.audit.models import AccessLogEntry
+from klinik.records.access import dictation_access
 from klinik.records.choices import (
     DictationPriority,
     DictationStatus,
     DocumentKind,
     EntryType,
 )
-from klinik.records.dictation import (
-    dictation_access,
-    dictation_cancel,
-    dictation_create,
-    dictation_deadline_default,
+from klinik.records.dictation.selectors import (
     dictation_queue,
     dictation_queue_summary,
-    dictation_release,
-    dictation_send_for_signing,
-    dictation_take,
-    dictation_text_save,
     dictation_turnaround,
     dictation_waiting_count,
     percentile,
 )
+from klinik.records.dictation.services import (
+    dictation_cancel,
+    dictation_create,
+    dictation_deadline_default,
+    dictation_release,
+    dictation_send_for_signing,
+    dictation_take,
+    dictation_text_save,
+)
 from klinik.records.errors import RecordError
+from klinik.records.journal.services import journal_entry_sign
 from klinik.records.models import Dictation, Document, JournalEntry, JournalSignature
-from klinik.records.services import journal_entry_sign
 from klinik.records.tests import document_files
 from klinik.records.tests.document_files import pdf_bytes, stored_files, upload, wav_bytes
 

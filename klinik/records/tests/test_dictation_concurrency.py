@@ -15,7 +15,7 @@ from klinik.core.choices import Role
 from klinik.core.services import actor_from_membership
 from klinik.core.tests.factories import MembershipFactory
 from klinik.records.choices import DictationStatus
-from klinik.records.dictation import dictation_create, dictation_take
+from klinik.records.dictation.services import dictation_create, dictation_take
 from klinik.records.errors import RecordError
 from klinik.records.models import Dictation
 from klinik.records.tests.factories import record_world_create

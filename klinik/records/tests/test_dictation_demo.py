@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from klinik.demo.records import demo_dictations, demo_wav
 from klinik.records.choices import DictationStatus
-from klinik.records.dictation import dictation_queue, dictation_turnaround
+from klinik.records.dictation.selectors import dictation_queue, dictation_turnaround
 from klinik.records.models import Dictation
 from klinik.records.tests import document_files
 from klinik.records.tests.document_files import stored_files

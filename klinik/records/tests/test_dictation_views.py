@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from klinik.audit.models import AccessLogEntry
 from klinik.records.choices import DictationPriority, DictationStatus, EntryType
-from klinik.records.dictation import dictation_create, dictation_take
+from klinik.records.dictation.services import dictation_create, dictation_take
 from klinik.records.models import Dictation, Document, JournalEntry
 from klinik.records.tests import document_files
 from klinik.records.tests.document_files import pdf_bytes, stored_files, upload, wav_bytes

@@ -14,17 +14,12 @@ from reportlab.pdfgen import canvas
 
 from klinik.audit.choices import Channel
 from klinik.audit.models import AccessLogEntry
-from klinik.records import documents
+from klinik.records.access import document_access
 from klinik.records.choices import DocumentKind
-from klinik.records.documents import (
-    AUDIO_KINDS,
-    DOCUMENT_KINDS,
-    document_access,
-    document_path,
-    document_upload,
-    sniff,
-    title_clean,
-)
+from klinik.records.documents import uploads
+from klinik.records.documents.services import TITLE_FALLBACK, document_upload, title_clean
+from klinik.records.documents.storage import document_path
+from klinik.records.documents.uploads import AUDIO_KINDS, DOCUMENT_KINDS, sniff
 from klinik.records.errors import RecordError
 from klinik.records.models import Document
 from klinik.records.tests import document_files
@@ -95,7 +90,7 @@ def test_the_kind_comes_from_the_content_not_the_name(record_world, data_dir):
 
 def test_html_named_pdf_is_refused_and_nothing_stored(record_world, data_dir):
     error = _refused(record_world, data_dir, "svar.pdf", HTML, "file_type")
-    assert error.message == str(documents.FILE_NOT_DOCUMENT)
+    assert error.message == str(uploads.FILE_NOT_DOCUMENT)
 
 
 def test_executable_named_pdf_is_refused(record_world, data_dir):
@@ -162,7 +157,7 @@ def test_empty_file_is_refused(record_world, data_dir):
 def test_audio_is_not_a_document_and_documents_are_not_audio(record_world, data_dir):
     _refused(record_world, data_dir, "lyd.wav", wav_bytes(), "file_type")
     with pytest.raises(RecordError) as caught:
-        documents.upload_check(upload=upload("x.wav", pdf_bytes()), kinds=AUDIO_KINDS, field="a")
+        uploads.upload_check(upload=upload("x.wav", pdf_bytes()), kinds=AUDIO_KINDS, field="a")
     assert (caught.value.code, caught.value.field) == ("file_type", "a")
 
 
@@ -196,7 +191,7 @@ def test_sniffing_refuses_everything_else(head):
 
 
 def test_wav_duration_is_read_from_the_file():
-    checked = documents.upload_check(
+    checked = uploads.upload_check(
         upload=upload("d.wav", wav_bytes(seconds=3)), kinds=AUDIO_KINDS, field="audio"
     )
     assert (checked.content_type, checked.duration_seconds) == ("audio/wav", 3)
@@ -205,7 +200,7 @@ def test_wav_duration_is_read_from_the_file():
 def test_titles_are_cleaned():
     assert title_clean("", "C:\\Users\\x\\Svar fra\tlab.pdf") == "Svar fra lab"
     assert title_clean("  Røntgen\x00 thorax \u202e ", "x.pdf") == "Røntgen thorax"
-    assert title_clean("", "") == str(documents.TITLE_FALLBACK)
+    assert title_clean("", "") == str(TITLE_FALLBACK)
     assert len(title_clean("a" * 500)) == 200
 
 
@@ -270,12 +265,12 @@ def test_document_kinds_are_the_ones_offered():
 def test_compressed_wav_is_accepted_by_its_chunks_and_truncated_wav_refused():
     content = bytearray(wav_bytes(seconds=1))
     content[20:22] = (2).to_bytes(2, "little")  # format tag 2: Microsoft ADPCM
-    checked = documents.upload_check(
+    checked = uploads.upload_check(
         upload=upload("adpcm.wav", bytes(content)), kinds=AUDIO_KINDS, field="audio"
     )
     assert (checked.content_type, checked.duration_seconds) == ("audio/wav", None)
     with pytest.raises(RecordError) as caught:
-        documents.upload_check(
+        uploads.upload_check(
             upload=upload("brud.wav", bytes(content[:40])), kinds=AUDIO_KINDS, field="audio"
         )
     assert caught.value.code == "audio_invalid"

@@ -9,7 +9,7 @@ import pytest
 from klinik.audit.models import AccessLogEntry
 from klinik.core.services import api_token_create
 from klinik.records.choices import DictationPriority, DictationStatus
-from klinik.records.dictation import dictation_create, dictation_take
+from klinik.records.dictation.services import dictation_create, dictation_take
 from klinik.records.models import Dictation, Document
 from klinik.records.tests import document_files
 from klinik.records.tests.document_files import (

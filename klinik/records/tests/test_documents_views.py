@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import translation
 
 from klinik.audit.models import AccessLogEntry
-from klinik.records import documents
-from klinik.records.documents import document_upload
+from klinik.records.documents import uploads
+from klinik.records.documents.services import document_upload
 from klinik.records.models import Document
 from klinik.records.tests import document_files
 from klinik.records.tests.document_files import (
@@ -75,9 +75,9 @@ def test_upload_through_the_tab(record_world, data_dir, client, login_as):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("svar.pdf", b"<html><script>alert(1)</script></html>", documents.FILE_NOT_DOCUMENT),
-        ("formular.pdf", pdf_with_javascript(), documents.PDF_ACTIVE),
-        ("lyd.pdf", wav_bytes(), documents.FILE_NOT_DOCUMENT),
+        ("svar.pdf", b"<html><script>alert(1)</script></html>", uploads.FILE_NOT_DOCUMENT),
+        ("formular.pdf", pdf_with_javascript(), uploads.PDF_ACTIVE),
+        ("lyd.pdf", wav_bytes(), uploads.FILE_NOT_DOCUMENT),
     ],
 )
 def test_refused_upload_shows_the_message_at_the_field_and_stores_nothing(
@@ -200,7 +200,7 @@ def _audio(record_world):
         actor=record_world.doctor_actor,
         patient=record_world.patient,
         upload=upload("diktat.wav", content),
-        kinds=documents.AUDIO_KINDS,
+        kinds=uploads.AUDIO_KINDS,
     )
     return document, content
 

@@ -8,9 +8,9 @@ import pytest
 
 from klinik.records.choices import ContactKind
 from klinik.records.errors import RecordError
+from klinik.records.journal.selectors import contacts_of_patient
+from klinik.records.journal.services import contact_close, journal_draft_save
 from klinik.records.models import Contact, JournalEntry
-from klinik.records.selectors import contacts_of_patient
-from klinik.records.services import contact_close, journal_draft_save
 from klinik.records.tests.factories import contact_start, entry_write
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.services import appointment_book, appointment_set_status

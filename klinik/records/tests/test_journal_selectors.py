@@ -14,7 +14,7 @@ from django.utils import timezone
 from klinik.patients.tests.factories import PatientFactory
 from klinik.records.choices import EntryType
 from klinik.records.errors import RecordError
-from klinik.records.selectors import (
+from klinik.records.journal.selectors import (
     contacts_of_patient,
     entry_signature,
     journal_drafts,
@@ -25,7 +25,7 @@ from klinik.records.selectors import (
     journal_to_sign_count,
     timeline_cursor_parse,
 )
-from klinik.records.services import journal_draft_save
+from klinik.records.journal.services import journal_draft_save
 from klinik.records.tests.factories import (
     contact_start,
     entry_correct,

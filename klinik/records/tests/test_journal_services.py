@@ -16,18 +16,18 @@ from klinik.core.choices import Role
 from klinik.patients.tests.factories import PatientFactory
 from klinik.records.choices import EntryType
 from klinik.records.errors import RecordError
-from klinik.records.models import JournalDraft, JournalEntry, JournalSignature
-from klinik.records.selectors import (
+from klinik.records.journal.selectors import (
     entry_signature,
     journal_entry_versions,
     journal_timeline,
 )
-from klinik.records.services import (
+from klinik.records.journal.services import (
     journal_draft_discard,
     journal_draft_save,
     journal_entry_correct,
     journal_entry_sign,
 )
+from klinik.records.models import JournalDraft, JournalEntry, JournalSignature
 from klinik.records.tests.factories import (
     contact_start,
     entry_correct,
@@ -294,7 +294,7 @@ def test_drafts_are_private_to_their_author(record_world):
 
 
 def test_saving_from_a_draft_removes_it(record_world):
-    from klinik.records.services import EntryDraft, journal_entry_write
+    from klinik.records.journal.services import EntryDraft, journal_entry_write
 
     rw = record_world
     draft = journal_draft_save(actor=rw.doctor_actor, patient=rw.patient, text="udkast")

@@ -14,6 +14,13 @@ from django.utils import timezone, translation
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.records.choices import ContactKind, EntryType
+from klinik.records.journal.note_templates import (
+    SHORTCUT_INVALID,
+    note_template_defaults,
+    phrases_for,
+)
+from klinik.records.journal.services import ALREADY_CORRECTED, REASON_REQUIRED, TEXT_REQUIRED
+from klinik.records.journal.views import JOURNAL_PAGE_SIZE
 from klinik.records.models import (
     Contact,
     JournalDraft,
@@ -22,14 +29,7 @@ from klinik.records.models import (
     NoteTemplate,
     Phrase,
 )
-from klinik.records.note_templates import (
-    SHORTCUT_INVALID,
-    note_template_defaults,
-    phrases_for,
-)
-from klinik.records.services import ALREADY_CORRECTED, REASON_REQUIRED, TEXT_REQUIRED
 from klinik.records.tests.factories import contact_start, entry_correct, entry_write
-from klinik.records.views_journal import JOURNAL_PAGE_SIZE
 from klinik.terminology.models import GlossaryTerm
 from klinik.terminology.selectors import term_danish
 from klinik.terminology.services import starter_load

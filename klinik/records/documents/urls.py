@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from klinik.records import views_documents as views
+from klinik.records.documents import views
 
 urlpatterns = [
     path(

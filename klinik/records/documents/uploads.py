@@ -1,52 +1,36 @@
-"""Documents in the record: PDFs and images attached to a patient, and dictation audio.
+"""What an upload to the record may be: PDFs and images attached to a patient, and dictation
+audio. Checked before anything is stored; storage.py keeps the files, services.py adds the row,
+serving.py serves it again.
 
 - Content checks: the kind is sniffed from the first bytes (never the name or the browser's
   content type); a PDF must parse with pypdf and carry no JavaScript or launch actions; an image
   must open, verify and decode with Pillow within a pixel limit (no decompression bombs); audio
   must carry a known container's signature (a WAV file must parse). A refused file is never
   stored.
-- Storage outside the web root: DATA_DIR/documents/<organisation>/<random key> (never the
-  original name), written to a temporary file and renamed into place, sha256 recorded. A file
-  written in a transaction that then fails is removed again (`files_removed_on_failure`).
-- Reading: `document_access` is the one door to a stored document (access_record_row: the same
-  404 for missing and foreign, logged); `document_response` serves it with its stored content
-  type, Content-Disposition, nosniff, a sandboxing CSP and byte ranges (HTTP 206) for seeking.
+- Size: an upload past the limit stops being read before it reaches the disk
+  (`upload_limit_install`), and is refused.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
-import re
-import secrets
-import unicodedata
 import warnings
 import wave
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.utils.http import content_disposition_header
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
-from klinik.audit.choices import Action, Channel
-from klinik.core.policy import Actor, Perm
-from klinik.patients.models import Patient
-from klinik.records.access import access_record_row
 from klinik.records.choices import DocumentKind
 from klinik.records.errors import RecordError
-from klinik.records.models import Contact, Document
-from klinik.records.services import record_write_begin
 
 MB = 1024 * 1024
 # Larger than any clinical photo or scan needs; decoding stays within a few hundred MB.
@@ -54,7 +38,6 @@ IMAGE_MAX_PIXELS = 60_000_000
 # A PDF with more objects than this is not a letter or a scan; it is refused unread.
 PDF_MAX_OBJECTS = 200_000
 HEAD_BYTES = 4096
-CHUNK = 64 * 1024
 
 FILE_REQUIRED = _("Choose a file.")
 FILE_EMPTY = _("The file is empty.")
@@ -82,8 +65,6 @@ IMAGE_TOO_LARGE = _(
     "was saved."
 )
 AUDIO_INVALID = _("The sound file is damaged or cannot be read. Nothing was saved.")
-FILE_CHANGED = _("The file changed while it was being saved. Upload it again.")
-TITLE_FALLBACK = _("Document")
 
 DOCUMENT_KINDS = frozenset({DocumentKind.PDF, DocumentKind.IMAGE})
 AUDIO_KINDS = frozenset({DocumentKind.AUDIO})
@@ -377,276 +358,3 @@ def upload_too_large_error(*, kinds: frozenset[str], field: str) -> RecordError:
     return RecordError(
         str(FILE_TOO_LARGE) % {"limit": limit // MB}, code="file_too_large", field=field
     )
-
-
-# Storage -----------------------------------------------------------------------------------------
-
-
-def documents_root() -> Path:
-    return Path(settings.DATA_DIR) / "documents"
-
-
-def document_path(document: Document) -> Path:
-    root = documents_root().resolve()
-    path = (root / document.storage_key).resolve()
-    if root not in path.parents:  # a storage key never leaves the root
-        raise ValueError("storage key outside the documents directory")
-    return path
-
-
-@contextmanager
-def files_removed_on_failure() -> Iterator[list[Path]]:
-    """Collects the files a transaction writes and removes them when it fails (the database
-    has no row for them then). Wrap the transaction: `with files_removed_on_failure() as
-    written, transaction.atomic(durable=True): ...`, so a failed commit is caught too."""
-    written: list[Path] = []
-    try:
-        yield written
-    except BaseException:
-        for path in written:
-            with suppress(OSError):
-                path.unlink(missing_ok=True)
-        raise
-
-
-def _fsync_directory(directory: Path) -> None:
-    with suppress(OSError):  # not every filesystem lets a directory be opened for syncing
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _file_write(*, organisation_key: str, upload: IO[bytes]) -> tuple[str, str, int, Path]:
-    """Write the upload under a random name: temporary file, fsync, rename. Returns the
-    storage key, the sha256, the size and the path."""
-    directory = documents_root() / organisation_key
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = secrets.token_hex(20)
-    final = directory / key
-    temporary = directory / f".{key}.part"
-    digest = hashlib.sha256()
-    size = 0
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            upload.seek(0)
-            while chunk := upload.read(CHUNK):
-                out.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, final)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_directory(directory)
-    return f"{organisation_key}/{key}", digest.hexdigest(), size, final
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def title_clean(title: str, filename: str = "") -> str:
-    """The title shown for a document: what the user wrote, else the uploaded name without
-    folders and extension; control and formatting characters removed, at most 200."""
-    text = (title or "").strip()
-    if not text and filename:
-        name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-        text = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
-    text = _CONTROL.sub(" ", text)  # tabs, newlines and other control characters
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
-    text = " ".join(text.split())
-    return text[:200] or str(TITLE_FALLBACK)
-
-
-def document_create(
-    *,
-    actor: Actor,
-    patient: Patient,
-    upload: IO[bytes],
-    checked: CheckedUpload,
-    title: str,
-    written: list[Path],
-    contact: Contact | None = None,
-) -> Document:
-    """Store a checked upload and add its row. A step of the caller's transaction (inside
-    `files_removed_on_failure`, whose list `written` gets the file)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("document_create must run inside the caller's transaction")
-    if contact is not None and contact.patient_id != patient.pk:
-        raise RecordError(_("The contact belongs to another patient."), code="contact_patient")
-    organisation_key = str(patient.organisation.public_id)
-    storage_key, sha256, size, path = _file_write(organisation_key=organisation_key, upload=upload)
-    written.append(path)
-    if size != checked.size:  # the upload changed under us
-        raise RecordError(FILE_CHANGED, code="file_changed", field="file")
-    return Document.objects.create(
-        organisation_id=patient.organisation_id,
-        patient=patient,
-        kind=checked.kind,
-        title=title,
-        content_type=checked.content_type,
-        size=size,
-        sha256=sha256,
-        storage_key=storage_key,
-        uploaded_by=actor.user,
-        contact=contact,
-    )
-
-
-def document_upload(
-    *,
-    actor: Actor,
-    patient: Patient,
-    upload: IO[bytes] | None,
-    title: str = "",
-    contact: Contact | None = None,
-    kinds: frozenset[str] = DOCUMENT_KINDS,
-    channel: Channel = Channel.UI,
-) -> Document:
-    """Attach a PDF or image to the patient's record (checked, stored, logged). A refused or
-    failed upload leaves no file and no row."""
-    checked = upload_check(upload=upload, kinds=kinds, field="file")
-    assert upload is not None  # upload_check refuses None
-    with files_removed_on_failure() as written, transaction.atomic(durable=True):
-        patient = record_write_begin(
-            actor=actor, patient=patient, channel=channel, object_type="document"
-        )
-        return document_create(
-            actor=actor,
-            patient=patient,
-            upload=upload,
-            checked=checked,
-            title=title_clean(title, getattr(upload, "name", "") or ""),
-            written=written,
-            contact=contact,
-        )
-
-
-# Reading -----------------------------------------------------------------------------------------
-
-
-def document_access(
-    *, actor: Actor, public_id: object, channel: Channel, action: Action = Action.VIEW
-) -> Document:
-    """The one door to a stored document: the same 404 for missing and foreign, logged."""
-    return access_record_row(
-        actor=actor,
-        queryset=Document.objects.select_related("uploaded_by", "patient__organisation"),
-        public_id=public_id,  # type: ignore[arg-type]
-        channel=channel,
-        action=action,
-        perm=Perm.RECORD_READ,
-        object_type="document",
-    )
-
-
-def documents_of_patient(*, patient: Patient, limit: int = 500) -> list[Document]:
-    """The patient's documents, newest first (call after access_record)."""
-    return list(
-        Document.objects.filter(organisation_id=patient.organisation_id, patient=patient)
-        .select_related("uploaded_by")
-        .order_by("-uploaded_at", "-id")[:limit]
-    )
-
-
-# Serving -----------------------------------------------------------------------------------------
-
-# Nothing in a served file may run or reach out: no scripts, no plug-ins, no forms, no
-# framing by other sites. Chromium's PDF viewer still shows a PDF opened in its own tab under
-# `sandbox` (checked with Chromium 156); scripts in PDFs were refused at upload as well.
-_CSP_SANDBOX = (
-    "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
-    "frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox"
-)
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
-
-
-def document_filename(document: Document) -> str:
-    extension = {
-        "application/pdf": "pdf",
-        "image/jpeg": "jpg",
-        "image/png": "png",
-        "audio/wav": "wav",
-        "audio/mpeg": "mp3",
-        "audio/ogg": "ogg",
-        "audio/mp4": "m4a",
-        "audio/aac": "aac",
-        "audio/webm": "webm",
-    }.get(document.content_type, "bin")
-    stem = re.sub(r'[/\\:*?"<>|]+', "-", document.title).strip(" .-") or "dokument"
-    return f"{stem}.{extension}"
-
-
-def _file_range(path: Path, start: int, length: int) -> Iterator[bytes]:
-    with path.open("rb") as source:
-        source.seek(start)
-        remaining = length
-        while remaining > 0:
-            chunk = source.read(min(CHUNK, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-
-
-class _RangeNotSatisfiable(Exception):
-    pass
-
-
-def _byte_range(header: str, size: int) -> tuple[int, int] | None:
-    """(start, end) of a single satisfiable range; None to serve the whole file (no or an
-    unsupported Range header, e.g. several ranges). Raises _RangeNotSatisfiable."""
-    match = _RANGE.fullmatch(header.strip())
-    if not match or (not match[1] and not match[2]):
-        return None
-    if not match[1]:  # the last N bytes
-        length = int(match[2])
-        if length == 0:
-            raise _RangeNotSatisfiable
-        return max(0, size - length), size - 1
-    start = int(match[1])
-    end = int(match[2]) if match[2] else size - 1
-    if start >= size or end < start:
-        raise _RangeNotSatisfiable
-    return start, min(end, size - 1)
-
-
-def document_response(
-    *, document: Document, download: bool = False, range_header: str = ""
-) -> HttpResponse | FileResponse | StreamingHttpResponse:
-    """The stored file as an HTTP response. Call after document_access (which logged it)."""
-    path = document_path(document)
-    size = path.stat().st_size
-    response: HttpResponse | FileResponse | StreamingHttpResponse
-    try:
-        wanted = _byte_range(range_header, size) if range_header else None
-    except _RangeNotSatisfiable:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-    else:
-        if wanted is None:
-            response = FileResponse(path.open("rb"), content_type=document.content_type)
-            response["Content-Length"] = str(size)
-        else:
-            start, end = wanted
-            response = StreamingHttpResponse(
-                _file_range(path, start, end - start + 1),
-                status=206,
-                content_type=document.content_type,
-            )
-            response["Content-Range"] = f"bytes {start}-{end}/{size}"
-            response["Content-Length"] = str(end - start + 1)
-    response["Accept-Ranges"] = "bytes"
-    response["Content-Disposition"] = content_disposition_header(
-        download, document_filename(document)
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["ETag"] = f'"{document.sha256}"'
-    response["Content-Security-Policy"] = _CSP_SANDBOX
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response

@@ -1,10 +1,12 @@
-"""Coding of the record: SKS diagnoses and procedures on contacts, the problem list, and the
-CAVE/allergy warnings shown in the patient header. Services write, selectors read.
+"""Writes of the clinical tabs: coding (SKS diagnoses and procedures on contacts, the problem
+list, the CAVE/allergy warnings shown in the patient header), measurements and vaccinations.
+Reads are in selectors.py, the plausibility ranges in plausibility.py, the export to the
+vaccination register in ddv.py.
 
 A code must be known to the terminology and valid today (`code_lookup`); the code and its
 Danish text are stored as a snapshot, so a later SKS update never changes what was coded.
 Nothing is deleted: removing a code stamps who and when on the row, a warning is inactivated
-with a reason.
+with a reason, a wrong measurement or vaccination is marked entered in error (who, when, why).
 
 One main diagnosis (aktionsdiagnose) per contact is a database constraint. Coding a new main
 diagnosis where one exists is refused unless the caller confirms the replacement
@@ -15,33 +17,40 @@ so nothing a colleague coded disappears silently and one more click removes it i
 from __future__ import annotations
 
 import re
-import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from klinik.audit.choices import Action, Channel
-from klinik.core.policy import Actor, Perm, require
+from klinik.core.models import Membership, User
+from klinik.core.policy import Actor
 from klinik.patients.models import Patient
-from klinik.patients.selectors import age_on
-from klinik.records.choices import DiagnosisKind, ProblemStatus, WarningKind, WarningSeverity
+from klinik.records.access import record_write_begin
+from klinik.records.choices import (
+    DiagnosisKind,
+    ProblemStatus,
+    VaccinationSite,
+    WarningKind,
+    WarningSeverity,
+)
+from klinik.records.clinical.plausibility import measurement_check
+from klinik.records.clinical.selectors import VACCINATOR_ROLES
 from klinik.records.errors import RecordError
 from klinik.records.models import (
     Contact,
     ContactDiagnosis,
     ContactProcedure,
+    Measurement,
     PatientWarning,
     Problem,
+    Vaccination,
 )
-from klinik.records.services import record_write_begin
 from klinik.terminology.choices import HitKind, kind_of_register
-from klinik.terminology.selectors import code_lookup, terminology_search
+from klinik.terminology.selectors import code_lookup
 
 CODE_REQUIRED = gettext_lazy("Enter an SKS code.")
 # Formatted with the code: "Ukendt SKS-kode: DX999".
@@ -70,17 +79,27 @@ ATC_INVALID = gettext_lazy("Not an ATC code (e.g. J01CE02).")
 NOTE_TOO_LONG = gettext_lazy("The note is too long (at most 300 characters).")
 REASON_REQUIRED = gettext_lazy("Give the reason.")
 WARNING_INACTIVE = gettext_lazy("The warning is already inactive.")
+CONTACT_OTHER_PATIENT = gettext_lazy("The contact belongs to another patient.")
+ALREADY_IN_ERROR = gettext_lazy("Already marked as entered in error.")
+VACCINE_REQUIRED = gettext_lazy("Enter the vaccine.")
+VACCINE_TOO_LONG = gettext_lazy("The vaccine name is too long (at most 120 characters).")
+BATCH_REQUIRED = gettext_lazy("Enter the batch number (lot); it must be recorded.")
+BATCH_TOO_LONG = gettext_lazy("The batch number is too long (at most 40 characters).")
+DOSE_REQUIRED = gettext_lazy("Enter the dose (e.g. 0,5 ml or 1st dose).")
+DOSE_TOO_LONG = gettext_lazy("The dose is too long (at most 20 characters).")
+SITE_UNKNOWN = gettext_lazy("Choose where the vaccine was given.")
+GIVEN_REQUIRED = gettext_lazy("Enter the date the vaccine was given.")
+GIVEN_FUTURE = gettext_lazy("The date given cannot be in the future.")
+GIVEN_BEFORE_BIRTH = gettext_lazy("The date given is before the patient's birth.")
+GIVEN_BY_NOT_STAFF = gettext_lazy("The vaccinator must be on the clinic's staff.")
+VACCINE_ATC_INVALID = gettext_lazy("Not an ATC code (e.g. J07BB02).")
 
 TEXT_MAX = 200
 # Level 1 to 5 of the ATC classification: J, J01, J01C, J01CE, J01CE02.
 ATC_PATTERN = re.compile(r"^[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$")
 FUTURE_SLACK = timedelta(minutes=5)
-SEARCH_LIMIT = 12
-SEVERITY_ORDER = [
-    WarningSeverity.LIFE_THREATENING,
-    WarningSeverity.HIGH,
-    WarningSeverity.LOW,
-]
+
+_Marked = TypeVar("_Marked", "Measurement", "Vaccination")
 
 
 # Codes -------------------------------------------------------------------------------------------
@@ -106,55 +125,9 @@ def sks_code_valid(*, code: str, kind: HitKind, on: date | None = None) -> Any:
     return found
 
 
-@dataclass(frozen=True)
-class CodeHit:
-    code: str
-    text: str
-    kind: str
-
-
-def code_search(*, query: str, kind: HitKind, limit: int = SEARCH_LIMIT) -> list[CodeHit]:
-    """Type-ahead for the code picker: codes of one kind by code prefix or by words of the
-    Danish text (typing errors and Latin/Danish spellings are forgiven by the terminology)."""
-    query = (query or "").strip()
-    if len(query) < 2:
-        return []
-    hits = terminology_search(query=query[:100], limit=limit, kinds={str(kind)})
-    return [CodeHit(code=h.code, text=h.text, kind=h.kind) for h in hits if h.code]
-
-
 def _check_not_future(when: datetime, field: str) -> None:
     if when > timezone.now() + FUTURE_SLACK:
         raise RecordError(FUTURE_TIME, code="future", field=field)
-
-
-# Scoped rows for writes --------------------------------------------------------------------------
-
-
-def contact_for_write(*, actor: Actor, public_id: uuid.UUID | str) -> Contact:
-    """A contact of the actor's organisations, or 404 (missing and foreign alike).
-
-    No access-log entry here: the service that writes checks the care relation and logs the
-    write in its transaction (record_write_begin)."""
-    require(actor, Perm.RECORD_WRITE)
-    return _scoped(Contact.objects.select_related("patient", "unit"), actor, public_id)
-
-
-def row_for_write(*, actor: Actor, queryset: QuerySet, public_id: uuid.UUID | str) -> Any:
-    """An organisation-owned record row by public id for a write (see contact_for_write)."""
-    require(actor, Perm.RECORD_WRITE)
-    return _scoped(queryset.select_related("patient"), actor, public_id)
-
-
-def _scoped(queryset: QuerySet, actor: Actor, public_id: uuid.UUID | str) -> Any:
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError as exc:
-        raise Http404 from exc
-    row = queryset.filter(public_id=key, organisation_id__in=actor.organisation_ids).first()
-    if row is None:
-        raise Http404
-    return row
 
 
 # Diagnoses ---------------------------------------------------------------------------------------
@@ -451,103 +424,153 @@ def warning_inactivate(
     return locked
 
 
-# Selectors ---------------------------------------------------------------------------------------
+# Measurements ------------------------------------------------------------------------------------
 
 
-def contacts_with_coding(
-    *, patient: Patient, limit: int = 50, contact: Contact | None = None
-) -> list[Contact]:
-    """The patient's newest contacts (or just `contact`) with their coded diagnoses (main
-    first) and procedures; `active_diagnoses`, `active_procedures`, `removed_codes` and
-    `has_main` are attached."""
-    diagnoses = ContactDiagnosis.objects.select_related("recorded_by", "removed_by").order_by(
-        Case(When(kind=DiagnosisKind.MAIN, then=Value(0)), default=Value(1)),
-        "recorded_at",
-        "pk",
-    )
-    procedures = ContactProcedure.objects.select_related("recorded_by", "removed_by").order_by(
-        "performed_at", "pk"
-    )
-    rows = Contact.objects.filter(organisation_id=patient.organisation_id, patient=patient)
-    if contact is not None:
-        rows = rows.filter(pk=contact.pk)
-    contacts = list(
-        rows.select_related("unit", "responsible")
-        .prefetch_related(
-            Prefetch("diagnoses", queryset=diagnoses),
-            Prefetch("procedures", queryset=procedures),
+def measurement_record(
+    *,
+    actor: Actor,
+    patient: Patient,
+    kind: str,
+    value: object,
+    value2: object = None,
+    measured_at: datetime | None = None,
+    contact: Contact | None = None,
+    channel: Channel = Channel.UI,
+) -> Measurement:
+    """Record one measurement after the plausibility check (see the module's ranges)."""
+    number, second = measurement_check(kind=kind, value=value, value2=value2)
+    now = timezone.now()
+    measured_at = measured_at or now
+    if measured_at > now + FUTURE_SLACK:
+        raise RecordError(FUTURE_TIME, code="future", field="measured_at")
+    if contact is not None and contact.patient_id != patient.pk:
+        raise RecordError(CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
+    with transaction.atomic(durable=True):
+        record_write_begin(actor=actor, patient=patient, channel=channel, object_type="measurement")
+        return Measurement.objects.create(
+            organisation_id=patient.organisation_id,
+            patient=patient,
+            contact=contact,
+            kind=kind,
+            value=number,
+            value2=second,
+            measured_at=measured_at,
+            recorded_by=actor.user,
+            recorded_at=now,
         )
-        .order_by("-started_at", "-pk")[:limit]
-    )
-    for contact in contacts:
-        all_diagnoses = list(contact.diagnoses.all())
-        all_procedures = list(contact.procedures.all())
-        contact.active_diagnoses = [d for d in all_diagnoses if d.removed_at is None]
-        contact.active_procedures = [p for p in all_procedures if p.removed_at is None]
-        contact.removed_codes = sorted(
-            [r for r in [*all_diagnoses, *all_procedures] if r.removed_at is not None],
-            key=lambda r: r.removed_at,
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise RecordError(REASON_REQUIRED, code="reason_required", field="reason")
+    return reason[:300]
+
+
+def measurement_mark_error(
+    *, actor: Actor, measurement: Measurement, reason: str, channel: Channel = Channel.UI
+) -> Measurement:
+    """Mark a measurement entered in error: it leaves the chart and BMI, stays in the record."""
+    return _mark_entered_in_error(actor, measurement, reason, channel, "measurement")
+
+
+def _mark_entered_in_error(
+    actor: Actor, row: _Marked, reason: str, channel: Channel, object_type: str
+) -> _Marked:
+    """Entered in error (who, when, why) instead of deleting: the row stays in the record."""
+    reason = _reason(reason)
+    with transaction.atomic(durable=True):
+        record_write_begin(
+            actor=actor,
+            patient=row.patient,
+            channel=channel,
+            action=Action.UPDATE,
+            object_type=object_type,
         )
-        contact.has_main = any(d.kind == DiagnosisKind.MAIN for d in contact.active_diagnoses)
-    return contacts
+        locked = type(row).objects.select_for_update().get(pk=row.pk)
+        if locked.error_at is not None:
+            raise RecordError(ALREADY_IN_ERROR, code="already_in_error")
+        locked.error_by = actor.user
+        locked.error_at = timezone.now()
+        locked.error_reason = reason
+        locked.save(update_fields=["error_by", "error_at", "error_reason"])
+    return locked
 
 
-def patient_diagnoses(
-    *, patient: Patient, include_removed: bool = False
-) -> QuerySet[ContactDiagnosis]:
-    rows = ContactDiagnosis.objects.filter(
-        organisation_id=patient.organisation_id, patient=patient
-    ).select_related("contact", "recorded_by", "removed_by")
-    if not include_removed:
-        rows = rows.filter(removed_at__isnull=True)
-    return rows.order_by("-recorded_at", "-pk")
+# Vaccinations ------------------------------------------------------------------------------------
 
 
-def patient_problems(*, patient: Patient) -> list[Problem]:
-    """Active problems first (newest first), then the resolved ones."""
-    return list(
-        Problem.objects.filter(organisation_id=patient.organisation_id, patient=patient)
-        .select_related("noted_by", "resolved_by")
-        .annotate(
-            _order=Case(
-                When(status=ProblemStatus.ACTIVE, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
+def _text(value: str, limit: int, required: object, too_long: object, field: str) -> str:
+    value = " ".join((value or "").split())
+    if not value:
+        raise RecordError(required, code=f"{field}_required", field=field)
+    if len(value) > limit:
+        raise RecordError(too_long, code=f"{field}_too_long", field=field)
+    return value
+
+
+def vaccination_record(
+    *,
+    actor: Actor,
+    patient: Patient,
+    vaccine: str,
+    batch_number: str,
+    dose: str,
+    site: str,
+    given_on: date | None,
+    given_by: User | None,
+    atc_code: str = "",
+    contact: Contact | None = None,
+    channel: Channel = Channel.UI,
+) -> Vaccination:
+    """Record a vaccine given. It waits for the next DDV export (`vaccinations_export_ddv`)."""
+    vaccine = _text(vaccine, 120, VACCINE_REQUIRED, VACCINE_TOO_LONG, "vaccine")
+    batch_number = _text(batch_number, 40, BATCH_REQUIRED, BATCH_TOO_LONG, "batch_number")
+    dose = _text(dose, 20, DOSE_REQUIRED, DOSE_TOO_LONG, "dose")
+    if site not in VaccinationSite.values:
+        raise RecordError(SITE_UNKNOWN, code="site_unknown", field="site")
+    if given_on is None:
+        raise RecordError(GIVEN_REQUIRED, code="given_on_required", field="given_on")
+    if given_on > timezone.localdate():
+        raise RecordError(GIVEN_FUTURE, code="future", field="given_on")
+    if given_on < patient.birth_date:
+        raise RecordError(GIVEN_BEFORE_BIRTH, code="before_birth", field="given_on")
+    atc_code = re.sub(r"\s", "", atc_code or "").upper()
+    if atc_code and not ATC_PATTERN.fullmatch(atc_code):
+        raise RecordError(VACCINE_ATC_INVALID, code="atc_invalid", field="atc_code")
+    if contact is not None and contact.patient_id != patient.pk:
+        raise RecordError(CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
+    if (
+        given_by is None
+        or not Membership.objects.filter(
+            user=given_by,
+            organisation_id=patient.organisation_id,
+            role__in=VACCINATOR_ROLES,
+            is_active=True,
+        ).exists()
+    ):
+        raise RecordError(GIVEN_BY_NOT_STAFF, code="given_by", field="given_by")
+    with transaction.atomic(durable=True):
+        record_write_begin(actor=actor, patient=patient, channel=channel, object_type="vaccination")
+        return Vaccination.objects.create(
+            organisation_id=patient.organisation_id,
+            patient=patient,
+            contact=contact,
+            vaccine=vaccine,
+            atc_code=atc_code,
+            batch_number=batch_number,
+            dose=dose,
+            site=site,
+            given_on=given_on,
+            given_by=given_by,
+            recorded_by=actor.user,
         )
-        .order_by("_order", "-noted_at", "-pk")
-    )
 
 
-def patient_warnings(*, patient: Patient, active_only: bool = True) -> list[PatientWarning]:
-    """The patient's warnings, most severe first (the active ones only by default)."""
-    rows = PatientWarning.objects.filter(
-        organisation_id=patient.organisation_id, patient=patient
-    ).select_related("recorded_by", "inactivated_by")
-    if active_only:
-        rows = rows.filter(is_active=True)
-    order = Case(
-        *[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITY_ORDER)],
-        default=Value(len(SEVERITY_ORDER)),
-        output_field=IntegerField(),
-    )
-    return list(rows.annotate(_order=order).order_by("-is_active", "_order", "-recorded_at"))
-
-
-def header_warnings(*, actor: Actor, patient: Patient) -> list[PatientWarning]:
-    """The active warnings for the patient header, when the actor may read the record (a
-    reception role without record access sees none). No log entry of its own: the caller has
-    just accessed the patient through the one door, which logged it."""
-    if not actor.can(Perm.RECORD_READ):
-        return []
-    return patient_warnings(patient=patient)
-
-
-def record_header_context(*, actor: Actor, patient: Patient) -> dict[str, Any]:
-    """What the patient header needs on the record pages: the patient, the age and the
-    active warnings (`record_warnings`). Call after access_record."""
-    return {
-        "patient": patient,
-        "age": age_on(patient.birth_date, timezone.localdate()),
-        "record_warnings": header_warnings(actor=actor, patient=patient),
-    }
+def vaccination_mark_error(
+    *, actor: Actor, vaccination: Vaccination, reason: str, channel: Channel = Channel.UI
+) -> Vaccination:
+    """Mark a vaccination entered in error. Not yet reported: it is never sent. Already
+    reported: the register must be told separately (the row shows when it was sent)."""
+    return _mark_entered_in_error(actor, vaccination, reason, channel, "vaccination")

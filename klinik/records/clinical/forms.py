@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,7 @@ from klinik.records.choices import (
     WarningSeverity,
 )
 from klinik.records.errors import RecordError
+from klinik.records.models import Contact
 
 
 def form_error(form: forms.Form, exc: RecordError) -> None:
@@ -162,3 +164,50 @@ class VaccinationForm(forms.Form):
 
     def given_by_user(self) -> Any:
         return self._vaccinators.get(self.cleaned_data.get("given_by", ""))
+
+
+# Built for a page: ids unique per contact, the code picker wired to its search ---------------
+
+
+def _picker_attrs(form: Any, field: str, kind: str, hits_id: str) -> None:
+    form.fields[field].widget.attrs.update(
+        {
+            "hx-post": reverse("record_code_search", args=[kind]),
+            "hx-trigger": "input changed delay:150ms",
+            "hx-target": f"#{hits_id}",
+            # Explicit: the form around it swaps outerHTML, and htmx inherits attributes.
+            "hx-swap": "innerHTML",
+            "hx-sync": "this:replace",
+            "aria-controls": hits_id,
+        }
+    )
+
+
+def diagnosis_form(contact: Contact, data: Any = None) -> DiagnosisForm:
+    """A contact's diagnosis form, its ids unique on the page, with the code picker."""
+    key = contact.public_id.hex[:12]
+    has_main = getattr(contact, "has_main", False)
+    form = DiagnosisForm(
+        data,
+        auto_id=f"dx-{key}-%s",
+        initial={"kind": DiagnosisKind.SECONDARY if has_main else DiagnosisKind.MAIN},
+    )
+    _picker_attrs(form, "code", "diagnosis", f"dx-{key}-hits")
+    return form
+
+
+def procedure_form(contact: Contact, data: Any = None) -> ProcedureForm:
+    key = contact.public_id.hex[:12]
+    form = ProcedureForm(data, auto_id=f"px-{key}-%s")
+    _picker_attrs(form, "code", "procedure", f"px-{key}-hits")
+    return form
+
+
+def problem_form(data: Any = None) -> ProblemForm:
+    form = ProblemForm(data, auto_id="problem-%s")
+    _picker_attrs(form, "code", "diagnosis", "problem-hits")
+    return form
+
+
+def warning_form(data: Any = None) -> WarningForm:
+    return WarningForm(data, auto_id="warning-%s")

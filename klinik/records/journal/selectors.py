@@ -253,6 +253,43 @@ def journal_timeline(
         # NOT EXISTS, not a LEFT JOIN ... IS NULL: PostgreSQL then estimates the rows right and
         # walks the timeline index in order, stopping after one page.
         entries = entries.filter(~_is_superseded())
+    entries = _timeline_filtered(
+        entries,
+        patient,
+        entry_types=entry_types,
+        unit_ids=unit_ids,
+        author_ids=author_ids,
+        since=since,
+        until=until,
+    )
+    if before:
+        moment, pk = timeline_cursor_parse(before)
+        entries = entries.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk))
+    rows = list(entries.order_by("-occurred_at", "-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = _attach_people(rows[:limit])
+    items = []
+    for entry in rows:
+        if include_superseded:
+            is_current = not entry.is_superseded
+            items.append(_as_item(entry, entry.thread_versions or entry.version, is_current))
+        else:
+            # Versions of a thread are 1..n and the current one is n.
+            items.append(_as_item(entry, entry.version, True))
+    return TimelinePage(items=items, next_cursor=timeline_cursor(rows[-1]) if more else None)
+
+
+def _timeline_filtered(
+    entries: QuerySet[JournalEntry],
+    patient: Patient,
+    *,
+    entry_types: Iterable[str] | None,
+    unit_ids: Iterable[uuid.UUID | str] | None,
+    author_ids: Iterable[uuid.UUID | str] | None,
+    since: date | datetime | None,
+    until: date | datetime | None,
+) -> QuerySet[JournalEntry]:
+    """The timeline's filters (see journal_timeline); RecordError for an unknown value."""
     if entry_types:
         types = [t for t in entry_types if t]
         unknown = sorted(set(types) - set(EntryType.values))
@@ -275,21 +312,7 @@ def journal_timeline(
             entries = entries.filter(occurred_at__lte=until)
         else:
             entries = entries.filter(occurred_at__lt=_day_end(until))
-    if before:
-        moment, pk = timeline_cursor_parse(before)
-        entries = entries.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk))
-    rows = list(entries.order_by("-occurred_at", "-id")[: limit + 1])
-    more = len(rows) > limit
-    rows = _attach_people(rows[:limit])
-    items = []
-    for entry in rows:
-        if include_superseded:
-            is_current = not entry.is_superseded
-            items.append(_as_item(entry, entry.thread_versions or entry.version, is_current))
-        else:
-            # Versions of a thread are 1..n and the current one is n.
-            items.append(_as_item(entry, entry.version, True))
-    return TimelinePage(items=items, next_cursor=timeline_cursor(rows[-1]) if more else None)
+    return entries
 
 
 def _uuids(values: Iterable[uuid.UUID | str], field: str) -> list[uuid.UUID]:

@@ -4,13 +4,13 @@ warnings (coding), measurements with their chart, vaccinations, and the DDV expo
 Thin: parse → records.access / selector / service → page or htmx section. Reads go through
 records.access (logged). A write to a row is checked and logged by its service; a section
 shown again after a refused write is a read, so it goes through records.access first (the
-refused write's own log entry rolled back with it).
+refused write's own log entry rolled back with it). How a tab answers a write is the same for
+all of them (sections.py).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -22,202 +22,41 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from klinik.audit.choices import Channel
 from klinik.core.policy import Perm, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
-from klinik.records import coding, observations
-from klinik.records.access import access_record
-from klinik.records.choices import DiagnosisKind
-from klinik.records.errors import RecordError
-from klinik.records.forms_clinical import (
+from klinik.records.access import contact_for_write
+from klinik.records.clinical import chart, ddv, selectors, services
+from klinik.records.clinical.forms import (
     CodeRemoveForm,
     DiagnosisForm,
     MeasurementForm,
-    ProblemForm,
     ProcedureForm,
     ProcedureRemoveForm,
     VaccinationForm,
-    WarningForm,
+    diagnosis_form,
     form_error,
+    problem_form,
+    procedure_form,
+    warning_form,
 )
+from klinik.records.clinical.sections import (
+    Section,
+    after_write,
+    attempt,
+    form_write,
+    row_write,
+    tab_section,
+    tab_view,
+)
+from klinik.records.header import patient_warnings, record_frame, record_patient
 from klinik.records.models import Contact, Measurement, PatientWarning, Problem, Vaccination
 from klinik.terminology.choices import HitKind
 
 SEARCH_KINDS = {"diagnosis": HitKind.DIAGNOSIS, "procedure": HitKind.PROCEDURE}
-Section = Callable[..., HttpResponse]
-
-
-def _read(
-    request: HttpRequest,
-    public_id: uuid.UUID | str,
-    object_type: str,
-    *,
-    perm: Perm = Perm.RECORD_READ,
-) -> Patient:
-    return access_record(
-        actor=request.actor,
-        patient_public_id=public_id,
-        channel=Channel.UI,
-        perm=perm,
-        object_type=object_type,
-    )
-
-
-def _frame(request: HttpRequest, patient: Patient, tab: str, /, **extra: Any) -> dict[str, Any]:
-    """What record_base.html needs: the header (with warnings) and the tab."""
-    return {
-        **coding.record_header_context(actor=request.actor, patient=patient),
-        "tab": tab,
-        "can_write": request.actor.can(Perm.RECORD_WRITE),
-        **extra,
-    }
-
-
-def _finish(
-    request: HttpRequest,
-    patient: Patient,
-    url: str,
-    section: Section,
-    *,
-    error: RecordError | None,
-    object_type: str,
-) -> HttpResponse:
-    """After a write to a row: htmx gets the section back, a plain post goes back to the page."""
-    if error is not None:
-        _read(request, patient.public_id, object_type)
-        if not request.htmx:
-            messages.error(request, error.message)
-            return redirect(url)
-        return section(error=error.message, status=422)
-    if request.htmx:
-        return section()
-    return redirect(url)
-
-
-def _attempt(call: Callable[[], object]) -> RecordError | None:
-    try:
-        call()
-    except RecordError as exc:
-        return exc
-    return None
-
-
-def _section(
-    request: HttpRequest,
-    template: str,
-    context: Callable[[Any], dict[str, Any]],
-    *,
-    notify: str = "",
-) -> Section:
-    """A tab's htmx section: `context(form)` fills it, with the error of a refused write.
-    `notify` is an HX-Trigger event sent after a successful change."""
-
-    def render_section(*, error: str = "", status: int = 200, form: Any = None) -> HttpResponse:
-        response = render(
-            request,
-            template,
-            {**context(form), "section_error": error, "can_write": True},
-            status=status,
-        )
-        if notify and status == 200:
-            response["HX-Trigger"] = notify
-        return response
-
-    return render_section
-
-
-def _form_write(
-    request: HttpRequest,
-    patient: Patient,
-    form: Any,
-    write: Callable[[dict[str, Any]], object],
-    *,
-    url: str,
-    section: Section,
-    object_type: str,
-    page: Callable[[Any], HttpResponse],
-) -> HttpResponse:
-    """A form that adds a row to the patient's record: written and shown again, or the
-    form back with its errors (the section for htmx, `page(form)` otherwise, both 422)."""
-    if form.is_valid():
-        error = _attempt(lambda: write(form.cleaned_data))
-        if error is None:
-            return _finish(request, patient, url, section, error=None, object_type=object_type)
-        form_error(form, error)
-    if request.htmx:
-        return section(form=form, status=422)
-    return page(form)
-
-
-def _row_write(
-    request: HttpRequest,
-    queryset: Any,
-    public_id: uuid.UUID,
-    write: Callable[[Any], object],
-    *,
-    url_name: str,
-    section: Callable[[HttpRequest, Patient], Section],
-    object_type: str,
-) -> HttpResponse:
-    """A change to one existing row (resolve, inactivate, mark in error): checked and
-    logged by its service, then the section or the page again."""
-    row = coding.row_for_write(actor=request.actor, queryset=queryset, public_id=public_id)
-    error = _attempt(lambda: write(row))
-    return _finish(
-        request,
-        row.patient,
-        reverse(url_name, args=[row.patient.public_id]),
-        section(request, row.patient),
-        error=error,
-        object_type=object_type,
-    )
 
 
 # Coding ------------------------------------------------------------------------------------------
-
-
-def _picker_attrs(form: Any, field: str, kind: str, hits_id: str) -> None:
-    form.fields[field].widget.attrs.update(
-        {
-            "hx-post": reverse("record_code_search", args=[kind]),
-            "hx-trigger": "input changed delay:150ms",
-            "hx-target": f"#{hits_id}",
-            # Explicit: the form around it swaps outerHTML, and htmx inherits attributes.
-            "hx-swap": "innerHTML",
-            "hx-sync": "this:replace",
-            "aria-controls": hits_id,
-        }
-    )
-
-
-def _diagnosis_form(contact: Contact, data: Any = None) -> DiagnosisForm:
-    key = contact.public_id.hex[:12]
-    has_main = getattr(contact, "has_main", False)
-    form = DiagnosisForm(
-        data,
-        auto_id=f"dx-{key}-%s",
-        initial={"kind": DiagnosisKind.SECONDARY if has_main else DiagnosisKind.MAIN},
-    )
-    _picker_attrs(form, "code", "diagnosis", f"dx-{key}-hits")
-    return form
-
-
-def _procedure_form(contact: Contact, data: Any = None) -> ProcedureForm:
-    key = contact.public_id.hex[:12]
-    form = ProcedureForm(data, auto_id=f"px-{key}-%s")
-    _picker_attrs(form, "code", "procedure", f"px-{key}-hits")
-    return form
-
-
-def _problem_form(data: Any = None) -> ProblemForm:
-    form = ProblemForm(data, auto_id="problem-%s")
-    _picker_attrs(form, "code", "diagnosis", "problem-hits")
-    return form
-
-
-def _warning_form(data: Any = None) -> WarningForm:
-    return WarningForm(data, auto_id="warning-%s")
 
 
 def _contact_section(request: HttpRequest, contact: Contact) -> Section:
@@ -229,9 +68,9 @@ def _contact_section(request: HttpRequest, contact: Contact) -> Section:
         px_form: ProcedureForm | None = None,
         confirm_replace: bool = False,
     ) -> HttpResponse:
-        fresh = coding.contacts_with_coding(patient=contact.patient, contact=contact)[0]
-        fresh.dx_form = dx_form or _diagnosis_form(fresh)
-        fresh.px_form = px_form or _procedure_form(fresh)
+        fresh = selectors.contacts_with_coding(patient=contact.patient, contact=contact)[0]
+        fresh.dx_form = dx_form or diagnosis_form(fresh)
+        fresh.px_form = px_form or procedure_form(fresh)
         fresh.confirm_replace = confirm_replace
         fresh.section_error = error
         return render(
@@ -245,24 +84,24 @@ def _contact_section(request: HttpRequest, contact: Contact) -> Section:
 
 
 def _coding_context(request: HttpRequest, patient: Patient, **forms: Any) -> dict[str, Any]:
-    contacts = coding.contacts_with_coding(patient=patient)
+    contacts = selectors.contacts_with_coding(patient=patient)
     refused = forms.get("contact")
     for contact in contacts:
-        contact.dx_form = _diagnosis_form(contact)
-        contact.px_form = _procedure_form(contact)
+        contact.dx_form = diagnosis_form(contact)
+        contact.px_form = procedure_form(contact)
         if refused is not None and contact.pk == refused.pk:
             contact.dx_form = forms.get("dx_form") or contact.dx_form
             contact.px_form = forms.get("px_form") or contact.px_form
             contact.confirm_replace = forms.get("confirm_replace", False)
-    return _frame(
+    return record_frame(
         request,
         patient,
         "coding",
         contacts=contacts,
-        problems=coding.patient_problems(patient=patient),
-        problem_form=forms.get("problem_form") or _problem_form(),
-        warnings_all=coding.patient_warnings(patient=patient, active_only=False),
-        warning_form=forms.get("warning_form") or _warning_form(),
+        problems=selectors.patient_problems(patient=patient),
+        problem_form=forms.get("problem_form") or problem_form(),
+        warnings_all=patient_warnings(patient=patient, active_only=False),
+        warning_form=forms.get("warning_form") or warning_form(),
     )
 
 
@@ -271,7 +110,7 @@ def _coding_context(request: HttpRequest, patient: Patient, **forms: Any) -> dic
 @break_glass_on_refusal
 def coding_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Contacts with their diagnoses and procedures, the problem list and the warnings."""
-    patient = _read(request, public_id, "coding")
+    patient = record_patient(request, public_id, object_type="coding")
     return render(request, "records/coding.html", _coding_context(request, patient))
 
 
@@ -283,7 +122,7 @@ def code_search_view(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in SEARCH_KINDS:
         raise Http404
     query = request.POST.get("code") or request.POST.get("q") or ""
-    hits = coding.code_search(query=query, kind=SEARCH_KINDS[kind])
+    hits = selectors.code_search(query=query, kind=SEARCH_KINDS[kind])
     return render(
         request,
         "records/partials/_clinical_code_hits.html",
@@ -293,7 +132,7 @@ def code_search_view(request: HttpRequest, kind: str) -> HttpResponse:
 
 def _contact_refused(request: HttpRequest, contact: Contact, **forms: Any) -> HttpResponse:
     """A refused coding form: the contact's card (htmx) or the page, with the errors."""
-    patient = _read(request, contact.patient.public_id, "coding")
+    patient = record_patient(request, contact.patient.public_id, object_type="coding")
     if request.htmx:
         return _contact_section(request, contact)(status=422, **forms)
     return _coding_page(request, patient, contact=contact, **forms)
@@ -304,12 +143,12 @@ def _contact_refused(request: HttpRequest, contact: Contact, **forms: Any) -> Ht
 @break_glass_on_refusal
 def diagnosis_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
     """Code a diagnosis; a second main diagnosis asks for confirmation (replace_main)."""
-    contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
-    form = _diagnosis_form(contact, request.POST)
+    contact = contact_for_write(actor=request.actor, public_id=contact_id)
+    form = diagnosis_form(contact, request.POST)
     confirm = False
     if form.is_valid():
-        error = _attempt(
-            lambda: coding.contact_diagnosis_add(
+        error = attempt(
+            lambda: services.contact_diagnosis_add(
                 actor=request.actor,
                 contact=contact,
                 code=form.cleaned_data["code"],
@@ -318,7 +157,7 @@ def diagnosis_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRespo
             )
         )
         if error is None:
-            return _finish(
+            return after_write(
                 request,
                 contact.patient,
                 reverse("record_coding", args=[contact.patient.public_id]),
@@ -335,16 +174,16 @@ def diagnosis_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRespo
 @require_POST
 @break_glass_on_refusal
 def diagnosis_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
-    contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
+    contact = contact_for_write(actor=request.actor, public_id=contact_id)
     form = CodeRemoveForm(request.POST)
     if not form.is_valid():
         raise Http404
-    error = _attempt(
-        lambda: coding.contact_diagnosis_remove(
+    error = attempt(
+        lambda: services.contact_diagnosis_remove(
             actor=request.actor, contact=contact, code=form.cleaned_data["code"]
         )
     )
-    return _finish(
+    return after_write(
         request,
         contact.patient,
         reverse("record_coding", args=[contact.patient.public_id]),
@@ -358,16 +197,16 @@ def diagnosis_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRe
 @require_POST
 @break_glass_on_refusal
 def procedure_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
-    contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
-    form = _procedure_form(contact, request.POST)
+    contact = contact_for_write(actor=request.actor, public_id=contact_id)
+    form = procedure_form(contact, request.POST)
     if form.is_valid():
-        error = _attempt(
-            lambda: coding.contact_procedure_add(
+        error = attempt(
+            lambda: services.contact_procedure_add(
                 actor=request.actor, contact=contact, code=form.cleaned_data["code"]
             )
         )
         if error is None:
-            return _finish(
+            return after_write(
                 request,
                 contact.patient,
                 reverse("record_coding", args=[contact.patient.public_id]),
@@ -383,16 +222,16 @@ def procedure_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRespo
 @require_POST
 @break_glass_on_refusal
 def procedure_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
-    contact = coding.contact_for_write(actor=request.actor, public_id=contact_id)
+    contact = contact_for_write(actor=request.actor, public_id=contact_id)
     form = ProcedureRemoveForm(request.POST)
     if not form.is_valid():
         raise Http404
-    error = _attempt(
-        lambda: coding.contact_procedure_remove(
+    error = attempt(
+        lambda: services.contact_procedure_remove(
             actor=request.actor, contact=contact, procedure_id=form.cleaned_data["procedure"]
         )
     )
-    return _finish(
+    return after_write(
         request,
         contact.patient,
         reverse("record_coding", args=[contact.patient.public_id]),
@@ -403,13 +242,13 @@ def procedure_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRe
 
 
 def _problems_section(request: HttpRequest, patient: Patient) -> Section:
-    return _section(
+    return tab_section(
         request,
         "records/partials/_clinical_problems.html",
         lambda form: {
             "patient": patient,
-            "problems": coding.patient_problems(patient=patient),
-            "problem_form": form or _problem_form(),
+            "problems": selectors.patient_problems(patient=patient),
+            "problem_form": form or problem_form(),
         },
     )
 
@@ -423,12 +262,12 @@ def _coding_page(request: HttpRequest, patient: Patient, **forms: Any) -> HttpRe
 @require_POST
 @break_glass_on_refusal
 def problem_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    patient = _read(request, public_id, "coding", perm=Perm.RECORD_WRITE)
-    return _form_write(
+    patient = record_patient(request, public_id, object_type="coding", perm=Perm.RECORD_WRITE)
+    return form_write(
         request,
         patient,
-        _problem_form(request.POST),
-        lambda data: coding.problem_add(
+        problem_form(request.POST),
+        lambda data: services.problem_add(
             actor=request.actor,
             patient=patient,
             text=data["text"],
@@ -447,10 +286,10 @@ def problem_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 @break_glass_on_refusal
 def problem_status_view(request: HttpRequest, problem_id: uuid.UUID, action: str) -> HttpResponse:
     """Resolve or reopen a problem on the list."""
-    service = {"resolve": coding.problem_resolve, "reopen": coding.problem_reopen}.get(action)
+    service = {"resolve": services.problem_resolve, "reopen": services.problem_reopen}.get(action)
     if service is None:
         raise Http404
-    return _row_write(
+    return row_write(
         request,
         Problem.objects.all(),
         problem_id,
@@ -462,13 +301,13 @@ def problem_status_view(request: HttpRequest, problem_id: uuid.UUID, action: str
 
 
 def _warnings_section(request: HttpRequest, patient: Patient) -> Section:
-    return _section(
+    return tab_section(
         request,
         "records/partials/_clinical_warnings.html",
         lambda form: {
             "patient": patient,
-            "warnings_all": coding.patient_warnings(patient=patient, active_only=False),
-            "warning_form": form or _warning_form(),
+            "warnings_all": patient_warnings(patient=patient, active_only=False),
+            "warning_form": form or warning_form(),
         },
         # The patient header shows the warnings too: app.js reloads the page on this.
         notify="patient-changed",
@@ -479,12 +318,12 @@ def _warnings_section(request: HttpRequest, patient: Patient) -> Section:
 @require_POST
 @break_glass_on_refusal
 def warning_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    patient = _read(request, public_id, "coding", perm=Perm.RECORD_WRITE)
-    return _form_write(
+    patient = record_patient(request, public_id, object_type="coding", perm=Perm.RECORD_WRITE)
+    return form_write(
         request,
         patient,
-        _warning_form(request.POST),
-        lambda data: coding.warning_add(actor=request.actor, patient=patient, **data),
+        warning_form(request.POST),
+        lambda data: services.warning_add(actor=request.actor, patient=patient, **data),
         url=reverse("record_coding", args=[patient.public_id]),
         section=_warnings_section(request, patient),
         object_type="coding",
@@ -496,11 +335,11 @@ def warning_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 @require_POST
 @break_glass_on_refusal
 def warning_inactivate_view(request: HttpRequest, warning_id: uuid.UUID) -> HttpResponse:
-    return _row_write(
+    return row_write(
         request,
         PatientWarning.objects.all(),
         warning_id,
-        lambda warning: coding.warning_inactivate(
+        lambda warning: services.warning_inactivate(
             actor=request.actor, warning=warning, reason=request.POST.get("reason", "")
         ),
         url_name="record_coding",
@@ -513,56 +352,21 @@ def warning_inactivate_view(request: HttpRequest, warning_id: uuid.UUID) -> Http
 
 
 def _measurements_context(patient: Patient, form: MeasurementForm | None = None) -> dict[str, Any]:
-    rows = observations.measurements_with_bmi(patient=patient)
+    rows = selectors.measurements_with_bmi(patient=patient)
     return {
         "patient": patient,
         "measurements": rows,
-        "latest": observations.measurements_latest(rows=rows),
-        "chart": observations.measurement_chart(patient=patient),
+        "latest": selectors.measurements_latest(rows=rows),
+        "chart": chart.measurement_chart(patient=patient),
         "measurement_form": form or MeasurementForm(auto_id="measurement-%s"),
     }
 
 
 def _measurements_section(request: HttpRequest, patient: Patient) -> Section:
-    return _section(
+    return tab_section(
         request,
         "records/partials/_clinical_measurements.html",
         lambda form: _measurements_context(patient, form),
-    )
-
-
-def _tab_view(
-    request: HttpRequest,
-    public_id: uuid.UUID,
-    tab: str,
-    *,
-    context: Callable[[Patient, Any], dict[str, Any]],
-    form: Callable[[Patient, Any], Any],
-    write: Callable[[Patient, Any, dict[str, Any]], object],
-    section: Callable[[HttpRequest, Patient], Section],
-) -> HttpResponse:
-    """A record tab with an add form (records/<tab>.html): GET shows it, POST adds one row
-    and shows the section (htmx) or the page again."""
-    writing = request.method == "POST"
-    perm = Perm.RECORD_WRITE if writing else Perm.RECORD_READ
-    patient = _read(request, public_id, tab, perm=perm)
-
-    def page(bound: Any, status: int = 422) -> HttpResponse:
-        frame = _frame(request, patient, tab, **context(patient, bound))
-        return render(request, f"records/{tab}.html", frame, status=status)
-
-    bound = form(patient, request.POST if writing else None)
-    if not writing:
-        return page(bound, status=200)
-    return _form_write(
-        request,
-        patient,
-        bound,
-        lambda data: write(patient, bound, data),
-        url=reverse(f"record_{tab}", args=[patient.public_id]),
-        section=section(request, patient),
-        object_type=tab,
-        page=page,
     )
 
 
@@ -571,13 +375,13 @@ def _tab_view(
 @break_glass_on_refusal
 def measurements_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The measurements tab; POST records one measurement (checked for plausibility)."""
-    return _tab_view(
+    return tab_view(
         request,
         public_id,
         "measurements",
         context=_measurements_context,
         form=lambda patient, data: MeasurementForm(data, auto_id="measurement-%s"),
-        write=lambda patient, form, data: observations.measurement_record(
+        write=lambda patient, form, data: services.measurement_record(
             actor=request.actor,
             patient=patient,
             kind=data["kind"],
@@ -594,11 +398,11 @@ def measurements_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 @break_glass_on_refusal
 def measurement_error_view(request: HttpRequest, measurement_id: uuid.UUID) -> HttpResponse:
     """Mark a measurement entered in error (with the reason)."""
-    return _row_write(
+    return row_write(
         request,
         Measurement.objects.all(),
         measurement_id,
-        lambda measurement: observations.measurement_mark_error(
+        lambda measurement: services.measurement_mark_error(
             actor=request.actor, measurement=measurement, reason=request.POST.get("reason", "")
         ),
         url_name="record_measurements",
@@ -611,7 +415,7 @@ def measurement_error_view(request: HttpRequest, measurement_id: uuid.UUID) -> H
 
 
 def _vaccination_form(patient: Patient, data: Any = None, actor: Any = None) -> VaccinationForm:
-    people = observations.vaccinators(organisation_id=patient.organisation_id)
+    people = selectors.vaccinators(organisation_id=patient.organisation_id)
     form = VaccinationForm(data, auto_id="vaccination-%s", vaccinators=people)
     if actor is not None and any(u.pk == actor.user.pk for u in people):
         form.fields["given_by"].initial = str(actor.user.public_id)
@@ -623,14 +427,14 @@ def _vaccinations_context(
 ) -> dict[str, Any]:
     return {
         "patient": patient,
-        "vaccinations": observations.patient_vaccinations(patient=patient),
+        "vaccinations": selectors.patient_vaccinations(patient=patient),
         "vaccination_form": form or _vaccination_form(patient, actor=request.actor),
         "can_export": request.actor.can(Perm.PATIENT_EXPORT),
     }
 
 
 def _vaccinations_section(request: HttpRequest, patient: Patient) -> Section:
-    return _section(
+    return tab_section(
         request,
         "records/partials/_clinical_vaccinations.html",
         lambda form: _vaccinations_context(request, patient, form),
@@ -642,13 +446,13 @@ def _vaccinations_section(request: HttpRequest, patient: Patient) -> Section:
 @break_glass_on_refusal
 def vaccinations_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The vaccinations tab; POST records a vaccine given."""
-    return _tab_view(
+    return tab_view(
         request,
         public_id,
         "vaccinations",
         context=lambda patient, form: _vaccinations_context(request, patient, form),
         form=lambda patient, data: _vaccination_form(patient, data, actor=request.actor),
-        write=lambda patient, form, data: observations.vaccination_record(
+        write=lambda patient, form, data: services.vaccination_record(
             actor=request.actor,
             patient=patient,
             vaccine=data["vaccine"],
@@ -668,11 +472,11 @@ def vaccinations_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 @break_glass_on_refusal
 def vaccination_error_view(request: HttpRequest, vaccination_id: uuid.UUID) -> HttpResponse:
     """Mark a vaccination entered in error (with the reason)."""
-    return _row_write(
+    return row_write(
         request,
         Vaccination.objects.all(),
         vaccination_id,
-        lambda vaccination: observations.vaccination_mark_error(
+        lambda vaccination: services.vaccination_mark_error(
             actor=request.actor, vaccination=vaccination, reason=request.POST.get("reason", "")
         ),
         url_name="record_vaccinations",
@@ -693,7 +497,7 @@ def vaccination_reports_view(request: HttpRequest) -> HttpResponse:
     if organisation is None:
         raise Http404
     if request.method == "POST":
-        export = observations.vaccinations_export_ddv(actor=actor, organisation=organisation)
+        export = ddv.vaccinations_export_ddv(actor=actor, organisation=organisation)
         if export.batch is None:
             messages.info(request, _("There is nothing to report."))
             return redirect("vaccination_reports")
@@ -711,10 +515,8 @@ def vaccination_reports_view(request: HttpRequest) -> HttpResponse:
         request,
         "records/vaccination_reports.html",
         {
-            "unreported": observations.vaccinations_unreported_count(organisation=organisation),
-            "batches": observations.vaccination_report_batches(
-                actor=actor, organisation=organisation
-            ),
+            "unreported": ddv.vaccinations_unreported_count(organisation=organisation),
+            "batches": ddv.vaccination_report_batches(actor=actor, organisation=organisation),
             "new_batch": request.GET.get("batch", ""),
         },
     )
@@ -729,7 +531,7 @@ def vaccination_report_download_view(
     patient."""
     if fmt not in {"json", "csv"} or request.actor.organisation is None:
         raise Http404
-    export = observations.vaccination_report_again(
+    export = ddv.vaccination_report_again(
         actor=request.actor, organisation=request.actor.organisation, batch=batch
     )
     if export is None or export.exported_at is None:

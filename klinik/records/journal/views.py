@@ -1,6 +1,6 @@
-"""The journal screens: the record page's timeline and contacts, the editor (templates,
-phrases, autosaved drafts, corrections, Latin → Danish), signing and the signing queue, and
-the administration of templates and phrases.
+"""The journal screens: the record page's timeline, an entry's versions, signing and the
+signing queue, the contacts tab, and the administration of note templates and phrases. The
+editor is in `editor.py`.
 
 Thin: parse → records.access / selector / service → page or htmx partial. Every read of the
 record goes through records.access (logged); every write through a service.
@@ -27,26 +27,24 @@ from klinik.audit.choices import Action, Channel
 from klinik.core.policy import Actor, Perm, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
-from klinik.records import note_templates
-from klinik.records.access import access_record, access_record_row
+from klinik.records.access import access_record_row, journal_entry_access
 from klinik.records.choices import EntryType
-from klinik.records.coding import record_header_context
 from klinik.records.errors import RecordError
-from klinik.records.forms import (
+from klinik.records.header import record_frame, record_patient
+from klinik.records.journal import note_templates
+from klinik.records.journal.forms import (
     ContactOpenForm,
-    EntryForm,
     JournalFilterForm,
     NoteTemplateForm,
     PhraseForm,
     add_record_error,
+    chosen_row,
+    signer_choices,
 )
-from klinik.records.models import Contact, JournalDraft, JournalEntry
-from klinik.records.selectors import (
+from klinik.records.journal.selectors import (
     TimelineItem,
     contacts_of_patient,
-    contacts_open,
     entry_signature,
-    journal_draft_of,
     journal_drafts,
     journal_entry_is_current,
     journal_entry_versions,
@@ -56,80 +54,13 @@ from klinik.records.selectors import (
     journal_to_sign,
     user_display_name,
 )
-from klinik.records.services import (
-    EntryDraft,
-    contact_close,
-    contact_open,
-    journal_draft_discard,
-    journal_draft_save,
-    journal_entry_correct,
-    journal_entry_sign,
-    journal_entry_write,
-)
-from klinik.terminology.selectors import term_danish, terms_in_text
+from klinik.records.journal.services import contact_close, contact_open, journal_entry_sign
+from klinik.records.models import Contact, JournalEntry
 
-LATIN_TEXT_MAX = 100_000
 # Entries per page of the record's timeline ("Show more" fetches the next as many). 25 fill
 # several screens of a consultation view, newest first; 50 made the first page slower to
 # open (rows to build and render) than it is worth for entries far below the fold.
 JOURNAL_PAGE_SIZE = 25
-RECENT_IN_EDITOR = 5
-
-
-def _patient(
-    request: HttpRequest,
-    public_id: uuid.UUID,
-    *,
-    perm: Perm = Perm.RECORD_READ,
-    object_type: str = "record",
-) -> Patient:
-    return access_record(
-        actor=request.actor,
-        patient_public_id=public_id,
-        channel=Channel.UI,
-        perm=perm,
-        object_type=object_type,
-    )
-
-
-def _entry(request: HttpRequest, entry_id: uuid.UUID, *, perm: Perm) -> JournalEntry:
-    return access_record_row(
-        actor=request.actor,
-        queryset=JournalEntry.objects.select_related("author", "unit", "contact"),
-        public_id=entry_id,
-        channel=Channel.UI,
-        perm=perm,
-        object_type="journal_entry",
-    )
-
-
-def _frame(request: HttpRequest, patient: Patient, tab: str, **extra: Any) -> dict[str, Any]:
-    """What record_base.html needs: the header (with CAVE/allergy warnings) and the tab."""
-    _unit_from_memberships(request, patient)
-    return {
-        **record_header_context(actor=request.actor, patient=patient),
-        "tab": tab,
-        **extra,
-    }
-
-
-def _unit_from_memberships(request: HttpRequest, patient: Patient) -> None:
-    """The header names the patient's unit. When it is one of the user's own units it is
-    already loaded with the memberships (ActorMiddleware): use that instead of a query."""
-    if not patient.unit_id or Patient.unit.is_cached(patient):
-        return
-    for membership in getattr(request, "memberships", ()):
-        if membership.unit_id == patient.unit_id and membership.unit is not None:
-            patient.unit = membership.unit
-            return
-
-
-def _hx_redirect(request: HttpRequest, url: str) -> HttpResponse:
-    if request.htmx:
-        response = HttpResponse(status=200)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 def _may_sign(actor: Actor, entry: JournalEntry) -> bool:
@@ -140,20 +71,8 @@ def _may_sign(actor: Actor, entry: JournalEntry) -> bool:
     )
 
 
-def _signers(patient: Patient) -> list[tuple[str, str]]:
-    return [
-        (str(user.public_id), user_display_name(user))
-        for user in journal_signers(organisation_id=patient.organisation_id)
-    ]
-
-
-def _contact_label(contact: Contact) -> str:
-    when = timezone.localtime(contact.started_at).strftime("%d.%m.%Y %H:%M")
-    label = f"{contact.get_kind_display()} {when}"
-    return f"{label} · {contact.reason}" if contact.reason else label
-
-
 # The timeline ------------------------------------------------------------------------------------
+
 
 # A stand-in public id: an entry URL is reversed once per page with it and each row's URL made
 # by replacing it (a reversal costs as much as rendering the rest of a row).
@@ -268,7 +187,7 @@ def record_journal_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
     """The journal, newest first. htmx: the filtered timeline, or (with `before`) the next
     page's rows in place of the "show more" button."""
     actor = request.actor
-    patient = _patient(request, public_id)
+    patient = record_patient(request, public_id)
     form = _filter_form(request, patient)
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
@@ -293,7 +212,7 @@ def record_journal_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
             more[name] = request.GET[name]
     if page.next_cursor:
         more["before"] = page.next_cursor
-    context = _frame(
+    context = record_frame(
         request,
         patient,
         "journal",
@@ -324,7 +243,7 @@ def record_journal_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
 def journal_entry_versions_view(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
     """Every version of an entry, oldest first: who wrote and corrected it, when and why.
     htmx (the signing queue's "show text"): the current text only."""
-    entry = _entry(request, entry_id, perm=Perm.RECORD_READ)
+    entry = journal_entry_access(actor=request.actor, public_id=entry_id, channel=Channel.UI)
     versions = journal_entry_versions(entry=entry)
     if request.htmx:
         return render(request, "records/partials/_journal_text.html", {"entry": entry})
@@ -341,7 +260,7 @@ def journal_entry_versions_view(request: HttpRequest, entry_id: uuid.UUID) -> Ht
     return render(
         request,
         "records/versions.html",
-        _frame(
+        record_frame(
             request,
             entry.patient,
             "journal",
@@ -362,7 +281,9 @@ def journal_entry_versions_view(request: HttpRequest, entry_id: uuid.UUID) -> Ht
 def journal_entry_sign_view(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
     """Approve an entry. htmx: the row (timeline or signing queue) answers in place."""
     actor = request.actor
-    entry = _entry(request, entry_id, perm=Perm.RECORD_SIGN)
+    entry = journal_entry_access(
+        actor=actor, public_id=entry_id, channel=Channel.UI, perm=Perm.RECORD_SIGN
+    )
     error = ""
     try:
         signature = journal_entry_sign(actor=actor, entry=entry)
@@ -412,277 +333,6 @@ def journal_to_sign_view(request: HttpRequest) -> HttpResponse:
     return render(request, "records/to_sign.html", {"entries": entries})
 
 
-# The editor --------------------------------------------------------------------------------------
-
-
-def _editor_form(
-    patient: Patient,
-    *,
-    data: Any = None,
-    initial: dict[str, Any] | None = None,
-    correcting: bool = False,
-) -> EntryForm:
-    return EntryForm(
-        data,
-        initial=initial,
-        contacts=[(str(c.public_id), _contact_label(c)) for c in contacts_open(patient=patient)],
-        responsibles=_signers(patient),
-        correcting=correcting,
-    )
-
-
-def _editor_context(
-    request: HttpRequest,
-    patient: Patient,
-    form: EntryForm,
-    *,
-    corrects: JournalEntry | None = None,
-    error: str = "",
-) -> dict[str, Any]:
-    actor = request.actor
-    unit = (
-        actor.unit if actor.unit and actor.unit.organisation_id == patient.organisation_id else None
-    )
-    templates: list[Any] = []
-    phrases: list[Any] = []
-    if unit is not None:
-        templates = note_templates.note_templates_for(unit=unit)
-        if not templates:
-            note_templates.note_template_defaults(unit=unit)
-            templates = note_templates.note_templates_for(unit=unit)
-        phrases = note_templates.phrases_for(unit=unit)
-    recent = journal_timeline(patient=patient, limit=RECENT_IN_EDITOR).items
-    choices = [
-        {
-            "public_id": t.public_id,
-            "name": t.name,
-            "entry_type": t.entry_type,
-            "headings": "\n".join(t.headings),
-            "org_wide": t.unit_id is None,
-        }
-        for t in templates
-    ]
-    return _frame(
-        request,
-        patient,
-        "journal",
-        form=form,
-        corrects=corrects,
-        corrects_signature=entry_signature(corrects) if corrects else None,
-        error=error,
-        templates=choices,
-        phrases=phrases,
-        phrase_map={p.shortcut: p.text for p in phrases},
-        recent=recent,
-    )
-
-
-def _resolve_choice(value: str, rows: list[Any]) -> Any:
-    return next((row for row in rows if str(row.public_id) == value), None) if value else None
-
-
-@requires(Perm.RECORD_WRITE)
-@require_http_methods(["GET", "POST"])
-@break_glass_on_refusal
-def record_write_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """The editor. GET `draft=` resumes a draft, `corrects=` corrects the newest version of an
-    entry. POST saves to the record (the draft goes in the same transaction)."""
-    actor = request.actor
-    params = request.POST if request.method == "POST" else request.GET
-    draft: JournalDraft | None = None
-    corrects: JournalEntry | None = None
-    patient = _patient(request, public_id, perm=Perm.RECORD_WRITE)
-    if params.get("draft"):
-        try:
-            draft = journal_draft_of(actor=actor, patient=patient, public_id=params["draft"])
-        except RecordError as exc:
-            if request.method == "GET":
-                messages.warning(request, exc.message)
-                return redirect("record_journal", public_id=patient.public_id)
-            draft = None  # already saved by another tab: the entry itself decides below
-    corrects_id = params.get("corrects") or (
-        draft.corrects.public_id if draft and draft.corrects else ""
-    )
-    if corrects_id:
-        corrects = _entry(request, corrects_id, perm=Perm.RECORD_WRITE)
-        if corrects.patient_id != patient.pk:
-            raise Http404
-        if not journal_entry_is_current(entry=corrects):
-            return render(
-                request,
-                "records/write_refused.html",
-                _frame(
-                    request,
-                    patient,
-                    "journal",
-                    entry=corrects,
-                    message=_(
-                        "This version has already been corrected; open the newest version "
-                        "and correct that."
-                    ),
-                ),
-                status=409,
-            )
-    correcting = corrects is not None
-    if request.method == "GET":
-        initial: dict[str, Any] = {"entry_type": EntryType.NOTE}
-        if draft is not None:
-            initial = {
-                "entry_type": draft.entry_type,
-                "title": draft.title,
-                "text": draft.text,
-                "contact": str(draft.contact.public_id) if draft.contact else "",
-                "responsible": str(draft.responsible.public_id) if draft.responsible else "",
-                "draft": draft.public_id,
-            }
-        elif corrects is not None:
-            initial = {"title": corrects.title, "text": corrects.text}
-        else:
-            open_contacts = contacts_open(patient=patient)
-            if len(open_contacts) == 1:
-                initial["contact"] = str(open_contacts[0].public_id)
-        if corrects is not None:
-            initial["corrects"] = corrects.public_id
-        form = _editor_form(patient, initial=initial, correcting=correcting)
-        return render(
-            request,
-            "records/write.html",
-            _editor_context(request, patient, form, corrects=corrects),
-        )
-
-    form = _editor_form(patient, data=request.POST, correcting=correcting)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if corrects is not None:
-                entry = journal_entry_correct(
-                    actor=actor,
-                    entry=corrects,
-                    text=data["text"],
-                    reason=data["reason"],
-                    title=data["title"],
-                    from_draft=draft,
-                )
-            else:
-                contact = _resolve_choice(data["contact"], contacts_open(patient=patient))
-                responsible = _resolve_choice(
-                    data["responsible"], journal_signers(organisation_id=patient.organisation_id)
-                )
-                entry = journal_entry_write(
-                    actor=actor,
-                    patient=patient,
-                    draft=EntryDraft(
-                        entry_type=data["entry_type"],
-                        text=data["text"],
-                        title=data["title"],
-                        contact=contact,
-                        responsible=responsible,
-                    ),
-                    from_draft=draft,
-                )
-        except RecordError as exc:
-            add_record_error(form, exc)
-        else:
-            if entry.needs_signature:
-                messages.success(
-                    request,
-                    _("Saved to the record. It awaits approval by the responsible clinician."),
-                )
-            else:
-                messages.success(request, _("Saved to the record."))
-            url = reverse("record_journal", kwargs={"public_id": patient.public_id})
-            return _hx_redirect(request, f"{url}#entry-{entry.public_id}")
-    context = _editor_context(request, patient, form, corrects=corrects)
-    template = "records/partials/_journal_editor.html" if request.htmx else "records/write.html"
-    return render(request, template, context, status=422)
-
-
-@requires(Perm.RECORD_WRITE)
-@require_POST
-@break_glass_on_refusal
-def record_draft_save_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """The editor's autosave (htmx, a few seconds after typing stops and on leaving the text).
-    Answers with the "Draft saved hh:mm" status and the draft's id for the form."""
-    actor = request.actor
-    patient = _patient(request, public_id, perm=Perm.RECORD_WRITE, object_type="journal_draft")
-    post = request.POST
-    draft: JournalDraft | None = None
-    if post.get("draft"):
-        try:
-            draft = journal_draft_of(actor=actor, patient=patient, public_id=post["draft"])
-        except RecordError:
-            # Saved to the record (or discarded) meanwhile: never bring the draft back.
-            return render(request, "records/partials/_journal_draft_status.html", {"gone": True})
-    text = post.get("text", "")
-    title = post.get("title", "")
-    if draft is None and not text.strip() and not title.strip():
-        return render(request, "records/partials/_journal_draft_status.html", {"empty": True})
-    fields: dict[str, Any] = {"text": text, "title": title[:200]}
-    if post.get("entry_type") in EntryType.values:
-        fields["entry_type"] = post["entry_type"]
-    if "contact" in post:
-        fields["contact"] = _resolve_choice(post["contact"], contacts_open(patient=patient))
-    if "responsible" in post:
-        fields["responsible"] = _resolve_choice(
-            post["responsible"], journal_signers(organisation_id=patient.organisation_id)
-        )
-    if post.get("corrects") and draft is None:
-        corrects = _entry(request, post["corrects"], perm=Perm.RECORD_WRITE)
-        if corrects.patient_id != patient.pk:
-            raise Http404
-        fields["corrects"] = corrects
-    try:
-        draft = journal_draft_save(actor=actor, patient=patient, draft=draft, **fields)
-    except RecordError as exc:
-        return render(
-            request,
-            "records/partials/_journal_draft_status.html",
-            {"error": exc.message},
-            status=422,
-        )
-    return render(request, "records/partials/_journal_draft_status.html", {"draft": draft})
-
-
-@requires(Perm.RECORD_WRITE)
-@require_POST
-@break_glass_on_refusal
-def record_draft_discard_view(
-    request: HttpRequest, public_id: uuid.UUID, draft_id: uuid.UUID
-) -> HttpResponse:
-    actor = request.actor
-    patient = _patient(request, public_id, perm=Perm.RECORD_WRITE, object_type="journal_draft")
-    try:
-        draft = journal_draft_of(actor=actor, patient=patient, public_id=draft_id)
-        journal_draft_discard(actor=actor, draft=draft)
-    except RecordError as exc:
-        messages.warning(request, exc.message)
-    else:
-        messages.success(request, _("The draft is discarded."))
-    return _hx_redirect(request, reverse("record_journal", kwargs={"public_id": patient.public_id}))
-
-
-@requires(Perm.RECORD_WRITE)
-@require_POST
-def journal_latin_view(request: HttpRequest) -> HttpResponse:
-    """Latin terms in the editor's text (POSTed: it is patient data) with their Danish
-    professional and plain forms. The page offers each as a replacement; nothing changes the
-    note by itself."""
-    text = request.POST.get("text", "")[:LATIN_TEXT_MAX]
-    selection = " ".join(request.POST.get("selection", "").split())[:200]
-    matches = terms_in_text(text=text)
-    chosen = None
-    if selection and not any(m.text.lower() == selection.lower() for m in matches):
-        try:
-            chosen = term_danish(term=selection)
-        except ValueError:
-            chosen = None
-    return render(
-        request,
-        "records/partials/_journal_latin.html",
-        {"matches": matches, "chosen": chosen, "searched": True},
-    )
-
-
 # Contacts ----------------------------------------------------------------------------------------
 
 
@@ -695,13 +345,18 @@ def record_contacts_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
     writing = request.method == "POST"
     if writing and not actor.can(Perm.RECORD_WRITE):
         raise PermissionDenied(Perm.RECORD_WRITE.value)
-    patient = _patient(request, public_id, perm=Perm.RECORD_WRITE if writing else Perm.RECORD_READ)
-    form = ContactOpenForm(request.POST if writing else None, responsibles=_signers(patient))
+    patient = record_patient(
+        request, public_id, perm=Perm.RECORD_WRITE if writing else Perm.RECORD_READ
+    )
+    form = ContactOpenForm(
+        request.POST if writing else None,
+        responsibles=signer_choices(journal_signers(organisation_id=patient.organisation_id)),
+    )
     status = 200
     if writing:
         if form.is_valid():
             data = form.cleaned_data
-            responsible = _resolve_choice(
+            responsible = chosen_row(
                 data["responsible"], journal_signers(organisation_id=patient.organisation_id)
             )
             try:
@@ -721,7 +376,7 @@ def record_contacts_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
     return render(
         request,
         "records/contacts.html",
-        _frame(
+        record_frame(
             request,
             patient,
             "contacts",

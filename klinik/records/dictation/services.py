@@ -1,61 +1,44 @@
-"""The dictation queue: a clinician dictates (uploads or records audio, or types a draft), a
-secretary takes the item, transcribes it beside a player and sends it for signing; the
-clinician's signature finishes it (journal_entry_sign marks the dictation done).
+"""Writes of the dictation queue: a clinician dictates (uploads or records audio, or types a
+draft), a secretary takes the item, transcribes it beside a player and sends it for signing;
+the clinician's signature finishes it (journal_entry_sign marks the dictation done).
 
 Taking is one conditional UPDATE (status waiting → in progress), so two secretaries can never
 hold the same item. Sending for signing saves the journal entry and moves the item in one
-transaction. Reads go through `dictation_access` (records.access: logged); writes through the
-services here, which log through record_write_begin.
+transaction. Reads go through `dictation_access` (records.access: logged) and selectors.py;
+writes through the services here, which log through record_write_begin.
 """
 
 from __future__ import annotations
 
-import math
-import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import IO
 
 import holidays
 from django.db import transaction
-from django.db.models import BooleanField, Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.audit.choices import Action, Channel
-from klinik.core.models import Unit, User
+from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.models import Patient
-from klinik.records.access import access_record_row
+from klinik.records.access import record_write_begin
 from klinik.records.choices import DictationPriority, DictationStatus, EntryType
-from klinik.records.documents import (
-    AUDIO_KINDS,
-    document_create,
-    files_removed_on_failure,
-    upload_check,
-)
+from klinik.records.dictation.selectors import OPEN_STATUSES
+from klinik.records.documents.services import document_create
+from klinik.records.documents.storage import files_removed_on_failure
+from klinik.records.documents.uploads import AUDIO_KINDS, upload_check
 from klinik.records.errors import RecordError
+from klinik.records.journal.services import NO_UNIT, TEXT_MAX, EntryDraft, journal_entry_create
 from klinik.records.models import Dictation, JournalEntry
-from klinik.records.services import (
-    NO_UNIT,
-    TEXT_MAX,
-    EntryDraft,
-    journal_entry_create,
-    record_write_begin,
-)
 
 URGENT_HOURS = 4
 WORKING_DAYS = {DictationPriority.NORMAL: 2, DictationPriority.LOW: 5}
-PRIORITY_ORDER = [DictationPriority.URGENT, DictationPriority.NORMAL, DictationPriority.LOW]
-OPEN_STATUSES = (DictationStatus.WAITING, DictationStatus.IN_PROGRESS)
 INSTRUCTIONS_MAX = 300
 DURATION_MAX_SECONDS = 6 * 3600
-TURNAROUND_DAYS = 30
-QUEUE_LIMIT = 300
 
 CONTENT_REQUIRED = _("Upload or record the dictation, or type a draft.")
 PRIORITY_UNKNOWN = _("Unknown priority.")
@@ -107,6 +90,24 @@ def _unit_for(actor: Actor, patient: Patient) -> Unit:
     raise RecordError(NO_UNIT, code="no_unit")
 
 
+def _texts_clean(*, priority: str, text: str, instructions: str) -> tuple[str, str]:
+    """A new dictation's typed draft and instructions, cleaned; RecordError for an unknown
+    priority or a text past its limit."""
+    if priority not in DictationPriority.values:
+        raise RecordError(PRIORITY_UNKNOWN, code="priority_unknown", field="priority")
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > TEXT_MAX:
+        raise RecordError(
+            _("The text is too long (at most 100,000 characters)."),
+            code="text_too_long",
+            field="text",
+        )
+    instructions = " ".join((instructions or "").split())
+    if len(instructions) > INSTRUCTIONS_MAX:
+        raise RecordError(INSTRUCTIONS_TOO_LONG, code="instructions_too_long", field="instructions")
+    return text, instructions
+
+
 def dictation_create(
     *,
     actor: Actor,
@@ -122,18 +123,7 @@ def dictation_create(
     """A clinician's dictation for the unit's secretaries: audio (checked like any document,
     stored with the patient's documents), a typed draft, or both."""
     require(actor, Perm.RECORD_SIGN)
-    if priority not in DictationPriority.values:
-        raise RecordError(PRIORITY_UNKNOWN, code="priority_unknown", field="priority")
-    text = (text or "").replace("\r\n", "\n").strip()
-    if len(text) > TEXT_MAX:
-        raise RecordError(
-            _("The text is too long (at most 100,000 characters)."),
-            code="text_too_long",
-            field="text",
-        )
-    instructions = " ".join((instructions or "").split())
-    if len(instructions) > INSTRUCTIONS_MAX:
-        raise RecordError(INSTRUCTIONS_TOO_LONG, code="instructions_too_long", field="instructions")
+    text, instructions = _texts_clean(priority=priority, text=text, instructions=instructions)
     if audio is None and not text:
         raise RecordError(CONTENT_REQUIRED, code="content_required", field="audio")
     checked = upload_check(upload=audio, kinds=AUDIO_KINDS, field="audio") if audio else None
@@ -335,227 +325,3 @@ def dictation_send_for_signing(
             locked.completed_at = now
         locked.save(update_fields=["entry", "text", "status", "completed_at", "updated_at"])
     return entry
-
-
-# Reads -------------------------------------------------------------------------------------------
-
-
-def dictation_access(
-    *,
-    actor: Actor,
-    public_id: uuid.UUID | str,
-    channel: Channel = Channel.UI,
-    perm: Perm = Perm.RECORD_WRITE,
-    action: Action = Action.VIEW,
-) -> Dictation:
-    """One dictation through the record's door: the same 404 for missing and foreign, logged."""
-    return access_record_row(
-        actor=actor,
-        queryset=Dictation.objects.select_related(
-            "patient__unit", "author", "taken_by", "unit", "audio", "entry", "cancelled_by"
-        ),
-        public_id=public_id,
-        channel=channel,
-        action=action,
-        perm=perm,
-        object_type="dictation",
-    )
-
-
-def _priority_rank() -> Case:
-    return Case(
-        *[When(priority=p, then=Value(i)) for i, p in enumerate(PRIORITY_ORDER)],
-        default=Value(len(PRIORITY_ORDER)),
-        output_field=IntegerField(),
-    )
-
-
-def _with_overdue(rows: QuerySet[Dictation], now: datetime) -> QuerySet[Dictation]:
-    return rows.annotate(
-        is_overdue=Case(
-            When(Q(deadline__lt=now) & Q(status__in=OPEN_STATUSES), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-    )
-
-
-def dictation_queue(
-    *,
-    actor: Actor,
-    unit_ids: list[int] | None = None,
-    author_id: int | None = None,
-    statuses: list[str] | None = None,
-    limit: int = QUEUE_LIMIT,
-    now: datetime | None = None,
-) -> list[Dictation]:
-    """The queue: urgent before normal before low, then the earliest deadline first; each row
-    says whether it is overdue. Default: the actor's unit, items waiting or being transcribed."""
-    if not actor.organisation_ids:
-        return []
-    rows = Dictation.objects.filter(organisation_id__in=actor.organisation_ids)
-    if unit_ids is None:
-        unit_ids = [actor.unit.pk] if actor.unit is not None else []
-    if unit_ids:
-        rows = rows.filter(unit_id__in=unit_ids)
-    if author_id is not None:
-        rows = rows.filter(author_id=author_id)
-    rows = rows.filter(status__in=statuses or OPEN_STATUSES)
-    return list(
-        _with_overdue(rows, now or timezone.now())
-        .annotate(priority_rank=_priority_rank())
-        .select_related("patient", "author", "taken_by", "unit", "audio")
-        .order_by("priority_rank", "deadline", "created_at", "id")[:limit]
-    )
-
-
-def dictation_waiting_count(*, actor: Actor) -> int:
-    """Items waiting to be taken in the actor's unit (the navigation's and dashboard's count)."""
-    if actor.unit is None or not actor.can(Perm.RECORD_WRITE):
-        return 0
-    return Dictation.objects.filter(
-        organisation_id=actor.unit.organisation_id,
-        unit_id=actor.unit.pk,
-        status=DictationStatus.WAITING,
-    ).count()
-
-
-@dataclass(frozen=True)
-class QueueSummary:
-    waiting: int
-    in_progress: int
-    overdue: int
-    urgent: int
-
-
-def dictation_queue_summary(*, actor: Actor, now: datetime | None = None) -> QueueSummary:
-    """Counts for the dashboard widget (the actor's unit), in one query."""
-    if actor.unit is None:
-        return QueueSummary(0, 0, 0, 0)
-    now = now or timezone.now()
-    counts = Dictation.objects.filter(
-        organisation_id=actor.unit.organisation_id,
-        unit_id=actor.unit.pk,
-        status__in=OPEN_STATUSES,
-    ).aggregate(
-        waiting=Count("id", filter=Q(status=DictationStatus.WAITING)),
-        in_progress=Count("id", filter=Q(status=DictationStatus.IN_PROGRESS)),
-        overdue=Count("id", filter=Q(deadline__lt=now)),
-        urgent=Count("id", filter=Q(priority=DictationPriority.URGENT)),
-    )
-    return QueueSummary(**counts)
-
-
-def dictations_of_patient(*, patient: Patient, limit: int = 100) -> list[Dictation]:
-    """The patient's dictations, newest first (call after access_record)."""
-    return list(
-        _with_overdue(
-            Dictation.objects.filter(organisation_id=patient.organisation_id, patient=patient),
-            timezone.now(),
-        )
-        .select_related("author", "taken_by", "unit", "audio")
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
-def percentile(values: list[float], fraction: float) -> float | None:
-    """Linear interpolation between the closest ranks (numpy's default); None when empty."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * fraction
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-@dataclass(frozen=True)
-class Turnaround:
-    """A unit's turnaround in hours over the period: from dictated to sent for signing, and
-    from dictated to signed (median and 90th percentile; None without data)."""
-
-    unit: Unit
-    sent_count: int
-    sent_median: float | None
-    sent_p90: float | None
-    signed_count: int
-    signed_median: float | None
-    signed_p90: float | None
-
-
-def dictation_turnaround(
-    *,
-    organisation_id: int,
-    unit_ids: list[int] | None = None,
-    days: int = TURNAROUND_DAYS,
-    now: datetime | None = None,
-) -> list[Turnaround]:
-    """Per unit of the organisation: hours from created to sent for signing for the items sent
-    in the last `days`, and from created to signed for those signed in the last `days`."""
-    now = now or timezone.now()
-    since = now - timedelta(days=days)
-    rows = Dictation.objects.filter(
-        Q(entry__recorded_at__gte=since) | Q(entry__signature__signed_at__gte=since),
-        organisation_id=organisation_id,
-        entry__isnull=False,
-    )
-    if unit_ids:
-        rows = rows.filter(unit_id__in=unit_ids)
-    sent: dict[int, list[float]] = {}
-    signed: dict[int, list[float]] = {}
-    for unit_id, created, recorded, signed_at in rows.values_list(
-        "unit_id", "created_at", "entry__recorded_at", "entry__signature__signed_at"
-    ):
-        if recorded >= since:
-            sent.setdefault(unit_id, []).append((recorded - created).total_seconds() / 3600)
-        if signed_at is not None and signed_at >= since:
-            signed.setdefault(unit_id, []).append((signed_at - created).total_seconds() / 3600)
-    units = Unit.objects.filter(organisation_id=organisation_id).order_by("name")
-    if unit_ids:
-        units = units.filter(pk__in=unit_ids)
-    result = []
-    for unit in units:
-        to_sent, to_signed = sent.get(unit.pk, []), signed.get(unit.pk, [])
-        if not to_sent and not to_signed:
-            continue
-        result.append(
-            Turnaround(
-                unit=unit,
-                sent_count=len(to_sent),
-                sent_median=percentile(to_sent, 0.5),
-                sent_p90=percentile(to_sent, 0.9),
-                signed_count=len(to_signed),
-                signed_median=percentile(to_signed, 0.5),
-                signed_p90=percentile(to_signed, 0.9),
-            )
-        )
-    return result
-
-
-def dictation_authors(*, organisation_id: int) -> list[User]:
-    """Clinicians who have dictated in the organisation (the queue's author filter)."""
-    author_ids = (
-        Dictation.objects.filter(organisation_id=organisation_id)
-        .values_list("author_id", flat=True)
-        .distinct()
-    )
-    return list(User.objects.filter(pk__in=author_ids).order_by("first_name", "last_name"))
-
-
-def dictation_for_write(*, actor: Actor, public_id: uuid.UUID | str) -> Dictation:
-    """A dictation of the actor's organisations for a write, or 404 (missing and foreign
-    alike). No access-log entry here: the service checks the care relation and logs the write
-    in its transaction (record_write_begin)."""
-    require(actor, Perm.RECORD_WRITE)
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError as exc:
-        raise Http404 from exc
-    row = (
-        Dictation.objects.select_related("patient", "author")
-        .filter(public_id=key, organisation_id__in=actor.organisation_ids)
-        .first()
-    )
-    if row is None:
-        raise Http404
-    return row

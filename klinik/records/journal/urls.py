@@ -3,7 +3,7 @@ template and phrase administration. Patients and entries appear by public id onl
 
 from django.urls import path
 
-from klinik.records import views_journal as views
+from klinik.records.journal import editor, views
 
 urlpatterns = [
     path("patients/<uuid:public_id>/record/", views.record_journal_view, name="record_journal"),
@@ -17,15 +17,15 @@ urlpatterns = [
         views.record_contact_close_view,
         name="record_contact_close",
     ),
-    path("patients/<uuid:public_id>/record/write/", views.record_write_view, name="record_write"),
+    path("patients/<uuid:public_id>/record/write/", editor.record_write_view, name="record_write"),
     path(
         "patients/<uuid:public_id>/record/draft/",
-        views.record_draft_save_view,
+        editor.record_draft_save_view,
         name="record_draft_save",
     ),
     path(
         "patients/<uuid:public_id>/record/draft/<uuid:draft_id>/discard/",
-        views.record_draft_discard_view,
+        editor.record_draft_discard_view,
         name="record_draft_discard",
     ),
     path(
@@ -35,7 +35,7 @@ urlpatterns = [
     ),
     path("journal/<uuid:entry_id>/sign/", views.journal_entry_sign_view, name="journal_entry_sign"),
     path("journal/to-sign/", views.journal_to_sign_view, name="journal_to_sign"),
-    path("journal/latin/", views.journal_latin_view, name="journal_latin"),
+    path("journal/latin/", editor.journal_latin_view, name="journal_latin"),
     path("journal/templates/", views.journal_templates_view, name="journal_templates"),
     path(
         "journal/templates/<uuid:template_id>/",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from klinik.records import views_dictation as views
+from klinik.records.dictation import views
 
 urlpatterns = [
     path(

@@ -1,8 +1,7 @@
 """Writes to the journal and contacts.
 
-Coding, observations, documents and the dictation queue have their own service modules in this
-app (coding.py, observations.py, documents.py, dictation.py); they share `record_write_begin`.
-"""
+The record's other areas (clinical, documents, dictation) have their own services; each checks
+and logs a write with records.access.record_write_begin, in its own transaction."""
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from klinik.audit.choices import Action, Channel
 from klinik.core.models import Membership, Unit, User
 from klinik.core.policy import ROLE_PERMISSIONS, Actor, Perm, require
 from klinik.patients.models import Patient
-from klinik.records.access import access_record
+from klinik.records.access import access_record, record_write_begin
 from klinik.records.choices import ContactKind, DictationStatus, EntryType
 from klinik.records.errors import RecordError
 from klinik.records.models import (
@@ -49,28 +48,6 @@ CONTACT_CLOSED = _("The contact is already closed.")
 SIGNING_ROLES = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.RECORD_SIGN in perms]
 
 RESPONSIBLE_NOT_SIGNER = _("The responsible person must be a clinician who may sign entries.")
-
-
-def record_write_begin(
-    *,
-    actor: Actor,
-    patient: Patient,
-    channel: Channel,
-    action: Action = Action.CREATE,
-    object_type: str = "record",
-) -> Patient:
-    """Check the actor may write in this patient's record and log the write.
-
-    Call inside the service's transaction, so the log entry commits with the change."""
-    require(actor, Perm.RECORD_WRITE)
-    return access_record(
-        actor=actor,
-        patient_public_id=patient.public_id,
-        channel=channel,
-        action=action,
-        perm=Perm.RECORD_WRITE,
-        object_type=object_type,
-    )
 
 
 def _unit_for(actor: Actor, patient: Patient, contact: Contact | None) -> Unit:

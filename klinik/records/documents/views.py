@@ -7,7 +7,6 @@ record's door; the upload stops reading an oversized file before it reaches the 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,31 +20,19 @@ from klinik.audit.choices import Channel
 from klinik.core.policy import Perm, require, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
-from klinik.records import coding
-from klinik.records.access import access_record
-from klinik.records.dictation import dictations_of_patient
-from klinik.records.documents import (
+from klinik.records.access import document_access
+from klinik.records.dictation.selectors import dictations_of_patient
+from klinik.records.documents.forms import DocumentUploadForm, add_service_error
+from klinik.records.documents.selectors import documents_of_patient
+from klinik.records.documents.services import document_upload
+from klinik.records.documents.serving import document_response
+from klinik.records.documents.uploads import (
     DOCUMENT_KINDS,
-    document_access,
-    document_response,
-    document_upload,
-    documents_of_patient,
     upload_limit_install,
     upload_too_large_error,
 )
 from klinik.records.errors import RecordError
-from klinik.records.forms_documents import DocumentUploadForm, add_service_error
-
-
-def record_frame(request: HttpRequest, patient: Patient, tab: str, **extra: Any) -> dict[str, Any]:
-    """What record_base.html needs: the header (with warnings) and the tab."""
-    return {
-        **coding.record_header_context(actor=request.actor, patient=patient),
-        "tab": tab,
-        "can_write": request.actor.can(Perm.RECORD_WRITE),
-        "can_dictate": request.actor.can(Perm.RECORD_SIGN),
-        **extra,
-    }
+from klinik.records.header import record_frame, record_patient
 
 
 def _documents_page(
@@ -79,14 +66,10 @@ def _record_documents(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     """The patient's documents and dictations; POST uploads a PDF or image."""
     actor = request.actor
     if request.method != "POST":
-        patient = access_record(
-            actor=actor, patient_public_id=public_id, channel=Channel.UI, object_type="documents"
-        )
+        patient = record_patient(request, public_id, object_type="documents")
         return _documents_page(request, patient, DocumentUploadForm())
     form = DocumentUploadForm(request.POST, request.FILES)
-    patient = access_record(
-        actor=actor, patient_public_id=public_id, channel=Channel.UI, object_type="documents"
-    )
+    patient = record_patient(request, public_id, object_type="documents")
     if getattr(request, "upload_too_large", False):
         form.is_valid()
         add_service_error(form, upload_too_large_error(kinds=DOCUMENT_KINDS, field="file"))

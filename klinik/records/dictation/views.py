@@ -2,7 +2,8 @@
 browser, or type), secretaries see the queue and turnaround, take an item and transcribe it
 beside the player, then send it for signing.
 
-Thin: parse → records.dictation (access, selectors, services) → page, htmx partial or redirect.
+Thin: parse → records.access (the dictation's door) / selectors / services → page, htmx partial
+or redirect.
 """
 
 from __future__ import annotations
@@ -24,34 +25,37 @@ from klinik.audit.choices import Channel
 from klinik.core.models import Unit, User
 from klinik.core.policy import Actor, Perm, require, requires
 from klinik.patients.views import break_glass_on_refusal
-from klinik.records import coding
-from klinik.records.access import access_record
+from klinik.records.access import dictation_access, dictation_for_write
 from klinik.records.choices import DictationStatus
-from klinik.records.dictation import (
-    OPEN_STATUSES,
-    dictation_access,
-    dictation_authors,
-    dictation_cancel,
-    dictation_create,
-    dictation_for_write,
-    dictation_queue,
-    dictation_release,
-    dictation_send_for_signing,
-    dictation_take,
-    dictation_text_save,
-    dictation_turnaround,
-)
-from klinik.records.documents import AUDIO_KINDS, upload_limit_install, upload_too_large_error
-from klinik.records.errors import RecordError
-from klinik.records.forms_documents import (
+from klinik.records.dictation.forms import (
     DictationCancelForm,
     DictationFilterForm,
     DictationForm,
     DictationTextForm,
-    add_service_error,
 )
+from klinik.records.dictation.selectors import (
+    OPEN_STATUSES,
+    dictation_authors,
+    dictation_queue,
+    dictation_turnaround,
+)
+from klinik.records.dictation.services import (
+    dictation_cancel,
+    dictation_create,
+    dictation_release,
+    dictation_send_for_signing,
+    dictation_take,
+    dictation_text_save,
+)
+from klinik.records.documents.forms import add_service_error
+from klinik.records.documents.uploads import (
+    AUDIO_KINDS,
+    upload_limit_install,
+    upload_too_large_error,
+)
+from klinik.records.errors import RecordError
+from klinik.records.header import record_frame, record_header_context, record_patient
 from klinik.records.models import Dictation
-from klinik.records.views_documents import record_frame
 
 # Clinicians record in the browser: the preview plays the recording from a blob: URL.
 _RECORDER_CSP = {"media-src": ["'self'", "blob:"]}
@@ -75,9 +79,7 @@ def dictation_create_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRes
 def _dictation_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
     """A new dictation for the patient: upload or record audio, or type a draft."""
     actor = request.actor
-    patient = access_record(
-        actor=actor, patient_public_id=public_id, channel=Channel.UI, object_type="dictation"
-    )
+    patient = record_patient(request, public_id, object_type="dictation")
     form = DictationForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -192,7 +194,7 @@ def _work_page(
         dictation.status == DictationStatus.IN_PROGRESS and dictation.taken_by_id == actor.user.pk
     )
     context = {
-        **coding.record_header_context(actor=actor, patient=dictation.patient),
+        **record_header_context(actor=actor, patient=dictation.patient),
         "dictation": dictation,
         "is_mine": mine,
         "is_open": dictation.status in OPEN_STATUSES,

@@ -9,8 +9,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from klinik.core.models import User
 from klinik.records.choices import ContactKind, EntryType
 from klinik.records.errors import RecordError
+from klinik.records.journal.selectors import user_display_name
 
 PERIOD_ORDER = _("The end of the period is before its start.")
 
@@ -22,6 +24,16 @@ def add_record_error(form: forms.Form, exc: RecordError) -> None:
     """Show a service's refusal at its field (or above the form when it concerns no field)."""
     field = ERROR_FIELDS.get(exc.field, exc.field)
     form.add_error(field if field in form.fields else None, exc.message)
+
+
+def signer_choices(users: list[User]) -> list[tuple[str, str]]:
+    """The choices for an entry's or a contact's responsible clinician: (public id, name)."""
+    return [(str(user.public_id), user_display_name(user)) for user in users]
+
+
+def chosen_row(value: str, rows: list[Any]) -> Any:
+    """The row (of those offered as choices) whose public id the browser sent back, or None."""
+    return next((row for row in rows if str(row.public_id) == value), None) if value else None
 
 
 class JournalFilterForm(forms.Form):

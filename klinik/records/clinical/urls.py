@@ -4,7 +4,7 @@ codes, values and reasons are POSTed."""
 
 from django.urls import path
 
-from klinik.records import views_clinical as views
+from klinik.records.clinical import views
 
 urlpatterns = [
     path("patients/<uuid:public_id>/record/coding/", views.coding_view, name="record_coding"),

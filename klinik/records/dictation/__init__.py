@@ -1,0 +1,1 @@
+"""The dictation queue: clinicians dictate, secretaries take, transcribe and send for signing."""

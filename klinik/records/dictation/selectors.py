@@ -1,0 +1,203 @@
+"""Reads of the dictation queue: the queue (urgent first, then by deadline, overdue marked),
+the counts for the menu and the dashboard, a patient's dictations, the turnaround per unit and
+the authors for the filter. One dictation is read through records.access.dictation_access."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import BooleanField, Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from klinik.core.models import Unit, User
+from klinik.core.policy import Actor, Perm
+from klinik.patients.models import Patient
+from klinik.records.choices import DictationPriority, DictationStatus
+from klinik.records.models import Dictation
+
+PRIORITY_ORDER = [DictationPriority.URGENT, DictationPriority.NORMAL, DictationPriority.LOW]
+OPEN_STATUSES = (DictationStatus.WAITING, DictationStatus.IN_PROGRESS)
+TURNAROUND_DAYS = 30
+QUEUE_LIMIT = 300
+
+
+def _priority_rank() -> Case:
+    return Case(
+        *[When(priority=p, then=Value(i)) for i, p in enumerate(PRIORITY_ORDER)],
+        default=Value(len(PRIORITY_ORDER)),
+        output_field=IntegerField(),
+    )
+
+
+def _with_overdue(rows: QuerySet[Dictation], now: datetime) -> QuerySet[Dictation]:
+    return rows.annotate(
+        is_overdue=Case(
+            When(Q(deadline__lt=now) & Q(status__in=OPEN_STATUSES), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def dictation_queue(
+    *,
+    actor: Actor,
+    unit_ids: list[int] | None = None,
+    author_id: int | None = None,
+    statuses: list[str] | None = None,
+    limit: int = QUEUE_LIMIT,
+    now: datetime | None = None,
+) -> list[Dictation]:
+    """The queue: urgent before normal before low, then the earliest deadline first; each row
+    says whether it is overdue. Default: the actor's unit, items waiting or being transcribed."""
+    if not actor.organisation_ids:
+        return []
+    rows = Dictation.objects.filter(organisation_id__in=actor.organisation_ids)
+    if unit_ids is None:
+        unit_ids = [actor.unit.pk] if actor.unit is not None else []
+    if unit_ids:
+        rows = rows.filter(unit_id__in=unit_ids)
+    if author_id is not None:
+        rows = rows.filter(author_id=author_id)
+    rows = rows.filter(status__in=statuses or OPEN_STATUSES)
+    return list(
+        _with_overdue(rows, now or timezone.now())
+        .annotate(priority_rank=_priority_rank())
+        .select_related("patient", "author", "taken_by", "unit", "audio")
+        .order_by("priority_rank", "deadline", "created_at", "id")[:limit]
+    )
+
+
+def dictation_waiting_count(*, actor: Actor) -> int:
+    """Items waiting to be taken in the actor's unit (the navigation's and dashboard's count)."""
+    if actor.unit is None or not actor.can(Perm.RECORD_WRITE):
+        return 0
+    return Dictation.objects.filter(
+        organisation_id=actor.unit.organisation_id,
+        unit_id=actor.unit.pk,
+        status=DictationStatus.WAITING,
+    ).count()
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    waiting: int
+    in_progress: int
+    overdue: int
+    urgent: int
+
+
+def dictation_queue_summary(*, actor: Actor, now: datetime | None = None) -> QueueSummary:
+    """Counts for the dashboard widget (the actor's unit), in one query."""
+    if actor.unit is None:
+        return QueueSummary(0, 0, 0, 0)
+    now = now or timezone.now()
+    counts = Dictation.objects.filter(
+        organisation_id=actor.unit.organisation_id,
+        unit_id=actor.unit.pk,
+        status__in=OPEN_STATUSES,
+    ).aggregate(
+        waiting=Count("id", filter=Q(status=DictationStatus.WAITING)),
+        in_progress=Count("id", filter=Q(status=DictationStatus.IN_PROGRESS)),
+        overdue=Count("id", filter=Q(deadline__lt=now)),
+        urgent=Count("id", filter=Q(priority=DictationPriority.URGENT)),
+    )
+    return QueueSummary(**counts)
+
+
+def dictations_of_patient(*, patient: Patient, limit: int = 100) -> list[Dictation]:
+    """The patient's dictations, newest first (call after access_record)."""
+    return list(
+        _with_overdue(
+            Dictation.objects.filter(organisation_id=patient.organisation_id, patient=patient),
+            timezone.now(),
+        )
+        .select_related("author", "taken_by", "unit", "audio")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between the closest ranks (numpy's default); None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class Turnaround:
+    """A unit's turnaround in hours over the period: from dictated to sent for signing, and
+    from dictated to signed (median and 90th percentile; None without data)."""
+
+    unit: Unit
+    sent_count: int
+    sent_median: float | None
+    sent_p90: float | None
+    signed_count: int
+    signed_median: float | None
+    signed_p90: float | None
+
+
+def dictation_turnaround(
+    *,
+    organisation_id: int,
+    unit_ids: list[int] | None = None,
+    days: int = TURNAROUND_DAYS,
+    now: datetime | None = None,
+) -> list[Turnaround]:
+    """Per unit of the organisation: hours from created to sent for signing for the items sent
+    in the last `days`, and from created to signed for those signed in the last `days`."""
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    rows = Dictation.objects.filter(
+        Q(entry__recorded_at__gte=since) | Q(entry__signature__signed_at__gte=since),
+        organisation_id=organisation_id,
+        entry__isnull=False,
+    )
+    if unit_ids:
+        rows = rows.filter(unit_id__in=unit_ids)
+    sent: dict[int, list[float]] = {}
+    signed: dict[int, list[float]] = {}
+    for unit_id, created, recorded, signed_at in rows.values_list(
+        "unit_id", "created_at", "entry__recorded_at", "entry__signature__signed_at"
+    ):
+        if recorded >= since:
+            sent.setdefault(unit_id, []).append((recorded - created).total_seconds() / 3600)
+        if signed_at is not None and signed_at >= since:
+            signed.setdefault(unit_id, []).append((signed_at - created).total_seconds() / 3600)
+    units = Unit.objects.filter(organisation_id=organisation_id).order_by("name")
+    if unit_ids:
+        units = units.filter(pk__in=unit_ids)
+    result = []
+    for unit in units:
+        to_sent, to_signed = sent.get(unit.pk, []), signed.get(unit.pk, [])
+        if not to_sent and not to_signed:
+            continue
+        result.append(
+            Turnaround(
+                unit=unit,
+                sent_count=len(to_sent),
+                sent_median=percentile(to_sent, 0.5),
+                sent_p90=percentile(to_sent, 0.9),
+                signed_count=len(to_signed),
+                signed_median=percentile(to_signed, 0.5),
+                signed_p90=percentile(to_signed, 0.9),
+            )
+        )
+    return result
+
+
+def dictation_authors(*, organisation_id: int) -> list[User]:
+    """Clinicians who have dictated in the organisation (the queue's author filter)."""
+    author_ids = (
+        Dictation.objects.filter(organisation_id=organisation_id)
+        .values_list("author_id", flat=True)
+        .distinct()
+    )
+    return list(User.objects.filter(pk__in=author_ids).order_by("first_name", "last_name"))

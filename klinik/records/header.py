@@ -1,0 +1,109 @@
+"""What every record page starts with: the patient it shows, through the record's door, and the
+header above the tabs (name, age, the active CAVE/allergy warnings).
+
+One implementation for the journal, clinical, documents and dictation screens, and for the
+patient page in `desk` (`header_warnings`). The warnings are written on the coding tab
+(clinical.services); they are read here because the header shows them on every page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Case, IntegerField, Value, When
+from django.http import HttpRequest
+from django.utils import timezone
+
+from klinik.audit.choices import Channel
+from klinik.core.policy import Actor, Perm
+from klinik.patients.models import Patient
+from klinik.patients.selectors import age_on
+from klinik.records.access import access_record
+from klinik.records.choices import WarningSeverity
+from klinik.records.models import PatientWarning
+
+SEVERITY_ORDER = [
+    WarningSeverity.LIFE_THREATENING,
+    WarningSeverity.HIGH,
+    WarningSeverity.LOW,
+]
+
+
+def patient_warnings(*, patient: Patient, active_only: bool = True) -> list[PatientWarning]:
+    """The patient's warnings, most severe first (the active ones only by default)."""
+    rows = PatientWarning.objects.filter(
+        organisation_id=patient.organisation_id, patient=patient
+    ).select_related("recorded_by", "inactivated_by")
+    if active_only:
+        rows = rows.filter(is_active=True)
+    order = Case(
+        *[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITY_ORDER)],
+        default=Value(len(SEVERITY_ORDER)),
+        output_field=IntegerField(),
+    )
+    return list(rows.annotate(_order=order).order_by("-is_active", "_order", "-recorded_at"))
+
+
+def header_warnings(*, actor: Actor, patient: Patient) -> list[PatientWarning]:
+    """The active warnings for the patient header, when the actor may read the record (a
+    reception role without record access sees none). No log entry of its own: the caller has
+    just accessed the patient through the one door, which logged it."""
+    if not actor.can(Perm.RECORD_READ):
+        return []
+    return patient_warnings(patient=patient)
+
+
+def record_header_context(*, actor: Actor, patient: Patient) -> dict[str, Any]:
+    """What the patient header needs on the record pages: the patient, the age and the
+    active warnings (`record_warnings`). Call after access_record."""
+    return {
+        "patient": patient,
+        "age": age_on(patient.birth_date, timezone.localdate()),
+        "record_warnings": header_warnings(actor=actor, patient=patient),
+    }
+
+
+def record_patient(
+    request: HttpRequest,
+    public_id: uuid.UUID | str,
+    *,
+    object_type: str = "record",
+    perm: Perm = Perm.RECORD_READ,
+) -> Patient:
+    """The patient whose record a screen shows (or writes in, with RECORD_WRITE), through the
+    record's door: checked and logged. Raises like access_patient."""
+    return access_record(
+        actor=request.actor,
+        patient_public_id=public_id,
+        channel=Channel.UI,
+        perm=perm,
+        object_type=object_type,
+    )
+
+
+def record_frame(
+    request: HttpRequest, patient: Patient, tab: str, /, **extra: Any
+) -> dict[str, Any]:
+    """What record_base.html needs: the header (with the warnings), the tab, and what the actor
+    may do on it (`can_write`, `can_dictate`)."""
+    _unit_from_memberships(request, patient)
+    actor = request.actor
+    return {
+        **record_header_context(actor=actor, patient=patient),
+        "tab": tab,
+        "can_write": actor.can(Perm.RECORD_WRITE),
+        "can_dictate": actor.can(Perm.RECORD_SIGN),
+        **extra,
+    }
+
+
+def _unit_from_memberships(request: HttpRequest, patient: Patient) -> None:
+    """The header names the patient's unit. When it is one of the user's own units it is
+    already loaded with the memberships (ActorMiddleware): use that instead of a query."""
+    if not patient.unit_id or Patient.unit.is_cached(patient):
+        return
+    for membership in getattr(request, "memberships", ()):
+        if membership.unit_id == patient.unit_id and membership.unit is not None:
+            patient.unit = membership.unit
+            return

@@ -1,0 +1,1 @@
+"""The journal: the record page's timeline and contacts, the editor, signing, note templates."""
