@@ -30,15 +30,25 @@ class DomainError(Exception):
     def http_status(self) -> int:
         return self.statuses.get(self.code, self.status)
 
+    def field_errors(self) -> dict[str, list[str]]:
+        """The messages by field (one here; input checks may hold several)."""
+        return {self.field: [self.message]}
+
     def api_body(self) -> dict[str, Any]:
         """The API's JSON body: `detail` names the field first ("cpr: …")."""
         detail = f"{self.field}: {self.message}" if self.field else self.message
         return {"detail": detail, "code": self.code}
 
 
-def form_error_add(form: forms.Form, error: DomainError) -> None:
-    """Show a refusal on the form: at its field when the form has that field, else on top."""
-    form.add_error(error.field if error.field in form.fields else None, error.message)
+def form_error_add(
+    form: forms.Form, error: DomainError, fields: Mapping[str, str] | None = None
+) -> None:
+    """Show a refusal on the form: at its field (a service's field name mapped to the form's by
+    `fields`) when the form has it, else above the form."""
+    for name, messages in error.field_errors().items():
+        field = (fields or {}).get(name, name)
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
 
 
 class LoginError(Exception):

@@ -64,6 +64,9 @@ class PatientInvalid(DomainError):
     def __str__(self) -> str:
         return "; ".join(f"{k}: {', '.join(v)}" for k, v in self.errors.items())
 
+    def field_errors(self) -> dict[str, list[str]]:
+        return self.errors
+
     def api_body(self) -> dict[str, Any]:
         return super().api_body() | {
             "errors": [{"field": f, "message": m} for f, ms in self.errors.items() for m in ms]

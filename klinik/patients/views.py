@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from klinik.audit.choices import Action, Channel, Purpose
+from klinik.core.errors import form_error_add
 from klinik.core.policy import Perm, requires
 from klinik.patients import services
 from klinik.patients.access import access_patient, patient_break_glass
@@ -66,12 +67,6 @@ def break_glass_on_refusal(
     return wrapped
 
 
-def _form_errors(form: Any, exc: PatientInvalid) -> None:
-    for field, errors in exc.errors.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-
-
 def _patient(request: HttpRequest, public_id: object, **kwargs: Any) -> Patient:
     return access_patient(actor=request.actor, public_id=public_id, channel=Channel.UI, **kwargs)
 
@@ -114,7 +109,7 @@ def patient_create_view(request: HttpRequest) -> HttpResponse:
                 **data,
             )
         except PatientInvalid as exc:
-            _form_errors(form, exc)
+            form_error_add(form, exc)
         except PatientDuplicate as exc:
             form.add_error("cpr", str(PatientDuplicate.MESSAGE))
             duplicate = exc.existing_public_id
@@ -180,7 +175,7 @@ def patient_contact_view(request: HttpRequest, public_id: str) -> HttpResponse:
                     channel=Channel.UI,
                 )
             except PatientInvalid as exc:
-                _form_errors(form, exc)
+                form_error_add(form, exc)
             else:
                 form = None
                 messages.success(request, _("The changes have been saved."))
@@ -219,7 +214,7 @@ def relative_add_view(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             services.relative_add(actor=request.actor, patient=patient, **form.cleaned_data)
         except PatientInvalid as exc:
-            _form_errors(form, exc)
+            form_error_add(form, exc)
         else:
             form = RelativeForm()
     return render(
@@ -292,7 +287,7 @@ def patient_restrict_view(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             action(actor=request.actor, patient=patient, reason=form.cleaned_data["reason"])
         except PatientInvalid as exc:
-            _form_errors(form, exc)
+            form_error_add(form, exc)
         else:
             messages.success(
                 request,

@@ -232,6 +232,10 @@ class Appointment(models.Model):
     status = models.CharField(
         max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
+    # The status before the last status change: what undo goes back to (services.py).
+    previous_status = models.CharField(
+        max_length=16, choices=AppointmentStatus.choices, blank=True, default="", db_default=""
+    )
     series = models.ForeignKey(
         AppointmentSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -62,6 +62,16 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+def appointment_undo_status(appointment: Appointment) -> AppointmentStatus | None:
+    """Undo takes an appointment back to the status its last status change came from, when
+    TRANSITIONS allows that way back: never to a status it has not had (one booked and then
+    started without arriving goes back to booked, not to arrived)."""
+    previous = appointment.previous_status
+    if previous and previous in TRANSITIONS.get(appointment.status, set()):
+        return AppointmentStatus(previous)
+    return None
+
+
 def alternatives(
     appointment_type: AppointmentType,
     around: datetime,
@@ -533,8 +543,8 @@ def appointment_set_status_within(
     if status == AppointmentStatus.CANCELLED and not reason.strip():
         raise BookingError(BookingError.REASON_REQUIRED, code="reason_required")
     previous = locked.status
-    locked.status = status
-    fields = ["status"]
+    locked.status, locked.previous_status = status, previous
+    fields = ["status", "previous_status"]
     if status == AppointmentStatus.CANCELLED:
         locked.cancel_reason = reason.strip()[:300]
         fields.append("cancel_reason")

@@ -17,13 +17,7 @@ from klinik.records.choices import (
     WarningKind,
     WarningSeverity,
 )
-from klinik.records.errors import RecordError
 from klinik.records.models import Contact
-
-
-def form_error(form: forms.Form, exc: RecordError) -> None:
-    """Put a service's refusal at the field it names (or on the form)."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _picker(kind: str, *, submit_on_pick: bool) -> dict[str, str]:

@@ -13,10 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from klinik.core.errors import form_error_add
 from klinik.core.policy import Perm
 from klinik.patients.models import Patient
 from klinik.records.access import record_row_for_write
-from klinik.records.clinical.forms import form_error
 from klinik.records.errors import RecordError
 from klinik.records.header import record_frame, record_patient
 
@@ -93,7 +93,7 @@ def form_write(
         error = attempt(lambda: write(form.cleaned_data))
         if error is None:
             return after_write(request, patient, url, section, error=None, object_type=object_type)
-        form_error(form, error)
+        form_error_add(form, error)
     if request.htmx:
         return section(form=form, status=422)
     return page(form)

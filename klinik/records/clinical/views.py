@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from klinik.core.errors import form_error_add
 from klinik.core.policy import Perm, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
@@ -35,7 +36,6 @@ from klinik.records.clinical.forms import (
     ProcedureRemoveForm,
     VaccinationForm,
     diagnosis_form,
-    form_error,
     problem_form,
     procedure_form,
     warning_form,
@@ -165,7 +165,7 @@ def diagnosis_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRespo
                 error=None,
                 object_type="coding",
             )
-        form_error(form, error)
+        form_error_add(form, error)
         confirm = error.code == "main_exists"
     return _contact_refused(request, contact, dx_form=form, confirm_replace=confirm)
 
@@ -214,7 +214,7 @@ def procedure_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRespo
                 error=None,
                 object_type="coding",
             )
-        form_error(form, error)
+        form_error_add(form, error)
     return _contact_refused(request, contact, px_form=form)
 
 

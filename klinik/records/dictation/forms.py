@@ -1,5 +1,5 @@
 """Forms of the dictation queue: shape only; the services check content and rules
-(records.dictation). A refusal goes to its field with documents.forms.add_service_error."""
+(records.dictation). A refusal goes to its field with core.errors.form_error_add."""
 
 from __future__ import annotations
 

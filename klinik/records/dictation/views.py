@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from klinik.audit.choices import Channel
+from klinik.core.errors import form_error_add
 from klinik.core.models import Unit, User
 from klinik.core.policy import Actor, Perm, require, requires
 from klinik.patients.views import break_glass_on_refusal
@@ -47,7 +48,6 @@ from klinik.records.dictation.services import (
     dictation_take,
     dictation_text_save,
 )
-from klinik.records.documents.forms import add_service_error
 from klinik.records.documents.uploads import (
     AUDIO_KINDS,
     upload_limit_install,
@@ -86,7 +86,7 @@ def _dictation_create(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         status = 422
         if getattr(request, "upload_too_large", False):
             form.is_valid()
-            add_service_error(form, upload_too_large_error(kinds=AUDIO_KINDS, field="audio"))
+            form_error_add(form, upload_too_large_error(kinds=AUDIO_KINDS, field="audio"))
         elif form.is_valid():
             data = form.cleaned_data
             try:
@@ -102,7 +102,7 @@ def _dictation_create(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
                     channel=Channel.UI,
                 )
             except RecordError as exc:
-                add_service_error(form, exc)
+                form_error_add(form, exc)
             else:
                 messages.success(request, _("The dictation is in the secretaries' queue."))
                 return redirect("record_documents", public_id=patient.public_id)
@@ -256,7 +256,7 @@ def dictation_send_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpRe
             channel=Channel.UI,
         )
     except RecordError as exc:
-        add_service_error(form, exc)
+        form_error_add(form, exc)
         fresh = dictation_access(actor=request.actor, public_id=dictation_id, channel=Channel.UI)
         return _work_page(request, fresh, text_form=form, status=422)
     if entry.needs_signature:
@@ -299,7 +299,7 @@ def dictation_cancel_view(request: HttpRequest, dictation_id: uuid.UUID) -> Http
                 channel=Channel.UI,
             )
         except RecordError as exc:
-            add_service_error(form, exc)
+            form_error_add(form, exc)
         else:
             messages.success(request, _("The dictation was cancelled."))
             return redirect(

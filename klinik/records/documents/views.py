@@ -17,12 +17,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from klinik.audit.choices import Channel
+from klinik.core.errors import form_error_add
 from klinik.core.policy import Perm, require, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
 from klinik.records.access import document_access
 from klinik.records.dictation.selectors import dictations_of_patient
-from klinik.records.documents.forms import DocumentUploadForm, add_service_error
+from klinik.records.documents.forms import DocumentUploadForm
 from klinik.records.documents.selectors import documents_of_patient
 from klinik.records.documents.services import document_upload
 from klinik.records.documents.serving import document_response
@@ -72,7 +73,7 @@ def _record_documents(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     patient = record_patient(request, public_id, object_type="documents")
     if getattr(request, "upload_too_large", False):
         form.is_valid()
-        add_service_error(form, upload_too_large_error(kinds=DOCUMENT_KINDS, field="file"))
+        form_error_add(form, upload_too_large_error(kinds=DOCUMENT_KINDS, field="file"))
         return _documents_page(request, patient, form, status=422)
     if not form.is_valid():
         return _documents_page(request, patient, form, status=422)
@@ -85,7 +86,7 @@ def _record_documents(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
             channel=Channel.UI,
         )
     except RecordError as exc:
-        add_service_error(form, exc)
+        form_error_add(form, exc)
         return _documents_page(request, patient, form, status=422)
     messages.success(request, _("“%(title)s” was added to the record.") % {"title": document.title})
     return redirect("record_documents", public_id=patient.public_id)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from klinik.audit.choices import Channel
+from klinik.core.errors import form_error_add
 from klinik.core.policy import Actor, Perm, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
@@ -27,7 +28,7 @@ from klinik.records.choices import EntryType
 from klinik.records.errors import RecordError
 from klinik.records.header import record_frame, record_patient
 from klinik.records.journal import note_templates
-from klinik.records.journal.forms import EntryForm, add_record_error, chosen_row, signer_choices
+from klinik.records.journal.forms import ERROR_FIELDS, EntryForm, chosen_row, signer_choices
 from klinik.records.journal.selectors import (
     contacts_open,
     entry_signature,
@@ -270,7 +271,7 @@ def record_write_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
                 request.actor, patient, form.cleaned_data, corrects=corrects, draft=draft
             )
         except RecordError as exc:
-            add_record_error(form, exc)
+            form_error_add(form, exc, ERROR_FIELDS)
         else:
             if entry.needs_signature:
                 messages.success(

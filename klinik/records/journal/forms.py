@@ -11,19 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from klinik.core.models import User
 from klinik.records.choices import ContactKind, EntryType
-from klinik.records.errors import RecordError
 from klinik.records.journal.selectors import user_display_name
 
 PERIOD_ORDER = _("The end of the period is before its start.")
 
 # RecordError.field (the services' and the API's names) → the form field showing the message.
 ERROR_FIELDS = {"type": "entry_type", "occurred_at": "occurred_at"}
-
-
-def add_record_error(form: forms.Form, exc: RecordError) -> None:
-    """Show a service's refusal at its field (or above the form when it concerns no field)."""
-    field = ERROR_FIELDS.get(exc.field, exc.field)
-    form.add_error(field if field in form.fields else None, exc.message)
 
 
 def signer_choices(users: list[User]) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from klinik.audit.choices import Action, Channel
+from klinik.core.errors import form_error_add
 from klinik.core.policy import Actor, Perm, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
@@ -33,11 +34,11 @@ from klinik.records.errors import RecordError
 from klinik.records.header import record_frame, record_patient
 from klinik.records.journal import note_templates
 from klinik.records.journal.forms import (
+    ERROR_FIELDS,
     ContactOpenForm,
     JournalFilterForm,
     NoteTemplateForm,
     PhraseForm,
-    add_record_error,
     chosen_row,
     signer_choices,
 )
@@ -368,7 +369,7 @@ def record_contacts_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
                     responsible=responsible,
                 )
             except RecordError as exc:
-                add_record_error(form, exc)
+                form_error_add(form, exc, ERROR_FIELDS)
             else:
                 messages.success(request, _("The contact is opened."))
                 return redirect("record_contacts", public_id=patient.public_id)
@@ -457,7 +458,7 @@ def _saved(request: HttpRequest, form: Any, save: Callable[[], object], message:
     try:
         save()
     except RecordError as exc:
-        add_record_error(form, exc)
+        form_error_add(form, exc, ERROR_FIELDS)
         return False
     messages.success(request, message)
     return True

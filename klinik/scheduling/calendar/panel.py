@@ -94,7 +94,7 @@ def appointment_context(
     events = appointment_events(appointment=appointment)
     can_book = actor.can(Perm.SCHEDULE_BOOK)
     allowed = services.TRANSITIONS.get(appointment.status, set())
-    undo = _undo_status(appointment, events, allowed)
+    undo = services.appointment_undo_status(appointment)
     forward = [s for s in FORWARD_STATUSES if s in allowed and s != undo]
     is_booked = appointment.status == AppointmentStatus.BOOKED
     context: dict[str, Any] = {
@@ -130,16 +130,6 @@ def appointment_context(
     if appointment.series_id is not None:
         context["series_rest"] = series_rest_count(appointment=appointment)
     return context
-
-
-def _undo_status(
-    appointment: Appointment, events: list[AppointmentEvent], allowed: set[str]
-) -> str | None:
-    """The status the last status change came from, if the appointment may go back to it."""
-    last = next((e for e in reversed(events) if e.kind == "status"), None)
-    if last is not None and last.to_status == appointment.status and last.from_status in allowed:
-        return last.from_status
-    return None
 
 
 def _move_form(

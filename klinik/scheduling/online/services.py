@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
 from klinik.core.choices import Role
+from klinik.core.errors import DomainError
 from klinik.core.models import Organisation, Unit, User
 from klinik.core.policy import Actor, Perm
 from klinik.patients.access import access_patient
@@ -66,7 +67,7 @@ DEFAULT_CANCEL_HOURS = 24  # UnitSchedule's default, for units without a schedul
 ONLINE_PERMISSIONS = frozenset({Perm.PATIENT_VIEW, Perm.PATIENT_EDIT, Perm.SCHEDULE_BOOK})
 
 
-class OnlineError(Exception):
+class OnlineError(DomainError):
     """Something the public page refuses; the message is safe to show to anyone."""
 
     NOT_MATCHED = _(
@@ -86,10 +87,8 @@ class OnlineError(Exception):
         "Too many attempts from your connection. Please try again in an hour, or call the clinic."
     )
 
-    def __init__(self, message: object, field: str = "") -> None:
-        super().__init__(str(message))
-        self.message = str(message)
-        self.field = field
+    def __init__(self, message: object, field: str = "", code: str = "online_refused") -> None:
+        super().__init__(code, message, field)
 
 
 # The acting service user -------------------------------------------------------------------

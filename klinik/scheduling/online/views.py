@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from klinik.core.errors import form_error_add
 from klinik.core.models import Unit
 from klinik.core.policy import Perm, public, requires
 from klinik.patients.errors import PatientDuplicate, PatientInvalid
@@ -143,7 +144,7 @@ def online_details_view(request: HttpRequest, unit_id: str, type_id: str) -> Htt
             except IdentifierError as exc:
                 form.add_error("cpr", str(exc.message))
             except OnlineError as exc:
-                form.add_error(exc.field or None, exc.message)
+                form_error_add(form, exc)
             else:
                 context.update(
                     step=4,

@@ -30,9 +30,7 @@ from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentEvent, AppointmentType, Resource
 from klinik.scheduling.selectors import appointments_between, local_day_bounds, resources_for
-from klinik.scheduling.services import (
-    TRANSITIONS,
-)
+from klinik.scheduling.services import TRANSITIONS, appointment_undo_status
 
 S = AppointmentStatus
 
@@ -44,13 +42,6 @@ ACTION_KEYS: dict[str, str] = {
     S.NO_SHOW: "x",
 }
 UNDO_KEY = "z"
-# Undo goes one step back along the day's usual course.
-UNDO: dict[str, str] = {
-    S.ARRIVED: S.BOOKED,
-    S.IN_PROGRESS: S.ARRIVED,
-    S.FINISHED: S.IN_PROGRESS,
-    S.NO_SHOW: S.BOOKED,
-}
 # The board's lanes, in the order of the day.
 LANES: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("booked", _("Expected"), (S.BOOKED,)),
@@ -168,16 +159,17 @@ class Board:
     counts: dict[str, int]
 
 
-def row_actions(status: str) -> list[RowAction]:
-    """The one-key actions a row offers in its status (a subset of TRANSITIONS)."""
-    allowed = TRANSITIONS.get(status, set())
+def row_actions(appointment: Appointment) -> list[RowAction]:
+    """The one-key actions a row offers (a subset of TRANSITIONS), and undo where the
+    appointment has a status to go back to (services.appointment_undo_status)."""
+    allowed = TRANSITIONS.get(appointment.status, set())
+    back = appointment_undo_status(appointment)
     actions = [
         RowAction(target, str(S(target).label), key)
         for target, key in ACTION_KEYS.items()
-        if target in allowed and target != UNDO.get(status)
+        if target in allowed and target != back
     ]
-    back = UNDO.get(status)
-    if back is not None and back in allowed:
+    if back is not None:
         actions.append(RowAction(back, str(_("Undo")), UNDO_KEY, is_undo=True))
     return actions
 
@@ -189,7 +181,7 @@ def _row(appointment: Appointment, labels: dict[str, str]) -> BoardRow:
         appointment=appointment,
         practitioners=[r.name for r in holds if r.kind == ResourceKind.PRACTITIONER],
         rooms=[r.name for r in holds if r.kind != ResourceKind.PRACTITIONER],
-        actions=row_actions(appointment.status),
+        actions=row_actions(appointment),
         resource_ids=frozenset(r.pk for r in holds),
         id=str(appointment.public_id),
         status=appointment.status,

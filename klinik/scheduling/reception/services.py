@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
+from klinik.core.errors import DomainError
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.access import access_patient, patient_access_log
@@ -61,7 +62,7 @@ S = AppointmentStatus
 QUEUE_ATTEMPTS = 8
 
 
-class ReceptionError(Exception):
+class ReceptionError(DomainError):
     """Something the reception cannot do; the message is shown as it is."""
 
     NOT_THIS_CLINIC = _(
@@ -76,9 +77,8 @@ class ReceptionError(Exception):
         "need access before registering the walk-in."
     )
 
-    def __init__(self, message: object) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
+    def __init__(self, message: object, code: str = "reception_refused") -> None:
+        super().__init__(code, message)
 
 
 # The board ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from klinik.audit.choices import Channel
+from klinik.core.errors import form_error_add
 from klinik.core.models import Unit
 from klinik.core.policy import Perm, requires
 from klinik.patients.errors import PatientInvalid
@@ -109,12 +110,13 @@ def _actions_html(
     blank = "00000000-0000-0000-0000-000000000000"
     url_pattern = reverse("reception_status", args=[unit.public_id, blank])
     head = csrf_input(request) + view.hidden_inputs
-    inner: dict[str, str] = {}
+    inner: dict[tuple[str, ...], str] = {}
     for row in board.rows:
         if not row.actions:
             continue
-        if row.status not in inner:
-            inner[row.status] = head + format_html(
+        same = (row.status, *(a.status for a in row.actions))  # rows with the same buttons
+        if same not in inner:
+            inner[same] = head + format_html(
                 '<input type="hidden" name="seen" value="{}">{}',
                 row.status,
                 format_html_join(
@@ -133,7 +135,7 @@ def _actions_html(
             'hx-target="#board" hx-swap="outerHTML">{}</form>',
             url,
             url,
-            inner[row.status],
+            inner[same],
         )
 
 
@@ -281,9 +283,8 @@ def reception_contact_view(request: HttpRequest, unit_id: str, appointment_id: s
     )
     shown = _contact_form(appointment, request.POST)
     shown.is_valid()
-    for field, errors in (error.errors if error else {}).items():
-        for message in errors:
-            shown.add_error(field if field in shown.fields else None, message)
+    if error is not None:
+        form_error_add(shown, error)
     context = {"unit": unit, "appointment": appointment, "contact_form": shown}
     return render(request, "scheduling/reception/_contact.html", context, status=422)
 

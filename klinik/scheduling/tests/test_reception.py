@@ -19,7 +19,12 @@ from klinik.patients.models import PatientChange
 from klinik.patients.tests.factories import PatientFactory
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Appointment, AppointmentEvent
-from klinik.scheduling.reception.selectors import reception_today, row_actions
+from klinik.scheduling.reception.selectors import (
+    RowAction,
+    reception_board,
+    reception_today,
+    row_actions,
+)
 from klinik.scheduling.reception.services import ReceptionError, parse_scanned, walk_in_register
 from klinik.scheduling.selectors import local_day_bounds
 from klinik.scheduling.services import appointment_book, appointment_set_status
@@ -193,23 +198,58 @@ def test_one_key_actions_follow_the_day_and_undo_steps_back(world, clinic, actor
     assert appointment.arrived_at == timezone.now()
 
 
+def _in(status: str, previous: str = "") -> Appointment:
+    return Appointment(status=status, previous_status=previous)
+
+
 def test_actions_offered_match_the_allowed_transitions():
-    assert [(a.status, a.key) for a in row_actions(S.BOOKED)] == [
+    assert [(a.status, a.key) for a in row_actions(_in(S.BOOKED))] == [
         (S.ARRIVED, "a"),
         (S.IN_PROGRESS, "i"),
         (S.NO_SHOW, "x"),
     ]
-    assert [(a.status, a.key) for a in row_actions(S.ARRIVED)] == [
+    assert [(a.status, a.key) for a in row_actions(_in(S.ARRIVED, S.BOOKED))] == [
         (S.IN_PROGRESS, "i"),
         (S.FINISHED, "f"),
         (S.BOOKED, "z"),
     ]
     # Back from finished is an undo, offered once.
-    assert [(a.status, a.key, a.is_undo) for a in row_actions(S.FINISHED)] == [
+    assert [(a.status, a.key, a.is_undo) for a in row_actions(_in(S.FINISHED, S.IN_PROGRESS))] == [
         (S.IN_PROGRESS, "z", True)
     ]
-    assert [a.key for a in row_actions(S.NO_SHOW)] == ["a", "z"]
-    assert row_actions(S.CANCELLED) == []
+    assert [a.key for a in row_actions(_in(S.NO_SHOW, S.BOOKED))] == ["a", "z"]
+    assert row_actions(_in(S.CANCELLED, S.BOOKED)) == [
+        RowAction(S.BOOKED, "Fortryd", "z", is_undo=True)
+    ]
+
+
+def test_undo_goes_back_only_to_a_status_the_appointment_had(
+    world, clinic, actor, day, client, secretary, login_as
+):
+    """Undo returns to the status the last change came from, on the board and in the
+    calendar's appointment panel alike. Booked and started at once (no arrival) has no undo:
+    it never was "arrived", and started cannot go back to booked."""
+    login_as(secretary)
+
+    def undo_on_board(appointment):
+        board = reception_board(actor=actor, unit=world.unit_a, day=day)
+        row = next(r for r in board.rows if r.id == str(appointment.public_id))
+        return [a.status for a in row.actions if a.is_undo]
+
+    def undo_in_panel(appointment):
+        url = f"/calendar/appointments/{appointment.public_id}/"
+        body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+        undo = body.split('class="status-button undo"', 1)[0].rsplit('name="status" value="', 1)
+        return [undo[1].split('"', 1)[0]] if 'class="status-button undo"' in body else []
+
+    started = _book(actor, world.patient_a, clinic.phone, at(day, 9))
+    appointment_set_status(actor=actor, appointment=started, status=S.IN_PROGRESS)
+    assert undo_on_board(started) == undo_in_panel(started) == []
+    walked = _book(actor, world.patient_a2, clinic.phone, at(day, 10))
+    assert undo_on_board(walked) == undo_in_panel(walked) == []  # nothing to undo yet
+    appointment_set_status(actor=actor, appointment=walked, status=S.ARRIVED)
+    appointment_set_status(actor=actor, appointment=walked, status=S.IN_PROGRESS)
+    assert undo_on_board(walked) == undo_in_panel(walked) == [S.ARRIVED]
 
 
 def test_an_action_on_a_stale_board_changes_nothing(world, clinic, actor, desk, day):
