@@ -5,7 +5,7 @@ kept outside the database (klinik.audit.keys), of the previous chain hash follow
 content hash (both as hex text). Without the key nobody can recompute the chain after changing
 an entry. Entries written before the chain was keyed (key id "") used plain sha256 instead;
 verification accepts those only up to the head's `legacy_seq`, sealed with the key
-(docs/adr/0010).
+(docs/adr/0013).
 """
 
 import hashlib

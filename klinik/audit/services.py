@@ -119,7 +119,7 @@ def _append(fields: dict[str, Any], key: AuditKey) -> tuple[int, int, str, str]:
     """Append one entry: the hot path of every patient read, so plain SQL.
 
     Reads the head under its lock, signs the entry here, in Python (the key never goes to the
-    database: docs/adr/0010), then writes the entry and the head's new end. Runs inside a
+    database: docs/adr/0013), then writes the entry and the head's new end. Runs inside a
     transaction, so the lock is held until the caller's commit.
     """
     content = content_hash(fields)

@@ -72,7 +72,7 @@ KLINIK_FIELD_KEY_DERIVED = len(KLINIK_FIELD_KEYS) == 1
 def _audit_keys(data_dir: Path) -> tuple[str, list[str]]:
     """The access log's HMAC key and the retired keys older entries were written with.
 
-    Never stored in the database (docs/adr/0010). KLINIK_AUDIT_KEY, else the first line of
+    Never stored in the database (docs/adr/0013). KLINIK_AUDIT_KEY, else the first line of
     $KLINIK_DATA_DIR/audit_key (`make run` writes it); retired keys from
     KLINIK_AUDIT_RETIRED_KEYS (comma-separated) and, when the key comes from the file, its
     further lines. Missing: empty, and the audit app's system check refuses to start.

@@ -70,7 +70,7 @@ def test_verify_holds_the_chain_to_every_checkpoint(logged, witness):
     _checkpoint()
     out = StringIO()
     call_command("audit", "verify", stdout=out)
-    assert "held to 1 witness checkpoints" in out.getvalue()
+    assert "held to 1 witness checkpoint, the last at #" in out.getvalue()
 
 
 def test_a_checkpoint_naming_another_hash_breaks_verification(logged, witness):

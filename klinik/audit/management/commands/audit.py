@@ -81,8 +81,9 @@ def _detail(report: ChainReport) -> str:
     if report.legacy:
         parts.append(f"{report.legacy} of them from before the log was keyed")
     if report.last_checkpoint is not None:
+        plural = "s" if report.checkpoints != 1 else ""
         parts.append(
-            f"held to {report.checkpoints} witness checkpoints "
-            f"(the last at #{report.last_checkpoint.seq})"
+            f"held to {report.checkpoints} witness checkpoint{plural}, "
+            f"the last at #{report.last_checkpoint.seq}"
         )
     return f" ({'; '.join(parts)})" if parts else ""
