@@ -190,6 +190,14 @@ class _ChainWalk:
                 None,
                 f"the chain ends at #{checked} but its head says #{self.head_seq}",
             )
+        if self.legacy_seq > checked:
+            # The seal is checked at entry #legacy_seq: a boundary past the end escapes it.
+            return ChainBreak(
+                None,
+                None,
+                f"the head says entries up to #{self.legacy_seq} were written before the log "
+                f"was keyed, but the chain ends at #{checked}",
+            )
         beyond = [c for c in self.witnessed.values() if c.seq > self.head_seq]
         if beyond:
             last = max(beyond, key=lambda c: c.seq)

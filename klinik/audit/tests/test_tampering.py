@@ -94,6 +94,16 @@ def test_moving_the_unkeyed_boundary_over_rewritten_entries_is_caught(logged):
     assert "seal" in message
 
 
+def test_an_unkeyed_boundary_past_the_end_of_the_chain_is_caught(logged):
+    """Past the end, no entry carries the boundary's seal to check."""
+    attacker.guards_off()
+    attacker.rechain(from_seq=1, unkeyed=True)
+    attacker.head_set(legacy_seq=10**9)
+    code, message = _verify()
+    assert code == 1
+    assert "entries up to #1000000000 were written before the log was keyed" in message
+
+
 # 2. Delete the newest entries and wind the head back.
 
 
