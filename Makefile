@@ -9,7 +9,8 @@ export KLINIK_DATA_DIR
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	2>/dev/null && { echo $$p; break; }; done)
-TEST_ENV := KLINIK_SECRET_KEY=insecure-test-only KLINIK_DATA_DIR=$(CURDIR)/var/test KLINIK_TEST_FAST_PASSWORD_HASHING=1
+TEST_ENV := KLINIK_SECRET_KEY=insecure-test-only KLINIK_AUDIT_KEY=insecure-test-only-audit-key-0123456789 \
+	KLINIK_DATA_DIR=$(CURDIR)/var/test KLINIK_TEST_FAST_PASSWORD_HASHING=1
 PYTEST_ARGS ?=
 
 .PHONY: install run test lint-imports test-sqlite test-postgres test-dates fuzz lint bench messages clean
@@ -33,7 +34,13 @@ $(KLINIK_DATA_DIR)/field_key: | $(VENV)/.installed
 	umask 077 && $(BIN)/python -c "from cryptography.fernet import Fernet; \
 		print(Fernet.generate_key().decode())" > $@
 
-run: install $(KLINIK_DATA_DIR)/secret_key $(KLINIK_DATA_DIR)/field_key
+# The access log's HMAC key (KLINIK_AUDIT_KEY overrides it; docs/adr/0013). Back it up apart
+# from the database: without it the log cannot be verified.
+$(KLINIK_DATA_DIR)/audit_key: | $(VENV)/.installed
+	mkdir -p -m 700 $(KLINIK_DATA_DIR)
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(32))" > $@
+
+run: install $(KLINIK_DATA_DIR)/secret_key $(KLINIK_DATA_DIR)/field_key $(KLINIK_DATA_DIR)/audit_key
 	@export KLINIK_DEMO=$${KLINIK_DEMO:-1}; \
 	$(BIN)/klinik migrate --noinput -v0 && \
 	$(BIN)/klinik terminology starter --if-changed && \
@@ -41,6 +48,7 @@ run: install $(KLINIK_DATA_DIR)/secret_key $(KLINIK_DATA_DIR)/field_key
 	$(BIN)/klinik collectstatic --noinput -v0 && \
 	if [ "$$KLINIK_DEMO" = "1" ]; then $(BIN)/klinik demo --if-empty; fi && \
 	$(BIN)/klinik outbox sweep --schedule && \
+	$(BIN)/klinik audit checkpoint --schedule && \
 	PORT=$(PORT) exec $(BIN)/klinik serve
 
 # Both databases run even when the first fails; the result fails when either did.

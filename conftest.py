@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -121,6 +123,18 @@ def clock() -> Iterator[Clock]:
 @pytest.fixture
 def actor_for():
     return actor_from_membership
+
+
+@pytest.fixture(scope="session")
+def _witness_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("audit-witness")
+
+
+@pytest.fixture(autouse=True)
+def _audit_witness_per_test(settings, _witness_dir: Path) -> None:
+    """Each test has its own witness file (not yet written): one test's checkpoints must not
+    meet another test's chain, nor a file left in var/test."""
+    settings.KLINIK_AUDIT_WITNESS = _witness_dir / f"{uuid.uuid4().hex}.log"
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ from django.db.models import Model
 
 from klinik.audit.chain import GENESIS_HASH, entry_hash
 from klinik.audit.choices import Action, Channel, Purpose
+from klinik.audit.keys import audit_key_current
 from klinik.audit.models import AccessLogEntry, ChainHead
 from klinik.core.choices import Role
 from klinik.core.models import Membership, Organisation, Unit
@@ -94,6 +95,7 @@ def access_log_seed(
     start = datetime.now(tz=UTC) - timedelta(days=days)
     step = timedelta(days=days) / max(count, 1)
     insert = _RawInsert(AccessLogEntry, converted=("occurred_at", "patient_id"))
+    key = audit_key_current()
     with transaction.atomic():
         head = ChainHead.objects.select_for_update().filter(pk=1).first()
         seq, prev_hash = (head.seq, head.last_hash) if head else (0, GENESIS_HASH)
@@ -103,8 +105,10 @@ def access_log_seed(
             fields = _plausible_entry(rng, memberships, by_organisation)
             fields["seq"] = seq
             fields["occurred_at"] = start + step * index
-            digest = entry_hash(fields, prev_hash)
-            pending.append({**fields, "prev_hash": prev_hash, "entry_hash": digest})
+            digest = entry_hash(fields, prev_hash, key.secret)
+            pending.append(
+                {**fields, "prev_hash": prev_hash, "entry_hash": digest, "key_id": key.id}
+            )
             prev_hash = digest
             if len(pending) >= BATCH_SIZE:
                 insert.rows(pending)

@@ -89,6 +89,8 @@ def environment_for(database: Database) -> dict[str, str]:
     env = {
         # A bench-only key when none is given: the data is synthetic and thrown away.
         "KLINIK_SECRET_KEY": os.environ.get("KLINIK_SECRET_KEY") or "bench-only-not-a-secret",
+        "KLINIK_AUDIT_KEY": os.environ.get("KLINIK_AUDIT_KEY")
+        or "bench-only-audit-key-not-a-secret",
         "KLINIK_ALLOWED_HOSTS": "testserver",
         "KLINIK_DEBUG": "0",  # DEBUG keeps every query in memory and slows everything
         "KLINIK_DEMO": "0",

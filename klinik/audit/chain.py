@@ -1,11 +1,15 @@
 """The hashes that chain access-log entries. One definition, used to write and to verify.
 
-An entry's content hash covers its fields; its chain hash is sha256 of the previous chain hash
-followed by the content hash (both as hex text). The database computes the chain hash while
-advancing the head row (services._append), so appending is one statement on PostgreSQL.
+An entry's content hash is sha256 over its fields; its chain hash is HMAC-SHA256, with a key
+kept outside the database (klinik.audit.keys), of the previous chain hash followed by the
+content hash (both as hex text). Without the key nobody can recompute the chain after changing
+an entry. Entries written before the chain was keyed (key id "") used plain sha256 instead;
+verification accepts those only up to the head's `legacy_seq`, sealed with the key
+(docs/adr/0013).
 """
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -39,9 +43,22 @@ def content_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
-def link_hash(prev_hash: str, content: str) -> str:
+def link_hash(secret: bytes, prev_hash: str, content: str) -> str:
+    """The chain hash: HMAC-SHA256 of the previous chain hash and the content hash."""
+    return hmac.new(secret, (prev_hash + content).encode(), hashlib.sha256).hexdigest()
+
+
+def legacy_link_hash(prev_hash: str, content: str) -> str:
+    """The unkeyed chain hash of entries written before the key (verification only)."""
     return hashlib.sha256((prev_hash + content).encode()).hexdigest()
 
 
-def entry_hash(fields: dict[str, Any], prev_hash: str) -> str:
-    return link_hash(prev_hash, content_hash(fields))
+def entry_hash(fields: dict[str, Any], prev_hash: str, secret: bytes) -> str:
+    return link_hash(secret, prev_hash, content_hash(fields))
+
+
+def legacy_seal(secret: bytes, legacy_seq: int, last_legacy_hash: str) -> str:
+    """The HMAC that fixes where the unkeyed prefix ends and what it holds (migration 0007
+    writes it with the same formula)."""
+    message = f"klinik-audit-legacy:{legacy_seq}:{last_legacy_hash}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()

@@ -43,6 +43,9 @@ class AccessLogEntry(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
+    # Which key signed entry_hash (klinik.audit.keys); "" for entries from before the chain
+    # was keyed, accepted only up to ChainHead.legacy_seq.
+    key_id = models.CharField(max_length=16, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -65,13 +68,22 @@ class AccessLogEntry(models.Model):
 
 
 class ChainHead(models.Model):
-    """The chain's single head row: its lock serialises appends; its values catch truncation."""
+    """The chain's single head row: its lock serialises appends; its values catch truncation.
+
+    The database lets it only move forward (migration 0008); the witness checkpoints outside
+    the database catch a head rewound by someone who can get past that.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
-    # Set from last_hash by each append, so that the append statement can return it.
+    # The hash before last_hash, set by each append.
     prev_hash = models.CharField(max_length=64, default="")
     last_hash = models.CharField(max_length=64)
+    # Entries up to this number were written before the chain was keyed. Migration 0007 sets
+    # it once and seals it, with the key, to the hash of that entry ("key id:HMAC"); nothing
+    # changes either after. 0 (and no seal) on databases that never held unkeyed entries.
+    legacy_seq = models.BigIntegerField(default=0)
+    legacy_seal = models.CharField(max_length=96, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single")]

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tasks.base import TaskResultStatus
 
-from klinik.audit.chain import GENESIS_HASH, content_hash
+from klinik.audit.chain import GENESIS_HASH, content_hash, link_hash
 from klinik.audit.choices import Action, Channel, Purpose, ReviewOutcome
 from klinik.audit.errors import AuditError
-from klinik.audit.models import AccessLogEntry, BreakGlassReview
+from klinik.audit.keys import AuditKey, audit_key_current
+from klinik.audit.models import AccessLogEntry, BreakGlassReview, ChainHead
+from klinik.audit.witness import Checkpoint, checkpoint_append
 
 
 class AuditActor(Protocol):
@@ -73,15 +79,13 @@ def access_log_record(
         "is_break_glass": is_break_glass,
         "channel": str(channel),
     }
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        # A read outside any transaction: the append is one statement, atomic by itself, so
-        # autocommit saves the BEGIN and COMMIT round trips.
-        entry_id, seq, prev_hash, digest = _append(fields)
-    else:
-        # No savepoint when the caller has a transaction: the entry shares its fate anyway.
-        with transaction.atomic(savepoint=False):
-            entry_id, seq, prev_hash, digest = _append(fields)
-    entry = AccessLogEntry(id=entry_id, seq=seq, prev_hash=prev_hash, entry_hash=digest, **fields)
+    key = audit_key_current()  # before any SQL: without a key nothing is logged
+    # No savepoint when the caller has a transaction: the entry shares its fate anyway.
+    with transaction.atomic(savepoint=False):
+        entry_id, seq, prev_hash, digest = _append(fields, key)
+    entry = AccessLogEntry(
+        id=entry_id, seq=seq, prev_hash=prev_hash, entry_hash=digest, key_id=key.id, **fields
+    )
     entry._state.adding = False
     return entry
 
@@ -90,43 +94,37 @@ _COLUMNS = (
     "occurred_at", "user_id", "username", "organisation_id", "unit_id", "role", "action",
     "object_type", "object_id", "patient_id", "purpose", "reason", "is_break_glass", "channel",
 )  # fmt: skip
-# Advance the head: new number, previous hash, and the new chain hash computed in SQL.
-# (SHA256(text) is Django's SQLite function; PostgreSQL has sha256(bytea).)
-_ADVANCE = {
-    "postgresql": (
-        "UPDATE audit_chainhead SET seq = seq + 1, prev_hash = last_hash, "
-        "last_hash = encode(sha256(convert_to(last_hash || %s, 'UTF8')), 'hex') "
-        "WHERE id = 1 RETURNING seq, prev_hash, last_hash"
-    ),
-    "sqlite": (
-        "UPDATE audit_chainhead SET seq = seq + 1, prev_hash = last_hash, "
-        "last_hash = SHA256(last_hash || %s) WHERE id = 1 RETURNING seq, prev_hash, last_hash"
-    ),
-}
-_INSERT = "INSERT INTO audit_accesslogentry (seq, prev_hash, entry_hash, {}) ".format(
+_INSERT = "INSERT INTO audit_accesslogentry (seq, prev_hash, entry_hash, key_id, {}) ".format(
     ", ".join(_COLUMNS)
 )
-_VALUES = ", ".join(["%s"] * len(_COLUMNS))
-# PostgreSQL: the head and the entry in one statement (one round trip, plus the commit).
-_APPEND_POSTGRESQL = (
-    f"WITH head AS ({_ADVANCE['postgresql']}) "  # noqa: S608  (constant SQL, no user input)
-    f"{_INSERT} SELECT head.seq, head.prev_hash, head.last_hash, {_VALUES} FROM head "
-    "RETURNING id, seq, prev_hash, entry_hash"
+_VALUES = ", ".join(["%s"] * (4 + len(_COLUMNS)))
+# The head row's lock serialises appends. SQLite has no row locks: Klinik's transactions there
+# begin IMMEDIATE (settings), so the write lock is held from the start.
+_READ_HEAD = {
+    "postgresql": "SELECT seq, last_hash FROM audit_chainhead WHERE id = 1 FOR UPDATE",
+    "sqlite": "SELECT seq, last_hash FROM audit_chainhead WHERE id = 1",
+}
+_ADVANCE_HEAD = (
+    "UPDATE audit_chainhead SET seq = %s, prev_hash = last_hash, last_hash = %s WHERE id = 1"
 )
+# PostgreSQL: the entry and the head's advance in one statement (one round trip).
+_APPEND_POSTGRESQL = f"WITH head AS ({_ADVANCE_HEAD}) {_INSERT} VALUES ({_VALUES}) RETURNING id"
 _CREATE_HEAD = (
-    "INSERT INTO audit_chainhead (id, seq, prev_hash, last_hash) VALUES (1, 0, %s, %s) "
-    "ON CONFLICT DO NOTHING"
+    "INSERT INTO audit_chainhead (id, seq, prev_hash, last_hash, legacy_seq, legacy_seal) "
+    "VALUES (1, 0, %s, %s, 0, '') ON CONFLICT DO NOTHING"
 )
 
 
-def _append(fields: dict[str, Any]) -> tuple[int, int, str, str]:
+def _append(fields: dict[str, Any], key: AuditKey) -> tuple[int, int, str, str]:
     """Append one entry: the hot path of every patient read, so plain SQL.
 
-    Advancing the head row takes its row lock (PostgreSQL) or runs under the write lock
-    (SQLite's IMMEDIATE transactions), so appends are ordered and none is lost.
+    Reads the head under its lock, signs the entry here, in Python (the key never goes to the
+    database: docs/adr/0013), then writes the entry and the head's new end. Runs inside a
+    transaction, so the lock is held until the caller's commit.
     """
     content = content_hash(fields)
     params = [
+        key.id,
         connection.ops.adapt_datetimefield_value(fields["occurred_at"]),
         fields["user_id"],
         fields["username"],
@@ -143,26 +141,27 @@ def _append(fields: dict[str, Any]) -> tuple[int, int, str, str]:
         fields["channel"],
     ]
     with connection.cursor() as cursor:
-        for _attempt in range(2):
-            if connection.vendor == "postgresql":
-                cursor.execute(_APPEND_POSTGRESQL, [content, *params])
-                row = cursor.fetchone()
-            else:
-                cursor.execute(_ADVANCE["sqlite"], [content])
-                head = cursor.fetchone()
-                row = None
-                if head is not None:
-                    seq, prev_hash, digest = head
-                    cursor.execute(
-                        f"{_INSERT} VALUES (%s, %s, %s, {_VALUES}) RETURNING id",
-                        [seq, prev_hash, digest, *params],
-                    )
-                    row = (cursor.fetchone()[0], seq, prev_hash, digest)
-            if row is not None:
-                return row
-            # The very first entry (or a flushed test database): create the head, try again.
+        cursor.execute(_READ_HEAD[connection.vendor])
+        head = cursor.fetchone()
+        if head is None:
+            # The very first entry (or a flushed test database): create the head.
             cursor.execute(_CREATE_HEAD, [GENESIS_HASH, GENESIS_HASH])
-    raise AuditError("The access log's head row is missing")
+            cursor.execute(_READ_HEAD[connection.vendor])
+            head = cursor.fetchone()
+        if head is None:
+            raise AuditError("The access log's head row is missing")
+        seq, prev_hash = head[0] + 1, head[1]
+        digest = link_hash(key.secret, prev_hash, content)
+        if connection.vendor == "postgresql":
+            cursor.execute(_APPEND_POSTGRESQL, [seq, digest, seq, prev_hash, digest, *params])
+            entry_id = cursor.fetchone()[0]
+        else:
+            cursor.execute(
+                f"{_INSERT} VALUES ({_VALUES}) RETURNING id", [seq, prev_hash, digest, *params]
+            )
+            entry_id = cursor.fetchone()[0]
+            cursor.execute(_ADVANCE_HEAD, [seq, digest])
+    return entry_id, seq, prev_hash, digest
 
 
 def _db_uuid(value: uuid.UUID | None) -> Any:
@@ -193,3 +192,38 @@ def break_glass_review(
             outcome=outcome,
             comment=comment.strip(),
         )
+
+
+CHECKPOINT_EVERY = timedelta(hours=1)
+
+
+def access_log_checkpoint(*, witness: Path | None = None) -> Checkpoint:
+    """Append the chain's head (number, hash, time) to the witness file outside the database.
+
+    Reads the committed head: its number and hash always change together.
+    """
+    head = ChainHead.objects.filter(pk=1).first()
+    checkpoint = Checkpoint(
+        seq=head.seq if head else 0,
+        hash=head.last_hash if head else GENESIS_HASH,
+        at=timezone.now(),
+    )
+    checkpoint_append(witness or settings.KLINIK_AUDIT_WITNESS, checkpoint)
+    return checkpoint
+
+
+def access_log_checkpoint_schedule(*, after: timedelta = CHECKPOINT_EVERY) -> bool:
+    """Queue the next periodic checkpoint `after` from now, unless one is queued already (so
+    starting the server again never doubles the chain of tasks). Returns whether one was
+    queued."""
+    from django_tasks_db.models import DBTaskResult
+
+    from klinik.audit.tasks import checkpoint_access_log
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=checkpoint_access_log.module_path, status=TaskResultStatus.READY
+    )
+    if waiting.exists():
+        return False
+    checkpoint_access_log.using(run_after=timezone.now() + after).enqueue()
+    return True

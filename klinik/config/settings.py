@@ -67,6 +67,33 @@ KLINIK_FIELD_KEYS = field_keys(
 )
 # Only the key derived from the secret key: `klinik check --deploy` warns.
 KLINIK_FIELD_KEY_DERIVED = len(KLINIK_FIELD_KEYS) == 1
+
+
+def _audit_keys(data_dir: Path) -> tuple[str, list[str]]:
+    """The access log's HMAC key and the retired keys older entries were written with.
+
+    Never stored in the database (docs/adr/0013). KLINIK_AUDIT_KEY, else the first line of
+    $KLINIK_DATA_DIR/audit_key (`make run` writes it); retired keys from
+    KLINIK_AUDIT_RETIRED_KEYS (comma-separated) and, when the key comes from the file, its
+    further lines. Missing: empty, and the audit app's system check refuses to start.
+    """
+    retired = env_list("KLINIK_AUDIT_RETIRED_KEYS", [])
+    key = env_str("KLINIK_AUDIT_KEY", "").strip()
+    if key:
+        return key, retired
+    key_file = data_dir / "audit_key"
+    if not key_file.exists():
+        return "", retired
+    lines = [line.strip() for line in key_file.read_text().splitlines() if line.strip()]
+    return (lines[0], [*lines[1:], *retired]) if lines else ("", retired)
+
+
+KLINIK_AUDIT_KEY, KLINIK_AUDIT_RETIRED_KEYS = _audit_keys(DATA_DIR)
+# The append-only file the hourly checkpoints of the access log's head go to. Production:
+# another host or disk than the database's (docs/deployment.md).
+KLINIK_AUDIT_WITNESS = Path(
+    env_str("KLINIK_AUDIT_WITNESS", "") or str(DATA_DIR / "audit-witness.log")
+).resolve()
 ALLOWED_HOSTS = env_list("KLINIK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("KLINIK_CSRF_TRUSTED_ORIGINS", [])
 
