@@ -23,6 +23,7 @@ BENCHMARK_MODULES: tuple[str, ...] = (
     "bench.scheduling",
     "bench.terminology",
     "bench.records",
+    "bench.reliability",
 )
 
 

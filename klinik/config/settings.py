@@ -126,6 +126,8 @@ MIDDLEWARE = [
     # After WhiteNoise: static files stay cacheable, everything else is no-store.
     "klinik.core.middleware.ResponseHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything that reads the database: a 503 page while it is away.
+    "klinik.core.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "klinik.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,7 +169,15 @@ TEMPLATES = [
 _database_url = env_str("DATABASE_URL", "")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    # A kept connection is checked before each request's first query, so one that died with
+    # the server is dropped and made again (klinik/core/outage.py).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A server that does not answer (rather than refuses) fails a request in seconds, not
+        # after the operating system's TCP timeout of minutes.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("KLINIK_DB_CONNECT_TIMEOUT", 5)
+        )
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
         "KLINIK_PG_PREPARED_STATEMENTS", True
     ):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 
 @contextlib.contextmanager
@@ -23,3 +24,39 @@ def serial_plans() -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         yield
+
+
+# SQLite result codes (the primary code, the low byte of the extended one) that mean the file
+# cannot be used right now, as opposed to a mistake in the statement.
+_SQLITE_UNAVAILABLE = {5, 6, 10, 13, 14}  # BUSY, LOCKED, IOERR, FULL, CANTOPEN
+# PostgreSQL states that mean the server cannot serve us now: a connection exception (class
+# 08), a server shutting down or starting (57P01-57P03), too many connections (53300).
+_PG_UNAVAILABLE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached or used right now (a PostgreSQL that
+    went away, a SQLite file locked past the busy timeout), rather than that a query is wrong.
+    Such errors pass when the database is back: pages answer 503 meanwhile and the worker
+    waits (klinik/core/outage.py, klinik/core/worker.py)."""
+    if isinstance(exc, InterfaceError):
+        return True  # a connection that is closed or broken
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    code = getattr(cause, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_UNAVAILABLE
+    if isinstance(cause, sqlite3.Error):
+        return "locked" in str(cause).lower()
+    # psycopg: no state at all means the connection itself failed (refused, reset, closed).
+    state = getattr(cause, "sqlstate", None)
+    return state is None or state.startswith(_PG_UNAVAILABLE_PREFIXES)
+
+
+def database_error_summary(exc: BaseException) -> str:
+    """For a log line: the error's kind and first line (a connection error names the host and
+    port; an unavailable database's error quotes no data)."""
+    text = str(exc).strip()
+    first_line = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first_line[:200]}"

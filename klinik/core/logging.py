@@ -39,5 +39,11 @@ class JsonFormatter(logging.Formatter):
         if status is not None:
             entry["status"] = status
         if record.exc_info:
-            entry["exception"] = redact(self.formatException(record.exc_info))
+            if status is not None and status < 500:
+                # A refusal (403, 400) is the application answering as meant, not a fault: one
+                # line naming the exception, no traceback.
+                error = record.exc_info[1]
+                entry["error"] = type(error).__name__ if error is not None else ""
+            else:
+                entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)

@@ -378,16 +378,67 @@ def membership_reactivate(*, actor: Actor, membership: Membership) -> Membership
     return membership
 
 
-def _log_staff_change(actor: Actor, membership: Membership, what: str) -> None:
+def _log_staff_change(
+    actor: Actor | None, membership: Membership, what: str, *, user: User | None = None
+) -> None:
+    """One staff-change entry: by an actor (the staff screens) or by a user without one (the
+    Django admin), against the membership's organisation."""
     access_log_record(
         actor=actor,
+        user=user,
         action=Action.STAFF_CHANGE,
         purpose=Purpose.ADMINISTRATION,
         channel=Channel.UI,
         object_type="membership",
         object_id=membership.public_id,
         reason=what,
+        organisation_id=membership.organisation_id if actor is None else None,
     )
+
+
+def membership_admin_save(*, user: User, membership: Membership) -> Membership:
+    """Save a membership edited in the Django admin (demo only) and log what changed as the
+    staff screens log it: added, "role A -> B", deactivated, reactivated. The admin has its
+    own transaction (and no actor: its user may act for another organisation), so this joins
+    it and logs by user."""
+    with transaction.atomic():
+        before = (
+            Membership.objects.select_for_update()
+            .filter(pk=membership.pk)
+            .values("role", "is_active", "unit_id", "community_id", "user_id")
+            .first()
+            if membership.pk is not None
+            else None
+        )
+        if before is not None and before["is_active"] != membership.is_active:
+            membership.deactivated_at = None if membership.is_active else timezone.now()
+        membership.save()
+        if before is None:
+            _log_staff_change(None, membership, "added", user=user)
+            return membership
+        if before["role"] != membership.role:
+            what = f"role {before['role']} -> {membership.role}"
+            _log_staff_change(None, membership, what, user=user)
+        if before["is_active"] != membership.is_active:
+            what = "reactivated" if membership.is_active else "deactivated"
+            _log_staff_change(None, membership, what, user=user)
+        moved = [
+            name
+            for name in ("unit_id", "community_id", "user_id")
+            if before[name] != getattr(membership, name)
+        ]
+        if moved:
+            what = "changed " + ", ".join(name.removesuffix("_id") for name in moved)
+            _log_staff_change(None, membership, what, user=user)
+    return membership
+
+
+def membership_admin_delete(*, user: User, membership: Membership) -> None:
+    """Delete a membership in the Django admin (demo only), logged like the staff screens'
+    changes."""
+    with transaction.atomic():
+        _log_staff_change(None, membership, f"deleted (role {membership.role})", user=user)
+        membership.delete()
 
 
 # API tokens ----------------------------------------------------------------------------------

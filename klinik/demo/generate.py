@@ -4,7 +4,8 @@ Realistic enough to exercise search and the screens: valid CPR numbers across al
 Danish names with æ/ø/å and their frequencies, addresses, phones, relatives, some replacement
 numbers, protected addresses and deaths (people.py). A worker process makes the people while
 this process inserts them with executemany (bulk.py), with the same search keys the register
-writes and one access-log entry per run.
+writes and one access-log entry per run. The inserts commit in turns of about a second
+(bulk.Turns), so that the running clinic can write in between.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ import contextlib
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from klinik.audit.choices import Action, Channel, Purpose
-from klinik.audit.services import access_log_record
 from klinik.core.models import Organisation, Unit
-from klinik.demo.bulk import bulk_insert, db_datetime, reserve_ids
+from klinik.demo.bulk import (
+    Turns,
+    bulk_insert,
+    bulk_log,
+    bulk_log_interrupted,
+    db_datetime,
+    reserve_ids,
+)
 from klinik.demo.people import (
     PERSON_COLUMNS,
     RELATIVE_COLUMNS,
@@ -72,23 +78,29 @@ def generate_patients(
     }
     sizes = [min(BATCH, count - start) for start in range(0, count, BATCH)]
     stamp = db_datetime(timezone.now())
-    created = 0
-    with transaction.atomic(), _large_sqlite_cache():
-        for batch in _batches(sizes, maker_kwargs):
-            _insert(organisation.pk, batch, stamp)
-            created += len(batch.people)
-            if progress is not None:
-                progress(len(batch.people))
-        access_log_record(
-            actor=None,
-            username="klinik generate",
-            action=Action.CREATE,
-            purpose=Purpose.ADMINISTRATION,
-            channel=Channel.CLI,
-            object_type="synthetic_patients",
-            organisation_id=organisation.pk,
-            reason=f"{created} synthetic patients (seed {seed})",
-        )
+    created = committed = 0
+    try:
+        with _large_sqlite_cache(), Turns() as turns:
+            for batch in _batches(sizes, maker_kwargs):
+                _insert(organisation.pk, batch, stamp)
+                created += len(batch.people)
+                if turns.take_turn():
+                    committed = created
+                if progress is not None:
+                    progress(len(batch.people))
+            bulk_log(
+                object_type="synthetic_patients",
+                organisation_id=organisation.pk,
+                reason=f"{created} synthetic patients (seed {seed})",
+            )
+    except BaseException:
+        if committed:
+            bulk_log_interrupted(
+                object_type="synthetic_patients",
+                organisation_id=organisation.pk,
+                reason=f"{committed} synthetic patients (seed {seed}), interrupted",
+            )
+        raise
     return created
 
 

@@ -28,14 +28,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from klinik.audit.choices import Action, Channel, Purpose
-from klinik.audit.services import access_log_record
 from klinik.core.models import Unit, User
-from klinik.demo.bulk import bulk_insert, db_datetime, db_uuid, reserve_ids
+from klinik.demo.bulk import (
+    Turns,
+    bulk_insert,
+    bulk_log,
+    bulk_log_interrupted,
+    db_datetime,
+    db_uuid,
+    reserve_ids,
+)
 from klinik.patients.models import Patient
 from klinik.scheduling.availability import LOCAL, closed_days
 from klinik.scheduling.choices import AppointmentStatus, ResourceKind
@@ -250,26 +255,34 @@ def generate_schedule(
     now = plan.now
     created = 0
     org_id = unit.organisation_id
-    with transaction.atomic():
-        day = first
-        while day <= last:
-            if day not in closed:
-                rows = _day(plan, day)
-                _insert_day(org_id, rows, now)
-                created += len(rows)
-                if progress is not None:
-                    progress(len(rows))
-            day += timedelta(days=1)
-        access_log_record(
-            actor=None,
-            username="klinik generate",
-            action=Action.CREATE,
-            purpose=Purpose.ADMINISTRATION,
-            channel=Channel.CLI,
-            object_type="synthetic_schedule",
-            organisation_id=org_id,
-            reason=f"{created} synthetic appointments (seed {seed})",
-        )
+    committed = 0
+    try:
+        # In turns (bulk.Turns): the running clinic writes in between.
+        with Turns() as turns:
+            day = first
+            while day <= last:
+                if day not in closed:
+                    rows = _day(plan, day)
+                    _insert_day(org_id, rows, now)
+                    created += len(rows)
+                    if turns.take_turn():
+                        committed = created
+                    if progress is not None:
+                        progress(len(rows))
+                day += timedelta(days=1)
+            bulk_log(
+                object_type="synthetic_schedule",
+                organisation_id=org_id,
+                reason=f"{created} synthetic appointments (seed {seed})",
+            )
+    except BaseException:
+        if committed:
+            bulk_log_interrupted(
+                object_type="synthetic_schedule",
+                organisation_id=org_id,
+                reason=f"{committed} synthetic appointments (seed {seed}), interrupted",
+            )
+        raise
     return created
 
 

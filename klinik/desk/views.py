@@ -9,6 +9,7 @@ from klinik.audit.choices import Channel, ReviewOutcome
 from klinik.audit.errors import AuditError
 from klinik.audit.models import AccessLogEntry
 from klinik.audit.services import break_glass_review
+from klinik.core.outage import outage_response_for_current_exception
 from klinik.core.policy import Perm, public, requires
 from klinik.desk.widgets import dashboard_widgets
 from klinik.patients.access import access_patient
@@ -95,7 +96,9 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    # A database outage met after the outage middleware (saving the session) is a 503.
+    outage = outage_response_for_current_exception(request)
+    return outage or render(request, "500.html", status=500)
 
 
 # The patient page and the one-box search: composed here because they show other domains'

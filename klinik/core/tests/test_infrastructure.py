@@ -1,6 +1,8 @@
 import json
 import logging
+import sys
 
+from klinik.core.choices import Role
 from klinik.core.logging import JsonFormatter, RedactPersonalDataFilter
 
 
@@ -54,3 +56,37 @@ def test_preferred_language_follows_the_user_at_login(world, client):
     membership.user.save()
     client.post("/login/", {"username": membership.user.username, "password": TEST_PASSWORD})
     assert "Dashboard" in client.get("/dashboard/").content.decode()
+
+
+def test_a_refusal_is_logged_as_one_line_not_a_traceback(world, client, caplog):
+    """A 403 is the policy answering as meant (issue 10): one line naming the exception."""
+    from conftest import login
+    from klinik.core.policy import Perm, permissions_for
+
+    role = next(
+        r for r in Role if Perm.PATIENT_VIEW not in permissions_for(r, community_scope=False)
+    )
+    login(client, world.member(role))
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client.get(f"/patients/{world.patient_a.public_id}/")
+    assert response.status_code == 403
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    assert "Traceback" not in line
+    entry = json.loads(line)
+    assert entry["status"] == 403
+    assert entry["error"] == "PermissionDenied"
+    assert entry["message"].startswith("Forbidden (Permission denied)")
+
+
+def test_a_server_error_keeps_its_traceback():
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord(
+            "django.request", logging.ERROR, __file__, 1, "Internal Server Error: /x/", (), None
+        )
+        record.exc_info = sys.exc_info()
+    record.status_code = 500
+    assert "Traceback" in json.loads(JsonFormatter().format(record))["exception"]

@@ -1,0 +1,225 @@
+"""Every API route that hands out patient data writes an access-log entry (issue 10).
+
+One patient is read through each such route in turn; each request must append at least one
+entry on the API channel, naming the patient for routes about one patient. The table below
+is checked against the API itself: a new route must say here whether it returns patient data
+(and how to call it) or not, so that no route slips past the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from klinik.api.tests.helpers import ApiClient, ApiWorld, api_world_create
+from klinik.api.urls import api
+from klinik.audit.models import AccessLogEntry
+from klinik.records.tests.clinical_fixtures import MAIN_CODE, contact_for
+from klinik.records.tests.document_files import data_dir, pdf_bytes, upload
+from klinik.records.tests.factories import entry_write
+from klinik.scheduling.tests.factories import at
+
+__all__ = ["data_dir"]  # the fixture: a private DATA_DIR per test
+
+# Routes without patient data: who you are, bookable types and free times, terminology, and
+# the journal's refusal to change an entry (answered before anything is looked up).
+NO_PATIENT_DATA = {
+    ("GET", "/me"),
+    ("GET", "/appointment-types"),
+    ("GET", "/slots"),
+    ("GET", "/terminology/search"),
+    ("GET", "/terminology/danish"),
+    ("PUT", "/journal/{entry_id}"),
+    ("PATCH", "/journal/{entry_id}"),
+    ("DELETE", "/journal/{entry_id}"),
+}
+
+Call = Callable[[ApiWorld], tuple[str, str, dict[str, Any]]]
+
+
+def _signable(aw: ApiWorld) -> str:
+    rw = aw.rw
+    entry = entry_write(
+        rw.secretary_actor, rw.patient, "Til underskrift", responsible=rw.doctor.user
+    )
+    return str(entry.public_id)
+
+
+def _vaccination() -> dict[str, Any]:
+    return {
+        "vaccine": "Influvac Tetra",
+        "batch_number": "AB1234",
+        "dose": "0,5 ml",
+        "site": "left_deltoid",
+        "given_on": timezone.localdate().isoformat(),
+    }
+
+
+# (method, route) -> how to call it for the patient: (method to send, path, data). "one": the
+# route is about one patient, whose id the entry must carry; "list": one entry for the list.
+P = "/patients/{p}"
+ROUTES: dict[tuple[str, str], tuple[str, Call]] = {
+    ("GET", "/patients"): ("list", lambda aw: ("GET", "/patients", {"q": aw.rw.patient.cpr})),
+    ("POST", "/patients"): (
+        "new",
+        lambda aw: (
+            "POST",
+            "/patients",
+            {"cpr": "070761-4285", "given_name": "Mette", "family_name": "Jensen"},
+        ),
+    ),
+    ("GET", "/patients/{patient_id}"): ("one", lambda aw: ("GET", P, {})),
+    ("PATCH", "/patients/{patient_id}"): (
+        "one",
+        lambda aw: ("PATCH", P, {"phone": "22334455", "reason": "Ny telefon"}),
+    ),
+    ("POST", "/patients/{patient_id}/break-glass"): (
+        "one2",  # the patient of another unit, outside the care relation
+        lambda aw: ("POST", "/patients/{p2}/break-glass", {"reason": "Akut"}),
+    ),
+    ("POST", "/appointments"): (
+        "one",
+        lambda aw: (
+            "POST",
+            "/appointments",
+            {
+                "patient": str(aw.rw.patient.public_id),
+                "appointment_type": str(aw.clinic.phone.public_id),
+                "start": at(aw.day, 13).isoformat(),
+            },
+        ),
+    ),
+    ("GET", "/appointments"): ("list", lambda aw: ("GET", "/appointments", {"date": aw.day})),
+    ("GET", "/appointments/{appointment_id}"): (
+        "one",
+        lambda aw: ("GET", f"/appointments/{aw.appointment.public_id}", {}),
+    ),
+    ("POST", "/appointments/{appointment_id}/cancel"): (
+        "one",
+        lambda aw: (
+            "POST",
+            f"/appointments/{aw.appointment.public_id}/cancel",
+            {"reason": "Afbud"},
+        ),
+    ),
+    ("POST", "/patients/{patient_id}/journal"): (
+        "one",
+        lambda aw: ("POST", f"{P}/journal", {"type": "note", "text": "Telefonkonsultation."}),
+    ),
+    ("GET", "/patients/{patient_id}/journal"): ("one", lambda aw: ("GET", f"{P}/journal", {})),
+    ("GET", "/journal/{entry_id}"): (
+        "one",
+        lambda aw: ("GET", f"/journal/{aw.entry.public_id}", {}),
+    ),
+    ("POST", "/journal/{entry_id}/corrections"): (
+        "one",
+        lambda aw: (
+            "POST",
+            f"/journal/{aw.entry.public_id}/corrections",
+            {"text": "Kontrol. Rettet.", "reason": "Skrivefejl"},
+        ),
+    ),
+    ("POST", "/journal/{entry_id}/sign"): (
+        "one",
+        lambda aw: ("POST", f"/journal/{_signable(aw)}/sign", {}),
+    ),
+    ("GET", "/patients/{patient_id}/diagnoses"): ("one", lambda aw: ("GET", f"{P}/diagnoses", {})),
+    ("POST", "/patients/{patient_id}/diagnoses"): (
+        "one",
+        lambda aw: (
+            "POST",
+            f"{P}/diagnoses",
+            {
+                "contact": str(contact_for(aw.rw.doctor_actor, aw.rw.patient).public_id),
+                "code": MAIN_CODE,
+            },
+        ),
+    ),
+    ("GET", "/patients/{patient_id}/measurements"): (
+        "one",
+        lambda aw: ("GET", f"{P}/measurements", {}),
+    ),
+    ("POST", "/patients/{patient_id}/measurements"): (
+        "one",
+        lambda aw: ("POST", f"{P}/measurements", {"kind": "weight", "value": 80}),
+    ),
+    ("GET", "/patients/{patient_id}/vaccinations"): (
+        "one",
+        lambda aw: ("GET", f"{P}/vaccinations", {}),
+    ),
+    ("POST", "/patients/{patient_id}/vaccinations"): (
+        "one",
+        lambda aw: ("POST", f"{P}/vaccinations", _vaccination()),
+    ),
+    ("GET", "/patients/{patient_id}/warnings"): ("one", lambda aw: ("GET", f"{P}/warnings", {})),
+    ("POST", "/patients/{patient_id}/warnings"): (
+        "one",
+        lambda aw: ("POST", f"{P}/warnings", {"kind": "cave", "text": "jod"}),
+    ),
+    ("POST", "/patients/{patient_id}/documents"): (
+        "one",
+        lambda aw: ("POST_FORM", f"{P}/documents", {"file": upload("svar.pdf", pdf_bytes())}),
+    ),
+    ("GET", "/documents/{document_id}"): (
+        "one",
+        lambda aw: ("GET", f"/documents/{aw.document.public_id}", {}),
+    ),
+    ("GET", "/documents/{document_id}/content"): (
+        "one",
+        lambda aw: ("GET", f"/documents/{aw.document.public_id}/content", {}),
+    ),
+    ("GET", "/dictations"): ("list", lambda aw: ("GET", "/dictations", {})),
+    ("GET", "/dictations/{dictation_id}"): (
+        "one",
+        lambda aw: ("GET", f"/dictations/{aw.dictation.public_id}", {}),
+    ),
+    ("POST", "/patients/{patient_id}/dictations"): (
+        "one",
+        lambda aw: ("POST_FORM", f"{P}/dictations", {"text": "Diktat"}),
+    ),
+}
+
+
+def _api_routes() -> set[tuple[str, str]]:
+    return {
+        (method, path)
+        for _prefix, router in api._routers
+        for path, view in router.path_operations.items()
+        for operation in view.operations
+        for method in operation.methods
+    }
+
+
+def test_every_api_route_is_classified_for_patient_data():
+    routes = _api_routes()
+    assert routes - NO_PATIENT_DATA - set(ROUTES) == set(), "classify the new route here"
+    assert set(ROUTES) - routes == set(), "a route listed here is gone"
+
+
+@pytest.fixture
+def aw(world, data_dir):
+    return api_world_create(world)
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_reading_a_patient_through_the_route_is_access_logged(aw, client, route):
+    kind, call = ROUTES[route]
+    method, path, data = call(aw)
+    path = path.replace("{p}", str(aw.rw.patient.public_id)).replace(
+        "{p2}", str(aw.rw.patient2.public_id)
+    )
+    doctor = ApiClient(client, aw.rw.doctor)
+    before = AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    response = doctor.send(method, path, data)
+    assert 200 <= response.status_code < 300, response.content[:500]
+    new = AccessLogEntry.objects.filter(seq__gt=before, channel="api")
+    assert new.exists(), f"{route[0]} {route[1]} wrote no access-log entry"
+    if kind == "one":
+        assert new.filter(patient_id=aw.rw.patient.public_id).exists()
+    elif kind == "one2":
+        assert new.filter(patient_id=aw.rw.patient2.public_id).exists()
+    elif kind == "new":
+        assert new.filter(patient_id=response.json()["id"]).exists()
