@@ -15,14 +15,12 @@ Every booking, registration and cancellation is thereby logged under that user.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import QuerySet
@@ -36,6 +34,7 @@ from klinik.core.choices import Role
 from klinik.core.errors import DomainError
 from klinik.core.models import Organisation, Unit, User
 from klinik.core.policy import Actor, Perm
+from klinik.core.ratelimit import rate_limit_hit
 from klinik.patients.access import access_patient
 from klinik.patients.identifiers import parse_identifier
 from klinik.patients.models import Patient
@@ -127,19 +126,14 @@ def online_booking_actor(unit: Unit) -> Actor:
 
 def rate_limit_allows(kind: str, client: str) -> bool:
     """Count one public POST of `kind` from `client`; False once over the hour's limit.
-
-    Counted in Django's cache (the address is hashed, never stored). A window starts with a
-    client's first attempt and lasts an hour.
-    """
-    digest = hashlib.sha256(client.encode()).hexdigest()[:32]
-    key = f"klinik:online:{kind}:{digest}"
-    cache.add(key, 0, RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS)
-        count = 1
-    return count <= RATE_LIMITS[kind]
+    Counted atomically in the database (core.ratelimit; the address is hashed, never stored):
+    of any number of concurrent attempts, at most the limit get through."""
+    return rate_limit_hit(
+        scope=f"online:{kind}",
+        client=client,
+        limit=RATE_LIMITS[kind],
+        window=timedelta(seconds=RATE_WINDOW_SECONDS),
+    )
 
 
 # The unit, its types and free times ---------------------------------------------------------

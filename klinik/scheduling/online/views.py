@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from klinik.core.errors import form_error_add
 from klinik.core.models import Unit
 from klinik.core.policy import Perm, public, requires
+from klinik.core.ratelimit import client_address
 from klinik.patients.errors import PatientDuplicate, PatientInvalid
 from klinik.patients.identifiers import IdentifierError
 from klinik.scheduling.errors import BookingError
@@ -30,12 +31,8 @@ from klinik.scheduling.online.forms import IdentifyForm
 from klinik.scheduling.online.services import OnlineError
 
 
-def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _rate_limited(request: HttpRequest, kind: str) -> HttpResponse | None:
-    if services.rate_limit_allows(kind, _client(request)):
+    if services.rate_limit_allows(kind, client_address(request)):
         return None
     return render(
         request,

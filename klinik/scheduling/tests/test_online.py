@@ -3,11 +3,12 @@ to cancel or move, rate limits, and that nothing about other patients is ever sh
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.signing import TimestampSigner
+from django.db import connections
 from django.test import Client
 from django.utils import translation
 from django.utils.html import escape
@@ -24,6 +25,7 @@ from klinik.scheduling.online.services import (
     OnlineError,
     manage_token,
     online_booking_actor,
+    rate_limit_allows,
 )
 from klinik.scheduling.services import appointment_book
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
@@ -35,13 +37,6 @@ NEW = {
     "phone": "+45 20 30 40 50",
     "email": "",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(db):
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -394,3 +389,29 @@ def test_the_service_user_cannot_log_in_and_holds_only_booking_permissions(world
     # One user per organisation, made once.
     assert online_booking_actor(world.unit_a).user.pk == user.pk
     assert online_booking_actor(world.unit_b).user.pk != user.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bookings_from_one_address_never_slip_past_the_limit():
+    """17 booking attempts at once from one address against the limit of 10: exactly 10 get
+    through (the cache's read-then-write let 14 past)."""
+    attempts = RATE_LIMITS["book"] + 7
+    barrier = threading.Barrier(attempts)
+    results: list[bool] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        try:
+            barrier.wait()
+            allowed = rate_limit_allows("book", "10.1.2.3")
+            with lock:
+                results.append(allowed)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True] * RATE_LIMITS["book"]
