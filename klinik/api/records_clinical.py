@@ -21,8 +21,7 @@ from django.utils import timezone
 from ninja import Field, File, Form, Router, Schema, UploadedFile
 
 from klinik.api.types import ApiDate, ApiDateTime, ApiNumber
-from klinik.audit.choices import Action, Channel, Purpose
-from klinik.audit.services import access_log_record
+from klinik.audit.choices import Channel
 from klinik.core.models import Unit, User
 from klinik.core.policy import Perm, require
 from klinik.patients.models import Patient
@@ -579,15 +578,11 @@ def dictations_list(
                 status=422,
             )
         unit_ids = list(found)
-    rows = dictation_queue(actor=actor, unit_ids=unit_ids, statuses=[status] if status else None)
-    # The queue names patients: one entry for the list (issue 10).
-    access_log_record(
+    rows = dictation_queue(
         actor=actor,
-        action=Action.VIEW,
-        purpose=Purpose.ADMINISTRATION,
+        unit_ids=unit_ids,
+        statuses=[status] if status else None,
         channel=Channel.API,
-        object_type="dictation_queue",
-        reason=f"{len(rows)} dictations",
     )
     return [dictation_out(row) for row in rows]
 

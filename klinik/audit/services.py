@@ -115,6 +115,19 @@ _CREATE_HEAD = (
 )
 
 
+def patient_list_log(actor: AuditActor, object_type: str, count: int, channel: Channel) -> None:
+    """One entry for a list that shows patients (a queue, a board, a worklist): who looked at
+    which list and how many rows it held (ADR 0015)."""
+    access_log_record(
+        actor=actor,
+        action=Action.VIEW,
+        purpose=Purpose.ADMINISTRATION,
+        channel=channel,
+        object_type=object_type,
+        reason=f"{count} rows",
+    )
+
+
 def _append(fields: dict[str, Any], key: AuditKey) -> tuple[int, int, str, str]:
     """Append one entry: the hot path of every patient read, so plain SQL.
 

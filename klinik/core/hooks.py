@@ -1,4 +1,4 @@
-"""One registry for the extension points between apps (ADR 0008, ADR 0010).
+"""One registry for the extension points between apps (ADR 0008, ADR 0011).
 
 A lower app declares a hook: a typed name (`Hook[T]`) for what it will call. A higher app,
 which the lower one may not import, registers its part at start-up (`AppConfig.ready`). The

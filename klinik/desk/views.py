@@ -114,7 +114,9 @@ def patient_search_view(request: HttpRequest) -> HttpResponse:
         if query.strip()
         else []
     )
-    upcoming = next_appointments(patient_ids=[h.pk for h in hits]) if hits else {}
+    upcoming = (
+        next_appointments(actor=request.actor, patient_ids=[h.pk for h in hits]) if hits else {}
+    )
     rows = [(hit, upcoming.get(hit.pk)) for hit in hits]
     context = {"rows": rows, "hits": hits, "query": query, "searched": bool(query.strip())}
     if request.htmx:

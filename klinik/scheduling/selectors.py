@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
-from klinik.audit.services import access_log_record
+from klinik.audit.services import access_log_record, patient_list_log
 from klinik.core.policy import Actor, Perm, require
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus
@@ -123,12 +123,20 @@ def by_resource(appointments: list[Appointment]) -> dict[int, list[Appointment]]
     return grouped
 
 
-def next_appointments(*, patient_ids: list[int]) -> dict[int, Appointment]:
-    """Each patient's next active appointment (for search results and the patient page)."""
+def next_appointments(
+    *, actor: Actor, patient_ids: list[int], channel: Channel = Channel.UI
+) -> dict[int, Appointment]:
+    """Each patient's next active appointment (for search results), within the actor's
+    organisations; nothing for a role that does not see the schedule. One log entry."""
+    if not actor.can(Perm.SCHEDULE_VIEW):
+        return {}
     now = timezone.now()
     upcoming = (
         Appointment.objects.filter(
-            patient_id__in=patient_ids, start__gte=now, status__in=ACTIVE_STATUSES
+            organisation_id__in=actor.organisation_ids,
+            patient_id__in=patient_ids,
+            start__gte=now,
+            status__in=ACTIVE_STATUSES,
         )
         .select_related("appointment_type")
         .order_by("patient_id", "start")
@@ -136,6 +144,7 @@ def next_appointments(*, patient_ids: list[int]) -> dict[int, Appointment]:
     found: dict[int, Appointment] = {}
     for appointment in upcoming:
         found.setdefault(appointment.patient_id, appointment)
+    patient_list_log(actor, "next_appointments", len(found), channel)
     return found
 
 

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from django.db.models import BooleanField, Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from klinik.audit.choices import Channel
+from klinik.audit.services import patient_list_log
 from klinik.core.models import Unit, User
 from klinik.core.policy import Actor, Perm
 from klinik.patients.models import Patient
@@ -49,9 +51,11 @@ def dictation_queue(
     statuses: list[str] | None = None,
     limit: int = QUEUE_LIMIT,
     now: datetime | None = None,
+    channel: Channel = Channel.UI,
 ) -> list[Dictation]:
     """The queue: urgent before normal before low, then the earliest deadline first; each row
-    says whether it is overdue. Default: the actor's unit, items waiting or being transcribed."""
+    says whether it is overdue. Default: the actor's unit, items waiting or being transcribed.
+    The rows name patients: the list is one access-log entry (ADR 0015)."""
     if not actor.organisation_ids:
         return []
     rows = Dictation.objects.filter(organisation_id__in=actor.organisation_ids)
@@ -62,12 +66,14 @@ def dictation_queue(
     if author_id is not None:
         rows = rows.filter(author_id=author_id)
     rows = rows.filter(status__in=statuses or OPEN_STATUSES)
-    return list(
+    queue = list(
         _with_overdue(rows, now or timezone.now())
         .annotate(priority_rank=_priority_rank())
         .select_related("patient", "author", "taken_by", "unit", "audio")
         .order_by("priority_rank", "deadline", "created_at", "id")[:limit]
     )
+    patient_list_log(actor, "dictation_queue", len(queue), channel)
+    return queue
 
 
 def dictation_waiting_count(*, actor: Actor) -> int:

@@ -29,6 +29,8 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from klinik.audit.choices import Channel
+from klinik.audit.services import patient_list_log
 from klinik.core import rows
 from klinik.core.models import Membership, Unit, User
 from klinik.core.policy import ROLE_PERMISSIONS, Actor, Perm
@@ -408,17 +410,22 @@ def _waiting_for(actor: Actor) -> QuerySet[JournalEntry]:
     )
 
 
-def journal_to_sign(*, actor: Actor, limit: int = TO_SIGN_LIMIT) -> list[JournalEntry]:
+def journal_to_sign(
+    *, actor: Actor, limit: int = TO_SIGN_LIMIT, channel: Channel = Channel.UI
+) -> list[JournalEntry]:
     """Current, unapproved entries waiting for the actor's signature, oldest first: those the
     actor answers for, and — when the actor may sign — those with no responsible clinician in
-    the actor's organisations. Patient, author and unit loaded."""
+    the actor's organisations. Patient, author and unit loaded. The rows name patients: the
+    list is one access-log entry (ADR 0015)."""
     if not actor.organisation_ids:
         return []
-    return list(
+    entries = list(
         _waiting_for(actor)
         .select_related("patient", "author", "unit")
         .order_by("recorded_at", "id")[:limit]
     )
+    patient_list_log(actor, "signing_queue", len(entries), channel)
+    return entries
 
 
 def journal_to_sign_count(*, actor: Actor) -> int:

@@ -197,12 +197,13 @@ def test_queue_filters_by_unit_author_and_status(record_world, data_dir, world):
     assert dictation_queue(actor=rw.other_doctor_actor, unit_ids=[]) == []
 
 
-def test_queue_reads_in_constant_queries(record_world, data_dir, django_assert_num_queries):
+def test_queue_reads_in_constant_queries(record_world, data_dir, django_assert_max_num_queries):
     rw = record_world
     for _ in range(3):
         _dictate(rw, audio=upload("d.wav", wav_bytes(seconds=1)))
     _taken(rw)
-    with django_assert_num_queries(1):
+    # One read, and the list's access-log entry (two statements on PostgreSQL).
+    with django_assert_max_num_queries(4):
         rows = dictation_queue(actor=rw.secretary_actor)
         assert all(r.patient.name and r.author.username and r.unit.name for r in rows)
         assert any(r.taken_by for r in rows)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from klinik.audit.choices import Action, Channel
+from klinik.audit.services import patient_list_log
 from klinik.core.db import serial_plans
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
@@ -262,10 +263,14 @@ def reception_board(
 # Check-in -------------------------------------------------------------------------------------
 
 
-def appointments_today(*, unit: Unit, patient_public_ids: list[Any]) -> list[Appointment]:
-    """Today's appointments in the unit of these patients, cancelled ones left out."""
+def appointments_today(
+    *, actor: Actor, unit: Unit, patient_public_ids: list[Any], channel: Channel = Channel.UI
+) -> list[Appointment]:
+    """Today's appointments in the unit of these patients, cancelled ones left out (check-in).
+    One log entry for the list."""
+    require(actor, Perm.SCHEDULE_VIEW)
     start, end = local_day_bounds(reception_today())
-    return list(
+    found = list(
         Appointment.objects.filter(
             organisation_id=unit.organisation_id,
             unit_id=unit.pk,
@@ -277,6 +282,8 @@ def appointments_today(*, unit: Unit, patient_public_ids: list[Any]) -> list[App
         .select_related("patient", "appointment_type")
         .order_by("start", "id")
     )
+    patient_list_log(actor, "appointments_today", len(found), channel)
+    return found
 
 
 # Contact details confirmed at check-in ------------------------------------------------------

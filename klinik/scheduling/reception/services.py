@@ -171,7 +171,9 @@ def reception_check_in(
     hits: list[PatientHit] = patient_search(actor=actor, query=number, channel=channel, limit=5)
     if not hits:
         return CheckIn(CheckInOutcome.NOT_FOUND, str(_("No patient has that CPR number.")))
-    today = appointments_today(unit=unit, patient_public_ids=[h.public_id for h in hits])
+    today = appointments_today(
+        actor=actor, unit=unit, patient_public_ids=[h.public_id for h in hits], channel=channel
+    )
     if not today:
         return _no_appointment(actor, unit, hits, channel)
     waiting = [a for a in today if a.status in (S.BOOKED, S.NO_SHOW)]
