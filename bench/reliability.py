@@ -3,7 +3,7 @@
 `klinik generate patients --count 200000` beside `make run` once held SQLite's write lock for
 the whole run: every other writer waited out its 20 s busy timeout ("database is locked"), the
 task worker died of it, and `klinik serve` stopped gunicorn with it. The generator now writes
-in turns (klinik/demo/bulk.py, docs/adr/0010).
+in turns (klinik/demo/bulk.py, docs/adr/0014).
 """
 
 from __future__ import annotations

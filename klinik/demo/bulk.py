@@ -20,7 +20,7 @@ from django.db import DatabaseError, connection, models, transaction
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
 
-# Turn-taking with the running clinic (docs/adr/0010). SQLite has one writer at a time: a bulk
+# Turn-taking with the running clinic (docs/adr/0014). SQLite has one writer at a time: a bulk
 # job holds the write lock for at least HOLD_SECONDS, commits, and then leaves the lock free
 # for RELEASE_SECONDS, longer than the 100 ms between the tries of a writer that has waited a
 # while (SQLite's busy handler), so that every writer waiting gets in. A turn lasts at least

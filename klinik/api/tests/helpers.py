@@ -14,8 +14,8 @@ from django.test import Client
 from klinik.core.choices import Role
 from klinik.core.models import Membership
 from klinik.core.services import api_token_create
-from klinik.records.dictation import dictation_create
-from klinik.records.documents import document_upload
+from klinik.records.dictation.services import dictation_create
+from klinik.records.documents.services import document_upload
 from klinik.records.models import Dictation, Document, JournalEntry
 from klinik.records.tests.document_files import pdf_bytes, upload
 from klinik.records.tests.factories import RecordWorld, entry_write, record_world_create
