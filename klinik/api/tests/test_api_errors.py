@@ -98,7 +98,9 @@ def test_schema_refusals_name_the_field_in_the_detail(api):
 
 
 def test_no_such_route_a_wrong_method_and_an_unreadable_body_are_json(api, client):
-    assert _error(api.get("/no-such-route"), 404)["code"] == "not_found"
+    missing_route = api.get("/no-such-route")
+    assert _error(missing_route, 404)["code"] == "not_found"
+    assert "no-store" in missing_route["Cache-Control"]
     assert _error(client.delete("/api/v1/patients"), 405)["code"] == "method_not_allowed"
     path = f"/patients/{api.world.patient_a.public_id}/documents"
     body = _error(api.post(path, b"x", content_type="multipart/form-data"), 400)
