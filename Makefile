@@ -13,7 +13,7 @@ TEST_ENV := KLINIK_SECRET_KEY=insecure-test-only KLINIK_AUDIT_KEY=insecure-test-
 	KLINIK_DATA_DIR=$(CURDIR)/var/test KLINIK_TEST_FAST_PASSWORD_HASHING=1
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint-imports test-sqlite test-postgres test-dates fuzz lint bench messages clean
+.PHONY: install run test typecheck lint-imports test-sqlite test-postgres test-dates fuzz lint bench messages clean
 
 install: $(VENV)/.installed
 
@@ -61,6 +61,10 @@ test: install lint-imports
 
 lint-imports: install
 	$(BIN)/lint-imports --no-cache
+
+# mypy with the Django plugin imports the settings: the test keys let it.
+typecheck: install
+	$(TEST_ENV) $(BIN)/mypy
 
 test-sqlite: install
 	env -u DATABASE_URL $(TEST_ENV) $(BIN)/pytest -n 2 $(PYTEST_ARGS)

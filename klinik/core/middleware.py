@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
+from klinik.core.http import PublicRequest
 from klinik.core.selectors import user_memberships
 from klinik.core.services import actor_from_membership, user_needs_second_factor
 
@@ -133,9 +134,9 @@ class ActorMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.actor = None  # type: ignore[attr-defined]
-        request.memberships = []  # type: ignore[attr-defined]
+    def __call__(self, request: PublicRequest) -> HttpResponse:
+        request.actor = None
+        request.memberships = []
         if request.user.is_authenticated and not _exempt(request):
             memberships = user_memberships(user=request.user)
             if not memberships:
@@ -147,8 +148,8 @@ class ActorMiddleware:
             if membership is None:
                 membership = memberships[0]
                 request.session[SESSION_MEMBERSHIP] = str(membership.public_id)
-            request.actor = actor_from_membership(membership)  # type: ignore[attr-defined]
-            request.memberships = memberships  # type: ignore[attr-defined]
+            request.actor = actor_from_membership(membership)
+            request.memberships = memberships
         return self.get_response(request)
 
 

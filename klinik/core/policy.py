@@ -11,16 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
 
 from klinik.core.choices import Role
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest, HttpResponseBase
 
     from klinik.core.models import Community, Organisation, Unit, User
+
+
+# A view keeps its own signature through `requires` and `public`.
+View = TypeVar("View", bound=Callable[..., "HttpResponseBase"])
 
 
 class Perm(StrEnum):
@@ -125,16 +129,16 @@ def require(actor: Actor | None, perm: Perm) -> Actor:
     return actor
 
 
-def requires(*perms: Perm) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def requires(*perms: Perm) -> Callable[[View], View]:
     """View decorator: a logged-in actor holding every permission in `perms`.
 
     Every view declares what it needs; views without it are refused by the
     `core.E001` system check unless explicitly marked public.
     """
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             from django.contrib.auth.views import redirect_to_login
 
             if not request.user.is_authenticated:
@@ -145,12 +149,12 @@ def requires(*perms: Perm) -> Callable[[Callable[..., HttpResponse]], Callable[.
             return view(request, *args, **kwargs)
 
         wrapped.klinik_permissions = perms  # type: ignore[attr-defined]
-        return wrapped
+        return cast("View", wrapped)
 
     return decorator
 
 
-def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def public(view: View) -> View:
     """Mark a view as reachable without login (login page, health check, ...)."""
     view.klinik_public = True  # type: ignore[attr-defined]
     return view
