@@ -113,7 +113,16 @@ def test_search_by_cpr_with_and_without_dash_opens_the_patient(
     hits = search(page, "1403721049")
     expect(hits).to_have_count(1)
     expect(hits.first).to_have_attribute("href", patient_url(patient))
-    # Enter in the box opens the first hit.
+    # Enter in the box goes to the results page even with the list loaded: only a highlighted
+    # hit opens. There the arrow keys walk into the hits too.
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/patients/$"))
+    page_hits = page.locator("#search-page-results a[data-hit]")
+    expect(page_hits).to_have_count(1)
+    expect(page.locator("#search-page-q")).to_be_focused()
+    page.wait_for_load_state()
+    page.keyboard.press("ArrowDown")
+    expect(page_hits.first).to_be_focused()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(re.escape(patient_url(patient)) + "$"))
     header = page.locator("#patient-header")
@@ -167,6 +176,24 @@ def test_search_by_names_in_any_order_and_danish_letters_spelt_out(
     expect(page).to_have_url(re.compile(re.escape(patient_url(danish_letters)) + "$"))
     expect(page.locator("#patient-header h1")).to_have_text("Bjørn Kræn Ågesen")
     expect(page.locator("#patient-cpr")).to_have_text("140372-1065")
+
+
+def test_enter_typed_fast_goes_to_the_results_like_enter_after_the_list(
+    page: Page, secretary: Actor
+) -> None:
+    """Typing and pressing Enter before the live list answers lands where Enter after it does:
+    on the results page, never on a patient."""
+    register(secretary, "140372-1049", "Torvald", "Kjærsgaard")
+    log_in(page, "sekretaer")
+    page.wait_for_load_state()
+    page.keyboard.press("/")
+    page.keyboard.type("kjærs", delay=0)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/patients/$"))
+    expect(page.locator("#search-page-q")).to_have_value("kjærs")
+    expect(page.locator("#search-page-results a[data-hit] .hit-name")).to_have_text(
+        "Torvald Kjærsgaard"
+    )
 
 
 # Registration ---------------------------------------------------------------------------------

@@ -44,18 +44,20 @@
     pendingG = false;
   });
 
-  // One-box search: type, arrow down through the hits, Enter opens; Escape closes.
-  var box = document.getElementById("global-search");
-  var results = document.getElementById("search-results");
-  function hits() { return results ? Array.prototype.slice.call(results.querySelectorAll("[data-hit]")) : []; }
-  function closeResults() {
-    if (!results) return;
-    results.innerHTML = "";
-    if (box) box.setAttribute("aria-expanded", "false");
-  }
-  if (box && results) {
+  // Search boxes (the header's and the results page's): type, arrow down through the hits,
+  // Enter opens the highlighted one. Enter in the box always goes to the results page, whether
+  // or not the live list has loaded yet: the same key must do the same thing however fast one
+  // types. Escape closes the header's list.
+  function searchList(box, results, dropdown) {
+    if (!box || !results) return;
+    function hits() { return Array.prototype.slice.call(results.querySelectorAll("[data-hit]")); }
+    function closeResults() {
+      if (!dropdown) return;
+      results.innerHTML = "";
+      box.setAttribute("aria-expanded", "false");
+    }
     document.body.addEventListener("htmx:afterSwap", function (event) {
-      if (event.detail.target === results) {
+      if (dropdown && event.detail.target === results) {
         box.setAttribute("aria-expanded", results.children.length ? "true" : "false");
       }
     });
@@ -64,9 +66,6 @@
       if (event.key === "ArrowDown" && list.length) {
         event.preventDefault();
         list[0].focus();
-      } else if (event.key === "Enter" && list.length) {
-        event.preventDefault();
-        window.location.href = list[0].href;
       } else if (event.key === "Escape") {
         closeResults();
       }
@@ -85,10 +84,14 @@
         box.focus();
       }
     });
-    document.addEventListener("click", function (event) {
-      if (!event.target.closest("#global-search-form")) closeResults();
-    });
+    if (dropdown) {
+      document.addEventListener("click", function (event) {
+        if (!box.form.contains(event.target)) closeResults();
+      });
+    }
   }
+  searchList(document.getElementById("global-search"), document.getElementById("search-results"), true);
+  searchList(document.getElementById("search-page-q"), document.getElementById("search-page-results"), false);
 
   // Merge: search hits pick the other record instead of opening it.
   document.body.addEventListener("htmx:afterSwap", function (event) {
