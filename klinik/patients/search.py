@@ -12,6 +12,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 
 _SPELL_OUT = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue"})
@@ -77,11 +78,43 @@ class QueryKind(Enum):
 @dataclass(frozen=True)
 class ParsedQuery:
     kind: QueryKind
-    value: str = ""
+    value: str = ""  # IDENTIFIER: the number; BIRTH_DATE: DDMMYY; PHONE: the digits
     terms: tuple[str, ...] = ()
+    year: int | None = None  # BIRTH_DATE typed with a four-digit year
+    phone: str = ""  # BIRTH_DATE that may also be a phone number (eight digits, "21071953")
 
 
 _IDENT = re.compile(r"^\d{6}-?(\d{4}|\d[A-Za-z]{2}\d)$")
+# A birth date as people type it: 210753, 210753-, 21.07.53, 21-07-1953, 21/7 1953, 21.7.1953,
+# 21071953 (day, month and year; one or two digit day and month when separated).
+_SEPARATED_DATE = re.compile(r"^(\d{1,2})\s*[.\-/\s]\s*(\d{1,2})\s*[.\-/\s]\s*(\d{2}|\d{4})$")
+_COMPACT_DATE = re.compile(r"^(\d{2})(\d{2})(\d{4})$")
+
+
+def _birth_date(text: str) -> ParsedQuery | None:
+    """A typed birth date as the CPR number's first six digits (and the century when typed)."""
+    squeezed = re.sub(r"\s", "", text)
+    if re.fullmatch(r"\d{6}-?", squeezed):
+        # Six digits are a CPR prefix as typed, also when not a date (replacement numbers).
+        return ParsedQuery(QueryKind.BIRTH_DATE, squeezed[:6])
+    match = _SEPARATED_DATE.match(text) or _COMPACT_DATE.match(squeezed)
+    if match is None:
+        return None
+    day, month, year_text = int(match[1]), int(match[2]), match[3]
+    year = int(year_text) if len(year_text) == 4 else 2000 + int(year_text)  # a leap-year check
+    try:
+        date(year, month, day)
+    except ValueError:
+        return None
+    four_digits = len(year_text) == 4
+    if four_digits and not 1858 <= year <= 2057:  # the CPR number's centuries
+        return None
+    return ParsedQuery(
+        QueryKind.BIRTH_DATE,
+        f"{day:02d}{month:02d}{year_text[-2:]}",
+        year=year if four_digits else None,
+        phone=squeezed if re.fullmatch(r"\d{8}", squeezed) else "",
+    )
 
 
 def parse_query(raw: str) -> ParsedQuery:
@@ -92,8 +125,9 @@ def parse_query(raw: str) -> ParsedQuery:
     squeezed = re.sub(r"\s", "", text)
     if _IDENT.match(squeezed):
         return ParsedQuery(QueryKind.IDENTIFIER, squeezed.replace("-", "").upper())
-    if re.fullmatch(r"\d{6}-?", squeezed):
-        return ParsedQuery(QueryKind.BIRTH_DATE, squeezed[:6])
+    birth_date = _birth_date(text)
+    if birth_date is not None:
+        return birth_date
     if re.fullmatch(r"\+?[\d\-]{8,}", squeezed):
         return ParsedQuery(QueryKind.PHONE, phone_digits(squeezed))
     terms = tuple(dict.fromkeys(t[:MAX_TOKEN_LENGTH] for t in words(text)))

@@ -244,9 +244,18 @@ def _matching_patients(actor: Actor, parsed: ParsedQuery, limit: int) -> list[_F
             targets[f.patient.merged_into_id] if f.patient.merged_into_id else f for f in found
         ][:limit]
     if parsed.kind == QueryKind.BIRTH_DATE:
+        condition = "p.cpr >= %s AND p.cpr < %s"
+        params: list[object] = [parsed.value, _upper_bound(parsed.value)]
+        if parsed.year is not None:  # the century typed: the CPR prefix alone does not say it
+            day, month = int(parsed.value[:2]), int(parsed.value[2:4])
+            condition += " AND p.birth_date = %s"
+            params.append(date(parsed.year, month, day))
+        if parsed.phone:  # eight digits may as well be a phone number
+            condition = f"({condition}) OR p.phone_digits = %s"
+            params.append(parsed.phone)
         return _patients_where(
-            f"{active} AND p.cpr >= %s AND p.cpr < %s",
-            [*active_params, parsed.value, _upper_bound(parsed.value)],
+            f"{active} AND ({condition})",
+            [*active_params, *params],
             order="p.sort_name",
             limit=limit,
         )

@@ -27,6 +27,14 @@ def test_danish_letters_fold_both_ways():
         ("010190-1234", QueryKind.IDENTIFIER, "0101901234"),
         ("010190-1ab2", QueryKind.IDENTIFIER, "0101901AB2"),
         ("010190", QueryKind.BIRTH_DATE, "010190"),
+        ("21.07.53", QueryKind.BIRTH_DATE, "210753"),
+        ("21071953", QueryKind.BIRTH_DATE, "210753"),
+        ("21-07-1953", QueryKind.BIRTH_DATE, "210753"),
+        ("21/7 1953", QueryKind.BIRTH_DATE, "210753"),
+        ("21.7.1953", QueryKind.BIRTH_DATE, "210753"),
+        ("1.2.03", QueryKind.BIRTH_DATE, "010203"),
+        ("31021953", QueryKind.PHONE, "31021953"),  # no such day: a phone number
+        ("12-34-5678", QueryKind.PHONE, "12345678"),
         ("22 33 44 55", QueryKind.PHONE, "22334455"),
         ("+45 22334455", QueryKind.PHONE, "22334455"),
         ("", QueryKind.EMPTY, ""),
@@ -68,6 +76,24 @@ def test_search_by_cpr_with_or_without_dash_and_by_birth_date(register):
         assert [h.public_id for h in hits] == [patient.public_id]
     by_date = patient_search(actor=register.actor, query="070761", channel=Channel.UI)
     assert _names(by_date) == ["Mette Jensen"]
+
+
+def test_search_by_birth_date_as_people_type_it(register):
+    register("0102031234", "Mette", "Jensen")  # born 1903 (digit 7 is 1)
+    register("0102034234", "Karl", "Jensen")  # born 2003 (digit 7 is 4)
+    register("0202031234", "Ole", "Hansen", phone="01022003")
+    register("0102041234", "Eva", "Hansen")
+
+    def names(query: str) -> list[str]:
+        return _names(patient_search(actor=register.actor, query=query, channel=Channel.UI))
+
+    # Two-digit years find both centuries; a four-digit year only its own.
+    assert names("010203") == ["Karl Jensen", "Mette Jensen"]
+    assert names("01.02.03") == ["Karl Jensen", "Mette Jensen"]
+    for query in ("01-02-1903", "1/2 1903", "1.2.1903", "01021903"):
+        assert names(query) == ["Mette Jensen"], query
+    # Eight digits are a birth date or a phone number: both are found.
+    assert names("01022003") == ["Ole Hansen", "Karl Jensen"]
 
 
 def test_search_names_in_any_order_by_prefix_and_danish_letters(register):
