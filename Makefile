@@ -19,9 +19,12 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Klinik needs Python >= 3.11"; exit 1; }
+	@echo "== Installing Klinik and the packages it uses into $(VENV) (a few minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	@# One line per package as it comes, instead of minutes of silence.
+	set -o pipefail; $(BIN)/pip install --progress-bar off -e ".[dev]" \
+		| grep --line-buffered -E "^(Collecting|Successfully installed)" | cut -c1-100
 	touch $@
 
 $(KLINIK_DATA_DIR)/secret_key:

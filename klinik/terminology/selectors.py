@@ -17,7 +17,13 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from klinik.terminology.choices import REGISTER_ORDER, CodeSource, HitKind, kind_of_register
+from klinik.terminology.choices import (
+    REGISTER_ORDER,
+    CodeSource,
+    HitKind,
+    RunKind,
+    kind_of_register,
+)
 from klinik.terminology.models import GlossaryTerm, ImportRun, SKSCode
 from klinik.terminology.search import Index, code_candidates, code_entry, term_entry
 
@@ -54,6 +60,23 @@ class TermMatch:
     latin: str
     danish: str
     plain: str | None
+
+
+@dataclass(frozen=True)
+class StarterStatus:
+    codes: int  # starter codes in the database
+    terms: int  # glossary terms
+    loaded_at: date | None  # the last starter run
+
+
+def starter_status() -> StarterStatus:
+    """What the starter set holds now, for the console ("unchanged" says what is there)."""
+    last = ImportRun.objects.filter(kind=RunKind.STARTER).order_by("-pk").first()
+    return StarterStatus(
+        codes=SKSCode.objects.filter(source=CodeSource.STARTER).count(),
+        terms=GlossaryTerm.objects.count(),
+        loaded_at=timezone.localdate(last.finished_at) if last else None,
+    )
 
 
 # The index ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_serve_starts_an_ended_worker_again_and_keeps_serving(tmp_path):
     with Served(server_env(tmp_path)) as served:
         served.wait_until_up()
+        assert (tmp_path / "gunicorn.ctl").is_socket()  # the control socket in the data folder
         first = served.wait_for(served.worker_pids, timeout=30, what="the worker")[0]
         os.kill(first, signal.SIGKILL)
         pids = served.wait_for(

@@ -18,6 +18,7 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 logger = logging.getLogger("klinik.serve")
@@ -84,6 +85,9 @@ class Command(BaseCommand):
                 "gunicorn",
                 "-c",
                 "python:klinik.config.gunicorn",
+                # In the data folder, beside the database: not ~/.gunicorn of whoever runs it.
+                "--control-socket",
+                str(settings.DATA_DIR / "gunicorn.ctl"),
                 "klinik.config.wsgi:application",
             ]
         )

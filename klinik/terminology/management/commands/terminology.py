@@ -17,7 +17,7 @@ from rich.progress import (
 
 from klinik.terminology.choices import HitKind
 from klinik.terminology.importer import SKS_URL
-from klinik.terminology.selectors import terminology_search
+from klinik.terminology.selectors import starter_status, terminology_search
 from klinik.terminology.services import ImportOutcome, sks_import, sks_update, starter_load
 
 SHOWN_PROBLEMS = 20
@@ -73,7 +73,11 @@ class Command(BaseCommand):
         elif action == "starter":
             outcome = starter_load(if_changed=options["if_changed"])
             if outcome is None:
-                self.stdout.write("Starter set unchanged.")
+                status = starter_status()
+                self.stdout.write(
+                    f"Starter set unchanged since {status.loaded_at:%d.%m.%Y}: {status.codes} "
+                    f"SKS codes and {status.terms} glossary terms loaded."
+                )
             else:
                 self._report(outcome)
         else:
