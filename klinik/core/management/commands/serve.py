@@ -78,7 +78,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = os.environ.get("PORT", "8000")
-        web = subprocess.Popen(
+        web = subprocess.Popen(  # noqa: S603  (our own interpreter and settings)
             [
                 sys.executable,
                 "-m",
