@@ -75,20 +75,15 @@ MALE = [
     ("Victor", 7),
     ("Bjørn", 4),
     ("Åge", 3),
-    ("Ærling", 1),
+    ("Erling", 1),
     ("Poul", 6),
     ("Erik", 8),
     ("Karl", 5),
 ]
-MIDDLE = [
-    "Marie",
-    "Louise",
-    "Kristine",
-    "Elisabeth",
-    "Johan",
-    "Emil",
-    "Christian",
-    "Peter",
+# Middle names: a second given name of the person's sex, or a family-style middle name.
+MIDDLE_FEMALE = ["Marie", "Louise", "Kristine", "Elisabeth"]
+MIDDLE_MALE = ["Johan", "Emil", "Christian", "Peter"]
+MIDDLE_FAMILY = [
     "Holm",
     "Lund",
     "Bach",

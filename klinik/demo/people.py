@@ -46,6 +46,8 @@ class _Weighted:
 
 _FEMALE = _Weighted(names.FEMALE)
 _MALE = _Weighted(names.MALE)
+_MIDDLE_FEMALE = names.MIDDLE_FEMALE + names.MIDDLE_FAMILY
+_MIDDLE_MALE = names.MIDDLE_MALE + names.MIDDLE_FAMILY
 _FAMILY = _Weighted(names.FAMILY)
 _LANGUAGE = _Weighted(names.LANGUAGES)
 _FOLD_INITIAL = str.maketrans({"Æ": "A", "Ø": "O", "Å": "A"})
@@ -139,7 +141,7 @@ class PeopleMaker:
         male = random_() < 0.49
         given = (_MALE if male else _FEMALE).pick(rng)
         if random_() < 0.3:
-            given += " " + rng.choice(names.MIDDLE)
+            given += " " + rng.choice(_MIDDLE_MALE if male else _MIDDLE_FEMALE)
         family = _FAMILY.pick(rng)
         if random_() < 0.08:
             family = f"{_FAMILY.pick(rng)}-{family}"

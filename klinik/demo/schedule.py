@@ -457,7 +457,7 @@ HOLD_COLUMNS = (
 )  # fmt: skip
 EVENT_COLUMNS = (
     "id", "organisation_id", "appointment_id", "at", "kind", "from_status", "to_status",
-    "reason",
+    "to_start", "reason",
 )  # fmt: skip
 
 
@@ -481,7 +481,7 @@ def _insert_day(org_id: int, rows: list[_Row], now: datetime) -> None:
             (org_id, pk, resource_id, start, block_end, session, not cancelled, False)
             for resource_id in row.resources
         )
-        events.append((org_id, pk, stamp, "booked", "", "booked", ""))
+        events.append((org_id, pk, stamp, "booked", "", "booked", start, ""))
     bulk_insert(Appointment, APPOINTMENT_COLUMNS, appointments)
     hold_ids = reserve_ids(AppointmentResource, len(holds))
     bulk_insert(

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,3 +41,20 @@ class RelativeRelation(models.TextChoices):
 class PatientStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     MERGED = "merged", _("Merged into another record")
+
+
+# The languages a patient may prefer (the record stores the code).
+LANGUAGE_CHOICES: list[tuple[str, str | Promise]] = [
+    ("da", _("Danish")),
+    ("en", _("English")),
+    ("de", _("German")),
+    ("sv", _("Swedish")),
+    ("no", _("Norwegian")),
+    ("pl", _("Polish")),
+    ("uk", _("Ukrainian")),
+    ("ar", _("Arabic")),
+    ("tr", _("Turkish")),
+    ("so", _("Somali")),
+    ("fa", _("Persian")),
+    ("ur", _("Urdu")),
+]

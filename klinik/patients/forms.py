@@ -4,22 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from klinik.audit.choices import Purpose
-from klinik.patients.choices import ContactChannel, InsuranceGroup, RelativeRelation, Sex
-
-LANGUAGE_CHOICES = [
-    ("da", _("Danish")),
-    ("en", _("English")),
-    ("de", _("German")),
-    ("sv", _("Swedish")),
-    ("no", _("Norwegian")),
-    ("pl", _("Polish")),
-    ("uk", _("Ukrainian")),
-    ("ar", _("Arabic")),
-    ("tr", _("Turkish")),
-    ("so", _("Somali")),
-    ("fa", _("Persian")),
-    ("ur", _("Urdu")),
-]
+from klinik.patients.choices import (
+    LANGUAGE_CHOICES,
+    ContactChannel,
+    InsuranceGroup,
+    RelativeRelation,
+    Sex,
+)
 
 
 class PatientContactForm(forms.Form):

@@ -2,10 +2,12 @@ import uuid
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.lookups import Glob
 from klinik.patients.choices import (
+    LANGUAGE_CHOICES,
     ContactChannel,
     IdentifierKind,
     InsuranceGroup,
@@ -131,6 +133,13 @@ class Patient(models.Model):
     @property
     def name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def language_name(self) -> str:
+        """The preferred language in words, or its code when not a listed one. Danish writes
+        language names in lower case ("dansk"), English capitalised ("Danish")."""
+        name = str(dict(LANGUAGE_CHOICES).get(self.language, self.language))
+        return name.lower() if (get_language() or "").startswith("da") else name
 
     @property
     def cpr_display(self) -> str:

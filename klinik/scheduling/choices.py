@@ -46,3 +46,8 @@ class WaitlistStatus(models.TextChoices):
     OFFERED = "offered", _("Offered a time")
     BOOKED = "booked", _("Booked")
     REMOVED = "removed", _("Removed")
+
+
+# AppointmentEvent.kind of a check-in that confirmed the patient's contact details (the
+# reception writes it, the appointment panel's history shows it).
+CONTACT_CHECKED = "contact_checked"

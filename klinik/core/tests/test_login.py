@@ -1,9 +1,13 @@
 """Login, lockout, deactivation, two-factor, idle timeout, CSRF and security headers."""
 
+import re
 import time
+from pathlib import Path
 
 import pyotp
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from klinik.audit.choices import Action
@@ -24,6 +28,14 @@ def test_login_page_speaks_danish(db, client):
     assert response.status_code == 200
     assert 'lang="da"' in response.content.decode()
     assert "Adgangskode" in response.content.decode()
+
+
+def test_pages_have_the_klinik_icon(db, client):
+    page = client.get("/login/").content.decode()
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+    assert href is not None
+    icon = finders.find(href[1].removeprefix(settings.STATIC_URL))
+    assert icon is not None and Path(icon).read_text().startswith("<svg")
 
 
 def test_wrong_password_gets_a_clear_danish_message_and_is_logged(world, client):

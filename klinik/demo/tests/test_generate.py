@@ -4,6 +4,7 @@ from django.core.management import call_command
 
 from klinik.audit.selectors import access_log_verify
 from klinik.core.choices import Role
+from klinik.demo import names
 from klinik.patients.identifiers import parse_identifier
 from klinik.patients.models import Patient, PatientNameToken
 from klinik.patients.search import name_tokens
@@ -35,6 +36,12 @@ def test_generate_makes_valid_searchable_patients(world, actor_for):
             PatientNameToken.objects.filter(patient=patient).values_list("token", flat=True)
         )
         assert tokens == set(name_tokens(patient.given_name, patient.family_name))
+    # Every given name matches the sex the CPR number says (its last digit: odd for men).
+    female = {name for name, _ in names.FEMALE} | set(names.MIDDLE_FEMALE)
+    male = {name for name, _ in names.MALE} | set(names.MIDDLE_MALE)
+    for cpr, given in generated.values_list("cpr", "given_name"):
+        wrong = female if int(cpr[-1]) % 2 else male
+        assert not set(given.split()) & wrong, (cpr[-1], given)
     some = generated.first()
     hits = patient_search(
         actor=actor_for(world.member(Role.SECRETARY)), query=some.cpr, channel="ui"

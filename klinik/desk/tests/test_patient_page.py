@@ -38,3 +38,13 @@ def test_patient_page_query_count_is_bounded(
     with django_assert_max_num_queries(25):
         response = client.get(f"/patients/{world.patient_a.public_id}/")
     assert response.status_code == 200
+
+
+def test_the_preferred_language_is_shown_in_words(world, client, login_as):
+    world.patient_a.language = "ar"
+    world.patient_a.needs_interpreter = True
+    world.patient_a.save()
+    login_as(world.member(Role.SECRETARY))
+    page = client.get(f"/patients/{world.patient_a.public_id}/").content.decode()
+    assert "<dd>arabisk · tolk nødvendig</dd>" in page
+    assert "(arabisk)" in page  # the header's interpreter flag

@@ -29,7 +29,7 @@ from klinik.scheduling.calendar.selectors import (
     series_rest_count,
 )
 from klinik.scheduling.calendar.state import sorted_resources, unit_practitioners
-from klinik.scheduling.choices import AppointmentStatus, ResourceKind
+from klinik.scheduling.choices import CONTACT_CHECKED, AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentEvent, Resource
 
 FORWARD_STATUSES = (
@@ -59,8 +59,12 @@ def history(events: list[AppointmentEvent]) -> list[dict[str, Any]]:
             who = event.by.get_full_name() or event.by.username
         else:
             who = _("The patient (online)")
-        if event.kind == "booked" and event.to_start:
-            text = _("Booked for %(when)s") % {"when": when(event.to_start)}
+        if event.kind == "booked":
+            text = (
+                _("Booked for %(when)s") % {"when": when(event.to_start)}
+                if event.to_start
+                else _("Booked")
+            )
         elif event.kind == "moved" and event.from_start and event.to_start:
             text = _("Moved from %(old)s to %(new)s") % {
                 "old": when(event.from_start),
@@ -71,6 +75,8 @@ def history(events: list[AppointmentEvent]) -> list[dict[str, Any]]:
                 "old": status_label(event.from_status),
                 "new": status_label(event.to_status),
             }
+        elif event.kind == CONTACT_CHECKED:
+            text = _("Contact details confirmed at check-in")
         else:
             text = event.kind
         rows.append({"at": event.at, "who": who, "text": text, "reason": event.reason})

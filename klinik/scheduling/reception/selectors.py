@@ -28,7 +28,7 @@ from klinik.patients.access import patient_access_log
 from klinik.patients.selectors import PatientHit, patient_search
 from klinik.scheduling.access import access_appointment
 from klinik.scheduling.availability import LOCAL
-from klinik.scheduling.choices import AppointmentStatus, ResourceKind
+from klinik.scheduling.choices import CONTACT_CHECKED, AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentEvent, AppointmentType, Resource
 from klinik.scheduling.selectors import appointments_between, local_day_bounds, resources_for
 from klinik.scheduling.services import TRANSITIONS, appointment_undo_status
@@ -53,7 +53,6 @@ LANES: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
 )
 # Queue numbers shown on the waiting-room screen as called in.
 CALLED_SHOWN = 3
-CONTACT_CHECKED = "contact_checked"  # AppointmentEvent.kind: contact details confirmed
 
 
 # Units ----------------------------------------------------------------------------------------

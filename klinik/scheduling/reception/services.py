@@ -40,10 +40,9 @@ from klinik.patients.selectors import PatientHit, patient_search
 from klinik.patients.services import patient_update
 from klinik.scheduling.access import access_appointment
 from klinik.scheduling.availability import LOCAL
-from klinik.scheduling.choices import AppointmentStatus
+from klinik.scheduling.choices import CONTACT_CHECKED, AppointmentStatus
 from klinik.scheduling.models import Appointment, AppointmentEvent
 from klinik.scheduling.reception.selectors import (
-    CONTACT_CHECKED,
     acting_for,
     appointments_today,
     reception_today,

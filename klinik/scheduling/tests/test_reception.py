@@ -433,6 +433,15 @@ def test_confirming_contact_details_is_recorded_and_a_correction_kept_with_histo
     }
     events = AppointmentEvent.objects.filter(appointment=appointment, kind="contact_checked")
     assert events.count() == 2
+    # The appointment's history says it in words, not as the stored kind.
+    panel = desk.get(
+        f"/calendar/appointments/{appointment.public_id}/",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="cal-panel",
+    ).content.decode()
+    history = panel[panel.index('class="appt-history"') :]
+    assert history.count("Kontaktoplysninger bekræftet ved ankomst") == 2
+    assert "contact_checked" not in history
     assert AccessLogEntry.objects.filter(
         patient_id=patient.public_id, object_type="patient_contact"
     ).exists()
