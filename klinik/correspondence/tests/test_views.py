@@ -56,6 +56,7 @@ def test_the_outbox_lists_the_organisations_messages_and_logs_the_read(
 ):
     page = secretary.get("/outbox/").content.decode()
     assert world.patient_a.name in page
+    assert f'<span class="cpr">{world.patient_a.cpr_display}</span>' in page  # names repeat
     assert "alma@example.dk" in page
     assert world.patient_b.name not in page, "another organisation's message"
     assert BODY not in page, "texts are shown one at a time"

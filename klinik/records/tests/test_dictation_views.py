@@ -114,6 +114,7 @@ def test_queue_shows_urgent_first_and_marks_overdue(record_world, data_dir, clie
     assert re.search(rf'id="dictation-{late.public_id}" class="[^"]*overdue', html)
     assert not re.search(rf'id="dictation-{low.public_id}" class="[^"]*overdue', html)
     assert rw.patient.name in html
+    assert f'<span class="cpr">{rw.patient.cpr_display}</span>' in html  # names repeat
 
 
 def test_queue_filters(record_world, data_dir, client, login_as):
@@ -189,7 +190,9 @@ def test_autosave_and_send_for_signing(record_world, data_dir, client, login_as)
     # The doctor finds it among the entries to approve.
     client.logout()
     login_as(rw.doctor)
-    assert f'id="to-sign-{entry.public_id}"' in client.get("/journal/to-sign/").content.decode()
+    to_sign = client.get("/journal/to-sign/").content.decode()
+    assert f'id="to-sign-{entry.public_id}"' in to_sign
+    assert f'<span class="cpr">{rw.patient.cpr_display}</span>' in to_sign
 
 
 def test_empty_transcript_is_shown_at_the_field(record_world, data_dir, client, login_as):
