@@ -25,6 +25,7 @@ from klinik.demo.schedule import (
     types_create,
 )
 from klinik.patients.models import Patient
+from klinik.scheduling.choices import Attendance
 from klinik.scheduling.models import Appointment
 from klinik.terminology.models import SKSCode
 from klinik.terminology.services import starter_load
@@ -286,7 +287,7 @@ DEMO_SCHEDULES: dict[tuple[str, str], tuple[list[str], list[str], list[TypeSpec]
         [
             _T("Første samtale", 45, 5, True, 0.2, False, "#8e6bbf"),
             _T("Ambulant kontrol", 30, 5, True, 0.6, False),
-            _T("Telefonkontrol", 15, 0, False, 0.2, False, "#7cb342"),
+            _T("Telefonkontrol", 15, 0, False, 0.2, False, "#7cb342", attendance=Attendance.PHONE),
         ],
     ),
     ("medicinsk-ambulatorium", "Kardiologisk ambulatorium"): (

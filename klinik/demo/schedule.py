@@ -43,7 +43,7 @@ from klinik.demo.bulk import (
 )
 from klinik.patients.models import Patient
 from klinik.scheduling.availability import LOCAL, closed_days
-from klinik.scheduling.choices import AppointmentStatus, ResourceKind
+from klinik.scheduling.choices import AppointmentStatus, Attendance, ResourceKind
 from klinik.scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -68,6 +68,7 @@ class TypeSpec:
     is_group: bool = False
     capacity: int = 1
     preparation: str = ""
+    attendance: str = Attendance.IN_PERSON
 
 
 GP_TYPES = [
@@ -83,7 +84,9 @@ GP_TYPES = [
     ),
     # Blood pressure, an injection, stitches out: ten minutes in the practitioner's own office.
     TypeSpec("Kort konsultation", 10, 0, False, 0.25, False, "#4ab0c9"),
-    TypeSpec("Telefonkonsultation", 10, 0, False, 0.30, False, "#7cb342"),
+    TypeSpec(
+        "Telefonkonsultation", 10, 0, False, 0.30, False, "#7cb342", attendance=Attendance.PHONE
+    ),
     TypeSpec("Længere konsultation", 30, 5, True, 0.07, False, "#8e6bbf"),
     TypeSpec(
         "Årskontrol",
@@ -167,6 +170,7 @@ def types_create(*, unit: Unit, specs: Sequence[TypeSpec]) -> list[AppointmentTy
                 "is_group": spec.is_group,
                 "capacity": spec.capacity,
                 "preparation_text": spec.preparation,
+                "attendance": spec.attendance,
             },
         )
         if created:
@@ -426,6 +430,8 @@ def _booked(
             else AppointmentStatus.IN_PROGRESS
             if t <= now
             else rng.choice([AppointmentStatus.ARRIVED, AppointmentStatus.BOOKED])
+            if kind.attendance == Attendance.IN_PERSON
+            else AppointmentStatus.BOOKED  # a call is not waited for in the waiting room
         )
         return [row(status)]
     roll = rng.random()

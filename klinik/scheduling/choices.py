@@ -17,6 +17,14 @@ class AbsenceKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Attendance(models.TextChoices):
+    """How the patient attends: in person, or remotely (nobody arrives at the reception)."""
+
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("Telephone")
+    VIDEO = "video", _("Video")
+
+
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     ARRIVED = "arrived", _("Arrived")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from klinik.scheduling.choices import (
     AbsenceKind,
     AppointmentStatus,
+    Attendance,
     BookedVia,
     ResourceKind,
     WaitlistStatus,
@@ -157,6 +158,9 @@ class AppointmentType(models.Model):
     buffer_minutes = models.PositiveSmallIntegerField(_("buffer after (minutes)"), default=0)
     colour = models.CharField(_("colour"), max_length=7, default="#4a90d9")
     bookable_online = models.BooleanField(_("bookable online"), default=False)
+    attendance = models.CharField(
+        _("attendance"), max_length=12, choices=Attendance.choices, default=Attendance.IN_PERSON
+    )
     preparation_text = models.TextField(_("preparation for the patient"), blank=True)
     is_group = models.BooleanField(_("group session"), default=False)
     capacity = models.PositiveSmallIntegerField(_("capacity"), default=1)

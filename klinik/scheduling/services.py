@@ -19,7 +19,13 @@ from klinik.audit.services import access_log_record
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.models import Patient
 from klinik.scheduling.availability import LOCAL, load_availability
-from klinik.scheduling.choices import AppointmentStatus, BookedVia, ResourceKind, WaitlistStatus
+from klinik.scheduling.choices import (
+    AppointmentStatus,
+    Attendance,
+    BookedVia,
+    ResourceKind,
+    WaitlistStatus,
+)
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.hooks import appointment_status_changed
 from klinik.scheduling.models import (
@@ -62,12 +68,21 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+def appointment_transitions(appointment: Appointment) -> set[str]:
+    """The statuses the appointment may change to now: TRANSITIONS, less "arrived" for a
+    telephone or video consultation (nobody comes to the reception)."""
+    allowed = TRANSITIONS.get(appointment.status, set())
+    if appointment.appointment_type.attendance != Attendance.IN_PERSON:
+        allowed = allowed - {AppointmentStatus.ARRIVED}
+    return allowed
+
+
 def appointment_undo_status(appointment: Appointment) -> AppointmentStatus | None:
     """Undo takes an appointment back to the status its last status change came from, when
     TRANSITIONS allows that way back: never to a status it has not had (one booked and then
     started without arriving goes back to booked, not to arrived)."""
     previous = appointment.previous_status
-    if previous and previous in TRANSITIONS.get(appointment.status, set()):
+    if previous and previous in appointment_transitions(appointment):
         return AppointmentStatus(previous)
     return None
 
@@ -533,9 +548,11 @@ def appointment_set_status_within(
     require(actor, Perm.SCHEDULE_BOOK)
     status = AppointmentStatus(status)
     locked = (
-        Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
+        Appointment.objects.select_for_update(of=("self", "patient"))
+        .select_related("patient", "appointment_type")
+        .get(pk=appointment.pk)
     )
-    if status not in TRANSITIONS.get(locked.status, set()):
+    if status not in appointment_transitions(locked):
         raise BookingError(
             BookingError.BAD_STATUS % {"from": locked.get_status_display(), "to": status.label},
             code="bad_status",

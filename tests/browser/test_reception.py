@@ -92,8 +92,13 @@ def test_a_scanned_card_checks_the_patient_in_on_the_board(page: Page, desk) -> 
     expect(page.locator("#check-in-result .contact-check .badge.ok")).to_be_visible()
     assert AppointmentEvent.objects.filter(appointment=appointment, kind="contact_checked").exists()
 
+    # Age and the CPR number's last four appear on the focused row only.
+    identity = row.locator(".row-identity")
+    expect(identity).to_be_hidden()
     # One key on the focused row: in progress, then undo.
     page.locator(f"#row-{appointment.public_id}").focus()
+    expect(identity).to_be_visible()
+    expect(identity).to_have_text(re.compile(r"^\d+ år · …4285$"))
     page.keyboard.press("i")
     expect(page.locator("section.lane-in_progress").locator(row)).to_be_visible()
     expect(row).to_be_focused()

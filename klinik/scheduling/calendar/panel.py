@@ -99,7 +99,7 @@ def appointment_context(
     practitioner = next((r for r in resources if r.kind == ResourceKind.PRACTITIONER), None)
     events = appointment_events(appointment=appointment)
     can_book = actor.can(Perm.SCHEDULE_BOOK)
-    allowed = services.TRANSITIONS.get(appointment.status, set())
+    allowed = services.appointment_transitions(appointment)
     undo = services.appointment_undo_status(appointment)
     forward = [s for s in FORWARD_STATUSES if s in allowed and s != undo]
     is_booked = appointment.status == AppointmentStatus.BOOKED

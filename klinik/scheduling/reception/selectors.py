@@ -25,13 +25,13 @@ from klinik.core.db import serial_plans
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.access import patient_access_log
-from klinik.patients.selectors import PatientHit, patient_search
+from klinik.patients.selectors import PatientHit, age_on, patient_search
 from klinik.scheduling.access import access_appointment
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import CONTACT_CHECKED, AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentEvent, AppointmentType, Resource
 from klinik.scheduling.selectors import appointments_between, local_day_bounds, resources_for
-from klinik.scheduling.services import TRANSITIONS, appointment_undo_status
+from klinik.scheduling.services import appointment_transitions, appointment_undo_status
 
 S = AppointmentStatus
 
@@ -133,6 +133,7 @@ class BoardRow:
     time: str = ""  # HH:MM, local
     arrived: str = ""  # HH:MM, local, once arrived
     name: str = ""
+    identity: str = ""  # age and the CPR number's last four, shown on hover and focus
     type_name: str = ""
     queue_number: int | None = None
 
@@ -160,9 +161,9 @@ class Board:
 
 
 def row_actions(appointment: Appointment) -> list[RowAction]:
-    """The one-key actions a row offers (a subset of TRANSITIONS), and undo where the
+    """The one-key actions a row offers (of services.appointment_transitions), and undo where the
     appointment has a status to go back to (services.appointment_undo_status)."""
-    allowed = TRANSITIONS.get(appointment.status, set())
+    allowed = appointment_transitions(appointment)
     back = appointment_undo_status(appointment)
     actions = [
         RowAction(target, str(S(target).label), key)
@@ -174,8 +175,9 @@ def row_actions(appointment: Appointment) -> list[RowAction]:
     return actions
 
 
-def _row(appointment: Appointment, labels: dict[str, str]) -> BoardRow:
+def _row(appointment: Appointment, labels: dict[str, str], day: date, identity: str) -> BoardRow:
     holds = [hold.resource for hold in appointment.holds]
+    patient = appointment.patient
     arrived = appointment.arrived_at
     return BoardRow(
         appointment=appointment,
@@ -188,7 +190,8 @@ def _row(appointment: Appointment, labels: dict[str, str]) -> BoardRow:
         status_label=labels.get(appointment.status, appointment.status),
         time=timezone.localtime(appointment.start, LOCAL).strftime("%H:%M"),
         arrived=timezone.localtime(arrived, LOCAL).strftime("%H:%M") if arrived else "",
-        name=appointment.patient.name,
+        name=patient.name,
+        identity=identity % {"age": age_on(patient.birth_date, day), "last4": patient.cpr[-4:]},
         type_name=appointment.appointment_type.name,
         queue_number=appointment.queue_number,
     )
@@ -243,7 +246,8 @@ def reception_board(
         channel=Channel.UI,
     )
     labels = {status.value: str(status.label) for status in S}
-    every = [_row(a, labels) for a in appointments]
+    identity = str(_("%(age)d years · …%(last4)s"))  # translated once for the whole board
+    every = [_row(a, labels, day, identity) for a in appointments]
     rows = [r for r in every if practitioner_id is None or practitioner_id in r.resource_ids]
     lanes = [Lane(key, str(title)) for key, title, _statuses in LANES]
     lane_of = {

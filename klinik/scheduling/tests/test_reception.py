@@ -16,8 +16,10 @@ from klinik.core.policy import Perm
 from klinik.core.tests.factories import UnitFactory
 from klinik.patients.identifiers import IdentifierError
 from klinik.patients.models import PatientChange
+from klinik.patients.selectors import age_on
 from klinik.patients.tests.factories import PatientFactory
-from klinik.scheduling.choices import AppointmentStatus
+from klinik.scheduling.choices import AppointmentStatus, Attendance
+from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Appointment, AppointmentEvent
 from klinik.scheduling.reception.selectors import (
     RowAction,
@@ -96,6 +98,33 @@ def test_board_groups_todays_appointments_by_status_and_logs_the_read(
     assert arrived < page.index(f'id="row-{anker.public_id}"') < in_progress
     assert str(tomorrow.public_id) not in page
     assert AccessLogEntry.objects.filter(object_type="schedule").count() == before + 1
+
+
+def test_a_telephone_consultation_is_never_arrived_and_rows_tell_namesakes_apart(
+    world, clinic, actor, desk, day
+):
+    clinic.phone.attendance = Attendance.PHONE
+    clinic.phone.save()
+    call = _book(actor, world.patient_a, clinic.phone, at(day, 9))
+    visit = _book(actor, world.patient_a2, clinic.consultation, at(day, 9, 30))
+
+    page = desk.get(_board_url(world.unit_a)).content.decode()
+    call_row = page[page.index(f'id="row-{call.public_id}"') :]
+    call_row = call_row[: call_row.index("</li>")]
+    visit_row = page[page.index(f'id="row-{visit.public_id}"') :]
+    visit_row = visit_row[: visit_row.index("</li>")]
+    assert 'value="arrived"' not in call_row
+    assert 'value="in_progress"' in call_row  # the call starts straight away
+    assert 'value="arrived"' in visit_row
+    # Age and the CPR number's last four, for the row under the pointer or the focus.
+    patient = world.patient_a
+    age = age_on(patient.birth_date, day)
+    assert f'<span class="row-identity">{age} år · …{patient.cpr[-4:]}</span>' in call_row
+
+    with pytest.raises(BookingError) as refused:
+        appointment_set_status(actor=actor, appointment=call, status=S.ARRIVED)
+    assert refused.value.code == "bad_status"
+    assert _status(call) == S.BOOKED
 
 
 def test_board_by_time_lists_every_appointment_in_order(world, clinic, actor, desk, day):
