@@ -164,7 +164,7 @@ def _editor_initial(
     patient: Patient, draft: JournalDraft | None, corrects: JournalEntry | None
 ) -> dict[str, Any]:
     """The editor's fields on opening: the draft's, the corrected text, or a new note (on the
-    patient's one open contact, if there is exactly one)."""
+    patient's open contact of today, the latest if there are several)."""
     initial: dict[str, Any] = {"entry_type": EntryType.NOTE}
     if draft is not None:
         initial = {
@@ -178,9 +178,14 @@ def _editor_initial(
     elif corrects is not None:
         initial = {"title": corrects.title, "text": corrects.text}
     else:
-        open_contacts = contacts_open(patient=patient)
-        if len(open_contacts) == 1:
-            initial["contact"] = str(open_contacts[0].public_id)
+        # Today's open contact; one left open on another day is never chosen by itself.
+        today = timezone.localdate()
+        todays = [
+            c for c in contacts_open(patient=patient) if timezone.localdate(c.started_at) == today
+        ]
+        if todays:
+            latest = max(todays, key=lambda c: c.started_at)
+            initial["contact"] = str(latest.public_id)
     if corrects is not None:
         initial["corrects"] = corrects.public_id
     return initial

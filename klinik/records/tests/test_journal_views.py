@@ -519,6 +519,23 @@ def test_an_open_contact_is_preselected_in_the_editor(record_world, client, logi
     assert re.search(rf'<option value="{contact.public_id}"[^>]*selected', body)
 
 
+def test_a_contact_left_open_on_another_day_is_not_preselected(
+    record_world, client, login_as, clock
+):
+    rw = record_world
+    clock.set(timezone.now() - timedelta(days=3))
+    old = contact_start(rw.secretary_actor, rw.patient, reason="Telefon")
+    clock.set(timezone.now() + timedelta(days=3))
+    login_as(rw.secretary)
+    body = client.get(write_url(rw.patient)).content.decode()
+    assert f'<option value="{old.public_id}"' in body  # still there to choose
+    assert not re.search(rf'<option value="{old.public_id}"[^>]*selected', body)
+    assert re.search(r'<option value=""[^>]*selected', body)  # "no contact"
+    today = contact_start(rw.secretary_actor, rw.patient, reason="Konsultation")
+    body = client.get(write_url(rw.patient)).content.decode()
+    assert re.search(rf'<option value="{today.public_id}"[^>]*selected', body)
+
+
 # Templates and phrases ---------------------------------------------------------------------------
 
 
