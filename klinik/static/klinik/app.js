@@ -103,6 +103,62 @@
     });
   });
 
+  // Danish date and time fields (core/datefields.py): typed "7.12" becomes "07.12.2026" and
+  // "830" becomes "08:30" on leaving the field; the arrow keys move a day (a week with Shift)
+  // or five minutes. The server accepts the same forms: this only tidies what is shown.
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function parseDate(text) {
+    var m = /^(\d{1,2})\s*[.\-\/\s]\s*(\d{1,2})(?:\s*[.\-\/\s]\s*(\d{2}|\d{4}))?$/.exec(text.trim()) ||
+            /^(\d{2})(\d{2})(\d{2}|\d{4})$/.exec(text.trim());
+    if (!m) return null;
+    var now = new Date();
+    var year = m[3] === undefined ? now.getFullYear() : parseInt(m[3], 10);
+    if (m[3] !== undefined && m[3].length === 2) {
+      year += 2000;
+      if (year > now.getFullYear() + 10) year -= 100;
+    }
+    var d = new Date(year, parseInt(m[2], 10) - 1, parseInt(m[1], 10));
+    return d.getDate() === parseInt(m[1], 10) && d.getMonth() === parseInt(m[2], 10) - 1 ? d : null;
+  }
+  function formatDate(d) { return pad(d.getDate()) + "." + pad(d.getMonth() + 1) + "." + d.getFullYear(); }
+  function parseTime(text) {
+    var m = /^(\d{1,2})(?:\s*[:.]\s*(\d{2}))?$/.exec(text.trim()) || /^(\d{1,2})(\d{2})$/.exec(text.trim());
+    if (!m) return null;
+    var h = parseInt(m[1], 10), min = parseInt(m[2] || "0", 10);
+    return h < 24 && min < 60 ? h * 60 + min : null;
+  }
+  function formatTime(minutes) { return pad(Math.floor(minutes / 60)) + ":" + pad(minutes % 60); }
+  document.addEventListener("focusout", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.value) return;
+    if (field.matches("input[data-date]")) {
+      var d = parseDate(field.value);
+      if (d) field.value = formatDate(d);
+    } else if (field.matches("input[data-time]")) {
+      var t = parseTime(field.value);
+      if (t !== null) field.value = formatTime(t);
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (!field.matches || (event.key !== "ArrowUp" && event.key !== "ArrowDown")) return;
+    var step = event.key === "ArrowUp" ? 1 : -1;
+    if (field.matches("input[data-date]")) {
+      var d = parseDate(field.value) || new Date();
+      d.setDate(d.getDate() + step * (event.shiftKey ? 7 : 1));
+      field.value = formatDate(d);
+    } else if (field.matches("input[data-time]")) {
+      var t = parseTime(field.value);
+      if (t === null) t = 8 * 60;
+      field.value = formatTime((t + step * 5 + 1440) % 1440);
+    } else {
+      return;
+    }
+    event.preventDefault();
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
   // A saved change to the patient reloads the page, so the header shows it too.
   document.body.addEventListener("patient-changed", function () { window.location.reload(); });
 
