@@ -16,12 +16,13 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.http import HttpResponseBase, JsonResponse
 from django.utils import timezone
 from ninja import Field, File, Form, Router, Schema, UploadedFile
 
 from klinik.api.types import ApiDate, ApiDateTime, ApiNumber
 from klinik.audit.choices import Channel
+from klinik.core.http import ApiRequest
 from klinik.core.models import Unit, User
 from klinik.core.policy import Perm, require
 from klinik.patients.models import Patient
@@ -72,7 +73,7 @@ LIST_LIMIT = 500
 
 
 def _patient(
-    request: HttpRequest, patient_id: uuid.UUID, *, perm: Perm, object_type: str
+    request: ApiRequest, patient_id: uuid.UUID, *, perm: Perm, object_type: str
 ) -> Patient:
     return access_record(
         actor=request.auth,
@@ -84,7 +85,7 @@ def _patient(
 
 
 def _contact(
-    request: HttpRequest, patient: Patient | None, contact_id: uuid.UUID | None
+    request: ApiRequest, patient: Patient | None, contact_id: uuid.UUID | None
 ) -> Contact | None:
     if contact_id is None:
         return None
@@ -142,7 +143,7 @@ def diagnosis_out(row: ContactDiagnosis) -> DiagnosisOut:
     summary="Coded diagnoses of a patient's contacts",
 )
 def diagnoses_list(
-    request: HttpRequest, patient_id: uuid.UUID, include_removed: bool = False
+    request: ApiRequest, patient_id: uuid.UUID, include_removed: bool = False
 ) -> list[DiagnosisOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="diagnosis")
     rows = patient_diagnoses(patient=patient, include_removed=include_removed)
@@ -158,7 +159,7 @@ def diagnoses_list(
     "code is on the contact already.",
 )
 def diagnoses_create(
-    request: HttpRequest, patient_id: uuid.UUID, payload: DiagnosisIn
+    request: ApiRequest, patient_id: uuid.UUID, payload: DiagnosisIn
 ) -> tuple[int, DiagnosisOut] | JsonResponse:
     contact = _contact(request, None, payload.contact)
     if contact is None or contact.patient.public_id != patient_id:
@@ -220,7 +221,7 @@ def measurement_out(row: Measurement, bmi: Decimal | None = None) -> Measurement
     response=list[MeasurementOut],
     summary="A patient's measurements, newest first",
 )
-def measurements_list(request: HttpRequest, patient_id: uuid.UUID) -> list[MeasurementOut]:
+def measurements_list(request: ApiRequest, patient_id: uuid.UUID) -> list[MeasurementOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="measurement")
     rows = measurements_with_bmi(patient=patient, limit=LIST_LIMIT)
     return [measurement_out(row, row.bmi) for row in rows]
@@ -235,7 +236,7 @@ def measurements_list(request: HttpRequest, patient_id: uuid.UUID) -> list[Measu
     "the systolic.",
 )
 def measurements_create(
-    request: HttpRequest, patient_id: uuid.UUID, payload: MeasurementIn
+    request: ApiRequest, patient_id: uuid.UUID, payload: MeasurementIn
 ) -> tuple[int, MeasurementOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="measurement")
     row = measurement_record(
@@ -302,7 +303,7 @@ def vaccination_out(row: Vaccination) -> VaccinationOut:
     response=list[VaccinationOut],
     summary="A patient's vaccinations, newest first",
 )
-def vaccinations_list(request: HttpRequest, patient_id: uuid.UUID) -> list[VaccinationOut]:
+def vaccinations_list(request: ApiRequest, patient_id: uuid.UUID) -> list[VaccinationOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="vaccination")
     return [vaccination_out(row) for row in patient_vaccinations(patient=patient)[:LIST_LIMIT]]
 
@@ -315,7 +316,7 @@ def vaccinations_list(request: HttpRequest, patient_id: uuid.UUID) -> list[Vacci
     "a `given_by` who is not on the organisation's staff.",
 )
 def vaccinations_create(
-    request: HttpRequest, patient_id: uuid.UUID, payload: VaccinationIn
+    request: ApiRequest, patient_id: uuid.UUID, payload: VaccinationIn
 ) -> tuple[int, VaccinationOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="vaccination")
     given_by = (
@@ -386,7 +387,7 @@ def warning_out(row: PatientWarning) -> WarningOut:
     summary="CAVE and allergy warnings of a patient, most severe first",
 )
 def warnings_list(
-    request: HttpRequest, patient_id: uuid.UUID, active_only: bool = True
+    request: ApiRequest, patient_id: uuid.UUID, active_only: bool = True
 ) -> list[WarningOut]:
     patient = _patient(request, patient_id, perm=Perm.RECORD_READ, object_type="warning")
     return [warning_out(row) for row in patient_warnings(patient=patient, active_only=active_only)]
@@ -398,7 +399,7 @@ def warnings_list(
     summary="Add a CAVE or allergy warning",
 )
 def warnings_create(
-    request: HttpRequest, patient_id: uuid.UUID, payload: WarningIn
+    request: ApiRequest, patient_id: uuid.UUID, payload: WarningIn
 ) -> tuple[int, WarningOut] | JsonResponse:
     patient = _patient(request, patient_id, perm=Perm.RECORD_WRITE, object_type="warning")
     row = warning_add(
@@ -458,7 +459,7 @@ def document_out(row: Document) -> DocumentOut:
     "or an image with too many pixels. Nothing is stored when refused.",
 )
 def documents_create(
-    request: HttpRequest,
+    request: ApiRequest,
     patient_id: uuid.UUID,
     file: File[UploadedFile],
     title: Form[str] = "",
@@ -475,7 +476,7 @@ def documents_create(
     response=DocumentOut,
     summary="A document's metadata (the read is logged)",
 )
-def documents_read(request: HttpRequest, document_id: uuid.UUID) -> DocumentOut:
+def documents_read(request: ApiRequest, document_id: uuid.UUID) -> DocumentOut:
     row = document_access(actor=request.auth, public_id=document_id, channel=Channel.API)
     return document_out(row)
 
@@ -487,7 +488,7 @@ def documents_read(request: HttpRequest, document_id: uuid.UUID) -> DocumentOut:
     "attachment), X-Content-Type-Options: nosniff and a sandboxing Content-Security-Policy.",
 )
 def documents_content(
-    request: HttpRequest, document_id: uuid.UUID, download: bool = False
+    request: ApiRequest, document_id: uuid.UUID, download: bool = False
 ) -> HttpResponseBase:
     row = document_access(actor=request.auth, public_id=document_id, channel=Channel.API)
     return document_response(
@@ -520,28 +521,28 @@ class DictationDetailOut(DictationOut):
 
 
 def dictation_out(row: Dictation, *, with_text: bool = False) -> DictationOut:
-    fields = {
-        "id": row.public_id,
-        "patient": row.patient.public_id,
-        "unit": row.unit.public_id,
-        "author": _person(row.author),
-        "priority": row.priority,
-        "deadline": row.deadline,
-        "status": row.status,
-        "is_overdue": row.status in OPEN_STATUSES and row.deadline < timezone.now(),
-        "instructions": row.instructions,
-        "audio": row.audio.public_id if row.audio_id else None,
-        "duration_seconds": row.duration_seconds,
-        "taken_by": _person(row.taken_by),
-        "taken_at": row.taken_at,
-        "entry": row.entry.public_id if row.entry_id else None,
-        "created_at": row.created_at,
-        "completed_at": row.completed_at,
-        "cancel_reason": row.cancel_reason,
-    }
+    out = DictationOut(
+        id=row.public_id,
+        patient=row.patient.public_id,
+        unit=row.unit.public_id,
+        author=_person(row.author),
+        priority=row.priority,
+        deadline=row.deadline,
+        status=row.status,
+        is_overdue=row.status in OPEN_STATUSES and row.deadline < timezone.now(),
+        instructions=row.instructions,
+        audio=row.audio.public_id if row.audio is not None else None,
+        duration_seconds=row.duration_seconds,
+        taken_by=_person(row.taken_by),
+        taken_at=row.taken_at,
+        entry=row.entry.public_id if row.entry is not None else None,
+        created_at=row.created_at,
+        completed_at=row.completed_at,
+        cancel_reason=row.cancel_reason,
+    )
     if with_text:
-        return DictationDetailOut(**fields, text=row.text)
-    return DictationOut(**fields)
+        return DictationDetailOut(**out.model_dump(), text=row.text)
+    return out
 
 
 @router.get(
@@ -553,7 +554,7 @@ def dictation_out(row: Dictation, *, with_text: bool = False) -> DictationOut:
     "and in_progress). Ids only; GET /dictations/{id} reads one with its text (logged).",
 )
 def dictations_list(
-    request: HttpRequest, unit: str | None = None, status: str | None = None
+    request: ApiRequest, unit: str | None = None, status: str | None = None
 ) -> list[DictationOut] | JsonResponse:
     actor = require(request.auth, Perm.RECORD_WRITE)
     if status and status not in DictationStatus.values:
@@ -569,15 +570,21 @@ def dictations_list(
             key = uuid.UUID(unit)
         except ValueError:
             key = None
-        found = Unit.objects.filter(
-            public_id=key, organisation_id__in=actor.organisation_ids
-        ).values_list("pk", flat=True)
-        if key is None or not found:
+        found = (
+            list(
+                Unit.objects.filter(
+                    public_id=key, organisation_id__in=actor.organisation_ids
+                ).values_list("pk", flat=True)
+            )
+            if key is not None
+            else []
+        )
+        if not found:
             return JsonResponse(
                 {"detail": "unit: unknown unit", "code": "unit_unknown", "field": "unit"},
                 status=422,
             )
-        unit_ids = list(found)
+        unit_ids = found
     rows = dictation_queue(
         actor=actor,
         unit_ids=unit_ids,
@@ -592,7 +599,7 @@ def dictations_list(
     response=DictationDetailOut,
     summary="One dictation with its draft or transcript (the read is logged)",
 )
-def dictations_read(request: HttpRequest, dictation_id: uuid.UUID) -> DictationOut:
+def dictations_read(request: ApiRequest, dictation_id: uuid.UUID) -> DictationOut:
     row = dictation_access(actor=request.auth, public_id=dictation_id, channel=Channel.API)
     return dictation_out(row, with_text=True)
 
@@ -607,7 +614,7 @@ def dictations_read(request: HttpRequest, dictation_id: uuid.UUID) -> DictationO
     "4 hours, 2 or 5 working days.",
 )
 def dictations_create(
-    request: HttpRequest,
+    request: ApiRequest,
     patient_id: uuid.UUID,
     audio: File[UploadedFile] = None,  # type: ignore[assignment]  # optional (ninja idiom)
     text: Form[str] = "",

@@ -9,7 +9,8 @@ signatures; `ImmutableModel` refuses them in the model layer on every database.
 """
 
 import uuid
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from django.db import models
 from django.db.models import F, Q
@@ -31,26 +32,36 @@ from klinik.records.choices import (
 )
 from klinik.records.errors import RecordImmutable
 
+if TYPE_CHECKING:
+    from klinik.core.models import Organisation, User
+    from klinik.patients.models import Patient
 
-def _org() -> models.ForeignKey:
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _org() -> "models.ForeignKey[Organisation, Organisation]":
     return models.ForeignKey(
         "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
 
-def _patient() -> models.ForeignKey:
+def _patient() -> "models.ForeignKey[Patient, Patient]":
     return models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
 
-def _user(*, null: bool = False) -> models.ForeignKey:
+@overload
+def _user() -> "models.ForeignKey[User, User]": ...
+@overload
+def _user(*, null: Literal[True]) -> "models.ForeignKey[User | None, User | None]": ...
+def _user(*, null: bool = False) -> "models.ForeignKey[Any, Any]":
     return models.ForeignKey(
         "core.User", on_delete=models.PROTECT, related_name="+", null=null, blank=null
     )
 
 
-class ImmutableQuerySet(models.QuerySet):
+class ImmutableQuerySet(models.QuerySet[_M]):
     def update(self, **kwargs: object) -> int:
         raise RecordImmutable
 
@@ -101,6 +112,12 @@ class Contact(models.Model):
     responsible = _user(null=True)
     created_by = _user(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Set by records.clinical.selectors.contacts_with_coding, not columns.
+    active_diagnoses: list["ContactDiagnosis"]
+    active_procedures: list["ContactProcedure"]
+    removed_codes: list["ContactDiagnosis | ContactProcedure"]
+    has_main: bool
 
     class Meta:
         indexes = [
@@ -437,6 +454,10 @@ class Measurement(models.Model):
     error_by = _user(null=True)
     error_at = models.DateTimeField(null=True, blank=True)
     error_reason = models.CharField(max_length=300, blank=True)
+
+    # Set by records.clinical.selectors.measurements_with_bmi, not columns.
+    bmi: Decimal | None
+    display: str
 
     class Meta:
         indexes = [

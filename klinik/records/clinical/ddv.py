@@ -85,7 +85,7 @@ class DdvExport:
 
 
 def _ddv_row(v: Vaccination) -> dict[str, Any]:
-    unit = v.contact.unit if v.contact_id else v.patient.unit
+    unit = v.contact.unit if v.contact is not None else v.patient.unit
     return {
         "vaccination_id": str(v.public_id),
         "cpr": v.patient.cpr,
@@ -234,6 +234,7 @@ def vaccination_report_batches(
             exported_by=names.get(str(b["report_batch"]), ""),
         )
         for b in batches
+        if b["report_batch"] is not None  # always: the query skips unreported rows
     ]
 
 

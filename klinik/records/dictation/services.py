@@ -85,7 +85,7 @@ def dictation_deadline_default(*, priority: str, now: datetime | None = None) ->
 def _unit_for(actor: Actor, patient: Patient) -> Unit:
     if actor.unit is not None and actor.unit.organisation_id == patient.organisation_id:
         return actor.unit
-    if patient.unit_id is not None:
+    if patient.unit is not None:
         return patient.unit
     raise RecordError(NO_UNIT, code="no_unit")
 
@@ -180,7 +180,11 @@ def _refused_state(dictation: Dictation, actor: Actor) -> RecordError:
     """Why a conditional update found nothing to change, read after the fact."""
     current = Dictation.objects.filter(pk=dictation.pk).values("status", "taken_by_id").first()
     status = current["status"] if current else None
-    if status == DictationStatus.IN_PROGRESS and current["taken_by_id"] != actor.user.pk:
+    if (
+        current
+        and current["status"] == DictationStatus.IN_PROGRESS
+        and current["taken_by_id"] != actor.user.pk
+    ):
         return RecordError(ALREADY_TAKEN, code="already_taken")
     if status in OPEN_STATUSES:
         return RecordError(NOT_TAKEN, code="not_taken")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
@@ -20,6 +21,8 @@ from klinik.core.policy import Actor, Perm, require
 from klinik.records.choices import EntryType
 from klinik.records.errors import RecordError
 from klinik.records.models import NoteTemplate, Phrase
+
+_Scoped = TypeVar("_Scoped", NoteTemplate, Phrase)
 
 HEADINGS_MAX = 20
 HEADING_MAX = 100
@@ -61,7 +64,7 @@ DEFAULT_PHRASES: list[tuple[str, str]] = [
 _ORG_WIDE = ExpressionWrapper(Q(unit__isnull=True), output_field=BooleanField())
 
 
-def _scoped(model: type, unit: Unit) -> QuerySet:
+def _scoped(model: type[_Scoped], unit: Unit) -> QuerySet[_Scoped]:
     return model.objects.filter(
         Q(unit=unit) | Q(unit__isnull=True), organisation_id=unit.organisation_id
     )

@@ -14,14 +14,17 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
     Count,
     Exists,
+    Field,
     IntegerField,
     Max,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -188,9 +191,9 @@ def _attach_people(entries: list[JournalEntry]) -> list[JournalEntry]:
     if not entries:
         return entries
     signatures = [s for s in (entry_signature(e) for e in entries) if s is not None]
-    user_ids = {e.author_id for e in entries} | {e.responsible_id for e in entries}
-    user_ids |= {s.signed_by_id for s in signatures}
-    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids - {None}).only(*_PERSON_FIELDS)}
+    user_ids = {e.author_id for e in entries} | {s.signed_by_id for s in signatures}
+    user_ids |= {e.responsible_id for e in entries if e.responsible_id is not None}
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids).only(*_PERSON_FIELDS)}
     for entry in entries:
         entry.author = users[entry.author_id]
         entry.responsible = users.get(entry.responsible_id) if entry.responsible_id else None
@@ -273,8 +276,10 @@ def journal_timeline(
     items = []
     for entry in rows:
         if include_superseded:
-            is_current = not entry.is_superseded
-            items.append(_as_item(entry, entry.thread_versions or entry.version, is_current))
+            # Annotated above; the annotation's type does not survive the helpers in between.
+            is_current = not entry.is_superseded  # type: ignore[attr-defined]
+            versions = entry.thread_versions or entry.version  # type: ignore[attr-defined]
+            items.append(_as_item(entry, versions, is_current))
         else:
             # Versions of a thread are 1..n and the current one is n.
             items.append(_as_item(entry, entry.version, True))
@@ -506,19 +511,31 @@ class JournalFilters:
     authors: list[FilterChoice]
 
 
+def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)  # a column, not a reverse relation
+    return field
+
+
+def _column_name(model: type[Model], name: str) -> str:
+    column = _column_field(model, name).column
+    assert column is not None  # only fields without a column of their own lack one
+    return column
+
+
 # The filter statement's columns after the entry type: the unit's, then the author's.
-_FILTER_UNIT = tuple(Unit._meta.get_field(n) for n in ("public_id", "name"))
+_FILTER_UNIT = tuple(_column_field(Unit, n) for n in ("public_id", "name"))
 _FILTER_AUTHOR = tuple(
-    User._meta.get_field(n) for n in ("public_id", "first_name", "last_name", "username")
+    _column_field(User, n) for n in ("public_id", "first_name", "last_name", "username")
 )
-_FILTER_FIELDS = (JournalEntry._meta.get_field("entry_type"), *_FILTER_UNIT, *_FILTER_AUTHOR)
+_FILTER_FIELDS = (_column_field(JournalEntry, "entry_type"), *_FILTER_UNIT, *_FILTER_AUTHOR)
 
 
 @functools.cache
 def _filter_sql(vendor: str) -> str:
     del vendor  # keys the cache: the quoting is the backend's
     column = {
-        name: connection.ops.quote_name(JournalEntry._meta.get_field(name).column)
+        name: connection.ops.quote_name(_column_name(JournalEntry, name))
         for name in ("organisation", "patient", "entry_type", "unit", "author")
     }
     kind, unit, author = column["entry_type"], column["unit"], column["author"]

@@ -55,7 +55,7 @@ def _unit_for(actor: Actor, patient: Patient, contact: Contact | None) -> Unit:
         return contact.unit
     if actor.unit is not None and actor.unit.organisation_id == patient.organisation_id:
         return actor.unit
-    if patient.unit_id is not None:
+    if patient.unit is not None:
         return patient.unit
     raise RecordError(NO_UNIT, code="no_unit")
 
