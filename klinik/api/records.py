@@ -20,7 +20,7 @@ from klinik.core.http import ApiRequest
 from klinik.core.models import User
 from klinik.core.policy import Perm
 from klinik.records.access import access_record, access_record_row
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.journal.selectors import (
     LOCAL,
     TIMELINE_LIMIT,
@@ -195,7 +195,7 @@ def _moment(value: str | None, field: str) -> date | datetime | None:
     except ValueError as exc:
         raise RecordError(
             f"use YYYY-MM-DD or an ISO 8601 time that {OUT_OF_RANGE}",
-            code="time_invalid",
+            code=RecordCode.TIME_INVALID,
             field=field,
         ) from exc
 

@@ -26,7 +26,7 @@ from klinik.records.clinical.services import (
     contact_diagnosis_add,
     warning_add,
 )
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.header import patient_warnings
 from klinik.records.models import ContactDiagnosis, PatientWarning
 
@@ -95,7 +95,7 @@ def diagnoses_create(
 ) -> tuple[int, DiagnosisOut] | JsonResponse:
     contact = contact_of(request, None, payload.contact)
     if contact is None or contact.patient.public_id != patient_id:
-        raise RecordError(CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
+        raise RecordError(CONTACT_OTHER_PATIENT, code=RecordCode.CONTACT_PATIENT, field="contact")
     row = contact_diagnosis_add(
         actor=request.auth,
         contact=contact,

@@ -13,7 +13,7 @@ from klinik.core.policy import Perm
 from klinik.patients.models import Patient
 from klinik.records.access import access_record, contact_for_write
 from klinik.records.clinical.services import CONTACT_OTHER_PATIENT
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.models import Contact
 
 LIST_LIMIT = 500
@@ -38,7 +38,7 @@ def contact_of(
         return None
     contact = contact_for_write(actor=request.auth, public_id=contact_id)
     if patient is not None and contact.patient_id != patient.pk:
-        raise RecordError(CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
+        raise RecordError(CONTACT_OTHER_PATIENT, code=RecordCode.CONTACT_PATIENT, field="contact")
     return contact
 
 

@@ -22,7 +22,7 @@ from klinik.audit.models import AccessLogEntry
 from klinik.audit.services import access_log_record
 from klinik.core.models import Organisation
 from klinik.core.policy import Actor, Perm, require
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.models import Vaccination
 
 EXPORT_OTHER_ORGANISATION = gettext_lazy(
@@ -109,7 +109,7 @@ def _ddv_row(v: Vaccination) -> dict[str, Any]:
 def _export_actor(actor: Actor, organisation: Organisation) -> None:
     require(actor, Perm.PATIENT_EXPORT)
     if organisation.pk not in actor.organisation_ids or actor.organisation is None:
-        raise RecordError(EXPORT_OTHER_ORGANISATION, code="organisation")
+        raise RecordError(EXPORT_OTHER_ORGANISATION, code=RecordCode.ORGANISATION)
 
 
 def _log_export(actor: Actor, rows: list[Vaccination], batch: uuid.UUID, channel: Channel) -> None:

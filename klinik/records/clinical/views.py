@@ -50,6 +50,7 @@ from klinik.records.clinical.sections import (
     tab_section,
     tab_view,
 )
+from klinik.records.errors import RecordCode
 from klinik.records.header import patient_warnings, record_frame, record_patient
 from klinik.records.models import Contact, Measurement, PatientWarning, Problem, Vaccination
 from klinik.terminology.choices import HitKind
@@ -187,7 +188,7 @@ def diagnosis_add_view(request: ActorRequest, contact_id: uuid.UUID) -> HttpResp
                 object_type="coding",
             )
         form_error_add(form, error)
-        confirm = error.code == "main_exists"
+        confirm = error.code == RecordCode.MAIN_EXISTS
     return _contact_refused(request, contact, dx_form=form, confirm_replace=confirm)
 
 

@@ -39,7 +39,7 @@ from klinik.core.models import Membership, Unit, User
 from klinik.core.policy import ROLE_PERMISSIONS, Actor, Perm
 from klinik.patients.models import Patient
 from klinik.records.choices import EntryType
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.models import Contact, JournalDraft, JournalEntry, JournalSignature
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
@@ -89,7 +89,7 @@ def timeline_cursor_parse(cursor: str) -> tuple[datetime, int]:
         moment = datetime.fromtimestamp(0, tz=UTC) + timedelta(microseconds=int(micros))
         return moment, int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError) as exc:
-        raise RecordError(CURSOR_INVALID, code="cursor_invalid", field="before") from exc
+        raise RecordError(CURSOR_INVALID, code=RecordCode.CURSOR_INVALID, field="before") from exc
 
 
 # Timeline ----------------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def journal_timeline(
     is the `next_cursor` of the previous page. Two queries per page, whatever its size.
     """
     if not 1 <= limit <= TIMELINE_MAX_LIMIT:
-        raise RecordError(LIMIT_INVALID, code="limit_invalid", field="limit")
+        raise RecordError(LIMIT_INVALID, code=RecordCode.LIMIT_INVALID, field="limit")
     entries = _timeline_queryset(patient)
     if include_superseded:
         entries = entries.annotate(
@@ -276,8 +276,7 @@ def journal_timeline(
     items = []
     for entry in rows:
         if include_superseded:
-            # Annotated above; the annotation's type does not survive the helpers in between.
-            is_current = not entry.is_superseded  # type: ignore[attr-defined]
+            is_current = not entry.is_superseded  # type: ignore[attr-defined]  # annotated above
             versions = entry.thread_versions or entry.version  # type: ignore[attr-defined]
             items.append(_as_item(entry, versions, is_current))
         else:
@@ -301,7 +300,9 @@ def _timeline_filtered(
         types = [t for t in entry_types if t]
         unknown = sorted(set(types) - set(EntryType.values))
         if unknown:
-            raise RecordError(_("Unknown type of entry."), code="type_unknown", field="type")
+            raise RecordError(
+                _("Unknown type of entry."), code=RecordCode.TYPE_UNKNOWN, field="type"
+            )
         if types:
             entries = entries.filter(entry_type__in=types)
     if unit_ids:
@@ -330,7 +331,7 @@ def _uuids(values: Iterable[uuid.UUID | str], field: str) -> list[uuid.UUID]:
         try:
             result.append(uuid.UUID(str(value)))
         except ValueError as exc:
-            raise RecordError(FILTER_INVALID, code="filter_invalid", field=field) from exc
+            raise RecordError(FILTER_INVALID, code=RecordCode.FILTER_INVALID, field=field) from exc
     return result
 
 
@@ -372,7 +373,7 @@ def journal_contact_for_entry(*, patient: Patient, public_id: uuid.UUID | str) -
         else None
     )
     if contact is None:
-        raise RecordError(CONTACT_UNKNOWN, code="contact_unknown", field="contact")
+        raise RecordError(CONTACT_UNKNOWN, code=RecordCode.CONTACT_UNKNOWN, field="contact")
     return contact
 
 
@@ -395,7 +396,7 @@ def journal_signer(*, patient: Patient, public_id: uuid.UUID | str) -> User:
         else None
     )
     if user is None:
-        raise RecordError(RESPONSIBLE_UNKNOWN, code="responsible", field="responsible")
+        raise RecordError(RESPONSIBLE_UNKNOWN, code=RecordCode.RESPONSIBLE, field="responsible")
     return user
 
 
@@ -468,7 +469,7 @@ def journal_draft_of(*, actor: Actor, patient: Patient, public_id: uuid.UUID | s
         else None
     )
     if draft is None:
-        raise RecordError(_("The draft no longer exists."), code="draft_missing")
+        raise RecordError(_("The draft no longer exists."), code=RecordCode.DRAFT_MISSING)
     return draft
 
 
