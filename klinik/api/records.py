@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import overload
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
 
 from klinik.api.types import OUT_OF_RANGE, ApiDateTime, day_in_range, moment_local
 from klinik.audit.choices import Action, Channel
+from klinik.core.http import ApiRequest
 from klinik.core.models import User
 from klinik.core.policy import Perm
 from klinik.records.access import access_record, access_record_row
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.journal.selectors import (
     LOCAL,
     TIMELINE_LIMIT,
@@ -110,6 +111,10 @@ class JournalPageOut(Schema):
     next_cursor: str | None = Field(description="pass as `before` for the next, older page")
 
 
+@overload
+def _person(user: User) -> PersonOut: ...
+@overload
+def _person(user: User | None) -> PersonOut | None: ...
 def _person(user: User | None) -> PersonOut | None:
     if user is None:
         return None
@@ -127,7 +132,7 @@ def entry_out(entry: JournalEntry, *, is_current: bool, version_count: int) -> J
         author=_person(entry.author),
         responsible=_person(entry.responsible),
         unit=entry.unit.name,
-        contact=entry.contact.public_id if entry.contact_id else None,
+        contact=entry.contact.public_id if entry.contact is not None else None,
         recorded_at=entry.recorded_at,
         occurred_at=entry.occurred_at,
         thread=entry.thread,
@@ -157,7 +162,9 @@ def _detail(entry: JournalEntry) -> JournalEntryDetailOut:
     return JournalEntryDetailOut(**this.dict(), versions=outs)
 
 
-def _entry_row(request: HttpRequest, entry_id: uuid.UUID, perm: Perm, action: Action) -> Any:
+def _entry_row(
+    request: ApiRequest, entry_id: uuid.UUID, perm: Perm, action: Action
+) -> JournalEntry:
     return access_record_row(
         actor=request.auth,
         queryset=JournalEntry.objects.all(),
@@ -188,7 +195,7 @@ def _moment(value: str | None, field: str) -> date | datetime | None:
     except ValueError as exc:
         raise RecordError(
             f"use YYYY-MM-DD or an ISO 8601 time that {OUT_OF_RANGE}",
-            code="time_invalid",
+            code=RecordCode.TIME_INVALID,
             field=field,
         ) from exc
 
@@ -205,7 +212,7 @@ def _moment(value: str | None, field: str) -> date | datetime | None:
     "responsible clinician's signature (`needs_signature`). 422 names the invalid field.",
 )
 def journal_entry_create(
-    request: HttpRequest, patient_id: uuid.UUID, payload: JournalEntryIn
+    request: ApiRequest, patient_id: uuid.UUID, payload: JournalEntryIn
 ) -> tuple[int, JournalEntryOut]:
     actor = request.auth
     patient = access_record(
@@ -254,11 +261,11 @@ def journal_entry_create(
     "days, or ISO times). Page on with `before` = the previous page's `next_cursor`.",
 )
 def journal_list(
-    request: HttpRequest,
+    request: ApiRequest,
     patient_id: uuid.UUID,
-    type: list[str] | None = Query(None),  # noqa: B008
-    unit: list[str] | None = Query(None),  # noqa: B008
-    author: list[str] | None = Query(None),  # noqa: B008
+    type: Query[list[str] | None] = None,
+    unit: Query[list[str] | None] = None,
+    author: Query[list[str] | None] = None,
     since: str | None = None,
     until: str | None = None,
     before: str | None = None,
@@ -288,7 +295,7 @@ def journal_list(
     response=JournalEntryDetailOut,
     summary="One journal entry with all its versions",
 )
-def journal_entry_get(request: HttpRequest, entry_id: uuid.UUID) -> JournalEntryDetailOut:
+def journal_entry_get(request: ApiRequest, entry_id: uuid.UUID) -> JournalEntryDetailOut:
     return _detail(_entry_row(request, entry_id, Perm.RECORD_READ, Action.VIEW))
 
 
@@ -318,7 +325,7 @@ def journal_entry_change_refused(request: HttpRequest, entry_id: str) -> HttpRes
     "The corrected text needs a `reason`; the earlier versions stay readable.",
 )
 def journal_entry_correction_create(
-    request: HttpRequest, entry_id: uuid.UUID, payload: CorrectionIn
+    request: ApiRequest, entry_id: uuid.UUID, payload: CorrectionIn
 ) -> tuple[int, JournalEntryDetailOut]:
     entry = _entry_row(request, entry_id, Perm.RECORD_WRITE, Action.VIEW)
     new = journal_entry_correct(
@@ -340,7 +347,7 @@ def journal_entry_correction_create(
     "version (409 `not_current`), once (409 `already_signed`). Roles that may not sign get 403.",
 )
 def journal_entry_sign_create(
-    request: HttpRequest, entry_id: uuid.UUID
+    request: ApiRequest, entry_id: uuid.UUID
 ) -> tuple[int, JournalEntryDetailOut]:
     entry = _entry_row(request, entry_id, Perm.RECORD_SIGN, Action.VIEW)
     journal_entry_sign(actor=request.auth, entry=entry, channel=Channel.API)

@@ -9,7 +9,16 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
-from klinik.api import core, patients, records, records_clinical, scheduling, terminology
+from klinik.api import (
+    core,
+    patients,
+    records,
+    records_coding,
+    records_documents,
+    records_observations,
+    scheduling,
+    terminology,
+)
 from klinik.api.auth import TokenAuth
 from klinik.api.middleware import CODES
 from klinik.core.errors import DomainError
@@ -28,7 +37,9 @@ api.add_router("", patients.router)
 api.add_router("", scheduling.router)
 api.add_router("", terminology.router)
 api.add_router("", records.router)
-api.add_router("", records_clinical.router)
+api.add_router("", records_coding.router)
+api.add_router("", records_observations.router)
+api.add_router("", records_documents.router)
 
 
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.

@@ -28,6 +28,8 @@ from klinik.patients.models import Patient
 from klinik.records.models import Contact, Dictation, Document, JournalEntry
 
 M = TypeVar("M", bound=Model)
+# The rows read through their patient (each has `patient` and `organisation`).
+RecordRow = TypeVar("RecordRow", Contact, Dictation, Document, JournalEntry)
 
 
 # Reads -------------------------------------------------------------------------------------------
@@ -58,13 +60,13 @@ def access_record(
 def access_record_row(
     *,
     actor: Actor,
-    queryset: QuerySet[M],
+    queryset: QuerySet[RecordRow],
     public_id: uuid.UUID | str,
     channel: Channel,
     action: Action = Action.VIEW,
     perm: Perm = Perm.RECORD_READ,
     object_type: str,
-) -> M:
+) -> RecordRow:
     """One organisation-owned record row (entry, contact, dictation, document …) by public id,
     checked through its patient and logged. `queryset` must have `patient` and `organisation`."""
     require(actor, perm)

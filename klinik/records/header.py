@@ -12,10 +12,10 @@ import uuid
 from typing import Any
 
 from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpRequest
 from django.utils import timezone
 
 from klinik.audit.choices import Channel
+from klinik.core.http import ActorRequest
 from klinik.core.policy import Actor, Perm
 from klinik.patients.models import Patient
 from klinik.patients.selectors import age_on
@@ -65,7 +65,7 @@ def record_header_context(*, actor: Actor, patient: Patient) -> dict[str, Any]:
 
 
 def record_patient(
-    request: HttpRequest,
+    request: ActorRequest,
     public_id: uuid.UUID | str,
     *,
     object_type: str = "record",
@@ -83,7 +83,7 @@ def record_patient(
 
 
 def record_frame(
-    request: HttpRequest, patient: Patient, tab: str, /, **extra: Any
+    request: ActorRequest, patient: Patient, tab: str, /, **extra: Any
 ) -> dict[str, Any]:
     """What record_base.html needs: the header (with the warnings), the tab, and what the actor
     may do on it (`can_write`, `can_dictate`)."""
@@ -98,7 +98,7 @@ def record_frame(
     }
 
 
-def _unit_from_memberships(request: HttpRequest, patient: Patient) -> None:
+def _unit_from_memberships(request: ActorRequest, patient: Patient) -> None:
     """The header names the patient's unit. When it is one of the user's own units it is
     already loaded with the memberships (ActorMiddleware): use that instead of a query."""
     if not patient.unit_id or Patient.unit.is_cached(patient):

@@ -102,9 +102,10 @@ def measurement_chart(*, patient: Patient) -> list[ChartPanel]:
             series.append(
                 _series(str(DIASTOLIC_LABEL), "line-2", rows, lambda m: m.value2, x_of, y_of, unit)
             )
-        middle = (low + high) / 2
+        middle_value = (low + high) / 2
         y_ticks = [
-            (y_of(v), decimal_text(v.quantize(Decimal(1)))) for v in (high - pad, middle, low + pad)
+            (y_of(v), decimal_text(v.quantize(Decimal(1))))
+            for v in (high - pad, middle_value, low + pad)
         ]
         panels.append(
             ChartPanel(

@@ -22,7 +22,7 @@ from klinik.audit.models import AccessLogEntry
 from klinik.audit.services import access_log_record
 from klinik.core.models import Organisation
 from klinik.core.policy import Actor, Perm, require
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.models import Vaccination
 
 EXPORT_OTHER_ORGANISATION = gettext_lazy(
@@ -85,7 +85,7 @@ class DdvExport:
 
 
 def _ddv_row(v: Vaccination) -> dict[str, Any]:
-    unit = v.contact.unit if v.contact_id else v.patient.unit
+    unit = v.contact.unit if v.contact is not None else v.patient.unit
     return {
         "vaccination_id": str(v.public_id),
         "cpr": v.patient.cpr,
@@ -109,7 +109,7 @@ def _ddv_row(v: Vaccination) -> dict[str, Any]:
 def _export_actor(actor: Actor, organisation: Organisation) -> None:
     require(actor, Perm.PATIENT_EXPORT)
     if organisation.pk not in actor.organisation_ids or actor.organisation is None:
-        raise RecordError(EXPORT_OTHER_ORGANISATION, code="organisation")
+        raise RecordError(EXPORT_OTHER_ORGANISATION, code=RecordCode.ORGANISATION)
 
 
 def _log_export(actor: Actor, rows: list[Vaccination], batch: uuid.UUID, channel: Channel) -> None:
@@ -234,6 +234,7 @@ def vaccination_report_batches(
             exported_by=names.get(str(b["report_batch"]), ""),
         )
         for b in batches
+        if b["report_batch"] is not None  # always: the query skips unreported rows
     ]
 
 

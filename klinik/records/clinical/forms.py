@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from klinik.core.models import User
 from klinik.records.choices import (
     DiagnosisKind,
     MeasurementKind,
@@ -148,15 +149,17 @@ class VaccinationForm(forms.Form):
     )
     given_by = forms.ChoiceField(label=_("Given by"))
 
-    def __init__(self, *args: Any, vaccinators: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, vaccinators: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["given_by"].choices = [
+        given_by = self.fields["given_by"]
+        assert isinstance(given_by, forms.ChoiceField)
+        given_by.choices = [
             (str(u.public_id), u.get_full_name() or u.get_username()) for u in vaccinators
         ]
         self.fields["given_on"].initial = timezone.localdate()
         self._vaccinators = {str(u.public_id): u for u in vaccinators}
 
-    def given_by_user(self) -> Any:
+    def given_by_user(self) -> User | None:
         return self._vaccinators.get(self.cleaned_data.get("given_by", ""))
 
 

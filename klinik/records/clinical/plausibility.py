@@ -25,7 +25,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy
 
 from klinik.records.choices import MeasurementKind
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,13 @@ _TWO_PLACES = Decimal("0.01")
 
 def _number(raw: object, field: str) -> Decimal:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise RecordError(VALUE_REQUIRED, code="value_required", field=field)
+        raise RecordError(VALUE_REQUIRED, code=RecordCode.VALUE_REQUIRED, field=field)
     try:
         value = Decimal(str(raw).strip().replace(",", "."))
     except InvalidOperation as exc:
-        raise RecordError(VALUE_NOT_A_NUMBER, code="value_invalid", field=field) from exc
+        raise RecordError(VALUE_NOT_A_NUMBER, code=RecordCode.VALUE_INVALID, field=field) from exc
     if not value.is_finite():
-        raise RecordError(VALUE_NOT_A_NUMBER, code="value_invalid", field=field)
+        raise RecordError(VALUE_NOT_A_NUMBER, code=RecordCode.VALUE_INVALID, field=field)
     return value.quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
@@ -90,7 +90,7 @@ def _in_range(value: Decimal, limits: Range, label: object, field: str) -> None:
                 "high": decimal_text(limits.high),
                 "unit": limits.unit,
             },
-            code="implausible",
+            code=RecordCode.IMPLAUSIBLE,
             field=field,
         )
 
@@ -101,18 +101,20 @@ def measurement_check(
     """Parse and check one measurement; returns (value, value2) or raises RecordError naming
     the field (`value`, `value2`). Used by the service and by forms for early feedback."""
     if kind not in RANGES:
-        raise RecordError(KIND_UNKNOWN, code="kind_unknown", field="kind")
+        raise RecordError(KIND_UNKNOWN, code=RecordCode.KIND_UNKNOWN, field="kind")
     number = _number(value, "value")
     if kind != MeasurementKind.BLOOD_PRESSURE:
         if value2 not in (None, ""):
-            raise RecordError(SECOND_VALUE_ONLY_FOR_PRESSURE, code="value2", field="value2")
+            raise RecordError(
+                SECOND_VALUE_ONLY_FOR_PRESSURE, code=RecordCode.VALUE2, field="value2"
+            )
         _in_range(number, RANGES[kind], MeasurementKind(kind).label, "value")
         return number, None
     _in_range(number, RANGES[kind], SYSTOLIC_LABEL, "value")
     if value2 in (None, ""):
-        raise RecordError(DIASTOLIC_REQUIRED, code="value_required", field="value2")
+        raise RecordError(DIASTOLIC_REQUIRED, code=RecordCode.VALUE_REQUIRED, field="value2")
     second = _number(value2, "value2")
     _in_range(second, DIASTOLIC, DIASTOLIC_LABEL, "value2")
     if second >= number:
-        raise RecordError(DIASTOLIC_NOT_BELOW, code="implausible", field="value2")
+        raise RecordError(DIASTOLIC_NOT_BELOW, code=RecordCode.IMPLAUSIBLE, field="value2")
     return number, second

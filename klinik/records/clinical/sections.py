@@ -9,11 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from klinik.core.errors import form_error_add
+from klinik.core.http import ActorRequest
 from klinik.core.policy import Perm
 from klinik.patients.models import Patient
 from klinik.records.access import record_row_for_write
@@ -24,7 +25,7 @@ Section = Callable[..., HttpResponse]
 
 
 def after_write(
-    request: HttpRequest,
+    request: ActorRequest,
     patient: Patient,
     url: str,
     section: Section,
@@ -53,7 +54,7 @@ def attempt(call: Callable[[], object]) -> RecordError | None:
 
 
 def tab_section(
-    request: HttpRequest,
+    request: ActorRequest,
     template: str,
     context: Callable[[Any], dict[str, Any]],
     *,
@@ -77,7 +78,7 @@ def tab_section(
 
 
 def form_write(
-    request: HttpRequest,
+    request: ActorRequest,
     patient: Patient,
     form: Any,
     write: Callable[[dict[str, Any]], object],
@@ -100,13 +101,13 @@ def form_write(
 
 
 def row_write(
-    request: HttpRequest,
+    request: ActorRequest,
     queryset: Any,
     public_id: uuid.UUID,
     write: Callable[[Any], object],
     *,
     url_name: str,
-    section: Callable[[HttpRequest, Patient], Section],
+    section: Callable[[ActorRequest, Patient], Section],
     object_type: str,
 ) -> HttpResponse:
     """A change to one existing row (resolve, inactivate, mark in error): checked and
@@ -124,14 +125,14 @@ def row_write(
 
 
 def tab_view(
-    request: HttpRequest,
+    request: ActorRequest,
     public_id: uuid.UUID,
     tab: str,
     *,
     context: Callable[[Patient, Any], dict[str, Any]],
     form: Callable[[Patient, Any], Any],
     write: Callable[[Patient, Any, dict[str, Any]], object],
-    section: Callable[[HttpRequest, Patient], Section],
+    section: Callable[[ActorRequest, Patient], Section],
 ) -> HttpResponse:
     """A record tab with an add form (records/<tab>.html): GET shows it, POST adds one row
     and shows the section (htmx) or the page again."""

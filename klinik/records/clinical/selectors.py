@@ -78,10 +78,9 @@ def contacts_with_coding(
         all_procedures = list(contact.procedures.all())
         contact.active_diagnoses = [d for d in all_diagnoses if d.removed_at is None]
         contact.active_procedures = [p for p in all_procedures if p.removed_at is None]
-        contact.removed_codes = sorted(
-            [r for r in [*all_diagnoses, *all_procedures] if r.removed_at is not None],
-            key=lambda r: r.removed_at,
-        )
+        codes: list[ContactDiagnosis | ContactProcedure] = [*all_diagnoses, *all_procedures]
+        removed = [(r.removed_at, r) for r in codes if r.removed_at is not None]
+        contact.removed_codes = [r for _, r in sorted(removed, key=lambda pair: pair[0])]
         contact.has_main = any(d.kind == DiagnosisKind.MAIN for d in contact.active_diagnoses)
     return contacts
 

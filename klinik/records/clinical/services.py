@@ -39,7 +39,7 @@ from klinik.records.choices import (
 )
 from klinik.records.clinical.plausibility import measurement_check
 from klinik.records.clinical.selectors import VACCINATOR_ROLES
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.models import (
     Contact,
     ContactDiagnosis,
@@ -115,19 +115,21 @@ def sks_code_valid(*, code: str, kind: HitKind, on: date | None = None) -> Any:
     The terminology accepts the ICD-10 form of a diagnosis (J06.9 for DJ069)."""
     normal = code_normalise(code)
     if not normal:
-        raise RecordError(CODE_REQUIRED, code="code_required", field="code")
+        raise RecordError(CODE_REQUIRED, code=RecordCode.CODE_REQUIRED, field="code")
     found = code_lookup(code=normal, on=on or timezone.localdate())
     if found is None:
-        raise RecordError(UNKNOWN_CODE % {"code": normal}, code="code_unknown", field="code")
+        raise RecordError(
+            UNKNOWN_CODE % {"code": normal}, code=RecordCode.CODE_UNKNOWN, field="code"
+        )
     if kind_of_register(found.register) != kind:
         message = NOT_A_DIAGNOSIS if kind == HitKind.DIAGNOSIS else NOT_A_PROCEDURE
-        raise RecordError(message % {"code": found.code}, code="code_kind", field="code")
+        raise RecordError(message % {"code": found.code}, code=RecordCode.CODE_KIND, field="code")
     return found
 
 
 def _check_not_future(when: datetime, field: str) -> None:
     if when > timezone.now() + FUTURE_SLACK:
-        raise RecordError(FUTURE_TIME, code="future", field=field)
+        raise RecordError(FUTURE_TIME, code=RecordCode.FUTURE, field=field)
 
 
 # Diagnoses ---------------------------------------------------------------------------------------
@@ -148,7 +150,7 @@ def contact_diagnosis_add(
     the same transaction, the old main diagnosis becomes a secondary one. Coding a secondary
     diagnosis as main promotes it."""
     if kind not in DiagnosisKind.values:
-        raise RecordError(KIND_UNKNOWN, code="kind_unknown", field="kind")
+        raise RecordError(KIND_UNKNOWN, code=RecordCode.KIND_UNKNOWN, field="kind")
     sks = sks_code_valid(code=code, kind=HitKind.DIAGNOSIS)
     try:
         with transaction.atomic(durable=True):
@@ -162,14 +164,14 @@ def contact_diagnosis_add(
             main = next((d for d in active if d.kind == DiagnosisKind.MAIN), None)
             if same is not None and (same.kind == kind or kind == DiagnosisKind.SECONDARY):
                 raise RecordError(
-                    ALREADY_CODED % {"code": sks.code}, code="already_coded", field="code"
+                    ALREADY_CODED % {"code": sks.code}, code=RecordCode.ALREADY_CODED, field="code"
                 )
             now = timezone.now()
             if kind == DiagnosisKind.MAIN and main is not None:
                 if not replace_main:
                     raise RecordError(
                         MAIN_EXISTS % {"code": main.code, "text": main.text},
-                        code="main_exists",
+                        code=RecordCode.MAIN_EXISTS,
                         field="kind",
                     )
                 _remove(main, actor, now)
@@ -180,7 +182,7 @@ def contact_diagnosis_add(
     except IntegrityError as exc:
         # Only a race past the lock (or a bug) gets here: the constraints decide.
         raise RecordError(
-            ALREADY_CODED % {"code": sks.code}, code="already_coded", field="code"
+            ALREADY_CODED % {"code": sks.code}, code=RecordCode.ALREADY_CODED, field="code"
         ) from exc
 
 
@@ -223,7 +225,7 @@ def contact_diagnosis_remove(
             .first()
         )
         if row is None:
-            raise RecordError(NOT_CODED % {"code": normal}, code="not_coded", field="code")
+            raise RecordError(NOT_CODED % {"code": normal}, code=RecordCode.NOT_CODED, field="code")
         _remove(row, actor, timezone.now())
     return row
 
@@ -275,7 +277,7 @@ def contact_procedure_remove(
         if row is None:
             raise Http404
         if row.removed_at is not None:
-            raise RecordError(ALREADY_REMOVED, code="already_removed")
+            raise RecordError(ALREADY_REMOVED, code=RecordCode.ALREADY_REMOVED)
         _remove(row, actor, timezone.now())
     return row
 
@@ -299,11 +301,11 @@ def problem_add(
     if not text and sks is not None:
         text = sks.text
     if not text:
-        raise RecordError(PROBLEM_TEXT_REQUIRED, code="text_required", field="text")
+        raise RecordError(PROBLEM_TEXT_REQUIRED, code=RecordCode.TEXT_REQUIRED, field="text")
     if len(text) > TEXT_MAX:
-        raise RecordError(TEXT_TOO_LONG, code="text_too_long", field="text")
+        raise RecordError(TEXT_TOO_LONG, code=RecordCode.TEXT_TOO_LONG, field="text")
     if onset is not None and onset > timezone.localdate():
-        raise RecordError(ONSET_FUTURE, code="future", field="onset")
+        raise RecordError(ONSET_FUTURE, code=RecordCode.FUTURE, field="onset")
     with transaction.atomic(durable=True):
         record_write_begin(actor=actor, patient=patient, channel=channel, object_type="problem")
         return Problem.objects.create(
@@ -338,7 +340,7 @@ def _problem_set(actor: Actor, problem: Problem, status: str, channel: Channel) 
             message = (
                 PROBLEM_NOT_ACTIVE if status == ProblemStatus.RESOLVED else (PROBLEM_NOT_RESOLVED)
             )
-            raise RecordError(message, code="problem_status")
+            raise RecordError(message, code=RecordCode.PROBLEM_STATUS)
         locked.status = status
         resolving = status == ProblemStatus.RESOLVED
         locked.resolved_by = actor.user if resolving else None
@@ -363,20 +365,20 @@ def warning_add(
 ) -> PatientWarning:
     """Add a CAVE, allergy or other warning; it shows in the patient header at once."""
     if kind not in WarningKind.values:
-        raise RecordError(WARNING_KIND_UNKNOWN, code="kind_unknown", field="kind")
+        raise RecordError(WARNING_KIND_UNKNOWN, code=RecordCode.KIND_UNKNOWN, field="kind")
     if severity not in WarningSeverity.values:
-        raise RecordError(SEVERITY_UNKNOWN, code="severity_unknown", field="severity")
+        raise RecordError(SEVERITY_UNKNOWN, code=RecordCode.SEVERITY_UNKNOWN, field="severity")
     text = " ".join((text or "").split())
     if not text:
-        raise RecordError(WARNING_TEXT_REQUIRED, code="text_required", field="text")
+        raise RecordError(WARNING_TEXT_REQUIRED, code=RecordCode.TEXT_REQUIRED, field="text")
     if len(text) > TEXT_MAX:
-        raise RecordError(TEXT_TOO_LONG, code="text_too_long", field="text")
+        raise RecordError(TEXT_TOO_LONG, code=RecordCode.TEXT_TOO_LONG, field="text")
     code = code_normalise(code)
     if code and not ATC_PATTERN.fullmatch(code):
-        raise RecordError(ATC_INVALID, code="atc_invalid", field="code")
+        raise RecordError(ATC_INVALID, code=RecordCode.ATC_INVALID, field="code")
     note = (note or "").strip()
     if len(note) > 300:
-        raise RecordError(NOTE_TOO_LONG, code="note_too_long", field="note")
+        raise RecordError(NOTE_TOO_LONG, code=RecordCode.NOTE_TOO_LONG, field="note")
     with transaction.atomic(durable=True):
         record_write_begin(actor=actor, patient=patient, channel=channel, object_type="warning")
         return PatientWarning.objects.create(
@@ -397,7 +399,7 @@ def warning_inactivate(
     """Take a warning out of the header (e.g. the allergy was disproved); kept with the reason."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise RecordError(REASON_REQUIRED, code="reason_required", field="reason")
+        raise RecordError(REASON_REQUIRED, code=RecordCode.REASON_REQUIRED, field="reason")
     with transaction.atomic(durable=True):
         record_write_begin(
             actor=actor,
@@ -408,7 +410,7 @@ def warning_inactivate(
         )
         locked = PatientWarning.objects.select_for_update().get(pk=warning.pk)
         if not locked.is_active:
-            raise RecordError(WARNING_INACTIVE, code="warning_inactive")
+            raise RecordError(WARNING_INACTIVE, code=RecordCode.WARNING_INACTIVE)
         locked.is_active = False
         locked.inactivated_by = actor.user
         locked.inactivated_at = timezone.now()
@@ -443,9 +445,9 @@ def measurement_record(
     now = timezone.now()
     measured_at = measured_at or now
     if measured_at > now + FUTURE_SLACK:
-        raise RecordError(FUTURE_TIME, code="future", field="measured_at")
+        raise RecordError(FUTURE_TIME, code=RecordCode.FUTURE, field="measured_at")
     if contact is not None and contact.patient_id != patient.pk:
-        raise RecordError(CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
+        raise RecordError(CONTACT_OTHER_PATIENT, code=RecordCode.CONTACT_PATIENT, field="contact")
     with transaction.atomic(durable=True):
         record_write_begin(actor=actor, patient=patient, channel=channel, object_type="measurement")
         return Measurement.objects.create(
@@ -464,7 +466,7 @@ def measurement_record(
 def _reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
-        raise RecordError(REASON_REQUIRED, code="reason_required", field="reason")
+        raise RecordError(REASON_REQUIRED, code=RecordCode.REASON_REQUIRED, field="reason")
     return reason[:300]
 
 
@@ -490,7 +492,7 @@ def _mark_entered_in_error(
         )
         locked = type(row).objects.select_for_update().get(pk=row.pk)
         if locked.error_at is not None:
-            raise RecordError(ALREADY_IN_ERROR, code="already_in_error")
+            raise RecordError(ALREADY_IN_ERROR, code=RecordCode.ALREADY_IN_ERROR)
         locked.error_by = actor.user
         locked.error_at = timezone.now()
         locked.error_reason = reason
@@ -504,9 +506,9 @@ def _mark_entered_in_error(
 def _text(value: str, limit: int, required: object, too_long: object, field: str) -> str:
     value = " ".join((value or "").split())
     if not value:
-        raise RecordError(required, code=f"{field}_required", field=field)
+        raise RecordError(required, code=RecordCode(f"{field}_required"), field=field)
     if len(value) > limit:
-        raise RecordError(too_long, code=f"{field}_too_long", field=field)
+        raise RecordError(too_long, code=RecordCode(f"{field}_too_long"), field=field)
     return value
 
 
@@ -529,18 +531,18 @@ def vaccination_record(
     batch_number = _text(batch_number, 40, BATCH_REQUIRED, BATCH_TOO_LONG, "batch_number")
     dose = _text(dose, 20, DOSE_REQUIRED, DOSE_TOO_LONG, "dose")
     if site not in VaccinationSite.values:
-        raise RecordError(SITE_UNKNOWN, code="site_unknown", field="site")
+        raise RecordError(SITE_UNKNOWN, code=RecordCode.SITE_UNKNOWN, field="site")
     if given_on is None:
-        raise RecordError(GIVEN_REQUIRED, code="given_on_required", field="given_on")
+        raise RecordError(GIVEN_REQUIRED, code=RecordCode.GIVEN_ON_REQUIRED, field="given_on")
     if given_on > timezone.localdate():
-        raise RecordError(GIVEN_FUTURE, code="future", field="given_on")
+        raise RecordError(GIVEN_FUTURE, code=RecordCode.FUTURE, field="given_on")
     if given_on < patient.birth_date:
-        raise RecordError(GIVEN_BEFORE_BIRTH, code="before_birth", field="given_on")
+        raise RecordError(GIVEN_BEFORE_BIRTH, code=RecordCode.BEFORE_BIRTH, field="given_on")
     atc_code = re.sub(r"\s", "", atc_code or "").upper()
     if atc_code and not ATC_PATTERN.fullmatch(atc_code):
-        raise RecordError(VACCINE_ATC_INVALID, code="atc_invalid", field="atc_code")
+        raise RecordError(VACCINE_ATC_INVALID, code=RecordCode.ATC_INVALID, field="atc_code")
     if contact is not None and contact.patient_id != patient.pk:
-        raise RecordError(CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
+        raise RecordError(CONTACT_OTHER_PATIENT, code=RecordCode.CONTACT_PATIENT, field="contact")
     if (
         given_by is None
         or not Membership.objects.filter(
@@ -550,7 +552,7 @@ def vaccination_record(
             is_active=True,
         ).exists()
     ):
-        raise RecordError(GIVEN_BY_NOT_STAFF, code="given_by", field="given_by")
+        raise RecordError(GIVEN_BY_NOT_STAFF, code=RecordCode.GIVEN_BY, field="given_by")
     with transaction.atomic(durable=True):
         record_write_begin(actor=actor, patient=patient, channel=channel, object_type="vaccination")
         return Vaccination.objects.create(

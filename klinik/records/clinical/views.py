@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from klinik.core.errors import form_error_add
+from klinik.core.http import ActorRequest
 from klinik.core.policy import Perm, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
@@ -49,6 +50,7 @@ from klinik.records.clinical.sections import (
     tab_section,
     tab_view,
 )
+from klinik.records.errors import RecordCode
 from klinik.records.header import patient_warnings, record_frame, record_patient
 from klinik.records.models import Contact, Measurement, PatientWarning, Problem, Vaccination
 from klinik.terminology.choices import HitKind
@@ -59,7 +61,23 @@ SEARCH_KINDS = {"diagnosis": HitKind.DIAGNOSIS, "procedure": HitKind.PROCEDURE}
 # Coding ------------------------------------------------------------------------------------------
 
 
-def _contact_section(request: HttpRequest, contact: Contact) -> Section:
+def _coding_forms_attach(
+    contact: Contact,
+    *,
+    dx_form: DiagnosisForm,
+    px_form: ProcedureForm,
+    confirm_replace: bool = False,
+    error: str = "",
+) -> None:
+    """Give a contact what _clinical_contact.html shows beside its codes: the two coding forms,
+    whether to ask before replacing the main diagnosis, and a refusal. Only the template reads
+    these, so they are set here, in one place, rather than declared on the model."""
+    vars(contact).update(
+        dx_form=dx_form, px_form=px_form, confirm_replace=confirm_replace, section_error=error
+    )
+
+
+def _contact_section(request: ActorRequest, contact: Contact) -> Section:
     def render_section(
         *,
         error: str = "",
@@ -69,10 +87,13 @@ def _contact_section(request: HttpRequest, contact: Contact) -> Section:
         confirm_replace: bool = False,
     ) -> HttpResponse:
         fresh = selectors.contacts_with_coding(patient=contact.patient, contact=contact)[0]
-        fresh.dx_form = dx_form or diagnosis_form(fresh)
-        fresh.px_form = px_form or procedure_form(fresh)
-        fresh.confirm_replace = confirm_replace
-        fresh.section_error = error
+        _coding_forms_attach(
+            fresh,
+            dx_form=dx_form or diagnosis_form(fresh),
+            px_form=px_form or procedure_form(fresh),
+            confirm_replace=confirm_replace,
+            error=error,
+        )
         return render(
             request,
             "records/partials/_clinical_contact.html",
@@ -83,16 +104,17 @@ def _contact_section(request: HttpRequest, contact: Contact) -> Section:
     return render_section
 
 
-def _coding_context(request: HttpRequest, patient: Patient, **forms: Any) -> dict[str, Any]:
+def _coding_context(request: ActorRequest, patient: Patient, **forms: Any) -> dict[str, Any]:
     contacts = selectors.contacts_with_coding(patient=patient)
     refused = forms.get("contact")
     for contact in contacts:
-        contact.dx_form = diagnosis_form(contact)
-        contact.px_form = procedure_form(contact)
-        if refused is not None and contact.pk == refused.pk:
-            contact.dx_form = forms.get("dx_form") or contact.dx_form
-            contact.px_form = forms.get("px_form") or contact.px_form
-            contact.confirm_replace = forms.get("confirm_replace", False)
+        own = forms if refused is not None and contact.pk == refused.pk else {}
+        _coding_forms_attach(
+            contact,
+            dx_form=own.get("dx_form") or diagnosis_form(contact),
+            px_form=own.get("px_form") or procedure_form(contact),
+            confirm_replace=own.get("confirm_replace", False),
+        )
     return record_frame(
         request,
         patient,
@@ -108,7 +130,7 @@ def _coding_context(request: HttpRequest, patient: Patient, **forms: Any) -> dic
 @requires(Perm.RECORD_READ)
 @require_GET
 @break_glass_on_refusal
-def coding_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def coding_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     """Contacts with their diagnoses and procedures, the problem list and the warnings."""
     patient = record_patient(request, public_id, object_type="coding")
     return render(request, "records/coding.html", _coding_context(request, patient))
@@ -116,7 +138,7 @@ def coding_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-def code_search_view(request: HttpRequest, kind: str) -> HttpResponse:
+def code_search_view(request: ActorRequest, kind: str) -> HttpResponse:
     """htmx type-ahead of the code pickers: SKS codes of one kind for the typed code or text.
     POSTed so the typed words stay out of URLs and logs; no patient data involved."""
     if kind not in SEARCH_KINDS:
@@ -130,7 +152,7 @@ def code_search_view(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
-def _contact_refused(request: HttpRequest, contact: Contact, **forms: Any) -> HttpResponse:
+def _contact_refused(request: ActorRequest, contact: Contact, **forms: Any) -> HttpResponse:
     """A refused coding form: the contact's card (htmx) or the page, with the errors."""
     patient = record_patient(request, contact.patient.public_id, object_type="coding")
     if request.htmx:
@@ -141,7 +163,7 @@ def _contact_refused(request: HttpRequest, contact: Contact, **forms: Any) -> Ht
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def diagnosis_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
+def diagnosis_add_view(request: ActorRequest, contact_id: uuid.UUID) -> HttpResponse:
     """Code a diagnosis; a second main diagnosis asks for confirmation (replace_main)."""
     contact = contact_for_write(actor=request.actor, public_id=contact_id)
     form = diagnosis_form(contact, request.POST)
@@ -166,14 +188,14 @@ def diagnosis_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRespo
                 object_type="coding",
             )
         form_error_add(form, error)
-        confirm = error.code == "main_exists"
+        confirm = error.code == RecordCode.MAIN_EXISTS
     return _contact_refused(request, contact, dx_form=form, confirm_replace=confirm)
 
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def diagnosis_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
+def diagnosis_remove_view(request: ActorRequest, contact_id: uuid.UUID) -> HttpResponse:
     contact = contact_for_write(actor=request.actor, public_id=contact_id)
     form = CodeRemoveForm(request.POST)
     if not form.is_valid():
@@ -196,7 +218,7 @@ def diagnosis_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRe
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def procedure_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
+def procedure_add_view(request: ActorRequest, contact_id: uuid.UUID) -> HttpResponse:
     contact = contact_for_write(actor=request.actor, public_id=contact_id)
     form = procedure_form(contact, request.POST)
     if form.is_valid():
@@ -221,7 +243,7 @@ def procedure_add_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRespo
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def procedure_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpResponse:
+def procedure_remove_view(request: ActorRequest, contact_id: uuid.UUID) -> HttpResponse:
     contact = contact_for_write(actor=request.actor, public_id=contact_id)
     form = ProcedureRemoveForm(request.POST)
     if not form.is_valid():
@@ -241,7 +263,7 @@ def procedure_remove_view(request: HttpRequest, contact_id: uuid.UUID) -> HttpRe
     )
 
 
-def _problems_section(request: HttpRequest, patient: Patient) -> Section:
+def _problems_section(request: ActorRequest, patient: Patient) -> Section:
     return tab_section(
         request,
         "records/partials/_clinical_problems.html",
@@ -253,7 +275,7 @@ def _problems_section(request: HttpRequest, patient: Patient) -> Section:
     )
 
 
-def _coding_page(request: HttpRequest, patient: Patient, **forms: Any) -> HttpResponse:
+def _coding_page(request: ActorRequest, patient: Patient, **forms: Any) -> HttpResponse:
     context = _coding_context(request, patient, **forms)
     return render(request, "records/coding.html", context, status=422)
 
@@ -261,7 +283,7 @@ def _coding_page(request: HttpRequest, patient: Patient, **forms: Any) -> HttpRe
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def problem_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def problem_add_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     patient = record_patient(request, public_id, object_type="coding", perm=Perm.RECORD_WRITE)
     return form_write(
         request,
@@ -284,7 +306,7 @@ def problem_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def problem_status_view(request: HttpRequest, problem_id: uuid.UUID, action: str) -> HttpResponse:
+def problem_status_view(request: ActorRequest, problem_id: uuid.UUID, action: str) -> HttpResponse:
     """Resolve or reopen a problem on the list."""
     service = {"resolve": services.problem_resolve, "reopen": services.problem_reopen}.get(action)
     if service is None:
@@ -300,7 +322,7 @@ def problem_status_view(request: HttpRequest, problem_id: uuid.UUID, action: str
     )
 
 
-def _warnings_section(request: HttpRequest, patient: Patient) -> Section:
+def _warnings_section(request: ActorRequest, patient: Patient) -> Section:
     return tab_section(
         request,
         "records/partials/_clinical_warnings.html",
@@ -317,7 +339,7 @@ def _warnings_section(request: HttpRequest, patient: Patient) -> Section:
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def warning_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def warning_add_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     patient = record_patient(request, public_id, object_type="coding", perm=Perm.RECORD_WRITE)
     return form_write(
         request,
@@ -334,7 +356,7 @@ def warning_add_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def warning_inactivate_view(request: HttpRequest, warning_id: uuid.UUID) -> HttpResponse:
+def warning_inactivate_view(request: ActorRequest, warning_id: uuid.UUID) -> HttpResponse:
     return row_write(
         request,
         PatientWarning.objects.all(),
@@ -362,7 +384,7 @@ def _measurements_context(patient: Patient, form: MeasurementForm | None = None)
     }
 
 
-def _measurements_section(request: HttpRequest, patient: Patient) -> Section:
+def _measurements_section(request: ActorRequest, patient: Patient) -> Section:
     return tab_section(
         request,
         "records/partials/_clinical_measurements.html",
@@ -373,7 +395,7 @@ def _measurements_section(request: HttpRequest, patient: Patient) -> Section:
 @requires(Perm.RECORD_READ)
 @require_http_methods(["GET", "POST"])
 @break_glass_on_refusal
-def measurements_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def measurements_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     """The measurements tab; POST records one measurement (checked for plausibility)."""
     return tab_view(
         request,
@@ -396,7 +418,7 @@ def measurements_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def measurement_error_view(request: HttpRequest, measurement_id: uuid.UUID) -> HttpResponse:
+def measurement_error_view(request: ActorRequest, measurement_id: uuid.UUID) -> HttpResponse:
     """Mark a measurement entered in error (with the reason)."""
     return row_write(
         request,
@@ -423,7 +445,7 @@ def _vaccination_form(patient: Patient, data: Any = None, actor: Any = None) -> 
 
 
 def _vaccinations_context(
-    request: HttpRequest, patient: Patient, form: VaccinationForm | None = None
+    request: ActorRequest, patient: Patient, form: VaccinationForm | None = None
 ) -> dict[str, Any]:
     return {
         "patient": patient,
@@ -433,7 +455,7 @@ def _vaccinations_context(
     }
 
 
-def _vaccinations_section(request: HttpRequest, patient: Patient) -> Section:
+def _vaccinations_section(request: ActorRequest, patient: Patient) -> Section:
     return tab_section(
         request,
         "records/partials/_clinical_vaccinations.html",
@@ -444,7 +466,7 @@ def _vaccinations_section(request: HttpRequest, patient: Patient) -> Section:
 @requires(Perm.RECORD_READ)
 @require_http_methods(["GET", "POST"])
 @break_glass_on_refusal
-def vaccinations_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def vaccinations_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     """The vaccinations tab; POST records a vaccine given."""
     return tab_view(
         request,
@@ -470,7 +492,7 @@ def vaccinations_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def vaccination_error_view(request: HttpRequest, vaccination_id: uuid.UUID) -> HttpResponse:
+def vaccination_error_view(request: ActorRequest, vaccination_id: uuid.UUID) -> HttpResponse:
     """Mark a vaccination entered in error (with the reason)."""
     return row_write(
         request,
@@ -490,7 +512,7 @@ def vaccination_error_view(request: HttpRequest, vaccination_id: uuid.UUID) -> H
 
 @requires(Perm.PATIENT_EXPORT)
 @require_http_methods(["GET", "POST"])
-def vaccination_reports_view(request: HttpRequest) -> HttpResponse:
+def vaccination_reports_view(request: ActorRequest) -> HttpResponse:
     """What waits for the vaccination register, the export button and the batches sent."""
     actor = request.actor
     organisation = actor.organisation
@@ -525,7 +547,7 @@ def vaccination_reports_view(request: HttpRequest) -> HttpResponse:
 @requires(Perm.PATIENT_EXPORT)
 @require_GET
 def vaccination_report_download_view(
-    request: HttpRequest, batch: uuid.UUID, fmt: str
+    request: ActorRequest, batch: uuid.UUID, fmt: str
 ) -> HttpResponse:
     """One batch's file (JSON or CSV), rebuilt from its rows; each download is logged per
     patient."""

@@ -60,13 +60,17 @@ class DictationFilterForm(forms.Form):
 
     def __init__(self, *args: Any, units: list[Unit], authors: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", _("My unit")), (self.ALL, _("All units"))] + [
+        unit, author, status = self.fields["unit"], self.fields["author"], self.fields["status"]
+        assert isinstance(unit, forms.ChoiceField)
+        assert isinstance(author, forms.ChoiceField)
+        assert isinstance(status, forms.ChoiceField)
+        unit.choices = [("", _("My unit")), (self.ALL, _("All units"))] + [
             (str(u.public_id), u.name) for u in units
         ]
-        self.fields["author"].choices = [("", _("Everyone")), (self.ME, _("Me"))] + [
+        author.choices = [("", _("Everyone")), (self.ME, _("Me"))] + [
             (str(u.public_id), u.get_full_name() or u.username) for u in authors
         ]
-        self.fields["status"].choices = [
+        status.choices = [
             ("", _("Open (waiting or being transcribed)")),
             *DictationStatus.choices,
         ]

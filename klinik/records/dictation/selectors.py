@@ -66,7 +66,7 @@ def dictation_queue(
     if author_id is not None:
         rows = rows.filter(author_id=author_id)
     rows = rows.filter(status__in=statuses or OPEN_STATUSES)
-    queue = list(
+    queue: list[Dictation] = list(
         _with_overdue(rows, now or timezone.now())
         .annotate(priority_rank=_priority_rank())
         .select_related("patient", "author", "taken_by", "unit", "audio")

@@ -31,7 +31,7 @@ from klinik.records.dictation.selectors import OPEN_STATUSES
 from klinik.records.documents.services import document_create
 from klinik.records.documents.storage import files_removed_on_failure
 from klinik.records.documents.uploads import AUDIO_KINDS, upload_check
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.journal.services import NO_UNIT, TEXT_MAX, EntryDraft, journal_entry_create
 from klinik.records.models import Dictation, JournalEntry
 
@@ -85,26 +85,28 @@ def dictation_deadline_default(*, priority: str, now: datetime | None = None) ->
 def _unit_for(actor: Actor, patient: Patient) -> Unit:
     if actor.unit is not None and actor.unit.organisation_id == patient.organisation_id:
         return actor.unit
-    if patient.unit_id is not None:
+    if patient.unit is not None:
         return patient.unit
-    raise RecordError(NO_UNIT, code="no_unit")
+    raise RecordError(NO_UNIT, code=RecordCode.NO_UNIT)
 
 
 def _texts_clean(*, priority: str, text: str, instructions: str) -> tuple[str, str]:
     """A new dictation's typed draft and instructions, cleaned; RecordError for an unknown
     priority or a text past its limit."""
     if priority not in DictationPriority.values:
-        raise RecordError(PRIORITY_UNKNOWN, code="priority_unknown", field="priority")
+        raise RecordError(PRIORITY_UNKNOWN, code=RecordCode.PRIORITY_UNKNOWN, field="priority")
     text = (text or "").replace("\r\n", "\n").strip()
     if len(text) > TEXT_MAX:
         raise RecordError(
             _("The text is too long (at most 100,000 characters)."),
-            code="text_too_long",
+            code=RecordCode.TEXT_TOO_LONG,
             field="text",
         )
     instructions = " ".join((instructions or "").split())
     if len(instructions) > INSTRUCTIONS_MAX:
-        raise RecordError(INSTRUCTIONS_TOO_LONG, code="instructions_too_long", field="instructions")
+        raise RecordError(
+            INSTRUCTIONS_TOO_LONG, code=RecordCode.INSTRUCTIONS_TOO_LONG, field="instructions"
+        )
     return text, instructions
 
 
@@ -125,13 +127,13 @@ def dictation_create(
     require(actor, Perm.RECORD_SIGN)
     text, instructions = _texts_clean(priority=priority, text=text, instructions=instructions)
     if audio is None and not text:
-        raise RecordError(CONTENT_REQUIRED, code="content_required", field="audio")
+        raise RecordError(CONTENT_REQUIRED, code=RecordCode.CONTENT_REQUIRED, field="audio")
     checked = upload_check(upload=audio, kinds=AUDIO_KINDS, field="audio") if audio else None
     now = timezone.now()
     if deadline is None:
         deadline = dictation_deadline_default(priority=priority, now=now)
     elif deadline <= now:
-        raise RecordError(DEADLINE_PAST, code="deadline_past", field="deadline")
+        raise RecordError(DEADLINE_PAST, code=RecordCode.DEADLINE_PAST, field="deadline")
     if checked is not None and checked.duration_seconds is not None:
         duration_seconds = checked.duration_seconds
     elif duration_seconds is not None and not 0 < duration_seconds <= DURATION_MAX_SECONDS:
@@ -180,11 +182,15 @@ def _refused_state(dictation: Dictation, actor: Actor) -> RecordError:
     """Why a conditional update found nothing to change, read after the fact."""
     current = Dictation.objects.filter(pk=dictation.pk).values("status", "taken_by_id").first()
     status = current["status"] if current else None
-    if status == DictationStatus.IN_PROGRESS and current["taken_by_id"] != actor.user.pk:
-        return RecordError(ALREADY_TAKEN, code="already_taken")
+    if (
+        current
+        and current["status"] == DictationStatus.IN_PROGRESS
+        and current["taken_by_id"] != actor.user.pk
+    ):
+        return RecordError(ALREADY_TAKEN, code=RecordCode.ALREADY_TAKEN)
     if status in OPEN_STATUSES:
-        return RecordError(NOT_TAKEN, code="not_taken")
-    return RecordError(NOT_OPEN, code="not_open")
+        return RecordError(NOT_TAKEN, code=RecordCode.NOT_TAKEN)
+    return RecordError(NOT_OPEN, code=RecordCode.NOT_OPEN)
 
 
 def dictation_take(
@@ -201,10 +207,10 @@ def dictation_take(
         )
     if not taken:
         error = _refused_state(dictation, actor)
-        if error.code == "not_taken":  # it is in progress already (by this very actor)
+        if error.code == RecordCode.NOT_TAKEN:  # it is in progress already (by this very actor)
             return Dictation.objects.get(pk=dictation.pk)
-        if error.code == "not_open":
-            raise RecordError(NOT_WAITING, code="not_waiting")
+        if error.code == RecordCode.NOT_OPEN:
+            raise RecordError(NOT_WAITING, code=RecordCode.NOT_WAITING)
         raise error
     return Dictation.objects.select_related("patient", "taken_by").get(pk=dictation.pk)
 
@@ -217,7 +223,7 @@ def dictation_text_save(
     if len(text) > TEXT_MAX:
         raise RecordError(
             _("The text is too long (at most 100,000 characters)."),
-            code="text_too_long",
+            code=RecordCode.TEXT_TOO_LONG,
             field="text",
         )
     with transaction.atomic(durable=True):
@@ -262,10 +268,10 @@ def dictation_cancel(
 ) -> Dictation:
     """The dictating clinician withdraws an item that has not been sent for signing."""
     if dictation.author_id != actor.user.pk:
-        raise RecordError(NOT_AUTHOR, code="not_author")
+        raise RecordError(NOT_AUTHOR, code=RecordCode.NOT_AUTHOR)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise RecordError(CANCEL_REASON_REQUIRED, code="reason_required", field="reason")
+        raise RecordError(CANCEL_REASON_REQUIRED, code=RecordCode.REASON_REQUIRED, field="reason")
     now = timezone.now()
     with transaction.atomic(durable=True):
         _write_begin(actor, dictation, channel)
@@ -279,7 +285,7 @@ def dictation_cancel(
             updated_at=now,
         )
     if not cancelled:
-        raise RecordError(NOT_OPEN, code="not_open")
+        raise RecordError(NOT_OPEN, code=RecordCode.NOT_OPEN)
     return Dictation.objects.get(pk=dictation.pk)
 
 
@@ -298,11 +304,11 @@ def dictation_send_for_signing(
             .first()
         )
         if locked is None or locked.status not in OPEN_STATUSES:
-            raise RecordError(NOT_OPEN, code="not_open")
+            raise RecordError(NOT_OPEN, code=RecordCode.NOT_OPEN)
         if locked.status == DictationStatus.WAITING:
-            raise RecordError(NOT_TAKEN, code="not_taken")
+            raise RecordError(NOT_TAKEN, code=RecordCode.NOT_TAKEN)
         if locked.taken_by_id != actor.user.pk:
-            raise RecordError(ALREADY_TAKEN, code="already_taken")
+            raise RecordError(ALREADY_TAKEN, code=RecordCode.ALREADY_TAKEN)
         entry = journal_entry_create(
             actor=actor,
             patient=locked.patient,

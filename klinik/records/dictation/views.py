@@ -13,7 +13,7 @@ from typing import Any
 
 from csp.decorators import csp_update
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from klinik.audit.choices import Channel
 from klinik.core.errors import form_error_add
+from klinik.core.http import ActorRequest
 from klinik.core.models import Unit, User
 from klinik.core.policy import Actor, Perm, require, requires
 from klinik.patients.views import break_glass_on_refusal
@@ -67,16 +68,17 @@ _RECORDER_CSP = {"media-src": ["'self'", "blob:"]}
 @requires(Perm.RECORD_SIGN)
 @csrf_exempt  # checked below, after the upload limit is in place (it must precede reading)
 @require_http_methods(["GET", "POST"])
-def dictation_create_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
+def dictation_create_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponseBase:
     if request.method == "POST":
         upload_limit_install(request, kinds=AUDIO_KINDS)
-    return _dictation_create(request, public_id)
+    # django-csp types a decorated view as taking the request alone.
+    return _dictation_create(request, public_id)  # type: ignore[call-arg]
 
 
 @csp_update(_RECORDER_CSP)
 @csrf_protect
 @break_glass_on_refusal
-def _dictation_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
+def _dictation_create(request: ActorRequest, public_id: uuid.UUID) -> HttpResponseBase:
     """A new dictation for the patient: upload or record audio, or type a draft."""
     actor = request.actor
     patient = record_patient(request, public_id, object_type="dictation")
@@ -142,12 +144,16 @@ def _queue_filters(
 
 @requires(Perm.RECORD_WRITE)
 @require_GET
-def dictation_queue_view(request: HttpRequest) -> HttpResponse:
+def dictation_queue_view(request: ActorRequest) -> HttpResponse:
     """The unit's queue: urgent first, then by deadline; overdue items marked; the units'
     turnaround over the last 30 days. Filters: unit, author, status."""
     actor = request.actor
     organisation_id = actor.organisation.pk if actor.organisation else None
-    units = list(Unit.objects.filter(organisation_id=organisation_id).order_by("name"))
+    units = (
+        list(Unit.objects.filter(organisation_id=organisation_id).order_by("name"))
+        if organisation_id is not None
+        else []
+    )
     authors = dictation_authors(organisation_id=organisation_id) if organisation_id else []
     form = DictationFilterForm(request.GET or None, units=units, authors=authors)
     unit_ids, author_id, statuses = _queue_filters(actor, form)
@@ -168,7 +174,7 @@ def dictation_queue_view(request: HttpRequest) -> HttpResponse:
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def dictation_take_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpResponse:
+def dictation_take_view(request: ActorRequest, dictation_id: uuid.UUID) -> HttpResponse:
     dictation = dictation_for_write(actor=request.actor, public_id=dictation_id)
     try:
         dictation_take(actor=request.actor, dictation=dictation, channel=Channel.UI)
@@ -182,7 +188,7 @@ def dictation_take_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpRe
 
 
 def _work_page(
-    request: HttpRequest,
+    request: ActorRequest,
     dictation: Dictation,
     *,
     text_form: DictationTextForm | None = None,
@@ -209,7 +215,7 @@ def _work_page(
 @requires(Perm.RECORD_WRITE)
 @require_GET
 @break_glass_on_refusal
-def dictation_work_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpResponse:
+def dictation_work_view(request: ActorRequest, dictation_id: uuid.UUID) -> HttpResponse:
     """The work screen: the player beside the editor (keyboard: F4/Ctrl+Space play, F3/Ctrl+←
     back 3 s, F5/Ctrl+→ forward, Ctrl+↑/↓ speed), the transcript autosaved."""
     dictation = dictation_access(actor=request.actor, public_id=dictation_id, channel=Channel.UI)
@@ -219,7 +225,7 @@ def dictation_work_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpRe
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def dictation_text_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpResponse:
+def dictation_text_view(request: ActorRequest, dictation_id: uuid.UUID) -> HttpResponse:
     """Autosave (htmx): the status line, or the refusal with 409/422."""
     dictation = dictation_for_write(actor=request.actor, public_id=dictation_id)
     form = DictationTextForm(request.POST)
@@ -242,7 +248,7 @@ def dictation_text_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpRe
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def dictation_send_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpResponse:
+def dictation_send_view(request: ActorRequest, dictation_id: uuid.UUID) -> HttpResponse:
     """ "Send til godkendelse": the transcript becomes an unapproved dictation entry for the
     dictating clinician to sign."""
     dictation = dictation_for_write(actor=request.actor, public_id=dictation_id)
@@ -269,7 +275,7 @@ def dictation_send_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpRe
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def dictation_release_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpResponse:
+def dictation_release_view(request: ActorRequest, dictation_id: uuid.UUID) -> HttpResponse:
     """Put the item back in the queue, keeping the transcript so far."""
     dictation = dictation_for_write(actor=request.actor, public_id=dictation_id)
     text = request.POST.get("text")
@@ -285,7 +291,7 @@ def dictation_release_view(request: HttpRequest, dictation_id: uuid.UUID) -> Htt
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def dictation_cancel_view(request: HttpRequest, dictation_id: uuid.UUID) -> HttpResponse:
+def dictation_cancel_view(request: ActorRequest, dictation_id: uuid.UUID) -> HttpResponse:
     """The dictating clinician withdraws the item, giving a reason."""
     require(request.actor, Perm.RECORD_SIGN)
     dictation = dictation_for_write(actor=request.actor, public_id=dictation_id)

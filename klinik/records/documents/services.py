@@ -17,7 +17,7 @@ from klinik.patients.models import Patient
 from klinik.records.access import record_write_begin
 from klinik.records.documents.storage import file_write, files_removed_on_failure
 from klinik.records.documents.uploads import DOCUMENT_KINDS, CheckedUpload, upload_check
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.models import Contact, Document
 
 FILE_CHANGED = _("The file changed while it was being saved. Upload it again.")
@@ -54,12 +54,14 @@ def document_create(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("document_create must run inside the caller's transaction")
     if contact is not None and contact.patient_id != patient.pk:
-        raise RecordError(_("The contact belongs to another patient."), code="contact_patient")
+        raise RecordError(
+            _("The contact belongs to another patient."), code=RecordCode.CONTACT_PATIENT
+        )
     organisation_key = str(patient.organisation.public_id)
     storage_key, sha256, size, path = file_write(organisation_key=organisation_key, upload=upload)
     written.append(path)
     if size != checked.size:  # the upload changed under us
-        raise RecordError(FILE_CHANGED, code="file_changed", field="file")
+        raise RecordError(FILE_CHANGED, code=RecordCode.FILE_CHANGED, field="file")
     return Document.objects.create(
         organisation_id=patient.organisation_id,
         patient=patient,

@@ -100,9 +100,9 @@ def document_response(
             response["Content-Range"] = f"bytes {start}-{end}/{size}"
             response["Content-Length"] = str(end - start + 1)
     response["Accept-Ranges"] = "bytes"
-    response["Content-Disposition"] = content_disposition_header(
-        download, document_filename(document)
-    )
+    disposition = content_disposition_header(download, document_filename(document))
+    assert disposition is not None  # only None without a filename, and there always is one
+    response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["ETag"] = f'"{document.sha256}"'

@@ -30,7 +30,7 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from klinik.records.choices import DocumentKind
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 
 MB = 1024 * 1024
 # Larger than any clinical photo or scan needs; decoding stays within a few hundred MB.
@@ -153,7 +153,7 @@ def _pdf_objects(reader: PdfReader) -> Iterator[Any]:
             obj = obj.get_object()
         count += 1
         if count > PDF_MAX_OBJECTS:
-            raise RecordError(PDF_INVALID, code="pdf_invalid", field="file")
+            raise RecordError(PDF_INVALID, code=RecordCode.PDF_INVALID, field="file")
         yield obj
         if isinstance(obj, DictionaryObject):
             stack.extend(obj.values())
@@ -165,29 +165,29 @@ def _check_pdf(data: bytes, field: str) -> None:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise RecordError(PDF_ENCRYPTED, code="pdf_encrypted", field=field)
+            raise RecordError(PDF_ENCRYPTED, code=RecordCode.PDF_ENCRYPTED, field=field)
         if len(reader.pages) == 0:
-            raise RecordError(PDF_INVALID, code="pdf_invalid", field=field)
+            raise RecordError(PDF_INVALID, code=RecordCode.PDF_INVALID, field=field)
         for obj in _pdf_objects(reader):
             if not isinstance(obj, DictionaryObject):
                 continue
             # Names are compared decoded: /J#53 is /JS.
             if _PDF_ACTIVE_KEYS & {str(key) for key in obj}:
-                raise RecordError(PDF_ACTIVE, code="pdf_active", field=field)
+                raise RecordError(PDF_ACTIVE, code=RecordCode.PDF_ACTIVE, field=field)
             action = obj.get("/S")
             if isinstance(action, NameObject) and str(action) in _PDF_ACTIVE_ACTIONS:
-                raise RecordError(PDF_ACTIVE, code="pdf_active", field=field)
+                raise RecordError(PDF_ACTIVE, code=RecordCode.PDF_ACTIVE, field=field)
     except RecordError:
         raise
     except Exception as exc:  # pypdf raises many kinds on malformed input; all mean "damaged"
-        raise RecordError(PDF_INVALID, code="pdf_invalid", field=field) from exc
+        raise RecordError(PDF_INVALID, code=RecordCode.PDF_INVALID, field=field) from exc
 
 
 def _check_image(data: bytes, sniffed: Sniffed, field: str) -> None:
     expected = {"image/jpeg": "JPEG", "image/png": "PNG"}[sniffed.content_type]
     too_large = RecordError(
         str(IMAGE_TOO_LARGE) % {"limit": IMAGE_MAX_PIXELS // 1_000_000},
-        code="image_too_large",
+        code=RecordCode.IMAGE_TOO_LARGE,
         field=field,
     )
     try:
@@ -209,7 +209,7 @@ def _check_image(data: bytes, sniffed: Sniffed, field: str) -> None:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise too_large from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise RecordError(IMAGE_INVALID, code="image_invalid", field=field) from exc
+        raise RecordError(IMAGE_INVALID, code=RecordCode.IMAGE_INVALID, field=field) from exc
 
 
 def _riff_is_whole(upload: IO[bytes], size: int) -> bool:
@@ -234,7 +234,7 @@ def _check_audio(upload: IO[bytes], sniffed: Sniffed, size: int, field: str) -> 
     """The duration in seconds when the container tells it cheaply (WAV), else None."""
     if sniffed is not _WAV:
         return None
-    invalid = RecordError(AUDIO_INVALID, code="audio_invalid", field=field)
+    invalid = RecordError(AUDIO_INVALID, code=RecordCode.AUDIO_INVALID, field=field)
     upload.seek(0)
     try:
         with wave.open(upload, "rb") as audio:
@@ -282,20 +282,22 @@ def upload_check(*, upload: IO[bytes] | None, kinds: frozenset[str], field: str)
     """Check an upload's content against the kinds accepted here; raise RecordError (at
     `field`) when it is missing, empty, too large, disguised, damaged or active."""
     if upload is None:
-        raise RecordError(FILE_REQUIRED, code="file_required", field=field)
+        raise RecordError(FILE_REQUIRED, code=RecordCode.FILE_REQUIRED, field=field)
     size = _upload_size(upload)
     if size == 0:
-        raise RecordError(FILE_EMPTY, code="file_empty", field=field)
+        raise RecordError(FILE_EMPTY, code=RecordCode.FILE_EMPTY, field=field)
     upload.seek(0)
     head = upload.read(HEAD_BYTES)
     sniffed = sniff(head)
     if sniffed is None or sniffed.kind not in kinds:
         message = FILE_NOT_AUDIO if kinds == AUDIO_KINDS else FILE_NOT_DOCUMENT
-        raise RecordError(message, code="file_type", field=field)
+        raise RecordError(message, code=RecordCode.FILE_TYPE, field=field)
     limit = upload_limit_bytes(sniffed.kind)
     if size > limit:
         raise RecordError(
-            str(FILE_TOO_LARGE) % {"limit": limit // MB}, code="file_too_large", field=field
+            str(FILE_TOO_LARGE) % {"limit": limit // MB},
+            code=RecordCode.FILE_TOO_LARGE,
+            field=field,
         )
     duration = None
     if sniffed.kind == DocumentKind.AUDIO:
@@ -305,7 +307,9 @@ def upload_check(*, upload: IO[bytes] | None, kinds: frozenset[str], field: str)
         data = upload.read(limit + 1)
         if len(data) > limit:
             raise RecordError(
-                str(FILE_TOO_LARGE) % {"limit": limit // MB}, code="file_too_large", field=field
+                str(FILE_TOO_LARGE) % {"limit": limit // MB},
+                code=RecordCode.FILE_TOO_LARGE,
+                field=field,
             )
         if sniffed.kind == DocumentKind.PDF:
             _check_pdf(data, field)
@@ -356,5 +360,5 @@ def upload_limit_install(request: HttpRequest, *, kinds: frozenset[str]) -> None
 def upload_too_large_error(*, kinds: frozenset[str], field: str) -> RecordError:
     limit = max(upload_limit_bytes(kind) for kind in kinds)
     return RecordError(
-        str(FILE_TOO_LARGE) % {"limit": limit // MB}, code="file_too_large", field=field
+        str(FILE_TOO_LARGE) % {"limit": limit // MB}, code=RecordCode.FILE_TOO_LARGE, field=field
     )

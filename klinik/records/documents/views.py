@@ -10,7 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from klinik.audit.choices import Channel
 from klinik.core.errors import form_error_add
+from klinik.core.http import ActorRequest
 from klinik.core.policy import Perm, require, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
@@ -37,7 +38,7 @@ from klinik.records.header import record_frame, record_patient
 
 
 def _documents_page(
-    request: HttpRequest, patient: Patient, form: DocumentUploadForm, status: int = 200
+    request: ActorRequest, patient: Patient, form: DocumentUploadForm, status: int = 200
 ) -> HttpResponse:
     context = record_frame(
         request,
@@ -54,7 +55,7 @@ def _documents_page(
 @requires(Perm.RECORD_READ)
 @csrf_exempt  # checked below, after the upload limit is in place (it must precede reading)
 @require_http_methods(["GET", "POST"])
-def record_documents_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
+def record_documents_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponseBase:
     if request.method == "POST":
         require(request.actor, Perm.RECORD_WRITE)
         upload_limit_install(request, kinds=DOCUMENT_KINDS)
@@ -63,7 +64,7 @@ def record_documents_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRes
 
 @csrf_protect
 @break_glass_on_refusal
-def _record_documents(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
+def _record_documents(request: ActorRequest, public_id: uuid.UUID) -> HttpResponseBase:
     """The patient's documents and dictations; POST uploads a PDF or image."""
     actor = request.actor
     if request.method != "POST":
@@ -95,7 +96,7 @@ def _record_documents(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 @requires(Perm.RECORD_READ)
 @require_http_methods(["GET", "HEAD"])
 @break_glass_on_refusal
-def document_content_view(request: HttpRequest, document_id: uuid.UUID) -> HttpResponseBase:
+def document_content_view(request: ActorRequest, document_id: uuid.UUID) -> HttpResponseBase:
     """The stored file, logged: inline (PDF, image, audio with byte ranges for seeking) or,
     with ?download=1, as an attachment."""
     document = document_access(actor=request.actor, public_id=document_id, channel=Channel.UI)

@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from klinik.audit.choices import Channel
 from klinik.core.errors import form_error_add
+from klinik.core.http import ActorRequest
 from klinik.core.policy import Actor, Perm, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
@@ -51,7 +52,7 @@ LATIN_TEXT_MAX = 100_000
 RECENT_IN_EDITOR = 5
 
 
-def _hx_redirect(request: HttpRequest, url: str) -> HttpResponse:
+def _hx_redirect(request: ActorRequest, url: str) -> HttpResponse:
     if request.htmx:
         response = HttpResponse(status=200)
         response["HX-Redirect"] = url
@@ -82,7 +83,7 @@ def _editor_form(
 
 
 def _editor_context(
-    request: HttpRequest,
+    request: ActorRequest,
     patient: Patient,
     form: EntryForm,
     *,
@@ -130,13 +131,16 @@ def _editor_context(
 # Writing -----------------------------------------------------------------------------------------
 
 
-def _editor_draft(request: HttpRequest, patient: Patient, params: QueryDict) -> JournalDraft | None:
+def _editor_draft(
+    request: ActorRequest, patient: Patient, params: QueryDict
+) -> JournalDraft | None:
     """The draft the editor resumes (`draft=`). One saved or discarded meanwhile raises
     RecordError on GET; on POST it is None (saved by another tab: the entry itself decides)."""
-    if not params.get("draft"):
+    draft_id = params.get("draft")
+    if not draft_id:
         return None
     try:
-        return journal_draft_of(actor=request.actor, patient=patient, public_id=params["draft"])
+        return journal_draft_of(actor=request.actor, patient=patient, public_id=draft_id)
     except RecordError:
         if request.method == "GET":
             raise
@@ -144,7 +148,7 @@ def _editor_draft(request: HttpRequest, patient: Patient, params: QueryDict) -> 
 
 
 def _editor_corrects(
-    request: HttpRequest, patient: Patient, params: QueryDict, draft: JournalDraft | None
+    request: ActorRequest, patient: Patient, params: QueryDict, draft: JournalDraft | None
 ) -> JournalEntry | None:
     """The entry being corrected (`corrects=`, or the draft's), read through the door."""
     corrects_id = params.get("corrects") or (
@@ -228,7 +232,7 @@ def _editor_save(
 
 
 def _correction_refused(
-    request: HttpRequest, patient: Patient, corrects: JournalEntry
+    request: ActorRequest, patient: Patient, corrects: JournalEntry
 ) -> HttpResponse:
     return render(
         request,
@@ -249,7 +253,7 @@ def _correction_refused(
 @requires(Perm.RECORD_WRITE)
 @require_http_methods(["GET", "POST"])
 @break_glass_on_refusal
-def record_write_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def record_write_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     """The editor. GET `draft=` resumes a draft, `corrects=` corrects the newest version of an
     entry. POST saves to the record (the draft goes in the same transaction)."""
     params = request.POST if request.method == "POST" else request.GET
@@ -298,7 +302,7 @@ def record_write_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 @requires(Perm.RECORD_WRITE)
 @require_POST
 @break_glass_on_refusal
-def record_draft_save_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def record_draft_save_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     """The editor's autosave (htmx, a few seconds after typing stops and on leaving the text).
     Answers with the "Draft saved hh:mm" status and the draft's id for the form."""
     actor = request.actor
@@ -349,7 +353,7 @@ def record_draft_save_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRe
 @require_POST
 @break_glass_on_refusal
 def record_draft_discard_view(
-    request: HttpRequest, public_id: uuid.UUID, draft_id: uuid.UUID
+    request: ActorRequest, public_id: uuid.UUID, draft_id: uuid.UUID
 ) -> HttpResponse:
     actor = request.actor
     patient = record_patient(
@@ -370,7 +374,7 @@ def record_draft_discard_view(
 
 @requires(Perm.RECORD_WRITE)
 @require_POST
-def journal_latin_view(request: HttpRequest) -> HttpResponse:
+def journal_latin_view(request: ActorRequest) -> HttpResponse:
     """Latin terms in the editor's text (POSTed: it is patient data) with their Danish
     professional and plain forms. The page offers each as a replacement; nothing changes the
     note by itself."""

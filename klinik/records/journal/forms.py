@@ -55,15 +55,16 @@ class JournalFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        everything = [("", _("All"))]
-        self.fields["type"].choices = everything + types
-        self.fields["unit"].choices = everything + units
-        self.fields["author"].choices = everything + authors
+        for name, choices in (("type", types), ("unit", units), ("author", authors)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", _("All")), *choices]
         for name, field in self.fields.items():
             field.widget.attrs["id"] = f"filter-{name}"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and until < since:
             self.add_error("until", PERIOD_ORDER)
@@ -107,8 +108,11 @@ class EntryForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.correcting = correcting
-        self.fields["contact"].choices = [("", _("No contact")), *contacts]
-        self.fields["responsible"].choices = [("", _("Chosen automatically")), *responsibles]
+        contact, responsible = self.fields["contact"], self.fields["responsible"]
+        assert isinstance(contact, forms.ChoiceField)
+        assert isinstance(responsible, forms.ChoiceField)
+        contact.choices = [("", _("No contact")), *contacts]
+        responsible.choices = [("", _("Chosen automatically")), *responsibles]
         if correcting:
             # A correction keeps the entry's type, contact and responsible clinician.
             for name in ("entry_type", "contact", "responsible"):
@@ -137,7 +141,9 @@ class ContactOpenForm(forms.Form):
 
     def __init__(self, *args: Any, responsibles: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].choices = [("", _("Chosen automatically")), *responsibles]
+        responsible = self.fields["responsible"]
+        assert isinstance(responsible, forms.ChoiceField)
+        responsible.choices = [("", _("Chosen automatically")), *responsibles]
         for name, field in self.fields.items():
             field.widget.attrs["id"] = f"contact-open-{name}"
 

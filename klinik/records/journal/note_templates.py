@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
@@ -18,8 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.records.choices import EntryType
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.models import NoteTemplate, Phrase
+
+_Scoped = TypeVar("_Scoped", NoteTemplate, Phrase)
 
 HEADINGS_MAX = 20
 HEADING_MAX = 100
@@ -61,7 +64,7 @@ DEFAULT_PHRASES: list[tuple[str, str]] = [
 _ORG_WIDE = ExpressionWrapper(Q(unit__isnull=True), output_field=BooleanField())
 
 
-def _scoped(model: type, unit: Unit) -> QuerySet:
+def _scoped(model: type[_Scoped], unit: Unit) -> QuerySet[_Scoped]:
     return model.objects.filter(
         Q(unit=unit) | Q(unit__isnull=True), organisation_id=unit.organisation_id
     )
@@ -173,16 +176,16 @@ def note_template_defaults(*, unit: Unit) -> list[NoteTemplate]:
 def _admin_unit(actor: Actor) -> Unit:
     require(actor, Perm.RECORD_WRITE)
     if actor.unit is None:
-        raise RecordError(NO_ORGANISATION, code="no_unit")
+        raise RecordError(NO_ORGANISATION, code=RecordCode.NO_UNIT)
     return actor.unit
 
 
 def _clean_headings(headings: list[str]) -> list[str]:
     cleaned = [" ".join(h.split()) for h in headings if h and h.strip()]
     if not cleaned:
-        raise RecordError(HEADINGS_REQUIRED, code="headings_required", field="headings")
+        raise RecordError(HEADINGS_REQUIRED, code=RecordCode.HEADINGS_REQUIRED, field="headings")
     if len(cleaned) > HEADINGS_MAX or any(len(h) > HEADING_MAX for h in cleaned):
-        raise RecordError(HEADINGS_TOO_MANY, code="headings_too_many", field="headings")
+        raise RecordError(HEADINGS_TOO_MANY, code=RecordCode.HEADINGS_TOO_MANY, field="headings")
     return cleaned
 
 
@@ -200,9 +203,11 @@ def note_template_save(
     unit = _admin_unit(actor)
     name = " ".join((name or "").split())[:100]
     if not name:
-        raise RecordError(NAME_REQUIRED, code="name_required", field="name")
+        raise RecordError(NAME_REQUIRED, code=RecordCode.NAME_REQUIRED, field="name")
     if entry_type not in EntryType.values:
-        raise RecordError(_("Unknown type of entry."), code="type_unknown", field="entry_type")
+        raise RecordError(
+            _("Unknown type of entry."), code=RecordCode.TYPE_UNKNOWN, field="entry_type"
+        )
     cleaned = _clean_headings(headings)
     if template is None:
         template = NoteTemplate(organisation_id=unit.organisation_id)
@@ -221,12 +226,12 @@ def note_template_save(
         .exclude(pk=template.pk)
         .exists()
     ):
-        raise RecordError(NAME_TAKEN, code="name_taken", field="name")
+        raise RecordError(NAME_TAKEN, code=RecordCode.NAME_TAKEN, field="name")
     try:
         with transaction.atomic(durable=True):
             template.save()
     except IntegrityError as exc:
-        raise RecordError(NAME_TAKEN, code="name_taken", field="name") from exc
+        raise RecordError(NAME_TAKEN, code=RecordCode.NAME_TAKEN, field="name") from exc
     return template
 
 
@@ -254,10 +259,10 @@ def phrase_save(
     unit = _admin_unit(actor)
     shortcut = (shortcut or "").strip().lower()
     if not SHORTCUT_RE.match(shortcut):
-        raise RecordError(SHORTCUT_INVALID, code="shortcut_invalid", field="shortcut")
+        raise RecordError(SHORTCUT_INVALID, code=RecordCode.SHORTCUT_INVALID, field="shortcut")
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise RecordError(PHRASE_TEXT_REQUIRED, code="text_required", field="text")
+        raise RecordError(PHRASE_TEXT_REQUIRED, code=RecordCode.TEXT_REQUIRED, field="text")
     if phrase is None:
         phrase = Phrase(organisation_id=unit.organisation_id)
     elif phrase.organisation_id != unit.organisation_id:
@@ -272,12 +277,12 @@ def phrase_save(
         .exclude(pk=phrase.pk)
         .exists()
     ):
-        raise RecordError(SHORTCUT_TAKEN, code="shortcut_taken", field="shortcut")
+        raise RecordError(SHORTCUT_TAKEN, code=RecordCode.SHORTCUT_TAKEN, field="shortcut")
     try:
         with transaction.atomic(durable=True):
             phrase.save()
     except IntegrityError as exc:
-        raise RecordError(SHORTCUT_TAKEN, code="shortcut_taken", field="shortcut") from exc
+        raise RecordError(SHORTCUT_TAKEN, code=RecordCode.SHORTCUT_TAKEN, field="shortcut") from exc
     return phrase
 
 

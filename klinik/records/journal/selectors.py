@@ -14,14 +14,17 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
     Count,
     Exists,
+    Field,
     IntegerField,
     Max,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -36,7 +39,7 @@ from klinik.core.models import Membership, Unit, User
 from klinik.core.policy import ROLE_PERMISSIONS, Actor, Perm
 from klinik.patients.models import Patient
 from klinik.records.choices import EntryType
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.models import Contact, JournalDraft, JournalEntry, JournalSignature
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
@@ -86,7 +89,7 @@ def timeline_cursor_parse(cursor: str) -> tuple[datetime, int]:
         moment = datetime.fromtimestamp(0, tz=UTC) + timedelta(microseconds=int(micros))
         return moment, int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError) as exc:
-        raise RecordError(CURSOR_INVALID, code="cursor_invalid", field="before") from exc
+        raise RecordError(CURSOR_INVALID, code=RecordCode.CURSOR_INVALID, field="before") from exc
 
 
 # Timeline ----------------------------------------------------------------------------------------
@@ -188,9 +191,9 @@ def _attach_people(entries: list[JournalEntry]) -> list[JournalEntry]:
     if not entries:
         return entries
     signatures = [s for s in (entry_signature(e) for e in entries) if s is not None]
-    user_ids = {e.author_id for e in entries} | {e.responsible_id for e in entries}
-    user_ids |= {s.signed_by_id for s in signatures}
-    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids - {None}).only(*_PERSON_FIELDS)}
+    user_ids = {e.author_id for e in entries} | {s.signed_by_id for s in signatures}
+    user_ids |= {e.responsible_id for e in entries if e.responsible_id is not None}
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids).only(*_PERSON_FIELDS)}
     for entry in entries:
         entry.author = users[entry.author_id]
         entry.responsible = users.get(entry.responsible_id) if entry.responsible_id else None
@@ -238,7 +241,7 @@ def journal_timeline(
     is the `next_cursor` of the previous page. Two queries per page, whatever its size.
     """
     if not 1 <= limit <= TIMELINE_MAX_LIMIT:
-        raise RecordError(LIMIT_INVALID, code="limit_invalid", field="limit")
+        raise RecordError(LIMIT_INVALID, code=RecordCode.LIMIT_INVALID, field="limit")
     entries = _timeline_queryset(patient)
     if include_superseded:
         entries = entries.annotate(
@@ -273,8 +276,9 @@ def journal_timeline(
     items = []
     for entry in rows:
         if include_superseded:
-            is_current = not entry.is_superseded
-            items.append(_as_item(entry, entry.thread_versions or entry.version, is_current))
+            is_current = not entry.is_superseded  # type: ignore[attr-defined]  # annotated above
+            versions = entry.thread_versions or entry.version  # type: ignore[attr-defined]
+            items.append(_as_item(entry, versions, is_current))
         else:
             # Versions of a thread are 1..n and the current one is n.
             items.append(_as_item(entry, entry.version, True))
@@ -296,7 +300,9 @@ def _timeline_filtered(
         types = [t for t in entry_types if t]
         unknown = sorted(set(types) - set(EntryType.values))
         if unknown:
-            raise RecordError(_("Unknown type of entry."), code="type_unknown", field="type")
+            raise RecordError(
+                _("Unknown type of entry."), code=RecordCode.TYPE_UNKNOWN, field="type"
+            )
         if types:
             entries = entries.filter(entry_type__in=types)
     if unit_ids:
@@ -325,7 +331,7 @@ def _uuids(values: Iterable[uuid.UUID | str], field: str) -> list[uuid.UUID]:
         try:
             result.append(uuid.UUID(str(value)))
         except ValueError as exc:
-            raise RecordError(FILTER_INVALID, code="filter_invalid", field=field) from exc
+            raise RecordError(FILTER_INVALID, code=RecordCode.FILTER_INVALID, field=field) from exc
     return result
 
 
@@ -367,7 +373,7 @@ def journal_contact_for_entry(*, patient: Patient, public_id: uuid.UUID | str) -
         else None
     )
     if contact is None:
-        raise RecordError(CONTACT_UNKNOWN, code="contact_unknown", field="contact")
+        raise RecordError(CONTACT_UNKNOWN, code=RecordCode.CONTACT_UNKNOWN, field="contact")
     return contact
 
 
@@ -390,7 +396,7 @@ def journal_signer(*, patient: Patient, public_id: uuid.UUID | str) -> User:
         else None
     )
     if user is None:
-        raise RecordError(RESPONSIBLE_UNKNOWN, code="responsible", field="responsible")
+        raise RecordError(RESPONSIBLE_UNKNOWN, code=RecordCode.RESPONSIBLE, field="responsible")
     return user
 
 
@@ -463,7 +469,7 @@ def journal_draft_of(*, actor: Actor, patient: Patient, public_id: uuid.UUID | s
         else None
     )
     if draft is None:
-        raise RecordError(_("The draft no longer exists."), code="draft_missing")
+        raise RecordError(_("The draft no longer exists."), code=RecordCode.DRAFT_MISSING)
     return draft
 
 
@@ -506,19 +512,31 @@ class JournalFilters:
     authors: list[FilterChoice]
 
 
+def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)  # a column, not a reverse relation
+    return field
+
+
+def _column_name(model: type[Model], name: str) -> str:
+    column = _column_field(model, name).column
+    assert column is not None  # only fields without a column of their own lack one
+    return column
+
+
 # The filter statement's columns after the entry type: the unit's, then the author's.
-_FILTER_UNIT = tuple(Unit._meta.get_field(n) for n in ("public_id", "name"))
+_FILTER_UNIT = tuple(_column_field(Unit, n) for n in ("public_id", "name"))
 _FILTER_AUTHOR = tuple(
-    User._meta.get_field(n) for n in ("public_id", "first_name", "last_name", "username")
+    _column_field(User, n) for n in ("public_id", "first_name", "last_name", "username")
 )
-_FILTER_FIELDS = (JournalEntry._meta.get_field("entry_type"), *_FILTER_UNIT, *_FILTER_AUTHOR)
+_FILTER_FIELDS = (_column_field(JournalEntry, "entry_type"), *_FILTER_UNIT, *_FILTER_AUTHOR)
 
 
 @functools.cache
 def _filter_sql(vendor: str) -> str:
     del vendor  # keys the cache: the quoting is the backend's
     column = {
-        name: connection.ops.quote_name(JournalEntry._meta.get_field(name).column)
+        name: connection.ops.quote_name(_column_name(JournalEntry, name))
         for name in ("organisation", "patient", "entry_type", "unit", "author")
     }
     kind, unit, author = column["entry_type"], column["unit"], column["author"]

@@ -19,7 +19,7 @@ from klinik.core.policy import ROLE_PERMISSIONS, Actor, Perm, require
 from klinik.patients.models import Patient
 from klinik.records.access import access_record, record_write_begin
 from klinik.records.choices import ContactKind, DictationStatus, EntryType
-from klinik.records.errors import RecordError
+from klinik.records.errors import RecordCode, RecordError
 from klinik.records.models import (
     Contact,
     Dictation,
@@ -55,23 +55,23 @@ def _unit_for(actor: Actor, patient: Patient, contact: Contact | None) -> Unit:
         return contact.unit
     if actor.unit is not None and actor.unit.organisation_id == patient.organisation_id:
         return actor.unit
-    if patient.unit_id is not None:
+    if patient.unit is not None:
         return patient.unit
-    raise RecordError(NO_UNIT, code="no_unit")
+    raise RecordError(NO_UNIT, code=RecordCode.NO_UNIT)
 
 
 def _clean_text(text: str) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise RecordError(TEXT_REQUIRED, code="text_required", field="text")
+        raise RecordError(TEXT_REQUIRED, code=RecordCode.TEXT_REQUIRED, field="text")
     if len(text) > TEXT_MAX:
-        raise RecordError(TEXT_TOO_LONG, code="text_too_long", field="text")
+        raise RecordError(TEXT_TOO_LONG, code=RecordCode.TEXT_TOO_LONG, field="text")
     return text
 
 
 def _check_contact(contact: Contact | None, patient: Patient) -> None:
     if contact is not None and contact.patient_id != patient.pk:
-        raise RecordError(CONTACT_OTHER_PATIENT, code="contact_patient", field="contact")
+        raise RecordError(CONTACT_OTHER_PATIENT, code=RecordCode.CONTACT_PATIENT, field="contact")
 
 
 def _check_responsible(responsible: User | None, patient: Patient) -> None:
@@ -84,7 +84,7 @@ def _check_responsible(responsible: User | None, patient: Patient) -> None:
         role__in=SIGNING_ROLES,
         is_active=True,
     ).exists():
-        raise RecordError(RESPONSIBLE_NOT_SIGNER, code="responsible", field="responsible")
+        raise RecordError(RESPONSIBLE_NOT_SIGNER, code=RecordCode.RESPONSIBLE, field="responsible")
 
 
 def _sign_if_signer(actor: Actor, entry: JournalEntry) -> None:
@@ -108,13 +108,13 @@ class EntryDraft:
 
 def _new_entry(actor: Actor, patient: Patient, draft: EntryDraft) -> JournalEntry:
     if draft.entry_type not in EntryType.values:
-        raise RecordError(TYPE_UNKNOWN, code="type_unknown", field="type")
+        raise RecordError(TYPE_UNKNOWN, code=RecordCode.TYPE_UNKNOWN, field="type")
     _check_contact(draft.contact, patient)
     _check_responsible(draft.responsible, patient)
     now = timezone.now()
     occurred_at = draft.occurred_at or now
     if occurred_at > now + timedelta(minutes=5):
-        raise RecordError(FUTURE_TIME, code="future", field="occurred_at")
+        raise RecordError(FUTURE_TIME, code=RecordCode.FUTURE, field="occurred_at")
     can_sign = actor.can(Perm.RECORD_SIGN)
     responsible = draft.responsible
     if responsible is None and draft.contact is not None:
@@ -194,7 +194,7 @@ def journal_entry_correct(
     and why. The original stays readable."""
     reason = (reason or "").strip()
     if not reason:
-        raise RecordError(REASON_REQUIRED, code="reason_required", field="reason")
+        raise RecordError(REASON_REQUIRED, code=RecordCode.REASON_REQUIRED, field="reason")
     try:
         with transaction.atomic(durable=True):
             patient = record_write_begin(
@@ -202,7 +202,7 @@ def journal_entry_correct(
             )
             _version_lock(entry)
             if JournalEntry.objects.filter(supersedes=entry).exists():
-                raise RecordError(ALREADY_CORRECTED, code="already_corrected")
+                raise RecordError(ALREADY_CORRECTED, code=RecordCode.ALREADY_CORRECTED)
             can_sign = actor.can(Perm.RECORD_SIGN)
             responsible = entry.responsible or (actor.user if can_sign else None)
             new = JournalEntry(
@@ -228,7 +228,7 @@ def journal_entry_correct(
                 JournalDraft.objects.filter(pk=from_draft.pk, author=actor.user).delete()
     except IntegrityError as exc:
         # Two corrections of the same version at once: the one-successor constraint decides.
-        raise RecordError(ALREADY_CORRECTED, code="already_corrected") from exc
+        raise RecordError(ALREADY_CORRECTED, code=RecordCode.ALREADY_CORRECTED) from exc
     return new
 
 
@@ -256,11 +256,11 @@ def journal_entry_sign(
             )
             _version_lock(entry)
             if JournalEntry.objects.filter(supersedes=entry).exists():
-                raise RecordError(NOT_CURRENT, code="not_current")
+                raise RecordError(NOT_CURRENT, code=RecordCode.NOT_CURRENT)
             if JournalSignature.objects.filter(entry=entry).exists():
-                raise RecordError(ALREADY_SIGNED, code="already_signed")
+                raise RecordError(ALREADY_SIGNED, code=RecordCode.ALREADY_SIGNED)
             if entry.responsible_id is not None and entry.responsible_id != actor.user.pk:
-                raise RecordError(NOT_RESPONSIBLE, code="not_responsible")
+                raise RecordError(NOT_RESPONSIBLE, code=RecordCode.NOT_RESPONSIBLE)
             signature = JournalSignature.objects.create(
                 organisation_id=entry.organisation_id, entry=entry, signed_by=actor.user
             )
@@ -269,7 +269,7 @@ def journal_entry_sign(
                 status=DictationStatus.DONE, completed_at=signature.signed_at
             )
     except IntegrityError as exc:
-        raise RecordError(ALREADY_SIGNED, code="already_signed") from exc
+        raise RecordError(ALREADY_SIGNED, code=RecordCode.ALREADY_SIGNED) from exc
     return signature
 
 
@@ -292,13 +292,15 @@ def journal_draft_save(
     if unknown:
         raise TypeError(f"unknown draft fields: {sorted(unknown)}")
     if "entry_type" in fields and fields["entry_type"] not in EntryType.values:
-        raise RecordError(TYPE_UNKNOWN, code="type_unknown", field="type")
+        raise RecordError(TYPE_UNKNOWN, code=RecordCode.TYPE_UNKNOWN, field="type")
     if len(fields.get("text") or "") > TEXT_MAX:
-        raise RecordError(TEXT_TOO_LONG, code="text_too_long", field="text")
+        raise RecordError(TEXT_TOO_LONG, code=RecordCode.TEXT_TOO_LONG, field="text")
     _check_contact(fields.get("contact"), patient)
     corrects = fields.get("corrects")
     if corrects is not None and corrects.patient_id != patient.pk:
-        raise RecordError(CORRECTS_OTHER_PATIENT, code="corrects_patient", field="corrects")
+        raise RecordError(
+            CORRECTS_OTHER_PATIENT, code=RecordCode.CORRECTS_PATIENT, field="corrects"
+        )
     with transaction.atomic(durable=True):
         record_write_begin(
             actor=actor,
@@ -315,7 +317,7 @@ def journal_draft_save(
                 author=actor.user,
             )
         elif draft.author_id != actor.user.pk or draft.patient_id != patient.pk:
-            raise RecordError(_("This draft is not yours."), code="draft_owner")
+            raise RecordError(_("This draft is not yours."), code=RecordCode.DRAFT_OWNER)
         for name, value in fields.items():
             setattr(draft, name, value)
         draft.save()
@@ -324,7 +326,7 @@ def journal_draft_save(
 
 def journal_draft_discard(*, actor: Actor, draft: JournalDraft) -> None:
     if draft.author_id != actor.user.pk:
-        raise RecordError(_("This draft is not yours."), code="draft_owner")
+        raise RecordError(_("This draft is not yours."), code=RecordCode.DRAFT_OWNER)
     with transaction.atomic(durable=True):
         JournalDraft.objects.filter(pk=draft.pk).delete()
 
@@ -346,7 +348,7 @@ def contact_open(
     """Open a contact that is not an appointment: a phone call, video or written contact, or an
     unbooked visit."""
     if kind not in ContactKind.values:
-        raise RecordError(_("Unknown kind of contact."), code="kind_unknown", field="kind")
+        raise RecordError(_("Unknown kind of contact."), code=RecordCode.KIND_UNKNOWN, field="kind")
     _check_responsible(responsible, patient)
     with transaction.atomic(durable=True):
         record_write_begin(actor=actor, patient=patient, channel=channel, object_type="contact")
@@ -379,7 +381,7 @@ def contact_close(
         )
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if locked.ended_at is not None:
-            raise RecordError(CONTACT_CLOSED, code="contact_closed")
+            raise RecordError(CONTACT_CLOSED, code=RecordCode.CONTACT_CLOSED)
         locked.ended_at = max(ended_at or timezone.now(), locked.started_at)
         locked.save(update_fields=["ended_at"])
     return locked

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from klinik.audit.choices import Action, Channel
 from klinik.core.errors import form_error_add
+from klinik.core.http import ActorRequest
 from klinik.core.policy import Actor, Perm, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
@@ -56,7 +57,7 @@ from klinik.records.journal.selectors import (
     user_display_name,
 )
 from klinik.records.journal.services import contact_close, contact_open, journal_entry_sign
-from klinik.records.models import Contact, JournalEntry
+from klinik.records.models import Contact, JournalEntry, JournalSignature, NoteTemplate, Phrase
 
 # Entries per page of the record's timeline ("Show more" fetches the next as many). 25 fill
 # several screens of a consultation view, newest first; 50 made the first page slower to
@@ -80,7 +81,7 @@ def _may_sign(actor: Actor, entry: JournalEntry) -> bool:
 _ID_SLOT = str(uuid.UUID(int=0))
 
 
-def _filter_form(request: HttpRequest, patient: Patient) -> JournalFilterForm:
+def _filter_form(request: ActorRequest, patient: Patient) -> JournalFilterForm:
     choices = journal_filters(patient=patient)
     return JournalFilterForm(
         request.GET or None,
@@ -184,7 +185,7 @@ def timeline_rows(
 @requires(Perm.RECORD_READ)
 @require_GET
 @break_glass_on_refusal
-def record_journal_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def record_journal_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     """The journal, newest first. htmx: the filtered timeline, or (with `before`) the next
     page's rows in place of the "show more" button."""
     actor = request.actor
@@ -241,7 +242,7 @@ def record_journal_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
 @requires(Perm.RECORD_READ)
 @require_GET
 @break_glass_on_refusal
-def journal_entry_versions_view(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+def journal_entry_versions_view(request: ActorRequest, entry_id: uuid.UUID) -> HttpResponse:
     """Every version of an entry, oldest first: who wrote and corrected it, when and why.
     htmx (the signing queue's "show text"): the current text only."""
     entry = journal_entry_access(actor=request.actor, public_id=entry_id, channel=Channel.UI)
@@ -279,13 +280,14 @@ def journal_entry_versions_view(request: HttpRequest, entry_id: uuid.UUID) -> Ht
 @requires(Perm.RECORD_SIGN)
 @require_POST
 @break_glass_on_refusal
-def journal_entry_sign_view(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+def journal_entry_sign_view(request: ActorRequest, entry_id: uuid.UUID) -> HttpResponse:
     """Approve an entry. htmx: the row (timeline or signing queue) answers in place."""
     actor = request.actor
     entry = journal_entry_access(
         actor=actor, public_id=entry_id, channel=Channel.UI, perm=Perm.RECORD_SIGN
     )
     error = ""
+    signature: JournalSignature | None
     try:
         signature = journal_entry_sign(actor=actor, entry=entry)
     except RecordError as exc:
@@ -328,7 +330,7 @@ def journal_entry_sign_view(request: HttpRequest, entry_id: uuid.UUID) -> HttpRe
 
 @requires(Perm.RECORD_SIGN)
 @require_GET
-def journal_to_sign_view(request: HttpRequest) -> HttpResponse:
+def journal_to_sign_view(request: ActorRequest) -> HttpResponse:
     """Entries waiting for the actor's approval, oldest first, with one-click signing."""
     entries = journal_to_sign(actor=request.actor)
     return render(request, "records/to_sign.html", {"entries": entries})
@@ -340,7 +342,7 @@ def journal_to_sign_view(request: HttpRequest) -> HttpResponse:
 @requires(Perm.RECORD_READ)
 @require_http_methods(["GET", "POST"])
 @break_glass_on_refusal
-def record_contacts_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def record_contacts_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     """The patient's contacts; POST opens a phone, video or written contact."""
     actor = request.actor
     writing = request.method == "POST"
@@ -392,7 +394,7 @@ def record_contacts_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
 @require_POST
 @break_glass_on_refusal
 def record_contact_close_view(
-    request: HttpRequest, public_id: uuid.UUID, contact_id: uuid.UUID
+    request: ActorRequest, public_id: uuid.UUID, contact_id: uuid.UUID
 ) -> HttpResponse:
     contact = access_record_row(
         actor=request.actor,
@@ -417,7 +419,7 @@ def record_contact_close_view(
 # Templates and phrases ---------------------------------------------------------------------------
 
 
-def _admin_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+def _admin_context(request: ActorRequest, **extra: Any) -> dict[str, Any]:
     actor = request.actor
     return {
         "templates": note_templates.note_templates_admin(actor=actor),
@@ -429,7 +431,9 @@ def _admin_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _template_save(actor: Any, form: NoteTemplateForm, template: Any = None) -> None:
+def _template_save(
+    actor: Actor, form: NoteTemplateForm, template: NoteTemplate | None = None
+) -> None:
     note_templates.note_template_save(
         actor=actor,
         template=template,
@@ -441,7 +445,7 @@ def _template_save(actor: Any, form: NoteTemplateForm, template: Any = None) -> 
     )
 
 
-def _phrase_save(actor: Any, form: PhraseForm, phrase: Any = None) -> None:
+def _phrase_save(actor: Actor, form: PhraseForm, phrase: Phrase | None = None) -> None:
     note_templates.phrase_save(
         actor=actor,
         phrase=phrase,
@@ -451,7 +455,7 @@ def _phrase_save(actor: Any, form: PhraseForm, phrase: Any = None) -> None:
     )
 
 
-def _saved(request: HttpRequest, form: Any, save: Callable[[], object], message: str) -> bool:
+def _saved(request: ActorRequest, form: Any, save: Callable[[], object], message: str) -> bool:
     """Save a valid form; a refusal goes onto the form. True when saved (and said so)."""
     if not form.is_valid():
         return False
@@ -466,7 +470,7 @@ def _saved(request: HttpRequest, form: Any, save: Callable[[], object], message:
 
 @requires(Perm.RECORD_WRITE)
 @require_http_methods(["GET", "POST"])
-def journal_templates_view(request: HttpRequest) -> HttpResponse:
+def journal_templates_view(request: ActorRequest) -> HttpResponse:
     """The unit's note templates and phrases; POST adds one (`add=template|phrase`)."""
     actor = request.actor
     if actor.unit is None:
@@ -476,6 +480,7 @@ def journal_templates_view(request: HttpRequest) -> HttpResponse:
         note_templates.note_template_defaults(unit=actor.unit)
         return render(request, "records/templates_admin.html", _admin_context(request))
     form: Any
+    save: Callable[[Actor, Any], None]
     if request.POST.get("add") == "phrase":
         form = PhraseForm(request.POST, prefix_id="new-phrase")
         save, message, key = _phrase_save, _("The phrase is saved."), "phrase_form"
@@ -489,7 +494,7 @@ def journal_templates_view(request: HttpRequest) -> HttpResponse:
 
 
 def _admin_edit(
-    request: HttpRequest,
+    request: ActorRequest,
     row: Any,
     form: Any,
     *,
@@ -513,7 +518,7 @@ def _admin_edit(
 
 @requires(Perm.RECORD_WRITE)
 @require_http_methods(["GET", "POST"])
-def journal_template_edit_view(request: HttpRequest, template_id: uuid.UUID) -> HttpResponse:
+def journal_template_edit_view(request: ActorRequest, template_id: uuid.UUID) -> HttpResponse:
     template = note_templates.note_template_of(actor=request.actor, public_id=template_id)
     initial = {
         "name": template.name,
@@ -538,7 +543,7 @@ def journal_template_edit_view(request: HttpRequest, template_id: uuid.UUID) -> 
 
 @requires(Perm.RECORD_WRITE)
 @require_http_methods(["GET", "POST"])
-def journal_phrase_edit_view(request: HttpRequest, phrase_id: int) -> HttpResponse:
+def journal_phrase_edit_view(request: ActorRequest, phrase_id: int) -> HttpResponse:
     phrase = note_templates.phrase_of(actor=request.actor, pk=phrase_id)
     initial = {
         "shortcut": phrase.shortcut,
