@@ -1,6 +1,13 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from klinik.scheduling.slots import Slot
 
 
 class BookingError(DomainError):
@@ -32,6 +39,8 @@ class BookingError(DomainError):
         "Online cancellation closes %(hours)d hours before the appointment. Please call us."
     )
 
-    def __init__(self, message: object, alternatives: list | None = None, code: str = "") -> None:
+    def __init__(
+        self, message: object, alternatives: list[Slot] | None = None, code: str = ""
+    ) -> None:
         super().__init__(code, message)
         self.alternatives = alternatives or []

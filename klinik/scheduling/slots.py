@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -49,13 +50,14 @@ class Slot:
 # them.
 
 
-def _fetch(sql: str, params: list[object]) -> list[tuple]:
+def _fetch(sql: str, params: list[int | str]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        found: list[tuple[Any, ...]] = cursor.fetchall()
+    return found
 
 
-def _requirements_sql(type_id: int) -> tuple[str, list[object]]:
+def _requirements_sql(type_id: int) -> tuple[str, list[int | str]]:
     """(requirement, kind, allowed resource or NULL): one row per allowed resource."""
     through = TypeRequirement.allowed.through._meta
     quote = connection.ops.quote_name
@@ -69,14 +71,14 @@ def _requirements_sql(type_id: int) -> tuple[str, list[object]]:
     return sql, [type_id]
 
 
-def _resources_sql(unit_id: int, practitioner: Resource | None) -> tuple[str, list[object]]:
+def _resources_sql(unit_id: int, practitioner: Resource | None) -> tuple[str, list[int | str]]:
     """The unit's active resources, in their display order (sort order, name); of the
     practitioners only the chosen one, when one is."""
     sql = (
         f"SELECT {rows.columns(Resource._meta.concrete_fields, 'r')} "  # noqa: S608
         f"FROM {rows.table(Resource)} r WHERE r.unit_id = %s AND r.is_active = %s"
     )
-    params: list[object] = [unit_id, True]
+    params: list[int | str] = [unit_id, True]
     if practitioner is not None:
         sql += " AND (r.kind <> %s OR r.id = %s)"
         params += [ResourceKind.PRACTITIONER.value, practitioner.pk]
@@ -93,10 +95,11 @@ def type_candidates(
         allowed_ids = requirements.setdefault(pk, (kind, set()))[1]
         if allowed_id is not None:
             allowed_ids.add(allowed_id)
-    unit_resources = [
-        rows.instance(Resource, row)[0]
-        for row in _fetch(*_resources_sql(appointment_type.unit_id, practitioner))
-    ]
+    unit_resources = []
+    for row in _fetch(*_resources_sql(appointment_type.unit_id, practitioner)):
+        resource = rows.instance(Resource, row)[0]
+        if isinstance(resource, Resource):  # always: the primary key is never NULL here
+            unit_resources.append(resource)
     candidates = []
     for kind, allowed in requirements.values() or [(ResourceKind.PRACTITIONER, set())]:
         pool = [r for r in unit_resources if r.kind == kind and (not allowed or r.pk in allowed)]

@@ -20,7 +20,7 @@ from klinik.core.policy import Actor
 from klinik.patients.access import access_patient
 from klinik.patients.errors import BreakGlassRequired
 from klinik.patients.models import Patient
-from klinik.patients.selectors import patient_search
+from klinik.patients.selectors import PatientHit, patient_search
 from klinik.scheduling import services
 from klinik.scheduling.access import access_appointment, access_appointment_type, access_resource
 from klinik.scheduling.availability import LOCAL
@@ -71,7 +71,7 @@ class BookingPanel:
     same_as: Appointment | None = None
     same_as_start: datetime | None = None
     previous: Appointment | None = None  # the patient's latest appointment: "same time next week"
-    hits: list = field(default_factory=list)
+    hits: list[PatientHit] = field(default_factory=list)
     searched: bool = False
     slots: list[SlotChoice] = field(default_factory=list)
     last_slot: str = ""

@@ -49,7 +49,7 @@ def open_appointment(actor: Actor, raw: str) -> Appointment | None:
 
 
 def status_label(value: str) -> str:
-    return AppointmentStatus(value).label if value in AppointmentStatus.values else value
+    return str(AppointmentStatus(value).label) if value in AppointmentStatus.values else value
 
 
 def history(events: list[AppointmentEvent]) -> list[dict[str, Any]]:
@@ -115,11 +115,11 @@ def appointment_context(
         + urlencode(
             {
                 "date": local(appointment.start).date().isoformat(),
-                "open": appointment.public_id,
+                "open": str(appointment.public_id),
             }
         ),
         "same_time_url": f"{reverse('calendar_book')}?"
-        + urlencode({"same_as": appointment.public_id}),
+        + urlencode({"same_as": str(appointment.public_id)}),
     }
     if context["can_move"]:
         context["move_rooms"], context["move_form"] = _move_form(

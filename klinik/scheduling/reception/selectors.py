@@ -359,6 +359,9 @@ def waiting_room(*, actor: Actor, unit: Unit) -> WaitingRoom:
         .order_by("queue_number")
         .values_list("queue_number", "status")
     )
-    called = [n for n, status in reversed(rows) if status == S.IN_PROGRESS][:CALLED_SHOWN]
-    waiting = [n for n, status in rows if status == S.ARRIVED]
+    # queue_number__isnull=False above: `n is not None` only tells the type checker.
+    called = [n for n, status in reversed(rows) if n is not None and status == S.IN_PROGRESS][
+        :CALLED_SHOWN
+    ]
+    waiting = [n for n, status in rows if n is not None and status == S.ARRIVED]
     return WaitingRoom(unit.name, called, waiting)
