@@ -21,11 +21,12 @@ from klinik.scheduling.access import (
     appointment_detail,
 )
 from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.models import Appointment, Resource
 from klinik.scheduling.selectors import appointment_types_for, appointments_between
-from klinik.scheduling.services import appointment_book, appointment_cancel
 from klinik.scheduling.slots import Slot, find_slots
+from klinik.scheduling.transitions import appointment_cancel
 
 router = Router(tags=["scheduling"])
 MAX_SLOT_DAYS = 366

@@ -238,7 +238,7 @@ class Appointment(models.Model):
     status = models.CharField(
         max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
-    # The status before the last status change: what undo goes back to (services.py).
+    # The status before the last status change: what undo goes back to (transitions.py).
     previous_status = models.CharField(
         max_length=16, choices=AppointmentStatus.choices, blank=True, default="", db_default=""
     )

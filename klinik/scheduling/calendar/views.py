@@ -24,8 +24,9 @@ from klinik.audit.choices import Channel
 from klinik.core.http import ActorRequest
 from klinik.core.policy import Perm, requires
 from klinik.patients.selectors import patient_search
-from klinik.scheduling import services
 from klinik.scheduling.access import access_appointment, appointment_detail
+from klinik.scheduling.booking import appointment_move
+from klinik.scheduling.booking_rules import rooms_for_type
 from klinik.scheduling.calendar import booking, grid, markup, panel, state, week
 from klinik.scheduling.calendar.forms import CancelForm, MoveForm
 from klinik.scheduling.calendar.selectors import calendar_units, working_weekdays
@@ -33,6 +34,8 @@ from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Appointment
 from klinik.scheduling.selectors import appointment_types_for
+from klinik.scheduling.series import series_cancel_rest
+from klinik.scheduling.transitions import appointment_cancel, appointment_set_status
 
 PANEL_TARGET = "cal-panel"  # the calendar page's side panel
 GRID_TARGET = "cal-grid"
@@ -264,7 +267,7 @@ def calendar_appointment_status_view(request: ActorRequest, public_id: str) -> H
     if status not in AppointmentStatus.values or status == AppointmentStatus.CANCELLED:
         return _panel_response(request, appointment, status=422, error=_("Choose a status."))
     try:
-        services.appointment_set_status(
+        appointment_set_status(
             actor=actor, appointment=appointment, status=AppointmentStatus(status)
         )
     except BookingError as exc:
@@ -286,12 +289,12 @@ def calendar_appointment_cancel_view(request: ActorRequest, public_id: str) -> H
     reason = form.cleaned_data["reason"]
     try:
         if form.cleaned_data["rest_of_series"] and appointment.series_id is not None:
-            count = services.series_cancel_rest(actor=actor, appointment=appointment, reason=reason)
+            count = series_cancel_rest(actor=actor, appointment=appointment, reason=reason)
             message = ngettext(
                 "%(count)d appointment cancelled.", "%(count)d appointments cancelled.", count
             ) % {"count": count}
         else:
-            services.appointment_cancel(actor=actor, appointment=appointment, reason=reason)
+            appointment_cancel(actor=actor, appointment=appointment, reason=reason)
             message = _("The appointment has been cancelled.")
     except BookingError as exc:
         return _panel_response(
@@ -309,7 +312,7 @@ def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> Htt
     actor = request.actor
     appointment = access_appointment(actor=actor, public_id=public_id, for_update=True)
     practitioners = state.unit_practitioners(actor, appointment.unit_id)
-    rooms = services.rooms_for_type(appointment.appointment_type)
+    rooms = rooms_for_type(appointment.appointment_type)
     form = MoveForm(
         request.POST,
         resources=[(str(r.public_id), r.name) for r in practitioners],
@@ -329,7 +332,7 @@ def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> Htt
     if move.is_unchanged:
         return _panel_response(request, appointment, message=_("Nothing to change."))
     try:
-        services.appointment_move(
+        appointment_move(
             actor=actor,
             appointment=appointment,
             start=move.start,

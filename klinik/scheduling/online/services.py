@@ -42,13 +42,14 @@ from klinik.patients.search import words
 from klinik.patients.selectors import patient_search
 from klinik.patients.services import patient_register
 from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.booking import appointment_book, appointment_move
 from klinik.scheduling.choices import AppointmentStatus, BookedVia, ResourceKind
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Appointment, AppointmentType, Resource, UnitSchedule
 from klinik.scheduling.reminders import MANAGE_SALT
 from klinik.scheduling.reminders import manage_token as sign_manage_token
-from klinik.scheduling.services import appointment_book, appointment_cancel, appointment_move
 from klinik.scheduling.slots import find_slots
+from klinik.scheduling.transitions import appointment_cancel
 
 # What a visitor typed between "identify" and "confirm", signed into the confirm form.
 PENDING_SALT = "klinik.online-booking.pending"

@@ -31,7 +31,7 @@ from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentEvent, AppointmentType, Resource
 from klinik.scheduling.selectors import appointments_between, local_day_bounds, resources_for
-from klinik.scheduling.services import TRANSITIONS, appointment_undo_status
+from klinik.scheduling.transitions import TRANSITIONS, appointment_undo_status
 
 S = AppointmentStatus
 

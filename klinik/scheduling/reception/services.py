@@ -40,6 +40,7 @@ from klinik.patients.selectors import PatientHit, patient_search
 from klinik.patients.services import patient_update
 from klinik.scheduling.access import access_appointment
 from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.booking import BookingRequest, appointment_book_within
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Appointment, AppointmentEvent
 from klinik.scheduling.reception.selectors import (
@@ -49,12 +50,7 @@ from klinik.scheduling.reception.selectors import (
     reception_today,
     walk_in_types,
 )
-from klinik.scheduling.services import (
-    BookingRequest,
-    appointment_book_within,
-    appointment_set_status,
-    appointment_set_status_within,
-)
+from klinik.scheduling.transitions import appointment_set_status, appointment_set_status_within
 
 S = AppointmentStatus
 

@@ -17,6 +17,7 @@ from klinik.core.tests.factories import UnitFactory
 from klinik.patients.identifiers import IdentifierError
 from klinik.patients.models import PatientChange
 from klinik.patients.tests.factories import PatientFactory
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Appointment, AppointmentEvent
 from klinik.scheduling.reception.selectors import (
@@ -27,8 +28,8 @@ from klinik.scheduling.reception.selectors import (
 )
 from klinik.scheduling.reception.services import ReceptionError, parse_scanned, walk_in_register
 from klinik.scheduling.selectors import local_day_bounds
-from klinik.scheduling.services import appointment_book, appointment_set_status
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday, workday_after
+from klinik.scheduling.transitions import appointment_set_status
 
 S = AppointmentStatus
 HX = {"HTTP_HX_REQUEST": "true"}
