@@ -24,7 +24,7 @@ from klinik.scheduling.booking_rules import (
     resources_choose,
 )
 from klinik.scheduling.choices import AppointmentStatus, BookedVia, ResourceKind
-from klinik.scheduling.errors import BookingError
+from klinik.scheduling.errors import BookingCode, BookingError
 from klinik.scheduling.history import appointment_access_log, appointment_event_add
 from klinik.scheduling.models import (
     Appointment,
@@ -138,7 +138,7 @@ def appointment_book(
     if start < timezone.now():
         raise BookingError(
             BookingError.PAST,
-            code="past",
+            code=BookingCode.PAST,
             alternatives=alternatives(appointment_type, start, practitioner, room),
         )
     request = BookingRequest(
@@ -159,9 +159,14 @@ def appointment_book(
                 # PostgreSQL's exclusion constraint: someone took a resource meanwhile. With
                 # a fixed practitioner and a single candidate per need, trying again is moot.
                 continue
-        raise BookingError(BookingError.TAKEN, code="taken")
+        raise BookingError(BookingError.TAKEN, code=BookingCode.TAKEN)
     except BookingError as exc:
-        if exc.code in {"taken", "outside_hours", "closed", "group_full"}:
+        if exc.code in {
+            BookingCode.TAKEN,
+            BookingCode.OUTSIDE_HOURS,
+            BookingCode.CLOSED,
+            BookingCode.GROUP_FULL,
+        }:
             exc.alternatives = alternatives(appointment_type, start, practitioner, room)
         raise
 
@@ -175,7 +180,7 @@ def appointment_book_within(
     require(actor, Perm.SCHEDULE_BOOK)
     appointment_type_check(actor, request.appointment_type, request.patient, BookedVia.STAFF)
     if request.start < timezone.now():
-        raise BookingError(BookingError.PAST, code="past")
+        raise BookingError(BookingError.PAST, code=BookingCode.PAST)
     return booking_write(
         actor, request, via=BookedVia.STAFF, channel=channel, booked_by_actor=actor
     )
@@ -196,10 +201,10 @@ def appointment_move(
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingError(
             BookingError.BAD_STATUS % {"from": appointment.get_status_display(), "to": "moved"},
-            code="bad_status",
+            code=BookingCode.BAD_STATUS,
         )
     if start < timezone.now():
-        raise BookingError(BookingError.PAST, code="past")
+        raise BookingError(BookingError.PAST, code=BookingCode.PAST)
     appointment_type = appointment.appointment_type
     if practitioner is None:
         practitioner = Resource.objects.filter(
@@ -233,11 +238,11 @@ def appointment_move(
     except IntegrityError as exc:
         raise BookingError(
             BookingError.TAKEN,
-            code="taken",
+            code=BookingCode.TAKEN,
             alternatives=alternatives(appointment_type, start, practitioner, room),
         ) from exc
     except BookingError as exc:
-        if exc.code != "room_unfit":
+        if exc.code != BookingCode.ROOM_UNFIT:
             exc.alternatives = alternatives(appointment_type, start, practitioner, room)
         raise
     return locked

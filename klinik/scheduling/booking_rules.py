@@ -12,7 +12,7 @@ from klinik.core.policy import Actor
 from klinik.patients.models import Patient
 from klinik.scheduling.availability import LOCAL, load_availability
 from klinik.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus, BookedVia, ResourceKind
-from klinik.scheduling.errors import BookingError
+from klinik.scheduling.errors import BookingCode, BookingError
 from klinik.scheduling.models import (
     Appointment,
     AppointmentResource,
@@ -107,7 +107,8 @@ def _with_room(
     fitting = rooms_for_type(appointment_type)
     if not fitting:
         raise BookingError(
-            BookingError.ROOM_NOT_NEEDED % {"type": appointment_type.name}, code="room_unfit"
+            BookingError.ROOM_NOT_NEEDED % {"type": appointment_type.name},
+            code=BookingCode.ROOM_UNFIT,
         )
     raise BookingError(
         BookingError.ROOM_UNFIT
@@ -116,7 +117,7 @@ def _with_room(
             "type": appointment_type.name,
             "choices": ", ".join(r.name for r in fitting),
         },
-        code="room_unfit",
+        code=BookingCode.ROOM_UNFIT,
     )
 
 
@@ -145,17 +146,18 @@ def resources_choose(
             if not rooms:
                 raise BookingError(
                     BookingError.ROOM_NOT_NEEDED % {"type": appointment_type.name},
-                    code="room_unfit",
+                    code=BookingCode.ROOM_UNFIT,
                 )
             raise BookingError(
-                BookingError.ROOM_NOT_IN_SESSION % {"rooms": ", ".join(rooms)}, code="room_unfit"
+                BookingError.ROOM_NOT_IN_SESSION % {"rooms": ", ".join(rooms)},
+                code=BookingCode.ROOM_UNFIT,
             )
         return held
     candidates = type_candidates(appointment_type, practitioner)
     if room is not None:
         candidates = _with_room(appointment_type, candidates, room)
     if any(not pool for pool in candidates):
-        raise BookingError(BookingError.NO_RESOURCE, code="no_resource")
+        raise BookingError(BookingError.NO_RESOURCE, code=BookingCode.NO_RESOURCE)
     schedule = UnitSchedule.objects.filter(unit_id=appointment_type.unit_id).first()
     local_start = timezone.localtime(start, LOCAL)
     availability = load_availability(
@@ -168,18 +170,18 @@ def resources_choose(
     if local_start.date() in availability.closed:
         raise BookingError(
             BookingError.CLOSED % {"day": availability.closed[local_start.date()]},
-            code="closed",
+            code=BookingCode.CLOSED,
         )
     opened: list[list[Resource]] = [
         [r for r in pool if availability.is_open(r.pk, start, hold_end)] for pool in candidates
     ]
     if any(not pool for pool in opened):
-        raise BookingError(BookingError.OUTSIDE_HOURS, code="outside_hours")
+        raise BookingError(BookingError.OUTSIDE_HOURS, code=BookingCode.OUTSIDE_HOURS)
     if overbook:
         return tuple(pool[0] for pool in opened)
     chosen = pick_resources(availability, candidates, start, hold_end)
     if chosen is None:
-        raise BookingError(BookingError.TAKEN, code="taken")
+        raise BookingError(BookingError.TAKEN, code=BookingCode.TAKEN)
     return chosen
 
 
@@ -191,9 +193,9 @@ def appointment_type_check(
         or not appointment_type.is_active
         or patient.organisation_id != appointment_type.organisation_id
     ):
-        raise BookingError(BookingError.NOT_OFFERED, code="not_offered")
+        raise BookingError(BookingError.NOT_OFFERED, code=BookingCode.NOT_OFFERED)
     if via == BookedVia.ONLINE and not appointment_type.bookable_online:
-        raise BookingError(BookingError.NOT_ONLINE, code="not_online")
+        raise BookingError(BookingError.NOT_ONLINE, code=BookingCode.NOT_ONLINE)
 
 
 def group_session_find(appointment_type: AppointmentType, start: datetime) -> Appointment | None:
@@ -221,5 +223,5 @@ def group_session_find(appointment_type: AppointmentType, start: datetime) -> Ap
         ],
     ).count()
     if taken >= appointment_type.capacity:
-        raise BookingError(BookingError.GROUP_FULL, code="group_full")
+        raise BookingError(BookingError.GROUP_FULL, code=BookingCode.GROUP_FULL)
     return first

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
@@ -10,12 +11,29 @@ if TYPE_CHECKING:
     from klinik.scheduling.slots import Slot
 
 
-class BookingError(DomainError):
-    """A booking the schedule refuses; carries a message to show and free alternatives.
-    Codes: past, closed, outside_hours, taken, not_offered, not_online, no_resource,
-    room_unfit, group_full, bad_status, reason_required, too_late, stale, ..."""
+class BookingCode(StrEnum):
+    """Why a booking was refused: the API's `code`."""
 
-    statuses = {"taken": 409, "group_full": 409}  # the time is gone: a conflict, not bad input
+    PAST = "past"
+    CLOSED = "closed"
+    OUTSIDE_HOURS = "outside_hours"
+    TAKEN = "taken"
+    NOT_OFFERED = "not_offered"
+    NOT_ONLINE = "not_online"
+    NO_RESOURCE = "no_resource"
+    ROOM_UNFIT = "room_unfit"
+    GROUP_FULL = "group_full"
+    BAD_STATUS = "bad_status"
+    REASON_REQUIRED = "reason_required"
+    TOO_LATE_TO_CANCEL = "too_late_to_cancel"
+
+
+class BookingError(DomainError):
+    """A booking the schedule refuses; carries a message to show, a BookingCode and free
+    alternatives."""
+
+    # The time is gone: a conflict, not bad input.
+    statuses = {BookingCode.TAKEN: 409, BookingCode.GROUP_FULL: 409}
 
     PAST = _("The time has passed. Choose a time in the future.")
     CLOSED = _("The clinic is closed on that day (%(day)s).")
@@ -40,7 +58,7 @@ class BookingError(DomainError):
     )
 
     def __init__(
-        self, message: object, alternatives: list[Slot] | None = None, code: str = ""
+        self, message: object, alternatives: list[Slot] | None = None, *, code: BookingCode
     ) -> None:
         super().__init__(code, message)
         self.alternatives = alternatives or []

@@ -16,7 +16,7 @@ from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.booking import BookingRequest, booking_write
 from klinik.scheduling.booking_rules import appointment_type_check, resources_choose
 from klinik.scheduling.choices import AppointmentStatus, BookedVia
-from klinik.scheduling.errors import BookingError
+from klinik.scheduling.errors import BookingCode, BookingError
 from klinik.scheduling.models import Appointment, AppointmentSeries, AppointmentType, Resource
 from klinik.scheduling.slots import Slot, find_slots
 from klinik.scheduling.transitions import appointment_cancel
@@ -52,7 +52,7 @@ def series_plan(
         problem = ""
         try:
             if start < timezone.now():
-                raise BookingError(BookingError.PAST, code="past")
+                raise BookingError(BookingError.PAST, code=BookingCode.PAST)
             resources_choose(appointment_type, start, hold_end, practitioner, overbook=False)
         except BookingError as exc:
             problem = exc.message
@@ -102,7 +102,7 @@ def series_book(
             )
             for index, start in enumerate(starts):
                 if start < timezone.now():
-                    raise BookingError(BookingError.PAST, code="past")
+                    raise BookingError(BookingError.PAST, code=BookingCode.PAST)
                 booking_write(
                     actor,
                     BookingRequest(patient, appointment_type, start, practitioner),
@@ -113,7 +113,7 @@ def series_book(
                     series_index=index,
                 )
     except IntegrityError as exc:
-        raise BookingError(BookingError.TAKEN, code="taken") from exc
+        raise BookingError(BookingError.TAKEN, code=BookingCode.TAKEN) from exc
     return series
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from klinik.audit.choices import Action, Channel
 from klinik.core.policy import Actor, Perm, require
 from klinik.scheduling.choices import AppointmentStatus
-from klinik.scheduling.errors import BookingError
+from klinik.scheduling.errors import BookingCode, BookingError
 from klinik.scheduling.history import appointment_access_log, appointment_event_add
 from klinik.scheduling.hooks import appointment_status_changed
 from klinik.scheduling.models import Appointment, AppointmentResource
@@ -63,7 +63,7 @@ def appointment_set_status(
                 actor=actor, appointment=appointment, status=status, reason=reason, channel=channel
             )
     except IntegrityError as exc:
-        raise BookingError(BookingError.TAKEN, code="taken") from exc
+        raise BookingError(BookingError.TAKEN, code=BookingCode.TAKEN) from exc
 
 
 def appointment_set_status_within(
@@ -83,10 +83,10 @@ def appointment_set_status_within(
     if status not in TRANSITIONS.get(locked.status, set()):
         raise BookingError(
             BookingError.BAD_STATUS % {"from": locked.get_status_display(), "to": status.label},
-            code="bad_status",
+            code=BookingCode.BAD_STATUS,
         )
     if status == AppointmentStatus.CANCELLED and not reason.strip():
-        raise BookingError(BookingError.REASON_REQUIRED, code="reason_required")
+        raise BookingError(BookingError.REASON_REQUIRED, code=BookingCode.REASON_REQUIRED)
     previous = locked.status
     locked.status, locked.previous_status = status, previous
     fields = ["status", "previous_status"]

@@ -58,6 +58,12 @@ S = AppointmentStatus
 QUEUE_ATTEMPTS = 8
 
 
+class ReceptionCode(enum.StrEnum):
+    """The code of every ReceptionError: the message says what was refused."""
+
+    REFUSED = "reception_refused"
+
+
 class ReceptionError(DomainError):
     """Something the reception cannot do; the message is shown as it is."""
 
@@ -73,7 +79,7 @@ class ReceptionError(DomainError):
         "need access before registering the walk-in."
     )
 
-    def __init__(self, message: object, code: str = "reception_refused") -> None:
+    def __init__(self, message: object, code: ReceptionCode = ReceptionCode.REFUSED) -> None:
         super().__init__(code, message)
 
 
