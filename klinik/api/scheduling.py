@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time, timedelta
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from klinik.api.types import OUT_OF_RANGE, ApiDate, ApiDateTime, day_in_range, moment_local
 from klinik.audit.choices import Channel
+from klinik.core.http import ApiRequest
 from klinik.core.models import Unit
 from klinik.patients.access import access_patient
 from klinik.scheduling.access import (
@@ -21,11 +21,12 @@ from klinik.scheduling.access import (
     appointment_detail,
 )
 from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import ResourceKind
-from klinik.scheduling.models import Appointment
+from klinik.scheduling.models import Appointment, Resource
 from klinik.scheduling.selectors import appointment_types_for, appointments_between
-from klinik.scheduling.services import appointment_book, appointment_cancel
 from klinik.scheduling.slots import Slot, find_slots
+from klinik.scheduling.transitions import appointment_cancel
 
 router = Router(tags=["scheduling"])
 MAX_SLOT_DAYS = 366
@@ -87,7 +88,7 @@ class CancelIn(Schema):
     reason: str
 
 
-def _resource_out(resource: object) -> ResourceOut:
+def _resource_out(resource: Resource) -> ResourceOut:
     return ResourceOut(id=resource.public_id, name=resource.name, kind=resource.kind)
 
 
@@ -131,7 +132,7 @@ def _moment(raw: str, name: str, *, end_of_day: bool = False) -> datetime:
 
 
 @router.get("/appointment-types", response=list[AppointmentTypeOut])
-def appointment_types(request: HttpRequest) -> list[AppointmentTypeOut]:
+def appointment_types(request: ApiRequest) -> list[AppointmentTypeOut]:
     return [
         AppointmentTypeOut(
             id=t.public_id,
@@ -150,7 +151,7 @@ def appointment_types(request: HttpRequest) -> list[AppointmentTypeOut]:
 
 @router.get("/slots", response=list[SlotOut], summary="Free slots for a type")
 def slots(
-    request: HttpRequest,
+    request: ApiRequest,
     appointment_type: uuid.UUID,
     start: str,
     end: str,
@@ -179,7 +180,7 @@ def slots(
     response={201: AppointmentOut},
     summary="Book; 409 with free alternatives when the time (or the chosen room) is taken",
 )
-def appointment_create(request: HttpRequest, payload: AppointmentIn) -> tuple[int, AppointmentOut]:
+def appointment_create(request: ApiRequest, payload: AppointmentIn) -> tuple[int, AppointmentOut]:
     actor = request.auth
     patient = access_patient(actor=actor, public_id=payload.patient, channel=Channel.API)
     kind = access_appointment_type(actor=actor, public_id=payload.appointment_type)
@@ -205,7 +206,7 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn) -> tuple[in
 
 
 @router.get("/appointments/{appointment_id}", response=AppointmentOut, summary="One appointment")
-def appointment_read(request: HttpRequest, appointment_id: uuid.UUID) -> AppointmentOut:
+def appointment_read(request: ApiRequest, appointment_id: uuid.UUID) -> AppointmentOut:
     """The appointment with its patient and resources; the read is written to the access log."""
     return appointment_out(
         appointment_detail(actor=request.auth, public_id=appointment_id, channel=Channel.API)
@@ -214,7 +215,7 @@ def appointment_read(request: HttpRequest, appointment_id: uuid.UUID) -> Appoint
 
 @router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut)
 def appointment_cancel_endpoint(
-    request: HttpRequest, appointment_id: uuid.UUID, payload: CancelIn
+    request: ApiRequest, appointment_id: uuid.UUID, payload: CancelIn
 ) -> AppointmentOut:
     appointment = access_appointment(actor=request.auth, public_id=appointment_id, for_update=True)
     appointment_cancel(
@@ -225,7 +226,7 @@ def appointment_cancel_endpoint(
 
 @router.get("/appointments", response=list[AppointmentOut], summary="A day's appointments")
 def appointments(
-    request: HttpRequest, date: ApiDate | None = None, unit: uuid.UUID | None = None
+    request: ApiRequest, date: ApiDate | None = None, unit: uuid.UUID | None = None
 ) -> list[AppointmentOut]:
     unit_id = None
     if unit is not None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -115,7 +116,7 @@ def _busy(
     ids: list[int],
     period: Span,
     ignore_appointment_id: int | None,
-    ignore_session_key: object,
+    ignore_session_key: UUID | None,
     within: Sequence[Span] = (),
 ) -> dict[int, list[Span]]:
     """Per resource, the held time overlapping the period, merged into busy spans.
@@ -135,7 +136,12 @@ def _busy(
         # hold is longer than a day (types last at most 10 hours).
         "AND start >= %s AND start < %s AND block_end > %s"
     )
-    params: list = [*ids, adapt(period[0] - timedelta(days=1)), adapt(period[1]), adapt(period[0])]
+    params: list[int | str | UUID | None] = [
+        *ids,
+        adapt(period[0] - timedelta(days=1)),
+        adapt(period[1]),
+        adapt(period[0]),
+    ]
     if ignore_appointment_id is not None:
         held += " AND appointment_id <> %s"
         params.append(ignore_appointment_id)
@@ -233,7 +239,7 @@ def _timed_rows(
         return []
     quote = connection.ops.quote_name
     whose = [f"resource_id IN ({', '.join(['%s'] * len(ids))})"] if ids else []
-    params: list[object] = list(ids)
+    params: list[int] = list(ids)
     unit = "NULL"
     if model is Absence:
         unit = "unit_id"
@@ -324,7 +330,7 @@ def load_availability(
     first: date,
     last: date,
     ignore_appointment_id: int | None = None,
-    ignore_session_key: object = None,
+    ignore_session_key: UUID | None = None,
     timetable: Timetable | None = None,
     within: Sequence[Span] = (),
 ) -> Availability:
@@ -349,13 +355,13 @@ def load_availability(
     while day <= last:
         if day not in closed:
             weekday = day.weekday()
-            for rid in ids:
-                for start, end in hours.get(rid, {}).get(weekday, ()):
-                    key = (day, start, end)
+            for resource_id in ids:
+                for opens, closes in hours.get(resource_id, {}).get(weekday, ()):
+                    key = (day, opens, closes)
                     span = made.get(key)
                     if span is None:
-                        span = made[key] = local_span(day, start, end)
-                    open_spans[rid].append(span)
+                        span = made[key] = local_span(day, opens, closes)
+                    open_spans[resource_id].append(span)
         day += timedelta(days=1)
     for rid, _unit_id, start, end in timetable.openings:
         if rid in wanted and start < period[1] and end > period[0]:

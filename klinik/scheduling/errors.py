@@ -1,14 +1,39 @@
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.errors import DomainError
 
+if TYPE_CHECKING:
+    from klinik.scheduling.slots import Slot
+
+
+class BookingCode(StrEnum):
+    """Why a booking was refused: the API's `code`."""
+
+    PAST = "past"
+    CLOSED = "closed"
+    OUTSIDE_HOURS = "outside_hours"
+    TAKEN = "taken"
+    NOT_OFFERED = "not_offered"
+    NOT_ONLINE = "not_online"
+    NO_RESOURCE = "no_resource"
+    ROOM_UNFIT = "room_unfit"
+    GROUP_FULL = "group_full"
+    BAD_STATUS = "bad_status"
+    REASON_REQUIRED = "reason_required"
+    TOO_LATE_TO_CANCEL = "too_late_to_cancel"
+
 
 class BookingError(DomainError):
-    """A booking the schedule refuses; carries a message to show and free alternatives.
-    Codes: past, closed, outside_hours, taken, not_offered, not_online, no_resource,
-    room_unfit, group_full, bad_status, reason_required, too_late, stale, ..."""
+    """A booking the schedule refuses; carries a message to show, a BookingCode and free
+    alternatives."""
 
-    statuses = {"taken": 409, "group_full": 409}  # the time is gone: a conflict, not bad input
+    # The time is gone: a conflict, not bad input.
+    statuses = {BookingCode.TAKEN: 409, BookingCode.GROUP_FULL: 409}
 
     PAST = _("The time has passed. Choose a time in the future.")
     CLOSED = _("The clinic is closed on that day (%(day)s).")
@@ -32,6 +57,8 @@ class BookingError(DomainError):
         "Online cancellation closes %(hours)d hours before the appointment. Please call us."
     )
 
-    def __init__(self, message: object, alternatives: list | None = None, code: str = "") -> None:
+    def __init__(
+        self, message: object, alternatives: list[Slot] | None = None, *, code: BookingCode
+    ) -> None:
         super().__init__(code, message)
         self.alternatives = alternatives or []

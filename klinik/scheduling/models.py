@@ -6,7 +6,10 @@ AppointmentResource rows, which PostgreSQL's exclusion constraint keeps from ove
 holds the database's write lock from its first statement.
 """
 
+from __future__ import annotations
+
 import uuid
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import F, Q
@@ -21,8 +24,11 @@ from klinik.scheduling.choices import (
     WaitlistStatus,
 )
 
+if TYPE_CHECKING:
+    from klinik.core.models import Organisation
 
-def _org() -> models.ForeignKey:
+
+def _org() -> models.ForeignKey[Organisation]:
     return models.ForeignKey(
         "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -236,7 +242,7 @@ class Appointment(models.Model):
     status = models.CharField(
         max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
-    # The status before the last status change: what undo goes back to (services.py).
+    # The status before the last status change: what undo goes back to (transitions.py).
     previous_status = models.CharField(
         max_length=16, choices=AppointmentStatus.choices, blank=True, default="", db_default=""
     )
@@ -290,7 +296,7 @@ class Appointment(models.Model):
         return f"appointment {self.public_id}"
 
     @property
-    def holds(self) -> list["AppointmentResource"]:
+    def holds(self) -> list[AppointmentResource]:
         """The resources this appointment holds, each with its Resource. Lists of
         appointments get theirs in one query (selectors.holds_attach); a single one loads
         them here on first use."""

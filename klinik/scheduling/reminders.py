@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from klinik.core.hooks import hook_register
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import AppointmentStatus
-from klinik.scheduling.hooks import APPOINTMENT_CHANGED
+from klinik.scheduling.hooks import APPOINTMENT_CHANGED, ChangeListener
 from klinik.scheduling.models import Appointment, UnitSchedule
 
 logger = logging.getLogger(__name__)
@@ -273,4 +273,5 @@ class AppointmentNotices:
 
 def connect(outbox: NoticeOutbox) -> None:
     """Start planning notices for every appointment change (called once, at start-up)."""
-    hook_register(APPOINTMENT_CHANGED, AppointmentNotices(outbox))
+    listener: ChangeListener = AppointmentNotices(outbox)
+    hook_register(APPOINTMENT_CHANGED, listener)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -49,13 +50,14 @@ class Slot:
 # them.
 
 
-def _fetch(sql: str, params: list[object]) -> list[tuple]:
+def _fetch(sql: str, params: list[int | str]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        found: list[tuple[Any, ...]] = cursor.fetchall()
+    return found
 
 
-def _requirements_sql(type_id: int) -> tuple[str, list[object]]:
+def _requirements_sql(type_id: int) -> tuple[str, list[int | str]]:
     """(requirement, kind, allowed resource or NULL): one row per allowed resource."""
     through = TypeRequirement.allowed.through._meta
     quote = connection.ops.quote_name
@@ -69,14 +71,14 @@ def _requirements_sql(type_id: int) -> tuple[str, list[object]]:
     return sql, [type_id]
 
 
-def _resources_sql(unit_id: int, practitioner: Resource | None) -> tuple[str, list[object]]:
+def _resources_sql(unit_id: int, practitioner: Resource | None) -> tuple[str, list[int | str]]:
     """The unit's active resources, in their display order (sort order, name); of the
     practitioners only the chosen one, when one is."""
     sql = (
         f"SELECT {rows.columns(Resource._meta.concrete_fields, 'r')} "  # noqa: S608
         f"FROM {rows.table(Resource)} r WHERE r.unit_id = %s AND r.is_active = %s"
     )
-    params: list[object] = [unit_id, True]
+    params: list[int | str] = [unit_id, True]
     if practitioner is not None:
         sql += " AND (r.kind <> %s OR r.id = %s)"
         params += [ResourceKind.PRACTITIONER.value, practitioner.pk]
@@ -93,10 +95,11 @@ def type_candidates(
         allowed_ids = requirements.setdefault(pk, (kind, set()))[1]
         if allowed_id is not None:
             allowed_ids.add(allowed_id)
-    unit_resources = [
-        rows.instance(Resource, row)[0]
-        for row in _fetch(*_resources_sql(appointment_type.unit_id, practitioner))
-    ]
+    unit_resources = []
+    for row in _fetch(*_resources_sql(appointment_type.unit_id, practitioner)):
+        resource = rows.instance(Resource, row)[0]
+        if isinstance(resource, Resource):  # always: the primary key is never NULL here
+            unit_resources.append(resource)
     candidates = []
     for kind, allowed in requirements.values() or [(ResourceKind.PRACTITIONER, set())]:
         pool = [r for r in unit_resources if r.kind == kind and (not allowed or r.pk in allowed)]
@@ -130,6 +133,27 @@ def pick_resources(
     return tuple(chosen[i] for i in range(len(candidates)))
 
 
+@dataclass(frozen=True)
+class _Search:
+    """What stays the same while a slot search walks the days."""
+
+    candidates: list[list[Resource]]
+    # The smallest pool, whose free time gives the candidate start times: a practitioner
+    # chosen by name, or the rooms when any of 50 practitioners will do.
+    lead: list[Resource]
+    others: list[Resource]  # the other pools' resources, each once
+    schedule: UnitSchedule | None
+    timetable: Timetable
+    grid: timedelta
+    duration: timedelta
+    hold: timedelta  # the duration and the buffer after it
+    start: datetime
+    end: datetime
+    time_from: time | None
+    time_to: time | None
+    limit: int
+
+
 def find_slots(
     *,
     appointment_type: AppointmentType,
@@ -148,26 +172,40 @@ def find_slots(
     candidates = type_candidates(appointment_type, practitioner)
     if any(not pool for pool in candidates):
         return []
-    schedule = UnitSchedule.objects.filter(unit_id=appointment_type.unit_id).first()
-    grid = timedelta(minutes=schedule.slot_minutes if schedule else 5)
-    duration = timedelta(minutes=appointment_type.duration_minutes)
-    hold = duration + timedelta(minutes=appointment_type.buffer_minutes)
-    resources = [r for pool in candidates for r in pool]
-    # The smallest pool's free time gives the candidate start times: a practitioner chosen by
-    # name, or the rooms when any of 50 practitioners will do.
-    lead = min(candidates, key=len)
-    leading = {r.pk for r in lead}
-    others = list({r.pk: r for r in resources if r.pk not in leading}.values())
-    slots: list[Slot] = []
     first_day = timezone.localtime(start, LOCAL).date()
     last_day = timezone.localtime(end, LOCAL).date()
-    # Hours, openings and absences once for the whole search (a day more: a last slot may
-    # end after midnight); per period only the bookings are read.
-    timetable = load_timetable(resources=resources, first=first_day, last=last_day + ONE_DAY)
-    is_open = _open_days(lead, timetable, schedule)
+    schedule = UnitSchedule.objects.filter(unit_id=appointment_type.unit_id).first()
+    lead = min(candidates, key=len)
+    leading = {r.pk for r in lead}
+    resources = [r for pool in candidates for r in pool]
+    duration = timedelta(minutes=appointment_type.duration_minutes)
+    search = _Search(
+        candidates=candidates,
+        lead=lead,
+        others=list({r.pk: r for r in resources if r.pk not in leading}.values()),
+        schedule=schedule,
+        # Hours, openings and absences once for the whole search (a day more: a last slot
+        # may end after midnight); per period only the bookings are read.
+        timetable=load_timetable(resources=resources, first=first_day, last=last_day + ONE_DAY),
+        grid=timedelta(minutes=schedule.slot_minutes if schedule else 5),
+        duration=duration,
+        hold=duration + timedelta(minutes=appointment_type.buffer_minutes),
+        start=start,
+        end=end,
+        time_from=time_from,
+        time_to=time_to,
+        limit=limit,
+    )
+    return _search_days(search, first_day, last_day)
+
+
+def _search_days(search: _Search, first_day: date, last_day: date) -> list[Slot]:
+    """Walk the days in chunks of working days until the slots are found or the days end."""
+    slots: list[Slot] = []
+    is_open = _open_days(search.lead, search.timetable, search.schedule)
     day = first_day
     chunk = 1
-    while day <= last_day and len(slots) < limit:
+    while day <= last_day and len(slots) < search.limit:
         # Days the lead pool does not work (weekends, holidays) are passed over and do not
         # count towards the chunk: after a full Friday, Monday is loaded, not Saturday.
         while day <= last_day and not is_open(day):
@@ -180,54 +218,74 @@ def find_slots(
             opened += is_open(chunk_end)
         chunk = min(chunk * 2, MAX_CHUNK_DAYS)
         availability = load_availability(
-            resources=lead, schedule=schedule, first=day, last=chunk_end, timetable=timetable
+            resources=search.lead,
+            schedule=search.schedule,
+            first=day,
+            last=chunk_end,
+            timetable=search.timetable,
         )
-        starts = []
-        for t in sorted(
-            {
-                t
-                for resource in lead
-                for span_start, span_end in availability.free(resource.pk)
-                for t in _grid_times(span_start, span_end, grid, hold)
-            }
-        ):
-            if t < start or t + duration > end:
-                continue
-            local = timezone.localtime(t, LOCAL).time()
-            if (time_from and local < time_from) or (time_to and local >= time_to):
-                continue
-            starts.append(t)
-        # The other pools are read only for the days with a free lead, as many days as could
-        # fill the slots still wanted: a busy practitioner has a gap or two a day, and twenty
-        # rooms' week need not be read for the first of them.
-        days = _by_local_day(starts)
-        while days and len(slots) < limit:
-            taken, wanted = 0, limit - len(slots)
-            while taken < len(days) and sum(map(len, days[:taken])) < wanted:
-                taken += 1
-            batch = [t for on_day in days[:taken] for t in on_day]
-            days = days[taken:]
-            if others:
-                # Their bookings only around the candidate times: a chosen practitioner's
-                # gaps are checked against the rooms' few bookings there, not their whole day.
-                availability.include(
-                    load_availability(
-                        resources=others,
-                        schedule=schedule,
-                        first=timezone.localtime(batch[0], LOCAL).date(),
-                        last=timezone.localtime(batch[-1] + hold, LOCAL).date(),
-                        timetable=timetable,
-                        within=merge((t, t + hold) for t in batch),
-                    )
-                )
-            for t in batch:
-                chosen = pick_resources(availability, candidates, t, t + hold)
-                if chosen is not None:
-                    slots.append(Slot(t, t + duration, chosen))
-                    if len(slots) == limit:
-                        break
+        _slots_add(search, availability, _lead_starts(search, availability), slots)
         day = chunk_end + ONE_DAY
     return slots
+
+
+def _lead_starts(search: _Search, availability: Availability) -> list[datetime]:
+    """The grid times in the lead pool's free time at which the appointment fits inside the
+    search's period and time of day, in order."""
+    starts = []
+    for t in sorted(
+        {
+            t
+            for resource in search.lead
+            for span_start, span_end in availability.free(resource.pk)
+            for t in _grid_times(span_start, span_end, search.grid, search.hold)
+        }
+    ):
+        if t < search.start or t + search.duration > search.end:
+            continue
+        local = timezone.localtime(t, LOCAL).time()
+        if (search.time_from and local < search.time_from) or (
+            search.time_to and local >= search.time_to
+        ):
+            continue
+        starts.append(t)
+    return starts
+
+
+def _slots_add(
+    search: _Search, availability: Availability, starts: list[datetime], slots: list[Slot]
+) -> None:
+    """Add to `slots` the starts at which every pool has a free resource, up to the limit.
+
+    The other pools are read only for the days with a free lead, as many days as could fill
+    the slots still wanted: a busy practitioner has a gap or two a day, and twenty rooms' week
+    need not be read for the first of them."""
+    days = _by_local_day(starts)
+    while days and len(slots) < search.limit:
+        taken, wanted = 0, search.limit - len(slots)
+        while taken < len(days) and sum(map(len, days[:taken])) < wanted:
+            taken += 1
+        batch = [t for on_day in days[:taken] for t in on_day]
+        days = days[taken:]
+        if search.others:
+            # Their bookings only around the candidate times: a chosen practitioner's gaps
+            # are checked against the rooms' few bookings there, not their whole day.
+            availability.include(
+                load_availability(
+                    resources=search.others,
+                    schedule=search.schedule,
+                    first=timezone.localtime(batch[0], LOCAL).date(),
+                    last=timezone.localtime(batch[-1] + search.hold, LOCAL).date(),
+                    timetable=search.timetable,
+                    within=merge((t, t + search.hold) for t in batch),
+                )
+            )
+        for t in batch:
+            chosen = pick_resources(availability, search.candidates, t, t + search.hold)
+            if chosen is not None:
+                slots.append(Slot(t, t + search.duration, chosen))
+                if len(slots) == search.limit:
+                    break
 
 
 def _open_days(

@@ -14,10 +14,10 @@ from playwright.sync_api import Page, expect
 from klinik.core.models import Membership, Unit
 from klinik.core.services import actor_from_membership
 from klinik.patients.models import Patient
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Appointment
-from klinik.scheduling.services import appointment_book
 from klinik.scheduling.tests.factories import Clinic, at, clinic_create, next_workday
 
 from .helpers import log_in

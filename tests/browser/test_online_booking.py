@@ -14,9 +14,9 @@ from klinik.core.services import actor_from_membership
 from klinik.core.tests.factories import MembershipFactory, UnitFactory
 from klinik.patients.models import Patient
 from klinik.patients.tests.factories import PatientFactory
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus, BookedVia
 from klinik.scheduling.models import Appointment
-from klinik.scheduling.services import appointment_book
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
 
 pytestmark = [pytest.mark.browser]

@@ -14,9 +14,9 @@ from klinik.core.choices import Role
 from klinik.core.services import actor_from_membership
 from klinik.core.tests.factories import TEST_PASSWORD, MembershipFactory, UnitFactory
 from klinik.patients.tests.factories import PatientFactory
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Appointment, AppointmentEvent
-from klinik.scheduling.services import appointment_book
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
 
 from .helpers import log_in

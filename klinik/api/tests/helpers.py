@@ -19,8 +19,8 @@ from klinik.records.documents.services import document_upload
 from klinik.records.models import Dictation, Document, JournalEntry
 from klinik.records.tests.document_files import pdf_bytes, upload
 from klinik.records.tests.factories import RecordWorld, entry_write, record_world_create
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.models import Appointment
-from klinik.scheduling.services import appointment_book
 from klinik.scheduling.tests.factories import Clinic, at, clinic_create, next_workday
 
 MISSING = "00000000-0000-4000-8000-000000000000"

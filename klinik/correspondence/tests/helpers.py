@@ -16,15 +16,11 @@ from klinik.core.models import Unit
 from klinik.core.policy import Actor
 from klinik.correspondence.models import OutboxMessage
 from klinik.patients.models import Patient
+from klinik.scheduling.booking import appointment_book, appointment_move
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Appointment, AppointmentType
-from klinik.scheduling.services import (
-    appointment_book,
-    appointment_cancel,
-    appointment_move,
-    appointment_set_status,
-)
 from klinik.scheduling.tests.factories import Clinic, clinic_create
+from klinik.scheduling.transitions import appointment_cancel, appointment_set_status
 
 
 def run_due_tasks(limit: int = 50) -> list[Any]:

@@ -1,5 +1,5 @@
 from klinik.core.choices import Role
-from klinik.scheduling.services import appointment_book
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
 
 

@@ -12,9 +12,10 @@ from klinik.records.journal.selectors import contacts_of_patient
 from klinik.records.journal.services import contact_close, journal_draft_save
 from klinik.records.models import Contact, JournalEntry
 from klinik.records.tests.factories import contact_start, entry_write
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus
-from klinik.scheduling.services import appointment_book, appointment_set_status
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
+from klinik.scheduling.transitions import appointment_set_status
 
 S = AppointmentStatus
 

@@ -20,10 +20,11 @@ from klinik.core.policy import Actor
 from klinik.patients.access import access_patient
 from klinik.patients.errors import BreakGlassRequired
 from klinik.patients.models import Patient
-from klinik.patients.selectors import patient_search
-from klinik.scheduling import services
+from klinik.patients.selectors import PatientHit, patient_search
 from klinik.scheduling.access import access_appointment, access_appointment_type, access_resource
 from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.booking import appointment_book
+from klinik.scheduling.booking_rules import ROOM_ALTERNATIVES_FACTOR, rooms_for_type, slots_in_room
 from klinik.scheduling.calendar.forms import BookingForm
 from klinik.scheduling.calendar.grid import local, when
 from klinik.scheduling.calendar.selectors import (
@@ -71,7 +72,7 @@ class BookingPanel:
     same_as: Appointment | None = None
     same_as_start: datetime | None = None
     previous: Appointment | None = None  # the patient's latest appointment: "same time next week"
-    hits: list = field(default_factory=list)
+    hits: list[PatientHit] = field(default_factory=list)
     searched: bool = False
     slots: list[SlotChoice] = field(default_factory=list)
     last_slot: str = ""
@@ -184,7 +185,7 @@ def booking_panel(
     if appointment_type is not None and unit is not None and appointment_type.unit_id != unit.pk:
         appointment_type = None
     practitioners = unit_practitioners(actor, unit.pk) if unit is not None else []
-    rooms = services.rooms_for_type(appointment_type) if appointment_type is not None else []
+    rooms = rooms_for_type(appointment_type) if appointment_type is not None else []
     form = BookingForm(
         data,
         practitioners=[(str(r.public_id), r.name) for r in practitioners],
@@ -348,7 +349,7 @@ def _confirm(actor: Actor, panel: BookingPanel, cleaned: dict[str, Any]) -> None
         panel.error = _("Choose a time.")
         return
     try:
-        panel.booked = services.appointment_book(
+        panel.booked = appointment_book(
             actor=actor,
             patient=panel.patient,
             appointment_type=panel.appointment_type,
@@ -376,7 +377,7 @@ def _find_slots(panel: BookingPanel, cleaned: dict[str, Any]) -> None:
         begin = timezone.now()
     part = cleaned.get("time_of_day")
     # With a chosen room: more slots are searched and those at which the room is free kept.
-    limit = SLOT_LIMIT if panel.room is None else SLOT_LIMIT * services.ROOM_ALTERNATIVES_FACTOR
+    limit = SLOT_LIMIT if panel.room is None else SLOT_LIMIT * ROOM_ALTERNATIVES_FACTOR
     found = find_slots(
         appointment_type=panel.appointment_type,
         start=begin,
@@ -388,9 +389,8 @@ def _find_slots(panel: BookingPanel, cleaned: dict[str, Any]) -> None:
     )
     shown = found
     if panel.room is not None:
-        shown = services.slots_in_room(
-            found, room=panel.room, appointment_type=panel.appointment_type
-        )[:SLOT_LIMIT]
+        in_room = slots_in_room(found, room=panel.room, appointment_type=panel.appointment_type)
+        shown = in_room[:SLOT_LIMIT]
     panel.slots = [slot_choice(slot, exact, panel.room) for slot in shown]
     if len(found) == limit:
         panel.last_slot = (shown if len(shown) == SLOT_LIMIT else found)[-1].start.isoformat()

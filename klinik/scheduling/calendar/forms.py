@@ -3,6 +3,8 @@ services'; these forms only parse what the browser sent."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -33,21 +35,24 @@ class CalendarForm(forms.Form):
         choices=GRID_CHOICES,
         coerce=int,
         required=False,
-        empty_value=15,
+        empty_value=15,  # type: ignore[arg-type]  # the stubs allow only str; any value works
         widget=forms.Select(attrs={"data-autosubmit": ""}),
     )
     cancelled = forms.BooleanField(label=_("Show cancelled"), required=False)
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         units: list[tuple[str, str]],
         resources: list[tuple[str, str]],
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = units
-        self.fields["r"].choices = resources
+        unit, shown = self.fields["unit"], self.fields["r"]
+        assert isinstance(unit, forms.ChoiceField)
+        assert isinstance(shown, forms.ChoiceField)
+        unit.choices = units
+        shown.choices = resources
 
 
 class BookingForm(forms.Form):
@@ -106,14 +111,17 @@ class BookingForm(forms.Form):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         practitioners: list[tuple[str, str]],
         rooms: list[tuple[str, str]] | None = None,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].choices = [("", _("Any practitioner")), *practitioners]
-        self.fields["room"].choices = [("", _("Any free room")), *(rooms or [])]
+        practitioner, room = self.fields["practitioner"], self.fields["room"]
+        assert isinstance(practitioner, forms.ChoiceField)
+        assert isinstance(room, forms.ChoiceField)
+        practitioner.choices = [("", _("Any practitioner")), *practitioners]
+        room.choices = [("", _("Any free room")), *(rooms or [])]
 
 
 class MoveForm(forms.Form):
@@ -134,14 +142,17 @@ class MoveForm(forms.Form):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         resources: list[tuple[str, str]],
         rooms: list[tuple[str, str]] | None = None,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["resource"].choices = [("", _("Keep the practitioner")), *resources]
-        self.fields["room"].choices = [("", _("Any free room")), *(rooms or [])]
+        resource, room = self.fields["resource"], self.fields["room"]
+        assert isinstance(resource, forms.ChoiceField)
+        assert isinstance(room, forms.ChoiceField)
+        resource.choices = [("", _("Keep the practitioner")), *resources]
+        room.choices = [("", _("Any free room")), *(rooms or [])]
 
 
 class CancelForm(forms.Form):
@@ -156,7 +167,7 @@ class CancelForm(forms.Form):
     )
 
     def clean_reason(self) -> str:
-        reason = self.cleaned_data["reason"].strip()
+        reason: str = self.cleaned_data["reason"].strip()
         if not reason:
             raise forms.ValidationError(_("State a reason."), code="required")
         return reason

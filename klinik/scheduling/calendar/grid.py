@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm
 from klinik.scheduling.availability import LOCAL, Availability, Span, load_availability
-from klinik.scheduling.calendar.selectors import absences_between, unit_schedule
+from klinik.scheduling.calendar.selectors import AbsenceRow, absences_between, unit_schedule
 from klinik.scheduling.choices import AbsenceKind, AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Appointment, Resource
 from klinik.scheduling.selectors import appointments_between, by_resource
@@ -333,7 +333,7 @@ class Layout:
     """What a column needs from the period's data."""
 
     availability: Availability
-    absences: list[tuple]
+    absences: list[AbsenceRow]
     by_resource: dict[int, list[Appointment]]
     can_book: bool
     open_id: object = None
@@ -374,19 +374,23 @@ def layout_load(
     )
 
 
-def open_minutes(availability: Availability, resource: Resource, day: date) -> list:
+def open_minutes(
+    availability: Availability, resource: Resource, day: date
+) -> list[tuple[int, int]]:
     spans = (clip(span, day) for span in availability.open_spans.get(resource.pk, []))
     return [s for s in spans if s is not None]
 
 
-def free_minutes(availability: Availability, resource: Resource, day: date) -> list:
+def free_minutes(
+    availability: Availability, resource: Resource, day: date
+) -> list[tuple[int, int]]:
     spans = (clip(span, day) for span in availability.free(resource.pk))
     return [s for s in spans if s is not None]
 
 
 def column_book_url(resource: Resource, day: date) -> str:
     """The booking panel opened at a time clicked in the resource's column."""
-    params = {"resource": resource.public_id, "start_date": day}
+    params = {"resource": str(resource.public_id), "start_date": day.isoformat()}
     return f"{reverse('calendar_book')}?{urlencode(params)}"
 
 
@@ -447,7 +451,7 @@ def _shades(
     column: Column,
     opened: list[tuple[int, int]],
     time_range: TimeRange,
-    absences: list[tuple],
+    absences: list[AbsenceRow],
     now: datetime,
 ) -> list[Shade]:
     """Closed time (the range minus the opening hours, absences already cut out), or the
@@ -543,7 +547,7 @@ def appointment_url_pattern() -> str:
 
 
 def absence_label(kind: str) -> str:
-    return AbsenceKind(kind).label if kind in AbsenceKind.values else kind
+    return str(AbsenceKind(kind).label) if kind in AbsenceKind.values else kind
 
 
 # The week overview's bars ------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from klinik.core.policy import Actor, Perm
-from klinik.scheduling import services
 from klinik.scheduling.access import access_resource, appointment_detail
 from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.booking_rules import rooms_for_type
 from klinik.scheduling.calendar.booking import SlotChoice
 from klinik.scheduling.calendar.forms import CancelForm, MoveForm
 from klinik.scheduling.calendar.grid import local, when
@@ -31,6 +31,7 @@ from klinik.scheduling.calendar.selectors import (
 from klinik.scheduling.calendar.state import sorted_resources, unit_practitioners
 from klinik.scheduling.choices import CONTACT_CHECKED, AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentEvent, Resource
+from klinik.scheduling.transitions import appointment_transitions, appointment_undo_status
 
 FORWARD_STATUSES = (
     AppointmentStatus.ARRIVED,
@@ -49,7 +50,7 @@ def open_appointment(actor: Actor, raw: str) -> Appointment | None:
 
 
 def status_label(value: str) -> str:
-    return AppointmentStatus(value).label if value in AppointmentStatus.values else value
+    return str(AppointmentStatus(value).label) if value in AppointmentStatus.values else value
 
 
 def history(events: list[AppointmentEvent]) -> list[dict[str, Any]]:
@@ -99,8 +100,8 @@ def appointment_context(
     practitioner = next((r for r in resources if r.kind == ResourceKind.PRACTITIONER), None)
     events = appointment_events(appointment=appointment)
     can_book = actor.can(Perm.SCHEDULE_BOOK)
-    allowed = services.appointment_transitions(appointment)
-    undo = services.appointment_undo_status(appointment)
+    allowed = appointment_transitions(appointment)
+    undo = appointment_undo_status(appointment)
     forward = [s for s in FORWARD_STATUSES if s in allowed and s != undo]
     is_booked = appointment.status == AppointmentStatus.BOOKED
     context: dict[str, Any] = {
@@ -121,11 +122,11 @@ def appointment_context(
         + urlencode(
             {
                 "date": local(appointment.start).date().isoformat(),
-                "open": appointment.public_id,
+                "open": str(appointment.public_id),
             }
         ),
         "same_time_url": f"{reverse('calendar_book')}?"
-        + urlencode({"same_as": appointment.public_id}),
+        + urlencode({"same_as": str(appointment.public_id)}),
     }
     if context["can_move"]:
         context["move_rooms"], context["move_form"] = _move_form(
@@ -148,7 +149,7 @@ def _move_form(
     or one at the appointment's time and practitioner)."""
     practitioners = unit_practitioners(actor, appointment.unit_id)
     moment = local(appointment.start)
-    rooms = services.rooms_for_type(appointment.appointment_type)
+    rooms = rooms_for_type(appointment.appointment_type)
     return bool(rooms), move_form or MoveForm(
         initial={
             "date": moment.date(),

@@ -7,7 +7,9 @@ is read through scheduling.selectors; these reads show no patient.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
 
 from django.db.models import Count, Q
 
@@ -26,6 +28,10 @@ from klinik.scheduling.models import (
     WorkingHours,
 )
 from klinik.scheduling.selectors import local_day_bounds
+
+# An absence for the calendar's labels: (resource id or None for the whole unit, kind, note,
+# start, end).
+AbsenceRow = tuple[int | None, str, str, datetime, datetime]
 
 
 def calendar_units(*, actor: Actor) -> list[Unit]:
@@ -52,9 +58,8 @@ def working_weekdays(*, resources: list[Resource]) -> set[int]:
 
 def absences_between(
     *, unit: Unit, resources: list[Resource], first: date, last: date
-) -> list[tuple]:
-    """Absences of the shown resources and whole-unit closures in the period, for labels:
-    (resource id or None for the whole unit, kind, note, start, end)."""
+) -> list[AbsenceRow]:
+    """Absences of the shown resources and whole-unit closures in the period, for labels."""
     start, end = local_day_bounds(first, (last - first).days + 1)
     ids = {r.pk for r in resources}
     rows = Absence.objects.filter(
@@ -74,7 +79,8 @@ def appointment_counts_by_day(
         for i, bounds in enumerate(local_day_bounds(day) for day in days)
     }
     with serial_plans():
-        counted = list(
+        # A mapping: the type checker's row type does not know the annotated day columns.
+        counted: list[Mapping[str, Any]] = list(
             AppointmentResource.objects.filter(
                 organisation_id=unit.organisation_id,
                 resource_id__in=resource_ids,

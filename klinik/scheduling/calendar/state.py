@@ -11,12 +11,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
-from django.http import Http404, HttpRequest, QueryDict
+from django.http import Http404, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 
+from klinik.core.http import ActorRequest
 from klinik.core.models import Unit
 from klinik.core.policy import Actor
 from klinik.scheduling.calendar.forms import CalendarForm
@@ -26,8 +27,14 @@ from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.models import AppointmentType, Resource
 from klinik.scheduling.selectors import appointment_types_for, resources_for
 
-KIND_ORDER = {ResourceKind.PRACTITIONER: 0, ResourceKind.ROOM: 1, ResourceKind.EQUIPMENT: 2}
+KIND_ORDER: dict[str, int] = {
+    ResourceKind.PRACTITIONER: 0,
+    ResourceKind.ROOM: 1,
+    ResourceKind.EQUIPMENT: 2,
+}
 SESSION_KEY = "klinik_calendar"  # the last unit, resources and grid, restored on /calendar/
+# A value of the calendar's query string: `r` is a list (one per shown resource).
+QueryValue = str | int | list[str]
 
 
 @dataclass
@@ -49,8 +56,8 @@ class CalendarState:
     def _shown_param(self) -> list[str]:
         return [str(r.public_id) for r in self.shown]
 
-    def params(self, **changes: object) -> dict[str, object]:
-        params: dict[str, object] = {"unit": str(self.unit.public_id)}
+    def params(self, **changes: QueryValue) -> dict[str, QueryValue]:
+        params: dict[str, QueryValue] = {"unit": str(self.unit.public_id)}
         if not self.is_default_selection:
             params["r"] = self._shown_param
         params["grid"] = self.grid
@@ -60,7 +67,7 @@ class CalendarState:
         params.update(changes)
         return params
 
-    def url(self, name: str, **changes: object) -> str:
+    def url(self, name: str, **changes: QueryValue) -> str:
         return f"{reverse(name)}?{urlencode(self.params(**changes), doseq=True)}"
 
 
@@ -82,7 +89,7 @@ def unit_practitioners(actor: Actor, unit_id: int) -> list[Resource]:
     ]
 
 
-def calendar_state(request: HttpRequest) -> CalendarState:
+def calendar_state(request: ActorRequest) -> CalendarState:
     """Unit, day, resources and grid from the query string. A bare /calendar/ (or a link
     with only unit and date) restores the resources and grid chosen last time."""
     actor = request.actor
@@ -213,7 +220,7 @@ def page_context(
         "today_url": state.url(name, date=timezone.localdate().isoformat()),
         "day_url": state.url("calendar_day"),
         "week_url": state.url("calendar_week"),
-        "book_url": f"{reverse('calendar_book')}?{urlencode({'unit': state.unit.public_id})}",
+        "book_url": f"{reverse('calendar_book')}?{urlencode({'unit': str(state.unit.public_id)})}",
         "is_today": state.day == timezone.localdate(),
         "unit_label": unit_label(state.unit, state.units),
     }

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -21,10 +21,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from klinik.audit.choices import Channel
+from klinik.core.http import ActorRequest
 from klinik.core.policy import Perm, requires
 from klinik.patients.selectors import patient_search
-from klinik.scheduling import services
 from klinik.scheduling.access import access_appointment, appointment_detail
+from klinik.scheduling.booking import appointment_move
+from klinik.scheduling.booking_rules import rooms_for_type
 from klinik.scheduling.calendar import booking, grid, markup, panel, state, week
 from klinik.scheduling.calendar.forms import CancelForm, MoveForm
 from klinik.scheduling.calendar.selectors import calendar_units, working_weekdays
@@ -32,18 +34,20 @@ from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Appointment
 from klinik.scheduling.selectors import appointment_types_for
+from klinik.scheduling.series import series_cancel_rest
+from klinik.scheduling.transitions import appointment_cancel, appointment_set_status
 
 PANEL_TARGET = "cal-panel"  # the calendar page's side panel
 GRID_TARGET = "cal-grid"
 CHANGED_EVENT = "calendar-changed"  # HX-Trigger: the grid reloads itself
 
 
-def _is_grid_request(request: HttpRequest) -> bool:
+def _is_grid_request(request: ActorRequest) -> bool:
     return bool(request.htmx and request.htmx.target == GRID_TARGET)
 
 
 def _grid_context(
-    request: HttpRequest,
+    request: ActorRequest,
     calendar: state.CalendarState,
     columns: list[grid.Column],
     time_range: grid.TimeRange,
@@ -76,7 +80,7 @@ def _grid_context(
 
 @requires(Perm.SCHEDULE_VIEW)
 @require_GET
-def calendar_day_view(request: HttpRequest) -> HttpResponse:
+def calendar_day_view(request: ActorRequest) -> HttpResponse:
     """One day: a column per practitioner or room, appointments placed by time."""
     actor = request.actor
     calendar = state.calendar_state(request)
@@ -104,7 +108,7 @@ def calendar_day_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.SCHEDULE_VIEW)
 @require_GET
-def calendar_week_view(request: HttpRequest) -> HttpResponse:
+def calendar_week_view(request: ActorRequest) -> HttpResponse:
     """A week: seven day columns for one resource, or an overview row per resource."""
     actor = request.actor
     calendar = state.calendar_state(request)
@@ -132,7 +136,7 @@ def calendar_week_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.SCHEDULE_VIEW)
 @require_GET
-def calendar_colours_view(request: HttpRequest) -> HttpResponse:
+def calendar_colours_view(request: ActorRequest) -> HttpResponse:
     """The unit's appointment type colours as a stylesheet."""
     actor = request.actor
     unit_id = None
@@ -152,7 +156,7 @@ def calendar_colours_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.SCHEDULE_BOOK)
-def calendar_book_view(request: HttpRequest) -> HttpResponse:
+def calendar_book_view(request: ActorRequest) -> HttpResponse:
     """Book: search patient → pick type → pick a free slot (or the time clicked in the
     calendar) → confirm. Each step posts the panel's state back; nothing is in the URL but
     the prefills (a resource and time, a patient's public id, an appointment to repeat)."""
@@ -176,7 +180,7 @@ def calendar_book_view(request: HttpRequest) -> HttpResponse:
 
 
 def _booked_response(
-    request: HttpRequest, appointment: Appointment, panel_state: booking.BookingPanel
+    request: ActorRequest, appointment: Appointment, panel_state: booking.BookingPanel
 ) -> HttpResponse:
     """Booked: the appointment's panel in the calendar, else its day with the panel open."""
     actor = request.actor
@@ -196,7 +200,7 @@ def _booked_response(
     params = {
         "unit": str(unit.public_id),
         "date": grid.local(appointment.start).date().isoformat(),
-        "open": appointment.public_id,
+        "open": str(appointment.public_id),
     }
     url = f"{reverse('calendar_day')}?{urlencode(params)}"
     messages.success(request, message)
@@ -205,7 +209,7 @@ def _booked_response(
 
 @requires(Perm.SCHEDULE_BOOK, Perm.PATIENT_VIEW)
 @require_POST
-def calendar_patient_search_view(request: HttpRequest) -> HttpResponse:
+def calendar_patient_search_view(request: ActorRequest) -> HttpResponse:
     """The booking panel's patient search: POST, so the terms stay out of URLs and logs."""
     query = request.POST.get("q", "")
     hits = (
@@ -224,7 +228,7 @@ def calendar_patient_search_view(request: HttpRequest) -> HttpResponse:
 
 
 def _panel_response(
-    request: HttpRequest,
+    request: ActorRequest,
     appointment: Appointment,
     *,
     status: int = 200,
@@ -247,7 +251,7 @@ def _panel_response(
 
 @requires(Perm.SCHEDULE_VIEW)
 @require_GET
-def calendar_appointment_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def calendar_appointment_view(request: ActorRequest, public_id: str) -> HttpResponse:
     """The appointment's panel: patient, time, resources, history (a logged read)."""
     appointment = appointment_detail(actor=request.actor, public_id=public_id)
     return _panel_response(request, appointment)
@@ -255,7 +259,7 @@ def calendar_appointment_view(request: HttpRequest, public_id: str) -> HttpRespo
 
 @requires(Perm.SCHEDULE_BOOK)
 @require_POST
-def calendar_appointment_status_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def calendar_appointment_status_view(request: ActorRequest, public_id: str) -> HttpResponse:
     """Arrived, in progress, finished, no-show, and back again (undo)."""
     actor = request.actor
     appointment = access_appointment(actor=actor, public_id=public_id, for_update=True)
@@ -263,7 +267,7 @@ def calendar_appointment_status_view(request: HttpRequest, public_id: str) -> Ht
     if status not in AppointmentStatus.values or status == AppointmentStatus.CANCELLED:
         return _panel_response(request, appointment, status=422, error=_("Choose a status."))
     try:
-        services.appointment_set_status(
+        appointment_set_status(
             actor=actor, appointment=appointment, status=AppointmentStatus(status)
         )
     except BookingError as exc:
@@ -275,7 +279,7 @@ def calendar_appointment_status_view(request: HttpRequest, public_id: str) -> Ht
 
 @requires(Perm.SCHEDULE_BOOK)
 @require_POST
-def calendar_appointment_cancel_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def calendar_appointment_cancel_view(request: ActorRequest, public_id: str) -> HttpResponse:
     """Cancel with a reason; for a series occurrence optionally the rest of the series."""
     actor = request.actor
     appointment = access_appointment(actor=actor, public_id=public_id, for_update=True)
@@ -285,12 +289,12 @@ def calendar_appointment_cancel_view(request: HttpRequest, public_id: str) -> Ht
     reason = form.cleaned_data["reason"]
     try:
         if form.cleaned_data["rest_of_series"] and appointment.series_id is not None:
-            count = services.series_cancel_rest(actor=actor, appointment=appointment, reason=reason)
+            count = series_cancel_rest(actor=actor, appointment=appointment, reason=reason)
             message = ngettext(
                 "%(count)d appointment cancelled.", "%(count)d appointments cancelled.", count
             ) % {"count": count}
         else:
-            services.appointment_cancel(actor=actor, appointment=appointment, reason=reason)
+            appointment_cancel(actor=actor, appointment=appointment, reason=reason)
             message = _("The appointment has been cancelled.")
     except BookingError as exc:
         return _panel_response(
@@ -302,13 +306,13 @@ def calendar_appointment_cancel_view(request: HttpRequest, public_id: str) -> Ht
 
 @requires(Perm.SCHEDULE_BOOK)
 @require_POST
-def calendar_appointment_move_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> HttpResponse:
     """Move to another time (and practitioner): the keyboard form, a dragged block, or an
     alternative the schedule offered. A refusal leaves the appointment where it was."""
     actor = request.actor
     appointment = access_appointment(actor=actor, public_id=public_id, for_update=True)
     practitioners = state.unit_practitioners(actor, appointment.unit_id)
-    rooms = services.rooms_for_type(appointment.appointment_type)
+    rooms = rooms_for_type(appointment.appointment_type)
     form = MoveForm(
         request.POST,
         resources=[(str(r.public_id), r.name) for r in practitioners],
@@ -328,7 +332,7 @@ def calendar_appointment_move_view(request: HttpRequest, public_id: str) -> Http
     if move.is_unchanged:
         return _panel_response(request, appointment, message=_("Nothing to change."))
     try:
-        services.appointment_move(
+        appointment_move(
             actor=actor,
             appointment=appointment,
             start=move.start,

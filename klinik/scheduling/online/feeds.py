@@ -97,7 +97,8 @@ def calendar_feed(*, token: str, with_initials: bool = False) -> bytes:
         organisation_id=resource.organisation_id,
         reason=f"{len(appointments)} appointments" + (", with initials" if with_initials else ""),
     )
-    return calendar.to_ical()
+    body: bytes = calendar.to_ical()  # icalendar leaves it unannotated
+    return body
 
 
 def _event(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 
 from django.contrib.auth.hashers import make_password
 from django.core import signing
@@ -42,13 +43,14 @@ from klinik.patients.search import words
 from klinik.patients.selectors import patient_search
 from klinik.patients.services import patient_register
 from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.booking import appointment_book, appointment_move
 from klinik.scheduling.choices import AppointmentStatus, BookedVia, ResourceKind
-from klinik.scheduling.errors import BookingError
+from klinik.scheduling.errors import BookingCode, BookingError
 from klinik.scheduling.models import Appointment, AppointmentType, Resource, UnitSchedule
 from klinik.scheduling.reminders import MANAGE_SALT
 from klinik.scheduling.reminders import manage_token as sign_manage_token
-from klinik.scheduling.services import appointment_book, appointment_cancel, appointment_move
 from klinik.scheduling.slots import find_slots
+from klinik.scheduling.transitions import appointment_cancel
 
 # What a visitor typed between "identify" and "confirm", signed into the confirm form.
 PENDING_SALT = "klinik.online-booking.pending"
@@ -64,6 +66,12 @@ RATE_LIMITS: dict[str, int] = {"identify": 30, "book": 10, "manage": 30}
 RATE_WINDOW_SECONDS = 3600
 DEFAULT_CANCEL_HOURS = 24  # UnitSchedule's default, for units without a schedule row
 ONLINE_PERMISSIONS = frozenset({Perm.PATIENT_VIEW, Perm.PATIENT_EDIT, Perm.SCHEDULE_BOOK})
+
+
+class OnlineCode(StrEnum):
+    """The code of every OnlineError: the message says what was refused."""
+
+    REFUSED = "online_refused"
 
 
 class OnlineError(DomainError):
@@ -86,7 +94,9 @@ class OnlineError(DomainError):
         "Too many attempts from your connection. Please try again in an hour, or call the clinic."
     )
 
-    def __init__(self, message: object, field: str = "", code: str = "online_refused") -> None:
+    def __init__(
+        self, message: object, field: str = "", code: OnlineCode = OnlineCode.REFUSED
+    ) -> None:
         super().__init__(code, message, field)
 
 
@@ -407,7 +417,7 @@ def online_book(*, unit: Unit, pending: Pending) -> Appointment:
     else:
         if not online_slot_is_free(pending.appointment_type, pending.start, pending.practitioner):
             # Checked before registering, so a taken time rarely leaves a new record behind.
-            raise BookingError(BookingError.TAKEN, code="taken")
+            raise BookingError(BookingError.TAKEN, code=BookingCode.TAKEN)
         patient = patient_register(
             actor=actor,
             cpr=identity.cpr,
@@ -502,7 +512,7 @@ def _check_changeable(appointment: Appointment) -> None:
     if timezone.now() >= cancel_closes_at(appointment):
         raise BookingError(
             BookingError.TOO_LATE_TO_CANCEL % {"hours": online_cancel_hours(appointment)},
-            code="too_late_to_cancel",
+            code=BookingCode.TOO_LATE_TO_CANCEL,
         )
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from klinik.core.errors import form_error_add
+from klinik.core.http import ActorRequest, PublicRequest
 from klinik.core.models import Unit
 from klinik.core.policy import Perm, public, requires
 from klinik.core.ratelimit import client_address
@@ -52,7 +53,7 @@ def _slots_url(unit: Unit, kind: AppointmentType) -> str:
 @public
 @never_cache
 @require_GET
-def online_types_view(request: HttpRequest, unit_id: str) -> HttpResponse:
+def online_types_view(request: PublicRequest, unit_id: str) -> HttpResponse:
     """Step 1: what kind of appointment."""
     unit = services.online_unit(unit_id)
     return render(
@@ -65,7 +66,7 @@ def online_types_view(request: HttpRequest, unit_id: str) -> HttpResponse:
 @public
 @never_cache
 @require_GET
-def online_slots_view(request: HttpRequest, unit_id: str, type_id: str) -> HttpResponse:
+def online_slots_view(request: PublicRequest, unit_id: str, type_id: str) -> HttpResponse:
     """Step 2: a free time (times and practitioners only)."""
     unit = services.online_unit(unit_id)
     kind = services.online_type(unit, type_id)
@@ -112,7 +113,7 @@ def _slots_page(
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
-def online_details_view(request: HttpRequest, unit_id: str, type_id: str) -> HttpResponse:
+def online_details_view(request: PublicRequest, unit_id: str, type_id: str) -> HttpResponse:
     """Step 3: who you are. A valid answer shows step 4 (confirm) with the answer signed."""
     unit = services.online_unit(unit_id)
     kind = services.online_type(unit, type_id)
@@ -161,7 +162,7 @@ def online_details_view(request: HttpRequest, unit_id: str, type_id: str) -> Htt
 @public
 @never_cache
 @require_POST
-def online_confirm_view(request: HttpRequest, unit_id: str, type_id: str) -> HttpResponse:
+def online_confirm_view(request: PublicRequest, unit_id: str, type_id: str) -> HttpResponse:
     """Step 4 sent: book, then show the confirmation with the patient's own link."""
     unit = services.online_unit(unit_id)
     kind = services.online_type(unit, type_id)
@@ -202,7 +203,7 @@ def _link_refused(request: HttpRequest, exc: OnlineError) -> HttpResponse:
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
-def online_manage_view(request: HttpRequest, token: str) -> HttpResponse:
+def online_manage_view(request: PublicRequest, token: str) -> HttpResponse:
     """The appointment behind the patient's link; cancel it (POST)."""
     try:
         appointment = services.manage_appointment(token)
@@ -251,7 +252,7 @@ def _manage_context(appointment: Any, token: str, **extra: Any) -> dict[str, Any
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
-def online_move_view(request: HttpRequest, token: str) -> HttpResponse:
+def online_move_view(request: PublicRequest, token: str) -> HttpResponse:
     """Choose another free time of the same type (GET), move to it (POST)."""
     try:
         appointment = services.manage_appointment(token)
@@ -293,7 +294,7 @@ SESSION_NEW_FEED = "klinik_new_feed"
 
 @public
 @require_GET
-def calendar_feed_view(request: HttpRequest, token: str) -> HttpResponse:
+def calendar_feed_view(request: PublicRequest, token: str) -> HttpResponse:
     """The practitioner's iCalendar feed; the token in the URL is the only key."""
     body = feeds.calendar_feed(token=token, with_initials=request.GET.get("initials") == "1")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -305,7 +306,7 @@ def calendar_feed_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @requires(Perm.SCHEDULE_VIEW)
 @require_GET
-def calendar_feeds_view(request: HttpRequest) -> HttpResponse:
+def calendar_feeds_view(request: ActorRequest) -> HttpResponse:
     """Make, renew or stop the calendar feed of one's own (a manager: any practitioner's)."""
     resources = feeds.feed_resources_for(actor=request.actor)
     # A token just made is shown this once (only its hash is stored).
@@ -322,7 +323,7 @@ def calendar_feeds_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.SCHEDULE_VIEW)
 @require_POST
-def calendar_feed_rotate_view(request: HttpRequest, resource_id: str) -> HttpResponse:
+def calendar_feed_rotate_view(request: ActorRequest, resource_id: str) -> HttpResponse:
     resource = feeds.access_feed_resource(actor=request.actor, public_id=resource_id)
     had = bool(resource.feed_token)
     token = feeds.resource_feed_rotate(actor=request.actor, resource=resource)
@@ -338,7 +339,7 @@ def calendar_feed_rotate_view(request: HttpRequest, resource_id: str) -> HttpRes
 
 @requires(Perm.SCHEDULE_VIEW)
 @require_POST
-def calendar_feed_revoke_view(request: HttpRequest, resource_id: str) -> HttpResponse:
+def calendar_feed_revoke_view(request: ActorRequest, resource_id: str) -> HttpResponse:
     resource = feeds.access_feed_resource(actor=request.actor, public_id=resource_id)
     feeds.resource_feed_revoke(actor=request.actor, resource=resource)
     messages.success(request, _("The feed is stopped."))

@@ -31,7 +31,7 @@ from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import CONTACT_CHECKED, AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentEvent, AppointmentType, Resource
 from klinik.scheduling.selectors import appointments_between, local_day_bounds, resources_for
-from klinik.scheduling.services import appointment_transitions, appointment_undo_status
+from klinik.scheduling.transitions import appointment_transitions, appointment_undo_status
 
 S = AppointmentStatus
 
@@ -161,8 +161,8 @@ class Board:
 
 
 def row_actions(appointment: Appointment) -> list[RowAction]:
-    """The one-key actions a row offers (of services.appointment_transitions), and undo where the
-    appointment has a status to go back to (services.appointment_undo_status)."""
+    """The one-key actions a row offers (of transitions.appointment_transitions), and undo where
+    the appointment has a status to go back to (transitions.appointment_undo_status)."""
     allowed = appointment_transitions(appointment)
     back = appointment_undo_status(appointment)
     actions = [
@@ -362,6 +362,9 @@ def waiting_room(*, actor: Actor, unit: Unit) -> WaitingRoom:
         .order_by("queue_number")
         .values_list("queue_number", "status")
     )
-    called = [n for n, status in reversed(rows) if status == S.IN_PROGRESS][:CALLED_SHOWN]
-    waiting = [n for n, status in rows if status == S.ARRIVED]
+    # queue_number__isnull=False above: `n is not None` only tells the type checker.
+    called = [n for n, status in reversed(rows) if n is not None and status == S.IN_PROGRESS][
+        :CALLED_SHOWN
+    ]
+    waiting = [n for n, status in rows if n is not None and status == S.ARRIVED]
     return WaitingRoom(unit.name, called, waiting)

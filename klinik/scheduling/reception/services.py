@@ -40,6 +40,7 @@ from klinik.patients.selectors import PatientHit, patient_search
 from klinik.patients.services import patient_update
 from klinik.scheduling.access import access_appointment
 from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.booking import BookingRequest, appointment_book_within
 from klinik.scheduling.choices import CONTACT_CHECKED, AppointmentStatus
 from klinik.scheduling.models import Appointment, AppointmentEvent
 from klinik.scheduling.reception.selectors import (
@@ -48,17 +49,18 @@ from klinik.scheduling.reception.selectors import (
     reception_today,
     walk_in_types,
 )
-from klinik.scheduling.services import (
-    BookingRequest,
-    appointment_book_within,
-    appointment_set_status,
-    appointment_set_status_within,
-)
+from klinik.scheduling.transitions import appointment_set_status, appointment_set_status_within
 
 S = AppointmentStatus
 
 # Tries at a walk-in's queue number when other desks take numbers at the same moment.
 QUEUE_ATTEMPTS = 8
+
+
+class ReceptionCode(enum.StrEnum):
+    """The code of every ReceptionError: the message says what was refused."""
+
+    REFUSED = "reception_refused"
 
 
 class ReceptionError(DomainError):
@@ -76,7 +78,7 @@ class ReceptionError(DomainError):
         "need access before registering the walk-in."
     )
 
-    def __init__(self, message: object, code: str = "reception_refused") -> None:
+    def __init__(self, message: object, code: ReceptionCode = ReceptionCode.REFUSED) -> None:
         super().__init__(code, message)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from klinik.audit.choices import Channel
 from klinik.core.errors import form_error_add
+from klinik.core.http import ActorRequest
 from klinik.core.models import Unit
 from klinik.core.policy import Perm, requires
 from klinik.patients.errors import PatientInvalid
@@ -30,11 +31,11 @@ from klinik.scheduling.reception.services import CheckIn, CheckInOutcome, Recept
 BOARD_CHANGED = "reception-changed"  # htmx event: the board fetches itself again
 
 
-def _unit(request: HttpRequest, unit_id: object) -> Unit:
+def _unit(request: ActorRequest, unit_id: object) -> Unit:
     return selectors.access_reception_unit(actor=request.actor, public_id=unit_id)
 
 
-def _group(request: HttpRequest) -> str:
+def _group(request: ActorRequest) -> str:
     return "time" if request.GET.get("group", request.POST.get("group")) == "time" else "status"
 
 
@@ -64,7 +65,7 @@ class BoardView:
         )
 
 
-def _board_view(request: HttpRequest, unit: Unit) -> BoardView:
+def _board_view(request: ActorRequest, unit: Unit) -> BoardView:
     practitioners = selectors.reception_practitioners(actor=request.actor, unit=unit)
     chosen = request.GET.get("practitioner", request.POST.get("practitioner", ""))
     practitioner = next((p for p in practitioners if str(p.public_id) == chosen), None)
@@ -80,7 +81,7 @@ def _contact_form(appointment: Any, data: Any = None) -> ContactForm:
     )
 
 
-def _board_context(request: HttpRequest, unit: Unit, **extra: Any) -> dict[str, Any]:
+def _board_context(request: ActorRequest, unit: Unit, **extra: Any) -> dict[str, Any]:
     view = _board_view(request, unit)
     board = selectors.reception_board(
         actor=request.actor,
@@ -101,7 +102,7 @@ def _board_context(request: HttpRequest, unit: Unit, **extra: Any) -> dict[str, 
 
 
 def _actions_html(
-    request: HttpRequest, board: selectors.Board, unit: Unit, view: BoardView
+    request: ActorRequest, board: selectors.Board, unit: Unit, view: BoardView
 ) -> None:
     """Each row's one-key action form as markup (`row.actions_html`). A full day of a large
     unit has thousands of rows with the same few buttons per status: built once per status
@@ -139,7 +140,7 @@ def _actions_html(
         )
 
 
-def _page_context(request: HttpRequest, unit: Unit, **extra: Any) -> dict[str, Any]:
+def _page_context(request: ActorRequest, unit: Unit, **extra: Any) -> dict[str, Any]:
     context = _board_context(request, unit, **extra)
     context["units"] = selectors.reception_units(actor=request.actor)
     context.setdefault("walk_in_types", selectors.walk_in_types(actor=request.actor, unit=unit))
@@ -151,7 +152,7 @@ def _page_context(request: HttpRequest, unit: Unit, **extra: Any) -> dict[str, A
 
 @requires(Perm.SCHEDULE_VIEW)
 @require_GET
-def reception_home_view(request: HttpRequest) -> HttpResponse:
+def reception_home_view(request: ActorRequest) -> HttpResponse:
     """The actor's own unit's board; a community receptionist chooses a clinic."""
     actor = request.actor
     units = selectors.reception_units(actor=actor)
@@ -168,7 +169,7 @@ def reception_home_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.SCHEDULE_VIEW)
 @require_GET
-def reception_board_view(request: HttpRequest, unit_id: str) -> HttpResponse:
+def reception_board_view(request: ActorRequest, unit_id: str) -> HttpResponse:
     """The whole page, or (htmx) the board alone; a poll with an unchanged version gets 204."""
     unit = _unit(request, unit_id)
     if request.htmx:
@@ -181,7 +182,7 @@ def reception_board_view(request: HttpRequest, unit_id: str) -> HttpResponse:
 
 @requires(Perm.SCHEDULE_BOOK)
 @require_POST
-def reception_status_view(request: HttpRequest, unit_id: str, appointment_id: str) -> HttpResponse:
+def reception_status_view(request: ActorRequest, unit_id: str, appointment_id: str) -> HttpResponse:
     """A one-key action on a row: arrived, in progress, finished, no-show, undo."""
     unit = _unit(request, unit_id)
     error = notice = ""
@@ -218,7 +219,7 @@ def reception_status_view(request: HttpRequest, unit_id: str, appointment_id: st
 
 @requires(Perm.SCHEDULE_BOOK, Perm.PATIENT_VIEW)
 @require_POST
-def reception_check_in_view(request: HttpRequest, unit_id: str) -> HttpResponse:
+def reception_check_in_view(request: ActorRequest, unit_id: str) -> HttpResponse:
     """Check in by CPR number, typed or scanned (the scanner types the number and Enter)."""
     unit = _unit(request, unit_id)
     result = services.reception_check_in(
@@ -235,7 +236,7 @@ def reception_check_in_view(request: HttpRequest, unit_id: str) -> HttpResponse:
     return response
 
 
-def _check_in_context(request: HttpRequest, unit: Unit, result: CheckIn) -> dict[str, Any]:
+def _check_in_context(request: ActorRequest, unit: Unit, result: CheckIn) -> dict[str, Any]:
     context: dict[str, Any] = {"unit": unit, "result": result}
     if result.appointment is not None:
         context["contact_form"] = _contact_form(result.appointment)
@@ -247,7 +248,9 @@ def _check_in_context(request: HttpRequest, unit: Unit, result: CheckIn) -> dict
 
 @requires(Perm.SCHEDULE_BOOK, Perm.PATIENT_VIEW)
 @require_POST
-def reception_contact_view(request: HttpRequest, unit_id: str, appointment_id: str) -> HttpResponse:
+def reception_contact_view(
+    request: ActorRequest, unit_id: str, appointment_id: str
+) -> HttpResponse:
     """Contact details confirmed at check-in, corrected first if the patient says so."""
     unit = _unit(request, unit_id)
     actor = request.actor
@@ -294,7 +297,7 @@ def reception_contact_view(request: HttpRequest, unit_id: str, appointment_id: s
 
 @requires(Perm.SCHEDULE_BOOK, Perm.PATIENT_VIEW)
 @require_POST
-def reception_walk_in_search_view(request: HttpRequest, unit_id: str) -> HttpResponse:
+def reception_walk_in_search_view(request: ActorRequest, unit_id: str) -> HttpResponse:
     """Find the patient for a walk-in (CPR, name, phone); posted, never in the URL."""
     unit = _unit(request, unit_id)
     query = request.POST.get("q", "").strip()
@@ -313,7 +316,7 @@ def reception_walk_in_search_view(request: HttpRequest, unit_id: str) -> HttpRes
 
 @requires(Perm.SCHEDULE_BOOK, Perm.PATIENT_VIEW)
 @require_POST
-def reception_walk_in_view(request: HttpRequest, unit_id: str) -> HttpResponse:
+def reception_walk_in_view(request: ActorRequest, unit_id: str) -> HttpResponse:
     """Register a walk-in: the next queue number of the day, shown on the board."""
     unit = _unit(request, unit_id)
     try:
@@ -354,7 +357,7 @@ def reception_walk_in_view(request: HttpRequest, unit_id: str) -> HttpResponse:
 
 @requires(Perm.SCHEDULE_VIEW)
 @require_GET
-def reception_waiting_room_view(request: HttpRequest, unit_id: str) -> HttpResponse:
+def reception_waiting_room_view(request: ActorRequest, unit_id: str) -> HttpResponse:
     """The screen in the waiting room: queue numbers only, refreshing itself."""
     unit = _unit(request, unit_id)
     context = {"unit": unit, "room": selectors.waiting_room(actor=request.actor, unit=unit)}

@@ -33,9 +33,9 @@ def attempt(job: dict[str, Any]) -> str:
     from klinik.core.models import Membership
     from klinik.core.services import actor_from_membership
     from klinik.patients.models import Patient
+    from klinik.scheduling.booking import appointment_book
     from klinik.scheduling.errors import BookingError
     from klinik.scheduling.models import AppointmentType, Resource
-    from klinik.scheduling.services import appointment_book
 
     close_old_connections()
     membership = Membership.objects.select_related("user", "organisation", "unit").get(

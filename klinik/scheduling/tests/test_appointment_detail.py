@@ -12,7 +12,7 @@ from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.core.services import api_token_create
 from klinik.scheduling.access import appointment_detail
-from klinik.scheduling.services import appointment_book
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
 
 PANEL = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "cal-panel"}

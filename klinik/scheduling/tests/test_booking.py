@@ -8,21 +8,15 @@ import pytest
 from django.db import connection
 
 from klinik.core.choices import Role
+from klinik.scheduling.booking import appointment_book, appointment_move
 from klinik.scheduling.choices import AppointmentStatus, WaitlistStatus
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Absence, AppointmentEvent, AppointmentResource, UnitSchedule
-from klinik.scheduling.services import (
-    appointment_book,
-    appointment_cancel,
-    appointment_move,
-    appointment_set_status,
-    series_book,
-    series_cancel_rest,
-    series_plan,
-    waitlist_add,
-)
+from klinik.scheduling.series import series_book, series_cancel_rest, series_plan
 from klinik.scheduling.slots import find_slots
 from klinik.scheduling.tests.factories import at, next_workday
+from klinik.scheduling.transitions import appointment_cancel, appointment_set_status
+from klinik.scheduling.waitlist import waitlist_add
 
 
 def _book(actor, patient, kind, start, **kw):

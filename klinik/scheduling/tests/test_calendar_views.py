@@ -19,6 +19,7 @@ from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.core.tests.factories import OrganisationFactory, UnitFactory
 from klinik.patients.tests.factories import PatientFactory
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus, BookedVia
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import (
@@ -27,8 +28,9 @@ from klinik.scheduling.models import (
     AppointmentEvent,
     AppointmentResource,
 )
-from klinik.scheduling.services import appointment_book, appointment_cancel, series_book
+from klinik.scheduling.series import series_book
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
+from klinik.scheduling.transitions import appointment_cancel
 
 PANEL = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "cal-panel"}
 GRID = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "cal-grid"}

@@ -6,8 +6,9 @@ from klinik.audit.choices import Channel
 from klinik.core.choices import Role
 from klinik.patients.access import access_patient
 from klinik.patients.errors import BreakGlassRequired
-from klinik.scheduling.services import appointment_book, appointment_cancel
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
+from klinik.scheduling.transitions import appointment_cancel
 
 
 def test_a_booking_in_the_unit_gives_a_care_relation_until_cancelled(world, actor_for):

@@ -57,8 +57,8 @@ def test_the_database_itself_refuses_overlapping_holds(world):
     from django.db import IntegrityError, transaction
 
     from klinik.core.services import actor_from_membership
+    from klinik.scheduling.booking import appointment_book
     from klinik.scheduling.models import AppointmentResource
-    from klinik.scheduling.services import appointment_book
 
     clinic = clinic_create(world.unit_a, doctors=1)
     actor = actor_from_membership(world.member(Role.SECRETARY))

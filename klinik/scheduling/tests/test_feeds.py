@@ -13,11 +13,12 @@ import pytest
 
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Resource
 from klinik.scheduling.online.feeds import resource_feed_rotate
-from klinik.scheduling.services import appointment_book, appointment_set_status
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday, workday_from
+from klinik.scheduling.transitions import appointment_set_status
 
 
 @pytest.fixture

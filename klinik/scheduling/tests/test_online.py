@@ -17,6 +17,7 @@ from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.core.models import User
 from klinik.patients.models import Patient
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus, BookedVia
 from klinik.scheduling.models import Appointment, UnitSchedule
 from klinik.scheduling.online.services import (
@@ -27,7 +28,6 @@ from klinik.scheduling.online.services import (
     online_booking_actor,
     rate_limit_allows,
 )
-from klinik.scheduling.services import appointment_book
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
 
 NEW = {

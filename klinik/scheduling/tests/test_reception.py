@@ -18,9 +18,10 @@ from klinik.patients.identifiers import IdentifierError
 from klinik.patients.models import PatientChange
 from klinik.patients.selectors import age_on
 from klinik.patients.tests.factories import PatientFactory
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus, Attendance
 from klinik.scheduling.errors import BookingError
-from klinik.scheduling.models import Appointment, AppointmentEvent
+from klinik.scheduling.models import Appointment, AppointmentEvent, AppointmentType
 from klinik.scheduling.reception.selectors import (
     RowAction,
     reception_board,
@@ -29,8 +30,8 @@ from klinik.scheduling.reception.selectors import (
 )
 from klinik.scheduling.reception.services import ReceptionError, parse_scanned, walk_in_register
 from klinik.scheduling.selectors import local_day_bounds
-from klinik.scheduling.services import appointment_book, appointment_set_status
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday, workday_after
+from klinik.scheduling.transitions import appointment_set_status
 
 S = AppointmentStatus
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -230,7 +231,8 @@ def test_one_key_actions_follow_the_day_and_undo_steps_back(world, clinic, actor
 
 
 def _in(status: str, previous: str = "") -> Appointment:
-    return Appointment(status=status, previous_status=previous)
+    kind = AppointmentType(attendance=Attendance.IN_PERSON)
+    return Appointment(status=status, previous_status=previous, appointment_type=kind)
 
 
 def test_actions_offered_match_the_allowed_transitions():

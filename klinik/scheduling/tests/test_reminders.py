@@ -21,8 +21,8 @@ from klinik.correspondence.tests.helpers import (
 from klinik.scheduling.hooks import APPOINTMENT_CHANGED
 from klinik.scheduling.models import UnitSchedule
 from klinik.scheduling.reminders import AppointmentNotices, NoticeKind, format_when
-from klinik.scheduling.services import appointment_cancel
 from klinik.scheduling.tests.factories import at, next_workday, workday_after
+from klinik.scheduling.transitions import appointment_cancel
 
 GRACE = timedelta(seconds=180)
 

@@ -9,6 +9,8 @@ import pytest
 from klinik.core.choices import Role
 from klinik.core.services import api_token_create
 from klinik.patients.tests.factories import PatientFactory
+from klinik.scheduling.booking import appointment_book, appointment_move
+from klinik.scheduling.booking_rules import rooms_for_type
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import (
@@ -19,7 +21,6 @@ from klinik.scheduling.models import (
     TypeRequirement,
     WorkingHours,
 )
-from klinik.scheduling.services import appointment_book, appointment_move, rooms_for_type
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
 
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from klinik.scheduling.availability import load_availability, subtract
+from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.models import Absence, ExtraOpening
-from klinik.scheduling.services import appointment_book
 from klinik.scheduling.slots import find_slots
 from klinik.scheduling.tests.factories import at, next_workday
 

@@ -1,0 +1,143 @@
+"""Status changes along TRANSITIONS (arrived, started, finished, no-show, cancelled, and
+back), the undo of the last one, and cancelling."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from klinik.audit.choices import Action, Channel
+from klinik.core.policy import Actor, Perm, require
+from klinik.scheduling.choices import AppointmentStatus, Attendance
+from klinik.scheduling.errors import BookingCode, BookingError
+from klinik.scheduling.history import appointment_access_log, appointment_event_add
+from klinik.scheduling.hooks import appointment_status_changed
+from klinik.scheduling.models import Appointment, AppointmentResource
+from klinik.scheduling.notify import appointment_changed
+from klinik.scheduling.waitlist import waitlist_offer
+
+# Status changes a user may make (undo included: a wrong no-show can be taken back).
+TRANSITIONS: dict[str, set[str]] = {
+    AppointmentStatus.BOOKED: {
+        AppointmentStatus.ARRIVED,
+        AppointmentStatus.IN_PROGRESS,
+        AppointmentStatus.NO_SHOW,
+        AppointmentStatus.CANCELLED,
+    },
+    AppointmentStatus.ARRIVED: {
+        AppointmentStatus.BOOKED,
+        AppointmentStatus.IN_PROGRESS,
+        AppointmentStatus.FINISHED,
+        AppointmentStatus.CANCELLED,
+    },
+    AppointmentStatus.IN_PROGRESS: {AppointmentStatus.ARRIVED, AppointmentStatus.FINISHED},
+    AppointmentStatus.FINISHED: {AppointmentStatus.IN_PROGRESS},
+    AppointmentStatus.NO_SHOW: {AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED},
+    AppointmentStatus.CANCELLED: {AppointmentStatus.BOOKED},
+}
+
+
+def appointment_transitions(appointment: Appointment) -> set[str]:
+    """The statuses the appointment may change to now: TRANSITIONS, less "arrived" for a
+    telephone or video consultation (nobody comes to the reception)."""
+    allowed = TRANSITIONS.get(appointment.status, set())
+    if appointment.appointment_type.attendance != Attendance.IN_PERSON:
+        allowed = allowed - {AppointmentStatus.ARRIVED}
+    return allowed
+
+
+def appointment_undo_status(appointment: Appointment) -> AppointmentStatus | None:
+    """Undo takes an appointment back to the status its last status change came from, when
+    TRANSITIONS allows that way back: never to a status it has not had (one booked and then
+    started without arriving goes back to booked, not to arrived)."""
+    previous = appointment.previous_status
+    if previous and previous in appointment_transitions(appointment):
+        return AppointmentStatus(previous)
+    return None
+
+
+def appointment_set_status(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    status: AppointmentStatus,
+    reason: str = "",
+    channel: Channel = Channel.UI,
+) -> Appointment:
+    """Change status along TRANSITIONS, keeping who and when in the appointment's history."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    try:
+        with transaction.atomic(durable=True):
+            return appointment_set_status_within(
+                actor=actor, appointment=appointment, status=status, reason=reason, channel=channel
+            )
+    except IntegrityError as exc:
+        raise BookingError(BookingError.TAKEN, code=BookingCode.TAKEN) from exc
+
+
+def appointment_set_status_within(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    status: AppointmentStatus,
+    reason: str = "",
+    channel: Channel = Channel.UI,
+) -> Appointment:
+    """appointment_set_status inside the caller's transaction (which rolls back on an error)."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    status = AppointmentStatus(status)
+    locked = (
+        Appointment.objects.select_for_update(of=("self", "patient"))
+        .select_related("patient", "appointment_type")
+        .get(pk=appointment.pk)
+    )
+    if status not in appointment_transitions(locked):
+        raise BookingError(
+            BookingError.BAD_STATUS % {"from": locked.get_status_display(), "to": status.label},
+            code=BookingCode.BAD_STATUS,
+        )
+    if status == AppointmentStatus.CANCELLED and not reason.strip():
+        raise BookingError(BookingError.REASON_REQUIRED, code=BookingCode.REASON_REQUIRED)
+    previous = locked.status
+    locked.status, locked.previous_status = status, previous
+    fields = ["status", "previous_status"]
+    if status == AppointmentStatus.CANCELLED:
+        locked.cancel_reason = reason.strip()[:300]
+        fields.append("cancel_reason")
+    if status == AppointmentStatus.ARRIVED and locked.arrived_at is None:
+        locked.arrived_at = timezone.now()
+        fields.append("arrived_at")
+    locked.save(update_fields=fields)
+    holds = AppointmentResource.objects.filter(appointment=locked)
+    if status == AppointmentStatus.CANCELLED:
+        holds.update(holds_time=False)
+        waitlist_offer(locked)
+    elif previous == AppointmentStatus.CANCELLED:
+        # Undoing a cancellation takes the time again, if it is still free.
+        holds.update(holds_time=True)
+    appointment_event_add(
+        locked,
+        actor,
+        "status",
+        from_status=previous,
+        to_status=status,
+        reason=reason.strip()[:300],
+    )
+    appointment_access_log(actor, Action.UPDATE, locked, channel, f"{previous} -> {status}")
+    appointment_status_changed(locked, previous, status, actor)
+    appointment_changed(
+        locked.pk, "cancelled" if status == AppointmentStatus.CANCELLED else "status"
+    )
+    return locked
+
+
+def appointment_cancel(
+    *, actor: Actor, appointment: Appointment, reason: str, channel: Channel = Channel.UI
+) -> Appointment:
+    return appointment_set_status(
+        actor=actor,
+        appointment=appointment,
+        status=AppointmentStatus.CANCELLED,
+        reason=reason,
+        channel=channel,
+    )
