@@ -19,6 +19,7 @@ from klinik.audit.chain import (
     legacy_seal,
     link_hash,
 )
+from klinik.audit.errors import AuditCode
 from klinik.audit.keys import AuditKey, audit_keys
 from klinik.audit.models import AccessLogEntry, ChainHead
 from klinik.audit.witness import Checkpoint, WitnessError, checkpoints_read
@@ -217,8 +218,9 @@ def _witnessed(checkpoints: list[Checkpoint]) -> dict[int, Checkpoint]:
         earlier = by_seq.setdefault(checkpoint.seq, checkpoint)
         if earlier.hash != checkpoint.hash:
             raise WitnessError(
+                AuditCode.WITNESS_CONFLICT,
                 f"The witness checkpoints of {_when(earlier)} and {_when(checkpoint)} name "
-                f"different hashes for entry #{checkpoint.seq}"
+                f"different hashes for entry #{checkpoint.seq}",
             )
     by_seq.pop(0, None)
     return by_seq

@@ -19,7 +19,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from klinik.core import services
 from klinik.core.choices import Role
-from klinik.core.errors import LoginError, RateLimited, StaffError, TotpError
+from klinik.core.errors import (
+    CoreCode,
+    LoginError,
+    RateLimited,
+    StaffError,
+    TotpError,
+    form_error_add,
+)
 from klinik.core.forms import LoginForm, RoleForm, StaffAddForm, TotpForm
 from klinik.core.middleware import SESSION_MEMBERSHIP, SESSION_SECOND_FACTOR
 from klinik.core.models import Membership
@@ -100,11 +107,11 @@ def _code_refused(request: HttpRequest, form: TotpForm) -> HttpResponse | int | 
         form.add_error(None, exc.message)
         return 429
     except TotpError as exc:
-        if exc.message == TotpError.LOCKED:
+        if exc.code == CoreCode.TOTP_LOCKED:
             logout(request)
             messages.error(request, exc.message)
             return redirect("login")
-        form.add_error("code", exc.message)
+        form_error_add(form, exc)
         return 400
     return None
 
@@ -265,7 +272,7 @@ def staff_add_view(request: HttpRequest) -> HttpResponse:
                 unit=data["unit"],
             )
         except StaffError as exc:
-            form.add_error(exc.field, exc.message)
+            form_error_add(form, exc)
         except ValidationError as exc:
             form.add_error("password", exc)
         else:
