@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Max, QuerySet
@@ -121,7 +122,7 @@ class _ChainWalk:
         self.keys = keys
         self.witnessed = witnessed
 
-    def run(self, rows: Iterable[dict], *, head_hash: str) -> ChainReport:
+    def run(self, rows: Iterable[dict[str, Any]], *, head_hash: str) -> ChainReport:
         expected_prev, expected_seq = GENESIS_HASH, 1
         for row in rows:
             checked = expected_seq - 1
@@ -134,7 +135,9 @@ class _ChainWalk:
         problem = self._head_problem(checked, expected_prev, head_hash)
         return ChainReport(checked, problem, legacy=min(checked, self.legacy_seq))
 
-    def _problem(self, row: dict, expected_seq: int, expected_prev: str) -> ChainBreak | None:
+    def _problem(
+        self, row: dict[str, Any], expected_seq: int, expected_prev: str
+    ) -> ChainBreak | None:
         seq, entry_id = row["seq"], row["id"]
         if seq != expected_seq:
             return ChainBreak(expected_seq, None, f"entry #{expected_seq} is missing")

@@ -65,6 +65,8 @@ def actor_from_membership(membership: Membership, *, within: Organisation | None
             organisation_ids=org_ids,
             permissions=permissions_for(membership.role, community_scope=True),
         )
+    # A unit's membership has its organisation (the check constraint core_membership_one_scope).
+    assert membership.organisation_id is not None
     return Actor(
         user=membership.user,
         role=Role(membership.role),
@@ -285,8 +287,9 @@ def _assignable_roles(actor: Actor) -> frozenset[Role]:
     return frozenset(Role) if actor.role == Role.SYSTEM_ADMIN else MANAGER_ASSIGNABLE_ROLES
 
 
-def _check_unit(actor: Actor, unit: Unit) -> None:
-    if actor.organisation is None or unit.organisation_id != actor.organisation.pk:
+def _check_unit(actor: Actor, unit: Unit | None) -> None:
+    """Refuse a unit outside the actor's organisation (and a community membership's none)."""
+    if unit is None or actor.organisation is None or unit.organisation_id != actor.organisation.pk:
         raise StaffError(CoreCode.UNIT_NOT_YOURS, field="unit")
 
 
@@ -574,14 +577,16 @@ def api_token_actor(*, raw: str) -> Actor | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    instances = []
+    instances: list[Model | None] = []
     at = 0
     for model in _TOKEN_ROW:
         instance, at = rows.instance(model, row, at)
         instances.append(instance)
     token, membership, user, organisation, unit, community = instances
     assert isinstance(token, ApiToken) and isinstance(membership, Membership)  # inner joins
-    assert isinstance(organisation, Organisation)
+    assert isinstance(organisation, Organisation) and isinstance(user, User)
+    assert unit is None or isinstance(unit, Unit)  # outer joins
+    assert community is None or isinstance(community, Community)
     now = timezone.now()
     if token.expires_at is not None and token.expires_at <= now:
         return None

@@ -27,7 +27,8 @@ from klinik.core.errors import (
     TotpError,
     form_error_add,
 )
-from klinik.core.forms import LoginForm, RoleForm, StaffAddForm, TotpForm
+from klinik.core.forms import LoginForm, RoleChoices, RoleForm, StaffAddForm, TotpForm
+from klinik.core.http import ActorRequest, PublicRequest
 from klinik.core.middleware import SESSION_MEMBERSHIP, SESSION_SECOND_FACTOR
 from klinik.core.models import Membership
 from klinik.core.policy import Perm, public, requires
@@ -56,7 +57,7 @@ def _remember_language(response: HttpResponse, language: str) -> None:
 
 
 @public
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: PublicRequest) -> HttpResponse:
     if request.user.is_authenticated and request.session.get(SESSION_SECOND_FACTOR):
         return redirect(_safe_next(request))
     form = LoginForm(request.POST or None)
@@ -89,13 +90,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: PublicRequest) -> HttpResponse:
     logout(request)
     messages.info(request, _("You are logged out."))
     return redirect("login")
 
 
-def _code_refused(request: HttpRequest, form: TotpForm) -> HttpResponse | int | None:
+def _code_refused(request: ActorRequest, form: TotpForm) -> HttpResponse | int | None:
     """Check the posted code: None when accepted; else the status to show the form with (the
     refusal is on it: 400, or 429 for a client that failed too often), or after too many wrong
     codes a redirect to the login page: the half-done session ends."""
@@ -117,7 +118,7 @@ def _code_refused(request: HttpRequest, form: TotpForm) -> HttpResponse | int | 
 
 
 @requires()
-def totp_verify_view(request: HttpRequest) -> HttpResponse:
+def totp_verify_view(request: ActorRequest) -> HttpResponse:
     user = request.user
     if not user.has_totp:
         return redirect("totp_setup")
@@ -136,7 +137,7 @@ def totp_verify_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires()
-def totp_setup_view(request: HttpRequest) -> HttpResponse:
+def totp_setup_view(request: ActorRequest) -> HttpResponse:
     """Enrol an authenticator app: show the secret as a QR code, confirm with one code."""
     user = request.user
     if user.has_totp and not request.session.get(SESSION_SECOND_FACTOR):
@@ -164,7 +165,7 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires()
-def password_change_view(request: HttpRequest) -> HttpResponse:
+def password_change_view(request: ActorRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.user_password_change(
@@ -183,7 +184,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 
 @requires()
 @require_POST
-def switch_context_view(request: HttpRequest) -> HttpResponse:
+def switch_context_view(request: ActorRequest) -> HttpResponse:
     """Change the organisation/unit the user acts for, among their own active memberships."""
     chosen = request.POST.get("membership", "")
     if not any(str(m.public_id) == chosen for m in request.memberships):
@@ -193,7 +194,7 @@ def switch_context_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires()
-def profile_view(request: HttpRequest) -> HttpResponse:
+def profile_view(request: ActorRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         language = request.POST.get("preferred_language", "")
@@ -211,12 +212,12 @@ def profile_view(request: HttpRequest) -> HttpResponse:
 # Staff administration ------------------------------------------------------------------------
 
 
-def _role_choices(request: HttpRequest) -> list[tuple[str, str]]:
+def _role_choices(request: ActorRequest) -> RoleChoices:
     allowed = services._assignable_roles(request.actor)
     return [(value, label) for value, label in Role.choices if value in allowed]
 
 
-def _membership_in_org(request: HttpRequest, public_id: str) -> Membership:
+def _membership_in_org(request: ActorRequest, public_id: str) -> Membership:
     """Same 404 for 'missing' and 'another organisation's'."""
     actor = request.actor
     if actor.organisation is None:
@@ -233,7 +234,7 @@ def _membership_in_org(request: HttpRequest, public_id: str) -> Membership:
 
 @requires(Perm.STAFF_MANAGE)
 @require_GET
-def staff_list_view(request: HttpRequest) -> HttpResponse:
+def staff_list_view(request: ActorRequest) -> HttpResponse:
     actor = request.actor
     if actor.organisation is None:
         raise Http404
@@ -249,7 +250,7 @@ def staff_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.STAFF_MANAGE)
-def staff_add_view(request: HttpRequest) -> HttpResponse:
+def staff_add_view(request: ActorRequest) -> HttpResponse:
     actor = request.actor
     if actor.organisation is None:
         raise Http404
@@ -285,7 +286,7 @@ def staff_add_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.STAFF_MANAGE)
 @require_POST
-def staff_role_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def staff_role_view(request: ActorRequest, public_id: str) -> HttpResponse:
     membership = _membership_in_org(request, public_id)
     form = RoleForm(request.POST, roles=_role_choices(request))
     if not form.is_valid():
@@ -304,7 +305,7 @@ def staff_role_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @requires(Perm.STAFF_MANAGE)
 @require_POST
-def staff_active_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def staff_active_view(request: ActorRequest, public_id: str) -> HttpResponse:
     membership = _membership_in_org(request, public_id)
     try:
         if request.POST.get("active") == "1":
@@ -323,7 +324,7 @@ def staff_active_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @public
 @require_GET
-def healthz_view(request: HttpRequest) -> HttpResponse:
+def healthz_view(request: PublicRequest) -> HttpResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
