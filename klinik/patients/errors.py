@@ -1,10 +1,15 @@
+from __future__ import annotations
+
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from klinik.patients.models import Patient
 
 
 class PatientCode(StrEnum):
@@ -90,7 +95,7 @@ class PatientInvalid(DomainError):
         }
 
     @classmethod
-    def one(cls, field: str, message: object) -> "PatientInvalid":
+    def one(cls, field: str, message: object) -> PatientInvalid:
         return cls({field: [str(message)]})
 
 
@@ -118,6 +123,6 @@ class SimilarPatientsExist(DomainError):
 
     status = 409
 
-    def __init__(self, candidates: list) -> None:
+    def __init__(self, candidates: list[Patient]) -> None:
         super().__init__(PatientCode.SIMILAR, self.MESSAGE, field="allow_similar")
         self.candidates = candidates
