@@ -39,7 +39,13 @@ class ApiJsonErrorsMiddleware:
         json = JsonResponse(
             {"detail": response.reason_phrase, "code": CODES.get(status, "error")}, status=status
         )
-        for header in ("Allow", "Cache-Control", "Permissions-Policy", "Retry-After", "WWW-Authenticate"):
+        for header in (
+            "Allow",
+            "Cache-Control",
+            "Permissions-Policy",
+            "Retry-After",
+            "WWW-Authenticate",
+        ):
             if header in response:
                 json[header] = response[header]
         return json
