@@ -1,5 +1,6 @@
-from django.http import HttpRequest
 from ninja import Router, Schema
+
+from klinik.core.http import ApiRequest
 
 router = Router(tags=["session"])
 
@@ -13,7 +14,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="Who the token acts for")
-def me(request: HttpRequest) -> MeOut:
+def me(request: ApiRequest) -> MeOut:
     actor = request.auth
     return MeOut(
         username=actor.user.username,

@@ -6,12 +6,12 @@ import uuid
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Body, Field, Router, Schema
 from ninja.errors import HttpError
 
 from klinik.audit.choices import Channel
+from klinik.core.http import ApiRequest
 from klinik.patients.access import access_patient, patient_break_glass
 from klinik.patients.models import Patient
 from klinik.patients.selectors import SEARCH_LIMIT, age_on, patient_search
@@ -132,7 +132,7 @@ def patient_out(patient: Patient, warnings: list[str] | None = None) -> PatientO
     description="422 names the invalid field; 409 when the CPR number is registered already. "
     "A similar patient (same birth date, similar name) is reported in `warnings`.",
 )
-def patient_create(request: HttpRequest, payload: PatientIn) -> tuple[int, PatientOut]:
+def patient_create(request: ApiRequest, payload: PatientIn) -> tuple[int, PatientOut]:
     data = payload.dict(exclude_unset=True)
     extra = {
         k: v
@@ -158,7 +158,7 @@ def patient_create(request: HttpRequest, payload: PatientIn) -> tuple[int, Patie
 
 @router.get("/patients", response=list[SearchHitOut], summary="One-box patient search")
 def patient_search_endpoint(
-    request: HttpRequest, q: str = "", limit: int = SEARCH_LIMIT
+    request: ApiRequest, q: str = "", limit: int = SEARCH_LIMIT
 ) -> list[SearchHitOut]:
     """`q`: CPR with or without dash, its first six digits, a phone number, or names in any
     order and by prefix (æ/ae, ø/oe, å/aa match)."""
@@ -181,7 +181,7 @@ def patient_search_endpoint(
 
 
 @router.get("/patients/{patient_id}", response=PatientOut, summary="One patient")
-def patient_get(request: HttpRequest, patient_id: uuid.UUID) -> PatientOut:
+def patient_get(request: ApiRequest, patient_id: uuid.UUID) -> PatientOut:
     return patient_out(
         access_patient(actor=request.auth, public_id=patient_id, channel=Channel.API)
     )
@@ -189,9 +189,9 @@ def patient_get(request: HttpRequest, patient_id: uuid.UUID) -> PatientOut:
 
 @router.patch("/patients/{patient_id}", response=PatientOut, summary="Change a patient")
 def patient_patch(
-    request: HttpRequest,
+    request: ApiRequest,
     patient_id: uuid.UUID,
-    payload: dict[str, Any] = Body(...),  # noqa: B008
+    payload: Body[dict[str, Any]],
 ) -> PatientOut:
     """Send only the fields to change (any of the editable fields); `reason` is kept with the
     change history. The CPR number is changed through the UI's change-number flow."""
@@ -213,7 +213,7 @@ def patient_patch(
     summary="Emergency access outside the care relation (logged and reviewed)",
 )
 def patient_break_glass_endpoint(
-    request: HttpRequest, patient_id: uuid.UUID, payload: BreakGlassIn
+    request: ApiRequest, patient_id: uuid.UUID, payload: BreakGlassIn
 ) -> tuple[int, PatientOut]:
     patient_break_glass(
         actor=request.auth, public_id=patient_id, reason=payload.reason, channel=Channel.API

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from klinik.core.http import ApiRequest
 from klinik.terminology.selectors import KINDS, MAX_LIMIT, term_danish, terminology_search
 
 router = Router(tags=["terminology"])
@@ -38,10 +38,10 @@ class RenderingOut(Schema):
     "/terminology/search", response=list[TermHitOut], summary="Type-ahead over codes and terms"
 )
 def terminology_search_endpoint(
-    request: HttpRequest,
+    request: ApiRequest,
     q: str = "",
     limit: int = 20,
-    kind: list[str] = Query([]),  # noqa: B008
+    kind: Query[list[str]] = [],  # noqa: B006  (only read, never changed)
 ) -> list[dict[str, Any]]:
     """`q`: a code prefix (`dj06`, `J06.9`), words of a code's Danish text by prefix in any
     order, or a Latin or Danish term; typing errors and æ/ae, ø/oe, å/aa are forgiven. Only
@@ -75,7 +75,7 @@ def terminology_search_endpoint(
 @router.get(
     "/terminology/danish", response=RenderingOut, summary="Danish form of a medical Latin term"
 )
-def terminology_danish_endpoint(request: HttpRequest, term: str = "") -> RenderingOut:
+def terminology_danish_endpoint(request: ApiRequest, term: str = "") -> RenderingOut:
     """The glossary's Danish form and plain-language rendering (`source`: glossary), or the
     spelling rules' Danish form (`source`: rules, `plain` null)."""
     if not term.strip():

@@ -1,5 +1,6 @@
 """The REST API under /api/v1/: parse, call a service or selector, serialise. No rules here."""
 
+from collections.abc import Sequence
 from decimal import InvalidOperation
 
 from django.core.exceptions import PermissionDenied
@@ -45,7 +46,7 @@ api.add_router("", records_documents.router)
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.
 
 
-def _field(loc: tuple | list) -> str:
+def _field(loc: Sequence[int | str]) -> str:
     """("body", "payload", "given_on") -> "given_on"; ("query", "limit") -> "limit"."""
     parts = [str(part) for part in loc[1:]]
     if loc and loc[0] == "body" and len(parts) > 1:

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from klinik.audit.choices import Action, Channel, Purpose, ReviewOutcome
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet["AccessLogEntry"]):
     """Refuses bulk changes; the database triggers refuse the rest (see migration 0002)."""
 
     def update(self, **kwargs: object) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Max, QuerySet
@@ -19,6 +20,7 @@ from klinik.audit.chain import (
     legacy_seal,
     link_hash,
 )
+from klinik.audit.errors import AuditCode
 from klinik.audit.keys import AuditKey, audit_keys
 from klinik.audit.models import AccessLogEntry, ChainHead
 from klinik.audit.witness import Checkpoint, WitnessError, checkpoints_read
@@ -120,7 +122,7 @@ class _ChainWalk:
         self.keys = keys
         self.witnessed = witnessed
 
-    def run(self, rows: Iterable[dict], *, head_hash: str) -> ChainReport:
+    def run(self, rows: Iterable[dict[str, Any]], *, head_hash: str) -> ChainReport:
         expected_prev, expected_seq = GENESIS_HASH, 1
         for row in rows:
             checked = expected_seq - 1
@@ -133,7 +135,9 @@ class _ChainWalk:
         problem = self._head_problem(checked, expected_prev, head_hash)
         return ChainReport(checked, problem, legacy=min(checked, self.legacy_seq))
 
-    def _problem(self, row: dict, expected_seq: int, expected_prev: str) -> ChainBreak | None:
+    def _problem(
+        self, row: dict[str, Any], expected_seq: int, expected_prev: str
+    ) -> ChainBreak | None:
         seq, entry_id = row["seq"], row["id"]
         if seq != expected_seq:
             return ChainBreak(expected_seq, None, f"entry #{expected_seq} is missing")
@@ -217,8 +221,9 @@ def _witnessed(checkpoints: list[Checkpoint]) -> dict[int, Checkpoint]:
         earlier = by_seq.setdefault(checkpoint.seq, checkpoint)
         if earlier.hash != checkpoint.hash:
             raise WitnessError(
+                AuditCode.WITNESS_CONFLICT,
                 f"The witness checkpoints of {_when(earlier)} and {_when(checkpoint)} name "
-                f"different hashes for entry #{checkpoint.seq}"
+                f"different hashes for entry #{checkpoint.seq}",
             )
     by_seq.pop(0, None)
     return by_seq

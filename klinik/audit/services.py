@@ -14,7 +14,7 @@ from django_tasks.base import TaskResultStatus
 
 from klinik.audit.chain import GENESIS_HASH, content_hash, link_hash
 from klinik.audit.choices import Action, Channel, Purpose, ReviewOutcome
-from klinik.audit.errors import AuditError
+from klinik.audit.errors import AuditCode, AuditError
 from klinik.audit.keys import AuditKey, audit_key_current
 from klinik.audit.models import AccessLogEntry, BreakGlassReview, ChainHead
 from klinik.audit.witness import Checkpoint, checkpoint_append
@@ -56,7 +56,7 @@ def access_log_record(
     the actor acts for a clinic community.
     """
     if is_break_glass and not reason.strip():
-        raise AuditError("Break the glass requires a reason")
+        raise AuditError(AuditCode.REASON_REQUIRED, "Break the glass requires a reason")
     if actor is not None:
         user = actor.user
     organisation = actor.organisation if actor is not None else None
@@ -162,7 +162,7 @@ def _append(fields: dict[str, Any], key: AuditKey) -> tuple[int, int, str, str]:
             cursor.execute(_READ_HEAD[connection.vendor])
             head = cursor.fetchone()
         if head is None:
-            raise AuditError("The access log's head row is missing")
+            raise AuditError(AuditCode.HEAD_MISSING, "The access log's head row is missing")
         seq, prev_hash = head[0] + 1, head[1]
         digest = link_hash(key.secret, prev_hash, content)
         if connection.vendor == "postgresql":
@@ -191,12 +191,12 @@ def break_glass_review(
     comment: str = "",
 ) -> BreakGlassReview:
     if not entry.is_break_glass:
-        raise AuditError("Only break-the-glass accesses are reviewed")
+        raise AuditError(AuditCode.NOT_BREAK_GLASS, "Only break-the-glass accesses are reviewed")
     if actor.organisation is None or entry.organisation_id != actor.organisation.pk:
-        raise AuditError("The entry belongs to another organisation")
+        raise AuditError(AuditCode.OTHER_ORGANISATION, "The entry belongs to another organisation")
     with transaction.atomic():
         if BreakGlassReview.objects.filter(entry=entry).exists():
-            raise AuditError("The access has already been reviewed")
+            raise AuditError(AuditCode.ALREADY_REVIEWED, "The access has already been reviewed")
         return BreakGlassReview.objects.create(
             entry=entry,
             organisation=actor.organisation,

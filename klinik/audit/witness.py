@@ -15,9 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from klinik.audit.errors import AuditCode
+from klinik.errors import DomainError
 
-class WitnessError(Exception):
-    """The witness file cannot be read or written."""
+
+class WitnessError(DomainError):
+    """The witness file cannot be read or written (or contradicts itself)."""
+
+    status = 500  # a fault of the server's disk, not of a request
+
+    def __init__(self, code: AuditCode, message: str) -> None:
+        super().__init__(code, message)
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,10 @@ def checkpoint_append(path: Path, checkpoint: Checkpoint) -> None:
     """Append one line and wait until it is on disk. Never creates directories: a missing
     directory is a witness disk that is not mounted, not a place to start a new file."""
     if not path.parent.is_dir():
-        raise WitnessError(f"The witness directory {path.parent} does not exist")
+        raise WitnessError(
+            AuditCode.WITNESS_DIRECTORY_MISSING,
+            f"The witness directory {path.parent} does not exist",
+        )
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(descriptor, checkpoint.line().encode())
@@ -51,7 +62,9 @@ def checkpoints_read(path: Path) -> list[Checkpoint] | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise WitnessError(f"The witness file {path} cannot be read: {exc.strerror}") from exc
+        raise WitnessError(
+            AuditCode.WITNESS_UNREADABLE, f"The witness file {path} cannot be read: {exc.strerror}"
+        ) from exc
     checkpoints = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -66,5 +79,8 @@ def checkpoints_read(path: Path) -> list[Checkpoint] | None:
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise WitnessError(f"The witness file {path}, line {number}, is unreadable") from exc
+            raise WitnessError(
+                AuditCode.WITNESS_UNREADABLE,
+                f"The witness file {path}, line {number}, is unreadable",
+            ) from exc
     return checkpoints

@@ -197,7 +197,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": _sqlite,
+            "NAME": str(_sqlite),
             "OPTIONS": {
                 # IMMEDIATE: a write transaction takes the write lock at BEGIN, so two writers
                 # queue instead of failing with "database is locked" half-way.

@@ -1,6 +1,7 @@
 """System checks that keep the architecture honest at start-up."""
 
 import stat
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,10 @@ def organisation_foreign_keys(**kwargs: Any) -> list[Error]:
     return errors
 
 
-def _walk(patterns: list, prefix: str = "") -> list[tuple[str, Any]]:
-    found = []
+def _walk(
+    patterns: Sequence[URLPattern | URLResolver], prefix: str = ""
+) -> list[tuple[str, Callable[..., Any]]]:
+    found: list[tuple[str, Callable[..., Any]]] = []
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             found += _walk(pattern.url_patterns, prefix + str(pattern.pattern))

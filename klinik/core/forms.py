@@ -1,8 +1,15 @@
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.choices import Role
 from klinik.core.models import Unit
+
+# (value, label) pairs for a role field: the roles the acting user may give.
+RoleChoices = list[tuple[str, str | Promise]]
 
 
 class LoginForm(forms.Form):
@@ -42,15 +49,22 @@ class StaffAddForm(forms.Form):
         help_text=_("At least 12 characters. The person should change it at first login."),
     )
 
-    def __init__(self, *args: object, units: object, roles: list, **kwargs: object) -> None:
+    def __init__(
+        self, *args: Any, units: QuerySet[Unit], roles: RoleChoices, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["role"].choices = roles
+        unit = self.fields["unit"]
+        role = self.fields["role"]
+        assert isinstance(unit, forms.ModelChoiceField) and isinstance(role, forms.ChoiceField)
+        unit.queryset = units
+        role.choices = roles
 
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
-    def __init__(self, *args: object, roles: list, **kwargs: object) -> None:
+    def __init__(self, *args: Any, roles: RoleChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = roles
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = roles

@@ -3,7 +3,7 @@
 Middleware adds attributes Django's `HttpRequest` does not declare: `actor` and `memberships`
 (core.middleware.ActorMiddleware), `htmx` (django-htmx) and, in the API, `auth` (ninja sets it
 to what the token authenticator returned). A view behind `@requires(...)` always has an actor,
-so `ActorRequest.actor` is an `Actor`, not an optional one.
+so `ActorRequest.actor` is an `Actor`, not an optional one, and a logged-in `User`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
 if TYPE_CHECKING:
-    from klinik.core.models import Membership
+    from klinik.core.models import Membership, User
     from klinik.core.policy import Actor
 
 
 class ActorRequest(HttpRequest):
     """A page request from a logged-in member (every view behind `@requires`)."""
 
+    user: User  # `requires` sends anonymous visitors to the login page
     actor: Actor
     memberships: list[Membership]
     htmx: HtmxDetails

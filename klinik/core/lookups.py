@@ -40,10 +40,10 @@ class Glob(Lookup):
     lookup_name = "glob"
     prepare_rhs = False
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         if connection.vendor == "sqlite":
-            return f"{lhs} GLOB %s", [*lhs_params, self.rhs]
+            return f"{lhs} GLOB %s", (*lhs_params, self.rhs)
         if connection.vendor == "postgresql":
-            return f"{lhs} ~ %s", [*lhs_params, glob_to_regex(self.rhs)]
+            return f"{lhs} ~ %s", (*lhs_params, glob_to_regex(self.rhs))
         raise NotImplementedError(f"GLOB on {connection.vendor}")

@@ -27,15 +27,12 @@ def client_address(request: HttpRequest) -> str:
     """The address the request came from. Behind KLINIK_TRUSTED_PROXIES reverse proxies,
     each appending to X-Forwarded-For, the address the outermost one saw (read from the right:
     what the client itself wrote further left cannot be trusted)."""
-    remote = request.META.get("REMOTE_ADDR", "")
+    remote: str = request.META.get("REMOTE_ADDR", "")
     proxies = settings.KLINIK_TRUSTED_PROXIES
     if proxies <= 0:
         return remote
-    forwarded = [
-        part.strip()
-        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        if part.strip()
-    ]
+    forwarded_for: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = [part.strip() for part in forwarded_for.split(",") if part.strip()]
     if len(forwarded) < proxies:
         return remote
     return forwarded[-proxies]
@@ -68,6 +65,7 @@ def rate_limit_hit(*, scope: str, client: str, limit: int, window: timedelta) ->
     end = now + int(window.total_seconds())
     with connection.cursor() as cursor:
         cursor.execute(_hit_sql(connection.vendor), [_key(scope, client), end, now, now])
+        hits: int
         (hits,) = cursor.fetchone()
     if hits == 1:
         # A window started: clear the counters whose windows have ended, ours included.

@@ -11,19 +11,26 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Field, Model
 
+M = TypeVar("M", bound=Model)
 # Column index, its Col expression, the converters to apply in order.
 _Conversion = tuple[int, Any, list[Any]]
 
 
-def columns(fields: Sequence[Field], alias: str) -> str:
+def columns(fields: Sequence[Field[Any, Any]], alias: str) -> str:
     """`alias."column", ...` of the fields, for a SELECT list."""
     quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in fields)
+    return ", ".join(f"{alias}.{quote(_column(f))}" for f in fields)
+
+
+def _column(field: Field[Any, Any]) -> str:
+    if field.column is None:  # a concrete field always has one
+        raise ValueError(f"{field} has no column")
+    return field.column
 
 
 def table(model: type[Model]) -> str:
@@ -31,9 +38,9 @@ def table(model: type[Model]) -> str:
 
 
 @functools.cache
-def _conversions(fields: tuple[Field, ...], vendor: str) -> list[_Conversion]:
+def _conversions(fields: tuple[Field[Any, Any], ...], vendor: str) -> list[_Conversion]:
     del vendor  # keys the cache: the converters are the backend's
-    found = []
+    found: list[_Conversion] = []
     for index, field in enumerate(fields):
         col = field.get_col(field.model._meta.db_table)
         converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
@@ -42,7 +49,7 @@ def _conversions(fields: tuple[Field, ...], vendor: str) -> list[_Conversion]:
     return found
 
 
-def converted(fields: tuple[Field, ...], values: Sequence[Any]) -> list[Any]:
+def converted(fields: tuple[Field[Any, Any], ...], values: Sequence[Any]) -> list[Any]:
     """The values of the fields' columns (in that order) as the ORM converts them."""
     result = list(values)
     for index, col, converters in _conversions(fields, connection.vendor):
@@ -51,7 +58,7 @@ def converted(fields: tuple[Field, ...], values: Sequence[Any]) -> list[Any]:
     return result
 
 
-def instance(model: type[Model], row: Sequence[Any], start: int = 0) -> tuple[Model | None, int]:
+def instance(model: type[M], row: Sequence[Any], start: int = 0) -> tuple[M | None, int]:
     """The instance whose concrete fields' columns start at row[start] (None when its primary
     key is NULL, as from an outer join), and where the next columns start."""
     fields = tuple(model._meta.concrete_fields)

@@ -20,7 +20,14 @@ from klinik.audit.services import access_log_record
 from klinik.core import rows
 from klinik.core.choices import Role
 from klinik.core.crypto import field_decrypt, field_encrypt
-from klinik.core.errors import LoginError, RateLimited, StaffError, TokenError, TotpError
+from klinik.core.errors import (
+    CoreCode,
+    LoginError,
+    RateLimited,
+    StaffError,
+    TokenError,
+    TotpError,
+)
 from klinik.core.models import ApiToken, Community, Membership, Organisation, Unit, User
 from klinik.core.policy import SECOND_FACTOR_ROLES, Actor, Perm, permissions_for, require
 from klinik.core.ratelimit import client_address, rate_limit_hit, rate_limit_refund
@@ -58,6 +65,8 @@ def actor_from_membership(membership: Membership, *, within: Organisation | None
             organisation_ids=org_ids,
             permissions=permissions_for(membership.role, community_scope=True),
         )
+    # A unit's membership has its organisation (the check constraint core_membership_one_scope).
+    assert membership.organisation_id is not None
     return Actor(
         user=membership.user,
         role=Role(membership.role),
@@ -109,13 +118,13 @@ def user_login_attempt(*, request: HttpRequest, username: str, password: str) ->
     _client_attempt(client)
     with transaction.atomic():
         outcome = _login_check(request, username, password)
-    if not isinstance(outcome, User):
-        raise LoginError(outcome)
+    if isinstance(outcome, LoginError):
+        raise outcome
     rate_limit_refund(scope=LOGIN_RATE_SCOPE, client=client)
     return outcome
 
 
-def _login_check(request: HttpRequest, username: str, password: str) -> User | str:
+def _login_check(request: HttpRequest, username: str, password: str) -> User | LoginError:
     now = timezone.now()
     user = User.objects.select_for_update().filter(username=username).first()
 
@@ -134,20 +143,20 @@ def _login_check(request: HttpRequest, username: str, password: str) -> User | s
     authed = authenticate(request, username=username, password=password)
     if user is not None and user.locked_until and user.locked_until > now:
         log(Action.LOGIN_FAILED, "locked")
-        return LoginError.INVALID
+        return LoginError(CoreCode.LOGIN_INVALID)
     if authed is None:
         if user is None:
             log(Action.LOGIN_FAILED)
-            return LoginError.INVALID
+            return LoginError(CoreCode.LOGIN_INVALID)
         if not user.is_active and user.check_password(password):
             log(Action.LOGIN_FAILED, "deactivated")
-            return LoginError.DEACTIVATED
+            return LoginError(CoreCode.DEACTIVATED)
         locked = _failure_count(user, now)
         log(Action.LOCKOUT if locked else Action.LOGIN_FAILED)
-        return LoginError.INVALID
+        return LoginError(CoreCode.LOGIN_INVALID)
     if not Membership.objects.filter(user=authed, is_active=True).exists():
         log(Action.LOGIN_FAILED, "deactivated")
-        return LoginError.DEACTIVATED
+        return LoginError(CoreCode.DEACTIVATED)
     # With a code still to come, the count of failures stands until the code is right:
     # otherwise typing the password again would buy a fresh round of guesses at the code.
     if not user_needs_second_factor(authed):
@@ -207,11 +216,11 @@ def totp_verify(*, user: User, code: str, client: str) -> None:
     with transaction.atomic():
         refused = _totp_check(user, code)
     if refused is not None:
-        raise TotpError(refused)
+        raise refused
     rate_limit_refund(scope=LOGIN_RATE_SCOPE, client=client)
 
 
-def _totp_check(user: User, code: str) -> str | None:
+def _totp_check(user: User, code: str) -> TotpError | None:
     now = timezone.now()
     locked = User.objects.select_for_update().get(pk=user.pk)
 
@@ -227,7 +236,7 @@ def _totp_check(user: User, code: str) -> str | None:
 
     if locked.locked_until and locked.locked_until > now:
         log(Action.LOGIN_FAILED, "code: locked")
-        return TotpError.LOCKED
+        return TotpError(CoreCode.TOTP_LOCKED)
     digits = "".join(ch for ch in code if ch.isdigit())
     if locked.totp_secret and len(digits) == 6:
         totp = pyotp.TOTP(field_decrypt(locked.totp_secret))
@@ -246,9 +255,9 @@ def _totp_check(user: User, code: str) -> str | None:
                 return None
     if _failure_count(locked, now):
         log(Action.LOCKOUT, "code")
-        return TotpError.LOCKED
+        return TotpError(CoreCode.TOTP_LOCKED)
     log(Action.LOGIN_FAILED, "code")
-    return TotpError.INVALID_CODE
+    return TotpError(CoreCode.TOTP_INVALID)
 
 
 def user_password_change(*, user: User, new_password: str) -> None:
@@ -278,9 +287,10 @@ def _assignable_roles(actor: Actor) -> frozenset[Role]:
     return frozenset(Role) if actor.role == Role.SYSTEM_ADMIN else MANAGER_ASSIGNABLE_ROLES
 
 
-def _check_unit(actor: Actor, unit: Unit) -> None:
-    if actor.organisation is None or unit.organisation_id != actor.organisation.pk:
-        raise StaffError(StaffError.UNIT_NOT_YOURS, field="unit")
+def _check_unit(actor: Actor, unit: Unit | None) -> None:
+    """Refuse a unit outside the actor's organisation (and a community membership's none)."""
+    if unit is None or actor.organisation is None or unit.organisation_id != actor.organisation.pk:
+        raise StaffError(CoreCode.UNIT_NOT_YOURS, field="unit")
 
 
 def staff_member_add(
@@ -298,11 +308,11 @@ def staff_member_add(
     require(actor, Perm.STAFF_MANAGE)
     _check_unit(actor, unit)
     if role not in _assignable_roles(actor):
-        raise StaffError(StaffError.ROLE_NOT_ALLOWED, field="role")
+        raise StaffError(CoreCode.ROLE_NOT_ALLOWED, field="role")
     username = username.strip().lower()
     with transaction.atomic(durable=True):
         if User.objects.filter(username__iexact=username).exists():
-            raise StaffError(StaffError.USERNAME_TAKEN, field="username")
+            raise StaffError(CoreCode.USERNAME_TAKEN, field="username")
         user = User(
             username=username,
             first_name=first_name,
@@ -324,9 +334,9 @@ def membership_change_role(*, actor: Actor, membership: Membership, role: Role) 
     require(actor, Perm.STAFF_MANAGE)
     _check_unit(actor, membership.unit)
     if membership.user_id == actor.user.pk:
-        raise StaffError(StaffError.NOT_YOURSELF)
+        raise StaffError(CoreCode.NOT_YOURSELF)
     if role not in _assignable_roles(actor) or membership.role not in _assignable_roles(actor):
-        raise StaffError(StaffError.ROLE_NOT_ALLOWED, field="role")
+        raise StaffError(CoreCode.ROLE_NOT_ALLOWED, field="role")
     with transaction.atomic(durable=True):
         old_role = membership.role
         membership.role = role
@@ -340,9 +350,9 @@ def membership_deactivate(*, actor: Actor, membership: Membership) -> Membership
     require(actor, Perm.STAFF_MANAGE)
     _check_unit(actor, membership.unit)
     if membership.user_id == actor.user.pk:
-        raise StaffError(StaffError.NOT_YOURSELF)
+        raise StaffError(CoreCode.NOT_YOURSELF)
     if membership.role not in _assignable_roles(actor):
-        raise StaffError(StaffError.ROLE_NOT_ALLOWED)
+        raise StaffError(CoreCode.ROLE_NOT_ALLOWED)
     with transaction.atomic(durable=True):
         membership.is_active = False
         membership.deactivated_at = timezone.now()
@@ -362,12 +372,12 @@ def membership_reactivate(*, actor: Actor, membership: Membership) -> Membership
     require(actor, Perm.STAFF_MANAGE)
     _check_unit(actor, membership.unit)
     if membership.role not in _assignable_roles(actor):
-        raise StaffError(StaffError.ROLE_NOT_ALLOWED)
+        raise StaffError(CoreCode.ROLE_NOT_ALLOWED)
     with transaction.atomic(durable=True):
         if Membership.objects.filter(
             user=membership.user, unit=membership.unit, is_active=True
         ).exists():
-            raise StaffError(StaffError.ALREADY_MEMBER)
+            raise StaffError(CoreCode.ALREADY_MEMBER)
         membership.is_active = True
         membership.deactivated_at = None
         membership.save(update_fields=["is_active", "deactivated_at"])
@@ -462,9 +472,9 @@ def api_token_create(
 ) -> tuple[ApiToken, str]:
     """Issue a token acting for `user` in `organisation`; the raw token is returned once."""
     if not user.is_active:
-        raise StaffError(LoginError.DEACTIVATED)
+        raise StaffError(CoreCode.DEACTIVATED)
     if not organisation.is_active or not _token_memberships(user, organisation).exists():
-        raise StaffError(StaffError.UNIT_NOT_YOURS)
+        raise StaffError(CoreCode.UNIT_NOT_YOURS)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = timezone.now() + expires_in if expires_in is not None else None
     with transaction.atomic(durable=True):
@@ -500,9 +510,12 @@ def api_token_revoke(*, prefix_or_token: str) -> ApiToken:
         else:
             matches = list(active.filter(prefix=given))
         if not matches:
-            raise TokenError(TokenError.NOT_FOUND.format(prefix=given))
+            raise TokenError(CoreCode.TOKEN_NOT_FOUND, TokenError.NOT_FOUND.format(prefix=given))
         if len(matches) > 1:
-            raise TokenError(TokenError.AMBIGUOUS.format(prefix=given, count=len(matches)))
+            raise TokenError(
+                CoreCode.TOKEN_AMBIGUOUS,
+                TokenError.AMBIGUOUS.format(prefix=given, count=len(matches)),
+            )
         (token,) = matches
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -564,14 +577,16 @@ def api_token_actor(*, raw: str) -> Actor | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    instances = []
+    instances: list[Model | None] = []
     at = 0
     for model in _TOKEN_ROW:
         instance, at = rows.instance(model, row, at)
         instances.append(instance)
     token, membership, user, organisation, unit, community = instances
     assert isinstance(token, ApiToken) and isinstance(membership, Membership)  # inner joins
-    assert isinstance(organisation, Organisation)
+    assert isinstance(organisation, Organisation) and isinstance(user, User)
+    assert unit is None or isinstance(unit, Unit)  # outer joins
+    assert community is None or isinstance(community, Community)
     now = timezone.now()
     if token.expires_at is not None and token.expires_at <= now:
         return None

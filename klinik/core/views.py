@@ -19,8 +19,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from klinik.core import services
 from klinik.core.choices import Role
-from klinik.core.errors import LoginError, RateLimited, StaffError, TotpError
-from klinik.core.forms import LoginForm, RoleForm, StaffAddForm, TotpForm
+from klinik.core.errors import (
+    CoreCode,
+    LoginError,
+    RateLimited,
+    StaffError,
+    TotpError,
+    form_error_add,
+)
+from klinik.core.forms import LoginForm, RoleChoices, RoleForm, StaffAddForm, TotpForm
+from klinik.core.http import ActorRequest, PublicRequest
 from klinik.core.middleware import SESSION_MEMBERSHIP, SESSION_SECOND_FACTOR
 from klinik.core.models import Membership
 from klinik.core.policy import Perm, public, requires
@@ -49,7 +57,7 @@ def _remember_language(response: HttpResponse, language: str) -> None:
 
 
 @public
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: PublicRequest) -> HttpResponse:
     if request.user.is_authenticated and request.session.get(SESSION_SECOND_FACTOR):
         return redirect(_safe_next(request))
     form = LoginForm(request.POST or None)
@@ -82,13 +90,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: PublicRequest) -> HttpResponse:
     logout(request)
     messages.info(request, _("You are logged out."))
     return redirect("login")
 
 
-def _code_refused(request: HttpRequest, form: TotpForm) -> HttpResponse | int | None:
+def _code_refused(request: ActorRequest, form: TotpForm) -> HttpResponse | int | None:
     """Check the posted code: None when accepted; else the status to show the form with (the
     refusal is on it: 400, or 429 for a client that failed too often), or after too many wrong
     codes a redirect to the login page: the half-done session ends."""
@@ -100,17 +108,17 @@ def _code_refused(request: HttpRequest, form: TotpForm) -> HttpResponse | int | 
         form.add_error(None, exc.message)
         return 429
     except TotpError as exc:
-        if exc.message == TotpError.LOCKED:
+        if exc.code == CoreCode.TOTP_LOCKED:
             logout(request)
             messages.error(request, exc.message)
             return redirect("login")
-        form.add_error("code", exc.message)
+        form_error_add(form, exc)
         return 400
     return None
 
 
 @requires()
-def totp_verify_view(request: HttpRequest) -> HttpResponse:
+def totp_verify_view(request: ActorRequest) -> HttpResponse:
     user = request.user
     if not user.has_totp:
         return redirect("totp_setup")
@@ -129,7 +137,7 @@ def totp_verify_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires()
-def totp_setup_view(request: HttpRequest) -> HttpResponse:
+def totp_setup_view(request: ActorRequest) -> HttpResponse:
     """Enrol an authenticator app: show the secret as a QR code, confirm with one code."""
     user = request.user
     if user.has_totp and not request.session.get(SESSION_SECOND_FACTOR):
@@ -157,7 +165,7 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires()
-def password_change_view(request: HttpRequest) -> HttpResponse:
+def password_change_view(request: ActorRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.user_password_change(
@@ -176,7 +184,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 
 @requires()
 @require_POST
-def switch_context_view(request: HttpRequest) -> HttpResponse:
+def switch_context_view(request: ActorRequest) -> HttpResponse:
     """Change the organisation/unit the user acts for, among their own active memberships."""
     chosen = request.POST.get("membership", "")
     if not any(str(m.public_id) == chosen for m in request.memberships):
@@ -186,7 +194,7 @@ def switch_context_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires()
-def profile_view(request: HttpRequest) -> HttpResponse:
+def profile_view(request: ActorRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         language = request.POST.get("preferred_language", "")
@@ -204,12 +212,12 @@ def profile_view(request: HttpRequest) -> HttpResponse:
 # Staff administration ------------------------------------------------------------------------
 
 
-def _role_choices(request: HttpRequest) -> list[tuple[str, str]]:
+def _role_choices(request: ActorRequest) -> RoleChoices:
     allowed = services._assignable_roles(request.actor)
     return [(value, label) for value, label in Role.choices if value in allowed]
 
 
-def _membership_in_org(request: HttpRequest, public_id: str) -> Membership:
+def _membership_in_org(request: ActorRequest, public_id: str) -> Membership:
     """Same 404 for 'missing' and 'another organisation's'."""
     actor = request.actor
     if actor.organisation is None:
@@ -226,7 +234,7 @@ def _membership_in_org(request: HttpRequest, public_id: str) -> Membership:
 
 @requires(Perm.STAFF_MANAGE)
 @require_GET
-def staff_list_view(request: HttpRequest) -> HttpResponse:
+def staff_list_view(request: ActorRequest) -> HttpResponse:
     actor = request.actor
     if actor.organisation is None:
         raise Http404
@@ -242,7 +250,7 @@ def staff_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.STAFF_MANAGE)
-def staff_add_view(request: HttpRequest) -> HttpResponse:
+def staff_add_view(request: ActorRequest) -> HttpResponse:
     actor = request.actor
     if actor.organisation is None:
         raise Http404
@@ -265,7 +273,7 @@ def staff_add_view(request: HttpRequest) -> HttpResponse:
                 unit=data["unit"],
             )
         except StaffError as exc:
-            form.add_error(exc.field, exc.message)
+            form_error_add(form, exc)
         except ValidationError as exc:
             form.add_error("password", exc)
         else:
@@ -278,7 +286,7 @@ def staff_add_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.STAFF_MANAGE)
 @require_POST
-def staff_role_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def staff_role_view(request: ActorRequest, public_id: str) -> HttpResponse:
     membership = _membership_in_org(request, public_id)
     form = RoleForm(request.POST, roles=_role_choices(request))
     if not form.is_valid():
@@ -297,7 +305,7 @@ def staff_role_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @requires(Perm.STAFF_MANAGE)
 @require_POST
-def staff_active_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def staff_active_view(request: ActorRequest, public_id: str) -> HttpResponse:
     membership = _membership_in_org(request, public_id)
     try:
         if request.POST.get("active") == "1":
@@ -316,7 +324,7 @@ def staff_active_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @public
 @require_GET
-def healthz_view(request: HttpRequest) -> HttpResponse:
+def healthz_view(request: PublicRequest) -> HttpResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

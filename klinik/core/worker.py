@@ -38,8 +38,8 @@ class DatabaseUnavailableDuringTask(Exception):
 class ResilientWorker(Worker):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._current: DBTaskResult | None = None
-        self._unrecorded: tuple[DBTaskResult, BaseException] | None = None
+        self._current: DBTaskResult[..., Any] | None = None
+        self._unrecorded: tuple[DBTaskResult[..., Any], BaseException] | None = None
 
     def run(self) -> None:
         delay = BACKOFF_FIRST_SECONDS
@@ -69,7 +69,7 @@ class ResilientWorker(Worker):
     def pause(self, seconds: float) -> None:
         time.sleep(seconds)
 
-    def run_task(self, db_task_result: DBTaskResult) -> None:
+    def run_task(self, db_task_result: DBTaskResult[..., Any]) -> None:
         self._current = db_task_result
         super().run_task(db_task_result)
         self._current = None

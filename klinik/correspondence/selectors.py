@@ -24,7 +24,7 @@ def outbox_messages(
     day: date | None = None,
     page: int | str = 1,
     log_channel: Channel = Channel.UI,
-) -> Page:
+) -> Page[OutboxMessage]:
     """A page of the organisation's messages, newest first, with patient and unit (2 queries
     and the log entry). Showing the outbox shows patients and their contact details: one
     access-log entry per page shown."""

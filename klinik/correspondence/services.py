@@ -212,8 +212,8 @@ def outbox_message_deliver(*, message_id: int) -> str:
     ).update(status=MessageStatus.SENDING, updated_at=now)
     if not claimed:
         # Not due yet (a later task is queued), or handled already.
-        status = OutboxMessage.objects.filter(pk=message_id).values_list("status", flat=True)
-        return status.first() or "missing"
+        current = OutboxMessage.objects.filter(pk=message_id).values_list("status", flat=True)
+        return current.first() or "missing"
     message = OutboxMessage.objects.select_related("patient").get(pk=message_id)
     attempt = message.attempts + 1  # counted when it fails or goes, not when it waits
     try:

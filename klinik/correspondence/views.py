@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from klinik.core.http import ActorRequest
 from klinik.core.policy import Perm, requires
 from klinik.correspondence.access import access_outbox_message
 from klinik.correspondence.errors import OutboxError
@@ -20,7 +21,7 @@ from klinik.correspondence.services import outbox_message_resend
 
 @requires(Perm.SCHEDULE_VIEW)
 @require_GET
-def outbox_view(request: HttpRequest) -> HttpResponse:
+def outbox_view(request: ActorRequest) -> HttpResponse:
     """The list; htmx (the filters) gets the table only."""
     form = OutboxFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -40,7 +41,7 @@ def outbox_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.SCHEDULE_VIEW)
 @require_GET
-def outbox_message_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def outbox_message_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     """One message with its text (logged); htmx gets the text only, shown in the list."""
     message = access_outbox_message(actor=request.actor, public_id=public_id)
     context = {"message": message, "can_resend": request.actor.can(Perm.SCHEDULE_BOOK)}
@@ -51,7 +52,7 @@ def outbox_message_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
 
 @requires(Perm.SCHEDULE_BOOK)
 @require_POST
-def outbox_message_resend_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def outbox_message_resend_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     message = access_outbox_message(actor=request.actor, public_id=public_id, for_update=True)
     try:
         outbox_message_resend(actor=request.actor, message=message)

@@ -180,6 +180,12 @@ def db_datetime(value: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column is not None  # a concrete field
+    return field.column
+
+
 def bulk_insert(
     model: type[models.Model], attnames: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
@@ -192,7 +198,7 @@ def bulk_insert(
         return
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in attnames)
+    columns = ", ".join(quote(_column(model, name)) for name in attnames)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

@@ -40,7 +40,7 @@ class DemoUser:
     last_name: str
     role: Role
     org: str | None  # organisation slug, or None for a community membership
-    unit: str | None  # unit name, or the community slug
+    unit: str  # unit name, or the community slug
     demo_login: bool = True  # listed in the README / printed by make run
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.queues import Queue
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -66,9 +68,10 @@ def generate_patients(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Insert `count` synthetic patients; returns how many were created."""
+    unit_ids: list[int | None] = [u.pk for u in units] or [None]
     maker_kwargs = {
         "seed": seed,
-        "unit_ids": [u.pk for u in units] or [None],
+        "unit_ids": unit_ids,
         "taken": set(
             Patient.objects.filter(organisation=organisation).values_list("cpr", flat=True)
         ),
@@ -104,7 +107,7 @@ def generate_patients(
     return created
 
 
-def _batches(sizes: list[int], maker_kwargs: dict) -> Iterator[Batch]:
+def _batches(sizes: list[int], maker_kwargs: dict[str, Any]) -> Iterator[Batch]:
     if sum(sizes) < WORKER_THRESHOLD:
         maker = PeopleMaker(**maker_kwargs)
         for size in sizes:
@@ -112,7 +115,7 @@ def _batches(sizes: list[int], maker_kwargs: dict) -> Iterator[Batch]:
         return
     # A fresh interpreter (spawn) shares no database connection with this process.
     context = multiprocessing.get_context("spawn")
-    queue = context.Queue(maxsize=4)
+    queue: Queue[Batch | None] = context.Queue(maxsize=4)
     worker = context.Process(target=produce, args=(queue, sizes, maker_kwargs), daemon=True)
     worker.start()
     try:

@@ -93,7 +93,9 @@ class PeopleMaker:
         return value.isoformat() if self.iso_dates and value is not None else value
 
     def batch(self, size: int) -> Batch:
-        people, tokens, relatives = [], [], []
+        people: list[tuple[Any, ...]] = []
+        tokens: list[tuple[int, str, str, str]] = []
+        relatives: list[tuple[Any, ...]] = []
         for index in range(size):
             person, family, sort_name, person_tokens = self._person()
             people.append(person)
@@ -213,7 +215,7 @@ class PeopleMaker:
         )
 
 
-def produce(queue: Queue, sizes: list[int], maker_kwargs: dict[str, Any]) -> None:
+def produce(queue: Queue[Batch | None], sizes: list[int], maker_kwargs: dict[str, Any]) -> None:
     """Worker process: make one batch per size and hand it over; None ends the stream."""
     maker = PeopleMaker(**maker_kwargs)
     for size in sizes:

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -472,7 +473,9 @@ def _insert_day(org_id: int, rows: list[_Row], now: datetime) -> None:
         return
     stamp = db_datetime(now)
     ids = reserve_ids(Appointment, len(rows))
-    appointments, holds, events = [], [], []
+    appointments: list[tuple[Any, ...]] = []
+    holds: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
     for pk, row in zip(ids, rows, strict=True):
         session = db_uuid(uuid.uuid4())
         start, end = db_datetime(row.start), db_datetime(row.end)

@@ -9,6 +9,7 @@ from klinik.audit.choices import Channel, ReviewOutcome
 from klinik.audit.errors import AuditError
 from klinik.audit.models import AccessLogEntry
 from klinik.audit.services import break_glass_review
+from klinik.core.http import ActorRequest, PublicRequest
 from klinik.core.outage import outage_response_for_current_exception
 from klinik.core.policy import Perm, public, requires
 from klinik.desk.widgets import dashboard_widgets
@@ -29,13 +30,13 @@ from klinik.scheduling.selectors import next_appointments, patient_appointments
 
 @public
 @require_GET
-def home_view(request: HttpRequest) -> HttpResponse:
+def home_view(request: PublicRequest) -> HttpResponse:
     return redirect("dashboard" if request.user.is_authenticated else "login")
 
 
 @requires()
 @require_GET
-def dashboard_view(request: HttpRequest) -> HttpResponse:
+def dashboard_view(request: ActorRequest) -> HttpResponse:
     actor = request.actor
     return render(
         request,
@@ -46,7 +47,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.AUDIT_REVIEW)
 @require_POST
-def break_glass_review_view(request: HttpRequest, seq: int) -> HttpResponse:
+def break_glass_review_view(request: ActorRequest, seq: int) -> HttpResponse:
     actor = request.actor
     entry = AccessLogEntry.objects.filter(
         seq=seq, organisation_id__in=actor.organisation_ids, is_break_glass=True
@@ -73,13 +74,13 @@ def break_glass_review_view(request: HttpRequest, seq: int) -> HttpResponse:
 
 @requires()
 @require_POST
-def keepalive_view(request: HttpRequest) -> HttpResponse:
+def keepalive_view(request: ActorRequest) -> HttpResponse:
     """Activity in the browser (typing a long note) keeps the session from idling out."""
     return HttpResponse(status=204)
 
 
 @public
-def shortcuts_view(request: HttpRequest) -> HttpResponse:
+def shortcuts_view(request: PublicRequest) -> HttpResponse:
     return render(request, "desk/shortcuts.html")
 
 
@@ -106,7 +107,7 @@ def error_500(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.PATIENT_VIEW)
-def patient_search_view(request: HttpRequest) -> HttpResponse:
+def patient_search_view(request: ActorRequest) -> HttpResponse:
     """POST q (search terms stay out of URLs and logs). htmx gets the result list only."""
     query = request.POST.get("q", "") if request.method == "POST" else ""
     hits = (
@@ -126,7 +127,7 @@ def patient_search_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.PATIENT_VIEW)
 @require_GET
-def patient_page_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def patient_page_view(request: ActorRequest, public_id: str) -> HttpResponse:
     try:
         patient = access_patient(actor=request.actor, public_id=public_id, channel=Channel.UI)
     except BreakGlassRequired:

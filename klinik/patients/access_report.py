@@ -8,7 +8,7 @@ period and person and prints as a PDF to hand or send to the patient.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -16,8 +16,10 @@ from xml.sax.saxutils import escape
 
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer
+
+# reportlab ships no type hints (types-reportlab is not among the dev dependencies).
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.platypus import Paragraph, Spacer  # type: ignore[import-untyped]
 
 from klinik.audit.models import AccessLogEntry
 from klinik.audit.selectors import access_log_for_patient
@@ -116,7 +118,9 @@ def access_report(
     return [_row(key, group, roles) for key, group in groups.items()]
 
 
-def _row(key: tuple[Any, ...], group: list[AccessLogEntry], roles: dict) -> AccessReportRow:
+def _row(
+    key: tuple[Any, ...], group: list[AccessLogEntry], roles: Mapping[str, object]
+) -> AccessReportRow:
     day, _who, role, _unit, object_type, _action, _purpose, is_break_glass = key
     newest, oldest = group[0], group[-1]
     return AccessReportRow(

@@ -1,9 +1,31 @@
+from __future__ import annotations
+
 import uuid
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from klinik.patients.models import Patient
+
+
+class PatientCode(StrEnum):
+    """The patients app's codes; the first five are on the API's wire."""
+
+    BREAK_GLASS_REQUIRED = "break_glass_required"
+    REASON_REQUIRED = "reason_required"
+    INVALID = "invalid"
+    DUPLICATE = "duplicate"
+    SIMILAR = "similar"
+    # A CPR or replacement number that does not parse (identifiers.IdentifierError).
+    CPR_LENGTH = "cpr_length"
+    CPR_CHARACTERS = "cpr_characters"
+    CPR_DATE = "cpr_date"
+    CPR_FUTURE = "cpr_future"
+    ECPR_DIGIT = "ecpr_digit"
 
 
 class BreakGlassRequired(DomainError):
@@ -21,7 +43,7 @@ class BreakGlassRequired(DomainError):
     )
 
     def __init__(self, patient_public_id: uuid.UUID) -> None:
-        super().__init__("break_glass_required", self.MESSAGE)
+        super().__init__(PatientCode.BREAK_GLASS_REQUIRED, self.MESSAGE)
         self.patient_public_id = patient_public_id
 
     def api_body(self) -> dict[str, Any]:
@@ -32,7 +54,7 @@ class BreakGlassReasonMissing(DomainError):
     MESSAGE = _("A reason is required to break the glass.")
 
     def __init__(self) -> None:
-        super().__init__("reason_required", self.MESSAGE, field="reason")
+        super().__init__(PatientCode.REASON_REQUIRED, self.MESSAGE, field="reason")
 
     def api_body(self) -> dict[str, Any]:
         return {"detail": "reason: required", "code": self.code}
@@ -58,7 +80,7 @@ class PatientInvalid(DomainError):
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
         field, messages = next(iter(errors.items()))
-        super().__init__("invalid", messages[0], field=field)
+        super().__init__(PatientCode.INVALID, messages[0], field=field)
         self.errors = errors
 
     def __str__(self) -> str:
@@ -73,7 +95,7 @@ class PatientInvalid(DomainError):
         }
 
     @classmethod
-    def one(cls, field: str, message: object) -> "PatientInvalid":
+    def one(cls, field: str, message: object) -> PatientInvalid:
         return cls({field: [str(message)]})
 
 
@@ -84,7 +106,7 @@ class PatientDuplicate(DomainError):
     status = 409
 
     def __init__(self, existing_public_id: uuid.UUID) -> None:
-        super().__init__("duplicate", self.MESSAGE, field="cpr")
+        super().__init__(PatientCode.DUPLICATE, self.MESSAGE, field="cpr")
         self.existing_public_id = existing_public_id
 
     def api_body(self) -> dict[str, Any]:
@@ -101,6 +123,6 @@ class SimilarPatientsExist(DomainError):
 
     status = 409
 
-    def __init__(self, candidates: list) -> None:
-        super().__init__("similar", self.MESSAGE, field="allow_similar")
+    def __init__(self, candidates: list[Patient]) -> None:
+        super().__init__(PatientCode.SIMILAR, self.MESSAGE, field="allow_similar")
         self.candidates = candidates

@@ -17,8 +17,10 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.utils import timezone, translation
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table
+
+# reportlab ships no type hints (types-reportlab is not among the dev dependencies).
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.platypus import Paragraph, Spacer, Table  # type: ignore[import-untyped]
 
 from klinik.audit.selectors import access_log_for_patient
 from klinik.core.hooks import hook_items, hook_register

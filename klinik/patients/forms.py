@@ -1,5 +1,7 @@
 """Form shapes for the patient screens. The rules (CPR, phone, duplicates) are the services'."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -112,14 +114,14 @@ DANISH_DATE_FORMATS = ["%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y", "%Y-%m-%d
 class DanishDateField(forms.DateField):
     """A date typed the Danish way (dd.mm.åååå), whatever the browser's locale."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
             "widget",
             forms.TextInput(
                 attrs={"placeholder": "dd.mm.åååå", "inputmode": "numeric", "size": 10}
             ),
         )
-        super().__init__(input_formats=DANISH_DATE_FORMATS, **kwargs)  # type: ignore[arg-type]
+        super().__init__(input_formats=DANISH_DATE_FORMATS, **kwargs)
 
     def prepare_value(self, value: object) -> object:
         return value.strftime("%d.%m.%Y") if hasattr(value, "strftime") else value
@@ -136,12 +138,14 @@ class AccessReportForm(forms.Form):
     person = forms.TypedChoiceField(label=_("Person"), required=False, coerce=int, empty_value=None)
     purpose = forms.ChoiceField(label=_("Why are you opening the report?"))
 
-    def __init__(self, *args: object, people: list[tuple[int, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["person"].choices = [("", _("Everyone")), *people]
-        self.fields["purpose"].choices = [(p.value, p.label) for p in REPORT_PURPOSES]
+    def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        person, purpose = self.fields["person"], self.fields["purpose"]
+        assert isinstance(person, forms.ChoiceField) and isinstance(purpose, forms.ChoiceField)
+        person.choices = [("", _("Everyone")), *people]
+        purpose.choices = [(p.value, p.label) for p in REPORT_PURPOSES]
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:

@@ -9,15 +9,20 @@ national X-eCPR (digit 7 is 1 or 7) and local D-eCPR (digit 7 is 0, 5 or 6).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from stdnum.dk import cpr as stdnum_cpr
 from stdnum.exceptions import InvalidComponent, ValidationError
 
+from klinik.core.errors import DomainError
 from klinik.patients.choices import IdentifierKind, Sex
+from klinik.patients.errors import PatientCode
 
 _ECPR = re.compile(r"^(\d{2})(\d{2})(\d{2})(\d)([A-Z]{2})(\d)$")
 # Century of a replacement number by digit 7.
@@ -27,16 +32,26 @@ _ECPR_CENTURY = {
 }
 
 
-class IdentifierError(ValueError):
+class IdentifierError(DomainError, ValueError):
+    """A number that is no CPR or replacement number; the message says why. A ValueError
+    too, as a number that does not parse always was."""
+
     LENGTH = _("A CPR number has 10 digits (DDMMYY-XXXX).")
     CHARACTERS = _("A CPR number has only digits; a replacement number looks like 010190-1AB2.")
     DATE = _("The CPR number does not contain a valid birth date.")
     FUTURE = _("The birth date in the CPR number lies in the future.")
     ECPR_DIGIT = _("In a replacement number digit 7 is 1 or 7 (national) or 0, 5 or 6 (local).")
 
-    def __init__(self, message: str) -> None:
-        super().__init__(str(message))
-        self.message = message
+    MESSAGES: ClassVar[Mapping[PatientCode, Promise]] = {
+        PatientCode.CPR_LENGTH: LENGTH,
+        PatientCode.CPR_CHARACTERS: CHARACTERS,
+        PatientCode.CPR_DATE: DATE,
+        PatientCode.CPR_FUTURE: FUTURE,
+        PatientCode.ECPR_DIGIT: ECPR_DIGIT,
+    }
+
+    def __init__(self, code: PatientCode) -> None:
+        super().__init__(code, self.MESSAGES[code])
 
 
 MODULUS11_WARNING = _(
@@ -73,13 +88,13 @@ def parse_identifier(value: str, *, today: date | None = None) -> ParsedIdentifi
     compact = compact_identifier(value)
     if len(compact) != 10:
         if compact and not re.fullmatch(r"[0-9A-Z]*", compact):
-            raise IdentifierError(IdentifierError.CHARACTERS)
-        raise IdentifierError(IdentifierError.LENGTH)
+            raise IdentifierError(PatientCode.CPR_CHARACTERS)
+        raise IdentifierError(PatientCode.CPR_LENGTH)
     if compact.isdigit():
         return _parse_cpr(compact, today or timezone.localdate())
     match = _ECPR.match(compact)
     if match is None:
-        raise IdentifierError(IdentifierError.CHARACTERS)
+        raise IdentifierError(PatientCode.CPR_CHARACTERS)
     return _parse_ecpr(compact, match, today or timezone.localdate())
 
 
@@ -87,11 +102,11 @@ def _parse_cpr(compact: str, today: date) -> ParsedIdentifier:
     try:
         birth = stdnum_cpr.get_birth_date(compact)
     except InvalidComponent as exc:
-        raise IdentifierError(IdentifierError.DATE) from exc
+        raise IdentifierError(PatientCode.CPR_DATE) from exc
     except ValidationError as exc:
-        raise IdentifierError(IdentifierError.DATE) from exc
+        raise IdentifierError(PatientCode.CPR_DATE) from exc
     if birth > today:
-        raise IdentifierError(IdentifierError.FUTURE)
+        raise IdentifierError(PatientCode.CPR_FUTURE)
     return ParsedIdentifier(
         kind=IdentifierKind.CPR,
         value=compact,
@@ -105,13 +120,13 @@ def _parse_ecpr(compact: str, match: re.Match[str], today: date) -> ParsedIdenti
     day, month, yy, digit7, _letters, gender = match.groups()
     kind = next((k for k, centuries in _ECPR_CENTURY.items() if digit7 in centuries), None)
     if kind is None:
-        raise IdentifierError(IdentifierError.ECPR_DIGIT)
+        raise IdentifierError(PatientCode.ECPR_DIGIT)
     try:
         birth = date(_ECPR_CENTURY[kind][digit7] + int(yy), int(month), int(day))
     except ValueError as exc:
-        raise IdentifierError(IdentifierError.DATE) from exc
+        raise IdentifierError(PatientCode.CPR_DATE) from exc
     if birth > today:
-        raise IdentifierError(IdentifierError.FUTURE)
+        raise IdentifierError(PatientCode.CPR_FUTURE)
     return ParsedIdentifier(
         kind=kind,
         value=compact,

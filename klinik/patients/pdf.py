@@ -9,11 +9,13 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.utils import formats, timezone
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+# reportlab ships no type hints (types-reportlab is not among the dev dependencies).
+from reportlab.lib import colors  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import A4, landscape  # type: ignore[import-untyped]
+from reportlab.lib.styles import StyleSheet1, getSampleStyleSheet  # type: ignore[import-untyped]
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle  # type: ignore[import-untyped]
 
 STYLES: StyleSheet1 = getSampleStyleSheet()
 SMALL = STYLES["BodyText"].clone("small", fontSize=8, leading=10)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import connection
 from django.db.models import Field, QuerySet
@@ -68,9 +69,10 @@ _SELECTIVITY_CAP = 5_000
 # When every term is that common, each is tried as the driver over this many index entries
 # before one is scanned to the end.
 _PROBE_ROWS = 5_000
+_Param = int | str  # what the hand-written statements here are given
 
 
-def _in(column: str, values: Iterable[object]) -> tuple[str, list[object]]:
+def _in(column: str, values: Iterable[_Param]) -> tuple[str, list[_Param]]:
     """`column = %s`, or `column IN (...)` for several values (one value keeps the index
     order the result order on every planner)."""
     listed = list(values)
@@ -79,13 +81,14 @@ def _in(column: str, values: Iterable[object]) -> tuple[str, list[object]]:
     return f"{column} IN ({', '.join(['%s'] * len(listed))})", listed
 
 
-def _fetch(sql: str, params: list[object]) -> list[tuple]:
+def _fetch(sql: str, params: list[_Param]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        found: list[tuple[Any, ...]] = cursor.fetchall()
+    return found
 
 
-def _token_range(org_ids: frozenset[int], term: str) -> tuple[str, list[object]]:
+def _token_range(org_ids: frozenset[int], term: str) -> tuple[str, list[_Param]]:
     """The WHERE clause of one term's range in the name-token index."""
     orgs, params = _in("organisation_id", sorted(org_ids))
     return f"{orgs} AND token >= %s AND token < %s", [*params, term, _upper_bound(term)]
@@ -100,7 +103,7 @@ def _term_count(org_ids: frozenset[int], term: str) -> int:
 
 def _drive_sql(
     org_ids: frozenset[int], drive: str, others: list[str], fetch: int, probe: int | None
-) -> tuple[str, list[object]]:
+) -> tuple[str, list[_Param]]:
     """Patient ids whose tokens start with `drive` and whose words hold the other terms, in
     (token, name) order; with `probe`, only among the first `probe` entries of the range."""
     where, params = _token_range(org_ids, drive)
@@ -154,7 +157,7 @@ def _name_matches(org_ids: frozenset[int], terms: tuple[str, ...], limit: int) -
     return _first_unique(_fetch(*_drive_sql(org_ids, drive, others, fetch, None)), limit)
 
 
-def _first_unique(found: list[tuple], limit: int) -> list[int]:
+def _first_unique(found: list[tuple[Any, ...]], limit: int) -> list[int]:
     ids: list[int] = []
     for (patient_id,) in found:
         if patient_id not in ids:
@@ -165,8 +168,14 @@ def _first_unique(found: list[tuple], limit: int) -> list[int]:
 
 
 # What a search hit shows, read with the unit's name in one statement.
-_HIT_FIELDS: tuple[Field, ...] = tuple(
-    Patient._meta.get_field(name)
+def _column_field(name: str) -> Field[Any, Any]:
+    field = Patient._meta.get_field(name)
+    assert isinstance(field, Field)  # a column, not a reverse relation
+    return field
+
+
+_HIT_FIELDS: tuple[Field[Any, Any], ...] = tuple(
+    _column_field(name)
     for name in (
         "id",
         "public_id",
@@ -194,7 +203,7 @@ class _Found:
 
 
 def _patients_where(
-    condition: str, params: list[object], *, order: str = "", limit: int | None = None
+    condition: str, params: list[_Param], *, order: str = "", limit: int | None = None
 ) -> list[_Found]:
     """Patients (with their unit's name) matching a condition on the patient table `p`."""
     sql = (

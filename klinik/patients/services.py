@@ -187,13 +187,16 @@ def patients_similar(
     # Same birth date means the same first six CPR digits: a range on the (organisation, cpr)
     # index, whatever the century.
     head = birth_date.strftime("%d%m%y")
-    for other in Patient.objects.filter(
+    candidates = Patient.objects.filter(
         organisation_id=organisation_id,
         cpr__gte=head,
         cpr__lt=head + "~",
         birth_date=birth_date,
         status=PatientStatus.ACTIVE,
-    ).exclude(pk=exclude_id):
+    )
+    if exclude_id is not None:
+        candidates = candidates.exclude(pk=exclude_id)
+    for other in candidates:
         other_family = fold(other.family_name).split()
         other_first = (fold(other.given_name).split() or [""])[0]
         if set(family) & set(other_family) or (first and first[:4] == other_first[:4]):
@@ -346,9 +349,11 @@ def patient_change_identifier(
         locked = Patient.objects.select_for_update().get(pk=patient.pk)
         if number.value == locked.cpr:
             return locked
-        clash = Patient.objects.filter(organisation_id=locked.organisation_id, cpr=number.value)
-        if clash.exists():
-            raise PatientDuplicate(clash.first().public_id)
+        clash = Patient.objects.filter(
+            organisation_id=locked.organisation_id, cpr=number.value
+        ).first()
+        if clash is not None:
+            raise PatientDuplicate(clash.public_id)
         FormerIdentifier.objects.create(
             organisation_id=locked.organisation_id,
             patient=locked,
@@ -357,7 +362,7 @@ def patient_change_identifier(
             replaced_at=timezone.now(),
             replaced_by=actor.user,
         )
-        changes = {"cpr": (locked.cpr, number.value)}
+        changes: dict[str, tuple[Any, Any]] = {"cpr": (locked.cpr, number.value)}
         if locked.birth_date != number.birth_date:
             changes["birth_date"] = (locked.birth_date, number.birth_date)
         if locked.identifier_kind != number.kind:

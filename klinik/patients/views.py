@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.core.errors import form_error_add
+from klinik.core.http import ActorRequest
 from klinik.core.policy import Perm, requires
 from klinik.patients import services
 from klinik.patients.access import access_patient, patient_break_glass
@@ -67,7 +68,7 @@ def break_glass_on_refusal(
     return wrapped
 
 
-def _patient(request: HttpRequest, public_id: object, **kwargs: Any) -> Patient:
+def _patient(request: ActorRequest, public_id: str, **kwargs: Any) -> Patient:
     return access_patient(actor=request.actor, public_id=public_id, channel=Channel.UI, **kwargs)
 
 
@@ -75,7 +76,7 @@ def _patient(request: HttpRequest, public_id: object, **kwargs: Any) -> Patient:
 
 
 @requires(Perm.PATIENT_EDIT)
-def patient_create_view(request: HttpRequest) -> HttpResponse:
+def patient_create_view(request: ActorRequest) -> HttpResponse:
     form = PatientCreateForm(
         request.POST or None,
         initial={
@@ -131,7 +132,7 @@ def patient_create_view(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.PATIENT_EDIT)
 @require_POST
-def cpr_check_view(request: HttpRequest) -> HttpResponse:
+def cpr_check_view(request: ActorRequest) -> HttpResponse:
     """htmx: what the typed number means (birth date, sex, kind) or why it is refused."""
     raw = request.POST.get("cpr", "")
     context: dict[str, Any] = {}
@@ -147,7 +148,7 @@ def cpr_check_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.PATIENT_VIEW)
-def patient_contact_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def patient_contact_view(request: ActorRequest, public_id: str) -> HttpResponse:
     """The contact card; with ?edit=1 (or after an invalid save) its edit form (htmx)."""
     try:
         patient = _patient(request, public_id)
@@ -193,7 +194,7 @@ def patient_contact_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @requires(Perm.PATIENT_VIEW)
 @require_POST
-def patient_reveal_address_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def patient_reveal_address_view(request: ActorRequest, public_id: str) -> HttpResponse:
     """Show a protected address, for a task the law requires it for; the reveal is logged."""
     try:
         patient = _patient(request, public_id, object_type="protected_address")
@@ -207,7 +208,7 @@ def patient_reveal_address_view(request: HttpRequest, public_id: str) -> HttpRes
 
 @requires(Perm.PATIENT_EDIT)
 @require_POST
-def relative_add_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def relative_add_view(request: ActorRequest, public_id: str) -> HttpResponse:
     patient = _patient(request, public_id)
     form = RelativeForm(request.POST)
     if form.is_valid():
@@ -227,7 +228,7 @@ def relative_add_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @requires(Perm.PATIENT_EDIT)
 @require_POST
-def relative_remove_view(request: HttpRequest, public_id: str, relative_id: str) -> HttpResponse:
+def relative_remove_view(request: ActorRequest, public_id: str, relative_id: str) -> HttpResponse:
     patient = _patient(request, public_id)
     relative = Relative.objects.filter(public_id=relative_id, patient=patient).first()
     if relative is None:
@@ -244,7 +245,7 @@ def relative_remove_view(request: HttpRequest, public_id: str, relative_id: str)
 
 
 @requires(Perm.PATIENT_EDIT)
-def patient_change_number_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def patient_change_number_view(request: ActorRequest, public_id: str) -> HttpResponse:
     patient = _patient(request, public_id)
     form = ChangeNumberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -278,7 +279,7 @@ def patient_change_number_view(request: HttpRequest, public_id: str) -> HttpResp
 
 
 @requires(Perm.PATIENT_EDIT)
-def patient_restrict_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def patient_restrict_view(request: ActorRequest, public_id: str) -> HttpResponse:
     patient = _patient(request, public_id)
     lifting = patient.is_restricted
     form = ReasonForm(request.POST or None)
@@ -318,7 +319,7 @@ def patient_restrict_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @requires(Perm.PATIENT_EDIT)
-def patient_merge_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def patient_merge_view(request: ActorRequest, public_id: str) -> HttpResponse:
     """Merge another record of the same person into this one (or this one into it)."""
     patient = _patient(request, public_id)
     other = None
@@ -352,7 +353,7 @@ def patient_merge_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @requires(Perm.PATIENT_UNMERGE)
 @require_POST
-def patient_merge_undo_view(request: HttpRequest, merge_id: str) -> HttpResponse:
+def patient_merge_undo_view(request: ActorRequest, merge_id: str) -> HttpResponse:
     merge = (
         PatientMerge.objects.filter(
             public_id=merge_id, organisation_id__in=request.actor.organisation_ids
@@ -375,7 +376,7 @@ def patient_merge_undo_view(request: HttpRequest, merge_id: str) -> HttpResponse
 
 @requires(Perm.PATIENT_UNMERGE)
 @require_GET
-def patient_merges_view(request: HttpRequest) -> HttpResponse:
+def patient_merges_view(request: ActorRequest) -> HttpResponse:
     """Recent merges in the organisation, for an administrator to undo a wrong one."""
     merges = (
         PatientMerge.objects.filter(organisation_id__in=request.actor.organisation_ids)
@@ -397,7 +398,7 @@ EXPORTS = {
 
 @requires(Perm.PATIENT_EXPORT)
 @require_GET
-def patient_export_view(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
+def patient_export_view(request: ActorRequest, public_id: str, fmt: str) -> HttpResponse:
     """Everything Klinik holds on the patient (GDPR art. 15): PDF to read, JSON to process, or a
     zip of both with the record's files."""
     if fmt not in EXPORTS:
@@ -423,7 +424,7 @@ def patient_export_view(request: HttpRequest, public_id: str, fmt: str) -> HttpR
 
 @requires(Perm.AUDIT_PATIENT_REPORT)
 @require_GET
-def patient_access_report_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def patient_access_report_view(request: ActorRequest, public_id: str) -> HttpResponse:
     """Who has accessed the patient's record (the patient's right under the health act):
     filtered by period and person, printable as a PDF for the patient. Opening it is logged as
     a view of the report with the purpose chosen; the PDF as a print."""
@@ -474,7 +475,7 @@ def patient_access_report_view(request: HttpRequest, public_id: str) -> HttpResp
 
 
 @requires(Perm.PATIENT_VIEW)
-def patient_break_glass_view(request: HttpRequest, public_id: str) -> HttpResponse:
+def patient_break_glass_view(request: ActorRequest, public_id: str) -> HttpResponse:
     if request.method != "POST":
         return break_glass_page(request, public_id)
     try:

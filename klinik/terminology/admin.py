@@ -1,22 +1,28 @@
 """Read-only: codes come from SKS imports, the glossary from data/glossary.tsv (reviewed in
 version control); `klinik terminology` changes them, so that every change is an ImportRun."""
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 
 from klinik.terminology.models import GlossaryTerm, ImportRun, SKSCode
 
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Model]
+else:  # Django's ModelAdmin takes no type argument at run time
+    _ModelAdmin = admin.ModelAdmin
 
-class _ReadOnly(admin.ModelAdmin):
+
+class _ReadOnly(_ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

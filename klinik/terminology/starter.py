@@ -229,13 +229,15 @@ def starter_apply(
         stale = [pk for key, (pk, _values) in existing.items() if key not in wanted_terms]
         counts.deleted += glossary_model.objects.filter(pk__in=stale).delete()[0]
         new, changed = [], []
-        for key, term in wanted_terms.items():
+        for term_key, term in wanted_terms.items():
             values = (term.latin, term.danish, term.plain, term.category, term.regular)
-            if key not in existing:
+            if term_key not in existing:
                 new.append(glossary_model(**dict(zip(fields, values, strict=True))))
-            elif existing[key][1] != values:
+            elif existing[term_key][1] != values:
                 changed.append(
-                    glossary_model(pk=existing[key][0], **dict(zip(fields, values, strict=True)))
+                    glossary_model(
+                        pk=existing[term_key][0], **dict(zip(fields, values, strict=True))
+                    )
                 )
         glossary_model.objects.bulk_create(new, batch_size=1000)
         glossary_model.objects.bulk_update(changed, list(fields), batch_size=500)

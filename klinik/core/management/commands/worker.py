@@ -16,7 +16,7 @@ from klinik.core.worker import ResilientWorker
 class Command(db_worker.Command):
     help = "Run the background-task worker; database outages are waited out, not fatal."
 
-    def handle(  # type: ignore[override]
+    def handle(
         self,
         *,
         verbosity: int,

@@ -51,6 +51,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
+        outcome: ImportOutcome | None  # None: the source had not changed
         if action == "import":
             path: Path = options["path"]
             if not path.is_file():
