@@ -55,7 +55,7 @@ run: install $(KLINIK_DATA_DIR)/secret_key $(KLINIK_DATA_DIR)/field_key $(KLINIK
 	PORT=$(PORT) exec $(BIN)/klinik serve
 
 # Both databases run even when the first fails; the result fails when either did.
-test: install lint-imports
+test: install lint-imports typecheck
 	@status=0; \
 	$(MAKE) --no-print-directory test-sqlite || status=1; \
 	$(MAKE) --no-print-directory test-postgres || status=1; \

@@ -428,7 +428,7 @@ def _input(path: Path, passphrase: str | None) -> Iterator[IO[bytes]]:
             if not passphrase:
                 raise BackupError("The backup is encrypted: set KLINIK_BACKUP_KEY to restore it.")
             raw.seek(0)
-            yield io.BufferedReader(_DecryptingReader(raw, passphrase), CHUNK)  # type: ignore[arg-type]
+            yield io.BufferedReader(_DecryptingReader(raw, passphrase), CHUNK)
         else:
             raw.seek(0)
             yield raw

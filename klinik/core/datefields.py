@@ -87,7 +87,8 @@ class DanishDateInput(forms.TextInput):
             and _ISO_DATE.match(value)
         ):
             return parsed.strftime(DATE_FORMAT)
-        return super().format_value(value)
+        formatted: str | None = super().format_value(value)
+        return formatted
 
 
 class DanishTimeInput(forms.TextInput):
@@ -104,7 +105,8 @@ class DanishTimeInput(forms.TextInput):
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, time | datetime):
             return value.strftime(TIME_FORMAT)
-        return super().format_value(value)
+        formatted: str | None = super().format_value(value)
+        return formatted
 
 
 class DanishDateTimeInput(forms.TextInput):
@@ -124,7 +126,8 @@ class DanishDateTimeInput(forms.TextInput):
                 if timezone.is_aware(value)
                 else value.strftime(DATETIME_FORMAT)
             )
-        return super().format_value(value)
+        formatted: str | None = super().format_value(value)
+        return formatted
 
 
 class DanishDateField(forms.DateField):

@@ -69,7 +69,7 @@ _SELECTIVITY_CAP = 5_000
 # When every term is that common, each is tried as the driver over this many index entries
 # before one is scanned to the end.
 _PROBE_ROWS = 5_000
-_Param = int | str  # what the hand-written statements here are given
+_Param = int | str | date  # what the hand-written statements here are given
 
 
 def _in(column: str, values: Iterable[_Param]) -> tuple[str, list[_Param]]:
@@ -254,7 +254,7 @@ def _matching_patients(actor: Actor, parsed: ParsedQuery, limit: int) -> list[_F
         ][:limit]
     if parsed.kind == QueryKind.BIRTH_DATE:
         condition = "p.cpr >= %s AND p.cpr < %s"
-        params: list[object] = [parsed.value, _upper_bound(parsed.value)]
+        params: list[_Param] = [parsed.value, _upper_bound(parsed.value)]
         if parsed.year is not None:  # the century typed: the CPR prefix alone does not say it
             day, month = int(parsed.value[:2]), int(parsed.value[2:4])
             condition += " AND p.birth_date = %s"
