@@ -28,11 +28,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from klinik.terminology.choices import REGISTER_ORDER, HitKind
+
+if TYPE_CHECKING:
+    from klinik.terminology.phrases import PhraseTable
 
 _SPELT_OUT = (("æ", "ae"), ("ø", "oe"), ("å", "aa"), ("ä", "ae"), ("ö", "oe"), ("ü", "ue"))
 _SIMPLE = (("æ", "a"), ("ø", "o"), ("å", "a"))
@@ -118,6 +122,7 @@ class Entry:
     latin: str | None = None
     danish: str | None = None
     plain: str | None = None
+    category: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
     primary: tuple[str, ...] = ()  # folded words of the text (codes) or Latin and Danish
@@ -159,7 +164,7 @@ def code_entry(
     )
 
 
-def term_entry(*, latin: str, danish: str, plain: str) -> Entry:
+def term_entry(*, latin: str, danish: str, plain: str, category: str = "") -> Entry:
     primary = tuple(dict.fromkeys(words(latin) + words(danish)))
     plain_words = tuple(w for w in dict.fromkeys(words(plain)) if w not in primary)
     return _entry(
@@ -170,6 +175,7 @@ def term_entry(*, latin: str, danish: str, plain: str) -> Entry:
         latin=latin,
         danish=danish,
         plain=plain or None,
+        category=category or None,
     )
 
 
@@ -196,7 +202,11 @@ class Hit:
 class TextMatch:
     start: int
     end: int
-    entry: Entry
+    entry: Entry  # the glossary term, or the head of a phrase the glossary does not list
+    # For such a phrase: the phrase, and the Danish and lay renderings made by rule.
+    latin: str | None = None
+    danish: str | None = None
+    plain: str | None = None
 
 
 def _static_rank(today: date) -> Callable[[Entry], tuple[object, ...]]:
@@ -225,14 +235,6 @@ class Index:
         # Running total of postings: the entries under a prefix are counted by two lookups.
         self.cumulative = [0, *accumulate(len(p) for p in self.postings)]
         self.codes = sorted((e.code, n) for n, e in enumerate(self.entries) if e.code)
-        # Glossary Latin terms by their first word, longest first (for marking them in notes).
-        self.phrases: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        for number, entry in enumerate(self.entries):
-            latin_words = tuple(words(entry.latin)) if entry.latin else ()
-            if latin_words:
-                self.phrases.setdefault(latin_words[0], []).append((latin_words, number))
-        for candidates in self.phrases.values():
-            candidates.sort(key=lambda item: -len(item[0]))
         self._prefixes: dict[tuple[int, str], list[str]] = {}
 
     # Looking up -------------------------------------------------------------------------------
@@ -426,32 +428,27 @@ class Index:
             score = 0.5 + 0.3 * sum(qualities) / len(qualities)
             if entry.primary and entry.primary[0].startswith(tokens[0]):
                 score += 0.08
+            if entry.kind == HitKind.TERM:
+                score = max(score, _lay_score(entry.plain, tokens))
             scores[number] = min(score, 0.89)
         return scores
 
     # Marking terms in a text ------------------------------------------------------------------
 
+    @functools.cached_property
+    def _phrase_table(self) -> PhraseTable:
+        # Imported here: phrases.py builds on this module. Made on first use: only the note
+        # editor needs it, not type-ahead.
+        from klinik.terminology.phrases import PhraseTable
+
+        return PhraseTable(entry for entry in self.entries if entry.latin)
+
     def phrases_in(self, text: str) -> list[TextMatch]:
-        """Glossary Latin terms in `text`, longest first, not overlapping."""
-        spans = [(m.start(), m.end(), fold(m.group())) for m in _LETTERS.finditer(text)]
-        found: list[TextMatch] = []
-        position = 0
-        while position < len(spans):
-            folded = spans[position][2]
-            for phrase, number in self.phrases.get(folded, ()):
-                end = position + len(phrase)
-                if end <= len(spans) and tuple(s[2] for s in spans[position:end]) == phrase:
-                    found.append(
-                        TextMatch(spans[position][0], spans[end - 1][1], self.entries[number])
-                    )
-                    position = end
-                    break
-            else:
-                position += 1
-        return found
+        """Glossary Latin terms in `text` — also in their genitive and adjective forms and
+        as the phrases these make (phrases.py) — longest first, not overlapping."""
+        return self._phrase_table.find(text)
 
 
-_LETTERS = re.compile(r"[^\W\d_]+")
 _PARENTHESES = re.compile(r"\([^)]*\)")
 
 
@@ -466,6 +463,39 @@ def _expansions(term: Entry, tokens: list[str]) -> list[list[str]]:
     if plain and len(plain) <= 2 and plain != danish and plain != tokens:
         found.append(plain)
     return found
+
+
+# Little words of a lay term a query may leave out ("blodprop hjertet").
+_LAY_OPTIONAL = frozenset({"i", "paa", "af", "og", "med", "til", "ved", "for", "en", "et", "den"})
+LAY_PREFIX_MIN = 4  # letters of a query word that may stand for a whole word of a lay term
+
+
+@functools.lru_cache(maxsize=8192)
+def _lay_words(plain: str | None) -> tuple[str, ...]:
+    """The words of a plain rendering's lay term (before any explanation in parentheses)."""
+    return tuple(words((plain or "").split("(", 1)[0]))
+
+
+def _lay_score(plain: str | None, tokens: list[str]) -> float:
+    """A query that says a glossary term's lay term ("sukkersyge", "forhøjet blodtr") finds
+    the term as well as its Latin or Danish form would, and so the codes written with them;
+    a word of an explanation does not."""
+    lay = _lay_words(plain)
+    if not lay:
+        return 0.0
+    exact = True
+    for token in tokens:
+        if token in lay:
+            continue
+        if len(token) < LAY_PREFIX_MIN or not any(w.startswith(token) for w in lay):
+            return 0.0
+        exact = False
+    for word in lay:
+        if word not in _LAY_OPTIONAL and not any(
+            word == t or (len(t) >= LAY_PREFIX_MIN and word.startswith(t)) for t in tokens
+        ):
+            return 0.0
+    return 0.88 if exact else 0.85
 
 
 def _quality(entry: Entry, token: str, forms: dict[str, int]) -> float:

@@ -25,6 +25,7 @@ from klinik.terminology.choices import (
     kind_of_register,
 )
 from klinik.terminology.models import GlossaryTerm, ImportRun, SKSCode
+from klinik.terminology.phrases import lay_term
 from klinik.terminology.search import Index, code_candidates, code_entry, term_entry
 
 KINDS = frozenset(k.value for k in HitKind)
@@ -51,6 +52,14 @@ class Rendering:
     plain: str | None
     source: str  # "glossary" | "rules"
 
+    @property
+    def lay(self) -> str | None:
+        return lay_term(self.plain)
+
+    @property
+    def replacements(self) -> tuple[str, ...]:
+        return _replacements(self.term, self.danish, self.lay)
+
 
 @dataclass(frozen=True)
 class TermMatch:
@@ -59,7 +68,21 @@ class TermMatch:
     text: str
     latin: str
     danish: str
+    plain: str | None  # the plain rendering: a lay term, maybe with an explanation
+    lay: str | None = None  # its lay term alone: what may replace the Latin; None if none
+
+
+@dataclass(frozen=True)
+class TermOffer:
+    """A Latin term of a note, once however often it is written, with what may replace it."""
+
+    text: str  # as first written
+    latin: str
+    danish: str
     plain: str | None
+    lay: str | None
+    spans: tuple[tuple[int, int], ...]  # every place it is written: (start, end)
+    replacements: tuple[str, ...]  # distinct terms, the Danish form first; never an explanation
 
 
 @dataclass(frozen=True)
@@ -112,8 +135,10 @@ def index_build() -> Index:
         ).iterator(chunk_size=5000)
     ]
     entries += [
-        term_entry(latin=latin, danish=danish, plain=plain)
-        for latin, danish, plain in GlossaryTerm.objects.values_list("latin", "danish", "plain")
+        term_entry(latin=latin, danish=danish, plain=plain, category=category)
+        for latin, danish, plain, category in GlossaryTerm.objects.values_list(
+            "latin", "danish", "plain", "category"
+        )
     ]
     return Index(entries, today=timezone.localdate())
 
@@ -274,15 +299,57 @@ def term_danish(*, term: str) -> Rendering:
 
 def terms_in_text(*, text: str) -> list[TermMatch]:
     """Glossary Latin terms in a note with their offsets (multi-word terms first, longest
-    match), for marking them in the editor and offering the Danish renderings."""
-    return [
-        TermMatch(
-            start=match.start,
-            end=match.end,
-            text=text[match.start : match.end],
-            latin=match.entry.latin or "",
-            danish=match.entry.danish or "",
-            plain=match.entry.plain,
+    match), for marking them in the editor and offering the Danish renderings. Genitive and
+    adjective forms of glossary words count, and the phrases they make ("carcinoma mammae",
+    "cholecystitis acuta") are rendered as a whole where the rules can (phrases.py)."""
+    found = []
+    for match in terminology_index().phrases_in(text):
+        plain = match.plain if match.latin else match.entry.plain
+        found.append(
+            TermMatch(
+                start=match.start,
+                end=match.end,
+                text=text[match.start : match.end],
+                latin=match.latin or match.entry.latin or "",
+                danish=match.danish or match.entry.danish or "",
+                plain=plain,
+                lay=lay_term(plain),
+            )
         )
-        for match in terminology_index().phrases_in(text)
-    ]
+    return found
+
+
+def term_offers(*, text: str) -> list[TermOffer]:
+    """The Latin helper's offers for a note: one per term however often it is written (same
+    spelling, any case), each replacement once — the Danish form when it differs from the
+    text, the lay term when it differs from both — so no two buttons do the same."""
+    groups: dict[str, list[TermMatch]] = {}
+    for match in terms_in_text(text=text):
+        groups.setdefault(" ".join(match.text.lower().split()), []).append(match)
+    offers = []
+    for matches in groups.values():
+        first = matches[0]
+        offers.append(
+            TermOffer(
+                text=first.text,
+                latin=first.latin,
+                danish=first.danish,
+                plain=first.plain,
+                lay=first.lay,
+                spans=tuple((m.start, m.end) for m in matches),
+                replacements=_replacements(first.text, first.danish, first.lay),
+            )
+        )
+    return offers
+
+
+def _replacements(written: str, danish: str, lay: str | None) -> tuple[str, ...]:
+    """The Danish form and the lay term, each once, leaving out what is already written."""
+    found: list[str] = []
+    seen = {" ".join(written.lower().split())}
+    for candidate in (danish, lay):
+        key = " ".join((candidate or "").lower().split())
+        if key and key not in seen:
+            seen.add(key)
+            found.append(candidate or "")
+    return tuple(found)

@@ -196,3 +196,38 @@ def test_escape_keeps_the_draft_and_latin_terms_are_replaced_only_when_chosen(
     resume.click()
     expect(page.locator("#editor-text")).to_have_value(draft.text)
     expect(page.locator("#editor-draft")).to_have_value(str(draft.public_id))
+
+
+def test_a_latin_term_written_twice_is_offered_once_and_replaced_everywhere(
+    page: Page, clinic
+) -> None:
+    _unit, _secretary, _doctor, patient = clinic
+    if not GlossaryTerm.objects.filter(latin="otitis media").exists():
+        starter_load()
+    log_in(page, "sekretaer", TEST_PASSWORD)
+    page.goto(f"/patients/{patient.public_id}/record/write/")
+    page.wait_for_load_state("load")
+    text = page.locator("#editor-text")
+    text.fill("Pneumonia? Rtg: pneumonia. Cholecystitis acuta. Rhinitis.")
+
+    with page.expect_response(re.compile(r"/journal/latin/$")):
+        page.locator("#latin-button").click()
+    offers = page.locator("#latin-terms [data-latin-term]")
+    expect(offers).to_have_count(3)
+    # one button per replacement; the lay word, never its explanation
+    expect(page.locator('[data-replace-with="lungebetændelse"]')).to_have_count(1)
+    expect(page.locator('[data-replace-with^="snue"]')).to_have_count(1)
+    expect(page.locator('[data-replace-with="snue"]')).to_have_count(1)
+    page.locator('[data-replace-with="lungebetændelse"]').click()
+    expect(text).to_have_value(
+        "Lungebetændelse? Rtg: lungebetændelse. Cholecystitis acuta. Rhinitis."
+    )
+    # the phrase after it is still found where it moved to
+    page.locator('[data-replace-with="akut galdeblærebetændelse"]').click()
+    expect(text).to_have_value(
+        "Lungebetændelse? Rtg: lungebetændelse. Akut galdeblærebetændelse. Rhinitis."
+    )
+    page.locator('[data-replace-with="snue"]').click()
+    expect(text).to_have_value(
+        "Lungebetændelse? Rtg: lungebetændelse. Akut galdeblærebetændelse. Snue."
+    )

@@ -46,7 +46,7 @@ from klinik.records.journal.services import (
     journal_entry_write,
 )
 from klinik.records.models import Contact, JournalDraft, JournalEntry
-from klinik.terminology.selectors import term_danish, terms_in_text
+from klinik.terminology.selectors import term_danish, term_offers
 
 LATIN_TEXT_MAX = 100_000
 RECENT_IN_EDITOR = 5
@@ -376,11 +376,12 @@ def record_draft_discard_view(
 @require_POST
 def journal_latin_view(request: ActorRequest) -> HttpResponse:
     """Latin terms in the editor's text (POSTed: it is patient data) with their Danish
-    professional and plain forms. The page offers each as a replacement; nothing changes the
-    note by itself."""
+    professional and plain forms. The page offers each term once, with its Danish form and
+    lay term as replacements for every place it is written; nothing changes the note by
+    itself."""
     text = request.POST.get("text", "")[:LATIN_TEXT_MAX]
     selection = " ".join(request.POST.get("selection", "").split())[:200]
-    matches = terms_in_text(text=text)
+    matches = term_offers(text=text)
     chosen = None
     if selection and not any(m.text.lower() == selection.lower() for m in matches):
         try:

@@ -651,6 +651,34 @@ def test_a_selected_word_outside_the_glossary_is_spelled_by_the_rules(
     assert 'data-replace-term="chondromalacia" data-replace-with="kondromalaci"' in body
 
 
+def test_a_latin_term_written_twice_is_offered_once_with_each_replacement_once(
+    record_world, client, login_as, glossary
+):
+    login_as(record_world.secretary)
+    text = "Cholelithiasis? UL: cholelithiasis. Pneumonia, pneumonia."
+    body = client.post("/journal/latin/", {"text": text}, **HX).content.decode()
+    assert body.count("data-latin-term") == 2
+    # "galdesten" is both the Danish form and the lay word: one button
+    assert body.count('data-replace-with="galdesten"') == 1
+    assert body.count('data-replace-with="lungebetændelse"') == 1
+    assert body.count('data-replace-with="pneumoni"') == 1
+    # the one button knows every place the term stands
+    first, second = text.index("Pneumonia"), text.index("pneumonia")
+    assert f'data-spans="{first}-{first + 9} {second}-{second + 9}"' in body
+
+
+def test_a_latin_term_is_replaced_by_a_lay_term_never_by_its_explanation(
+    record_world, client, login_as, glossary
+):
+    login_as(record_world.secretary)
+    body = client.post(
+        "/journal/latin/", {"text": "Rhinitis. Hypothalamus."}, **HX
+    ).content.decode()
+    # the explanation is shown beside the term, but only the lay word replaces it
+    assert "snue (betændelse i næsens slimhinde)" in body
+    assert re.findall(r'data-replace-with="([^"]*)"', body) == ["snue"]
+
+
 # The patient page --------------------------------------------------------------------------------
 
 

@@ -202,37 +202,83 @@
     }
   });
 
+  // A term's places in the text: the offsets the server gave while they still hold the
+  // term, else wherever the term is written now (a term is offered once however often it is
+  // written, and its buttons replace it everywhere).
+  var LETTER = /\p{L}/u;
+
+  function termSpans(button, area) {
+    var term = button.dataset.replaceTerm;
+    var lower = term.toLowerCase();
+    var spans = (button.dataset.spans || "").split(" ").filter(Boolean).map(function (pair) {
+      var parts = pair.split("-");
+      return [parseInt(parts[0], 10), parseInt(parts[1], 10)];
+    });
+    if (!spans.length && button.dataset.start) {
+      spans = [[parseInt(button.dataset.start, 10), parseInt(button.dataset.end, 10)]];
+    }
+    var hold = spans.length && spans.every(function (span) {
+      return area.value.slice(span[0], span[1]).toLowerCase() === lower;
+    });
+    if (hold) return spans;
+    var everywhere = Boolean(button.dataset.spans);
+    spans = [];
+    var text = area.value.toLowerCase();
+    var at = text.indexOf(lower);
+    while (at >= 0) {
+      var before = text.charAt(at - 1), after = text.charAt(at + term.length);
+      if (!everywhere || (!LETTER.test(before) && !LETTER.test(after))) {
+        spans.push([at, at + term.length]);
+        if (!everywhere) break; // a selected word: its first place, as before
+      }
+      at = text.indexOf(lower, at + term.length);
+    }
+    return spans;
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-replace-with]");
     var area = textArea();
     if (!button || !area) return;
-    var term = button.dataset.replaceTerm;
-    var replacement = button.dataset.replaceWith;
-    var start = parseInt(button.dataset.start || "-1", 10);
-    var end = parseInt(button.dataset.end || "-1", 10);
-    if (!(start >= 0 && area.value.slice(start, end) === term)) {
-      start = area.value.toLowerCase().indexOf(term.toLowerCase());
-      end = start + term.length;
-    }
+    var spans = termSpans(button, area);
     var item = button.closest("[data-latin-term]");
-    if (start < 0) {
+    if (!spans.length) {
       button.textContent = button.dataset.missing || "—";
       button.disabled = true;
       return;
     }
-    // "Pneumonia" at the start of a sentence becomes "Lungebetændelse", not "lungebetændelse".
-    var written = area.value.slice(start, end);
-    if (written && written[0] !== written[0].toLowerCase() && replacement) {
-      replacement = replacement[0].toUpperCase() + replacement.slice(1);
+    var value = area.value;
+    var moved = []; // [start, shift] of each replacement, for the other offers' offsets
+    var caret = 0;
+    // From the last place to the first, so the earlier offsets still hold.
+    for (var k = spans.length - 1; k >= 0; k--) {
+      var start = spans[k][0], end = spans[k][1];
+      var replacement = button.dataset.replaceWith;
+      // "Pneumonia" at the start of a sentence becomes "Lungebetændelse", not "lungebetændelse".
+      var written = value.slice(start, end);
+      if (written && written[0] !== written[0].toLowerCase() && replacement) {
+        replacement = replacement[0].toUpperCase() + replacement.slice(1);
+      }
+      value = value.slice(0, start) + replacement + value.slice(end);
+      moved.push([start, replacement.length - (end - start)]);
+      if (k === 0) caret = start + replacement.length;
     }
-    area.value = area.value.slice(0, start) + replacement + area.value.slice(end);
-    var shift = replacement.length - (end - start);
-    // The other offered terms after this one moved by the difference.
+    area.value = value;
+    function shifted(offset) {
+      var total = 0;
+      moved.forEach(function (m) { if (m[0] < offset) total += m[1]; });
+      return offset + total;
+    }
+    // The other offered terms moved by what was replaced before them.
     document.querySelectorAll("[data-replace-with][data-start]").forEach(function (other) {
-      var otherStart = parseInt(other.dataset.start, 10);
-      if (otherStart > start) {
-        other.dataset.start = otherStart + shift;
-        other.dataset.end = parseInt(other.dataset.end, 10) + shift;
+      if (other.closest("[data-latin-term]") === item) return;
+      other.dataset.start = shifted(parseInt(other.dataset.start, 10));
+      other.dataset.end = shifted(parseInt(other.dataset.end, 10));
+      if (other.dataset.spans) {
+        other.dataset.spans = other.dataset.spans.split(" ").filter(Boolean).map(function (pair) {
+          var parts = pair.split("-");
+          return shifted(parseInt(parts[0], 10)) + "-" + shifted(parseInt(parts[1], 10));
+        }).join(" ");
       }
     });
     if (item) {
@@ -240,7 +286,7 @@
       item.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
     }
     area.focus();
-    area.selectionStart = area.selectionEnd = start + replacement.length;
+    area.selectionStart = area.selectionEnd = caret;
     changed(area);
   });
 })();

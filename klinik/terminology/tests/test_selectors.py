@@ -227,3 +227,21 @@ def test_a_starting_web_worker_builds_the_index_before_the_first_search(monkeypa
     version, index = selectors._cached
     assert version == selectors.terminology_version()
     assert index.entries, "the index holds the starter codes and glossary"
+
+
+def test_danish_lay_words_find_the_codes_of_the_glossary_term_they_render(db):
+    # On the shipped set: "sukkersyge" is the plain rendering of diabetes (mellitus),
+    # "forhøjet blodtryk" that of hypertensio; the codes are written with the Danish forms.
+    diabetes = codes("sukkersyge", kinds={"diagnosis"})
+    assert {"DE10", "DE11"} <= set(diabetes[:6])
+    assert not any(code.startswith(("DI", "DR", "DK")) for code in diabetes)
+    assert "DI10" in codes("forhøjet blodtryk", kinds={"diagnosis"})[:3]
+    # the term itself comes first, then its codes before words of explanations
+    hits = codes("sukkersyge")
+    assert hits[0] in {"diabetes", "diabetes mellitus"}
+    assert hits.index("DE10") < hits.index("ketoacidosis")
+
+
+def test_a_lay_word_typed_in_part_finds_the_codes_too(db):
+    assert "DE11" in codes("sukkersy", kinds={"diagnosis"})
+    assert "DI10" in codes("forhøjet blodtr", kinds={"diagnosis"})
