@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from klinik.core.datefields import DanishDateField
 from klinik.correspondence.choices import MessageChannel, MessageKind, MessageStatus
 
 _ALL = [("", _("All"))]
@@ -14,6 +15,4 @@ class OutboxFilterForm(forms.Form):
         label=_("Channel"), choices=_ALL + MessageChannel.choices, required=False
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=_ALL + MessageKind.choices, required=False)
-    day = forms.DateField(
-        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    day = DanishDateField(label=_("Day"), required=False)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from klinik.audit.choices import Purpose
+from klinik.core.datefields import DanishDateField
 from klinik.patients.choices import (
     LANGUAGE_CHOICES,
     ContactChannel,
@@ -77,11 +78,7 @@ class PatientCreateForm(PatientContactForm):
 
 
 class PatientEditForm(PatientContactForm):
-    deceased_date = forms.DateField(
-        label=_("Date of death"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    deceased_date = DanishDateField(label=_("Date of death"), required=False)
     reason = forms.CharField(label=_("Reason for the change"), max_length=300, required=False)
 
 
@@ -106,25 +103,6 @@ class ReasonForm(forms.Form):
 class ChangeNumberForm(ReasonForm):
     new_number = forms.CharField(label=_("New CPR number"), max_length=12)
     field_order = ["new_number", "reason"]
-
-
-DANISH_DATE_FORMATS = ["%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y", "%Y-%m-%d"]
-
-
-class DanishDateField(forms.DateField):
-    """A date typed the Danish way (dd.mm.åååå), whatever the browser's locale."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(
-                attrs={"placeholder": "dd.mm.åååå", "inputmode": "numeric", "size": 10}
-            ),
-        )
-        super().__init__(input_formats=DANISH_DATE_FORMATS, **kwargs)
-
-    def prepare_value(self, value: object) -> object:
-        return value.strftime("%d.%m.%Y") if hasattr(value, "strftime") else value
 
 
 REPORT_PURPOSES = (Purpose.PATIENT_REQUEST, Purpose.QUALITY, Purpose.ADMINISTRATION)

@@ -91,6 +91,9 @@ def test_book_a_free_time_with_the_keyboard(big_page: Page, clinic: Clinic, day,
     search = page.locator("#cal-panel #book-q")
     expect(search).to_be_focused()
     expect(page.locator("#cal-panel .book-time")).to_contain_text("09:00")
+    # Date and time the Danish way in a browser whose locale is en-US (not 12/07/2026, 9:00 AM).
+    expect(page.locator("#book-start-date")).to_have_value(f"{day:%d.%m.%Y}")
+    expect(page.locator("#book-start-time")).to_have_value("09:00")
     # Search by CPR number (posted, never in the URL), Enter takes the hit.
     page.keyboard.type(patient.cpr)
     expect(page.locator("#book-hits [data-hit]")).to_have_count(1)
@@ -127,7 +130,12 @@ def test_book_by_slot_search_from_the_patient_page_link(big_page: Page, clinic, 
     settled(page, phone.click)
     # Options: the first doctor, from the chosen day, afternoons only.
     settled(page, lambda: page.locator("#book-practitioner").select_option(str(first.public_id)))
-    settled(page, lambda: page.locator("#book-from").fill(day.isoformat()))
+    # Typed as people do ("7.1.2027"); leaving the field writes it out in full.
+    typed = page.locator("#book-from")
+    typed.fill(f"{day.day}.{day.month}.{day.year}")
+    settled(page, lambda: typed.press("Tab"))
+    typed = page.locator("#book-from")
+    expect(typed).to_have_value(f"{day:%d.%m.%Y}")
     settled(page, lambda: page.locator("#book-part").select_option("afternoon"))
     slots = page.locator(".slot-list button[name=pick_slot]")
     expect(slots.first).to_contain_text(f" {day.day}.{day.month}. 12:30 ")

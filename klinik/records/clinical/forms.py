@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from klinik.core.datefields import DanishDateField, DanishDateTimeField
 from klinik.core.models import User
 from klinik.records.choices import (
     DiagnosisKind,
@@ -70,10 +71,9 @@ class ProblemForm(forms.Form):
         widget=forms.TextInput(attrs=_picker("diagnosis", submit_on_pick=False)),
     )
     text = forms.CharField(label=_("Problem"), max_length=200, required=False)
-    onset = forms.DateField(
+    onset = DanishDateField(
         label=_("Onset"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -112,11 +112,9 @@ class MeasurementForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    measured_at = forms.DateTimeField(
+    measured_at = DanishDateTimeField(
         label=_("Measured (empty: now)"),
         required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
 
@@ -143,9 +141,8 @@ class VaccinationForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("e.g. 0,5 ml"), "required": True}),
     )
     site = forms.ChoiceField(label=_("Site"), choices=VaccinationSite.choices)
-    given_on = forms.DateField(
+    given_on = DanishDateField(
         label=_("Date given"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     given_by = forms.ChoiceField(label=_("Given by"))
 

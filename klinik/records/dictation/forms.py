@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from klinik.core.datefields import DanishDateTimeField
 from klinik.core.models import Unit, User
 from klinik.records.choices import DictationPriority, DictationStatus
 
@@ -21,12 +22,10 @@ class DictationForm(forms.Form):
         initial=DictationPriority.NORMAL,
         widget=forms.RadioSelect,
     )
-    deadline = forms.DateTimeField(
+    deadline = DanishDateTimeField(
         label=_("Deadline"),
         required=False,
         help_text=_("Empty: urgent 4 hours, normal 2 working days, low 5 working days."),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     instructions = forms.CharField(
         label=_("Instructions for the secretary"),

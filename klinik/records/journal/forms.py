@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from klinik.core.datefields import DanishDateField
 from klinik.core.models import User
 from klinik.records.choices import ContactKind, EntryType
 from klinik.records.journal.selectors import user_display_name
@@ -35,15 +36,13 @@ class JournalFilterForm(forms.Form):
     type = forms.ChoiceField(label=_("Type"), required=False)
     unit = forms.ChoiceField(label=_("Unit"), required=False)
     author = forms.ChoiceField(label=_("Written by"), required=False)
-    since = forms.DateField(
+    since = DanishDateField(
         label=_("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    until = forms.DateField(
+    until = DanishDateField(
         label=_("To"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(

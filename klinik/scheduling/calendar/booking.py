@@ -78,6 +78,17 @@ class BookingPanel:
     last_slot: str = ""
     error: str = ""
     error_code: str = ""
+
+    @property
+    def from_date_shown(self) -> str:
+        """The slot search's "from" date as typed back, Danish style when it is a date."""
+        value = (
+            self.form.cleaned_data.get("from_date") if hasattr(self.form, "cleaned_data") else None
+        )
+        if value is not None:
+            return f"{value:%d.%m.%Y}"
+        return str(self.form.data.get("from_date", ""))
+
     alternatives: list[SlotChoice] = field(default_factory=list)
     booked: Appointment | None = None
     focus: str = ""

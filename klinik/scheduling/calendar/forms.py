@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from klinik.core.datefields import DanishDateField, DanishDateInput, DanishTimeField
+
 GRID_CHOICES = [(15, _("15 minutes")), (5, _("5 minutes"))]
 TIME_OF_DAY_CHOICES = [
     ("", _("Any time of day")),
@@ -22,10 +24,8 @@ class CalendarForm(forms.Form):
     unit = forms.ChoiceField(
         label=_("Unit"), required=False, widget=forms.Select(attrs={"data-autosubmit": ""})
     )
-    date = forms.DateField(
-        label=_("Date"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    date = DanishDateField(
+        label=_("Date"), required=False, widget=DanishDateInput(attrs={"data-date-jump": ""})
     )
     r = forms.MultipleChoiceField(
         label=_("Show"), required=False, widget=forms.CheckboxSelectMultiple
@@ -78,27 +78,15 @@ class BookingForm(forms.Form):
     practitioner = forms.ChoiceField(label=_("Practitioner"), required=False)
     # A room (or equipment) the type needs, chosen instead of the schedule's choice.
     room = forms.ChoiceField(label=_("Room"), required=False)
-    from_date = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    from_date = DanishDateField(label=_("From"), required=False)
     time_of_day = forms.ChoiceField(
         label=_("Time of day"), choices=TIME_OF_DAY_CHOICES, required=False
     )
     after = forms.DateTimeField(required=False, widget=forms.HiddenInput)
     same_as = forms.UUIDField(required=False, widget=forms.HiddenInput)
     resource = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    start_date = forms.DateField(
-        label=_("Date"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    start_time = forms.TimeField(
-        label=_("Time"),
-        required=False,
-        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
-    )
+    start_date = DanishDateField(label=_("Date"), required=False)
+    start_time = DanishTimeField(label=_("Time"), required=False)
     pick_slot = forms.CharField(required=False, max_length=80)
     note = forms.CharField(
         label=_("Note for the appointment"),
@@ -127,13 +115,8 @@ class BookingForm(forms.Form):
 class MoveForm(forms.Form):
     """Move an appointment to a date and time, optionally to another practitioner or room."""
 
-    date = forms.DateField(
-        label=_("New date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    time = forms.TimeField(
-        label=_("New time"),
-        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
-    )
+    date = DanishDateField(label=_("New date"))
+    time = DanishTimeField(label=_("New time"))
     resource = forms.ChoiceField(label=_("Practitioner"), required=False)
     room = forms.ChoiceField(label=_("Room"), required=False)
     # Drag and drop: the column the block was dropped on (a practitioner, a room the

@@ -353,7 +353,7 @@ def test_a_taken_time_is_refused_with_alternatives_to_pick(world, clinic, actor,
     picked = client.post("/calendar/book/", state | {"pick_slot": value}, **PANEL)
     assert picked.status_code == 200
     form = picked.content.decode()
-    start_time = form.split('name="start_time" step="300" value="', 1)[1][:5]
+    start_time = form.split('name="start_time" value="', 1)[1][:5]
     state |= {"start_time": start_time, "resource": value.split("|")[1]}
     booked = client.post("/calendar/book/", state | {"action": "confirm"}, **PANEL)
     assert booked.status_code == 200, booked.content.decode()[:2000]
@@ -452,8 +452,8 @@ def test_status_changes_and_undo_keep_the_history(world, clinic, actor, client, 
     panel = client.get(url, **PANEL)
     assert panel.status_code == 200
     assert 'value="arrived"' in panel.content.decode()
-    # The move form starts at the appointment's date, in the form a date field takes.
-    assert f'name="date" value="{day.isoformat()}"' in panel.content.decode()
+    # The move form starts at the appointment's date, written the Danish way.
+    assert f'name="date" value="{day:%d.%m.%Y}"' in panel.content.decode()
     arrived = client.post(url + "status/", {"status": "arrived"}, **PANEL)
     assert arrived.status_code == 200
     assert arrived["HX-Trigger"] == "calendar-changed"
