@@ -59,7 +59,7 @@ def test_the_fields_show_danish_formats_and_are_text_inputs():
         initial={
             "day": date(2026, 12, 24),
             "at": time(9, 5),
-            "when": timezone.make_aware(datetime(2026, 12, 24, 9, 5)),
+            "when": datetime(2026, 12, 24, 9, 5, tzinfo=timezone.get_default_timezone()),
         }
     )
     html = str(form)
