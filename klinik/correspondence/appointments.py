@@ -5,10 +5,17 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 
-from klinik.correspondence.choices import PENDING_STATUSES, MessageReason, MessageStatus
+from klinik.correspondence.choices import (
+    PENDING_STATUSES,
+    MessageChannel,
+    MessageReason,
+    MessageStatus,
+)
 from klinik.correspondence.models import NOTICE_KINDS, OutboxMessage
-from klinik.correspondence.services import outbox_message_queue
+from klinik.correspondence.services import outbox_message_queue, patient_route
 from klinik.correspondence.texts import notice_texts
+from klinik.patients.models import Patient
+from klinik.scheduling.hooks import NoticeRoute
 from klinik.scheduling.models import Appointment
 from klinik.scheduling.reminders import Notice, Told
 
@@ -64,3 +71,15 @@ class AppointmentOutbox:
 
 
 appointment_outbox = AppointmentOutbox()
+
+
+def appointment_notice_route(patient: Patient) -> NoticeRoute:
+    """scheduling.hooks.NOTICE_ROUTE: the route the outbox would take to the patient now."""
+    route = patient_route(patient)
+    if not route.channel:
+        return NoticeRoute(reason=str(MessageReason(route.reason).label))
+    return NoticeRoute(
+        channel=route.channel,
+        channel_label=str(MessageChannel(route.channel).label),
+        address=route.address,
+    )

@@ -5,26 +5,55 @@
   appointment is finished, and the contact and the status change commit or roll back together.
 - `APPOINTMENT_CHANGED`: called once the transaction that booked, moved, cancelled or changed
   the status of an appointment commits (notify.py): confirmations, reminders, waitlist offers.
+- `NOTICE_ROUTE`: how a confirmation would reach a patient (correspondence answers): the
+  booking screens say before booking whether one will be sent, and why not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from klinik.core.hooks import Hook, hook_items
 
 if TYPE_CHECKING:
     from klinik.core.policy import Actor
+    from klinik.patients.models import Patient
     from klinik.scheduling.models import Appointment
+
+
+@dataclass(frozen=True)
+class NoticeRoute:
+    """How messages about appointments would reach a patient now, or why they would not."""
+
+    channel: str = ""  # "sms", "email"; "" when nothing would be sent
+    channel_label: str = ""  # "SMS", "E-mail"
+    address: str = ""  # the number or address
+    reason: str = ""  # when nothing would be sent: why (no consent, no number, ...)
+
+    @property
+    def sends(self) -> bool:
+        return bool(self.channel)
+
 
 # listener(appointment, previous_status, new_status, actor)
 StatusListener = Callable[["Appointment", str, str, "Actor | None"], None]
 # listener(appointment_id, event)
 ChangeListener = Callable[[int, str], None]
 
+# route(patient) -> how a confirmation would reach the patient
+RouteFinder = Callable[["Patient"], NoticeRoute]
+
 APPOINTMENT_STATUS: Hook[StatusListener] = Hook("appointment_status")
 APPOINTMENT_CHANGED: Hook[ChangeListener] = Hook("appointment_changed")
+NOTICE_ROUTE: Hook[RouteFinder] = Hook("notice_route")
+
+
+def notice_route(patient: Patient) -> NoticeRoute | None:
+    """How a confirmation would reach the patient; None when no outbox is installed."""
+    finders = hook_items(NOTICE_ROUTE)
+    return finders[0](patient) if finders else None
 
 
 def appointment_status_changed(
