@@ -34,6 +34,13 @@ class PatientContactForm(forms.Form):
     preferred_channel = forms.ChoiceField(
         label=_("Preferred contact"), choices=ContactChannel.choices
     )
+    # Beside the channel: choosing SMS or e-mail asks the consent that lets messages go.
+    consent_sms = forms.BooleanField(
+        label=_("Consents to SMS"),
+        required=False,
+        help_text=_("Confirmations and reminders by SMS go only with consent."),
+    )
+    consent_email = forms.BooleanField(label=_("Consents to e-mail"), required=False)
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
     needs_interpreter = forms.BooleanField(label=_("Needs an interpreter"), required=False)
     gp_name = forms.CharField(label=_("Own GP"), max_length=200, required=False)
@@ -47,8 +54,6 @@ class PatientContactForm(forms.Form):
         label=_("Consents to sharing information with other health professionals"),
         required=False,
     )
-    consent_sms = forms.BooleanField(label=_("Consents to SMS"), required=False)
-    consent_email = forms.BooleanField(label=_("Consents to e-mail"), required=False)
     is_address_protected = forms.BooleanField(
         label=_("Name and address protection"), required=False
     )
@@ -57,6 +62,30 @@ class PatientContactForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    CONSENT_NEEDED = {
+        ContactChannel.SMS: (
+            "consent_sms",
+            _(
+                "SMS is the preferred contact, but without consent no SMS is sent: ask the "
+                "patient and tick the consent, or choose another way of contact."
+            ),
+        ),
+        ContactChannel.EMAIL: (
+            "consent_email",
+            _(
+                "E-mail is the preferred contact, but without consent no e-mail is sent: ask "
+                "the patient and tick the consent, or choose another way of contact."
+            ),
+        ),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        needed = self.CONSENT_NEEDED.get(cleaned.get("preferred_channel", ""))
+        if needed is not None and not cleaned.get(needed[0]):
+            self.add_error(needed[0], needed[1])
+        return cleaned
 
 
 class PatientCreateForm(PatientContactForm):

@@ -22,6 +22,7 @@ from klinik.core.policy import Perm, requires
 from klinik.patients import services
 from klinik.patients.access import access_patient, patient_break_glass
 from klinik.patients.access_report import access_report, access_report_pdf, access_report_people
+from klinik.patients.choices import ContactChannel
 from klinik.patients.errors import (
     BreakGlassReasonMissing,
     BreakGlassRequired,
@@ -80,7 +81,8 @@ def patient_create_view(request: ActorRequest) -> HttpResponse:
     form = PatientCreateForm(
         request.POST or None,
         initial={
-            "preferred_channel": "sms",
+            # The register's default: SMS or e-mail chosen here asks for the consent too.
+            "preferred_channel": ContactChannel.DIGITAL_POST,
             "language": "da",
             "insurance_group": 1,
             "cpr": request.GET.get("cpr", "") if request.htmx else "",

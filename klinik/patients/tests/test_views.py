@@ -2,6 +2,7 @@
 half-written, search terms never in URLs, exports logged."""
 
 import json
+import re
 
 import pytest
 
@@ -17,6 +18,7 @@ FORM = {
     "family_name": "Jensen",
     "sex": "",
     "preferred_channel": "sms",
+    "consent_sms": "on",
     "language": "da",
     "insurance_group": "1",
 }
@@ -82,6 +84,24 @@ def test_search_is_posted_and_never_in_the_url(world, secretary, client):
     assert world.patient_a.name in page.content.decode()
 
 
+def test_sms_or_e_mail_as_the_preferred_contact_asks_for_the_consent(world, secretary, client):
+    page = client.get("/patients/new/").content.decode()
+    # Nothing chosen for the patient that would silently send nothing.
+    assert '<option value="digital_post" selected>' in page
+    for channel, consent in (("sms", "consent_sms"), ("email", "consent_email")):
+        data = FORM | {"preferred_channel": channel, "email": "mette@example.dk"}
+        data.pop("consent_sms")
+        refused = client.post("/patients/new/", data)
+        assert refused.status_code in (400, 422)
+        body = refused.content.decode()
+        assert "uden samtykke" in body
+        assert re.search(rf'name="{consent}"[^>]*aria-invalid="true"', body)
+        assert not Patient.objects.filter(cpr="0707614285").exists()
+    registered = client.post("/patients/new/", FORM)
+    assert registered.status_code == 302
+    assert Patient.objects.get(cpr="0707614285").consent_sms
+
+
 def test_edit_contact_details_inline_keeps_history(world, secretary, client):
     patient = world.patient_a
     url = f"/patients/{patient.public_id}/contact/"
@@ -91,6 +111,7 @@ def test_edit_contact_details_inline_keeps_history(world, secretary, client):
         "given_name": patient.given_name,
         "family_name": patient.family_name,
         "preferred_channel": "sms",
+        "consent_sms": "on",
         "language": "da",
         "insurance_group": "1",
         "phone": "1234",
