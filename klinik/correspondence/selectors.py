@@ -21,6 +21,7 @@ def outbox_messages(
     status: str = "",
     channel: str = "",
     kind: str = "",
+    reason: str = "",
     day: date | None = None,
     page: int | str = 1,
     log_channel: Channel = Channel.UI,
@@ -30,7 +31,7 @@ def outbox_messages(
     access-log entry per page shown."""
     require(actor, Perm.SCHEDULE_VIEW)
     messages = OutboxMessage.objects.filter(organisation_id__in=actor.organisation_ids)
-    filters = {"status": status, "channel": channel, "kind": kind}
+    filters = {"status": status, "channel": channel, "kind": kind, "reason": reason}
     for field, value in filters.items():
         if value:
             messages = messages.filter(**{field: value})

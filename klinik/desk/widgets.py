@@ -11,15 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from klinik.audit.selectors import break_glass_pending
 from klinik.core.choices import Role
 from klinik.core.policy import Actor, Perm
 from klinik.core.selectors import organisation_staff
+from klinik.correspondence.choices import MessageReason, MessageStatus
+from klinik.correspondence.selectors import outbox_messages
 from klinik.records.clinical.ddv import vaccinations_unreported_count
 from klinik.records.dictation.selectors import dictation_queue_summary
 from klinik.records.journal.selectors import journal_to_sign_count
+
+UNSENT_SHOWN = 5  # the newest unsent messages listed on the dashboard
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,19 @@ def _vaccination_report_context(actor: Actor) -> dict[str, Any]:
     return {"count": vaccinations_unreported_count(organisation=actor.organisation)}
 
 
+def _unsent_context(actor: Actor) -> dict[str, Any]:
+    """Messages that never went because the patient gave no consent (or no number or address):
+    the newest few and how many. Showing them shows patients: outbox_messages logs it."""
+    page = outbox_messages(
+        actor=actor, status=MessageStatus.SKIPPED, reason=MessageReason.NO_CHANNEL, page=1
+    )
+    return {
+        "rows": list(page.object_list[:UNSENT_SHOWN]),
+        "count": page.paginator.count,
+        "query": urlencode({"status": MessageStatus.SKIPPED, "reason": MessageReason.NO_CHANNEL}),
+    }
+
+
 def _security_context(actor: Actor) -> dict[str, Any]:
     return {"has_totp": actor.user.has_totp}
 
@@ -107,6 +125,13 @@ WIDGETS: list[Widget] = [
         "records/widgets/_vaccination_report.html",
         Perm.PATIENT_EXPORT,
         _vaccination_report_context,
+    ),
+    Widget(
+        "unsent",
+        _("Not sent: no consent or no number"),
+        "desk/widgets/_unsent.html",
+        Perm.SCHEDULE_VIEW,
+        _unsent_context,
     ),
     Widget("staff", _("Staff"), "desk/widgets/_staff.html", Perm.STAFF_MANAGE, _staff_context),
     Widget("security", _("Your login"), "desk/widgets/_security.html", None, _security_context),

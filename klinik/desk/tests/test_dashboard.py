@@ -40,3 +40,36 @@ def test_anonymous_is_sent_to_login(db, client):
     response = client.get("/dashboard/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_the_dashboard_lists_messages_not_sent_for_want_of_consent(world, client, login_as):
+    from django.utils import timezone
+
+    from klinik.audit.models import AccessLogEntry
+    from klinik.correspondence.choices import MessageKind, MessageStatus
+    from klinik.correspondence.services import outbox_message_queue
+
+    silent = world.patient_a
+    silent.consent_sms = silent.consent_email = False
+    silent.save()
+    message = outbox_message_queue(
+        organisation_id=silent.organisation_id,
+        unit_id=silent.unit_id,
+        patient=silent,
+        kind=MessageKind.CONFIRMATION,
+        subject="",
+        body="Din tid er bekræftet.",
+        due=timezone.now(),
+    )
+    assert message.status == MessageStatus.SKIPPED
+    login_as(world.member(Role.SECRETARY))
+    body = client.get("/dashboard/").content.decode()
+    widget = body[body.index('id="widget-unsent"') :]
+    assert "1 besked blev ikke sendt" in widget
+    assert silent.name in widget and silent.cpr_display in widget
+    assert "/outbox/?status=skipped&amp;reason=no_channel" in widget
+    assert world.patient_b.name not in widget  # another organisation's
+    # The list names patients: the read is logged.
+    assert AccessLogEntry.objects.filter(object_type="outbox", username__isnull=False).exists()
+    outbox = client.get("/outbox/?status=skipped&reason=no_channel").content.decode()
+    assert silent.name in outbox

@@ -35,6 +35,7 @@ from klinik.scheduling.calendar.selectors import (
 from klinik.scheduling.calendar.state import unit_practitioners
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.errors import BookingError
+from klinik.scheduling.hooks import NoticeRoute, notice_route
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
 from klinik.scheduling.selectors import appointment_types_for
 from klinik.scheduling.slots import Slot, find_slots
@@ -78,6 +79,11 @@ class BookingPanel:
     last_slot: str = ""
     error: str = ""
     error_code: str = ""
+
+    @property
+    def notice(self) -> NoticeRoute | None:
+        """How the confirmation will reach the chosen patient, or why it will not."""
+        return notice_route(self.patient) if self.patient is not None else None
 
     @property
     def from_date_shown(self) -> str:

@@ -613,3 +613,19 @@ def test_type_colours_stylesheet_lets_only_hex_colours_through(world, clinic, cl
     assert f".t-{clinic.consultation.public_id.hex}{{--tc:#4a90d9}}" in text
     assert clinic.phone.public_id.hex not in text
     assert "red" not in text
+
+
+def test_the_booking_panel_says_whether_a_confirmation_will_be_sent(world, clinic, actor, client):
+    patient = world.patient_a
+    patient.phone, patient.consent_sms, patient.consent_email = "22334455", False, False
+    patient.save()
+    state = {"unit": str(world.unit_a.public_id), "patient": str(patient.public_id)}
+    silent = client.post("/calendar/book/", state, **PANEL).content.decode()
+    assert 'class="book-notice warn"' in silent
+    assert "Der sendes ingen bekræftelse" in silent
+
+    patient.consent_sms = True
+    patient.save()
+    told = client.post("/calendar/book/", state, **PANEL).content.decode()
+    assert 'class="book-notice ok"' in told
+    assert "En bekræftelse sendes på SMS til +4522334455." in told
