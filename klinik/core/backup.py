@@ -481,6 +481,49 @@ def _key_files(keys: dict[str, Any], notes: list[str]) -> None:
         notes.append(f"{name} restored from the backup.")
 
 
+def _database_put(work: Path) -> None:
+    """The unpacked database in place of the empty one."""
+    if _vendor() == "sqlite":
+        connection.close()
+        target = Path(str(connection.settings_dict["NAME"]))
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        os.replace(work / "database.sqlite3", target)
+        target.chmod(0o600)
+        return
+    args, env = _pg_env()
+    _run(
+        [
+            "pg_restore",
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            *args,
+            str(work / "database.pgdump"),
+        ],
+        env,
+    )
+
+
+def _files_put(work: Path) -> int:
+    """The unpacked data-folder files and witness in their places; how many files."""
+    root = Path(settings.DATA_DIR)
+    files = 0
+    unpacked = work / "files"
+    if unpacked.is_dir():
+        for source in sorted(p for p in unpacked.rglob("*") if p.is_file()):
+            target = root / source.relative_to(unpacked)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.replace(source, target)
+            files += 1
+    if (work / "witness.log").is_file():
+        witness = Path(settings.KLINIK_AUDIT_WITNESS)
+        witness.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.replace(work / "witness.log", witness)
+    return files
+
+
 def backup_restore(
     *, path: Path, passphrase: str | None, progress: Callable[[str], None] = lambda _: None
 ) -> RestoreReport:
@@ -510,40 +553,9 @@ def backup_restore(
                 f"{_vendor()}. Restore into the same kind, then move the data (docs/backup.md)."
             )
         progress("database")
-        if _vendor() == "sqlite":
-            connection.close()
-            target = Path(str(connection.settings_dict["NAME"]))
-            for suffix in ("-wal", "-shm"):
-                Path(f"{target}{suffix}").unlink(missing_ok=True)
-            os.replace(work / "database.sqlite3", target)
-            target.chmod(0o600)
-        else:
-            args, env = _pg_env()
-            _run(
-                [
-                    "pg_restore",
-                    "--no-owner",
-                    "--no-privileges",
-                    "--exit-on-error",
-                    "--single-transaction",
-                    *args,
-                    str(work / "database.pgdump"),
-                ],
-                env,
-            )
+        _database_put(work)
         progress("files")
-        files = 0
-        unpacked = work / "files"
-        if unpacked.is_dir():
-            for source in sorted(p for p in unpacked.rglob("*") if p.is_file()):
-                target_file = root / source.relative_to(unpacked)
-                target_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                os.replace(source, target_file)
-                files += 1
-        if (work / "witness.log").is_file():
-            witness = Path(settings.KLINIK_AUDIT_WITNESS)
-            witness.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.replace(work / "witness.log", witness)
+        files = _files_put(work)
         if (work / "keys.json").is_file():
             _key_files(json.loads((work / "keys.json").read_text()), notes)
         elif manifest.get("keys") is False:

@@ -228,6 +228,7 @@ def demo_records(*, unit: Unit, rng: random.Random, limit: int = 60) -> list[Con
     """Contacts and journal entries on the unit's finished appointments of the past weeks.
 
     Returns the contacts made, so that coding and measurements can be added to them."""
+    # Reads better whole: the demo's story of a few weeks of notes, told in order.
     note_template_defaults(unit=unit)
     if JournalEntry.objects.filter(unit=unit).exists():
         return []

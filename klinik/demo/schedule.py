@@ -225,6 +225,7 @@ def generate_schedule(
 ) -> int:
     """Book the unit's resources over [today - days_back, today + days_ahead]; returns the
     number of appointments created."""
+    # Reads better whole: the generator's steps in order (plan, lay out, write in turns).
     rng = random.Random(seed)
     # A unit books its own patients (and those of no unit); a unit without any books the
     # organisation's. Booking another unit's patient would make a care relation there.

@@ -126,6 +126,7 @@ def _busy(
     timestamp parsing. PostgreSQL merges back-to-back holds itself (a full day is one span,
     not thirty rows to transfer); SQLite's window functions cost more than merging here.
     """
+    # Reads better whole: one statement and the merge of its rows into spans, per resource.
     if not ids:
         return {}
     adapt = connection.ops.adapt_datetimefield_value

@@ -139,6 +139,8 @@ def sks_upsert(rows: Iterable[SKSRow | Problem]) -> tuple[UpsertCounts, list[Pro
     taken over, others are deleted). Versions missing from the file are left alone: SDS
     never retracts a published version.
     """
+    # Reads better whole: one pass that matches, inserts, updates and retires versions, with
+    # the counts kept beside each bulk statement.
     existing: dict[tuple[str, str, date], tuple[int, str, date | None, date | None, str, str]]
     existing = {
         (r, c, f): (pk, text, changed, to, level, source)

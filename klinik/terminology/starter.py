@@ -176,6 +176,7 @@ def starter_apply(
 
     Codes that an SKS import has brought in are not touched: official versions win.
     """
+    # Reads better whole: codes then terms, each compared and written in bulk, counted as it goes.
     counts = StarterCounts()
     if codes is not None:
         counts.read += len(codes)
