@@ -8,6 +8,11 @@ when the database answers. Other errors still end it; `klinik serve` starts it a
 
 A task whose outcome could not be recorded because the database went away meanwhile would stay
 "running" for ever: it is marked failed once the database is back.
+
+The periodic tasks (the access log's hourly checkpoint, the outbox sweep and what other apps
+register on `PERIODIC_TASKS`) re-queue themselves after each run; a run the outage broke queues
+no next one. Once the database is back the worker queues each chain again (each schedule
+function queues only when none is waiting).
 """
 
 from __future__ import annotations
@@ -15,13 +20,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.db import DatabaseError, connections
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from klinik.audit.services import access_log_checkpoint_schedule
 from klinik.core.db import database_error_summary, database_unavailable
+from klinik.core.hooks import Hook, hook_items
 
 logger = logging.getLogger("klinik.worker")
 
@@ -29,6 +37,17 @@ BACKOFF_FIRST_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 30.0
 # A worker that ran this long between two outages starts its back-off from the beginning.
 BACKOFF_RESET_AFTER_SECONDS = 60.0
+
+
+# schedule() -> whether it queued: a periodic task's chain, queued again after an outage.
+PERIODIC_TASKS: Hook[Callable[[], object]] = Hook("periodic_tasks")
+
+
+def periodic_tasks_ensure() -> None:
+    """Queue every periodic task that has no next run waiting."""
+    access_log_checkpoint_schedule()
+    for schedule in hook_items(PERIODIC_TASKS):
+        schedule()
 
 
 class DatabaseUnavailableDuringTask(Exception):
@@ -43,10 +62,14 @@ class ResilientWorker(Worker):
 
     def run(self) -> None:
         delay = BACKOFF_FIRST_SECONDS
+        recovering = False
         while self.running:
             started = time.monotonic()
             try:
                 self._record_unrecorded()
+                if recovering:
+                    periodic_tasks_ensure()
+                    recovering = False
                 super().run()
                 return  # --batch or --max-tasks: done
             except DatabaseError as exc:
@@ -60,6 +83,7 @@ class ResilientWorker(Worker):
                     database_error_summary(exc),
                     delay,
                 )
+                recovering = True
                 _drop_connections()
                 self.pause(delay)
                 delay = min(delay * 2, BACKOFF_MAX_SECONDS)

@@ -10,11 +10,14 @@ class CorrespondenceConfig(AppConfig):
     def ready(self) -> None:
         # Scheduling may not import correspondence (it sits below): hand it the outbox here.
         from klinik.core.hooks import hook_register
+        from klinik.core.worker import PERIODIC_TASKS
         from klinik.correspondence import patient_parts
         from klinik.correspondence.appointments import appointment_notice_route, appointment_outbox
+        from klinik.correspondence.services import outbox_sweep_schedule
         from klinik.scheduling import reminders
         from klinik.scheduling.hooks import NOTICE_ROUTE
 
         reminders.connect(appointment_outbox)
         hook_register(NOTICE_ROUTE, appointment_notice_route)
+        hook_register(PERIODIC_TASKS, outbox_sweep_schedule)
         patient_parts.register()

@@ -139,3 +139,29 @@ def test_other_database_errors_still_end_the_worker(monkeypatch, pauses):
     with pytest.raises(OperationalError):
         _worker().run()
     assert pauses == []
+
+
+def test_the_periodic_chains_are_queued_again_once_the_database_is_back(monkeypatch, pauses):
+    """A sweep or checkpoint run the outage broke queued no next run: the chain would have
+    stopped for good. Once the database answers, the worker queues each chain again."""
+    from klinik.audit.tasks import checkpoint_access_log
+    from klinik.correspondence.tasks import sweep_outbox
+
+    assert not DBTaskResult.objects.exists()  # no chain queued: as after a broken run
+    ping.enqueue()
+    real = DBTaskResult.objects.ready
+    failures = [_error(CLOSED)]
+
+    def away():
+        if failures:
+            raise failures.pop()
+        return real()
+
+    monkeypatch.setattr(DBTaskResult.objects, "ready", away)
+    _worker().run()
+    waiting = set(
+        DBTaskResult.objects.filter(status=TaskResultStatus.READY).values_list(
+            "task_path", flat=True
+        )
+    )
+    assert {sweep_outbox.module_path, checkpoint_access_log.module_path} <= waiting
