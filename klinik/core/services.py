@@ -357,15 +357,18 @@ def membership_deactivate(*, actor: Actor, membership: Membership) -> Membership
         membership.is_active = False
         membership.deactivated_at = timezone.now()
         membership.save(update_fields=["is_active", "deactivated_at"])
-        user = membership.user
-        if not Membership.objects.filter(user=user, is_active=True).exists():
-            user.is_active = False
-            user.save(update_fields=["is_active"])
-            ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-                revoked_at=timezone.now()
-            )
+        _user_without_roles_end(membership.user)
         _log_staff_change(actor, membership, "deactivated")
     return membership
+
+
+def _user_without_roles_end(user: User) -> None:
+    """A user left with no active role cannot log in, and their API tokens stop at once."""
+    if Membership.objects.filter(user=user, is_active=True).exists():
+        return
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def membership_reactivate(*, actor: Actor, membership: Membership) -> Membership:
@@ -432,6 +435,8 @@ def membership_admin_save(*, user: User, membership: Membership) -> Membership:
         if before["is_active"] != membership.is_active:
             what = "reactivated" if membership.is_active else "deactivated"
             _log_staff_change(None, membership, what, user=user)
+            if not membership.is_active:
+                _user_without_roles_end(membership.user)
         moved = [
             name
             for name in ("unit_id", "community_id", "user_id")

@@ -2,11 +2,13 @@
 screens' do (issue 10): the same staff-change entry, by the admin's user."""
 
 import pytest
+from django.test import Client
 
 from klinik.audit.choices import Action
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
-from klinik.core.models import Membership
+from klinik.core.models import ApiToken, Membership
+from klinik.core.services import api_token_create
 
 pytestmark = pytest.mark.urls("klinik.core.tests.admin_urls")
 
@@ -58,11 +60,18 @@ def test_a_role_changed_in_the_django_admin_is_logged_like_the_staff_screens(wor
     assert entry.user_id == admin_client.admin_user.pk
     assert entry.organisation_id == world.org_a.pk
 
+    _token, raw = api_token_create(user=target.user, organisation=world.org_a)
     response = admin_client.post(url, _form(target, is_active=""))
     assert response.status_code == 302
     target.refresh_from_db()
     assert not target.is_active and target.deactivated_at is not None
     assert [e.reason for e in _entries(target)] == ["role secretary -> doctor", "deactivated"]
+    # Their last role ended: no more login, and their API token stops at once, as in the
+    # staff screens.
+    target.user.refresh_from_db()
+    assert not target.user.is_active
+    assert ApiToken.objects.get(user=target.user).revoked_at is not None
+    assert Client().get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
 
 
 def test_a_membership_added_or_deleted_in_the_django_admin_is_logged(world, admin_client):
