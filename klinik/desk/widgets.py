@@ -20,6 +20,7 @@ from klinik.core.selectors import organisation_staff
 from klinik.records.clinical.ddv import vaccinations_unreported_count
 from klinik.records.dictation.selectors import dictation_queue_summary
 from klinik.records.journal.selectors import journal_to_sign_count
+from klinik.scheduling.online.selectors import online_booking_units
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ def _vaccination_report_context(actor: Actor) -> dict[str, Any]:
     return {"count": vaccinations_unreported_count(organisation=actor.organisation)}
 
 
+def _online_booking_context(actor: Actor) -> dict[str, Any]:
+    return {"units": online_booking_units(actor=actor)}
+
+
 def _security_context(actor: Actor) -> dict[str, Any]:
     return {"has_totp": actor.user.has_totp}
 
@@ -109,6 +114,13 @@ WIDGETS: list[Widget] = [
         _vaccination_report_context,
     ),
     Widget("staff", _("Staff"), "desk/widgets/_staff.html", Perm.STAFF_MANAGE, _staff_context),
+    Widget(
+        "online_booking",
+        _("Online booking"),
+        "desk/widgets/_online_booking.html",
+        Perm.SCHEDULE_VIEW,
+        _online_booking_context,
+    ),
     Widget("security", _("Your login"), "desk/widgets/_security.html", None, _security_context),
 ]
 
