@@ -100,6 +100,7 @@ def test_a_patient_books_online_and_cancels_through_the_link(page: Page, clinic,
 
 
 def _choose_ten_oclock(page: Page, day) -> None:
+    expect(page.locator(".week-nav")).to_be_visible()  # the week is on the page
     day_section = page.locator(f"#day-{day:%Y%m%d}")
     if not day_section.count():
         page.locator("#later-times").click()
