@@ -27,6 +27,7 @@ urlpatterns = [
         views.online_confirm_view,
         name="online_confirm",
     ),
+    path("book/", views.online_not_found_view, {"rest": ""}),
     path("book/<path:rest>", views.online_not_found_view, name="online_not_found"),
     path("feeds/", views.calendar_feeds_view, name="feed_list"),
     path(

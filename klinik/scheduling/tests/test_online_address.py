@@ -89,6 +89,7 @@ def test_unknown_booking_addresses_get_a_public_page_without_staff_wording(world
         _da("The page or record does not exist, or you do not have access to it."),
     ]
     for url in (
+        "/book/",
         "/book/ukendt/",
         "/book/ukendt/noget/andet/",
         f"/book/{world.unit_a2.slug}/",  # offers nothing online
