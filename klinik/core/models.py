@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.choices import OrganisationKind, Role, UnitKind
+from klinik.core.slugs import UNIT_SLUG_MAX_LENGTH, validate_unit_slug
 
 
 class Community(models.Model):
@@ -57,6 +58,17 @@ class Unit(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="units")
     name = models.CharField(_("name"), max_length=200)
+    # The readable part of the public booking link, /book/<slug>/: unique across all
+    # organisations, since the link names no organisation.
+    slug = models.SlugField(
+        _("online booking address"),
+        max_length=UNIT_SLUG_MAX_LENGTH,
+        unique=True,
+        validators=[validate_unit_slug],
+        help_text=_("The booking link is /book/<address>/: lower-case letters, digits, hyphens."),
+    )
+    # Shown to patients where the public pages ask them to call the clinic.
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=UnitKind.choices)
     sor_code = models.CharField(_("SOR code"), max_length=20, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

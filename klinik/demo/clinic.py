@@ -15,6 +15,7 @@ from django.db import transaction
 
 from klinik.core.choices import OrganisationKind, Role, UnitKind
 from klinik.core.models import Community, Membership, Organisation, Unit, User
+from klinik.core.slugs import danish_slugify
 from klinik.demo.generate import generate_patients
 from klinik.demo.records import demo_clinical, demo_dictations, demo_records
 from klinik.demo.schedule import (
@@ -45,34 +46,35 @@ class DemoUser:
 
 
 ORGANISATIONS = [
-    # slug, name, kind, community, units
+    # slug, name, kind, community, units (name, kind, phone); a unit's booking address is its
+    # name spelt out: the GP's is /book/laegehuset/
     (
         "laegehuset",
         "Lægehuset Åboulevarden",
         OrganisationKind.GENERAL_PRACTICE,
         None,
-        [("Lægehuset", UnitKind.CLINIC)],
+        [("Lægehuset", UnitKind.CLINIC, "86 12 34 56")],
     ),
     (
         "fysio-nord",
         "Fysio Nord",
         OrganisationKind.THERAPY_CLINIC,
         "sundhedshuset",
-        [("Fysioterapi", UnitKind.CLINIC)],
+        [("Fysioterapi", UnitKind.CLINIC, "86 12 40 40")],
     ),
     (
         "kiro-nord",
         "Kiropraktisk Klinik Nord",
         OrganisationKind.THERAPY_CLINIC,
         "sundhedshuset",
-        [("Kiropraktik", UnitKind.CLINIC)],
+        [("Kiropraktik", UnitKind.CLINIC, "86 12 40 50")],
     ),
     (
         "akupunktur-nord",
         "Akupunktur Nord",
         OrganisationKind.ALTERNATIVE_CLINIC,
         "sundhedshuset",
-        [("Akupunktur", UnitKind.CLINIC)],
+        [("Akupunktur", UnitKind.CLINIC, "86 12 40 60")],
     ),
     (
         "medicinsk-ambulatorium",
@@ -80,9 +82,9 @@ ORGANISATIONS = [
         OrganisationKind.HOSPITAL,
         None,
         [
-            ("Endokrinologisk ambulatorium", UnitKind.OUTPATIENT),
-            ("Kardiologisk ambulatorium", UnitKind.OUTPATIENT),
-            ("Lungemedicinsk ambulatorium", UnitKind.OUTPATIENT),
+            ("Endokrinologisk ambulatorium", UnitKind.OUTPATIENT, "78 45 10 10"),
+            ("Kardiologisk ambulatorium", UnitKind.OUTPATIENT, "78 45 10 20"),
+            ("Lungemedicinsk ambulatorium", UnitKind.OUTPATIENT, "78 45 10 30"),
         ],
     ),
 ]
@@ -170,9 +172,15 @@ def demo_load(*, patients_per_unit: int = PATIENTS_PER_UNIT, seed: int = 2026) -
                     "community": communities.get(community_slug) if community_slug else None,
                 },
             )
-            for unit_name, unit_kind in unit_specs:
+            for unit_name, unit_kind, phone in unit_specs:
                 units[(slug, unit_name)] = Unit.objects.get_or_create(
-                    organisation=org, name=unit_name, defaults={"kind": unit_kind}
+                    organisation=org,
+                    name=unit_name,
+                    defaults={
+                        "kind": unit_kind,
+                        "slug": danish_slugify(unit_name),
+                        "phone": phone,
+                    },
                 )[0]
         for spec in USERS:
             user = _demo_user(spec.username, spec.first_name, spec.last_name)

@@ -23,6 +23,7 @@ from klinik.correspondence.selectors import outbox_messages
 from klinik.records.clinical.ddv import vaccinations_unreported_count
 from klinik.records.dictation.selectors import dictation_queue_summary
 from klinik.records.journal.selectors import journal_to_sign_count
+from klinik.scheduling.online.selectors import online_booking_units
 
 UNSENT_SHOWN = 5  # the newest unsent messages listed on the dashboard
 
@@ -86,6 +87,10 @@ def _unsent_context(actor: Actor) -> dict[str, Any]:
     }
 
 
+def _online_booking_context(actor: Actor) -> dict[str, Any]:
+    return {"units": online_booking_units(actor=actor)}
+
+
 def _security_context(actor: Actor) -> dict[str, Any]:
     return {"has_totp": actor.user.has_totp}
 
@@ -134,6 +139,13 @@ WIDGETS: list[Widget] = [
         _unsent_context,
     ),
     Widget("staff", _("Staff"), "desk/widgets/_staff.html", Perm.STAFF_MANAGE, _staff_context),
+    Widget(
+        "online_booking",
+        _("Online booking"),
+        "desk/widgets/_online_booking.html",
+        Perm.SCHEDULE_VIEW,
+        _online_booking_context,
+    ),
     Widget("security", _("Your login"), "desk/widgets/_security.html", None, _security_context),
 ]
 

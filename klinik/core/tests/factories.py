@@ -34,6 +34,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
 
     organisation = factory.SubFactory(OrganisationFactory)
     name = factory.Sequence(lambda n: f"Afsnit {n}")
+    slug = factory.Sequence(lambda n: f"afsnit-{n}")
     kind = UnitKind.CLINIC
 
 

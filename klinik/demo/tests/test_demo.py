@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from klinik.audit.selectors import access_log_verify
-from klinik.core.models import Community, Membership, Organisation, User
+from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.patients.models import Patient
 
@@ -40,6 +40,9 @@ def test_demo_is_idempotent_and_complete(db):
     assert gp.filter(role="doctor").count() == 3
     assert gp.filter(role="secretary").count() == 2
     assert Membership.objects.get(user__username="receptionist").community == community
+    # The GP books online at /book/laegehuset/; every unit has a number to call.
+    assert Unit.objects.get(organisation__slug="laegehuset").slug == "laegehuset"
+    assert not Unit.objects.filter(phone="").exists()
     assert access_log_verify().is_intact
 
 

@@ -32,10 +32,18 @@ class IdentifyForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
+    consent_sms = forms.BooleanField(
+        label=gettext_lazy("Yes, send me the confirmation and reminders by SMS"),
+        required=False,
+    )
     email = forms.CharField(
         label=gettext_lazy("E-mail"),
         max_length=254,
         required=False,
         help_text=gettext_lazy("A phone number or an e-mail address, so we can reach you."),
         widget=forms.TextInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    consent_email = forms.BooleanField(
+        label=gettext_lazy("Yes, send me the confirmation and reminders by e-mail"),
+        required=False,
     )

@@ -18,12 +18,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 
 from django.contrib.auth.hashers import make_password
 from django.core import signing
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -32,21 +29,34 @@ from django.utils.translation import gettext_lazy as _
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
 from klinik.core.choices import Role
-from klinik.core.errors import DomainError
 from klinik.core.models import Organisation, Unit, User
 from klinik.core.policy import Actor, Perm
 from klinik.core.ratelimit import rate_limit_hit
 from klinik.patients.access import access_patient
+from klinik.patients.errors import PatientDuplicate, PatientInvalid
 from klinik.patients.identifiers import parse_identifier
 from klinik.patients.models import Patient
-from klinik.patients.search import words
 from klinik.patients.selectors import patient_search
-from klinik.patients.services import patient_register
+from klinik.patients.services import patient_register, patient_update
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.booking import appointment_book, appointment_move
 from klinik.scheduling.choices import AppointmentStatus, BookedVia, ResourceKind
 from klinik.scheduling.errors import BookingCode, BookingError
 from klinik.scheduling.models import Appointment, AppointmentType, Resource, UnitSchedule
+from klinik.scheduling.online.errors import OnlineError
+from klinik.scheduling.online.identity import (
+    Identity,
+    contact_checked,
+    name_checked,
+    names_match,
+)
+from klinik.scheduling.online.notices import (
+    OnlineNotice,
+    booked_notice,
+    consent_to_store,
+    contact_note,
+    online_notice,
+)
 from klinik.scheduling.reminders import MANAGE_SALT
 from klinik.scheduling.reminders import manage_token as sign_manage_token
 from klinik.scheduling.slots import find_slots
@@ -66,38 +76,6 @@ RATE_LIMITS: dict[str, int] = {"identify": 30, "book": 10, "manage": 30}
 RATE_WINDOW_SECONDS = 3600
 DEFAULT_CANCEL_HOURS = 24  # UnitSchedule's default, for units without a schedule row
 ONLINE_PERMISSIONS = frozenset({Perm.PATIENT_VIEW, Perm.PATIENT_EDIT, Perm.SCHEDULE_BOOK})
-
-
-class OnlineCode(StrEnum):
-    """The code of every OnlineError: the message says what was refused."""
-
-    REFUSED = "online_refused"
-
-
-class OnlineError(DomainError):
-    """Something the public page refuses; the message is safe to show to anyone."""
-
-    NOT_MATCHED = _(
-        "The name does not match the CPR number in our records. Check what you typed, or "
-        "call the clinic."
-    )
-    CONTACT_REQUIRED = _("Give a phone number or an e-mail address.")
-    PHONE = _("A phone number has 8 digits, or + and a country code.")
-    EMAIL = _("Type a valid e-mail address.")
-    PENDING_EXPIRED = _("The booking took too long and was not made. Please start again.")
-    LINK_INVALID = _("The link is not valid. Use the link from your confirmation exactly.")
-    LINK_EXPIRED = _("The link has expired: the time of the appointment has passed.")
-    NOT_CHANGEABLE = _("The appointment can no longer be changed online. Please call the clinic.")
-    NOT_MOVABLE = _("This type of appointment cannot be moved online. Please call the clinic.")
-    SLOT_GONE = _("The time is no longer free. Choose another time.")
-    RATE_LIMITED = _(
-        "Too many attempts from your connection. Please try again in an hour, or call the clinic."
-    )
-
-    def __init__(
-        self, message: object, field: str = "", code: OnlineCode = OnlineCode.REFUSED
-    ) -> None:
-        super().__init__(code, message, field)
 
 
 # The acting service user -------------------------------------------------------------------
@@ -149,11 +127,16 @@ def rate_limit_allows(kind: str, client: str) -> bool:
 # The unit, its types and free times ---------------------------------------------------------
 
 
-def online_unit(public_id: object) -> Unit:
-    """An active unit that offers at least one type online; 404 otherwise."""
+def online_unit(key: str) -> Unit:
+    """An active unit that offers at least one type online, by its booking address (slug) or
+    its public id (the links made before units had an address); 404 otherwise."""
+    try:
+        lookup: dict[str, object] = {"public_id": uuid.UUID(key)}
+    except ValueError:
+        lookup = {"slug": key}
     unit = (
         Unit.objects.select_related("organisation")
-        .filter(public_id=_uuid(public_id), is_active=True, organisation__is_active=True)
+        .filter(**lookup, is_active=True, organisation__is_active=True)
         .first()
     )
     if unit is None or not online_types(unit).exists():
@@ -276,44 +259,6 @@ def online_slot_is_free(
 # Identification -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Identity:
-    """Who the visitor is: an existing patient of the organisation, or one to register."""
-
-    given_name: str
-    family_name: str
-    cpr: str
-    phone: str
-    email: str
-    patient_id: str = ""  # public id of the existing patient, if one matched
-
-    @property
-    def name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
-
-    @property
-    def cpr_masked(self) -> str:
-        return f"{self.cpr[:6]}-xxxx"
-
-
-def _compact_phone(text: str) -> str:
-    compact = "".join(ch for ch in text if ch.isdigit() or ch == "+")
-    if compact.startswith("+45") and len(compact) == 11:
-        return compact[3:]
-    if compact.startswith("0045") and len(compact) == 12:
-        return compact[4:]
-    return compact
-
-
-def _names_match(typed_given: str, typed_family: str, registered: str) -> bool:
-    """The typed family name's words and the first given name are in the registered name
-    (folded: "Soeren" matches "Søren")."""
-    known = set(words(registered))
-    family = words(typed_family)
-    given = words(typed_given)
-    return bool(family) and set(family) <= known and bool(given) and given[0] in known
-
-
 def online_identify(
     *,
     unit: Unit,
@@ -322,37 +267,58 @@ def online_identify(
     cpr: str,
     phone: str = "",
     email: str = "",
+    consent_sms: bool = False,
+    consent_email: bool = False,
 ) -> Identity:
     """Check what the visitor typed. Raises OnlineError or IdentifierError (with a message).
 
-    A CPR number registered in the organisation must come with the name it is registered
-    under; an unknown number becomes a new patient when the booking is confirmed.
+    A CPR number registered in the organisation under the typed name is that patient. A
+    number registered under another name goes on exactly as an unknown number does, to be
+    refused when booked (online_book): refusing it here, while an unknown number goes on,
+    would tell anyone who types a number whether it belongs to a patient of the clinic. It
+    is never booked onto the registered patient.
     """
-    given_name, family_name = given_name.strip(), family_name.strip()
+    given_name = name_checked(given_name, "given_name")
+    family_name = name_checked(family_name, "family_name")
     number = parse_identifier(cpr)
-    phone = _compact_phone(phone.strip())
-    email = email.strip()
-    if not phone and not email:
-        raise OnlineError(OnlineError.CONTACT_REQUIRED, field="phone")
-    if phone and not (
-        (len(phone) == 8 and phone.isdigit())
-        or (phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) - 1 <= 15)
-    ):
-        raise OnlineError(OnlineError.PHONE, field="phone")
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError as exc:
-            raise OnlineError(OnlineError.EMAIL, field="email") from exc
+    phone, email = contact_checked(
+        phone=phone, email=email, consent_sms=consent_sms, consent_email=consent_email
+    )
     actor = online_booking_actor(unit)
     hits = patient_search(actor=actor, query=number.value, channel=Channel.UI, limit=5)
-    patient_id = ""
-    if hits:
-        match = next((h for h in hits if _names_match(given_name, family_name, h.name)), None)
-        if match is None:
-            raise OnlineError(OnlineError.NOT_MATCHED, field="family_name")
-        patient_id = str(match.public_id)
-    return Identity(given_name, family_name, number.value, phone, email, patient_id)
+    match = next((h for h in hits if names_match(given_name, family_name, h.name)), None)
+    return Identity(
+        given_name,
+        family_name,
+        number.value,
+        phone,
+        email,
+        patient_id=str(match.public_id) if match else "",
+        consent_sms=consent_sms,
+        consent_email=consent_email,
+    )
+
+
+def _identified_patient(actor: Actor, identity: Identity) -> Patient:
+    return access_patient(
+        actor=actor,
+        public_id=identity.patient_id,
+        channel=Channel.UI,
+        purpose=Purpose.PATIENT_REQUEST,
+    )
+
+
+def online_identity_notice(*, unit: Unit, identity: Identity) -> OnlineNotice | None:
+    """Whether a confirmation will be sent, and how: for the confirm step."""
+    patient = (
+        _identified_patient(online_booking_actor(unit), identity) if identity.patient_id else None
+    )
+    return online_notice(identity, patient)
+
+
+def online_booked_notice(appointment: Appointment, why: str = "") -> OnlineNotice | None:
+    """Whether a confirmation is on its way, and how: for the done page."""
+    return booked_notice(appointment.patient, why)
 
 
 def pending_sign(
@@ -402,32 +368,44 @@ def pending_load(unit: Unit, token: str) -> Pending:
 def online_book(*, unit: Unit, pending: Pending) -> Appointment:
     """Book what the visitor confirmed: the matched patient, or a new one registered now.
 
-    Raises BookingError (the time was taken meanwhile: with alternatives) or PatientInvalid.
+    Raises BookingError (the time was taken meanwhile: with alternatives) or OnlineError
+    (NOT_CONFIRMED: the number is registered under another name, or the registration failed).
     """
     actor = online_booking_actor(unit)
     identity = pending.identity
+    if not online_slot_is_free(pending.appointment_type, pending.start, pending.practitioner):
+        # Checked before anything is written, so a taken time rarely leaves a new record or a
+        # consent behind.
+        raise BookingError(BookingError.TAKEN, code=BookingCode.TAKEN)
     if identity.patient_id:
-        patient = access_patient(
-            actor=actor,
-            public_id=identity.patient_id,
-            channel=Channel.UI,
-            purpose=Purpose.PATIENT_REQUEST,
-        )
-        note = _note_contact(patient, identity)
+        patient = _identified_patient(actor, identity)
+        consent = consent_to_store(patient, identity)
+        if consent:
+            patient = patient_update(
+                actor=actor,
+                patient=patient,
+                data=consent,
+                reason=str(_("Given when booking online")),
+                channel=Channel.UI,
+            )
+        note = contact_note(patient, identity)
     else:
-        if not online_slot_is_free(pending.appointment_type, pending.start, pending.practitioner):
-            # Checked before registering, so a taken time rarely leaves a new record behind.
-            raise BookingError(BookingError.TAKEN, code=BookingCode.TAKEN)
-        patient = patient_register(
-            actor=actor,
-            cpr=identity.cpr,
-            given_name=identity.given_name,
-            family_name=identity.family_name,
-            unit=unit,
-            phone=identity.phone,
-            email=identity.email,
-            channel=Channel.UI,
-        ).patient
+        try:
+            patient = patient_register(
+                actor=actor,
+                cpr=identity.cpr,
+                given_name=identity.given_name,
+                family_name=identity.family_name,
+                unit=unit,
+                phone=identity.phone,
+                email=identity.email,
+                consent_sms=identity.consent_sms and bool(identity.phone),
+                consent_email=identity.consent_email and bool(identity.email),
+                channel=Channel.UI,
+            ).patient
+        except (PatientDuplicate, PatientInvalid) as exc:
+            # PatientDuplicate: the number is registered under another name (online_identify).
+            raise OnlineError(OnlineError.NOT_CONFIRMED) from exc
         note = ""
     return appointment_book(
         actor=actor,
@@ -439,19 +417,6 @@ def online_book(*, unit: Unit, pending: Pending) -> Appointment:
         via=BookedVia.ONLINE,
         channel=Channel.UI,
     )
-
-
-def _note_contact(patient: Patient, identity: Identity) -> str:
-    """Contact details typed online that differ from the register: for the reception to
-    confirm at check-in (an anonymous visitor does not change the register)."""
-    given = []
-    if identity.phone and identity.phone != patient.phone:
-        given.append(str(_("phone %(phone)s")) % {"phone": identity.phone})
-    if identity.email and identity.email.lower() != patient.email.lower():
-        given.append(str(_("e-mail %(email)s")) % {"email": identity.email})
-    if not given:
-        return ""
-    return str(_("Given when booking online: %(contact)s")) % {"contact": ", ".join(given)}
 
 
 # The patient's link: see, cancel, move --------------------------------------------------------
@@ -497,13 +462,24 @@ def manage_view_log(appointment: Appointment) -> None:
     )
 
 
-def online_cancel_hours(appointment: Appointment) -> int:
-    schedule = UnitSchedule.objects.filter(unit_id=appointment.unit_id).first()
+def unit_cancel_hours(unit_id: int) -> int:
+    """How many hours before an appointment online cancelling and moving close."""
+    schedule = UnitSchedule.objects.filter(unit_id=unit_id).first()
     return schedule.online_cancel_hours if schedule is not None else DEFAULT_CANCEL_HOURS
+
+
+def online_cancel_hours(appointment: Appointment) -> int:
+    return unit_cancel_hours(appointment.unit_id)
 
 
 def cancel_closes_at(appointment: Appointment) -> datetime:
     return appointment.start - timedelta(hours=online_cancel_hours(appointment))
+
+
+def inside_cancel_limit(unit: Unit, start: datetime) -> bool:
+    """A time this close can no longer be cancelled or moved online once booked: the
+    confirm step says so before booking."""
+    return timezone.now() >= start - timedelta(hours=unit_cancel_hours(unit.pk))
 
 
 def _check_changeable(appointment: Appointment) -> None:

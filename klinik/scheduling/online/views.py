@@ -7,11 +7,13 @@ rate limited per client address, and nothing about other patients is ever shown.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, ParamSpec
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,28 +25,52 @@ from klinik.core.http import ActorRequest, PublicRequest
 from klinik.core.models import Unit
 from klinik.core.policy import Perm, public, requires
 from klinik.core.ratelimit import client_address
-from klinik.patients.errors import PatientDuplicate, PatientInvalid
 from klinik.patients.identifiers import IdentifierError
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import AppointmentType
 from klinik.scheduling.online import feeds, services
+from klinik.scheduling.online.errors import OnlineError
 from klinik.scheduling.online.forms import IdentifyForm
-from klinik.scheduling.online.services import OnlineError
+
+P = ParamSpec("P")
 
 
-def _rate_limited(request: HttpRequest, kind: str) -> HttpResponse | None:
+def _not_found(request: HttpRequest) -> HttpResponse:
+    """The public "not found": no staff wording, no link to the dashboard."""
+    return render(request, "scheduling/online/not_found.html", status=404)
+
+
+def public_not_found(
+    view: Callable[P, HttpResponse],
+) -> Callable[P, HttpResponse]:
+    """A made-up unit, type, time or practitioner answers with the public page, not the
+    staff's 404 (the site's handler404)."""
+
+    @functools.wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        try:
+            return view(*args, **kwargs)
+        except Http404:
+            request = args[0]
+            assert isinstance(request, HttpRequest)
+            return _not_found(request)
+
+    return wrapped
+
+
+def _rate_limited(request: HttpRequest, kind: str, unit: Unit) -> HttpResponse | None:
     if services.rate_limit_allows(kind, client_address(request)):
         return None
     return render(
         request,
         "scheduling/online/message.html",
-        {"title": _("Too many attempts"), "message": OnlineError.RATE_LIMITED},
+        {"title": _("Too many attempts"), "message": OnlineError.RATE_LIMITED, "unit": unit},
         status=429,
     )
 
 
 def _slots_url(unit: Unit, kind: AppointmentType) -> str:
-    return reverse("online_slots", kwargs={"unit_id": unit.public_id, "type_id": kind.public_id})
+    return reverse("online_slots", kwargs={"unit_key": unit.slug, "type_id": kind.public_id})
 
 
 # Booking --------------------------------------------------------------------------------------
@@ -53,9 +79,10 @@ def _slots_url(unit: Unit, kind: AppointmentType) -> str:
 @public
 @never_cache
 @require_GET
-def online_types_view(request: PublicRequest, unit_id: str) -> HttpResponse:
+@public_not_found
+def online_types_view(request: PublicRequest, unit_key: str) -> HttpResponse:
     """Step 1: what kind of appointment."""
-    unit = services.online_unit(unit_id)
+    unit = services.online_unit(unit_key)
     return render(
         request,
         "scheduling/online/types.html",
@@ -66,9 +93,10 @@ def online_types_view(request: PublicRequest, unit_id: str) -> HttpResponse:
 @public
 @never_cache
 @require_GET
-def online_slots_view(request: PublicRequest, unit_id: str, type_id: str) -> HttpResponse:
+@public_not_found
+def online_slots_view(request: PublicRequest, unit_key: str, type_id: str) -> HttpResponse:
     """Step 2: a free time (times and practitioners only)."""
-    unit = services.online_unit(unit_id)
+    unit = services.online_unit(unit_key)
     kind = services.online_type(unit, type_id)
     return _slots_page(request, unit, kind, first_day=_day(request.GET.get("from", "")))
 
@@ -87,6 +115,7 @@ def _slots_page(
     *,
     first_day: date | None = None,
     error: str = "",
+    call: bool = False,
     status: int = 200,
 ) -> HttpResponse:
     days, next_day = services.online_slots(kind, first_day=first_day)
@@ -101,9 +130,10 @@ def _slots_page(
             "show_later": services.online_has_later(next_day),
             "first_day": first_day,
             "error": error,
+            "call": call,
             "step": 2,
             "details_url": reverse(
-                "online_details", kwargs={"unit_id": unit.public_id, "type_id": kind.public_id}
+                "online_details", kwargs={"unit_key": unit.slug, "type_id": kind.public_id}
             ),
         },
         status=status,
@@ -113,9 +143,10 @@ def _slots_page(
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
-def online_details_view(request: PublicRequest, unit_id: str, type_id: str) -> HttpResponse:
+@public_not_found
+def online_details_view(request: PublicRequest, unit_key: str, type_id: str) -> HttpResponse:
     """Step 3: who you are. A valid answer shows step 4 (confirm) with the answer signed."""
-    unit = services.online_unit(unit_id)
+    unit = services.online_unit(unit_key)
     kind = services.online_type(unit, type_id)
     source = request.POST if request.method == "POST" else request.GET
     start = services.parse_slot(source.get("start", ""))
@@ -133,7 +164,7 @@ def online_details_view(request: PublicRequest, unit_id: str, type_id: str) -> H
         "step": 3,
     }
     if request.method == "POST":
-        limited = _rate_limited(request, "identify")
+        limited = _rate_limited(request, "identify", unit)
         if limited is not None:
             return limited
         if form.is_valid():
@@ -147,6 +178,9 @@ def online_details_view(request: PublicRequest, unit_id: str, type_id: str) -> H
                 context.update(
                     step=4,
                     identity=identity,
+                    notice=services.online_identity_notice(unit=unit, identity=identity),
+                    late=services.inside_cancel_limit(unit, start),
+                    cancel_hours=services.unit_cancel_hours(unit.pk),
                     pending=services.pending_sign(
                         appointment_type=kind,
                         start=start,
@@ -162,11 +196,12 @@ def online_details_view(request: PublicRequest, unit_id: str, type_id: str) -> H
 @public
 @never_cache
 @require_POST
-def online_confirm_view(request: PublicRequest, unit_id: str, type_id: str) -> HttpResponse:
+@public_not_found
+def online_confirm_view(request: PublicRequest, unit_key: str, type_id: str) -> HttpResponse:
     """Step 4 sent: book, then show the confirmation with the patient's own link."""
-    unit = services.online_unit(unit_id)
+    unit = services.online_unit(unit_key)
     kind = services.online_type(unit, type_id)
-    limited = _rate_limited(request, "book")
+    limited = _rate_limited(request, "book", unit)
     if limited is not None:
         return limited
     try:
@@ -177,11 +212,23 @@ def online_confirm_view(request: PublicRequest, unit_id: str, type_id: str) -> H
         appointment = services.online_book(unit=unit, pending=pending)
     except BookingError as exc:
         return _slots_page(request, unit, kind, error=exc.message, status=409)
-    except (PatientInvalid, PatientDuplicate):
-        message = _("Your details could not be registered. Please call the clinic.")
-        return _slots_page(request, unit, kind, error=message, status=400)
+    except OnlineError as exc:
+        return _slots_page(request, unit, kind, error=exc.message, call=True, status=400)
     token = services.manage_token(appointment)
-    return redirect(reverse("online_manage", kwargs={"token": token}) + "?booked=1")
+    done = reverse("online_manage", kwargs={"token": token}) + "?booked=1"
+    # The done page tells whether a confirmation is on its way; when none is, why, in the
+    # words of the confirm step (the reason depends on what was typed, not kept anywhere).
+    notice = services.online_identity_notice(unit=unit, identity=pending.identity)
+    if notice is not None and not notice.sends:
+        done += f"&why={notice.why}"
+    return redirect(done)
+
+
+@public
+@never_cache
+def online_not_found_view(request: PublicRequest, rest: str) -> HttpResponse:
+    """Any other address under /book/."""
+    return _not_found(request)
 
 
 # The patient's link ---------------------------------------------------------------------------
@@ -203,6 +250,7 @@ def _link_refused(request: HttpRequest, exc: OnlineError) -> HttpResponse:
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
+@public_not_found
 def online_manage_view(request: PublicRequest, token: str) -> HttpResponse:
     """The appointment behind the patient's link; cancel it (POST)."""
     try:
@@ -210,9 +258,10 @@ def online_manage_view(request: PublicRequest, token: str) -> HttpResponse:
     except OnlineError as exc:
         return _link_refused(request, exc)
     error = notice = ""
+    booked_notice = None
     status = 200
     if request.method == "POST":
-        limited = _rate_limited(request, "manage")
+        limited = _rate_limited(request, "manage", appointment.unit)
         if limited is not None:
             return limited
         try:
@@ -225,9 +274,12 @@ def online_manage_view(request: PublicRequest, token: str) -> HttpResponse:
         services.manage_view_log(appointment)
         if request.GET.get("booked"):
             notice = _("Your appointment is booked.")
+            booked_notice = services.online_booked_notice(appointment, request.GET.get("why", ""))
         elif request.GET.get("moved"):
             notice = _("Your appointment is moved.")
-    context = _manage_context(appointment, token, error=error, notice=notice)
+    context = _manage_context(
+        appointment, token, error=error, notice=notice, booked_notice=booked_notice
+    )
     context["manage_url"] = request.build_absolute_uri(
         reverse("online_manage", kwargs={"token": token})
     )
@@ -252,6 +304,7 @@ def _manage_context(appointment: Any, token: str, **extra: Any) -> dict[str, Any
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
+@public_not_found
 def online_move_view(request: PublicRequest, token: str) -> HttpResponse:
     """Choose another free time of the same type (GET), move to it (POST)."""
     try:
@@ -261,7 +314,7 @@ def online_move_view(request: PublicRequest, token: str) -> HttpResponse:
     error = ""
     status = 200
     if request.method == "POST":
-        limited = _rate_limited(request, "manage")
+        limited = _rate_limited(request, "manage", appointment.unit)
         if limited is not None:
             return limited
         try:
