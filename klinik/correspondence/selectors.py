@@ -15,6 +15,16 @@ from klinik.correspondence.models import OutboxMessage
 PER_PAGE = 50
 
 
+def outbox_count(*, actor: Actor, status: str, reason: str = "") -> int:
+    """How many of the organisation's messages have the status (and reason): a number, no
+    patient shown, so nothing to log."""
+    require(actor, Perm.SCHEDULE_VIEW)
+    messages = OutboxMessage.objects.filter(
+        organisation_id__in=actor.organisation_ids, status=status
+    )
+    return (messages.filter(reason=reason) if reason else messages).count()
+
+
 def outbox_messages(
     *,
     actor: Actor,

@@ -19,7 +19,7 @@ from klinik.core.choices import Role
 from klinik.core.policy import Actor, Perm
 from klinik.core.selectors import organisation_staff
 from klinik.correspondence.choices import MessageReason, MessageStatus
-from klinik.correspondence.selectors import outbox_messages
+from klinik.correspondence.selectors import outbox_count, outbox_messages
 from klinik.records.clinical.ddv import vaccinations_unreported_count
 from klinik.records.dictation.selectors import dictation_queue_summary
 from klinik.records.journal.selectors import journal_to_sign_count
@@ -76,15 +76,15 @@ def _vaccination_report_context(actor: Actor) -> dict[str, Any]:
 
 def _unsent_context(actor: Actor) -> dict[str, Any]:
     """Messages that never went because the patient gave no consent (or no number or address):
-    the newest few and how many. Showing them shows patients: outbox_messages logs it."""
-    page = outbox_messages(
-        actor=actor, status=MessageStatus.SKIPPED, reason=MessageReason.NO_CHANNEL, page=1
-    )
-    return {
-        "rows": list(page.object_list[:UNSENT_SHOWN]),
-        "count": page.paginator.count,
-        "query": urlencode({"status": MessageStatus.SKIPPED, "reason": MessageReason.NO_CHANNEL}),
-    }
+    the newest few and how many. Showing them shows patients: outbox_messages logs it (only
+    when there are some: a count shows nobody)."""
+    status, reason = MessageStatus.SKIPPED, MessageReason.NO_CHANNEL
+    count = outbox_count(actor=actor, status=status, reason=reason)
+    rows = []
+    if count:
+        page = outbox_messages(actor=actor, status=status, reason=reason, page=1)
+        rows = list(page.object_list[:UNSENT_SHOWN])
+    return {"rows": rows, "count": count, "query": urlencode({"status": status, "reason": reason})}
 
 
 def _online_booking_context(actor: Actor) -> dict[str, Any]:
