@@ -22,7 +22,14 @@ from klinik.scheduling.online import services
 from klinik.scheduling.online.errors import OnlineError
 from klinik.scheduling.online.services import RATE_LIMITS, manage_token
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
-from klinik.scheduling.tests.test_online import NEW, _book, _book_url, _booked, _identify
+from klinik.scheduling.tests.test_online import (
+    NEW,
+    _book,
+    _book_url,
+    _booked,
+    _identify,
+    _key,
+)
 
 PHONE = "86 12 34 56"
 
@@ -68,7 +75,7 @@ def test_the_booking_pages_answer_at_the_units_readable_address(clinic, client, 
     # Booking through the readable address works to the end.
     confirm = client.post(
         f"/book/laegehuset/{kind.public_id}/details/",
-        {"start": at(day, 10).strftime("%Y%m%dT%H%MZ"), "with": ""} | NEW,
+        {"start": _key(at(day, 10)), "with": ""} | NEW,
     )
     assert confirm.status_code == 200
     assert f'action="/book/laegehuset/{kind.public_id}/confirm/"' in confirm.content.decode()

@@ -17,7 +17,7 @@ from klinik.scheduling.hooks import NOTICE_ROUTE
 from klinik.scheduling.online.errors import OnlineError
 from klinik.scheduling.online.notices import REASONS, Why
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
-from klinik.scheduling.tests.test_online import _book_url, _booked, _identify
+from klinik.scheduling.tests.test_online import _book_url, _booked, _identify, _key
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_a_yes_without_a_number_or_address_is_refused_at_the_field(clinic, clien
 
 
 def test_the_consent_boxes_sit_by_the_number_and_the_address(clinic, client, day):
-    page = client.get(_book_url(clinic, f"details/?start={at(day, 10):%Y%m%dT%H%MZ}"))
+    page = client.get(_book_url(clinic, f"details/?start={_key(at(day, 10))}"))
     body = page.content.decode()
     assert body.index('id="id_phone"') < body.index('id="id_consent_sms"')
     assert body.index('id="id_consent_sms"') < body.index('id="id_email"')
