@@ -17,9 +17,10 @@ from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.models import AccessLogEntry
 from klinik.audit.selectors import access_log_verify
 from klinik.audit.services import access_log_record
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
 from klinik.core.policy import Actor
-from klinik.core.services import actor_from_membership, api_token_create
+from klinik.core.services import actor_from_membership
 from klinik.patients.access import access_patient
 
 TARGET_RECORD_MS = 1.0

@@ -19,9 +19,10 @@ from django.test import Client, RequestFactory
 from bench.registry import BenchContext, Measurement, Outcome, benchmark
 from bench.timing import Stats
 from klinik.audit.choices import Channel
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
 from klinik.core.models import Membership
-from klinik.core.services import actor_from_membership, api_token_create
+from klinik.core.services import actor_from_membership
 from klinik.core.tests.factories import (
     TEST_PASSWORD,
     MembershipFactory,

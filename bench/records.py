@@ -21,9 +21,10 @@ from django.urls import NoReverseMatch, reverse
 from bench.registry import BenchContext, Measurement, Outcome, benchmark
 from bench.timing import Stats
 from klinik.audit.choices import Channel
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
 from klinik.core.models import Membership, Unit
-from klinik.core.services import actor_from_membership, api_token_create
+from klinik.core.services import actor_from_membership
 from klinik.core.tests.factories import (
     TEST_PASSWORD,
     MembershipFactory,

@@ -21,8 +21,8 @@ from django.test import Client
 
 from bench.registry import BenchContext, Measurement, Outcome, benchmark
 from bench.timing import Stats
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
-from klinik.core.services import api_token_create
 from klinik.core.tests.factories import MembershipFactory, OrganisationFactory, UnitFactory
 from klinik.terminology.models import GlossaryTerm, SKSCode
 from klinik.terminology.search import Entry, fold, words

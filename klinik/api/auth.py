@@ -1,8 +1,8 @@
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from klinik.core.api_tokens import api_token_actor
 from klinik.core.policy import Actor
-from klinik.core.services import api_token_actor
 
 
 class TokenAuth(HttpBearer):

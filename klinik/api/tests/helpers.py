@@ -11,9 +11,9 @@ from typing import Any
 
 from django.test import Client
 
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
 from klinik.core.models import Membership
-from klinik.core.services import api_token_create
 from klinik.records.dictation.services import dictation_create
 from klinik.records.documents.services import document_upload
 from klinik.records.models import Dictation, Document, JournalEntry

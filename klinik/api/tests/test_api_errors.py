@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
-from klinik.core.services import api_token_create
 from klinik.records.models import Measurement
 from klinik.scheduling.models import Appointment
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday

@@ -3,8 +3,8 @@
 import pytest
 
 from klinik.audit.models import AccessLogEntry
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
-from klinik.core.services import api_token_create
 from klinik.patients.models import Patient, PatientChange
 
 

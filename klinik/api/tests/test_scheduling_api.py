@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
-from klinik.core.services import api_token_create
 from klinik.scheduling.models import Appointment
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
 

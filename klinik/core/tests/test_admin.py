@@ -6,9 +6,9 @@ from django.test import Client
 
 from klinik.audit.choices import Action
 from klinik.audit.models import AccessLogEntry
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
 from klinik.core.models import ApiToken, Membership
-from klinik.core.services import api_token_create
 
 pytestmark = pytest.mark.urls("klinik.core.tests.admin_urls")
 

@@ -4,8 +4,8 @@ button after logout); a Permissions-Policy on every response."""
 
 import pytest
 
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
-from klinik.core.services import api_token_create
 
 
 @pytest.fixture

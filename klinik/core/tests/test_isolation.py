@@ -10,9 +10,9 @@ import re
 import pytest
 
 from klinik.audit.models import AccessLogEntry
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
 from klinik.core.policy import Perm, permissions_for
-from klinik.core.services import api_token_create
 
 ALL_ROLES = list(Role)
 

@@ -183,7 +183,7 @@ class TestTwoFactor:
         assert client.get("/staff/")["Location"] == "/login/two-factor/"
 
     def test_api_is_not_held_by_the_second_factor(self, world, client):
-        from klinik.core.services import api_token_create
+        from klinik.core.api_tokens import api_token_create
 
         membership = world.member(Role.DOCTOR)
         _, token = api_token_create(user=membership.user, organisation=world.org_a)

@@ -13,10 +13,10 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
 from klinik.core.db import database_unavailable
 from klinik.core.logging import JsonFormatter
-from klinik.core.services import api_token_create
 
 
 def _error(cause: Exception) -> OperationalError:

@@ -19,8 +19,8 @@ from django.db import connection
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
-from klinik.core.services import api_token_create
 from klinik.core.tests.servers import Proxy, Served, postgres_url, process_alive, server_env
 from klinik.core.tests.tasks import ping
 

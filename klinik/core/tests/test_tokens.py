@@ -5,14 +5,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from klinik.core.api_tokens import api_token_actor, api_token_create
 from klinik.core.choices import Role
 from klinik.core.models import ApiToken, Membership, Organisation
-from klinik.core.services import (
-    actor_from_membership,
-    api_token_actor,
-    api_token_create,
-    membership_deactivate,
-)
+from klinik.core.services import actor_from_membership, membership_deactivate
 
 
 def _create_token(username: str, org: str) -> str:

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from klinik.audit.models import AccessLogEntry
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
-from klinik.core.services import api_token_create
 from klinik.records.clinical import services
 from klinik.records.models import ContactDiagnosis, Measurement, PatientWarning, Vaccination
 from klinik.records.tests.clinical_fixtures import MAIN_CODE, SECOND_CODE, contact_for

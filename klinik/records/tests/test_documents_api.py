@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from klinik.audit.models import AccessLogEntry
-from klinik.core.services import api_token_create
+from klinik.core.api_tokens import api_token_create
 from klinik.records.choices import DictationPriority, DictationStatus
 from klinik.records.dictation.services import dictation_create, dictation_take
 from klinik.records.models import Dictation, Document

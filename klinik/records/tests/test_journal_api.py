@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from klinik.audit.models import AccessLogEntry
-from klinik.core.services import api_token_create
+from klinik.core.api_tokens import api_token_create
 from klinik.records.models import JournalEntry, JournalSignature
 from klinik.records.tests.factories import contact_start, entry_correct, entry_write
 

@@ -9,8 +9,8 @@ import pytest
 from django.http import Http404
 
 from klinik.audit.models import AccessLogEntry
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
-from klinik.core.services import api_token_create
 from klinik.scheduling.access import appointment_detail
 from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday

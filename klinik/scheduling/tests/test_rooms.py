@@ -6,8 +6,8 @@ from datetime import datetime, time
 
 import pytest
 
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
-from klinik.core.services import api_token_create
 from klinik.patients.tests.factories import PatientFactory
 from klinik.scheduling.booking import appointment_book, appointment_move
 from klinik.scheduling.booking_rules import rooms_for_type

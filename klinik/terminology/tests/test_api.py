@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from klinik.core.api_tokens import api_token_create
 from klinik.core.choices import Role
-from klinik.core.services import api_token_create
 from klinik.terminology import fordanskning
 
 

@@ -8,10 +8,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from klinik.core.api_tokens import api_token_create, api_token_revoke
 from klinik.core.errors import StaffError, TokenError
 from klinik.core.models import ApiToken, Organisation, User
 from klinik.core.selectors import user_api_tokens
-from klinik.core.services import api_token_create, api_token_revoke
 
 _DURATION = re.compile(r"^(\d+)([hdw])$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
