@@ -16,6 +16,7 @@ class Action(models.TextChoices):
     STAFF_CHANGE = "staff_change", _("Staff changed")
     TOKEN_CREATE = "token_create", _("API token created")
     PASSWORD_CHANGE = "password_change", _("Password changed")
+    SETUP_CHANGE = "setup_change", _("Setup changed")
 
 
 class Purpose(models.TextChoices):

@@ -58,6 +58,11 @@ class AccessLogEntry(models.Model):
             models.Index(fields=["user", "occurred_at"], name="audit_entry_user_idx"),
             models.Index(
                 fields=["organisation", "seq"],
+                condition=models.Q(action="setup_change"),
+                name="audit_entry_setup_idx",
+            ),
+            models.Index(
+                fields=["organisation", "seq"],
                 condition=models.Q(is_break_glass=True),
                 name="audit_entry_break_glass_idx",
             ),

@@ -38,6 +38,7 @@ class Perm(StrEnum):
     SCHEDULE_VIEW = "schedule.view"
     SCHEDULE_BOOK = "schedule.book"
     STAFF_MANAGE = "staff.manage"
+    CLINIC_SETUP = "clinic.setup"  # the organisation, units, resources, hours, types, templates
     AUDIT_PATIENT_REPORT = "audit.patient_report"  # who accessed a patient's record
     AUDIT_REVIEW = "audit.review"  # review break-the-glass accesses, spot checks
 
@@ -62,7 +63,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     Role.MANAGER: frozenset(
         {_P.PATIENT_VIEW, _P.SCHEDULE_VIEW, _P.STAFF_MANAGE, _P.AUDIT_REVIEW}
-        | {_P.AUDIT_PATIENT_REPORT, _P.PATIENT_EXPORT, _P.PATIENT_UNMERGE}
+        | {_P.AUDIT_PATIENT_REPORT, _P.PATIENT_EXPORT, _P.PATIENT_UNMERGE, _P.CLINIC_SETUP}
     ),
     # An apprentice works under supervision: what they write stays unsigned until approved.
     Role.APPRENTICE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE}),
@@ -82,7 +83,7 @@ RECORD_ROLES: frozenset[Role] = frozenset(
 SECOND_FACTOR_ROLES: frozenset[Role] = RECORD_ROLES | frozenset(
     role
     for role, perms in ROLE_PERMISSIONS.items()
-    if perms & {Perm.STAFF_MANAGE, Perm.AUDIT_REVIEW}
+    if perms & {Perm.STAFF_MANAGE, Perm.AUDIT_REVIEW, Perm.CLINIC_SETUP}
 )
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("keepalive/", views.keepalive_view, name="keepalive"),
     path("patients/", views.patient_search_view, name="patient_search"),
     path("patients/<uuid:public_id>/", views.patient_page_view, name="patient_detail"),
+    path("setup/", views.setup_view, name="setup"),
     path("shortcuts/", views.shortcuts_view, name="shortcuts"),
     path(
         "access-log/break-glass/<int:seq>/review/",

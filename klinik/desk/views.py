@@ -1,8 +1,11 @@
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from klinik.audit.choices import Channel, ReviewOutcome
@@ -12,6 +15,7 @@ from klinik.audit.services import break_glass_review
 from klinik.core.http import ActorRequest, PublicRequest
 from klinik.core.outage import outage_response_for_current_exception
 from klinik.core.policy import Perm, public, requires
+from klinik.core.setup_log import setup_change_history
 from klinik.desk.widgets import dashboard_widgets
 from klinik.patients.access import access_patient
 from klinik.patients.errors import BreakGlassRequired
@@ -77,6 +81,38 @@ def break_glass_review_view(request: ActorRequest, seq: int) -> HttpResponse:
 def keepalive_view(request: ActorRequest) -> HttpResponse:
     """Activity in the browser (typing a long note) keeps the session from idling out."""
     return HttpResponse(status=204)
+
+
+@dataclass(frozen=True)
+class SetupSection:
+    title: str
+    about: str
+    url_name: str
+
+
+# The clinic's setup, one screen each; the manager starts here. Lazy texts: the page
+# translates them in the user's language.
+SETUP_SECTIONS: tuple[SetupSection, ...] = (
+    SetupSection(
+        gettext_lazy("Staff"),
+        gettext_lazy("Users, roles and who may log in."),
+        "staff_list",
+    ),
+)
+
+
+@requires(Perm.CLINIC_SETUP)
+@require_GET
+def setup_view(request: ActorRequest) -> HttpResponse:
+    """The setup's front page: its sections and the latest changes (who, what, old → new)."""
+    return render(
+        request,
+        "desk/setup.html",
+        {
+            "sections": SETUP_SECTIONS,
+            "changes": setup_change_history(actor=request.actor, limit=30),
+        },
+    )
 
 
 @public
