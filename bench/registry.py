@@ -21,6 +21,7 @@ BENCHMARK_MODULES: tuple[str, ...] = (
     "bench.foundation",
     "bench.patients",
     "bench.scheduling",
+    "bench.year",
     "bench.terminology",
     "bench.records",
     "bench.reliability",

@@ -226,8 +226,13 @@ def appointment_cancel_endpoint(
 
 @router.get("/appointments", response=list[AppointmentOut], summary="A day's appointments")
 def appointments(
-    request: ApiRequest, date: ApiDate | None = None, unit: uuid.UUID | None = None
+    request: ApiRequest,
+    date: ApiDate | None = None,
+    unit: uuid.UUID | None = None,
+    practitioner: uuid.UUID | None = None,
 ) -> list[AppointmentOut]:
+    """The day's appointments (today without `date`), of one unit or one practitioner.
+    Cancelled ones are left out. The list is written to the access log."""
     unit_id = None
     if unit is not None:
         found = Unit.objects.filter(
@@ -236,10 +241,20 @@ def appointments(
         if found is None:
             raise HttpError(404, "unit: not found")
         unit_id = found.pk
+    resource_ids = None
+    if practitioner is not None:
+        chosen = access_resource(actor=request.auth, public_id=practitioner)
+        if chosen.kind != ResourceKind.PRACTITIONER:
+            raise HttpError(422, "practitioner: the resource is not a practitioner")
+        resource_ids = [chosen.pk]
     day = date or timezone.localdate()
     return [
         appointment_out(a)
         for a in appointments_between(
-            actor=request.auth, first=day, unit_id=unit_id, channel=Channel.API
+            actor=request.auth,
+            first=day,
+            unit_id=unit_id,
+            resource_ids=resource_ids,
+            channel=Channel.API,
         )
     ]

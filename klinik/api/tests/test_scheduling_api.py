@@ -140,3 +140,29 @@ def test_cancel_and_list_a_day(setup):
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
     assert setup.get("/appointments", date=setup.day.isoformat()).json() == []
+
+
+def test_a_practitioners_day_lists_only_theirs(setup, world):
+    doctor_1, doctor_2 = setup.clinic.doctors
+    made = {}
+    for doctor, hour in ((doctor_1, 9), (doctor_2, 10)):
+        made[doctor.pk] = setup.post(
+            "/appointments",
+            {
+                "patient": str(setup.world.patient_a.public_id),
+                "appointment_type": str(setup.clinic.consultation.public_id),
+                "start": at(setup.day, hour).isoformat(),
+                "practitioner": str(doctor.public_id),
+            },
+        ).json()["id"]
+    day = setup.day.isoformat()
+    listed = setup.get("/appointments", date=day, practitioner=str(doctor_2.public_id)).json()
+    assert [a["id"] for a in listed] == [made[doctor_2.pk]]
+    assert listed[0]["practitioner"]["id"] == str(doctor_2.public_id)
+    room = setup.clinic.rooms[0]
+    refused = setup.get("/appointments", date=day, practitioner=str(room.public_id))
+    assert refused.status_code == 422
+    foreign = clinic_create(world.unit_b).doctors[0]
+    assert (
+        setup.get("/appointments", date=day, practitioner=str(foreign.public_id)).status_code == 404
+    )
