@@ -34,10 +34,10 @@ from klinik.records.clinical.services import warning_add
 from klinik.records.journal.services import EntryDraft, journal_entry_sign, journal_entry_write
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.booking import appointment_book, appointment_move
-from klinik.scheduling.choices import AppointmentStatus
+from klinik.scheduling.choices import AppointmentStatus, Attendance
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
 from klinik.scheduling.reception.services import reception_set_status
-from klinik.scheduling.selectors import appointments_between
+from klinik.scheduling.selectors import appointments_between, local_day_bounds
 from klinik.scheduling.slots import Slot, find_slots
 from klinik.scheduling.transitions import appointment_cancel
 
@@ -450,7 +450,9 @@ def _other_operations(
         Appointment.objects.filter(
             unit=clinic.unit,
             status=AppointmentStatus.BOOKED,
-            start__date__gte=today - timedelta(days=0),
+            start__gte=local_day_bounds(today)[0],
+            start__lt=local_day_bounds(today, 7)[1],
+            appointment_type__attendance=Attendance.IN_PERSON,
         ).order_by("start")[:n]
     )
 

@@ -67,6 +67,7 @@ class AppointmentOutbox:
             due=notice.due,
             appointment_public_id=appointment.public_id,
             appointment_start=appointment.start,
+            quiet_hours=notice.quiet_hours,
         )
 
 

@@ -96,11 +96,15 @@ def after_quiet_hours(when: datetime, quiet_hours: tuple[time, time]) -> datetim
     return datetime.combine(release_day, end, tzinfo=local_zone)
 
 
-def _release(channel: str, when: datetime, unit_id: int | None) -> tuple[MessageStatus, datetime]:
-    """The status and time a message due at `when` waits with: SMS is held over quiet hours."""
+def _release(
+    channel: str, when: datetime, unit_id: int | None, quiet_hours: tuple[time, time] | None = None
+) -> tuple[MessageStatus, datetime]:
+    """The status and time a message due at `when` waits with: SMS is held over quiet hours
+    (the unit's, unless the caller has read them)."""
     adapter = CHANNELS.get(channel)
     if adapter is not None and adapter.respects_quiet_hours:
-        released = after_quiet_hours(when, unit_timing(unit_id).quiet_hours)
+        quiet = quiet_hours if quiet_hours is not None else unit_timing(unit_id).quiet_hours
+        released = after_quiet_hours(when, quiet)
         if released != when:
             return MessageStatus.HELD, released
     return MessageStatus.QUEUED, when
@@ -121,10 +125,12 @@ def outbox_message_queue(
     due: datetime,
     appointment_public_id: uuid.UUID | None = None,
     appointment_start: datetime | None = None,
+    quiet_hours: tuple[time, time] | None = None,
 ) -> OutboxMessage:
     """Write a message to the patient and schedule its delivery, or record why it is not sent.
 
-    Joins the caller's transaction: the message and its task commit together.
+    Joins the caller's transaction (no savepoint of its own): the message and its task commit
+    or roll back together with it. `quiet_hours`: the unit's, when the caller has them.
     """
     route = patient_route(patient)
     fields = {
@@ -137,12 +143,12 @@ def outbox_message_queue(
         "appointment_public_id": appointment_public_id,
         "appointment_start": appointment_start,
     }
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if not route.channel:
             return OutboxMessage.objects.create(
                 **fields, status=MessageStatus.SKIPPED, reason=route.reason, scheduled_for=due
             )
-        status, scheduled_for = _release(route.channel, due, unit_id)
+        status, scheduled_for = _release(route.channel, due, unit_id, quiet_hours)
         message = OutboxMessage.objects.create(
             **fields,
             channel=route.channel,

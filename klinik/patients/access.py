@@ -64,12 +64,15 @@ def access_patient(
     purpose: Purpose = Purpose.TREATMENT,
     perm: Perm = Perm.PATIENT_VIEW,
     object_type: str = "patient",
+    is_logged_by_caller: bool = False,
 ) -> Patient:
     """Return the patient when the actor may see them, and log the access.
 
     Raises PermissionDenied without the permission (before any lookup, so nothing is
     revealed), Http404 for a missing or foreign patient, BreakGlassRequired without a care
-    relation or an emergency grant.
+    relation or an emergency grant. `is_logged_by_caller`: the caller writes about the
+    patient in the same request and its own entry names them (a booking): one entry, not
+    two. An emergency access is logged all the same.
     """
     require(actor, perm)
     patient = _patient_in_scope(actor, public_id)
@@ -78,6 +81,8 @@ def access_patient(
         if not _has_grant(actor, patient):
             raise BreakGlassRequired(patient.public_id)
         break_glass = True
+    if is_logged_by_caller and not break_glass:
+        return patient
     patient_access_log(
         actor,
         action,

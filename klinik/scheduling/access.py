@@ -68,9 +68,13 @@ def appointment_detail(
 
 def access_appointment_type(*, actor: Actor, public_id: object) -> AppointmentType:
     require(actor, Perm.SCHEDULE_VIEW)
-    found = AppointmentType.objects.filter(
-        public_id=_uuid(public_id), organisation_id__in=actor.organisation_ids, is_active=True
-    ).first()
+    found = (
+        AppointmentType.objects.select_related("unit")
+        .filter(
+            public_id=_uuid(public_id), organisation_id__in=actor.organisation_ids, is_active=True
+        )
+        .first()
+    )
     if found is None:
         raise Http404
     return found

@@ -37,7 +37,8 @@ from klinik.scheduling.notify import appointment_changed
 
 
 def _hold(appointment: Appointment, resources: tuple[Resource, ...]) -> None:
-    AppointmentResource.objects.bulk_create(
+    """Write the holds, and keep them on the appointment (`holds` reads no more)."""
+    appointment._holds = AppointmentResource.objects.bulk_create(
         AppointmentResource(
             organisation_id=appointment.organisation_id,
             appointment=appointment,
@@ -89,7 +90,7 @@ def booking_write(
     )
     appointment = Appointment(
         organisation_id=appointment_type.organisation_id,
-        unit_id=appointment_type.unit_id,
+        unit=appointment_type.unit,
         appointment_type=appointment_type,
         patient=request.patient,
         start=start,
@@ -110,7 +111,7 @@ def booking_write(
         appointment, actor, "booked", to_status=AppointmentStatus.BOOKED, to_start=start
     )
     appointment_access_log(booked_by_actor, Action.CREATE, appointment, channel)
-    appointment_changed(appointment.pk, "booked")
+    appointment_changed(appointment, "booked")
     return appointment
 
 
@@ -234,7 +235,7 @@ def appointment_move(
             _hold(locked, resources)
             appointment_event_add(locked, actor, "moved", from_start=old_start, to_start=start)
             appointment_access_log(actor, Action.UPDATE, locked, channel, "moved")
-            appointment_changed(locked.pk, "moved")
+            appointment_changed(locked, "moved")
     except IntegrityError as exc:
         raise BookingError(
             BookingError.TAKEN,

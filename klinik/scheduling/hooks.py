@@ -3,8 +3,8 @@
 - `APPOINTMENT_STATUS`: called by `appointment_set_status` inside its own transaction, after
   its writes: the record opens a contact when a patient arrives and closes it when the
   appointment is finished, and the contact and the status change commit or roll back together.
-- `APPOINTMENT_CHANGED`: called once the transaction that booked, moved, cancelled or changed
-  the status of an appointment commits (notify.py): confirmations, reminders, waitlist offers.
+- `APPOINTMENT_CHANGED`: called by the task worker after a booking, move, cancellation or
+  status change has committed (notify.py queues it with the change): confirmations, reminders.
 - `NOTICE_ROUTE`: how a confirmation would reach a patient (correspondence answers): the
   booking screens say before booking whether one will be sent, and why not.
 """
@@ -39,8 +39,9 @@ class NoticeRoute:
 
 # listener(appointment, previous_status, new_status, actor)
 StatusListener = Callable[["Appointment", str, str, "Actor | None"], None]
-# listener(appointment_id, event)
-ChangeListener = Callable[[int, str], None]
+# listener(appointment, event): the appointment as it is now, locked, patient, type and unit
+# loaded
+ChangeListener = Callable[["Appointment", str], None]
 
 # route(patient) -> how a confirmation would reach the patient
 RouteFinder = Callable[["Patient"], NoticeRoute]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-import traceback
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -24,7 +23,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.signing import TimestampSigner
-from django.db import models, transaction
+from django.db import models
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -78,6 +77,7 @@ class Notice:
     due: datetime
     language: str
     context: dict[str, str]
+    quiet_hours: tuple[time, time]  # the unit's, read once for all the notices of a change
 
 
 class NoticeOutbox(Protocol):
@@ -214,49 +214,25 @@ def notice_is_current(
 
 @dataclass(frozen=True)
 class AppointmentNotices:
-    """Called (on commit) for every change of an appointment; plans its notices."""
+    """Called (by the task worker, the appointment locked) for every change of an
+    appointment; plans its notices from what the patient was last told."""
 
     outbox: NoticeOutbox
 
-    def __call__(self, appointment_id: int, event: str) -> None:
-        try:
-            self.update(appointment_id)
-        except Exception as exc:
-            # The booking has committed; a notice that cannot be planned must not undo it or
-            # fail the request. Logged without the exception's message: a database error can
-            # quote the failing row, with the text and the phone number.
-            logger.error(
-                "Notices for appointment %s (%s) could not be planned: %s\n%s",
-                appointment_id,
-                event,
-                type(exc).__name__,
-                "".join(traceback.format_tb(exc.__traceback__)),
-            )
-
-    def update(self, appointment_id: int) -> None:
+    def __call__(self, appointment: Appointment, event: str) -> None:
         now = timezone.now()
-        with transaction.atomic(durable=True):
-            # Locked: two changes of one appointment plan their notices one after the other.
-            appointment = (
-                Appointment.objects.select_for_update(of=("self",))
-                .select_related("patient", "appointment_type", "unit")
-                .filter(pk=appointment_id)
-                .first()
-            )
-            if appointment is None:
-                return
-            timing = unit_timing(appointment.unit_id)
-            # Withdraw first: a notice a worker has already taken counts as told.
-            self.outbox.withdraw(appointment)
-            told = self.outbox.last_told(appointment)
-            language = patient_language(appointment.patient.language)
-            kind = change_notice_kind(told, appointment) if appointment.start > now else None
-            if kind is not None:
-                previous = told.start if kind == NoticeKind.MOVED and told else None
-                self._queue(appointment, kind, now + timing.grace, language, previous)
-            due = reminder_due(appointment, now=now, grace=timing.grace)
-            if due is not None:
-                self._queue(appointment, NoticeKind.REMINDER, due, language)
+        # Withdraw first: a notice a worker has already taken counts as told.
+        self.outbox.withdraw(appointment)
+        told = self.outbox.last_told(appointment)
+        timing = unit_timing(appointment.unit_id)
+        language = patient_language(appointment.patient.language)
+        kind = change_notice_kind(told, appointment) if appointment.start > now else None
+        if kind is not None:
+            previous = told.start if kind == NoticeKind.MOVED and told else None
+            self._queue(appointment, kind, now + timing.grace, language, timing, previous)
+        due = reminder_due(appointment, now=now, grace=timing.grace)
+        if due is not None:
+            self._queue(appointment, NoticeKind.REMINDER, due, language, timing)
 
     def _queue(
         self,
@@ -264,11 +240,12 @@ class AppointmentNotices:
         kind: NoticeKind,
         due: datetime,
         language: str,
+        timing: Timing,
         previous_start: datetime | None = None,
     ) -> None:
         with translation.override(language):
             context = notice_context(appointment, previous_start)
-        self.outbox.queue(Notice(appointment, kind, due, language, context))
+        self.outbox.queue(Notice(appointment, kind, due, language, context, timing.quiet_hours))
 
 
 def connect(outbox: NoticeOutbox) -> None:

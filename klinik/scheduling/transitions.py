@@ -125,9 +125,7 @@ def appointment_set_status_within(
     )
     appointment_access_log(actor, Action.UPDATE, locked, channel, f"{previous} -> {status}")
     appointment_status_changed(locked, previous, status, actor)
-    appointment_changed(
-        locked.pk, "cancelled" if status == AppointmentStatus.CANCELLED else "status"
-    )
+    appointment_changed(locked, "cancelled" if status == AppointmentStatus.CANCELLED else "status")
     return locked
 
 

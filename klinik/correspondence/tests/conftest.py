@@ -7,6 +7,6 @@ from klinik.correspondence.tests.helpers import Desk, desk_at
 
 
 @pytest.fixture
-def desk(world, actor_for, django_capture_on_commit_callbacks) -> Desk:
+def desk(world, actor_for) -> Desk:
     actor = actor_for(world.member(Role.SECRETARY))
-    return desk_at(world.unit_a, actor, django_capture_on_commit_callbacks)
+    return desk_at(world.unit_a, actor)
