@@ -19,7 +19,6 @@ from klinik.core.setup_log import setup_change_history
 from klinik.desk.widgets import dashboard_widgets
 from klinik.patients.access import access_patient
 from klinik.patients.errors import BreakGlassRequired
-from klinik.patients.forms import RelativeForm
 from klinik.patients.selectors import (
     age_on,
     patient_history,
@@ -175,7 +174,6 @@ def patient_page_view(request: ActorRequest, public_id: str) -> HttpResponse:
             "patient": patient,
             "age": age_on(patient.birth_date, timezone.localdate()),
             "relatives": patient_relatives(patient=patient),
-            "relative_form": RelativeForm(),
             "history": patient_history(patient=patient)[:50],
             "merges": patient_merges(patient=patient),
             "appointments": patient_appointments(patient_id=patient.pk),

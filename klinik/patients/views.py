@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.core.errors import form_error_add
@@ -209,11 +209,13 @@ def patient_reveal_address_view(request: ActorRequest, public_id: str) -> HttpRe
 
 
 @requires(Perm.PATIENT_EDIT)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def relative_add_view(request: ActorRequest, public_id: str) -> HttpResponse:
+    """GET: the relatives with the form opened (the patient page loads it on demand: a form
+    rendered on every visit cost more than the rest of the card). POST: add one."""
     patient = _patient(request, public_id)
-    form = RelativeForm(request.POST)
-    if form.is_valid():
+    form = RelativeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
             services.relative_add(actor=request.actor, patient=patient, **form.cleaned_data)
         except PatientInvalid as exc:
@@ -239,7 +241,7 @@ def relative_remove_view(request: ActorRequest, public_id: str, relative_id: str
     return render(
         request,
         "patients/partials/_relatives.html",
-        {"patient": patient, "relatives": patient.relatives.all(), "relative_form": RelativeForm()},
+        {"patient": patient, "relatives": patient.relatives.all()},
     )
 
 

@@ -129,6 +129,16 @@ def test_edit_contact_details_inline_keeps_history(world, secretary, client):
     assert PatientChange.objects.get(patient=patient, field="phone").new_value == "22334455"
 
 
+def test_the_relative_form_is_loaded_on_demand(world, secretary, client):
+    patient = world.patient_a
+    page = client.get(f"/patients/{patient.public_id}/").content.decode()
+    assert 'id="relative-add-open"' in page
+    assert 'name="relative-name"' not in page
+    opened = client.get(f"/patients/{patient.public_id}/relatives/", HTTP_HX_REQUEST="true")
+    assert opened.status_code == 200
+    assert 'name="relative-name"' in opened.content.decode()
+
+
 def test_relatives_are_added_and_removed(world, secretary, client):
     patient = world.patient_a
     bad = client.post(
