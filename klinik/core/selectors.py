@@ -6,12 +6,16 @@ from klinik.core.models import ApiToken, Membership, Organisation, Unit, User
 
 
 def user_memberships(*, user: User) -> list[Membership]:
-    """The active memberships a user can act under, in switcher order."""
-    return list(
+    """The active memberships a user can act under, in switcher order, each holding `user`
+    (every request resolves its actor from these: no second read of the user)."""
+    memberships = list(
         Membership.objects.filter(user=user, is_active=True)
         .select_related("organisation", "unit", "community")
         .order_by("organisation__name", "unit__name", "community__name", "id")
     )
+    for membership in memberships:
+        membership.user = user
+    return memberships
 
 
 def organisation_staff(*, organisation: Organisation) -> QuerySet[Membership]:
