@@ -484,7 +484,7 @@ def _other_operations(
     def write_http(patient: Patient) -> None:
         response = clinic.doctor_api.post(
             f"/api/v1/patients/{patient.public_id}/journal",
-            {"entry_type": EntryType.NOTE, "text": "Telefonkonsultation, recept fornyet."},
+            {"type": EntryType.NOTE, "text": "Telefonkonsultation, recept fornyet."},
             content_type="application/json",
         )
         assert response.status_code == 201, response.content[:300]
