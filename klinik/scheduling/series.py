@@ -41,6 +41,8 @@ from klinik.scheduling.transitions import appointment_set_status_within
 # planned yet, and every occurrence is checked one by one before booking.
 MAX_OCCURRENCES = 104
 MAX_EVERY_WEEKS = 52
+# A working day's free times on the slot grid (five-minute steps from 07:00 to 19:00 at most).
+SAME_DAY_SLOTS = 150
 
 
 class SeriesScope(StrEnum):
@@ -167,16 +169,27 @@ def _alternative(
     before: datetime,
     practitioner: Resource | None,
 ) -> Slot | None:
-    """The first free time on the occurrence's day or later, before the next occurrence."""
-    day_start = _at(timezone.localtime(start, LOCAL).date(), time.min)
-    found = find_slots(
+    """The free time nearest the occurrence's on its day, else the first one later, before
+    the next occurrence."""
+    day = timezone.localtime(start, LOCAL).date()
+    next_day = _at(day + timedelta(days=1), time.min)
+    same_day = find_slots(
         appointment_type=appointment_type,
-        start=day_start,
+        start=_at(day, time.min),
+        end=min(next_day, before),
+        practitioner=practitioner,
+        limit=SAME_DAY_SLOTS,
+    )
+    if same_day:
+        return min(same_day, key=lambda slot: abs(slot.start - start))
+    later = find_slots(
+        appointment_type=appointment_type,
+        start=next_day,
         end=before,
         practitioner=practitioner,
         limit=1,
     )
-    return found[0] if found else None
+    return later[0] if later else None
 
 
 def _planned(
