@@ -10,7 +10,6 @@ from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.correspondence.tests.helpers import messages_about, reachable_by, run_due_tasks
 from klinik.scheduling.booking import appointment_book
-from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.errors import BookingError, SeriesError
 from klinik.scheduling.models import (
     Appointment,
