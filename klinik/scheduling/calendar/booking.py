@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 from django.utils import timezone
@@ -39,6 +39,9 @@ from klinik.scheduling.hooks import NoticeRoute, notice_route
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
 from klinik.scheduling.selectors import appointment_types_for
 from klinik.scheduling.slots import Slot, find_slots
+
+if TYPE_CHECKING:
+    from klinik.scheduling.calendar.repeat import SeriesRow
 
 SLOT_LIMIT = 8
 SLOT_SEARCH_DAYS = 60
@@ -99,7 +102,7 @@ class BookingPanel:
     booked: Appointment | None = None
     focus: str = ""
     # Repeat: the checked plan of a series (repeat.py), and how many were booked.
-    series_rows: list[Any] = field(default_factory=list)
+    series_rows: list[SeriesRow] = field(default_factory=list)
     series_booked: int = 0
 
     @property

@@ -110,9 +110,9 @@ class BookingForm(forms.Form):
     )
     overbook = forms.BooleanField(label=_("Book anyway (double-book on purpose)"), required=False)
     # Repeat (a series): every N weeks, on chosen weekdays, a number of times or until a date.
-    every_weeks = forms.IntegerField(label=_("Every (weeks)"), required=False)
+    every_weeks = forms.IntegerField(label=_("Every (number of weeks)"), required=False)
     weekdays = forms.TypedMultipleChoiceField(
-        label=_("On"),
+        label=_("On weekdays"),
         choices=WEEKDAY_CHOICES,
         coerce=int,
         required=False,
