@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from klinik.api.types import OUT_OF_RANGE, ApiDate, ApiDateTime, day_in_range, moment_local
@@ -24,7 +24,12 @@ from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.models import Appointment, Resource
-from klinik.scheduling.selectors import appointment_types_for, appointments_between
+from klinik.scheduling.selectors import (
+    appointment_types_for,
+    appointments_between,
+    series_appointments,
+)
+from klinik.scheduling.series import PlannedOccurrence, SeriesRule, series_create
 from klinik.scheduling.slots import Slot, find_slots
 from klinik.scheduling.transitions import appointment_cancel
 
@@ -84,6 +89,37 @@ class AppointmentOut(Schema):
     note: str
 
 
+class SeriesIn(Schema):
+    patient: uuid.UUID
+    appointment_type: uuid.UUID
+    start: ApiDateTime = Field(description="The first appointment; the others at its local time")
+    practitioner: uuid.UUID | None = None
+    every_weeks: int = Field(1, description="Repeat every N weeks (1-52)")
+    count: int | None = Field(None, description="How many appointments (1-104); or `until`")
+    weekdays: list[int] = Field(
+        default_factory=list,
+        description="Weekdays to repeat on, 0 = Monday (none: the weekday of `start`)",
+    )
+    until: ApiDate | None = Field(None, description="The last date (instead of `count`)")
+    skip_conflicts: bool = Field(
+        False, description="Book the free times and report the others instead of refusing"
+    )
+
+
+class ConflictOut(Schema):
+    index: int
+    start: datetime
+    problem: str
+    code: str
+    alternative: SlotOut | None
+
+
+class SeriesOut(Schema):
+    id: uuid.UUID
+    appointments: list[AppointmentOut]
+    conflicts: list[ConflictOut]
+
+
 class CancelIn(Schema):
     reason: str
 
@@ -117,6 +153,16 @@ def appointment_out(appointment: Appointment) -> AppointmentOut:
         practitioner=_resource_out(practitioner) if practitioner else None,
         resources=[_resource_out(r) for r in resources],
         note=appointment.note,
+    )
+
+
+def conflict_out(conflict: PlannedOccurrence) -> ConflictOut:
+    return ConflictOut(
+        index=conflict.index,
+        start=conflict.start,
+        problem=conflict.problem,
+        code=conflict.code,
+        alternative=slot_out(conflict.alternative) if conflict.alternative else None,
     )
 
 
@@ -206,6 +252,50 @@ def appointment_create(request: ApiRequest, payload: AppointmentIn) -> tuple[int
         channel=Channel.API,
     )
     return 201, appointment_out(appointment)
+
+
+@router.post(
+    "/appointments/series",
+    response={201: SeriesOut},
+    summary="Book a series: every N weeks (or on weekdays), `count` times or until a date",
+    description="Every occurrence is checked first. If any cannot be booked, nothing is: 409 "
+    "`series_conflicts` with `conflicts` (each with `index`, `start`, `problem`, `code` and a "
+    "free `alternative` or null), unless `skip_conflicts` is true, when the free ones are "
+    "booked and the others listed in `conflicts`. 422 for settings out of bounds (`count` "
+    "1-104: `series_count`; `every_weeks`: `series_interval`; neither or both of `count` and "
+    "`until`: `series_end`).",
+)
+def appointment_series_create(request: ApiRequest, payload: SeriesIn) -> tuple[int, SeriesOut]:
+    actor = request.auth
+    patient = access_patient(actor=actor, public_id=payload.patient, channel=Channel.API)
+    kind = access_appointment_type(actor=actor, public_id=payload.appointment_type)
+    practitioner = (
+        access_resource(actor=actor, public_id=payload.practitioner)
+        if payload.practitioner
+        else None
+    )
+    booked = series_create(
+        actor=actor,
+        patient=patient,
+        appointment_type=kind,
+        rule=SeriesRule(
+            first_start=payload.start,
+            every_weeks=payload.every_weeks,
+            weekdays=frozenset(payload.weekdays),
+            count=payload.count,
+            until=payload.until,
+        ),
+        practitioner=practitioner,
+        skip_conflicts=payload.skip_conflicts,
+        channel=Channel.API,
+    )
+    return 201, SeriesOut(
+        id=booked.series.public_id,
+        appointments=[
+            appointment_out(a) for a in series_appointments(actor=actor, series=booked.series)
+        ],
+        conflicts=[conflict_out(c) for c in booked.conflicts],
+    )
 
 
 @router.get("/appointments/{appointment_id}", response=AppointmentOut, summary="One appointment")

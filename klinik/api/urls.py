@@ -23,7 +23,7 @@ from klinik.api import (
 from klinik.api.auth import TokenAuth
 from klinik.api.middleware import CODES
 from klinik.core.errors import DomainError
-from klinik.scheduling.errors import BookingError
+from klinik.scheduling.errors import BookingError, SeriesError
 
 api = NinjaAPI(
     title="Klinik API",
@@ -112,4 +112,9 @@ def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
         from klinik.api.scheduling import slot_out
 
         body["alternatives"] = [slot_out(slot).dict() for slot in exc.alternatives]
+    if isinstance(exc, SeriesError):
+        from klinik.api.scheduling import conflict_out
+
+        body["appointments"] = []
+        body["conflicts"] = [conflict_out(c).dict() for c in exc.conflicts]
     return api.create_response(request, body, status=exc.http_status)

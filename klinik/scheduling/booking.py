@@ -217,25 +217,9 @@ def appointment_move(
     try:
         with transaction.atomic(durable=True):
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-            end = start + timedelta(minutes=appointment_type.duration_minutes)
-            block_end = end + timedelta(minutes=appointment_type.buffer_minutes)
-            resources = resources_choose(
-                appointment_type,
-                start,
-                block_end,
-                practitioner,
-                overbook=False,
-                ignore_appointment_id=locked.pk,
-                room=room,
+            appointment_move_within(
+                actor, locked, start, practitioner=practitioner, room=room, channel=channel
             )
-            old_start = locked.start
-            AppointmentResource.objects.filter(appointment=locked).delete()
-            locked.start, locked.end, locked.block_end = start, end, block_end
-            locked.save(update_fields=["start", "end", "block_end"])
-            _hold(locked, resources)
-            appointment_event_add(locked, actor, "moved", from_start=old_start, to_start=start)
-            appointment_access_log(actor, Action.UPDATE, locked, channel, "moved")
-            appointment_changed(locked, "moved")
     except IntegrityError as exc:
         raise BookingError(
             BookingError.TAKEN,
@@ -247,3 +231,37 @@ def appointment_move(
             exc.alternatives = alternatives(appointment_type, start, practitioner, room)
         raise
     return locked
+
+
+def appointment_move_within(
+    actor: Actor,
+    locked: Appointment,
+    start: datetime,
+    *,
+    practitioner: Resource | None,
+    room: Resource | None = None,
+    channel: Channel = Channel.UI,
+) -> None:
+    """Move a locked appointment inside the caller's transaction (a series moves several in
+    one): the resources are chosen anew, its own holds ignored; BookingError when there are
+    none, and the caller's transaction rolls back."""
+    appointment_type = locked.appointment_type
+    end = start + timedelta(minutes=appointment_type.duration_minutes)
+    block_end = end + timedelta(minutes=appointment_type.buffer_minutes)
+    resources = resources_choose(
+        appointment_type,
+        start,
+        block_end,
+        practitioner,
+        overbook=False,
+        ignore_appointment_id=locked.pk,
+        room=room,
+    )
+    old_start = locked.start
+    AppointmentResource.objects.filter(appointment=locked).delete()
+    locked.start, locked.end, locked.block_end = start, end, block_end
+    locked.save(update_fields=["start", "end", "block_end"])
+    _hold(locked, resources)
+    appointment_event_add(locked, actor, "moved", from_start=old_start, to_start=start)
+    appointment_access_log(actor, Action.UPDATE, locked, channel, "moved")
+    appointment_changed(locked, "moved")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from klinik.core.errors import DomainError
 
 if TYPE_CHECKING:
+    from klinik.scheduling.series import PlannedOccurrence
     from klinik.scheduling.slots import Slot
 
 
@@ -62,3 +63,45 @@ class BookingError(DomainError):
     ) -> None:
         super().__init__(code, message)
         self.alternatives = alternatives or []
+
+
+class SeriesCode(StrEnum):
+    """Why a series was refused: the API's `code`."""
+
+    COUNT = "series_count"
+    INTERVAL = "series_interval"
+    WEEKDAYS = "series_weekdays"
+    END = "series_end"
+    CONFLICTS = "series_conflicts"
+
+
+class SeriesError(DomainError):
+    """A series the schedule refuses as a whole: bad repeat settings (422, at the field), or
+    occurrences that conflict (409, each listed in `conflicts` with its alternative). Nothing
+    of the series is written."""
+
+    statuses = {SeriesCode.CONFLICTS: 409}
+
+    COUNT = _("A series has from %(min)d to %(max)d appointments.")
+    INTERVAL = _("Repeat every 1 to %(max)d weeks.")
+    WEEKDAYS = _("Choose weekdays from Monday to Sunday.")
+    END_MISSING = _("State how many times, or the last date.")
+    END_BOTH = _("State either how many times or the last date, not both.")
+    END_BEFORE = _("The last date is before the first appointment.")
+    CONFLICTS = _(
+        "%(count)d of the times cannot be booked: nothing has been booked. Choose an "
+        "alternative or skip those times."
+    )
+    MOVE_CONFLICTS = _(
+        "%(count)d of the appointments cannot be moved to the new time: nothing has been moved."
+    )
+
+    def __init__(
+        self,
+        code: SeriesCode,
+        message: object,
+        field: str = "",
+        conflicts: list[PlannedOccurrence] | None = None,
+    ) -> None:
+        super().__init__(code, message, field)
+        self.conflicts = conflicts or []

@@ -13,7 +13,13 @@ from klinik.audit.services import access_log_record, patient_list_log
 from klinik.core.policy import Actor, Perm, require
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus
-from klinik.scheduling.models import Appointment, AppointmentResource, AppointmentType, Resource
+from klinik.scheduling.models import (
+    Appointment,
+    AppointmentResource,
+    AppointmentSeries,
+    AppointmentType,
+    Resource,
+)
 
 
 def appointment_types_for(*, actor: Actor, unit_id: int | None = None) -> QuerySet[AppointmentType]:
@@ -159,5 +165,18 @@ def patient_appointments(
             Appointment.objects.filter(patient_id=patient_id, start__gte=since)
             .select_related("appointment_type", "unit")
             .order_by("start")[:limit]
+        )
+    )
+
+
+def series_appointments(*, actor: Actor, series: AppointmentSeries) -> list[Appointment]:
+    """A series' occurrences in order, with patient, type, unit and holds: what the one who
+    just booked it is shown (each booking was logged as it was written)."""
+    require(actor, Perm.SCHEDULE_VIEW)
+    return holds_attach(
+        list(
+            Appointment.objects.select_related("patient", "appointment_type", "unit")
+            .filter(organisation_id__in=actor.organisation_ids, series=series)
+            .order_by("series_index")
         )
     )

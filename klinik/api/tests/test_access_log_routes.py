@@ -92,6 +92,21 @@ ROUTES: dict[tuple[str, str], tuple[str, Call]] = {
             },
         ),
     ),
+    ("POST", "/appointments/series"): (
+        "one",
+        lambda aw: (
+            "POST",
+            "/appointments/series",
+            {
+                "patient": str(aw.rw.patient.public_id),
+                "appointment_type": str(aw.clinic.phone.public_id),
+                "start": at(aw.day, 14).isoformat(),
+                "every_weeks": 1,
+                "count": 2,
+                "skip_conflicts": True,
+            },
+        ),
+    ),
     ("GET", "/appointments"): ("list", lambda aw: ("GET", "/appointments", {"date": aw.day})),
     ("GET", "/appointments/{appointment_id}"): (
         "one",

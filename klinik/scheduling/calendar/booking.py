@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 from django.utils import timezone
@@ -39,6 +39,9 @@ from klinik.scheduling.hooks import NoticeRoute, notice_route
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
 from klinik.scheduling.selectors import appointment_types_for
 from klinik.scheduling.slots import Slot, find_slots
+
+if TYPE_CHECKING:
+    from klinik.scheduling.calendar.repeat import SeriesRow
 
 SLOT_LIMIT = 8
 SLOT_SEARCH_DAYS = 60
@@ -98,6 +101,15 @@ class BookingPanel:
     alternatives: list[SlotChoice] = field(default_factory=list)
     booked: Appointment | None = None
     focus: str = ""
+    # Repeat: the checked plan of a series (repeat.py), and how many were booked.
+    series_rows: list[SeriesRow] = field(default_factory=list)
+    series_booked: int = 0
+
+    @property
+    def is_series(self) -> bool:
+        """Repeat settings were given (a number of times or a last date)."""
+        data = self.form.data
+        return bool(data.get("count") or data.get("until"))
 
     @property
     def start_label(self) -> str:
@@ -349,7 +361,7 @@ def _act(
         _find_slots(panel, cleaned)
 
 
-def _booking_practitioner(panel: BookingPanel) -> Resource | None:
+def booking_practitioner(panel: BookingPanel) -> Resource | None:
     if panel.resource is not None and panel.resource.kind == ResourceKind.PRACTITIONER:
         return panel.resource
     return panel.practitioner
@@ -371,7 +383,7 @@ def _confirm(actor: Actor, panel: BookingPanel, cleaned: dict[str, Any]) -> None
             patient=panel.patient,
             appointment_type=panel.appointment_type,
             start=panel.start,
-            practitioner=_booking_practitioner(panel),
+            practitioner=booking_practitioner(panel),
             overbook=bool(cleaned.get("overbook")),
             note=cleaned.get("note", ""),
             room=panel.room,

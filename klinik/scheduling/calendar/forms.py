@@ -10,6 +10,20 @@ from django.utils.translation import gettext_lazy as _
 
 from klinik.core.datefields import DanishDateField, DanishDateInput, DanishTimeField
 
+SCOPE_CHOICES = [
+    ("one", _("Only this one")),
+    ("following", _("This and the following")),
+    ("all", _("All still to come")),
+]
+WEEKDAY_CHOICES = [
+    (0, _("Mon")),
+    (1, _("Tue")),
+    (2, _("Wed")),
+    (3, _("Thu")),
+    (4, _("Fri")),
+    (5, _("Sat")),
+    (6, _("Sun")),
+]
 GRID_CHOICES = [(15, _("15 minutes")), (5, _("5 minutes"))]
 TIME_OF_DAY_CHOICES = [
     ("", _("Any time of day")),
@@ -95,6 +109,17 @@ class BookingForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     overbook = forms.BooleanField(label=_("Book anyway (double-book on purpose)"), required=False)
+    # Repeat (a series): every N weeks, on chosen weekdays, a number of times or until a date.
+    every_weeks = forms.IntegerField(label=_("Every (number of weeks)"), required=False)
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("On weekdays"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    count = forms.IntegerField(label=_("Number of times"), required=False)
+    until = DanishDateField(label=_("Until (last date)"), required=False)
     action = forms.CharField(required=False, max_length=20)
 
     def __init__(
@@ -119,6 +144,12 @@ class MoveForm(forms.Form):
     time = DanishTimeField(label=_("New time"))
     resource = forms.ChoiceField(label=_("Practitioner"), required=False)
     room = forms.ChoiceField(label=_("Room"), required=False)
+    scope = forms.ChoiceField(
+        label=_("Which appointments"),
+        choices=SCOPE_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     # Drag and drop: the column the block was dropped on (a practitioner, a room the
     # appointment already holds, or another room its type can use).
     column = forms.UUIDField(required=False, widget=forms.HiddenInput)
@@ -145,8 +176,12 @@ class CancelForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("State a reason.")},
     )
-    rest_of_series = forms.BooleanField(
-        label=_("Also cancel the rest of the series"), required=False
+    # For an occurrence of a series: only it, it and the following ones, or all to come.
+    scope = forms.ChoiceField(
+        label=_("Which appointments"),
+        choices=SCOPE_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
     )
 
     def clean_reason(self) -> str:

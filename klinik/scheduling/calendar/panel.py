@@ -18,7 +18,7 @@ from klinik.core.policy import Actor, Perm
 from klinik.scheduling.access import access_resource, appointment_detail
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.booking_rules import rooms_for_type
-from klinik.scheduling.calendar.booking import SlotChoice
+from klinik.scheduling.calendar.booking import SlotChoice, slot_choice
 from klinik.scheduling.calendar.forms import CancelForm, MoveForm
 from klinik.scheduling.calendar.grid import local, when
 from klinik.scheduling.calendar.selectors import (
@@ -26,11 +26,11 @@ from klinik.scheduling.calendar.selectors import (
     appointment_holds,
     held_resource_ids,
     practitioner_of,
-    series_rest_count,
 )
 from klinik.scheduling.calendar.state import sorted_resources, unit_practitioners
 from klinik.scheduling.choices import CONTACT_CHECKED, AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentEvent, Resource
+from klinik.scheduling.series import PlannedOccurrence, SeriesScope, series_occurrences
 from klinik.scheduling.transitions import appointment_transitions, appointment_undo_status
 
 FORWARD_STATUSES = (
@@ -93,6 +93,7 @@ def appointment_context(
     alternatives: list[SlotChoice] | None = None,
     move_form: MoveForm | None = None,
     cancel_form: CancelForm | None = None,
+    series_conflicts: list[ConflictRow] | None = None,
 ) -> dict[str, Any]:
     resources = sorted_resources(
         hold.resource for hold in appointment_holds(appointment=appointment)
@@ -134,9 +135,46 @@ def appointment_context(
         )
     if context["can_cancel"]:
         context["cancel_form"] = cancel_form or CancelForm()
+    context["series_conflicts"] = series_conflicts or []
     if appointment.series_id is not None:
-        context["series_rest"] = series_rest_count(appointment=appointment)
+        context["series"] = series_context(appointment)
     return context
+
+
+def series_context(appointment: Appointment) -> dict[str, int]:
+    """ "3 of 10", and how many booked occurrences a change of this one and the following, or
+    of all still to come, would concern."""
+    assert appointment.series is not None
+    return {
+        "number": (appointment.series_index or 0) + 1,
+        "count": appointment.series.count,
+        "following": series_occurrences(appointment, SeriesScope.FOLLOWING).count(),
+        "all": series_occurrences(appointment, SeriesScope.ALL).count(),
+    }
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """An occurrence of a series that cannot be booked (or moved) at its time."""
+
+    index: int
+    number: int  # 1-based, as the secretary counts
+    label: str
+    problem: str
+    alternative: SlotChoice | None
+
+
+def conflict_rows(conflicts: list[PlannedOccurrence]) -> list[ConflictRow]:
+    return [
+        ConflictRow(
+            index=c.index,
+            number=c.index + 1,
+            label=date_format(local(c.start), "D j.n.Y H:i"),
+            problem=c.problem,
+            alternative=slot_choice(c.alternative) if c.alternative else None,
+        )
+        for c in conflicts
+    ]
 
 
 def _move_form(

@@ -17,7 +17,7 @@ from klinik.core.db import serial_plans
 from klinik.core.models import Unit
 from klinik.core.policy import Actor
 from klinik.patients.models import Patient
-from klinik.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus, ResourceKind
+from klinik.scheduling.choices import ACTIVE_STATUSES, ResourceKind
 from klinik.scheduling.models import (
     Absence,
     Appointment,
@@ -154,13 +154,3 @@ def appointment_events(*, appointment: Appointment) -> list[AppointmentEvent]:
         .select_related("by")
         .order_by("at", "pk")
     )
-
-
-def series_rest_count(*, appointment: Appointment) -> int:
-    """Booked occurrences of the appointment's series from this one on."""
-    return Appointment.objects.filter(
-        organisation_id=appointment.organisation_id,
-        series_id=appointment.series_id,
-        series_index__gte=appointment.series_index or 0,
-        status=AppointmentStatus.BOOKED,
-    ).count()

@@ -27,14 +27,14 @@ from klinik.patients.selectors import patient_search
 from klinik.scheduling.access import access_appointment, appointment_detail
 from klinik.scheduling.booking import appointment_move
 from klinik.scheduling.booking_rules import rooms_for_type
-from klinik.scheduling.calendar import booking, grid, markup, panel, state, week
+from klinik.scheduling.calendar import booking, grid, markup, panel, repeat, state, week
 from klinik.scheduling.calendar.forms import CancelForm, MoveForm
 from klinik.scheduling.calendar.selectors import calendar_units, working_weekdays
 from klinik.scheduling.choices import AppointmentStatus
-from klinik.scheduling.errors import BookingError
+from klinik.scheduling.errors import BookingError, SeriesError
 from klinik.scheduling.models import Appointment
 from klinik.scheduling.selectors import appointment_types_for
-from klinik.scheduling.series import series_cancel_rest
+from klinik.scheduling.series import SeriesScope, series_cancel, series_move
 from klinik.scheduling.transitions import appointment_cancel, appointment_set_status
 
 PANEL_TARGET = "cal-panel"  # the calendar page's side panel
@@ -166,6 +166,8 @@ def calendar_book_view(request: ActorRequest) -> HttpResponse:
         method=request.method or "",
         trigger=request.htmx.trigger if request.htmx else None,
     )
+    if request.method == "POST" and request.POST.get("action") in repeat.SERIES_ACTIONS:
+        repeat.series_act(request.actor, panel_state, request.POST)
     if panel_state.booked is not None:
         return _booked_response(request, panel_state.booked, panel_state)
     context = {
@@ -188,6 +190,16 @@ def _booked_response(
         "patient": appointment.patient.name,
         "when": grid.when(appointment.start),
     }
+    if panel_state.series_booked:
+        message = ngettext(
+            "Series booked: %(patient)s, %(count)d appointment from %(when)s.",
+            "Series booked: %(patient)s, %(count)d appointments from %(when)s.",
+            panel_state.series_booked,
+        ) % {
+            "patient": appointment.patient.name,
+            "count": panel_state.series_booked,
+            "when": grid.when(appointment.start),
+        }
     if request.htmx and request.htmx.target == PANEL_TARGET:
         fresh = access_appointment(actor=actor, public_id=appointment.public_id)
         detail = panel.appointment_context(actor, fresh, message=message)
@@ -287,9 +299,10 @@ def calendar_appointment_cancel_view(request: ActorRequest, public_id: str) -> H
     if not form.is_valid():
         return _panel_response(request, appointment, status=422, cancel_form=form)
     reason = form.cleaned_data["reason"]
+    scope = SeriesScope(form.cleaned_data["scope"] or SeriesScope.ONE)
     try:
-        if form.cleaned_data["rest_of_series"] and appointment.series_id is not None:
-            count = series_cancel_rest(actor=actor, appointment=appointment, reason=reason)
+        if scope != SeriesScope.ONE and appointment.series_id is not None:
+            count = series_cancel(actor=actor, appointment=appointment, scope=scope, reason=reason)
             message = ngettext(
                 "%(count)d appointment cancelled.", "%(count)d appointments cancelled.", count
             ) % {"count": count}
@@ -331,6 +344,9 @@ def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> Htt
         return _panel_response(request, appointment, status=422, error=move.refusal)
     if move.is_unchanged:
         return _panel_response(request, appointment, message=_("Nothing to change."))
+    scope = SeriesScope(form.cleaned_data["scope"] or SeriesScope.ONE)
+    if scope != SeriesScope.ONE and appointment.series_id is not None and not move.room:
+        return _series_move(request, appointment, move, scope, form)
     try:
         appointment_move(
             actor=actor,
@@ -350,4 +366,40 @@ def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> Htt
         )
     fresh = access_appointment(actor=actor, public_id=public_id)
     message = _("Moved to %(when)s.") % {"when": grid.when(fresh.start)}
+    return _panel_response(request, fresh, changed=True, message=message)
+
+
+def _series_move(
+    request: ActorRequest,
+    appointment: Appointment,
+    move: panel.Move,
+    scope: SeriesScope,
+    form: MoveForm,
+) -> HttpResponse:
+    """Move this occurrence and the following (or all to come) by the same offset, or show
+    the occurrences that cannot move, each with a free alternative: nothing moved."""
+    actor = request.actor
+    try:
+        count = series_move(
+            actor=actor,
+            appointment=appointment,
+            scope=scope,
+            start=move.start,
+            practitioner=move.practitioner,
+        )
+    except SeriesError as exc:
+        return _panel_response(
+            request,
+            appointment,
+            status=422,
+            error=exc.message,
+            series_conflicts=panel.conflict_rows(exc.conflicts),
+            move_form=form,
+        )
+    except BookingError as exc:
+        return _panel_response(request, appointment, status=422, error=exc.message, move_form=form)
+    fresh = access_appointment(actor=actor, public_id=appointment.public_id)
+    message = ngettext("%(count)d appointment moved.", "%(count)d appointments moved.", count) % {
+        "count": count
+    }
     return _panel_response(request, fresh, changed=True, message=message)

@@ -12,7 +12,13 @@ from klinik.scheduling.booking import appointment_book, appointment_move
 from klinik.scheduling.choices import AppointmentStatus, WaitlistStatus
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Absence, AppointmentEvent, AppointmentResource, UnitSchedule
-from klinik.scheduling.series import series_book, series_cancel_rest, series_plan
+from klinik.scheduling.series import (
+    SeriesRule,
+    SeriesScope,
+    series_book,
+    series_cancel,
+    series_plan,
+)
 from klinik.scheduling.slots import find_slots
 from klinik.scheduling.tests.factories import at, next_workday
 from klinik.scheduling.transitions import appointment_cancel, appointment_set_status
@@ -227,8 +233,7 @@ def test_weekly_series_lists_conflicts_before_booking(world, clinic, actor):
         actor=actor,
         patient=world.patient_a,
         appointment_type=clinic.consultation,
-        first_start=at(monday, 10),
-        count=4,
+        rule=SeriesRule(first_start=at(monday, 10), count=4),
     )
     problems = [p.index for p in plan if p.problem]
     assert problems == [2]
@@ -241,7 +246,9 @@ def test_weekly_series_lists_conflicts_before_booking(world, clinic, actor):
     occurrences = list(series_appointments(series))
     assert len(occurrences) == 4
     assert blocker.status == AppointmentStatus.BOOKED
-    cancelled = series_cancel_rest(actor=actor, appointment=occurrences[2], reason="Stopper")
+    cancelled = series_cancel(
+        actor=actor, appointment=occurrences[2], scope=SeriesScope.FOLLOWING, reason="Stopper"
+    )
     assert cancelled == 2
     statuses = [a.status for a in series_appointments(series)]
     assert statuses == ["booked", "booked", "cancelled", "cancelled"]

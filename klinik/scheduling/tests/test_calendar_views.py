@@ -505,7 +505,7 @@ def test_cancelling_the_rest_of_a_series(world, clinic, actor, client):
     )
     occurrences = list(Appointment.objects.filter(series=series).order_by("series_index"))
     url = f"/calendar/appointments/{occurrences[1].public_id}/cancel/"
-    response = client.post(url, {"reason": "Stopper", "rest_of_series": "on"}, **PANEL)
+    response = client.post(url, {"reason": "Stopper", "scope": "following"}, **PANEL)
     assert response.status_code == 200
     statuses = list(
         Appointment.objects.filter(series=series)
