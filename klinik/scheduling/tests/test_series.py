@@ -260,8 +260,9 @@ def test_cancelling_the_following_sends_each_a_cancellation(world, clinic, actor
         appointment_type=clinic.phone,
         rule=SeriesRule(first_start=at(monday, 9), count=3),
     ).series
+    plan_notices()
     clock.advance(minutes=5)
-    run_due_tasks()  # the worker plans the confirmations and sends them
+    run_due_tasks()  # the confirmations go
     occurrences = _occurrences(series)
     series_cancel(
         actor=actor,
