@@ -98,6 +98,31 @@ SETUP_SECTIONS: tuple[SetupSection, ...] = (
         gettext_lazy("Users, roles and who may log in."),
         "staff_list",
     ),
+    SetupSection(
+        gettext_lazy("Organisation"),
+        gettext_lazy("Name, CVR, SOR code, provider number, EAN/GLN, address and logo."),
+        "setup_organisation",
+    ),
+    SetupSection(
+        gettext_lazy("Units"),
+        gettext_lazy("Departments, clinics and locations with their phone, address and SOR code."),
+        "setup_units",
+    ),
+    SetupSection(
+        gettext_lazy("Appointment types"),
+        gettext_lazy("Duration, buffer, the resources needed, online, group size, reminder."),
+        "setup_types",
+    ),
+    SetupSection(
+        gettext_lazy("Message templates"),
+        gettext_lazy("Confirmation, reminder and cancellation texts per unit or type."),
+        "setup_templates",
+    ),
+    SetupSection(
+        gettext_lazy("Online booking"),
+        gettext_lazy("Which types patients book online, how far ahead, the cancellation limit."),
+        "setup_online",
+    ),
 )
 
 

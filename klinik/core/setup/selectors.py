@@ -34,3 +34,19 @@ def setup_unit(*, actor: Actor, public_id: object) -> Unit:
     if unit is None:
         raise Http404
     return unit
+
+
+def setup_unit_chosen(*, actor: Actor, public_id: str = "") -> Unit:
+    """The unit a per-unit setup screen shows: the one asked for (?unit=), else the unit the
+    manager acts in, else the organisation's first."""
+    if public_id:
+        return setup_unit(actor=actor, public_id=public_id)
+    units = setup_units(actor=actor)
+    if actor.unit is not None:
+        own = units.filter(pk=actor.unit.pk).first()
+        if own is not None:
+            return own
+    first = units.first()
+    if first is None:
+        raise Http404
+    return first
