@@ -190,9 +190,7 @@ def appointment_type_out(t: AppointmentType) -> AppointmentTypeOut:
 def appointment_types(request: ApiRequest) -> list[AppointmentTypeOut]:
     return [
         appointment_type_out(t)
-        for t in appointment_types_for(actor=request.auth).prefetch_related(
-            "requirements__allowed"
-        )
+        for t in appointment_types_for(actor=request.auth).prefetch_related("requirements__allowed")
     ]
 
 

@@ -165,9 +165,7 @@ class SetupInvalid(DomainError):
         }
 
     @classmethod
-    def one(
-        cls, field: str, message: object, code: SetupCode = SetupCode.INVALID
-    ) -> SetupInvalid:
+    def one(cls, field: str, message: object, code: SetupCode = SetupCode.INVALID) -> SetupInvalid:
         return cls({field: [str(message)]}, code)
 
 

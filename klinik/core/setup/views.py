@@ -59,7 +59,9 @@ def organisation_logo_view(request: ActorRequest) -> HttpResponse:
     logo_form = LogoForm(request.POST, request.FILES)
     if logo_form.is_valid():
         try:
-            services.organisation_logo_set(actor=request.actor, upload=logo_form.cleaned_data["logo"])
+            services.organisation_logo_set(
+                actor=request.actor, upload=logo_form.cleaned_data["logo"]
+            )
         except SetupInvalid as exc:
             form_error_add(logo_form, exc)
         else:

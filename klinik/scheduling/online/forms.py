@@ -66,7 +66,9 @@ class OnlineSettingsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: object, type_choices: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, type_choices: list[tuple[str, str]], **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         types = self.fields["types"]
         assert isinstance(types, forms.MultipleChoiceField)

@@ -67,9 +67,7 @@ def online_settings_update(
     if not 1 <= days_ahead <= MAX_DAYS_AHEAD:
         errors.add("days_ahead", AppointmentTypeInvalid.DAYS_AHEAD % {"max": MAX_DAYS_AHEAD})
     if not 0 <= cancel_hours <= MAX_CANCEL_HOURS:
-        errors.add(
-            "cancel_hours", AppointmentTypeInvalid.CANCEL_HOURS % {"max": MAX_CANCEL_HOURS}
-        )
+        errors.add("cancel_hours", AppointmentTypeInvalid.CANCEL_HOURS % {"max": MAX_CANCEL_HOURS})
     types = AppointmentType.objects.filter(
         organisation_id=unit.organisation_id, unit=unit, is_active=True
     )

@@ -72,9 +72,7 @@ class TypeForm(forms.Form):
     def type_input(self) -> TypeInput:
         data = self.cleaned_data
         requirements = [
-            RequirementInput(
-                kind=kind, allowed=tuple(r.public_id for r in data[f"allowed_{kind}"])
-            )
+            RequirementInput(kind=kind, allowed=tuple(r.public_id for r in data[f"allowed_{kind}"]))
             for kind in ResourceKind
             if data[f"need_{kind}"]
         ]

@@ -148,9 +148,7 @@ def _check_requirements(
     """Each requirement with its pool; a kind the unit lacks, or a pool member that is not an
     active resource of that kind in the unit, is refused at `requirement_<kind>`."""
     if not requirements:
-        errors.add(
-            "requirements", AppointmentTypeInvalid.NO_REQUIREMENT, SetupCode.NO_REQUIREMENT
-        )
+        errors.add("requirements", AppointmentTypeInvalid.NO_REQUIREMENT, SetupCode.NO_REQUIREMENT)
         return []
     resources = list(
         Resource.objects.filter(organisation_id=unit.organisation_id, unit=unit, is_active=True)
@@ -195,7 +193,7 @@ def _check_requirements(
 
 
 def _requirements_text(appointment_type: AppointmentType) -> str:
-    """"practitioner: any; room: Stue 1, Stue 2" for the setup log."""
+    """ "practitioner: any; room: Stue 1, Stue 2" for the setup log."""
     parts = []
     for requirement in appointment_type.requirements.order_by("pk").prefetch_related("allowed"):
         names = sorted(r.name for r in requirement.allowed.all())
@@ -270,7 +268,11 @@ def appointment_type_create(
 
 
 def appointment_type_update(
-    *, actor: Actor, appointment_type: AppointmentType, data: TypeInput, channel: Channel = Channel.UI
+    *,
+    actor: Actor,
+    appointment_type: AppointmentType,
+    data: TypeInput,
+    channel: Channel = Channel.UI,
 ) -> AppointmentType:
     """Change a type; its requirements are replaced by the given ones."""
     require(actor, Perm.CLINIC_SETUP)
