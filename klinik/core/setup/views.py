@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -42,7 +43,7 @@ def organisation_view(request: ActorRequest) -> HttpResponse:
 
 @requires(Perm.CLINIC_SETUP)
 @require_http_methods(["GET", "POST"])
-def organisation_logo_view(request: ActorRequest) -> HttpResponse:
+def organisation_logo_view(request: ActorRequest) -> HttpResponseBase:
     """GET: the current logo; POST: upload a new one."""
     organisation = setup_organisation(actor=request.actor)
     if request.method == "GET":
