@@ -171,9 +171,10 @@ class SetupInvalid(DomainError):
 
 class SetupErrors:
     """Collects field problems while a setup service checks its input; `raise_if_any()` then
-    refuses all of them at once."""
+    refuses all of them at once (as `error_class`, the app's SetupInvalid)."""
 
-    def __init__(self) -> None:
+    def __init__(self, error_class: type[SetupInvalid] = SetupInvalid) -> None:
+        self.error_class = error_class
         self.errors: dict[str, list[str]] = {}
         self.code: SetupCode | None = None
 
@@ -187,4 +188,4 @@ class SetupErrors:
 
     def raise_if_any(self) -> None:
         if self.errors:
-            raise SetupInvalid(self.errors, self.code or SetupCode.INVALID)
+            raise self.error_class(self.errors, self.code or SetupCode.INVALID)

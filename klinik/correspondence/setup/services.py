@@ -82,7 +82,7 @@ def template_preview(
 def _check(
     *, unit: Unit, appointment_type: AppointmentType | None, kind: str, subject: str, body: str
 ) -> None:
-    errors = SetupErrors()
+    errors = SetupErrors(TemplateInvalid)
     if kind not in MessageKind.values:
         errors.add("kind", TemplateInvalid.REQUIRED)
     if appointment_type is not None and appointment_type.unit_id != unit.pk:

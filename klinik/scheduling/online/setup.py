@@ -63,7 +63,7 @@ def online_settings_update(
     become bookable online, the unit's other active types not."""
     require(actor, Perm.CLINIC_SETUP)
     assert actor.organisation is not None and unit.organisation_id == actor.organisation.pk
-    errors = SetupErrors()
+    errors = SetupErrors(AppointmentTypeInvalid)
     if not 1 <= days_ahead <= MAX_DAYS_AHEAD:
         errors.add("days_ahead", AppointmentTypeInvalid.DAYS_AHEAD % {"max": MAX_DAYS_AHEAD})
     if not 0 <= cancel_hours <= MAX_CANCEL_HOURS:

@@ -231,7 +231,7 @@ def _name_taken(unit: Unit, name: str, exclude: AppointmentType | None) -> bool:
 def _checked(
     unit: Unit, data: TypeInput, exclude: AppointmentType | None
 ) -> tuple[dict[str, Any], list[tuple[str, list[Resource]]]]:
-    errors = SetupErrors()
+    errors = SetupErrors(AppointmentTypeInvalid)
     values = _check_fields(data, errors)
     if values["name"] and _name_taken(unit, values["name"], exclude):
         errors.add("name", AppointmentTypeInvalid.NAME_TAKEN, SetupCode.NAME_TAKEN)
