@@ -74,6 +74,10 @@ def template_preview(
 ) -> Preview:
     """The text as a patient would get it (empty subject/body: the default's)."""
     default_subject, default_body = DEFAULTS[kind]
+    if appointment_type is None:  # a unit's text: shown with one of its types
+        appointment_type = (
+            AppointmentType.objects.filter(unit=unit, is_active=True).order_by("name").first()
+        )
     context = sample_context(unit=unit, appointment_type=appointment_type)
     filled = render(body or str(default_body), context)
     return Preview(render(subject or str(default_subject), context), filled, len(filled))
