@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.functional import Promise
 
@@ -148,8 +149,6 @@ def organisation_logo_set(*, actor: Actor, upload: IO[bytes]) -> Organisation:
 
 
 def _check_slug(slug: str, errors: SetupErrors, *, unit: Unit | None) -> None:
-    from django.core.exceptions import ValidationError
-
     if len(slug) > UNIT_SLUG_MAX_LENGTH or slug != danish_slugify(slug):
         errors.add("slug", SetupInvalid.SLUG_INVALID)
         return
