@@ -13,6 +13,8 @@ from klinik.api.types import OUT_OF_RANGE, ApiDate, ApiDateTime, day_in_range, m
 from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
 from klinik.core.models import Unit
+from klinik.core.policy import Perm, require
+from klinik.core.setup.selectors import setup_unit
 from klinik.patients.access import access_patient
 from klinik.scheduling.access import (
     access_appointment,
@@ -23,7 +25,7 @@ from klinik.scheduling.access import (
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import ResourceKind
-from klinik.scheduling.models import Appointment, Resource
+from klinik.scheduling.models import Appointment, AppointmentType, Resource
 from klinik.scheduling.selectors import (
     appointment_types_for,
     appointments_between,
@@ -32,21 +34,51 @@ from klinik.scheduling.selectors import (
 from klinik.scheduling.series import PlannedOccurrence, SeriesRule, series_create
 from klinik.scheduling.slots import Slot, find_slots
 from klinik.scheduling.transitions import appointment_cancel
+from klinik.scheduling.types.selectors import setup_type
+from klinik.scheduling.types.services import RequirementInput, TypeInput, appointment_type_create
 
 router = Router(tags=["scheduling"])
 MAX_SLOT_DAYS = 366
+
+
+class RequirementSchema(Schema):
+    kind: str  # practitioner, room, equipment
+    # Resource ids: one of these; empty: any active one of the kind in the unit.
+    allowed: list[uuid.UUID] = []
 
 
 class AppointmentTypeOut(Schema):
     id: uuid.UUID
     name: str
     unit: str
+    unit_id: uuid.UUID
     duration_minutes: int
     buffer_minutes: int
     bookable_online: bool
     is_group: bool
     capacity: int
     colour: str
+    attendance: str
+    reminder_hours: int
+    preparation_text: str
+    is_active: bool
+    requirements: list[RequirementSchema]
+
+
+class AppointmentTypeIn(Schema):
+    unit: uuid.UUID
+    name: str
+    duration_minutes: int
+    buffer_minutes: int = 0
+    attendance: str = "in_person"
+    bookable_online: bool = False
+    is_group: bool = False
+    capacity: int = 1
+    preparation_text: str = ""
+    reminder_hours: int = 24
+    colour: str = "#4a90d9"
+    is_active: bool = True
+    requirements: list[RequirementSchema]
 
 
 class ResourceOut(Schema):
@@ -177,22 +209,73 @@ def _moment(raw: str, name: str, *, end_of_day: bool = False) -> datetime:
         raise HttpError(422, f"{name}: an ISO date or date-time, {OUT_OF_RANGE}") from exc
 
 
+def appointment_type_out(t: AppointmentType) -> AppointmentTypeOut:
+    return AppointmentTypeOut(
+        id=t.public_id,
+        name=t.name,
+        unit=t.unit.name,
+        unit_id=t.unit.public_id,
+        duration_minutes=t.duration_minutes,
+        buffer_minutes=t.buffer_minutes,
+        bookable_online=t.bookable_online,
+        is_group=t.is_group,
+        capacity=t.capacity,
+        colour=t.colour,
+        attendance=t.attendance,
+        reminder_hours=t.reminder_hours,
+        preparation_text=t.preparation_text,
+        is_active=t.is_active,
+        requirements=[
+            RequirementSchema(kind=q.kind, allowed=[r.public_id for r in q.allowed.all()])
+            for q in t.requirements.all()
+        ],
+    )
+
+
 @router.get("/appointment-types", response=list[AppointmentTypeOut])
 def appointment_types(request: ApiRequest) -> list[AppointmentTypeOut]:
     return [
-        AppointmentTypeOut(
-            id=t.public_id,
-            name=t.name,
-            unit=t.unit.name,
-            duration_minutes=t.duration_minutes,
-            buffer_minutes=t.buffer_minutes,
-            bookable_online=t.bookable_online,
-            is_group=t.is_group,
-            capacity=t.capacity,
-            colour=t.colour,
-        )
-        for t in appointment_types_for(actor=request.auth)
+        appointment_type_out(t)
+        for t in appointment_types_for(actor=request.auth).prefetch_related("requirements__allowed")
     ]
+
+
+@router.post(
+    "/appointment-types",
+    response={201: AppointmentTypeOut},
+    summary="Add an appointment type to a unit (manager); 422 with the field's problem",
+)
+def appointment_type_create_endpoint(
+    request: ApiRequest, payload: AppointmentTypeIn
+) -> tuple[int, AppointmentTypeOut]:
+    """Each requirement is a resource kind, from `allowed` when given; at least one, and the
+    unit must have an active resource of each kind. Written to the setup log."""
+    actor = require(request.auth, Perm.CLINIC_SETUP)
+    unit = setup_unit(actor=actor, public_id=payload.unit)
+    created = appointment_type_create(
+        actor=actor,
+        unit=unit,
+        data=TypeInput(
+            name=payload.name,
+            duration_minutes=payload.duration_minutes,
+            buffer_minutes=payload.buffer_minutes,
+            attendance=payload.attendance,
+            bookable_online=payload.bookable_online,
+            is_group=payload.is_group,
+            capacity=payload.capacity,
+            preparation_text=payload.preparation_text,
+            reminder_hours=payload.reminder_hours,
+            colour=payload.colour,
+            is_active=payload.is_active,
+            requirements=[
+                RequirementInput(kind=q.kind, allowed=tuple(q.allowed))
+                for q in payload.requirements
+            ],
+        ),
+        channel=Channel.API,
+    )
+    found = setup_type(actor=actor, public_id=created.public_id)
+    return 201, appointment_type_out(found)
 
 
 @router.get("/slots", response=list[SlotOut], summary="Free slots for a type")

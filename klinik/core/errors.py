@@ -114,3 +114,78 @@ class TokenError(DomainError):
 
     def __init__(self, code: CoreCode, message: str) -> None:
         super().__init__(code, message)
+
+
+class SetupCode(StrEnum):
+    """Why a setup change (organisation, units, types, templates, online settings) was
+    refused: the API's `code`."""
+
+    INVALID = "invalid"
+    NAME_TAKEN = "name_taken"
+    SLUG_TAKEN = "slug_taken"
+    NO_REQUIREMENT = "no_requirement"
+    RESOURCE_MISSING = "resource_missing"
+    UNKNOWN_PLACEHOLDER = "unknown_placeholder"
+    TOO_LONG_FOR_SMS = "too_long_for_sms"
+
+
+class SetupInvalid(DomainError):
+    """Setup input refused; `errors` maps each field to its messages (all of them shown at
+    once, nothing saved). The code is the first problem's."""
+
+    REQUIRED = _("This field is required.")
+    TOO_LONG = _("At most %(max)d characters.")
+    CVR = _("A CVR number has 8 digits and a valid check digit.")
+    GLN = _("An EAN/GLN location number has 13 digits and a valid check digit.")
+    SOR = _("A SOR code consists of digits only (up to 20).")
+    PROVIDER_NUMBER = _("A provider number (ydernummer) has up to 7 digits.")
+    PHONE = _("A phone number has 8 digits, or + and a country code.")
+    EMAIL = _("Type a valid e-mail address.")
+    POSTAL_CODE = _("A Danish postal code has 4 digits.")
+    LOGO_TYPE = _("The logo must be a PNG or JPEG image.")
+    LOGO_SIZE = _("The logo may be at most %(kb)d kB.")
+    UNIT_NAME_TAKEN = _("The organisation already has a unit with that name.")
+    SLUG_TAKEN = _("That booking address is already in use. Choose another.")
+    SLUG_INVALID = _("Use lower-case letters, digits and hyphens.")
+
+    def __init__(self, errors: dict[str, list[str]], code: SetupCode = SetupCode.INVALID) -> None:
+        field, messages = next(iter(errors.items()))
+        super().__init__(code, messages[0], field=field)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}: {', '.join(v)}" for k, v in self.errors.items())
+
+    def field_errors(self) -> dict[str, list[str]]:
+        return self.errors
+
+    def api_body(self) -> dict[str, object]:
+        return super().api_body() | {
+            "errors": [{"field": f, "message": m} for f, ms in self.errors.items() for m in ms]
+        }
+
+    @classmethod
+    def one(cls, field: str, message: object, code: SetupCode = SetupCode.INVALID) -> SetupInvalid:
+        return cls({field: [str(message)]}, code)
+
+
+class SetupErrors:
+    """Collects field problems while a setup service checks its input; `raise_if_any()` then
+    refuses all of them at once (as `error_class`, the app's SetupInvalid)."""
+
+    def __init__(self, error_class: type[SetupInvalid] = SetupInvalid) -> None:
+        self.error_class = error_class
+        self.errors: dict[str, list[str]] = {}
+        self.code: SetupCode | None = None
+
+    def add(self, field: str, message: object, code: SetupCode = SetupCode.INVALID) -> None:
+        self.errors.setdefault(field, []).append(str(message))
+        if self.code is None or self.code == SetupCode.INVALID:
+            self.code = code
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise self.error_class(self.errors, self.code or SetupCode.INVALID)

@@ -33,6 +33,17 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
     cvr = models.CharField(_("CVR number"), max_length=8, blank=True)
+    sor_code = models.CharField(_("SOR code"), max_length=20, blank=True)
+    # The GP provider number (ydernummer) the regions pay the practice under.
+    provider_number = models.CharField(_("provider number (ydernummer)"), max_length=7, blank=True)
+    gln = models.CharField(_("EAN/GLN location number"), max_length=13, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=4, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    # The letterhead logo under DATA_DIR/logos/ (a random name, never the uploaded one).
+    logo_key = models.CharField(max_length=100, blank=True)
     community = models.ForeignKey(
         Community,
         verbose_name=_("clinic community"),
@@ -71,6 +82,9 @@ class Unit(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=UnitKind.choices)
     sor_code = models.CharField(_("SOR code"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=4, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from klinik.core import views
 
@@ -14,5 +14,6 @@ urlpatterns = [
     path("staff/add/", views.staff_add_view, name="staff_add"),
     path("staff/<uuid:public_id>/role/", views.staff_role_view, name="staff_role"),
     path("staff/<uuid:public_id>/active/", views.staff_active_view, name="staff_active"),
+    path("setup/", include("klinik.core.setup.urls")),
     path("healthz", views.healthz_view, name="healthz"),
 ]

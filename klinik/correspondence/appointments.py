@@ -56,6 +56,7 @@ class AppointmentOutbox:
                 appointment_type_id=appointment.appointment_type_id,
                 kind=notice.kind,
                 context=notice.context,
+                unit_id=appointment.unit_id,
             )
         outbox_message_queue(
             organisation_id=appointment.organisation_id,

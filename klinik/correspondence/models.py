@@ -108,7 +108,8 @@ class OutboxMessage(models.Model):
 
 
 class MessageTemplate(models.Model):
-    """An appointment type's own text for one kind of message, instead of the default.
+    """A unit's or an appointment type's own text for one kind of message, instead of the
+    default. The type's text wins over its unit's, the unit's over the default.
 
     Placeholders in braces: {when}, {previous_when}, {unit}, {type}, {preparation}, {link}.
     """
@@ -116,8 +117,17 @@ class MessageTemplate(models.Model):
     organisation = models.ForeignKey(
         "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
     )
+    # A unit's template has no type; a type's template names its unit too (or, made before
+    # unit templates existed, none).
+    unit = models.ForeignKey(
+        "core.Unit", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     appointment_type = models.ForeignKey(
-        "scheduling.AppointmentType", on_delete=models.CASCADE, related_name="+"
+        "scheduling.AppointmentType",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
     subject = models.CharField(_("e-mail subject"), max_length=200, blank=True)
@@ -131,11 +141,20 @@ class MessageTemplate(models.Model):
             models.UniqueConstraint(
                 fields=["organisation", "appointment_type", "kind"],
                 name="corr_template_unique_kind_per_type",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "unit", "kind"],
+                condition=Q(appointment_type__isnull=True),
+                name="corr_template_unique_kind_per_unit",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False) | Q(appointment_type__isnull=False),
+                name="corr_template_unit_or_type",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.appointment_type_id}: {self.kind}"
+        return f"{self.unit_id or '-'}/{self.appointment_type_id or '-'}: {self.kind}"
 
     def clean(self) -> None:
         unknown = unknown_placeholders(self.subject) | unknown_placeholders(self.body)

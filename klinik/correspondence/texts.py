@@ -43,14 +43,37 @@ DEFAULTS: dict[str, tuple[Promise, Promise]] = {
 }
 
 
+def template_for(
+    *, organisation_id: int, unit_id: int | None, appointment_type_id: int | None, kind: str
+) -> MessageTemplate | None:
+    """The text a notice is written from: the type's own, else its unit's, else None (the
+    default)."""
+    own = MessageTemplate.objects.filter(organisation_id=organisation_id, kind=kind)
+    if appointment_type_id is not None:
+        found = own.filter(appointment_type_id=appointment_type_id).first()
+        if found is not None:
+            return found
+    if unit_id is None:
+        return None
+    return own.filter(unit_id=unit_id, appointment_type__isnull=True).first()
+
+
 def notice_texts(
-    *, organisation_id: int, appointment_type_id: int, kind: str, context: dict[str, str]
+    *,
+    organisation_id: int,
+    appointment_type_id: int,
+    kind: str,
+    context: dict[str, str],
+    unit_id: int | None = None,
 ) -> tuple[str, str]:
     """Subject and body for a notice, in the active language."""
     default_subject, default_body = DEFAULTS[kind]
-    template = MessageTemplate.objects.filter(
-        organisation_id=organisation_id, appointment_type_id=appointment_type_id, kind=kind
-    ).first()
+    template = template_for(
+        organisation_id=organisation_id,
+        unit_id=unit_id,
+        appointment_type_id=appointment_type_id,
+        kind=kind,
+    )
     subject = template.subject if template is not None and template.subject else default_subject
     body = template.body if template is not None else default_body
     return render(str(subject), context), render(str(body), context)

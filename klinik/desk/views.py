@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -84,8 +85,8 @@ def keepalive_view(request: ActorRequest) -> HttpResponse:
 
 @dataclass(frozen=True)
 class SetupSection:
-    title: str
-    about: str
+    title: str | Promise
+    about: str | Promise
     url_name: str
 
 
@@ -96,6 +97,31 @@ SETUP_SECTIONS: tuple[SetupSection, ...] = (
         gettext_lazy("Staff"),
         gettext_lazy("Users, roles and who may log in."),
         "staff_list",
+    ),
+    SetupSection(
+        gettext_lazy("Organisation"),
+        gettext_lazy("Name, CVR, SOR code, provider number, EAN/GLN, address and logo."),
+        "setup_organisation",
+    ),
+    SetupSection(
+        gettext_lazy("Units"),
+        gettext_lazy("Departments, clinics and locations with their phone, address and SOR code."),
+        "setup_units",
+    ),
+    SetupSection(
+        gettext_lazy("Appointment types"),
+        gettext_lazy("Duration, buffer, the resources needed, online, group size, reminder."),
+        "setup_types",
+    ),
+    SetupSection(
+        gettext_lazy("Message templates"),
+        gettext_lazy("Confirmation, reminder and cancellation texts per unit or type."),
+        "setup_templates",
+    ),
+    SetupSection(
+        gettext_lazy("Online booking"),
+        gettext_lazy("Which types patients book online, how far ahead, the cancellation limit."),
+        "setup_online",
     ),
 )
 

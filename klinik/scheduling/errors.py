@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from klinik.core.errors import DomainError
+from klinik.core.errors import DomainError, SetupInvalid
 
 if TYPE_CHECKING:
     from klinik.scheduling.series import PlannedOccurrence
@@ -105,3 +105,27 @@ class SeriesError(DomainError):
     ) -> None:
         super().__init__(code, message, field)
         self.conflicts = conflicts or []
+
+
+class AppointmentTypeInvalid(SetupInvalid):
+    """An appointment type (or a unit's online settings) the setup refuses; messages at the
+    fields, nothing saved."""
+
+    NAME_TAKEN = _("The unit already has an appointment type with that name.")
+    DURATION = _("The duration is between %(min)d and %(max)d minutes.")
+    BUFFER = _("The buffer is between 0 and %(max)d minutes.")
+    CAPACITY = _("A group session takes 2 to %(max)d participants.")
+    CAPACITY_NOT_GROUP = _("Only a group session takes more than one patient.")
+    REMINDER_HOURS = _("The reminder is sent 0 to %(max)d hours before.")
+    COLOUR = _("A colour is written #rrggbb, e.g. #4a90d9.")
+    CHOICE = _("Choose one of the options.")
+    NO_REQUIREMENT = _(
+        "An appointment type needs at least one resource: a practitioner, a room or equipment."
+    )
+    RESOURCE_MISSING = _(
+        "%(unit)s has no active resource of the kind %(kind)s. Add one first, or remove the "
+        "requirement."
+    )
+    NOT_IN_UNIT = _("%(resource)s is not an active %(kind)s of %(unit)s.")
+    DAYS_AHEAD = _("Between 1 and %(max)d days.")
+    CANCEL_HOURS = _("Between 0 and %(max)d hours.")

@@ -35,7 +35,8 @@ def _org() -> models.ForeignKey[Organisation]:
 
 
 class UnitSchedule(models.Model):
-    """A unit's booking rules: holidays, online cancellation, reminders' quiet hours."""
+    """A unit's booking rules: holidays, online booking's horizon and cancellation limit,
+    reminders' quiet hours."""
 
     organisation = _org()
     unit = models.OneToOneField("core.Unit", on_delete=models.PROTECT, related_name="+")
@@ -45,6 +46,9 @@ class UnitSchedule(models.Model):
     slot_minutes = models.PositiveSmallIntegerField(_("slot grid (minutes)"), default=5)
     online_cancel_hours = models.PositiveSmallIntegerField(
         _("online cancellation closes (hours before)"), default=24
+    )
+    online_days_ahead = models.PositiveSmallIntegerField(
+        _("online booking how far ahead (days)"), default=365
     )
     quiet_start = models.TimeField(_("no SMS from"), default="21:00")
     quiet_end = models.TimeField(_("no SMS until"), default="08:00")

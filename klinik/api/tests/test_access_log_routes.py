@@ -29,6 +29,7 @@ __all__ = ["data_dir"]  # the fixture: a private DATA_DIR per test
 NO_PATIENT_DATA = {
     ("GET", "/me"),
     ("GET", "/appointment-types"),
+    ("POST", "/appointment-types"),
     ("GET", "/slots"),
     ("GET", "/terminology/search"),
     ("GET", "/terminology/danish"),

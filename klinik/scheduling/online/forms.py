@@ -47,3 +47,29 @@ class IdentifyForm(forms.Form):
         label=gettext_lazy("Yes, send me the confirmation and reminders by e-mail"),
         required=False,
     )
+
+
+class OnlineSettingsForm(forms.Form):
+    """The manager's settings of one unit's online booking."""
+
+    days_ahead = forms.IntegerField(
+        label=gettext_lazy("How far ahead (days)"),
+        help_text=gettext_lazy("Patients see free times up to this many days ahead."),
+    )
+    cancel_hours = forms.IntegerField(
+        label=gettext_lazy("Cancellation limit (hours before)"),
+        help_text=gettext_lazy("Online cancelling and moving close this many hours before."),
+    )
+    types = forms.MultipleChoiceField(
+        label=gettext_lazy("Appointment types bookable online"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(
+        self, *args: object, type_choices: list[tuple[str, str]], **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        types = self.fields["types"]
+        assert isinstance(types, forms.MultipleChoiceField)
+        types.choices = type_choices

@@ -69,7 +69,7 @@ PENDING_MAX_AGE = 30 * 60
 EARLIEST = timedelta(hours=1)
 SLOT_DAYS = 7
 SLOTS_LIMIT = 1000  # a week of a busy unit's 5-minute grid stays well below
-LATEST_DAYS = 365  # "later times" stops a year ahead
+DEFAULT_DAYS_AHEAD = 365  # UnitSchedule's default: times offered up to a year ahead
 SLOT_FORMAT = "%Y%m%dT%H%MZ"  # a slot's time in URLs: UTC, to the minute
 # Public POSTs per client address and hour.
 RATE_LIMITS: dict[str, int] = {"identify": 30, "book": 10, "manage": 30}
@@ -195,11 +195,16 @@ def online_slots(
         start = max(earliest, datetime.combine(first_day, time.min, tzinfo=LOCAL))
     week_start = timezone.localtime(start, LOCAL).date()
     next_week = week_start + timedelta(days=SLOT_DAYS)
-    found = find_slots(
-        appointment_type=appointment_type,
-        start=start,
-        end=datetime.combine(next_week, time.min, tzinfo=LOCAL),
-        limit=SLOTS_LIMIT,
+    end = min(next_week, online_last_day(appointment_type.unit_id) + timedelta(days=1))
+    found = (
+        find_slots(
+            appointment_type=appointment_type,
+            start=start,
+            end=datetime.combine(end, time.min, tzinfo=LOCAL),
+            limit=SLOTS_LIMIT,
+        )
+        if end > week_start
+        else []
     )
     days: dict[date, list[OnlineSlot]] = {}
     for slot in found:
@@ -215,8 +220,19 @@ def online_slots(
     return [SlotDay(day, slots) for day, slots in days.items()], next_week
 
 
-def online_has_later(next_day: date) -> bool:
-    return next_day <= timezone.localdate(timezone.now(), LOCAL) + timedelta(days=LATEST_DAYS)
+def unit_days_ahead(unit_id: int) -> int:
+    """How many days ahead the unit's online booking offers times."""
+    schedule = UnitSchedule.objects.filter(unit_id=unit_id).first()
+    return schedule.online_days_ahead if schedule is not None else DEFAULT_DAYS_AHEAD
+
+
+def online_last_day(unit_id: int) -> date:
+    """The last local day the unit's online booking offers times on."""
+    return timezone.localdate(timezone.now(), LOCAL) + timedelta(days=unit_days_ahead(unit_id))
+
+
+def online_has_later(next_day: date, unit_id: int) -> bool:
+    return next_day <= online_last_day(unit_id)
 
 
 def parse_slot(start_key: str) -> datetime:
@@ -245,6 +261,8 @@ def online_slot_is_free(
     appointment_type: AppointmentType, start: datetime, practitioner: Resource | None
 ) -> bool:
     if start < timezone.now():
+        return False
+    if timezone.localtime(start, LOCAL).date() > online_last_day(appointment_type.unit_id):
         return False
     found = find_slots(
         appointment_type=appointment_type,

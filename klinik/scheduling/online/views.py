@@ -8,6 +8,7 @@ rate limited per client address, and nothing about other patients is ever shown.
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any, ParamSpec
@@ -20,17 +21,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from klinik.core.errors import form_error_add
+from klinik.core.errors import SetupInvalid, form_error_add
 from klinik.core.http import ActorRequest, PublicRequest
 from klinik.core.models import Unit
 from klinik.core.policy import Perm, public, requires
 from klinik.core.ratelimit import client_address
+from klinik.core.setup.selectors import setup_unit_chosen, setup_units
 from klinik.patients.identifiers import IdentifierError
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import AppointmentType
 from klinik.scheduling.online import feeds, services
+from klinik.scheduling.online import setup as online_setup
 from klinik.scheduling.online.errors import OnlineError
-from klinik.scheduling.online.forms import IdentifyForm
+from klinik.scheduling.online.forms import IdentifyForm, OnlineSettingsForm
 
 P = ParamSpec("P")
 
@@ -127,7 +130,7 @@ def _slots_page(
             "kind": kind,
             "days": days,
             "next_day": next_day,
-            "show_later": services.online_has_later(next_day),
+            "show_later": services.online_has_later(next_day, unit.pk),
             "first_day": first_day,
             "error": error,
             "call": call,
@@ -335,7 +338,7 @@ def online_move_view(request: PublicRequest, token: str) -> HttpResponse:
             days=days,
             next_day=next_day,
             first_day=first_day,
-            show_later=services.online_has_later(next_day),
+            show_later=services.online_has_later(next_day, appointment.unit_id),
         )
     return render(request, "scheduling/online/move.html", context, status=status)
 
@@ -397,3 +400,52 @@ def calendar_feed_revoke_view(request: ActorRequest, resource_id: str) -> HttpRe
     feeds.resource_feed_revoke(actor=request.actor, resource=resource)
     messages.success(request, _("The feed is stopped."))
     return redirect("feed_list")
+
+
+# The manager's settings ---------------------------------------------------------------------
+
+
+@requires(Perm.CLINIC_SETUP)
+@require_http_methods(["GET", "POST"])
+def online_settings_view(request: ActorRequest) -> HttpResponse:
+    """A unit's online booking: which types, how far ahead, the cancellation limit, the
+    public link (with a copy button)."""
+    unit = setup_unit_chosen(actor=request.actor, public_id=request.GET.get("unit", ""))
+    current = online_setup.online_settings(actor=request.actor, unit=unit)
+    form = OnlineSettingsForm(
+        request.POST or None,
+        initial={
+            "days_ahead": current.days_ahead,
+            "cancel_hours": current.cancel_hours,
+            "types": [str(t.public_id) for t in current.types if t.bookable_online],
+        },
+        type_choices=[(str(t.public_id), t.name) for t in current.types],
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            online_setup.online_settings_update(
+                actor=request.actor,
+                unit=unit,
+                days_ahead=data["days_ahead"],
+                cancel_hours=data["cancel_hours"],
+                online_type_ids={uuid.UUID(value) for value in data["types"]},
+            )
+        except SetupInvalid as exc:
+            form_error_add(form, exc)
+        else:
+            messages.success(request, _("The online booking settings are saved."))
+            return redirect(f"{reverse('setup_online')}?unit={unit.public_id}")
+    booking_path = reverse("online_types", kwargs={"unit_key": unit.slug})
+    return render(
+        request,
+        "scheduling/online/settings.html",
+        {
+            "form": form,
+            "unit": unit,
+            "units": setup_units(actor=request.actor),
+            "public_link": request.build_absolute_uri(booking_path),
+            "has_online_types": any(t.bookable_online for t in current.types),
+        },
+        status=400 if form.errors else 200,
+    )

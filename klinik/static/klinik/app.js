@@ -15,6 +15,15 @@
   document.addEventListener("click", function (event) {
     var opener = event.target.closest && event.target.closest("[data-open-dialog]");
     if (opener) document.getElementById(opener.dataset.openDialog).showModal();
+    // A copy button: <button data-copy="ID"> copies the value of the field with that id.
+    var copier = event.target.closest && event.target.closest("[data-copy]");
+    if (copier) {
+      var field = document.getElementById(copier.dataset.copy);
+      if (!field) return;
+      field.select();
+      if (navigator.clipboard) navigator.clipboard.writeText(field.value).catch(function () {});
+      copier.setAttribute("data-copied", "true");
+    }
   });
 
   var pendingG = false;
