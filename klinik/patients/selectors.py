@@ -393,10 +393,15 @@ def retention_deletable_from(last_entry: date) -> date:
 
 
 def retention_cutoff(today: date) -> datetime:
-    """A record whose latest entry lies before this moment (local midnight, ten years before
-    `today`) may be deleted today; consistent with `retention_deletable_from`."""
-    start = datetime.combine(years_after(today, -RETENTION_YEARS), time())
-    return timezone.make_aware(start, timezone.get_default_timezone())
+    """A record whose latest entry lies before this moment (local midnight, about ten years
+    before `today`) may be deleted today. Found from `retention_deletable_from` itself, so the
+    two agree around 29 February too."""
+    day = years_after(today, -RETENTION_YEARS)
+    while retention_deletable_from(day) <= today:
+        day += timedelta(days=1)
+    while retention_deletable_from(day - timedelta(days=1)) > today:
+        day -= timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time()), timezone.get_default_timezone())
 
 
 def _entered(item: RecordEntryDate, organisation_id: int) -> QuerySet[Any]:
