@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from klinik.audit.choices import Action, Channel
@@ -71,7 +72,14 @@ def retention_csv(rows: list[RetentionRow]) -> str:
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(
-        ["Navn", "CPR-nummer", "Seneste indførsel", "Må slettes fra", "Død", "Patient-id"]
+        [
+            _("Name"),
+            _("CPR number"),
+            _("Latest entry"),
+            _("May be deleted from"),
+            _("Date of death"),
+            _("Patient id"),
+        ]
     )
     for r in rows:
         writer.writerow(

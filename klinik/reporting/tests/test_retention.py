@@ -47,7 +47,9 @@ def old_world(world, clock):
     for name in ("Over", "Under", "Later", "Survivor", "Source"):
         people[name] = PatientFactory(unit=world.unit_a, given_name=name, family_name="Testesen")
     at(clock, 2016, 11, 1, 8, 0)
-    people["Nothing_old"] = PatientFactory(unit=world.unit_a, given_name="Tom", family_name="Aldrig")
+    people["Nothing_old"] = PatientFactory(
+        unit=world.unit_a, given_name="Tom", family_name="Aldrig"
+    )
     at(clock, 2016, 11, 25, 23, 30)  # 30 minutes before local midnight ten years back
     entry_write(doctor, people["Over"])
     entry_write(doctor, people["Survivor"])
@@ -102,7 +104,10 @@ def test_the_report_lists_records_just_over_ten_years_and_not_those_just_under(
     assert [r.name.split()[0] for r in rows] == ["Tom", "Over"]  # oldest first
 
     clock.set(datetime(2026, 11, 27, 10, 0, tzinfo=CPH))  # one day on: "Under" has its ten years
-    names = {r.name.split()[0] for r in patients_past_retention(actor=_manager(world), channel=Channel.UI)}
+    names = {
+        r.name.split()[0]
+        for r in patients_past_retention(actor=_manager(world), channel=Channel.UI)
+    }
     assert names == {"Over", "Tom", "Under"}
 
 
@@ -141,7 +146,9 @@ def test_the_selector_refuses_a_secretary(world):
 # The screen ---------------------------------------------------------------------------------
 
 
-def test_manager_sees_the_report_and_one_access_log_entry(world, clock, old_world, login_as, client):
+def test_manager_sees_the_report_and_one_access_log_entry(
+    world, clock, old_world, login_as, client
+):
     manager = world.member(Role.MANAGER)
     login_as(manager)
     before = AccessLogEntry.objects.filter(object_type="retention_report").count()
