@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -42,6 +43,6 @@ def test_manager_opens_the_retention_report_sorts_it_and_downloads_it(page: Page
     with page.expect_download() as download:
         page.locator("#retention-export").click()
     assert download.value.suggested_filename.startswith("opbevaring-")
-    content = open(download.value.path(), encoding="utf-8-sig").read()  # noqa: PTH123
+    content = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert "Ældgammel Journalsen" in content
     assert old.cpr not in content
