@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import Exists, Field, OuterRef, QuerySet, Subquery
+from django.db.models import DateTimeField, Exists, Field, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
@@ -411,29 +412,39 @@ def _entered(item: RecordEntryDate, organisation_id: int) -> QuerySet[Any]:
     ).order_by()
 
 
+# Below every real moment: stands for "no row of this kind", as NULL would make SQLite's
+# MAX(a, b) NULL (PostgreSQL's GREATEST skips it).
+_NEVER = datetime(1, 1, 2, tzinfo=UTC)
+
+
 def _with_last_entries(
     patients: QuerySet[Patient], organisation_id: int, items: tuple[RecordEntryDate, ...]
 ) -> list[tuple[Any, ...]]:
-    """(patient fields..., latest moment of each kind of record row or None) per patient: one
-    query, each kind a correlated subquery on its (organisation, patient, ...) index."""
-    latest = {
-        f"last_{n}": Subquery(
-            _entered(item, organisation_id)
-            .filter(**{item.patient: OuterRef("pk")})
-            .order_by(f"-{item.field}")
-            .values(item.field)[:1]
+    """(pk, merged into, latest record row or registration, *_RETENTION_FIELDS) per patient:
+    one query, each kind of row a correlated subquery on its (organisation, patient, ...)
+    index, the latest of them taken by the database."""
+    latest: list[Any] = [
+        Coalesce(
+            Subquery(
+                _entered(item, organisation_id)
+                .filter(**{item.patient: OuterRef("pk")})
+                .order_by(f"-{item.field}")
+                .values(item.field)[:1]
+            ),
+            Value(_NEVER),
+            output_field=DateTimeField(),
         )
-        for n, item in enumerate(items)
-    }
-    return list(
-        patients.annotate(**latest).values_list(
-            "pk",
-            "merged_into_id",
-            "created_at",
-            *_RETENTION_FIELDS,
-            *latest,
-        )
+        for item in items
+    ]
+    last = latest[0] if len(latest) == 1 else Greatest(*latest) if latest else Value(_NEVER)
+    found = patients.annotate(last_entered=last).values_list(
+        "pk", "merged_into_id", "last_entered", "created_at", *_RETENTION_FIELDS
     )
+    # A record with no rows counts from the patient's registration.
+    return [
+        (pk, into, created if entered <= _NEVER else entered, *rest)
+        for pk, into, entered, created, *rest in found
+    ]
 
 
 _RETENTION_FIELDS = (
@@ -444,12 +455,6 @@ _RETENTION_FIELDS = (
     "cpr",
     "deceased_date",
 )
-
-
-def _last_moment(row: tuple[Any, ...]) -> datetime:
-    """The latest record row, or the registration for a record that holds none."""
-    entered = [moment for moment in row[3 + len(_RETENTION_FIELDS) :] if moment is not None]
-    return max(entered) if entered else row[2]  # type: ignore[no-any-return]
 
 
 def _merged_last_moments(
@@ -466,8 +471,7 @@ def _merged_last_moments(
         while survivor in into and survivor not in seen:  # a merge of a merge
             seen.add(survivor)
             survivor = into[survivor]
-        moment = _last_moment(row)
-        latest[survivor] = max(moment, latest.get(survivor, moment))
+        latest[survivor] = max(row[2], latest.get(survivor, row[2]))
     return latest
 
 
@@ -488,7 +492,7 @@ def patients_past_retention(
         patients = Patient.objects.filter(
             organisation_id=organisation_id, status=PatientStatus.ACTIVE
         )
-        for item in items:  # no row entered since the cutoff (the index answers, row by row)
+        for item in items:  # no row of any kind entered since the cutoff
             patients = patients.exclude(
                 Exists(
                     _entered(item, organisation_id).filter(
@@ -499,10 +503,10 @@ def patients_past_retention(
         merged = _merged_last_moments(organisation_id, items)
         found = []
         for row in _with_last_entries(patients, organisation_id, items):
-            moment = max(_last_moment(row), merged.get(row[0], _last_moment(row)))
+            moment = max(row[2], merged.get(row[0], row[2]))
             if moment >= cutoff:  # registered, or merged with a record, after the cutoff
                 continue
-            public_id, given, family, sort_name, cpr, deceased = row[3 : 3 + len(_RETENTION_FIELDS)]
+            public_id, given, family, sort_name, cpr, deceased = row[3:]
             last_entry = timezone.localtime(moment).date()
             found.append(
                 RetentionRow(

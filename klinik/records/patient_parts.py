@@ -244,7 +244,8 @@ PARTS = (
 
 ENTRY_DATES = (
     RecordEntryDate("records.JournalEntry", "recorded_at"),
-    RecordEntryDate("records.JournalSignature", "signed_at", patient="entry__patient"),
+    # Through the entry: its (organisation, patient) index, then the signature's by entry.
+    RecordEntryDate("records.JournalEntry", "signature__signed_at"),
     RecordEntryDate("records.Contact", "created_at"),
     RecordEntryDate("records.Contact", "ended_at"),
     RecordEntryDate("records.ContactDiagnosis", "recorded_at"),
