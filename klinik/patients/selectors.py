@@ -360,10 +360,10 @@ def patient_merges(*, patient: Patient) -> QuerySet[PatientMerge]:
 
 
 # Retention ------------------------------------------------------------------------------------
-# Journalføringsbekendtgørelsen (BEK nr. 1225 af 8/6/2021, under autorisationsloven kap. 6): the
-# record is kept at least ten years from its latest entry, also after the patient's death
-# (sundhed.dk "Journalføring"). Klinik reports the records past that limit to a manager and
-# deletes nothing (ADR 0017).
+# Journalføringsbekendtgørelsen of 1 July 2021 (under autorisationsloven kap. 6; VEJ 9524 cites
+# it as BEK nr. 1225 af 8/6/2021): the record is kept at least ten years from its latest entry,
+# also after the patient's death (sundhed.dk "Journalføring"; shared domain notes §7.1). Klinik
+# reports the records past that limit to a manager and deletes nothing (ADR 0017).
 
 RETENTION_YEARS = 10
 
