@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "klinik.records",
     "klinik.correspondence",
     "klinik.desk",
+    "klinik.reporting",
     "klinik.api",
     "klinik.demo",
 ]

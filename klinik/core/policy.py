@@ -41,6 +41,7 @@ class Perm(StrEnum):
     CLINIC_SETUP = "clinic.setup"  # the organisation, units, resources, hours, types, templates
     AUDIT_PATIENT_REPORT = "audit.patient_report"  # who accessed a patient's record
     AUDIT_REVIEW = "audit.review"  # review break-the-glass accesses, spot checks
+    REPORT_RETENTION = "report.retention"  # records kept past the retention period
 
 
 _P = Perm
@@ -64,6 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.MANAGER: frozenset(
         {_P.PATIENT_VIEW, _P.SCHEDULE_VIEW, _P.STAFF_MANAGE, _P.AUDIT_REVIEW}
         | {_P.AUDIT_PATIENT_REPORT, _P.PATIENT_EXPORT, _P.PATIENT_UNMERGE, _P.CLINIC_SETUP}
+        | {_P.REPORT_RETENTION}
     ),
     # An apprentice works under supervision: what they write stays unsigned until approved.
     Role.APPRENTICE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE}),

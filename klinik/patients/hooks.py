@@ -6,6 +6,9 @@
   kind of row: its section of the GDPR export and what a merge does with the rows. The system
   check `patients.E001` refuses to start while a model with a patient foreign key is covered
   by no part: optional registration that nobody fills is how an export misses the record.
+- `RECORD_ENTRY_DATES`: every kind of row that belongs to the patient's record (journal) names
+  the moment it was entered, so that the retention report can find the record's last entry
+  (journalføringsbekendtgørelsen: kept at least ten years from the latest entry; ADR 0017).
 """
 
 from __future__ import annotations
@@ -64,5 +67,15 @@ def merge_move(*models: Any) -> tuple[Merge, Unmerge]:
     return merge, unmerge
 
 
+@dataclass(frozen=True)
+class RecordEntryDate:
+    """One moment at which a kind of record row was written to (or changed in) the record."""
+
+    model: str  # "app_label.Model", with an `organisation` foreign key
+    field: str  # a DateTimeField of that model; empty (NULL) rows are skipped
+    patient: str = "patient"  # the lookup from the row to its patient
+
+
 CARE_RELATION: Hook[CareRelationCheck] = Hook("care_relation")
 PATIENT_PARTS: Hook[PatientPart] = Hook("patient_parts")
+RECORD_ENTRY_DATES: Hook[RecordEntryDate] = Hook("record_entry_dates")

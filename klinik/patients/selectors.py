@@ -1,23 +1,28 @@
-"""Reads of the patient register: the one-box search, history, relatives, merges."""
+"""Reads of the patient register: the one-box search, history, relatives, merges, and the
+records kept past the retention period."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db import connection
-from django.db.models import Field, QuerySet
+from django.apps import apps
+from django.db import connection, transaction
+from django.db.models import DateTimeField, Exists, Field, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
 from klinik.core import rows
+from klinik.core.hooks import hook_items
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.choices import PatientStatus
+from klinik.patients.hooks import RECORD_ENTRY_DATES, RecordEntryDate
 from klinik.patients.models import (
     FormerIdentifier,
     Patient,
@@ -352,3 +357,175 @@ def patient_merges(*, patient: Patient) -> QuerySet[PatientMerge]:
         .select_related("source", "merged_by", "undone_by")
         .order_by("-merged_at")
     )
+
+
+# Retention ------------------------------------------------------------------------------------
+# Journalføringsbekendtgørelsen of 1 July 2021 (under autorisationsloven kap. 6; VEJ 9524 cites
+# it as BEK nr. 1225 af 8/6/2021): the record is kept at least ten years from its latest entry,
+# also after the patient's death (sundhed.dk "Journalføring"; shared domain notes §7.1). Klinik
+# reports the records past that limit to a manager and deletes nothing (ADR 0017).
+
+RETENTION_YEARS = 10
+
+
+@dataclass(frozen=True)
+class RetentionRow:
+    public_id: uuid.UUID
+    name: str
+    sort_name: str
+    cpr_masked: str  # the birth date part only, as managers see CPR numbers
+    last_entry: date  # the record's latest entry, or the registration when it holds none
+    deletable_from: date  # the first day on which ten full years have passed
+    deceased_date: date | None
+
+
+def years_after(day: date, years: int) -> date:
+    """The same calendar day `years` later; 29 February falls on 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def retention_deletable_from(last_entry: date) -> date:
+    """The day after the tenth anniversary: by then ten full years have passed, whatever the
+    time of day of the entry."""
+    return years_after(last_entry, RETENTION_YEARS) + timedelta(days=1)
+
+
+def retention_cutoff(today: date) -> datetime:
+    """A record whose latest entry lies before this moment (local midnight, about ten years
+    before `today`) may be deleted today. Found from `retention_deletable_from` itself, so the
+    two agree around 29 February too."""
+    day = years_after(today, -RETENTION_YEARS)
+    while retention_deletable_from(day) <= today:
+        day += timedelta(days=1)
+    while retention_deletable_from(day - timedelta(days=1)) > today:
+        day -= timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time()), timezone.get_default_timezone())
+
+
+def _entered(item: RecordEntryDate, organisation_id: int) -> QuerySet[Any]:
+    model = apps.get_model(item.model)
+    return model._default_manager.filter(  # type: ignore[no-any-return]
+        organisation_id=organisation_id, **{f"{item.field}__isnull": False}
+    ).order_by()
+
+
+# Below every real moment: stands for "no row of this kind", as NULL would make SQLite's
+# MAX(a, b) NULL (PostgreSQL's GREATEST skips it).
+_NEVER = datetime(1, 1, 2, tzinfo=UTC)
+
+
+def _with_last_entries(
+    patients: QuerySet[Patient], organisation_id: int, items: tuple[RecordEntryDate, ...]
+) -> list[tuple[Any, ...]]:
+    """(pk, merged into, latest record row or registration, *_RETENTION_FIELDS) per patient:
+    one query, each kind of row a correlated subquery on its (organisation, patient, ...)
+    index, the latest of them taken by the database."""
+    latest: list[Any] = [
+        Coalesce(
+            Subquery(
+                _entered(item, organisation_id)
+                .filter(**{item.patient: OuterRef("pk")})
+                .order_by(f"-{item.field}")
+                .values(item.field)[:1]
+            ),
+            Value(_NEVER),
+            output_field=DateTimeField(),
+        )
+        for item in items
+    ]
+    last = latest[0] if len(latest) == 1 else Greatest(*latest) if latest else Value(_NEVER)
+    found = patients.annotate(last_entered=last).values_list(
+        "pk", "merged_into_id", "last_entered", "created_at", *_RETENTION_FIELDS
+    )
+    # A record with no rows counts from the patient's registration.
+    return [
+        (pk, into, created if entered <= _NEVER else entered, *rest)
+        for pk, into, entered, created, *rest in found
+    ]
+
+
+_RETENTION_FIELDS = (
+    "public_id",
+    "given_name",
+    "family_name",
+    "sort_name",
+    "cpr",
+    "deceased_date",
+)
+
+
+def _merged_last_moments(
+    organisation_id: int, items: tuple[RecordEntryDate, ...]
+) -> dict[int, datetime]:
+    """Records merged into another stay where they were written and are read through the
+    surviving patient (ADR 0011): the survivor's last entry is the latest of them all."""
+    merged = Patient.objects.filter(organisation_id=organisation_id, merged_into__isnull=False)
+    found = _with_last_entries(merged, organisation_id, items)
+    into = {row[0]: row[1] for row in found}
+    latest: dict[int, datetime] = {}
+    for row in found:
+        survivor, seen = row[1], {row[0]}
+        while survivor in into and survivor not in seen:  # a merge of a merge
+            seen.add(survivor)
+            survivor = into[survivor]
+        latest[survivor] = max(row[2], latest.get(survivor, row[2]))
+    return latest
+
+
+def patients_past_retention(
+    *, actor: Actor, channel: Channel, action: Action = Action.VIEW
+) -> list[RetentionRow]:
+    """The patients of the actor's organisation whose record's latest entry is more than ten
+    years old, oldest first. A report: nothing is deleted. One access-log entry for the list
+    (`action` EXPORT when it is written to a file)."""
+    require(actor, Perm.REPORT_RETENTION)
+    if actor.organisation is None:
+        return []
+    organisation_id = actor.organisation.pk
+    today = timezone.localdate()
+    cutoff = retention_cutoff(today)
+    items = hook_items(RECORD_ENTRY_DATES)
+    with transaction.atomic():
+        patients = Patient.objects.filter(
+            organisation_id=organisation_id, status=PatientStatus.ACTIVE
+        )
+        for item in items:  # no row of any kind entered since the cutoff
+            patients = patients.exclude(
+                Exists(
+                    _entered(item, organisation_id).filter(
+                        **{item.patient: OuterRef("pk"), f"{item.field}__gte": cutoff}
+                    )
+                )
+            )
+        merged = _merged_last_moments(organisation_id, items)
+        found = []
+        for row in _with_last_entries(patients, organisation_id, items):
+            moment = max(row[2], merged.get(row[0], row[2]))
+            if moment >= cutoff:  # registered, or merged with a record, after the cutoff
+                continue
+            public_id, given, family, sort_name, cpr, deceased = row[3:]
+            last_entry = timezone.localtime(moment).date()
+            found.append(
+                RetentionRow(
+                    public_id=public_id,
+                    name=f"{given} {family}",
+                    sort_name=sort_name,
+                    cpr_masked=f"{cpr[:6]}-····",
+                    last_entry=last_entry,
+                    deletable_from=retention_deletable_from(last_entry),
+                    deceased_date=deceased,
+                )
+            )
+        found.sort(key=lambda r: (r.last_entry, r.sort_name))
+        access_log_record(
+            actor=actor,
+            action=action,
+            purpose=Purpose.ADMINISTRATION,
+            channel=channel,
+            object_type="retention_report",
+            reason=f"{len(found)} rows",
+        )
+    return found

@@ -4,6 +4,12 @@ A merge moves nothing here: journal entries are never edited (the database refus
 rest of the record stays with them, so contacts, codes and entries keep pointing at each other.
 The surviving patient's record is read through the merge instead (`patient_record_ids`), and an
 undone merge leaves both records exactly as they were.
+
+The same rows say when they were entered (`ENTRY_DATES`), for the retention report: the record is
+kept at least ten years from its latest entry (journalføringsbekendtgørelsen, ADR 0017). Every
+addition counts: an entry, its correction and signature, a contact, a code, a measurement, a
+vaccination, a document, and the moments a row was removed, resolved or marked as an error.
+Drafts and dictations are not the record until they become an entry.
 """
 
 from __future__ import annotations
@@ -11,7 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from klinik.core.hooks import hook_register
-from klinik.patients.hooks import PATIENT_PARTS, PatientPart
+from klinik.patients.hooks import (
+    PATIENT_PARTS,
+    RECORD_ENTRY_DATES,
+    PatientPart,
+    RecordEntryDate,
+)
 from klinik.patients.models import Patient
 from klinik.patients.selectors import patient_record_ids
 from klinik.records.documents.serving import document_filename
@@ -231,7 +242,31 @@ PARTS = (
 )
 
 
+ENTRY_DATES = (
+    RecordEntryDate("records.JournalEntry", "recorded_at"),
+    # Through the entry: its (organisation, patient) index, then the signature's by entry.
+    RecordEntryDate("records.JournalEntry", "signature__signed_at"),
+    RecordEntryDate("records.Contact", "created_at"),
+    RecordEntryDate("records.Contact", "ended_at"),
+    RecordEntryDate("records.ContactDiagnosis", "recorded_at"),
+    RecordEntryDate("records.ContactDiagnosis", "removed_at"),
+    RecordEntryDate("records.ContactProcedure", "recorded_at"),
+    RecordEntryDate("records.ContactProcedure", "removed_at"),
+    RecordEntryDate("records.Problem", "noted_at"),
+    RecordEntryDate("records.Problem", "resolved_at"),
+    RecordEntryDate("records.PatientWarning", "recorded_at"),
+    RecordEntryDate("records.PatientWarning", "inactivated_at"),
+    RecordEntryDate("records.Measurement", "recorded_at"),
+    RecordEntryDate("records.Measurement", "error_at"),
+    RecordEntryDate("records.Vaccination", "recorded_at"),
+    RecordEntryDate("records.Vaccination", "error_at"),
+    RecordEntryDate("records.Document", "uploaded_at"),
+)
+
+
 def register() -> None:
     """Called from RecordsConfig.ready()."""
     for part in PARTS:
         hook_register(PATIENT_PARTS, part)
+    for entry_date in ENTRY_DATES:
+        hook_register(RECORD_ENTRY_DATES, entry_date)

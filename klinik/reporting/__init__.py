@@ -1,0 +1,2 @@
+"""Read-only reports for managers: they read other apps' selectors and write nothing but the
+access log (ADR 0017)."""
