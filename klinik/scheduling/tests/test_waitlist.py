@@ -253,3 +253,45 @@ def test_the_list_logs_once_and_other_organisations_get_404(world, desk, actor_f
     with pytest.raises(Http404):
         access_waitlist_entry(actor=stranger, unit=world.unit_b, public_id=entry.public_id)
     assert waitlist_entries(actor=stranger, unit=world.unit_b) == []
+
+
+# The public page ------------------------------------------------------------------------------
+
+
+def test_the_link_page_shows_the_time_and_accepts_it(world, desk, day, cancelled, client):
+    first, second = _waiting(desk, "Første"), _waiting(desk, "Anden")
+    desk.cancel(cancelled)
+    run_due_tasks()
+    page = client.get(f"/venteliste/{_token_of(first)}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="waitlist-accept"' in html
+    assert first.patient.name not in html  # the time, not the person
+
+    with desk.capture(execute=True):
+        accepted = client.post(f"/venteliste/{_token_of(first)}/")
+    assert accepted.status_code == 200
+    assert 'id="waitlist-booked"' in accepted.content.decode()
+    late = client.post(f"/venteliste/{_token_of(second)}/")
+    assert late.status_code == 409
+    assert str(WaitlistError.UNAVAILABLE) in late.content.decode()
+    assert not Appointment.objects.filter(patient=second.patient).exists()
+
+
+def test_a_made_up_link_gets_the_public_not_found(client, world):
+    response = client.get("/venteliste/not-a-real-token/")
+    assert response.status_code == 404
+    assert client.post("/venteliste/not-a-real-token/").status_code == 404
+
+
+def test_accepting_is_rate_limited(world, desk, day, cancelled, client, settings):
+    from klinik.scheduling.online import services
+
+    entry = _waiting(desk, "Mange")
+    desk.cancel(cancelled)
+    run_due_tasks()
+    token = _token_of(entry)
+    limit = services.RATE_LIMITS["waitlist"]
+    for _ in range(limit):
+        client.post(f"/venteliste/{token}/")
+    assert client.post(f"/venteliste/{token}/").status_code == 429
