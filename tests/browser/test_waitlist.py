@@ -73,7 +73,7 @@ def _sms_link(patient, kind: str = "waitlist_offer") -> str:
 def test_a_waiting_list_offer_is_accepted_from_the_sms_link(
     page: Page, browser: Browser, live_server: LiveServer, setup, day
 ) -> None:
-    actor, clinic, appointment, (bente, carl) = setup
+    actor, _clinic, appointment, (bente, carl) = setup
     appointment_cancel(actor=actor, appointment=appointment, reason="Afbud")
     run_due_tasks()  # the worker hands the SMS to the local backend
 
