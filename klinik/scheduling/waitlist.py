@@ -215,7 +215,7 @@ def access_waitlist_entry(*, actor: Actor, unit: Unit, public_id: object) -> Wai
         entry = (
             WaitlistEntry.objects.select_related("patient")
             .filter(organisation_id__in=actor.organisation_ids, unit=unit)
-            .get(public_id=public_id)
+            .get(public_id=uuid.UUID(str(public_id)))
         )
     except (WaitlistEntry.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
