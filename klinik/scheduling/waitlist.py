@@ -504,7 +504,7 @@ def waitlist_offer_accept(*, actor: Actor, token: str) -> Appointment:
         with transaction.atomic(durable=True):
             # The one lock: acceptances of one opening are decided one after the other.
             opening = (
-                WaitlistOpening.objects.select_for_update()
+                WaitlistOpening.objects.select_for_update(of=("self",))
                 .select_related("appointment_type", "practitioner", "unit")
                 .get(pk=offer.opening_id)
             )
