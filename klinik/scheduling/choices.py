@@ -65,7 +65,7 @@ class TimeOfDay(models.TextChoices):
 
 
 class WaitlistOpeningStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Not yet taken")
     FILLED = "filled", _("Filled")
 
 
