@@ -19,6 +19,7 @@ from klinik.api import (
     records_observations,
     scheduling,
     terminology,
+    waitlist,
 )
 from klinik.api.auth import TokenAuth
 from klinik.api.middleware import CODES
@@ -41,6 +42,7 @@ api.add_router("", records.router)
 api.add_router("", records_coding.router)
 api.add_router("", records_observations.router)
 api.add_router("", records_documents.router)
+api.add_router("", waitlist.router)
 
 
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.

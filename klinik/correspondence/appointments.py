@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 
@@ -13,11 +15,11 @@ from klinik.correspondence.choices import (
 )
 from klinik.correspondence.models import NOTICE_KINDS, OutboxMessage
 from klinik.correspondence.services import outbox_message_queue, patient_route
-from klinik.correspondence.texts import notice_texts
+from klinik.correspondence.texts import default_texts, notice_texts
 from klinik.patients.models import Patient
-from klinik.scheduling.hooks import NoticeRoute
+from klinik.scheduling.hooks import NoticeRoute, WaitlistMessage
 from klinik.scheduling.models import Appointment
-from klinik.scheduling.reminders import Notice, Told
+from klinik.scheduling.reminders import Notice, Told, patient_language
 
 # A change notice in these states has reached the patient, is reaching them, or would have
 # without a channel: the next notice is worded from it.
@@ -85,3 +87,20 @@ def appointment_notice_route(patient: Patient) -> NoticeRoute:
         channel_label=str(MessageChannel(route.channel).label),
         address=route.address,
     )
+
+
+def waitlist_message_queue(message: WaitlistMessage) -> datetime | None:
+    """scheduling.hooks.WAITLIST_MESSAGE: write a waiting-list message to the outbox (in the
+    caller's transaction); when it goes out, or None when it is not sent."""
+    with translation.override(patient_language(message.patient.language)):
+        subject, body = default_texts(kind=message.kind, context=message.context)
+    queued = outbox_message_queue(
+        organisation_id=message.organisation_id,
+        unit_id=message.unit_id,
+        patient=message.patient,
+        kind=message.kind,
+        subject=subject,
+        body=body,
+        due=timezone.now(),
+    )
+    return None if queued.status == MessageStatus.SKIPPED else queued.scheduled_for

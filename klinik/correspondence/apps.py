@@ -12,12 +12,17 @@ class CorrespondenceConfig(AppConfig):
         from klinik.core.hooks import hook_register
         from klinik.core.worker import PERIODIC_TASKS
         from klinik.correspondence import patient_parts
-        from klinik.correspondence.appointments import appointment_notice_route, appointment_outbox
+        from klinik.correspondence.appointments import (
+            appointment_notice_route,
+            appointment_outbox,
+            waitlist_message_queue,
+        )
         from klinik.correspondence.services import outbox_sweep_schedule
         from klinik.scheduling import reminders
-        from klinik.scheduling.hooks import NOTICE_ROUTE
+        from klinik.scheduling.hooks import NOTICE_ROUTE, WAITLIST_MESSAGE
 
         reminders.connect(appointment_outbox)
         hook_register(NOTICE_ROUTE, appointment_notice_route)
+        hook_register(WAITLIST_MESSAGE, waitlist_message_queue)
         hook_register(PERIODIC_TASKS, outbox_sweep_schedule)
         patient_parts.register()

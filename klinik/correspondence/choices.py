@@ -8,6 +8,9 @@ class MessageKind(models.TextChoices):
     MOVED = "moved", _("Moved")
     CANCELLED = "cancelled", _("Cancellation")
     REMINDER = "reminder", _("Reminder")
+    # The waiting list's offer of a free time, and the word that another patient took it.
+    WAITLIST_OFFER = "waitlist_offer", _("Waiting list offer")
+    WAITLIST_TAKEN = "waitlist_taken", _("Waiting list: time taken")
 
 
 class MessageChannel(models.TextChoices):

@@ -40,6 +40,21 @@ DEFAULTS: dict[str, tuple[Promise, Promise]] = {
             "\n\nTo cancel or move the appointment: {link}"
         ),
     ),
+    MessageKind.WAITLIST_OFFER: (
+        _("{unit}: a time has become free"),
+        _(
+            "A time has become free at {unit}: {when} ({type}). You are on our waiting list. "
+            "To take the time, open the link and accept: {link}\n\n"
+            "The time goes to the first to accept."
+        ),
+    ),
+    MessageKind.WAITLIST_TAKEN: (
+        _("{unit}: the time has been taken"),
+        _(
+            "The time at {unit} on {when} ({type}) has been taken by another patient. "
+            "You are still on our waiting list."
+        ),
+    ),
 }
 
 
@@ -56,6 +71,12 @@ def template_for(
     if unit_id is None:
         return None
     return own.filter(unit_id=unit_id, appointment_type__isnull=True).first()
+
+
+def default_texts(*, kind: str, context: dict[str, str]) -> tuple[str, str]:
+    """Subject and body of a kind without per-type templates, in the active language."""
+    subject, body = DEFAULTS[kind]
+    return render(str(subject), context), render(str(body), context)
 
 
 def notice_texts(

@@ -12,6 +12,10 @@ class SchedulingConfig(AppConfig):
         from klinik.patients.hooks import CARE_RELATION
         from klinik.scheduling import patient_parts
         from klinik.scheduling.access import appointment_care_relation
+        from klinik.scheduling.hooks import APPOINTMENT_CHANGED
+        from klinik.scheduling.waitlist import waitlist_time_freed
 
         hook_register(CARE_RELATION, appointment_care_relation)
+        # A cancelled or moved appointment's time is offered to the waiting list.
+        hook_register(APPOINTMENT_CHANGED, waitlist_time_freed)
         patient_parts.register()

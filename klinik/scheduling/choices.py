@@ -56,6 +56,27 @@ class WaitlistStatus(models.TextChoices):
     REMOVED = "removed", _("Removed")
 
 
+class TimeOfDay(models.TextChoices):
+    """When in the day a patient on the waiting list can come (local time; noon divides)."""
+
+    ANY = "any", _("Any time")
+    MORNING = "morning", _("Morning")
+    AFTERNOON = "afternoon", _("Afternoon")
+
+
+class WaitlistOpeningStatus(models.TextChoices):
+    OPEN = "open", _("Not yet taken")
+    FILLED = "filled", _("Filled")
+
+
+class WaitlistOfferStatus(models.TextChoices):
+    SENT = "sent", _("Offered by message")
+    CALL = "call", _("Call the patient")
+    ACCEPTED = "accepted", _("Accepted")
+    TAKEN = "taken", _("Taken by another patient")
+    EXPIRED = "expired", _("Expired")
+
+
 # AppointmentEvent.kind of a check-in that confirmed the patient's contact details (the
 # reception writes it, the appointment panel's history shows it).
 CONTACT_CHECKED = "contact_checked"

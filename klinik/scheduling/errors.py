@@ -129,3 +129,29 @@ class AppointmentTypeInvalid(SetupInvalid):
     NOT_IN_UNIT = _("%(resource)s is not an active %(kind)s of %(unit)s.")
     DAYS_AHEAD = _("Between 1 and %(max)d days.")
     CANCEL_HOURS = _("Between 0 and %(max)d hours.")
+
+
+class WaitlistCode(StrEnum):
+    INVALID = "waitlist_invalid"
+    NOT_FOUND = "waitlist_not_found"
+    UNAVAILABLE = "waitlist_unavailable"
+
+
+class WaitlistError(DomainError):
+    """A waiting-list entry, offer or answer refused. The answers to a patient's link are
+    neutral: taken, expired and withdrawn read the same."""
+
+    statuses = {WaitlistCode.NOT_FOUND: 404, WaitlistCode.UNAVAILABLE: 409}
+
+    PRACTITIONER = _("Choose a practitioner of the unit, or none.")
+    LATEST_BEFORE_EARLIEST = _("The latest date must not be before the earliest.")
+    WEEKDAYS = _("Weekdays are numbered 0 (Monday) to 6 (Sunday).")
+    TIME_OF_DAY = _("Choose any time, morning or afternoon.")
+    BAD_STATUS = _("An entry is either removed or done.")
+    NOT_FOUND = _("The link is not valid. Use the link from your message exactly.")
+    UNAVAILABLE = _("The time is no longer available. Thank you for your answer.")
+
+    def __init__(
+        self, message: object, field: str = "", code: WaitlistCode = WaitlistCode.INVALID
+    ) -> None:
+        super().__init__(code, message, field)

@@ -7,12 +7,15 @@
   status change has committed (notify.py queues it with the change): confirmations, reminders.
 - `NOTICE_ROUTE`: how a confirmation would reach a patient (correspondence answers): the
   booking screens say before booking whether one will be sent, and why not.
+- `WAITLIST_MESSAGE`: queue a waiting-list message (an offer with its accept link, or "the
+  time is taken") in the outbox, inside the caller's transaction (correspondence answers).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from klinik.core.hooks import Hook, hook_items
@@ -37,6 +40,22 @@ class NoticeRoute:
         return bool(self.channel)
 
 
+@dataclass(frozen=True)
+class WaitlistMessage:
+    """A message to a patient on the waiting list; `kind` is "waitlist_offer" or
+    "waitlist_taken", `context` fills the text's placeholders (when, unit, type, link)."""
+
+    patient: Patient
+    organisation_id: int
+    unit_id: int
+    kind: str
+    context: dict[str, str]
+
+
+# queue(message) -> when the message goes out (quiet hours hold SMS), None when it is not sent
+WaitlistQueuer = Callable[[WaitlistMessage], datetime | None]
+
+
 # listener(appointment, previous_status, new_status, actor)
 StatusListener = Callable[["Appointment", str, str, "Actor | None"], None]
 # listener(appointment, event): the appointment as it is now, locked, patient, type and unit
@@ -49,12 +68,19 @@ RouteFinder = Callable[["Patient"], NoticeRoute]
 APPOINTMENT_STATUS: Hook[StatusListener] = Hook("appointment_status")
 APPOINTMENT_CHANGED: Hook[ChangeListener] = Hook("appointment_changed")
 NOTICE_ROUTE: Hook[RouteFinder] = Hook("notice_route")
+WAITLIST_MESSAGE: Hook[WaitlistQueuer] = Hook("waitlist_message")
 
 
 def notice_route(patient: Patient) -> NoticeRoute | None:
     """How a confirmation would reach the patient; None when no outbox is installed."""
     finders = hook_items(NOTICE_ROUTE)
     return finders[0](patient) if finders else None
+
+
+def waitlist_message_queue(message: WaitlistMessage) -> datetime | None:
+    """Queue the message in the outbox; None when no outbox is installed or nothing is sent."""
+    queuers = hook_items(WAITLIST_MESSAGE)
+    return queuers[0](message) if queuers else None
 
 
 def appointment_status_changed(

@@ -21,6 +21,9 @@ from klinik.scheduling.choices import (
     Attendance,
     BookedVia,
     ResourceKind,
+    TimeOfDay,
+    WaitlistOfferStatus,
+    WaitlistOpeningStatus,
     WaitlistStatus,
 )
 
@@ -53,6 +56,14 @@ class UnitSchedule(models.Model):
     quiet_start = models.TimeField(_("no SMS from"), default="21:00")
     quiet_end = models.TimeField(_("no SMS until"), default="08:00")
     undo_grace_seconds = models.PositiveIntegerField(_("undo grace period (seconds)"), default=180)
+    # A freed time is offered to this many patients on the waiting list at once; each offer
+    # holds for this many hours after its message goes out.
+    waitlist_offer_count = models.PositiveSmallIntegerField(
+        _("waiting list: offers per free time"), default=3
+    )
+    waitlist_offer_hours = models.PositiveSmallIntegerField(
+        _("waiting list: hours to accept an offer"), default=2
+    )
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "unit"], name="sched_unitsched_idx")]
@@ -394,6 +405,9 @@ class WaitlistEntry(models.Model):
     )
     earliest = models.DateField(null=True, blank=True)
     latest = models.DateField(null=True, blank=True)
+    # Days of the week the patient can come: bit 0 Monday ... bit 6 Sunday; 0 = any day.
+    weekdays = models.PositiveSmallIntegerField(default=0)
+    time_of_day = models.CharField(max_length=10, choices=TimeOfDay.choices, default=TimeOfDay.ANY)
     note = models.CharField(max_length=300, blank=True)
     status = models.CharField(
         max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
@@ -408,6 +422,86 @@ class WaitlistEntry(models.Model):
         indexes = [
             models.Index(fields=["organisation", "unit", "status"], name="sched_waitlist_idx")
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekdays__lte=127), name="sched_waitlist_weekdays_mask"
+            ),
+            models.CheckConstraint(
+                condition=Q(earliest__isnull=True)
+                | Q(latest__isnull=True)
+                | Q(latest__gte=F("earliest")),
+                name="sched_waitlist_earliest_before_latest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"waitlist {self.public_id}"
+
+
+class WaitlistOpening(models.Model):
+    """A free time offered to the waiting list (a cancellation, a move, or by hand). The row
+    every acceptance locks: the first to accept fills it, the others are told it is taken."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, related_name="+")
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT)
+    practitioner = models.ForeignKey(
+        Resource, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    start = models.DateTimeField()
+    freed_appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=WaitlistOpeningStatus.choices, default=WaitlistOpeningStatus.OPEN
+    )
+    booked_appointment = models.OneToOneField(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "unit", "start"], name="sched_wl_opening_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"opening {self.public_id}"
+
+
+class WaitlistOffer(models.Model):
+    """One patient's offer of an opening: by a message with an accept link (only the token's
+    hash is stored), or as a patient to call when no message may be sent."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    opening = models.ForeignKey(WaitlistOpening, on_delete=models.PROTECT, related_name="offers")
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.PROTECT, related_name="offers")
+    token_hash = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=10, choices=WaitlistOfferStatus.choices)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["organisation", "entry"], name="sched_wl_offer_entry_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token_hash"], condition=~Q(token_hash=""), name="sched_wl_offer_token"
+            ),
+            # The first to accept gets the time: never two acceptances of one opening.
+            models.UniqueConstraint(
+                fields=["opening"],
+                condition=Q(status=WaitlistOfferStatus.ACCEPTED),
+                name="sched_wl_offer_one_accepted",
+            ),
+            models.UniqueConstraint(fields=["opening", "entry"], name="sched_wl_offer_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"offer {self.public_id}"

@@ -14,7 +14,6 @@ from klinik.scheduling.history import appointment_access_log, appointment_event_
 from klinik.scheduling.hooks import appointment_status_changed
 from klinik.scheduling.models import Appointment, AppointmentResource
 from klinik.scheduling.notify import appointment_changed
-from klinik.scheduling.waitlist import waitlist_offer
 
 # Status changes a user may make (undo included: a wrong no-show can be taken back).
 TRANSITIONS: dict[str, set[str]] = {
@@ -111,7 +110,6 @@ def appointment_set_status_within(
     holds = AppointmentResource.objects.filter(appointment=locked)
     if status == AppointmentStatus.CANCELLED:
         holds.update(holds_time=False)
-        waitlist_offer(locked)
     elif previous == AppointmentStatus.CANCELLED:
         # Undoing a cancellation takes the time again, if it is still free.
         holds.update(holds_time=True)

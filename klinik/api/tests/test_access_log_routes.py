@@ -109,6 +109,18 @@ ROUTES: dict[tuple[str, str], tuple[str, Call]] = {
         ),
     ),
     ("GET", "/appointments"): ("list", lambda aw: ("GET", "/appointments", {"date": aw.day})),
+    ("POST", "/waitlist"): (
+        "one",
+        lambda aw: (
+            "POST",
+            "/waitlist",
+            {
+                "patient": str(aw.rw.patient.public_id),
+                "appointment_type": str(aw.clinic.consultation.public_id),
+            },
+        ),
+    ),
+    ("GET", "/waitlist"): ("list", lambda aw: ("GET", "/waitlist", {"unit": aw.rw.unit.public_id})),
     ("GET", "/appointments/{appointment_id}"): (
         "one",
         lambda aw: ("GET", f"/appointments/{aw.appointment.public_id}", {}),

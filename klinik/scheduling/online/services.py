@@ -72,7 +72,7 @@ SLOTS_LIMIT = 1000  # a week of a busy unit's 5-minute grid stays well below
 DEFAULT_DAYS_AHEAD = 365  # UnitSchedule's default: times offered up to a year ahead
 SLOT_FORMAT = "%Y%m%dT%H%MZ"  # a slot's time in URLs: UTC, to the minute
 # Public POSTs per client address and hour.
-RATE_LIMITS: dict[str, int] = {"identify": 30, "book": 10, "manage": 30}
+RATE_LIMITS: dict[str, int] = {"identify": 30, "book": 10, "manage": 30, "waitlist": 30}
 RATE_WINDOW_SECONDS = 3600
 DEFAULT_CANCEL_HOURS = 24  # UnitSchedule's default, for units without a schedule row
 ONLINE_PERMISSIONS = frozenset({Perm.PATIENT_VIEW, Perm.PATIENT_EDIT, Perm.SCHEDULE_BOOK})

@@ -30,6 +30,7 @@ urlpatterns = [
     path("book/", views.online_not_found_view, {"rest": ""}),
     path("book/<path:rest>", views.online_not_found_view, name="online_not_found"),
     path("setup/online/", views.online_settings_view, name="setup_online"),
+    path("venteliste/<str:token>/", views.waitlist_offer_view, name="waitlist_offer"),
     path("feeds/", views.calendar_feeds_view, name="feed_list"),
     path(
         "feeds/<uuid:resource_id>/rotate/",

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,12 +29,14 @@ from klinik.core.policy import Perm, public, requires
 from klinik.core.ratelimit import client_address
 from klinik.core.setup.selectors import setup_unit_chosen, setup_units
 from klinik.patients.identifiers import IdentifierError
-from klinik.scheduling.errors import BookingError
+from klinik.scheduling.choices import WaitlistOfferStatus, WaitlistOpeningStatus
+from klinik.scheduling.errors import BookingError, WaitlistError
 from klinik.scheduling.models import AppointmentType
 from klinik.scheduling.online import feeds, services
 from klinik.scheduling.online import setup as online_setup
 from klinik.scheduling.online.errors import OnlineError
 from klinik.scheduling.online.forms import IdentifyForm, OnlineSettingsForm
+from klinik.scheduling.waitlist import offer_state, waitlist_offer_accept, waitlist_offer_by_token
 
 P = ParamSpec("P")
 
@@ -449,3 +452,42 @@ def online_settings_view(request: ActorRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+# The waiting list's offer ---------------------------------------------------------------------
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+@public_not_found
+def waitlist_offer_view(request: PublicRequest, token: str) -> HttpResponse:
+    """The free time offered by SMS; accept it (POST). Taken, expired and withdrawn offers
+    read the same; a made-up token gets the public "not found"."""
+    try:
+        offer = waitlist_offer_by_token(token)
+    except WaitlistError as exc:
+        raise Http404 from exc
+    opening = offer.opening
+    unit = opening.unit
+    context: dict[str, Any] = {"opening": opening, "unit": unit, "token": token}
+    status = 200
+    if request.method == "POST":
+        limited = _rate_limited(request, "waitlist", unit)
+        if limited is not None:
+            return limited
+        try:
+            waitlist_offer_accept(actor=services.online_booking_actor(unit), token=token)
+        except WaitlistError as exc:
+            context["error"], status = exc.message, 409
+        else:
+            context["booked"] = True
+    else:
+        context["available"] = (
+            opening.status == WaitlistOpeningStatus.OPEN
+            and offer_state(offer, timezone.now()) == WaitlistOfferStatus.SENT
+        )
+        if offer.status == WaitlistOfferStatus.ACCEPTED:
+            context["booked"] = True
+        context["unavailable"] = WaitlistError.UNAVAILABLE
+    return render(request, "scheduling/online/waitlist_offer.html", context, status=status)

@@ -82,3 +82,21 @@ def walk_in(job: dict[str, Any]) -> int | str:
     except Exception as exc:  # reported to the test, which expects none
         return type(exc).__name__
     return appointment.queue_number
+
+
+def waitlist_accept(job: dict[str, Any]) -> str:
+    """Accept one waiting-list offer by its link's token; 'ok' or the refusal's code."""
+    from django.db import close_old_connections
+
+    from klinik.core.models import Unit
+    from klinik.scheduling.errors import WaitlistError
+    from klinik.scheduling.online.services import online_booking_actor
+    from klinik.scheduling.waitlist import waitlist_offer_accept
+
+    close_old_connections()
+    unit = Unit.objects.select_related("organisation").get(pk=job["unit"])
+    try:
+        waitlist_offer_accept(actor=online_booking_actor(unit), token=job["token"])
+    except WaitlistError as exc:
+        return exc.code
+    return "ok"

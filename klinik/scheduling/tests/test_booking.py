@@ -1,5 +1,5 @@
 """Booking rules: hours, holidays, buffers, the past, double booking, status history,
-series, group sessions and the waitlist."""
+series and group sessions (the waiting list: test_waitlist.py)."""
 
 from datetime import date, time, timedelta
 
@@ -9,7 +9,7 @@ from django.db import connection
 
 from klinik.core.choices import Role
 from klinik.scheduling.booking import appointment_book, appointment_move
-from klinik.scheduling.choices import AppointmentStatus, WaitlistStatus
+from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Absence, AppointmentEvent, AppointmentResource, UnitSchedule
 from klinik.scheduling.series import (
@@ -22,7 +22,6 @@ from klinik.scheduling.series import (
 from klinik.scheduling.slots import find_slots
 from klinik.scheduling.tests.factories import at, next_workday
 from klinik.scheduling.transitions import appointment_cancel, appointment_set_status
-from klinik.scheduling.waitlist import waitlist_add
 
 
 def _book(actor, patient, kind, start, **kw):
@@ -271,18 +270,6 @@ def test_group_session_fills_to_capacity(world, clinic, actor):
     with pytest.raises(BookingError) as exc:
         _book(actor, patients[3], clinic.group, start)
     assert exc.value.code == "group_full"
-
-
-def test_cancellation_offers_the_time_to_the_waitlist(world, clinic, actor):
-    day = next_workday()
-    appointment = _book(actor, world.patient_a, clinic.consultation, at(day, 9))
-    entry = waitlist_add(
-        actor=actor, patient=world.patient_a2, appointment_type=clinic.consultation
-    )
-    appointment_cancel(actor=actor, appointment=appointment, reason="Afbud")
-    entry.refresh_from_db()
-    assert entry.status == WaitlistStatus.OFFERED
-    assert entry.offered_appointment == appointment
 
 
 def test_undoing_a_cancellation_fails_if_the_time_was_taken(world, clinic, actor):

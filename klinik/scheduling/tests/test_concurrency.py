@@ -88,3 +88,44 @@ def test_the_database_itself_refuses_overlapping_holds(world):
         pytest.skip("SQLite has no exclusion constraints")
     with pytest.raises(IntegrityError), transaction.atomic():
         overlapping.save()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_acceptances_of_one_waiting_list_offer_book_it_once(world):
+    """Every patient offered a freed time accepts at the same moment, from separate
+    processes: one gets it, the others are told it is no longer available."""
+    import re
+
+    from klinik.core.services import actor_from_membership
+    from klinik.correspondence.models import OutboxMessage
+    from klinik.correspondence.tests.helpers import reachable_by
+    from klinik.scheduling.booking import appointment_book
+    from klinik.scheduling.models import UnitSchedule
+    from klinik.scheduling.transitions import appointment_cancel
+    from klinik.scheduling.waitlist import waitlist_add
+
+    clinic = clinic_create(world.unit_a, doctors=1)
+    UnitSchedule.objects.filter(unit=world.unit_a).update(waitlist_offer_count=6)
+    actor = actor_from_membership(world.member(Role.SECRETARY))
+    day = next_workday()
+    freed = appointment_book(
+        actor=actor, patient=world.patient_a, appointment_type=clinic.phone, start=at(day, 9)
+    )
+    for _ in range(6):
+        patient = reachable_by(PatientFactory(unit=world.unit_a), sms=True)
+        waitlist_add(actor=actor, patient=patient, appointment_type=clinic.phone)
+    appointment_cancel(actor=actor, appointment=freed, reason="Afbud")  # offers on commit
+    bodies = OutboxMessage.objects.filter(kind="waitlist_offer").values_list("body", flat=True)
+    tokens = [re.search(r"/venteliste/([\w-]+)/", body).group(1) for body in bodies]
+    assert len(tokens) == 6
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(
+        PROCESSES,
+        initializer=booking_worker.setup,
+        initargs=(connection.settings_dict["NAME"], timezone.now().isoformat()),
+    ) as pool:
+        jobs = [{"unit": world.unit_a.pk, "token": token} for token in tokens]
+        outcomes = Counter(pool.map(booking_worker.waitlist_accept, jobs, chunksize=1))
+
+    assert outcomes == {"ok": 1, "waitlist_unavailable": 5}
+    assert Appointment.objects.filter(start=at(day, 9), status="booked").count() == 1
