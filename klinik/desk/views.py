@@ -98,6 +98,18 @@ SETUP_SECTIONS: tuple[SetupSection, ...] = (
         gettext_lazy("Users, roles and who may log in."),
         "staff_list",
     ),
+    SetupSection(
+        gettext_lazy("Resources and working hours"),
+        gettext_lazy(
+            "Practitioners, rooms and equipment; their working hours, breaks and absences."
+        ),
+        "setup_resources",
+    ),
+    SetupSection(
+        gettext_lazy("Closing days"),
+        gettext_lazy("Holidays and other days or periods the unit is closed."),
+        "setup_closing_days",
+    ),
 )
 
 
