@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -85,8 +86,8 @@ def keepalive_view(request: ActorRequest) -> HttpResponse:
 
 @dataclass(frozen=True)
 class SetupSection:
-    title: str
-    about: str
+    title: str | Promise
+    about: str | Promise
     url_name: str
 
 

@@ -266,7 +266,11 @@ def _timed_rows(
 
 
 PARITY_ODD, PARITY_EVEN = 1, 2
-PARITIES = {WeekParity.EVERY.value: 0, WeekParity.ODD.value: PARITY_ODD, WeekParity.EVEN.value: PARITY_EVEN}
+PARITIES = {
+    WeekParity.EVERY.value: 0,
+    WeekParity.ODD.value: PARITY_ODD,
+    WeekParity.EVEN.value: PARITY_EVEN,
+}
 
 
 class HoursRow(NamedTuple):

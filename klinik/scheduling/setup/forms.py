@@ -79,16 +79,7 @@ class HoursRowForm(forms.Form):
     valid_to = DanishDateField(label=_("Valid to"), required=False)
 
 
-class BaseHoursFormSet(forms.BaseFormSet[HoursRowForm]):
-    def add_prefix_ids(self) -> None:
-        for index, form in enumerate(self.forms):
-            for name, field in form.fields.items():
-                field.widget.attrs["id"] = f"hours-{index}-{name}"
-
-
-HoursFormSet = forms.formset_factory(
-    HoursRowForm, formset=BaseHoursFormSet, extra=2, can_delete=True
-)
+HoursFormSet = forms.formset_factory(HoursRowForm, extra=2, can_delete=True)
 
 
 class AbsenceForm(forms.Form):

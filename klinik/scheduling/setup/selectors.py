@@ -242,4 +242,3 @@ def week_preview(*, resource: Resource, monday: date) -> list[PreviewDay]:
         )
         for i in range(7)
     ]
-

@@ -141,15 +141,19 @@ def _hours_text(row: HoursInput | WorkingHours) -> str:
     if row.valid_from or row.valid_to:
         first = f"{row.valid_from:%d.%m.%Y}" if row.valid_from else ""
         last = f"{row.valid_to:%d.%m.%Y}" if row.valid_to else ""
-        text += f" [{first}–{last}]"
+        text += f" [{first} - {last}]"
     return text
 
 
 def _periods_meet(a: HoursInput, b: HoursInput) -> bool:
     if a.weeks != WeekParity.EVERY and b.weeks != WeekParity.EVERY and a.weeks != b.weeks:
         return False  # even and odd weeks never meet
-    starts_after_b = b.valid_to is not None and a.valid_from is not None and a.valid_from > b.valid_to
-    ends_before_b = a.valid_to is not None and b.valid_from is not None and a.valid_to < b.valid_from
+    starts_after_b = (
+        b.valid_to is not None and a.valid_from is not None and a.valid_from > b.valid_to
+    )
+    ends_before_b = (
+        a.valid_to is not None and b.valid_from is not None and a.valid_to < b.valid_from
+    )
     return not (starts_after_b or ends_before_b)
 
 

@@ -26,7 +26,6 @@ from klinik.core.models import Unit
 from klinik.core.policy import Perm, requires
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import AbsenceKind, ResourceKind
-from klinik.scheduling.models import Resource
 from klinik.scheduling.setup import selectors, services
 from klinik.scheduling.setup.errors import SetupError
 from klinik.scheduling.setup.forms import (
@@ -168,7 +167,6 @@ def setup_hours_view(request: ActorRequest, public_id: str) -> HttpResponse:
         for row in selectors.resource_hours(resource=resource)
     ]
     formset = HoursFormSet(request.POST or None, initial=initial, prefix="hours")
-    formset.add_prefix_ids()
     monday = _monday(request)
     if request.method == "POST" and formset.is_valid():
         rows, forms_of_rows = [], []
@@ -190,7 +188,7 @@ def setup_hours_view(request: ActorRequest, public_id: str) -> HttpResponse:
         try:
             services.hours_replace(actor=request.actor, resource=resource, rows=rows)
         except SetupError as exc:
-            _, index, name = (exc.field.split(".") + ["", "", ""])[:3]
+            _head, index, name = [*exc.field.split("."), "", "", ""][:3]
             target = forms_of_rows[int(index)] if index.isdigit() else None
             if target is not None and name in target.fields:
                 target.add_error(name, exc.message)
