@@ -298,6 +298,10 @@ def _absence_saved_message(request: ActorRequest, added: services.AbsenceAdded) 
             )
             % {"count": len(added.cancelled)},
         )
+    _conflicts_warning(request, added)
+
+
+def _conflicts_warning(request: ActorRequest, added: services.AbsenceAdded) -> None:
     if added.conflicts:
         messages.warning(
             request,
@@ -357,7 +361,7 @@ def setup_closing_days_view(request: ActorRequest) -> HttpResponse:
         data = closure_form.cleaned_data
         last_day = data["last_day"] or data["first_day"]
         try:
-            services.absence_add(
+            added = services.absence_add(
                 actor=request.actor,
                 unit=unit,
                 resource=None,
@@ -370,6 +374,7 @@ def setup_closing_days_view(request: ActorRequest) -> HttpResponse:
             form_error_add(closure_form, exc, {"end": "last_day"})
         else:
             messages.success(request, _("The closing was saved."))
+            _conflicts_warning(request, added)
             return redirect(_with_unit("setup_closing_days", unit))
     bound_invalid = (days_form.is_bound and days_form.errors) or (
         closure_form.is_bound and closure_form.errors
