@@ -107,7 +107,11 @@ def resource_update(
         unit=resource.unit, kind=resource.kind, name=name, user=user, colour=colour
     )
     with transaction.atomic(durable=True):
-        locked = Resource.objects.select_for_update().select_related("user").get(pk=resource.pk)
+        locked = (
+            Resource.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=resource.pk)
+        )
         before = setup_snapshot(locked, RESOURCE_FIELDS)
         locked.name, locked.user, locked.colour, locked.is_active = name, user, colour, is_active
         locked.save(update_fields=["name", "user", "colour", "is_active"])
