@@ -17,6 +17,7 @@ from klinik.api import (
     records_coding,
     records_documents,
     records_observations,
+    resources,
     scheduling,
     terminology,
     waitlist,
@@ -37,6 +38,7 @@ api = NinjaAPI(
 api.add_router("", core.router)
 api.add_router("", patients.router)
 api.add_router("", scheduling.router)
+api.add_router("", resources.router)
 api.add_router("", terminology.router)
 api.add_router("", records.router)
 api.add_router("", records_coding.router)

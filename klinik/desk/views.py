@@ -94,11 +94,6 @@ class SetupSection:
 # translates them in the user's language.
 SETUP_SECTIONS: tuple[SetupSection, ...] = (
     SetupSection(
-        gettext_lazy("Staff"),
-        gettext_lazy("Users, roles and who may log in."),
-        "staff_list",
-    ),
-    SetupSection(
         gettext_lazy("Organisation"),
         gettext_lazy("Name, CVR, SOR code, provider number, EAN/GLN, address and logo."),
         "setup_organisation",
@@ -107,6 +102,18 @@ SETUP_SECTIONS: tuple[SetupSection, ...] = (
         gettext_lazy("Units"),
         gettext_lazy("Departments, clinics and locations with their phone, address and SOR code."),
         "setup_units",
+    ),
+    SetupSection(
+        gettext_lazy("Resources and working hours"),
+        gettext_lazy(
+            "Practitioners, rooms and equipment; their working hours, breaks and absences."
+        ),
+        "setup_resources",
+    ),
+    SetupSection(
+        gettext_lazy("Closing days"),
+        gettext_lazy("Holidays and other days or periods the unit is closed."),
+        "setup_closing_days",
     ),
     SetupSection(
         gettext_lazy("Appointment types"),
@@ -122,6 +129,11 @@ SETUP_SECTIONS: tuple[SetupSection, ...] = (
         gettext_lazy("Online booking"),
         gettext_lazy("Which types patients book online, how far ahead, the cancellation limit."),
         "setup_online",
+    ),
+    SetupSection(
+        gettext_lazy("Staff"),
+        gettext_lazy("Users, roles and who may log in."),
+        "staff_list",
     ),
 )
 

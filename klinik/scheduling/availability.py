@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from klinik.core import rows
+from klinik.scheduling.choices import WeekParity
 from klinik.scheduling.models import (
     Absence,
     ExtraOpening,
@@ -264,13 +265,49 @@ def _timed_rows(
     ]
 
 
-# Regular hours per resource and weekday (0 = Monday), each a list of (start, end).
-WeeklyHours = dict[int, dict[int, list[tuple[time, time]]]]
+PARITY_ODD, PARITY_EVEN = 1, 2
+PARITIES = {
+    WeekParity.EVERY.value: 0,
+    WeekParity.ODD.value: PARITY_ODD,
+    WeekParity.EVEN.value: PARITY_EVEN,
+}
+
+
+class HoursRow(NamedTuple):
+    """One row of regular hours: its times, the days it is valid (either end open) and the
+    ISO weeks it holds in (0 every week, 1 odd weeks, 2 even weeks)."""
+
+    start: time
+    end: time
+    valid_from: date | None = None
+    valid_to: date | None = None
+    parity: int = 0
+
+    def holds_on(self, day: date, odd_week: bool) -> bool:
+        """Whether the row applies on `day` (`odd_week`: its ISO week number is odd)."""
+        if self.parity and (self.parity == PARITY_ODD) != odd_week:
+            return False
+        if self.valid_from is not None and day < self.valid_from:
+            return False
+        return self.valid_to is None or day <= self.valid_to
+
+
+# Regular hours per resource and weekday (0 = Monday).
+WeeklyHours = dict[int, dict[int, list[HoursRow]]]
+
+
+def is_odd_week(day: date) -> bool:
+    return day.isocalendar()[1] % 2 == 1
 
 
 @lru_cache(maxsize=512)
 def _clock(text: str) -> time:
     return time.fromisoformat(text)
+
+
+@lru_cache(maxsize=512)
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text[:10]) if text else None
 
 
 def working_hours(resource_ids: Iterable[int]) -> WeeklyHours:
@@ -284,14 +321,19 @@ def working_hours(resource_ids: Iterable[int]) -> WeeklyHours:
     quote = connection.ops.quote_name
     start, end = quote("start"), quote("end")
     sql = (
-        f"SELECT resource_id, weekday, CAST({start} AS TEXT), CAST({end} AS TEXT) "  # noqa: S608
+        f"SELECT resource_id, weekday, CAST({start} AS TEXT), CAST({end} AS TEXT), "  # noqa: S608
+        "CAST(valid_from AS TEXT), CAST(valid_to AS TEXT), weeks "
         f"FROM {quote(WorkingHours._meta.db_table)} "
         f"WHERE resource_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY weekday, {start}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
-        for resource_id, weekday, opens, closes in cursor.fetchall():
-            hours[resource_id][weekday].append((_clock(opens), _clock(closes)))
+        for resource_id, weekday, opens, closes, first, last, weeks in cursor.fetchall():
+            hours[resource_id][weekday].append(
+                HoursRow(
+                    _clock(opens), _clock(closes), _day(first), _day(last), PARITIES.get(weeks, 0)
+                )
+            )
     return hours
 
 
@@ -356,8 +398,14 @@ def load_availability(
     while day <= last:
         if day not in closed:
             weekday = day.weekday()
+            odd_week = is_odd_week(day)
             for resource_id in ids:
-                for opens, closes in hours.get(resource_id, {}).get(weekday, ()):
+                for row in hours.get(resource_id, {}).get(weekday, ()):
+                    if (row.valid_from or row.valid_to or row.parity) and not row.holds_on(
+                        day, odd_week
+                    ):
+                        continue
+                    opens, closes = row.start, row.end
                     key = (day, opens, closes)
                     span = made.get(key)
                     if span is None:

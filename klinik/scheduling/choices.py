@@ -17,6 +17,14 @@ class AbsenceKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class WeekParity(models.TextChoices):
+    """Which ISO weeks a row of working hours holds in (Danish "lige/ulige uger")."""
+
+    EVERY = "every", _("Every week")
+    EVEN = "even", _("Even weeks")
+    ODD = "odd", _("Odd weeks")
+
+
 class Attendance(models.TextChoices):
     """How the patient attends: in person, or remotely (nobody arrives at the reception)."""
 

@@ -25,6 +25,7 @@ from klinik.scheduling.choices import (
     WaitlistOfferStatus,
     WaitlistOpeningStatus,
     WaitlistStatus,
+    WeekParity,
 )
 
 if TYPE_CHECKING:
@@ -105,13 +106,25 @@ class Resource(models.Model):
 
 
 class WorkingHours(models.Model):
-    """A resource's regular hours on a weekday (0 = Monday); several rows make breaks."""
+    """A resource's regular hours on a weekday (0 = Monday); several rows make breaks.
+
+    A row holds from `valid_from` to `valid_to` (both days included, either open) and in every
+    ISO week, or only in the even or the odd ones (alternating weeks)."""
 
     organisation = _org()
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="hours")
-    weekday = models.PositiveSmallIntegerField()
-    start = models.TimeField()
-    end = models.TimeField()
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("to"))
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    weeks = models.CharField(
+        _("weeks"),
+        max_length=5,
+        choices=WeekParity.choices,
+        default=WeekParity.EVERY,
+        db_default=WeekParity.EVERY,
+    )
 
     class Meta:
         ordering = ["weekday", "start"]
@@ -119,6 +132,15 @@ class WorkingHours(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="sched_hours_order"),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="sched_hours_weekday"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_from__lte=F("valid_to")),
+                name="sched_hours_validity_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(weeks__in=WeekParity.values), name="sched_hours_weeks"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,6 +151,7 @@ class Absence(models.Model):
     """Time a resource is away (vacation, sick, course, break) or, without a resource, the
     whole unit is closed."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = _org()
     unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, related_name="+")
     resource = models.ForeignKey(

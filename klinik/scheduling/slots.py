@@ -15,8 +15,10 @@ from klinik.core import rows
 from klinik.scheduling.availability import (
     LOCAL,
     Availability,
+    HoursRow,
     Timetable,
     closed_days,
+    is_odd_week,
     load_availability,
     load_timetable,
     merge,
@@ -294,9 +296,11 @@ def _open_days(
     """Whether anyone of the lead pool may work on a day: regular hours on that weekday and
     not a closed day, or a one-off opening. Other days cannot hold a slot."""
     leading = {r.pk for r in lead}
-    weekdays = {
-        weekday for r in lead for weekday, spans in timetable.hours.get(r.pk, {}).items() if spans
-    }
+    # Per weekday, the lead pool's rows of hours (each valid for a period, in some weeks).
+    by_weekday: dict[int, list[HoursRow]] = {}
+    for r in lead:
+        for weekday, spans in timetable.hours.get(r.pk, {}).items():
+            by_weekday.setdefault(weekday, []).extend(spans)
     extra: set[date] = set()
     for rid, _unit, opens, closes in timetable.openings:
         if rid in leading:
@@ -309,7 +313,11 @@ def _open_days(
     def is_open(day: date) -> bool:
         if day in extra:
             return True
-        if day.weekday() not in weekdays:
+        spans = by_weekday.get(day.weekday())
+        if not spans:
+            return False
+        odd_week = is_odd_week(day)
+        if not any(row.holds_on(day, odd_week) for row in spans):
             return False
         if day.year not in closed_years:
             year_first, year_last = date(day.year, 1, 1), date(day.year, 12, 31)

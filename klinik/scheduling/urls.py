@@ -5,4 +5,5 @@ urlpatterns = [
     path("reception/", include("klinik.scheduling.reception.urls")),
     path("types/", include("klinik.scheduling.types.urls")),
     path("waitlist/", include("klinik.scheduling.waitlist_desk.urls")),
+    path("setup/", include("klinik.scheduling.setup.urls")),
 ]

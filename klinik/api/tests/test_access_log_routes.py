@@ -36,6 +36,14 @@ NO_PATIENT_DATA = {
     ("PUT", "/journal/{entry_id}"),
     ("PATCH", "/journal/{entry_id}"),
     ("DELETE", "/journal/{entry_id}"),
+    # Resources, their hours and absences (an absence answers the ids of the appointments
+    # inside it; the list it reads is logged by the setup selector).
+    ("GET", "/resources"),
+    ("POST", "/resources"),
+    ("GET", "/resources/{resource_id}/hours"),
+    ("PUT", "/resources/{resource_id}/hours"),
+    ("POST", "/resources/{resource_id}/absences"),
+    ("DELETE", "/absences/{absence_id}"),
 }
 
 Call = Callable[[ApiWorld], tuple[str, str, dict[str, Any]]]

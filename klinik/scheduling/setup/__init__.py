@@ -1,0 +1,1 @@
+"""Clinic setup of the schedule: resources, working hours, absences and closing days."""
