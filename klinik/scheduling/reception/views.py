@@ -59,7 +59,7 @@ class BoardView:
         if self.practitioner is not None:
             params["practitioner"] = str(self.practitioner.public_id)
         if self.status:
-            params["status"] = self.status
+            params["show"] = self.status
         if self.type_id:
             params["type"] = self.type_id
         return params
@@ -82,7 +82,7 @@ class BoardView:
         if self.practitioner is not None:
             inputs.append(("practitioner", str(self.practitioner.public_id)))
         if self.status:
-            inputs.append(("status", self.status))
+            inputs.append(("show", self.status))
         if self.type_id:
             inputs.append(("type", self.type_id))
         if self.is_community:
@@ -92,7 +92,7 @@ class BoardView:
 
 def _board_view(request: ActorRequest, unit: Unit | None) -> BoardView:
     group = _param(request, "group")
-    status = _param(request, "status")
+    status = _param(request, "show")  # not "status": the row's buttons send that
     type_id = _param(request, "type")
     status = status if status in selectors.STATUS_FILTERS else ""
     type_id = type_id if _is_uuid(type_id) else ""
