@@ -46,6 +46,21 @@
     if (row) lastRowId = row.id;
   });
 
+  // Capture phase: runs before the shell's own "/" (global search), so "/" on the board means
+  // finding a patient on the board.
+  window.addEventListener(
+    "keydown",
+    function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.key !== "/" || !search || typing(document.activeElement)) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      search.focus();
+      search.select();
+    },
+    true
+  );
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     var active = document.activeElement;
@@ -58,12 +73,6 @@
       return;
     }
     if (typing(active)) return;
-    if (event.key === "/" && search) {
-      event.preventDefault();
-      search.focus();
-      search.select();
-      return;
-    }
     if (event.key === "c" && checkIn) {
       event.preventDefault();
       checkIn.focus();
