@@ -409,13 +409,14 @@ def _board_rows(
     types = {
         pk: (str(public_id), name, attendance)
         for pk, public_id, name, attendance in AppointmentType.objects.filter(
-            organisation_id=unit.organisation_id, unit_id=unit.pk
+            organisation_id=unit.organisation_id, pk__in={row[7] for row in found}
         ).values_list("pk", "public_id", "name", "attendance")
     }
     resources = {
         pk: (name, kind)
         for pk, name, kind in Resource.objects.filter(
-            organisation_id=unit.organisation_id, unit_id=unit.pk
+            organisation_id=unit.organisation_id,
+            pk__in={r for held in holds.values() for r in held},
         ).values_list("pk", "name", "kind")
     }
     schedule_read_log(actor=actor, first=day, days=1, count=len(found), channel=Channel.UI)
