@@ -204,7 +204,6 @@ class Board:
     counts: dict[str, int]
     types: list[tuple[str, str]] = field(default_factory=list)  # (public id, name) of the day
     total: int = 0  # the day's rows before the status and type filters
-    units: list[Unit] = field(default_factory=list)
 
 
 def row_actions(appointment: Appointment) -> list[RowAction]:
@@ -351,9 +350,7 @@ def community_board(
         every += _board_rows(actor=narrowed, unit=unit, day=day, practitioner_id=None)
     every.sort(key=lambda r: r.time)  # stable: each clinic's rows stay in their order
     version = hashlib.sha256(":".join(versions).encode()).hexdigest()[:16]
-    board = _board(None, day, version, every, None, status, type_id)
-    board.units = units
-    return board
+    return _board(None, day, version, every, None, status, type_id)
 
 
 def _board(
@@ -384,12 +381,50 @@ def _board(
     return Board(unit, day, version, rows, lanes, queue, counts, types, total)
 
 
+@dataclass
+class _DayRead:
+    """What the board reads of a unit's day: the appointments' columns (_BOARD_COLUMNS), the
+    resources each holds, and the types and resources they name."""
+
+    found: list[tuple[Any, ...]]
+    holds: dict[int, list[int]]
+    types: dict[int, tuple[str, str, str]]  # id: public id, name, attendance
+    resources: dict[int, tuple[str, str]]  # id: name, kind
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every row of one board has in common, worked out once."""
+
+    day: date
+    unit_id: str
+    clinic: str
+    language: str
+    identity: str
+    labels: dict[str, str]
+    lane_of: dict[str, str]
+
+
 def _board_rows(
     *, actor: Actor, unit: Unit, day: date, practitioner_id: int | None
 ) -> list[BoardRow]:
-    """The unit's rows of the day (with the walk-ins of every practitioner): one query for
-    the appointments with their patients' names, one for the holds, one for the types and
-    the resources, and the access-log entry."""
+    """The unit's rows of the day (with the walk-ins of every practitioner)."""
+    read = _day_read(actor=actor, unit=unit, day=day, practitioner_id=practitioner_id)
+    shared = _Shared(
+        day=day,
+        unit_id=str(unit.public_id),
+        clinic=f"{unit.organisation.name} · {unit.name}",
+        language=get_language() or "",
+        identity=str(_("%(age)d years · …%(last4)s")),  # translated once for the whole board
+        labels={s.value: str(s.label) for s in S},
+        lane_of={status: key for key, _title, statuses in LANES for status in statuses},
+    )
+    return [_board_row(values, read, shared) for values in read.found]
+
+
+def _day_read(*, actor: Actor, unit: Unit, day: date, practitioner_id: int | None) -> _DayRead:
+    """One query for the appointments with their patients' names, one for the holds, one
+    each for the types and the resources, and the access-log entry."""
     query = appointments_between_query(
         actor=actor,
         first=day,
@@ -420,13 +455,11 @@ def _board_rows(
         ).values_list("pk", "name", "kind")
     }
     schedule_read_log(actor=actor, first=day, days=1, count=len(found), channel=Channel.UI)
-    labels = {s.value: str(s.label) for s in S}
-    language = get_language() or ""
-    lane_of = {status: key for key, _title, statuses in LANES for status in statuses}
-    identity = str(_("%(age)d years · …%(last4)s"))  # translated once for the whole board
-    unit_id, clinic = str(unit.public_id), f"{unit.organisation.name} · {unit.name}"
-    rows = []
-    for (
+    return _DayRead(found, holds, types, resources)
+
+
+def _board_row(values: tuple[Any, ...], read: _DayRead, shared: _Shared) -> BoardRow:
+    (
         pk,
         public_id,
         start,
@@ -439,38 +472,34 @@ def _board_rows(
         family_name,
         birth_date,
         cpr,
-    ) in found:
-        type_public_id, type_name, attendance = types[type_pk]
-        held = [resources[r] + (r,) for r in holds[pk] if r in resources]
-        actions = _status_actions(status, previous or "", attendance, language)
-        primary = _primary_action(status, actions)
-        age = age_on(birth_date, day)
-        rows.append(
-            BoardRow(
-                id=str(public_id),
-                status=status,
-                status_label=labels.get(status, status),
-                lane=lane_of[status],
-                time=_hhmm(start),
-                arrived=_hhmm(arrived_at) if arrived_at else "",
-                name=f"{given_name} {family_name}",
-                age=age,
-                identity=identity % {"age": age, "last4": cpr[-4:]},
-                type_id=type_public_id,
-                type_name=type_name,
-                attendance=attendance,
-                practitioners=[n for n, k, _r in held if k == ResourceKind.PRACTITIONER],
-                rooms=[n for n, k, _r in held if k != ResourceKind.PRACTITIONER],
-                resource_ids=frozenset(r for _n, _k, r in held),
-                actions=list(actions),
-                primary=primary,
-                queue_number=queue_number,
-                unit_id=unit_id,
-                clinic=clinic,
-                previous_status=previous,
-            )
-        )
-    return rows
+    ) = values
+    type_public_id, type_name, attendance = read.types[type_pk]
+    held = [read.resources[r] + (r,) for r in read.holds[pk] if r in read.resources]
+    actions = _status_actions(status, previous or "", attendance, shared.language)
+    age = age_on(birth_date, shared.day)
+    return BoardRow(
+        id=str(public_id),
+        status=status,
+        status_label=shared.labels.get(status, status),
+        lane=shared.lane_of[status],
+        time=_hhmm(start),
+        arrived=_hhmm(arrived_at) if arrived_at else "",
+        name=f"{given_name} {family_name}",
+        age=age,
+        identity=shared.identity % {"age": age, "last4": cpr[-4:]},
+        type_id=type_public_id,
+        type_name=type_name,
+        attendance=attendance,
+        practitioners=[n for n, k, _r in held if k == ResourceKind.PRACTITIONER],
+        rooms=[n for n, k, _r in held if k != ResourceKind.PRACTITIONER],
+        resource_ids=frozenset(r for _n, _k, r in held),
+        actions=list(actions),
+        primary=_primary_action(status, actions),
+        queue_number=queue_number,
+        unit_id=shared.unit_id,
+        clinic=shared.clinic,
+        previous_status=previous,
+    )
 
 
 def _hhmm(moment: datetime) -> str:
