@@ -20,6 +20,7 @@ from klinik.demo.generate import generate_patients
 from klinik.demo.schedule import GP_TYPES, generate_schedule, resources_create, types_create
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.models import Appointment, AppointmentResource
+from klinik.scheduling.reception.selectors import COMPACT_FROM
 from klinik.scheduling.selectors import appointments_between
 from klinik.scheduling.slots import find_slots
 from klinik.scheduling.tests import booking_worker
@@ -42,8 +43,9 @@ the calendar loads them (`appointments_between`, which also writes its access-lo
 once the calendar screen exists, its server time through HTTP. **Day view**: the calendar's day
 of the same 20 practitioners through HTTP (a column each, every appointment a block).
 **Reception board**: today's board of the whole unit (all 50 practitioners, some 2,000
-appointments) as it is opened through HTTP; its polls in between send only a version unless
-something changed, and a desk can narrow it to one practitioner. **Booking storm**: 200 booking
+appointments) as it is opened through HTTP, which for a day that size is the compact table;
+its polls in between send only a version unless something changed, and a desk can narrow it
+to one practitioner. **Booking storm**: 200 booking
 attempts on 20 free slots fired from 8 processes at once through the booking service; exactly
 20 must succeed and every other attempt must be a clean refusal."""
 
@@ -272,6 +274,10 @@ def _reception_board_http(secretary, unit, calls, practitioner=None):
         assert response.status_code == 200, response.status_code
         return response
 
+    # A large unit's day opens as the compact table (the view its desks get): measure that.
+    first = get(0).content
+    if first.count(b"data-row") > COMPACT_FROM:
+        assert b'class="board-table compact"' in first, "not the compact board"
     return time_calls(get, range(calls + 3), warmup=3)
 
 

@@ -61,6 +61,41 @@ def appointments_between(
     """Appointments of the period with patient, type and held resources (5 queries, 7 with
     walk-ins); with `resource_ids`, those holding one of them (and every walk-in, with
     `with_walk_ins`). Showing a schedule shows patients: one access-log entry per view."""
+    appointments = appointments_between_query(
+        actor=actor,
+        first=first,
+        days=days,
+        unit_id=unit_id,
+        resource_ids=resource_ids,
+        include_cancelled=include_cancelled,
+        with_walk_ins=with_walk_ins,
+    )
+    # Types and units are few and shared by thousands of rows: prefetched, each is one
+    # object (a join would build one per row, the bulk of a full week's cost).
+    result = holds_attach(
+        list(
+            appointments.select_related("patient")
+            .prefetch_related("appointment_type", "unit")
+            .order_by("start", "id")
+        )
+    )
+    schedule_read_log(actor=actor, first=first, days=days, count=len(result), channel=channel)
+    return result
+
+
+def appointments_between_query(
+    *,
+    actor: Actor,
+    first: date,
+    days: int = 1,
+    unit_id: int | None = None,
+    resource_ids: list[int] | None = None,
+    include_cancelled: bool = False,
+    with_walk_ins: bool = False,
+) -> QuerySet[Appointment]:
+    """The appointments appointments_between reads, as a query, for a reader that needs
+    only a few columns of thousands of rows (the reception board). The caller shows
+    patients and so logs the read with schedule_read_log."""
     require(actor, Perm.SCHEDULE_VIEW)
     start, end = local_day_bounds(first, days)
     appointments = Appointment.objects.filter(
@@ -81,24 +116,24 @@ def appointments_between(
             appointments = appointments.filter(pk__in=held)
     if not include_cancelled:
         appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
-    # Types and units are few and shared by thousands of rows: prefetched, each is one
-    # object (a join would build one per row, the bulk of a full week's cost).
-    result = holds_attach(
-        list(
-            appointments.select_related("patient")
-            .prefetch_related("appointment_type", "unit")
-            .order_by("start", "id")
-        )
-    )
+    return appointments
+
+
+def schedule_read_log(
+    *, actor: Actor, first: date, days: int, count: int, channel: Channel
+) -> None:
+    """The one access-log entry for showing a schedule; filed under the schedule's
+    organisation when the actor reads one clinic of a community."""
+    only = next(iter(actor.organisation_ids)) if len(actor.organisation_ids) == 1 else None
     access_log_record(
         actor=actor,
         action=Action.VIEW,
         purpose=Purpose.ADMINISTRATION,
         channel=channel,
         object_type="schedule",
-        reason=f"{first.isoformat()} +{days}d: {len(result)} appointments",
+        reason=f"{first.isoformat()} +{days}d: {count} appointments",
+        organisation_id=only,
     )
-    return result
 
 
 def holds_attach(appointments: list[Appointment]) -> list[Appointment]:

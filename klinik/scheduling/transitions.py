@@ -39,8 +39,14 @@ TRANSITIONS: dict[str, set[str]] = {
 def appointment_transitions(appointment: Appointment) -> set[str]:
     """The statuses the appointment may change to now: TRANSITIONS, less "arrived" for a
     telephone or video consultation (nobody comes to the reception)."""
-    allowed = TRANSITIONS.get(appointment.status, set())
-    if appointment.appointment_type.attendance != Attendance.IN_PERSON:
+    return status_transitions(appointment.status, appointment.appointment_type.attendance)
+
+
+def status_transitions(status: str, attendance: str) -> set[str]:
+    """appointment_transitions of an appointment with this status and attendance (a board
+    of thousands of rows asks this once per combination, not once per row)."""
+    allowed = TRANSITIONS.get(status, set())
+    if attendance != Attendance.IN_PERSON:
         allowed = allowed - {AppointmentStatus.ARRIVED}
     return allowed
 
@@ -49,8 +55,15 @@ def appointment_undo_status(appointment: Appointment) -> AppointmentStatus | Non
     """Undo takes an appointment back to the status its last status change came from, when
     TRANSITIONS allows that way back: never to a status it has not had (one booked and then
     started without arriving goes back to booked, not to arrived)."""
-    previous = appointment.previous_status
-    if previous and previous in appointment_transitions(appointment):
+    return undo_status(
+        appointment.status, appointment.previous_status, appointment.appointment_type.attendance
+    )
+
+
+def undo_status(status: str, previous: str, attendance: str) -> AppointmentStatus | None:
+    """appointment_undo_status of an appointment with this status, previous status and
+    attendance."""
+    if previous and previous in status_transitions(status, attendance):
         return AppointmentStatus(previous)
     return None
 

@@ -563,6 +563,7 @@ class OverviewCell:
     absence: str = ""
     segments: list[tuple[str, int, int]] = field(default_factory=list)  # kind, left %, width %
     bar: str = ""
+    blocks: str = ""  # the day's appointments as markup (markup.week_blocks_html)
 
 
 def percent(value: int, time_range: TimeRange) -> int:

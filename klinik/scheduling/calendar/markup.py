@@ -1,5 +1,5 @@
 """Markup printed in Python: the toolbar's resource checkboxes, the day grid's appointment
-blocks, the week overview's cells and bars, and the type colour stylesheet.
+blocks, the week overview's cells, bars and appointment blocks, and the type colour stylesheet.
 
 Each is printed here rather than in a template because there are hundreds or thousands of
 them on a busy page and the template engine cost more than the rest of the page. format_html
@@ -16,6 +16,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from klinik.scheduling.calendar.grid import DASH, Block, OverviewCell
+from klinik.scheduling.calendar.selectors import WeekBlock
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.models import AppointmentType, Resource
 
@@ -108,16 +109,34 @@ def cells_html(cells: list[OverviewCell]) -> str:
             format_html(
                 '<td class="wk-cell{}"><a class="wk-link" href="{}">{}'
                 '<span class="wk-count">{}</span><span class="wk-free">{}</span>'
-                '<span class="wk-bar" aria-hidden="true">{}</span></a></td>',
+                '<span class="wk-bar" aria-hidden="true">{}</span>{}</a></td>',
                 " is-closed" if cell.holiday else "",
                 cell.url,
                 format_html('<span class="wk-note">{}</span>', note) if note else "",
                 cell.count_label,
                 cell.free_label,
                 cell.bar,
+                cell.blocks,
             )
         )
     return mark_safe("".join(parts))  # noqa: S308  (each part made safe above)
+
+
+def week_blocks_html(blocks: list[WeekBlock], types: dict[int, tuple[str, str]]) -> str:
+    """A day's appointments in the week overview: a small block each with its start, coloured
+    by its type (the title names the type). A week of twenty practitioners has thousands:
+    printed here. `types`: per type id its colour class and its name, already escaped."""
+    if not blocks:
+        return ""
+    parts = []
+    for minute, type_id, status in blocks:
+        css, name = types.get(type_id, ("", ""))
+        start = f"{minute // 60:02d}:{minute % 60:02d}"
+        parts.append(
+            f'<span class="wk-appt {css} wk-{status}" title="{start} {name}">{start}</span>'
+        )
+    # Times, type ids, status values and escaped names only.
+    return mark_safe(f'<span class="wk-appts">{"".join(parts)}</span>')  # noqa: S308
 
 
 def bar(segments: list[tuple[str, int, int]]) -> str:

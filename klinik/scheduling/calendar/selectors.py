@@ -1,5 +1,5 @@
 """The calendar's own reads: the units it can show, the shown resources' working days and
-absences, the week overview's counts, and an appointment's holds, history and series.
+absences, the week overview's blocks, and an appointment's holds, history and series.
 
 The schedule itself (appointments of a period, with the access-log entry for showing them)
 is read through scheduling.selectors; these reads show no patient.
@@ -7,17 +7,16 @@ is read through scheduling.selectors; these reads show no patient.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
 
-from django.db.models import Count, Q
+from django.db import connection
 
 from klinik.core.db import serial_plans
 from klinik.core.models import Unit
 from klinik.core.policy import Actor
 from klinik.patients.models import Patient
-from klinik.scheduling.choices import ACTIVE_STATUSES, ResourceKind
+from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus, ResourceKind
 from klinik.scheduling.models import (
     Absence,
     Appointment,
@@ -68,36 +67,50 @@ def absences_between(
     return [row for row in rows if row[0] is None or row[0] in ids]
 
 
-def appointment_counts_by_day(
+# An appointment in the week overview: (minutes after local midnight, type id, status).
+WeekBlock = tuple[int, int, str]
+
+
+def appointment_blocks_by_day(
     *, unit: Unit, resource_ids: list[int], days: list[date]
-) -> dict[tuple[int, date], int]:
-    """Active appointments per resource and local day, in one query whatever the volume."""
+) -> dict[tuple[int, date], list[WeekBlock]]:
+    """Active appointments per resource and local day, by time, as (minute of the day, type
+    id, status): the week overview's blocks. One query whatever the volume; reads no patient
+    (the overview shows times and types, the names are in the day view), so logs nothing."""
     start, end = local_day_bounds(days[0], len(days))
-    # One count per local day, compared in SQL (no per-row date function on SQLite).
-    per_day = {
-        f"d{i}": Count("id", filter=Q(start__gte=bounds[0], start__lt=bounds[1]))
-        for i, bounds in enumerate(local_day_bounds(day) for day in days)
-    }
-    with serial_plans():
-        # A mapping: the type checker's row type does not know the annotated day columns.
-        counted: list[Mapping[str, Any]] = list(
-            AppointmentResource.objects.filter(
-                organisation_id=unit.organisation_id,
-                resource_id__in=resource_ids,
-                # holds_time: the partial (resource, start) index covers only held time, and
-                # active appointments always hold theirs.
-                holds_time=True,
-                start__gte=start,
-                start__lt=end,
-                appointment__status__in=ACTIVE_STATUSES,
-            )
-            .values("resource_id")
-            .annotate(**per_day)
-            .order_by()
+    query = (
+        AppointmentResource.objects.filter(
+            organisation_id=unit.organisation_id,
+            resource_id__in=resource_ids,
+            holds_time=True,  # the partial (resource, start) index covers held time only
+            start__gte=start,
+            start__lt=end,
+            appointment__status__in=ACTIVE_STATUSES,
         )
-    return {
-        (row["resource_id"], day): row[f"d{i}"] for row in counted for i, day in enumerate(days)
-    }
+        .order_by("start", "appointment_id")
+        .values_list(
+            "resource_id", "start", "appointment__appointment_type_id", "appointment__status"
+        )
+    )
+    # Run as the ORM compiles it, without its per-value converters: a full week has thousands
+    # of rows but a few dozen distinct start times, each converted once below.
+    sql, params = query.query.sql_with_params()
+    with serial_plans(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found: dict[tuple[int, date], list[WeekBlock]] = {}
+    # Twenty practitioners start at the same few dozen times a day: each converted once.
+    moments: dict[object, tuple[date, int]] = {}
+    for resource_id, moment, type_id, status in rows:
+        if moment not in moments:
+            when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+            if when.tzinfo is None:  # SQLite: UTC, without its zone
+                when = when.replace(tzinfo=UTC)
+            local = when.astimezone(LOCAL)
+            moments[moment] = (local.date(), local.hour * 60 + local.minute)
+        day, minute = moments[moment]
+        found.setdefault((resource_id, day), []).append((minute, type_id, status))
+    return found
 
 
 def practitioner_of(*, appointment: Appointment) -> Resource | None:

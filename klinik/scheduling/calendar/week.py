@@ -1,5 +1,6 @@
 """The week: seven day columns for one resource, or, for several, an overview row per resource
-with each day's number of appointments, free time and a bar of open, booked and closed time."""
+with each day's number of appointments, free time, a bar of open, booked and closed time and a
+compact block per appointment (its time, coloured by its type)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -34,14 +36,15 @@ from klinik.scheduling.calendar.grid import (
     segment,
     time_range_of,
 )
-from klinik.scheduling.calendar.markup import bar, cells_html
+from klinik.scheduling.calendar.markup import bar, cells_html, week_blocks_html
 from klinik.scheduling.calendar.selectors import (
+    WeekBlock,
     absences_between,
-    appointment_counts_by_day,
+    appointment_blocks_by_day,
     unit_schedule,
 )
 from klinik.scheduling.calendar.state import CalendarState
-from klinik.scheduling.models import Appointment, Resource
+from klinik.scheduling.models import Appointment, AppointmentType, Resource
 
 BAR_GAP = 5  # minutes: free gaps this short are not drawn in the week overview's bars
 
@@ -110,7 +113,7 @@ class _Week:
 
     days: list[date]
     availability: Availability
-    counts: dict[tuple[int, date], int]
+    blocks: dict[tuple[int, date], list[WeekBlock]]
     absences: dict[tuple[int | None, date], str]
     opened: dict[tuple[int, date], Minutes] = field(default_factory=dict)
     busy: dict[tuple[int, date], Minutes] = field(default_factory=dict)
@@ -127,16 +130,17 @@ def week_overview(*, state: CalendarState, monday: date, refresh_url: str) -> di
         day
         for day in week.days
         if day.weekday() < 5
-        or any(week.opened[(r.pk, day)] or week.counts.get((r.pk, day)) for r in state.shown)
+        or any(week.opened[(r.pk, day)] or week.blocks.get((r.pk, day)) for r in state.shown)
     ]
     time_range = time_range_of(span for key in week.opened for span in week.opened[key])
     now = local(timezone.now())
     day_urls = {day: state.url("calendar_day", date=day.isoformat()) for day in days}
     phrases = _Phrases()
+    types = _type_labels(state)
     rows = []
     for resource in state.shown:
         cells = [
-            _overview_cell(week, resource, day, day_urls[day], time_range, now, phrases)
+            _overview_cell(week, resource, day, day_urls[day], time_range, now, phrases, types)
             for day in days
         ]
         rows.append(
@@ -174,7 +178,7 @@ def _week_load(state: CalendarState, monday: date) -> _Week:
         resources=state.shown, schedule=schedule, first=monday, last=sunday
     )
     days = [monday + timedelta(days=i) for i in range(7)]
-    counts = appointment_counts_by_day(
+    blocks = appointment_blocks_by_day(
         unit=state.unit, resource_ids=[r.pk for r in state.shown], days=days
     )
     absences: dict[tuple[int | None, date], str] = {}
@@ -185,7 +189,7 @@ def _week_load(state: CalendarState, monday: date) -> _Week:
         while day <= min(local(a_end).date(), sunday):
             absences.setdefault((resource_id, day), note or absence_label(kind))
             day += timedelta(days=1)
-    week = _Week(days, availability, counts, absences)
+    week = _Week(days, availability, blocks, absences)
     seen: dict[datetime, tuple[date, int]] = {}
     for r in state.shown:
         open_days = by_day(availability.open_spans.get(r.pk, []), seen)
@@ -206,12 +210,15 @@ def _overview_cell(
     time_range: TimeRange,
     now: datetime,
     phrases: _Phrases,
+    types: dict[int, tuple[str, str]],
 ) -> OverviewCell:
     key = (resource.pk, day)
     cell = OverviewCell(url=url)
     cell.holiday = week.availability.closed.get(day, "")
     cell.absence = week.absences.get(key) or week.absences.get((None, day), "")
-    cell.count = week.counts.get(key, 0)
+    blocks = week.blocks.get(key, [])
+    cell.count = len(blocks)
+    cell.blocks = week_blocks_html(blocks, types)
     cell.count_label = phrases.count(cell.count)
     cell.free_label = _free_label(week.free[key], bool(week.opened[key]), day, now, phrases)
     cell.segments = [
@@ -222,6 +229,16 @@ def _overview_cell(
     ]
     cell.bar = bar(cell.segments)
     return cell
+
+
+def _type_labels(state: CalendarState) -> dict[int, tuple[str, str]]:
+    """Per type id: its colour class and its name, escaped (the blocks' colour and title)."""
+    return {
+        pk: (f"t-{public_id.hex}", escape(name))
+        for pk, public_id, name in AppointmentType.objects.filter(
+            organisation_id=state.unit.organisation_id, unit=state.unit
+        ).values_list("pk", "public_id", "name")
+    }
 
 
 def _free_label(free: Minutes, is_open: bool, day: date, now: datetime, phrases: _Phrases) -> str:

@@ -4,6 +4,7 @@ from klinik.scheduling.reception import views
 
 urlpatterns = [
     path("", views.reception_home_view, name="reception_home"),
+    path("community/", views.reception_community_view, name="reception_community"),
     path("<uuid:unit_id>/", views.reception_board_view, name="reception_board"),
     path("<uuid:unit_id>/check-in/", views.reception_check_in_view, name="reception_check_in"),
     path(

@@ -3,7 +3,8 @@ waiting-room screen. Thin: parse → reception selector/service → page or htmx
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,7 +13,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,7 +26,7 @@ from klinik.core.policy import Perm, requires
 from klinik.patients.errors import PatientInvalid
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Resource
-from klinik.scheduling.reception import selectors, services
+from klinik.scheduling.reception import markup, selectors, services
 from klinik.scheduling.reception.forms import ContactForm
 from klinik.scheduling.reception.services import CheckIn, CheckInOutcome, ReceptionError
 
@@ -35,41 +37,80 @@ def _unit(request: ActorRequest, unit_id: object) -> Unit:
     return selectors.access_reception_unit(actor=request.actor, public_id=unit_id)
 
 
-def _group(request: ActorRequest) -> str:
-    return "time" if request.GET.get("group", request.POST.get("group")) == "time" else "status"
+def _param(request: ActorRequest, name: str) -> str:
+    return str(request.GET.get(name, request.POST.get(name, "")))
 
 
 @dataclass(frozen=True)
 class BoardView:
-    """How the board is shown: grouped by status or time, all or one practitioner's rows.
+    """How the board is shown: as cards by status or the compact table by time, all or one
+    practitioner's rows, filtered by status or type; the whole community's or one unit's.
     Kept in the poll URL and in every form that sends the board back."""
 
-    group: str
+    group: str  # "status" (cards), "time" (the compact table) or "" (by the day's size)
     practitioner: Resource | None
     practitioners: list[Resource]
+    status: str = ""
+    type_id: str = ""
+    is_community: bool = False
+
+    def _params(self, group: str) -> dict[str, str]:
+        params = {"group": group}
+        if self.practitioner is not None:
+            params["practitioner"] = str(self.practitioner.public_id)
+        if self.status:
+            params["show"] = self.status
+        if self.type_id:
+            params["type"] = self.type_id
+        return params
 
     @property
     def query(self) -> str:
-        params = {"group": self.group}
-        if self.practitioner is not None:
-            params["practitioner"] = str(self.practitioner.public_id)
-        return urlencode(params)
+        return urlencode(self._params(self.group))
+
+    @property
+    def cards_query(self) -> str:
+        return urlencode(self._params("status"))
+
+    @property
+    def table_query(self) -> str:
+        return urlencode(self._params("time"))
 
     @property
     def hidden_inputs(self) -> str:
-        inputs = format_html('<input type="hidden" name="group" value="{}">', self.group)
-        if self.practitioner is None:
-            return inputs
-        return inputs + format_html(
-            '<input type="hidden" name="practitioner" value="{}">', self.practitioner.public_id
-        )
+        inputs = [("group", self.group)]
+        if self.practitioner is not None:
+            inputs.append(("practitioner", str(self.practitioner.public_id)))
+        if self.status:
+            inputs.append(("show", self.status))
+        if self.type_id:
+            inputs.append(("type", self.type_id))
+        if self.is_community:
+            inputs.append(("community", "1"))
+        return format_html_join("", '<input type="hidden" name="{}" value="{}">', inputs)
 
 
-def _board_view(request: ActorRequest, unit: Unit) -> BoardView:
+def _board_view(request: ActorRequest, unit: Unit | None) -> BoardView:
+    group = _param(request, "group")
+    status = _param(request, "show")  # not "status": the row's buttons send that
+    type_id = _param(request, "type")
+    status = status if status in selectors.STATUS_FILTERS else ""
+    type_id = type_id if _is_uuid(type_id) else ""
+    if unit is None:
+        return BoardView("time", None, [], status, type_id, is_community=True)
     practitioners = selectors.reception_practitioners(actor=request.actor, unit=unit)
-    chosen = request.GET.get("practitioner", request.POST.get("practitioner", ""))
+    chosen = _param(request, "practitioner")
     practitioner = next((p for p in practitioners if str(p.public_id) == chosen), None)
-    return BoardView(_group(request), practitioner, practitioners)
+    group = group if group in ("status", "time") else ""
+    return BoardView(group, practitioner, practitioners, status, type_id)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _contact_form(appointment: Any, data: Any = None) -> ContactForm:
@@ -81,62 +122,66 @@ def _contact_form(appointment: Any, data: Any = None) -> ContactForm:
     )
 
 
-def _board_context(request: ActorRequest, unit: Unit, **extra: Any) -> dict[str, Any]:
+def _board_context(request: ActorRequest, unit: Unit | None, **extra: Any) -> dict[str, Any]:
+    """The board of the unit, or with no unit the community's shared board."""
     view = _board_view(request, unit)
-    board = selectors.reception_board(
-        actor=request.actor,
-        unit=unit,
-        practitioner_id=view.practitioner.pk if view.practitioner else None,
-    )
+    if unit is None:
+        board = selectors.community_board(
+            actor=request.actor, status=view.status, type_id=view.type_id
+        )
+        board_url = reverse("reception_community")
+    else:
+        board = selectors.reception_board(
+            actor=request.actor,
+            unit=unit,
+            practitioner_id=view.practitioner.pk if view.practitioner else None,
+            status=view.status,
+            type_id=view.type_id,
+        )
+        board_url = reverse("reception_board", args=[unit.public_id])
+    if not view.group:  # a large unit's day opens as the compact table
+        view = replace(view, group="time" if board.total > selectors.COMPACT_FROM else "status")
     can_book = request.actor.can(Perm.SCHEDULE_BOOK)
-    if can_book:
-        _actions_html(request, board, unit, view)
+    head = csrf_input(request) + view.hidden_inputs
+    url_pattern = reverse("reception_status", args=[markup.BLANK, markup.BLANK])
+    board_html = ""
+    if view.group == "time":
+        board_html = markup.board_table_html(
+            board.rows,
+            head=head,
+            url_pattern=url_pattern,
+            can_book=can_book,
+            show_clinic=unit is None,
+        )
+    elif can_book:
+        _actions_html(board, head, url_pattern)
     return {
         "unit": unit,
         "board": board,
+        "board_html": board_html,
+        "board_url": board_url,
         "view": view,
         "group": view.group,
         "can_book": can_book,
+        "status_filters": [(key, title) for key, title, _s in selectors.LANES],
         **extra,
     }
 
 
-def _actions_html(
-    request: ActorRequest, board: selectors.Board, unit: Unit, view: BoardView
-) -> None:
-    """Each row's one-key action form as markup (`row.actions_html`). A full day of a large
-    unit has thousands of rows with the same few buttons per status: built once per status
-    here, where a template include per row cost half the board's time. format_html escapes
-    every value."""
-    blank = "00000000-0000-0000-0000-000000000000"
-    url_pattern = reverse("reception_status", args=[unit.public_id, blank])
-    head = csrf_input(request) + view.hidden_inputs
+def _actions_html(board: selectors.Board, head: str, url_pattern: str) -> None:
+    """Each card's one-key action form as markup (`row.actions_html`): built once per set of
+    buttons, not through a template include per row. Escaped by markup.row_form_inner."""
     inner: dict[tuple[str, ...], str] = {}
     for row in board.rows:
         if not row.actions:
             continue
-        same = (row.status, *(a.status for a in row.actions))  # rows with the same buttons
+        same = (row.status, row.attendance, *(a.status for a in row.actions))
         if same not in inner:
-            inner[same] = head + format_html(
-                '<input type="hidden" name="seen" value="{}">{}',
-                row.status,
-                format_html_join(
-                    "",
-                    '<button type="submit" name="status" value="{}" data-key="{}" '
-                    'aria-keyshortcuts="{}" tabindex="-1" class="{}">{} <kbd>{}</kbd></button>',
-                    (
-                        (a.status, a.key, a.key, "undo" if a.is_undo else "", a.label, a.key)
-                        for a in row.actions
-                    ),
-                ),
-            )
-        url = url_pattern.replace(blank, row.id)
-        row.actions_html = format_html(
-            '<form method="post" class="row-actions" action="{}" hx-post="{}" '
-            'hx-target="#board" hx-swap="outerHTML">{}</form>',
-            url,
-            url,
-            inner[same],
+            inner[same] = markup.row_form_inner(row, head, compact=False)
+        url = url_pattern.replace(markup.BLANK, row.unit_id, 1).replace(markup.BLANK, row.id, 1)
+        row.actions_html = mark_safe(  # noqa: S308  (a UUID URL and the escaped form above)
+            f'<form method="post" class="row-actions" action="{url}" hx-post="{url}" '
+            f'hx-target="#board" hx-swap="outerHTML">{inner[same]}</form>'
         )
 
 
@@ -165,6 +210,24 @@ def reception_home_view(request: ActorRequest) -> HttpResponse:
     if len(units) == 1:
         return redirect("reception_board", unit_id=units[0].public_id)
     return render(request, "scheduling/reception/choose_unit.html", {"units": units})
+
+
+@requires(Perm.SCHEDULE_VIEW)
+@require_GET
+def reception_community_view(request: ActorRequest) -> HttpResponse:
+    """Every clinic's board in one table, each row labelled with its clinic (a clinic
+    community's shared reception); a poll with an unchanged version gets 204."""
+    units = selectors.reception_units(actor=request.actor)
+    if len(units) < 2:
+        return redirect("reception_home")
+    if request.htmx:
+        seen = request.GET.get("v", "")
+        if seen and seen == selectors.community_board_version(actor=request.actor):
+            return HttpResponse(status=204)
+        return render(request, "scheduling/reception/_board.html", _board_context(request, None))
+    context = _board_context(request, None)
+    context["units"] = units
+    return render(request, "scheduling/reception/community.html", context)
 
 
 @requires(Perm.SCHEDULE_VIEW)
@@ -201,15 +264,20 @@ def reception_status_view(request: ActorRequest, unit_id: str, appointment_id: s
             "name": appointment.patient.name,
             "status": appointment.get_status_display(),
         }
+    # From the community's shared board, the shared board is sent back.
+    shown = None if request.POST.get("community") else unit
     if not request.htmx:
         if error:
             messages.error(request, error)
-        url = reverse("reception_board", kwargs={"unit_id": unit.public_id})
-        return redirect(f"{url}?{_board_view(request, unit).query}")
+        if shown is None:
+            url = reverse("reception_community")
+        else:
+            url = reverse("reception_board", kwargs={"unit_id": unit.public_id})
+        return redirect(f"{url}?{_board_view(request, shown).query}")
     return render(
         request,
         "scheduling/reception/_board.html",
-        _board_context(request, unit, error=error, notice=notice),
+        _board_context(request, shown, error=error, notice=notice),
         status=422 if error else 200,
     )
 

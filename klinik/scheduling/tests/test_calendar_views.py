@@ -5,6 +5,7 @@ appointment is a 404, and the week of twenty practitioners takes constant querie
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -224,6 +225,35 @@ def test_week_overview_counts_appointments_without_showing_patients(world, clini
     assert two in body
     assert world.patient_a.name not in body
     assert "seg-busy" in body
+    assert AccessLogEntry.objects.count() == logged  # no patient shown, nothing to log
+
+
+def test_week_overview_shows_a_block_per_appointment_by_time_and_type_without_patients(
+    world, clinic, actor, client
+):
+    monday = next_workday(weekday=0)
+    doctor, other = clinic.doctors
+    late = book(actor, world.patient_a, clinic.phone, at(monday, 10), practitioner=doctor)
+    book(actor, world.patient_a, clinic.consultation, at(monday, 9), practitioner=doctor)
+    book(actor, world.patient_a, clinic.phone, at(monday, 9), practitioner=other)
+    cancelled = book(actor, world.patient_a, clinic.phone, at(monday, 11), practitioner=doctor)
+    appointment_cancel(actor=actor, appointment=cancelled, reason="Aflyst")
+    logged = AccessLogEntry.objects.count()
+
+    body = client.get("/calendar/week/", {"date": monday.isoformat()}).content.decode()
+
+    table = body[body.index('class="wk-table"') :]
+    row = table[table.index(f">{doctor.name}</a>") :]
+    monday_cell = row[: row.index("</td>")]
+    blocks = re.findall(r'<span class="wk-appt (t-[0-9a-f]+) wk-(\w+)" title="([^"]+)">', row)
+    # By time, coloured by type (its class), the type named in the title; cancelled not shown.
+    assert blocks[:2] == [
+        (f"t-{clinic.consultation.public_id.hex}", "booked", "09:00 Konsultation"),
+        (f"t-{clinic.phone.public_id.hex}", "booked", "10:00 Telefonkonsultation"),
+    ]
+    assert monday_cell.count('class="wk-appt ') == 2
+    assert "11:00" not in monday_cell and str(late.public_id) not in body
+    assert world.patient_a.name not in body
     assert AccessLogEntry.objects.count() == logged  # no patient shown, nothing to log
 
 

@@ -98,7 +98,7 @@ def test_concurrent_acceptances_of_one_waiting_list_offer_book_it_once(world):
 
     from klinik.core.services import actor_from_membership
     from klinik.correspondence.models import OutboxMessage
-    from klinik.correspondence.tests.helpers import reachable_by
+    from klinik.correspondence.tests.helpers import plan_notices, reachable_by
     from klinik.scheduling.booking import appointment_book
     from klinik.scheduling.models import UnitSchedule
     from klinik.scheduling.transitions import appointment_cancel
@@ -114,7 +114,8 @@ def test_concurrent_acceptances_of_one_waiting_list_offer_book_it_once(world):
     for _ in range(6):
         patient = reachable_by(PatientFactory(unit=world.unit_a), sms=True)
         waitlist_add(actor=actor, patient=patient, appointment_type=clinic.phone)
-    appointment_cancel(actor=actor, appointment=freed, reason="Afbud")  # offers on commit
+    appointment_cancel(actor=actor, appointment=freed, reason="Afbud")
+    plan_notices()  # the worker offers the freed time
     bodies = OutboxMessage.objects.filter(kind="waitlist_offer").values_list("body", flat=True)
     tokens = [re.search(r"/venteliste/([\w-]+)/", body).group(1) for body in bodies]
     assert len(tokens) == 6

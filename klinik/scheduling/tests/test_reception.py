@@ -132,7 +132,7 @@ def test_board_by_time_lists_every_appointment_in_order(world, clinic, actor, de
     late = _book(actor, world.patient_a, clinic.phone, at(day, 11))
     early = _book(actor, world.patient_a2, clinic.phone, at(day, 9))
     page = desk.get(_board_url(world.unit_a) + "?group=time").content.decode()
-    assert 'class="board-table"' in page
+    assert 'class="board-table compact"' in page
     assert page.index(f'row-{early.public_id}"') < page.index(f'row-{late.public_id}"')
 
 

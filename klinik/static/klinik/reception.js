@@ -7,7 +7,34 @@
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
   function rows() {
-    return Array.prototype.slice.call(document.querySelectorAll("#board [data-row]"));
+    return Array.prototype.slice.call(document.querySelectorAll("#board [data-row]")).filter(
+      function (row) { return !row.hidden; }
+    );
+  }
+
+  // "Find on the board": hides the rows that do not contain the text (on the page only; the
+  // filters above it ask the server).
+  var search = document.querySelector("[data-board-search]");
+  function applySearch() {
+    if (!search) return;
+    var text = search.value.trim().toLowerCase();
+    document.querySelectorAll("#board [data-row]").forEach(function (row) {
+      row.hidden = text !== "" && row.textContent.toLowerCase().indexOf(text) === -1;
+    });
+  }
+  if (search) {
+    search.addEventListener("input", applySearch);
+    search.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === "ArrowDown") {
+        // To the first row found, not a submit of the filter form.
+        event.preventDefault();
+        var list = rows();
+        if (list.length) list[0].focus();
+      } else if (event.key === "Escape") {
+        search.value = "";
+        applySearch();
+      }
+    });
   }
 
   var checkIn = document.getElementById("check-in-identifier");
@@ -18,6 +45,21 @@
     var row = event.target.closest && event.target.closest("[data-row]");
     if (row) lastRowId = row.id;
   });
+
+  // Capture phase: runs before the shell's own "/" (global search), so "/" on the board means
+  // finding a patient on the board.
+  window.addEventListener(
+    "keydown",
+    function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.key !== "/" || !search || typing(document.activeElement)) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      search.focus();
+      search.select();
+    },
+    true
+  );
 
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -49,6 +91,16 @@
       return;
     }
     if (!row) return;
+    if (event.key === "Enter") {
+      // Enter on the row itself: its next step (a focused button handles its own Enter).
+      if (active !== row) return;
+      var primary = row.querySelector("button[data-primary]");
+      if (primary) {
+        event.preventDefault();
+        primary.click();
+      }
+      return;
+    }
     var button = row.querySelector('button[data-key="' + event.key + '"]');
     if (button) {
       event.preventDefault();
@@ -61,6 +113,7 @@
     if (!target) return;
     // The board was replaced: keep the keyboard where it was.
     if (target.id === "board" || (target.closest && target.closest("#board"))) {
+      applySearch();
       var active = document.activeElement;
       if ((!active || active === document.body) && lastRowId) {
         var again = document.getElementById(lastRowId);
