@@ -16,7 +16,7 @@ from klinik.core.models import Unit
 from klinik.core.policy import Actor
 from klinik.patients.models import Patient
 from klinik.scheduling.availability import LOCAL
-from klinik.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus, ResourceKind
+from klinik.scheduling.choices import ACTIVE_STATUSES, ResourceKind
 from klinik.scheduling.models import (
     Absence,
     Appointment,
