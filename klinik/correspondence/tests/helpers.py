@@ -75,8 +75,8 @@ def reachable_by(
 
 
 def plan_notices() -> None:
-    """The worker plans the notices of the changes made so far (it does within a second in
-    production): runs the queued planning tasks, not the deliveries."""
+    """The worker runs the listeners of the appointment changes made so far (notices,
+    waiting-list offers), as it does within a second in production; not the deliveries."""
     run_due_tasks(task_path=PLANNING_TASK)
 
 
