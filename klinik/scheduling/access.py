@@ -11,6 +11,7 @@ from django.http import Http404
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
+from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
@@ -100,3 +101,41 @@ def appointment_care_relation(organisation_id: int, unit_id: int, patient_id: in
         .exclude(status=AppointmentStatus.CANCELLED)
         .exists()
     )
+
+
+def schedule_units(*, actor: Actor) -> list[Unit]:
+    """The active units whose schedule the actor works (reception, waiting list): every
+    active unit of the actor's organisations (for a community receptionist, all the
+    community's clinics)."""
+    require(actor, Perm.SCHEDULE_VIEW)
+    return list(
+        Unit.objects.filter(
+            organisation_id__in=actor.organisation_ids,
+            is_active=True,
+            organisation__is_active=True,
+        )
+        .select_related("organisation")
+        .order_by("organisation__name", "name")
+    )
+
+
+def access_schedule_unit(*, actor: Actor, public_id: object) -> Unit:
+    """One active unit of the actor's organisations; the same 404 for missing and foreign."""
+    require(actor, Perm.SCHEDULE_VIEW)
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise Http404 from exc
+    unit = (
+        Unit.objects.select_related("organisation")
+        .filter(
+            public_id=key,
+            organisation_id__in=actor.organisation_ids,
+            is_active=True,
+            organisation__is_active=True,
+        )
+        .first()
+    )
+    if unit is None:
+        raise Http404
+    return unit

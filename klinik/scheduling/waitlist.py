@@ -104,42 +104,6 @@ def offer_state(offer: WaitlistOffer, now: datetime) -> str:
 # The list -------------------------------------------------------------------------------------
 
 
-def waitlist_units(*, actor: Actor) -> list[Unit]:
-    """The active units whose waiting lists the actor may see."""
-    require(actor, Perm.SCHEDULE_VIEW)
-    return list(
-        Unit.objects.filter(
-            organisation_id__in=actor.organisation_ids,
-            is_active=True,
-            organisation__is_active=True,
-        )
-        .select_related("organisation")
-        .order_by("organisation__name", "name")
-    )
-
-
-def access_waitlist_unit(*, actor: Actor, public_id: object) -> Unit:
-    """One unit of the actor's organisations; the same 404 for missing and foreign."""
-    require(actor, Perm.SCHEDULE_VIEW)
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError as exc:
-        raise Http404 from exc
-    unit = (
-        Unit.objects.select_related("organisation")
-        .filter(
-            public_id=key,
-            organisation_id__in=actor.organisation_ids,
-            is_active=True,
-            organisation__is_active=True,
-        )
-        .first()
-    )
-    if unit is None:
-        raise Http404
-    return unit
-
-
 def _entry_log(actor: Actor, entry: WaitlistEntry, action: Action, channel: Channel) -> None:
     access_log_record(
         actor=actor,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -29,7 +28,7 @@ from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.access import patient_access_log
 from klinik.patients.selectors import PatientHit, age_on, patient_search
-from klinik.scheduling.access import access_appointment
+from klinik.scheduling.access import access_appointment, schedule_units
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import (
     CONTACT_CHECKED,
@@ -75,43 +74,6 @@ CALLED_SHOWN = 3
 
 
 # Units ----------------------------------------------------------------------------------------
-
-
-def reception_units(*, actor: Actor) -> list[Unit]:
-    """The units whose reception the actor may work: every active unit of the actor's
-    organisations (for a community receptionist, all the community's clinics)."""
-    require(actor, Perm.SCHEDULE_VIEW)
-    return list(
-        Unit.objects.filter(
-            organisation_id__in=actor.organisation_ids,
-            is_active=True,
-            organisation__is_active=True,
-        )
-        .select_related("organisation")
-        .order_by("organisation__name", "name")
-    )
-
-
-def access_reception_unit(*, actor: Actor, public_id: object) -> Unit:
-    """One unit of the actor's organisations; the same 404 for missing and foreign."""
-    require(actor, Perm.SCHEDULE_VIEW)
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError as exc:
-        raise Http404 from exc
-    unit = (
-        Unit.objects.select_related("organisation")
-        .filter(
-            public_id=key,
-            organisation_id__in=actor.organisation_ids,
-            is_active=True,
-            organisation__is_active=True,
-        )
-        .first()
-    )
-    if unit is None:
-        raise Http404
-    return unit
 
 
 def acting_for(actor: Actor, unit: Unit) -> Actor:
@@ -304,7 +266,7 @@ def board_version(*, actor: Actor, unit: Unit, day: date | None = None) -> str:
 def community_board_version(*, actor: Actor, day: date | None = None) -> str:
     """board_version of every clinic the actor's community reception works, in one."""
     raw = ":".join(
-        board_version(actor=actor, unit=unit, day=day) for unit in reception_units(actor=actor)
+        board_version(actor=actor, unit=unit, day=day) for unit in schedule_units(actor=actor)
     )
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
@@ -341,7 +303,7 @@ def community_board(
     per clinic, filed under its organisation."""
     require(actor, Perm.SCHEDULE_VIEW)
     day = day or reception_today()
-    units = reception_units(actor=actor)
+    units = schedule_units(actor=actor)
     every: list[BoardRow] = []
     versions = []
     for unit in units:

@@ -24,6 +24,7 @@ from klinik.core.http import ActorRequest
 from klinik.core.models import Unit
 from klinik.core.policy import Perm, requires
 from klinik.patients.errors import PatientInvalid
+from klinik.scheduling.access import access_schedule_unit, schedule_units
 from klinik.scheduling.errors import BookingError
 from klinik.scheduling.models import Resource
 from klinik.scheduling.reception import markup, selectors, services
@@ -34,7 +35,7 @@ BOARD_CHANGED = "reception-changed"  # htmx event: the board fetches itself agai
 
 
 def _unit(request: ActorRequest, unit_id: object) -> Unit:
-    return selectors.access_reception_unit(actor=request.actor, public_id=unit_id)
+    return access_schedule_unit(actor=request.actor, public_id=unit_id)
 
 
 def _param(request: ActorRequest, name: str) -> str:
@@ -187,7 +188,7 @@ def _actions_html(board: selectors.Board, head: str, url_pattern: str) -> None:
 
 def _page_context(request: ActorRequest, unit: Unit, **extra: Any) -> dict[str, Any]:
     context = _board_context(request, unit, **extra)
-    context["units"] = selectors.reception_units(actor=request.actor)
+    context["units"] = schedule_units(actor=request.actor)
     context.setdefault("walk_in_types", selectors.walk_in_types(actor=request.actor, unit=unit))
     return context
 
@@ -200,7 +201,7 @@ def _page_context(request: ActorRequest, unit: Unit, **extra: Any) -> dict[str, 
 def reception_home_view(request: ActorRequest) -> HttpResponse:
     """The actor's own unit's board; a community receptionist chooses a clinic."""
     actor = request.actor
-    units = selectors.reception_units(actor=actor)
+    units = schedule_units(actor=actor)
     chosen = request.GET.get("unit", "")
     if chosen:
         unit = _unit(request, chosen)
@@ -217,7 +218,7 @@ def reception_home_view(request: ActorRequest) -> HttpResponse:
 def reception_community_view(request: ActorRequest) -> HttpResponse:
     """Every clinic's board in one table, each row labelled with its clinic (a clinic
     community's shared reception); a poll with an unchanged version gets 204."""
-    units = selectors.reception_units(actor=request.actor)
+    units = schedule_units(actor=request.actor)
     if len(units) < 2:
         return redirect("reception_home")
     if request.htmx:

@@ -24,19 +24,18 @@ from klinik.core.models import Unit
 from klinik.core.policy import Perm, requires
 from klinik.patients.access import access_patient
 from klinik.patients.selectors import PatientHit, patient_search
+from klinik.scheduling.access import access_schedule_unit, schedule_units
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import ResourceKind, WaitlistOfferStatus, WaitlistStatus
 from klinik.scheduling.models import AppointmentType, Resource, WaitlistEntry, WaitlistOffer
 from klinik.scheduling.selectors import appointment_types_for, resources_for
 from klinik.scheduling.waitlist import (
     access_waitlist_entry,
-    access_waitlist_unit,
     offer_state,
     waitlist_add,
     waitlist_close,
     waitlist_entries,
     waitlist_opening_offer,
-    waitlist_units,
     weekdays_list,
     weekdays_mask,
 )
@@ -126,7 +125,7 @@ def _page(
 def waitlist_home_view(request: ActorRequest) -> HttpResponse:
     """The actor's own unit's list; with several units, a choice."""
     actor = request.actor
-    units = waitlist_units(actor=actor)
+    units = schedule_units(actor=actor)
     if actor.unit is not None and any(u.pk == actor.unit.pk for u in units):
         return redirect("waitlist_list", unit_id=actor.unit.public_id)
     if len(units) == 1:
@@ -137,7 +136,7 @@ def waitlist_home_view(request: ActorRequest) -> HttpResponse:
 @requires(Perm.SCHEDULE_VIEW)
 @require_GET
 def waitlist_list_view(request: ActorRequest, unit_id: str) -> HttpResponse:
-    unit = access_waitlist_unit(actor=request.actor, public_id=unit_id)
+    unit = access_schedule_unit(actor=request.actor, public_id=unit_id)
     return _page(request, unit)
 
 
@@ -146,7 +145,7 @@ def waitlist_list_view(request: ActorRequest, unit_id: str) -> HttpResponse:
 def waitlist_add_view(request: ActorRequest, unit_id: str) -> HttpResponse:
     """Put a patient on the list. A search with several hits shows them to choose from."""
     actor = request.actor
-    unit = access_waitlist_unit(actor=actor, public_id=unit_id)
+    unit = access_schedule_unit(actor=actor, public_id=unit_id)
     form = EntryForm(request.POST, **_choices(request, unit))
     if not form.is_valid():
         return _page(request, unit, entry_form=form, status=422)
@@ -185,7 +184,7 @@ def waitlist_add_view(request: ActorRequest, unit_id: str) -> HttpResponse:
 def waitlist_close_view(request: ActorRequest, unit_id: str, entry_id: str) -> HttpResponse:
     """Done (the patient got a time) or removed."""
     actor = request.actor
-    unit = access_waitlist_unit(actor=actor, public_id=unit_id)
+    unit = access_schedule_unit(actor=actor, public_id=unit_id)
     entry = access_waitlist_entry(actor=actor, unit=unit, public_id=entry_id)
     done = request.POST.get("status") == "done"
     waitlist_close(
@@ -203,7 +202,7 @@ def waitlist_close_view(request: ActorRequest, unit_id: str, entry_id: str) -> H
 def waitlist_offer_view(request: ActorRequest, unit_id: str) -> HttpResponse:
     """Offer a free time to the list by hand."""
     actor = request.actor
-    unit = access_waitlist_unit(actor=actor, public_id=unit_id)
+    unit = access_schedule_unit(actor=actor, public_id=unit_id)
     form = OfferForm(request.POST, **_choices(request, unit))
     if not form.is_valid():
         return _page(request, unit, offer_form=form, status=422)
