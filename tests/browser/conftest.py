@@ -9,6 +9,8 @@ transactional, so rows written here are visible to the server and the other way 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +72,18 @@ def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContex
     context.route("**/favicon.ico", _no_favicon)
     yield context
     context.close()
+    _requests_finish()
+
+
+def _requests_finish(seconds: float = 5.0) -> None:
+    """Let the live server finish the requests the closed browser left in flight (an autosave,
+    a poll): the database is flushed after the test, and a request still writing meanwhile
+    deadlocks the flush on PostgreSQL."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(
+        "process_request_thread" in thread.name for thread in threading.enumerate()
+    ):
+        time.sleep(0.02)
 
 
 @pytest.fixture
