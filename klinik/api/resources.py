@@ -58,8 +58,10 @@ class ResourceIn(Schema):
 
 class HoursRow(Schema):
     weekday: int = Field(ge=0, le=6)  # 0 = Monday
-    start: time
-    end: time
+    # Local wall-clock times ("08:00:00") without an offset: RFC 3339's partial-time, not the
+    # "time" format, which requires one.
+    start: time = Field(json_schema_extra={"format": "partial-time"})
+    end: time = Field(json_schema_extra={"format": "partial-time"})
     weeks: WeekParity = WeekParity.EVERY  # every, even or odd ISO weeks
     valid_from: ApiDate | None = None
     valid_to: ApiDate | None = None  # included
