@@ -1,0 +1,115 @@
+"""The work queue's registry: each app says what waits for a user or their unit.
+
+The secretary's one work queue (`/arbejdsliste/`, `GET /api/v1/worklist`, the dashboard's
+counts) shows everything that waits: referrals to visitate, deadlines coming up and breached,
+tasks, dictations to transcribe, entries to sign, messages that failed to send, and what later
+apps add. It knows none of them: each app registers a `WorkKind` in its `AppConfig.ready()`
+with two reads of its own, and the queue merges what they return.
+
+A kind's `items` returns at most `query.limit` items, most urgent first (`urgency_key`), that
+the actor may see and that match the query; `count` returns how many there are in all. Both are
+plain reads without access-log entries: the queue logs the opening of the list once, naming the
+patients it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from klinik.core.policy import Actor, Perm
+
+# Priorities: a higher number is more urgent among items due at the same time.
+PRIORITY_LOW = 0
+PRIORITY_NORMAL = 1
+PRIORITY_HIGH = 2
+PRIORITY_ACUTE = 3
+
+
+@dataclass(frozen=True)
+class WorkQuery:
+    """What the queue asks every kind for.
+
+    `unit_ids`: the units whose items are shown (always within the actor's organisations).
+    `assignee_id`: only items assigned to this user (None: everyone's, and the unit's own).
+    `unassigned_only`: only items nobody has taken yet.
+    `due_before`: only items due before this moment (None: whatever the due time).
+    `limit`: at most this many items from each kind (the queue's page needs no more).
+    """
+
+    unit_ids: frozenset[int]
+    limit: int
+    assignee_id: int | None = None
+    unassigned_only: bool = False
+    due_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One thing that waits. `id` is the public id of what waits (never a database id);
+    `url` is where it is done; `patient_id` is the internal id of the patient it concerns
+    (the queue reads names and CPR numbers of a page's patients in one query and logs them)."""
+
+    kind: str
+    id: str
+    title: str
+    url: str
+    due: datetime | None
+    unit_id: int | None
+    patient_id: int | None = None
+    assignee_id: int | None = None
+    priority: int = PRIORITY_NORMAL
+    detail: str = ""  # a short second line: the referrer, the rule, the author
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.due is not None and self.due < now
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def urgency_key(item: WorkItem) -> tuple[Any, ...]:
+    """Soonest due first (the overdue are the soonest), then the more urgent, then those
+    without a due time; ties by kind and id so the order is stable between pages."""
+    return (item.due is None, item.due or _NEVER, -item.priority, item.kind, item.id)
+
+
+@dataclass(frozen=True)
+class WorkKind:
+    key: str  # "referral", "deadline", "task", "dictation", "signing", "outbox", ...
+    label: Any  # a lazy translation: the filter's and the count's name
+    perm: Perm | None  # the kind is asked only when the actor holds this permission
+    items: Callable[[Actor, WorkQuery], list[WorkItem]]
+    count: Callable[[Actor, WorkQuery], int]
+    order: int = 100  # position among the filters and counts
+
+
+@dataclass
+class _Registry:
+    kinds: dict[str, WorkKind] = field(default_factory=dict)
+
+
+_REGISTRY = _Registry()
+
+
+def work_kind_register(kind: WorkKind) -> None:
+    """Register a kind (in AppConfig.ready()); registering the same key again replaces it."""
+    _REGISTRY.kinds[kind.key] = kind
+
+
+def work_kinds(actor: Actor | None = None) -> list[WorkKind]:
+    """The registered kinds in their order; with an actor, those their permissions allow."""
+    kinds = sorted(_REGISTRY.kinds.values(), key=lambda k: (k.order, k.key))
+    if actor is None:
+        return kinds
+    return [k for k in kinds if k.perm is None or actor.can(k.perm)]
+
+
+def work_items_merge(
+    batches: Iterable[list[WorkItem]], *, offset: int, limit: int
+) -> list[WorkItem]:
+    """One page of the merged queue, most urgent first."""
+    merged = sorted((item for batch in batches for item in batch), key=urgency_key)
+    return merged[offset : offset + limit]
