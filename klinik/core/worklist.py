@@ -3,8 +3,9 @@
 The secretary's one work queue (`/arbejdsliste/`, `GET /api/v1/worklist`, the dashboard's
 counts) shows everything that waits: referrals to visitate, deadlines coming up and breached,
 tasks, dictations to transcribe, entries to sign, messages that failed to send, and what later
-apps add. It knows none of them: each app registers a `WorkKind` in its `AppConfig.ready()`
-with two reads of its own, and the queue merges what they return.
+apps add. It knows none of them: each app registers a `WorkKind` on the hook `WORK_KINDS` in
+its `AppConfig.ready()` (core/hooks.py) with two reads of its own, and the queue merges what
+they return.
 
 A kind's `items` returns at most `query.limit` items, most urgent first (`urgency_key`), that
 the actor may see and that match the query; `count` returns how many there are in all. Both are
@@ -15,10 +16,11 @@ patients it shows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from klinik.core.hooks import Hook, hook_items
 from klinik.core.policy import Actor, Perm
 
 # Priorities: a higher number is more urgent among items due at the same time.
@@ -86,22 +88,13 @@ class WorkKind:
     order: int = 100  # position among the filters and counts
 
 
-@dataclass
-class _Registry:
-    kinds: dict[str, WorkKind] = field(default_factory=dict)
-
-
-_REGISTRY = _Registry()
-
-
-def work_kind_register(kind: WorkKind) -> None:
-    """Register a kind (in AppConfig.ready()); registering the same key again replaces it."""
-    _REGISTRY.kinds[kind.key] = kind
+# Registered in AppConfig.ready(): hook_register(WORK_KINDS, WorkKind(...)).
+WORK_KINDS: Hook[WorkKind] = Hook("work_kinds")
 
 
 def work_kinds(actor: Actor | None = None) -> list[WorkKind]:
     """The registered kinds in their order; with an actor, those their permissions allow."""
-    kinds = sorted(_REGISTRY.kinds.values(), key=lambda k: (k.order, k.key))
+    kinds = sorted(hook_items(WORK_KINDS), key=lambda k: (k.order, k.key))
     if actor is None:
         return kinds
     return [k for k in kinds if k.perm is None or actor.can(k.perm)]
