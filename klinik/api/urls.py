@@ -21,6 +21,7 @@ from klinik.api import (
     scheduling,
     terminology,
     waitlist,
+    worklist,
 )
 from klinik.api.auth import TokenAuth
 from klinik.api.middleware import CODES
@@ -45,6 +46,7 @@ api.add_router("", records_coding.router)
 api.add_router("", records_observations.router)
 api.add_router("", records_documents.router)
 api.add_router("", waitlist.router)
+api.add_router("", worklist.router)
 
 
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.

@@ -64,6 +64,7 @@ class WorkItem:
     assignee_id: int | None = None
     priority: int = PRIORITY_NORMAL
     detail: str = ""  # a short second line: the referrer, the rule, the author
+    since: datetime | None = None  # when it began to wait: the older first among equals
 
     def is_overdue(self, now: datetime) -> bool:
         return self.due is not None and self.due < now
@@ -74,8 +75,18 @@ _NEVER = datetime.max.replace(tzinfo=UTC)
 
 def urgency_key(item: WorkItem) -> tuple[Any, ...]:
     """Soonest due first (the overdue are the soonest), then the more urgent, then those
-    without a due time; ties by kind and id so the order is stable between pages."""
-    return (item.due is None, item.due or _NEVER, -item.priority, item.kind, item.id)
+    without a due time; among equals the one waiting longest; ties by kind and id so the
+    order is stable between pages. A kind orders its rows the same way (due, priority
+    descending, since, public id) so that its first `limit` rows are the ones the page needs."""
+    return (
+        item.due is None,
+        item.due or _NEVER,
+        -item.priority,
+        item.since is None,
+        item.since or _NEVER,
+        item.kind,
+        item.id,
+    )
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,10 @@ class WorkKind:
     items: Callable[[Actor, WorkQuery], list[WorkItem]]
     count: Callable[[Actor, WorkQuery], int]
     order: int = 100  # position among the filters and counts
+    # "Assign to me": the actor takes the item with this public id (a task, a dictation);
+    # None for kinds nobody takes (entries to sign wait for their own signer). Refuses with a
+    # DomainError; a missing or foreign id is Http404.
+    take: Callable[[Actor, str], None] | None = None
 
 
 # Registered in AppConfig.ready(): hook_register(WORK_KINDS, WorkKind(...)).

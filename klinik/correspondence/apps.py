@@ -11,6 +11,7 @@ class CorrespondenceConfig(AppConfig):
         # Scheduling may not import correspondence (it sits below): hand it the outbox here.
         from klinik.core.hooks import hook_register
         from klinik.core.worker import PERIODIC_TASKS
+        from klinik.core.worklist import WORK_KINDS
         from klinik.correspondence import patient_parts
         from klinik.correspondence.appointments import (
             appointment_notice_route,
@@ -18,6 +19,7 @@ class CorrespondenceConfig(AppConfig):
             waitlist_message_queue,
         )
         from klinik.correspondence.services import outbox_sweep_schedule
+        from klinik.correspondence.work import OUTBOX_KIND
         from klinik.scheduling import reminders
         from klinik.scheduling.hooks import NOTICE_ROUTE, WAITLIST_MESSAGE
 
@@ -25,4 +27,5 @@ class CorrespondenceConfig(AppConfig):
         hook_register(NOTICE_ROUTE, appointment_notice_route)
         hook_register(WAITLIST_MESSAGE, waitlist_message_queue)
         hook_register(PERIODIC_TASKS, outbox_sweep_schedule)
+        hook_register(WORK_KINDS, OUTBOX_KIND)
         patient_parts.register()

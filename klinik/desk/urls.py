@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from klinik.desk import views
 
@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home_view, name="home"),
     path("dashboard/", views.dashboard_view, name="dashboard"),
     path("keepalive/", views.keepalive_view, name="keepalive"),
+    path("arbejdsliste/", include("klinik.desk.worklist.urls")),
     path("patients/", views.patient_search_view, name="patient_search"),
     path("patients/<uuid:public_id>/", views.patient_page_view, name="patient_detail"),
     path("setup/", views.setup_view, name="setup"),

@@ -24,6 +24,7 @@ from klinik.records.clinical.ddv import vaccinations_unreported_count
 from klinik.records.dictation.selectors import dictation_queue_summary
 from klinik.records.journal.selectors import journal_to_sign_count
 from klinik.scheduling.online.selectors import online_booking_units
+from klinik.worklist.selectors import worklist_counts
 
 UNSENT_SHOWN = 5  # the newest unsent messages listed on the dashboard
 
@@ -39,6 +40,16 @@ class Widget:
 
 def _search_context(actor: Actor) -> dict[str, Any]:
     return {}
+
+
+def _worklist_context(actor: Actor) -> dict[str, Any]:
+    """The work queue's counts per kind for the actor's unit: numbers, no patient shown."""
+    counts = [c for c in worklist_counts(actor=actor) if c.count]
+    return {
+        "counts": counts,
+        "total": sum(c.count for c in counts),
+        "overdue": sum(c.overdue or 0 for c in counts),
+    }
 
 
 def _break_glass_context(actor: Actor) -> dict[str, Any]:
@@ -102,6 +113,13 @@ WIDGETS: list[Widget] = [
         "desk/widgets/_search.html",
         Perm.PATIENT_VIEW,
         _search_context,
+    ),
+    Widget(
+        "worklist",
+        _("Work queue"),
+        "desk/widgets/_worklist.html",
+        Perm.PATIENT_VIEW,
+        _worklist_context,
     ),
     Widget(
         "break_glass",

@@ -326,6 +326,28 @@ def patient_search(
     return hits
 
 
+@dataclass(frozen=True)
+class PatientLabel:
+    """What a list shows beside a row: the name and the CPR number."""
+
+    pk: int
+    public_id: uuid.UUID
+    name: str
+    cpr_display: str
+
+
+def patient_labels(*, actor: Actor, ids: Iterable[int]) -> dict[int, PatientLabel]:
+    """Names and CPR numbers of a list's patients (a work-queue page) in one query, within the
+    actor's organisations. The list's own selector logs the read once (ADR 0015)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted or not actor.organisation_ids:
+        return {}
+    found = Patient.objects.filter(organisation_id__in=actor.organisation_ids, pk__in=wanted).only(
+        "pk", "public_id", "given_name", "family_name", "cpr"
+    )
+    return {p.pk: PatientLabel(p.pk, p.public_id, p.name, p.cpr_display) for p in found}
+
+
 def patient_relatives(*, patient: Patient) -> QuerySet[Relative]:
     return Relative.objects.filter(patient=patient).order_by("-is_primary_contact", "name")
 

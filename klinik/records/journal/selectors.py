@@ -434,6 +434,12 @@ def journal_to_sign(
     return entries
 
 
+def journal_waiting_for(*, actor: Actor) -> QuerySet[JournalEntry]:
+    """The entries `journal_to_sign` lists, unordered and unloaded: for counts and the work
+    queue's signing kind (whose page the queue logs)."""
+    return _waiting_for(actor)
+
+
 def journal_to_sign_count(*, actor: Actor) -> int:
     if not actor.organisation_ids:
         return 0

@@ -1,0 +1,69 @@
+"""The work queue's "outbox" kind: messages that failed to send (the gateway refused them or
+the retries ran out), for the queried units and those of no unit in their organisations.
+They were due when they should have gone: they are overdue from the start."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from klinik.core.policy import Actor, Perm
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery
+from klinik.correspondence.choices import MessageChannel, MessageKind, MessageStatus
+from klinik.correspondence.models import OutboxMessage
+
+
+def _failed(actor: Actor, query: WorkQuery) -> QuerySet[OutboxMessage] | None:
+    if not query.unit_ids or query.assignee_id is not None:
+        return None  # nobody is assigned a failed message
+    rows = OutboxMessage.objects.filter(
+        Q(unit_id__in=query.unit_ids) | Q(unit__isnull=True),
+        organisation_id__in=actor.organisation_ids,
+        status=MessageStatus.FAILED,
+    )
+    if query.due_before is not None:
+        rows = rows.filter(scheduled_for__lt=query.due_before)
+    return rows
+
+
+def outbox_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+    rows = _failed(actor, query)
+    if rows is None or query.limit <= 0:
+        return []
+    found = rows.values(
+        "public_id", "unit_id", "patient_id", "scheduled_for", "created_at", "kind", "channel"
+    ).order_by("scheduled_for", "created_at", "public_id")[: query.limit]
+    title = gettext("Message not sent")
+    kinds, channels = dict(MessageKind.choices), dict(MessageChannel.choices)
+    return [
+        WorkItem(
+            kind="outbox",
+            id=str(row["public_id"]),
+            title=title,
+            url=reverse("outbox_message", args=[row["public_id"]]),
+            due=row["scheduled_for"],
+            unit_id=row["unit_id"],
+            patient_id=row["patient_id"],
+            detail=f"{kinds.get(row['kind'], row['kind'])} · "
+            f"{channels.get(row['channel'], row['channel'])}",
+            since=row["created_at"],
+        )
+        for row in found
+    ]
+
+
+def outbox_work_count(actor: Actor, query: WorkQuery) -> int:
+    rows = _failed(actor, query)
+    return 0 if rows is None else rows.count()
+
+
+OUTBOX_KIND = WorkKind(
+    key="outbox",
+    label=_("Messages not sent"),
+    perm=Perm.SCHEDULE_VIEW,
+    items=outbox_work_items,
+    count=outbox_work_count,
+    order=60,
+)

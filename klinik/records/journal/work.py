@@ -1,0 +1,77 @@
+"""The work queue's "signing" kind: current journal entries waiting for the actor's approval
+(those they answer for and, when they may sign, those nobody answers for) in the queried
+units. They have no deadline: they come after what is due, the oldest first."""
+
+from __future__ import annotations
+
+from django.db.models import F, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from klinik.core.policy import Actor, Perm
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery
+from klinik.records.journal.selectors import journal_waiting_for
+from klinik.records.models import JournalEntry
+
+
+def _waiting(actor: Actor, query: WorkQuery) -> QuerySet[JournalEntry] | None:
+    if not query.unit_ids or not actor.organisation_ids or query.due_before is not None:
+        return None  # nothing of this kind is ever due
+    rows = journal_waiting_for(actor=actor).filter(unit_id__in=query.unit_ids)
+    if query.assignee_id is not None:
+        rows = rows.filter(responsible_id=query.assignee_id)
+    if query.unassigned_only:
+        rows = rows.filter(responsible__isnull=True)
+    return rows
+
+
+def signing_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+    rows = _waiting(actor, query)
+    if rows is None or query.limit <= 0:
+        return []
+    found = (
+        rows.annotate(patient_public_id=F("patient__public_id"))
+        .values(
+            "public_id",
+            "unit_id",
+            "patient_id",
+            "patient_public_id",
+            "responsible_id",
+            "recorded_at",
+            "title",
+            "entry_type",
+        )
+        .order_by("recorded_at", "public_id")[: query.limit]
+    )
+    title = gettext("Approve journal entry")
+    return [
+        WorkItem(
+            kind="signing",
+            id=str(row["public_id"]),
+            title=title,
+            url=reverse("record_journal", args=[row["patient_public_id"]]),
+            due=None,
+            unit_id=row["unit_id"],
+            patient_id=row["patient_id"],
+            assignee_id=row["responsible_id"],
+            detail=row["title"],
+            since=row["recorded_at"],
+        )
+        for row in found
+    ]
+
+
+def signing_work_count(actor: Actor, query: WorkQuery) -> int:
+    rows = _waiting(actor, query)
+    return 0 if rows is None else rows.count()
+
+
+SIGNING_KIND = WorkKind(
+    key="signing",
+    label=_("Entries to approve"),
+    perm=Perm.RECORD_SIGN,
+    items=signing_work_items,
+    count=signing_work_count,
+    order=50,
+)
