@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "klinik.patients",
     "klinik.scheduling",
     "klinik.records",
+    "klinik.pathways",
     "klinik.correspondence",
     "klinik.desk",
     "klinik.reporting",

@@ -13,13 +13,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 # Organisation-owned data lives in these apps; every model there needs an organisation FK.
 TENANT_APPS = ("patients", "scheduling", "records", "pathways", "billing", "correspondence")
+# National data in a tenant app, the same for every organisation: the law's deadline rules.
+NATIONAL_MODELS = frozenset({"pathways.DeadlineRule"})
 
 
 @register()
 def organisation_foreign_keys(**kwargs: Any) -> list[Error]:
     errors = []
     for model in apps.get_models():
-        if model._meta.app_label not in TENANT_APPS:
+        if model._meta.app_label not in TENANT_APPS or model._meta.label in NATIONAL_MODELS:
             continue
         field = next((f for f in model._meta.fields if f.name == "organisation"), None)
         if field is None or field.null:

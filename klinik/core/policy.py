@@ -42,33 +42,48 @@ class Perm(StrEnum):
     AUDIT_PATIENT_REPORT = "audit.patient_report"  # who accessed a patient's record
     AUDIT_REVIEW = "audit.review"  # review break-the-glass accesses, spot checks
     REPORT_RETENTION = "report.retention"  # records kept past the retention period
+    REFERRAL_REGISTER = "referral.register"  # register a referral received, attach its letters
+    REFERRAL_VISITATE = "referral.visitate"  # accept, reject or redirect a referral (clinicians)
+    PATHWAY_VIEW = "pathway.view"  # referrals, pathways, deadlines, waiting times
+    PATHWAY_EDIT = "pathway.edit"  # open and close pathways, set markers
+    TASK_WORK = "task.work"  # create, take and finish tasks
 
 
 _P = Perm
 _RECEPTION = {_P.PATIENT_VIEW, _P.PATIENT_EDIT, _P.SCHEDULE_VIEW, _P.SCHEDULE_BOOK}
+_PATHWAYS = {_P.REFERRAL_REGISTER, _P.PATHWAY_VIEW, _P.PATHWAY_EDIT, _P.TASK_WORK}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.SECRETARY: frozenset(
-        _RECEPTION | {_P.PATIENT_EXPORT, _P.RECORD_READ, _P.RECORD_WRITE, _P.AUDIT_PATIENT_REPORT}
+        _RECEPTION
+        | {_P.PATIENT_EXPORT, _P.RECORD_READ, _P.RECORD_WRITE, _P.AUDIT_PATIENT_REPORT}
+        | _PATHWAYS
     ),
-    Role.HEALTH_SERVICE_SECRETARY: frozenset(_RECEPTION),
+    Role.HEALTH_SERVICE_SECRETARY: frozenset(_RECEPTION | _PATHWAYS),
     Role.DOCTOR: frozenset(
         _RECEPTION
         | {_P.PATIENT_EXPORT, _P.RECORD_READ, _P.RECORD_WRITE, _P.RECORD_SIGN}
         | {_P.AUDIT_PATIENT_REPORT}
+        | _PATHWAYS
+        | {_P.REFERRAL_VISITATE}
     ),
-    Role.NURSE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE}),
-    Role.THERAPIST: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE, _P.RECORD_SIGN}),
+    Role.NURSE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE} | _PATHWAYS),
+    Role.THERAPIST: frozenset(
+        _RECEPTION
+        | {_P.RECORD_READ, _P.RECORD_WRITE, _P.RECORD_SIGN}
+        | _PATHWAYS
+        | {_P.REFERRAL_VISITATE}
+    ),
     Role.LAB_TECHNICIAN: frozenset(
         {_P.PATIENT_VIEW, _P.SCHEDULE_VIEW, _P.RECORD_READ, _P.RECORD_WRITE}
     ),
     Role.MANAGER: frozenset(
         {_P.PATIENT_VIEW, _P.SCHEDULE_VIEW, _P.STAFF_MANAGE, _P.AUDIT_REVIEW}
         | {_P.AUDIT_PATIENT_REPORT, _P.PATIENT_EXPORT, _P.PATIENT_UNMERGE, _P.CLINIC_SETUP}
-        | {_P.REPORT_RETENTION}
+        | {_P.REPORT_RETENTION, _P.PATHWAY_VIEW}
     ),
     # An apprentice works under supervision: what they write stays unsigned until approved.
-    Role.APPRENTICE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE}),
+    Role.APPRENTICE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE, _P.TASK_WORK}),
     Role.SYSTEM_ADMIN: frozenset({_P.STAFF_MANAGE, _P.AUDIT_REVIEW, _P.PATIENT_UNMERGE}),
 }
 
