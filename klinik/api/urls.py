@@ -19,6 +19,7 @@ from klinik.api import (
     records_observations,
     resources,
     scheduling,
+    tasks,
     terminology,
     waitlist,
     worklist,
@@ -47,6 +48,7 @@ api.add_router("", records_observations.router)
 api.add_router("", records_documents.router)
 api.add_router("", waitlist.router)
 api.add_router("", worklist.router)
+api.add_router("", tasks.router)
 
 
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.

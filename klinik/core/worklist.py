@@ -65,6 +65,7 @@ class WorkItem:
     priority: int = PRIORITY_NORMAL
     detail: str = ""  # a short second line: the referrer, the rule, the author
     since: datetime | None = None  # when it began to wait: the older first among equals
+    is_all_day: bool = False  # due on a day (`due` is that day's end): shown without a time
 
     def is_overdue(self, now: datetime) -> bool:
         return self.due is not None and self.due < now

@@ -27,6 +27,8 @@ class PathwayCode(StrEnum):
     BAD_VALUE = "bad_value"
     TOO_LONG = "too_long"
     LINK_OTHER_PATIENT = "link_other_patient"
+    TASK_CLOSED = "task_closed"
+    TASK_OPEN = "task_open"
 
 
 class PathwayError(DomainError):
@@ -47,6 +49,8 @@ class PathwayError(DomainError):
     BAD_VALUE = _("Not a valid choice: %(value)s.")
     TOO_LONG = _("At most %(max)d characters.")
     LINK_OTHER_PATIENT = _("The appointment or contact belongs to another patient.")
+    TASK_CLOSED = _("The task is closed: reopen it first.")
+    TASK_OPEN = _("The task is open already.")
 
     def __init__(self, code: PathwayCode, message: object, field: str = "") -> None:
         super().__init__(code, message, field)

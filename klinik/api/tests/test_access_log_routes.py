@@ -57,6 +57,16 @@ def _signable(aw: ApiWorld) -> str:
     return str(entry.public_id)
 
 
+def _task(aw: ApiWorld) -> str:
+    from klinik.pathways.task_services import task_create
+
+    rw = aw.rw
+    task = task_create(
+        actor=rw.doctor_actor, title="Ring til patienten", unit=rw.unit, patient=rw.patient
+    )
+    return str(task.public_id)
+
+
 def _vaccination() -> dict[str, Any]:
     return {
         "vaccine": "Influvac Tetra",
@@ -206,6 +216,25 @@ ROUTES: dict[tuple[str, str], tuple[str, Call]] = {
     ("GET", "/documents/{document_id}/content"): (
         "one",
         lambda aw: ("GET", f"/documents/{aw.document.public_id}/content", {}),
+    ),
+    ("GET", "/worklist"): ("list", lambda aw: ("GET", "/worklist", {})),
+    ("POST", "/tasks"): (
+        "one",
+        lambda aw: (
+            "POST",
+            "/tasks",
+            {"title": "Send svar", "patient": str(aw.rw.patient.public_id)},
+        ),
+    ),
+    ("GET", "/tasks"): ("list", lambda aw: ("GET", "/tasks", {})),
+    ("GET", "/tasks/{task_id}"): ("one", lambda aw: ("GET", f"/tasks/{_task(aw)}", {})),
+    ("PATCH", "/tasks/{task_id}"): (
+        "one",
+        lambda aw: ("PATCH", f"/tasks/{_task(aw)}", {"status": "done"}),
+    ),
+    ("POST", "/tasks/{task_id}/comments"): (
+        "one",
+        lambda aw: ("POST", f"/tasks/{_task(aw)}/comments", {"text": "Ringet, ingen svar"}),
     ),
     ("GET", "/dictations"): ("list", lambda aw: ("GET", "/dictations", {})),
     ("GET", "/dictations/{dictation_id}"): (

@@ -15,7 +15,7 @@ PATIENT_ROWS = re.compile(
     r"\b(Patient|Appointment|JournalEntry|JournalDraft|Dictation|Document|Contact|"
     r"ContactDiagnosis|ContactProcedure|Problem|PatientWarning|Measurement|Vaccination|"
     r"OutboxMessage|WaitlistEntry|Relative|PatientChange|PatientMerge|Board|BoardRow|"
-    r"WaitingRoom)\b"
+    r"WaitingRoom|Task|WorklistPage)\b"
 )
 # One patient's rows, read after the door (access_patient) checked and logged the read; or
 # rows already read, only arranged.

@@ -1,5 +1,6 @@
 // The work queue: j/k or ↓/↑ move between the items, Enter opens the focused one, m assigns
-// it to the user ("assign to me"), f goes to the filters. No inline scripts (CSP).
+// it to the user ("assign to me"), f goes to the filters, n makes a new task. No inline
+// scripts (CSP).
 (function () {
   "use strict";
 
@@ -28,10 +29,9 @@
       var row = current();
       if (typing(document.activeElement) && !row) return;
       var list = items();
-      if (!list.length) return;
       var down = event.key === "j" || event.key === "ArrowDown";
       var up = event.key === "k" || event.key === "ArrowUp";
-      if (down || up) {
+      if ((down || up) && list.length) {
         event.preventDefault();
         event.stopImmediatePropagation();
         var index = row ? list.indexOf(row) : -1;
@@ -46,6 +46,10 @@
           event.preventDefault();
           take.form.submit();
         }
+      } else if (event.key === "n" && document.querySelector("[data-new-task]")) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        window.location.href = document.querySelector("[data-new-task]").href;
       } else if (event.key === "f") {
         var first = document.querySelector("#worklist-filters select");
         if (first) {

@@ -68,7 +68,12 @@ def test_the_page_merges_every_kind_by_urgency_with_the_patient_named(rw, queue)
     assert first.patient is not None
     assert first.patient.name == rw.patient.name
     assert first.patient.cpr_display == rw.patient.cpr_display
-    assert {c.key: c.count for c in page.counts} == {"dictation": 2, "signing": 1, "outbox": 1}
+    assert {c.key: c.count for c in page.counts} == {
+        "task": 0,
+        "dictation": 2,
+        "signing": 1,
+        "outbox": 1,
+    }
 
 
 def test_a_secretary_sees_what_her_role_allows(rw, queue):
@@ -160,7 +165,12 @@ def test_a_registered_kind_joins_the_queue(rw, queue):
 
 def test_the_dashboard_counts_open_and_overdue(rw, queue):
     counts = {c.key: (c.count, c.overdue) for c in worklist_counts(actor=rw.doctor_actor)}
-    assert counts == {"dictation": (2, 1), "signing": (1, 0), "outbox": (1, 1)}
+    assert counts == {
+        "task": (0, 0),
+        "dictation": (2, 1),
+        "signing": (1, 0),
+        "outbox": (1, 1),
+    }
 
 
 def test_due_windows_end_at_local_midnight(clock):

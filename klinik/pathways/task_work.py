@@ -1,0 +1,104 @@
+"""The work queue's "task" kind (core/worklist.py): open tasks assigned to the user, to their
+role in their unit, or to their unit. A task is due at the end of its due day."""
+
+from __future__ import annotations
+
+from django.db.models import F, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from klinik.audit.choices import Channel
+from klinik.core.choices import Role
+from klinik.core.policy import Actor, Perm
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery
+from klinik.pathways.models import Task
+from klinik.pathways.task_access import access_task
+from klinik.pathways.task_selectors import task_due_moment, tasks_waiting
+from klinik.pathways.task_services import task_take
+
+
+def _waiting(actor: Actor, query: WorkQuery) -> QuerySet[Task]:
+    return tasks_waiting(
+        actor=actor,
+        unit_ids=query.unit_ids,
+        assignee_id=query.assignee_id,
+        unassigned_only=query.unassigned_only,
+        due_before=query.due_before,
+    )
+
+
+def task_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+    if query.limit <= 0 or not actor.organisation_ids:
+        return []
+    rows = (
+        _waiting(actor, query)
+        .select_related("assignee", "unit")
+        .only(
+            "public_id",
+            "title",
+            "unit_id",
+            "patient_id",
+            "assignee_id",
+            "assignee_role",
+            "due",
+            "priority",
+            "created_at",
+            "unit__name",
+            "assignee__first_name",
+            "assignee__last_name",
+            "assignee__username",
+        )
+        .order_by(F("due").asc(nulls_last=True), "-priority", "created_at", "public_id")[
+            : query.limit
+        ]
+    )
+    items = []
+    for task in rows:
+        if task.assignee is not None:
+            detail = task.assignee.get_full_name() or task.assignee.username
+        elif task.assignee_role:
+            detail = f"{Role(task.assignee_role).label} · {task.unit.name}"
+        else:
+            detail = task.unit.name
+        items.append(
+            WorkItem(
+                kind="task",
+                id=str(task.public_id),
+                title=task.title,
+                url=reverse("task_detail", args=[task.public_id]),
+                due=task_due_moment(task.due) if task.due else None,
+                unit_id=task.unit_id,
+                patient_id=task.patient_id,
+                assignee_id=task.assignee_id,
+                priority=task.priority,
+                detail=gettext("For: %(who)s") % {"who": detail},
+                since=task.created_at,
+                is_all_day=True,
+            )
+        )
+    return items
+
+
+def task_work_count(actor: Actor, query: WorkQuery) -> int:
+    if not actor.organisation_ids:
+        return 0
+    return _waiting(actor, query).count()
+
+
+def task_work_take(actor: Actor, public_id: str) -> None:
+    task = access_task(
+        actor=actor, public_id=public_id, channel=Channel.UI, is_logged_by_caller=True
+    )
+    task_take(actor=actor, task=task)
+
+
+TASK_KIND = WorkKind(
+    key="task",
+    label=_("Tasks"),
+    perm=Perm.TASK_WORK,
+    items=task_work_items,
+    count=task_work_count,
+    order=30,
+    take=task_work_take,
+)
