@@ -5,12 +5,11 @@ They were due when they should have gone: they are overdue from the start."""
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_url
 from klinik.correspondence.choices import MessageChannel, MessageKind, MessageStatus
 from klinik.correspondence.models import OutboxMessage
 
@@ -36,13 +35,14 @@ def outbox_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
         "public_id", "unit_id", "patient_id", "scheduled_for", "created_at", "kind", "channel"
     ).order_by("scheduled_for", "created_at", "public_id")[: query.limit]
     title = gettext("Message not sent")
+    url = work_url("outbox_message")
     kinds, channels = dict(MessageKind.choices), dict(MessageChannel.choices)
     return [
         WorkItem(
             kind="outbox",
             id=str(row["public_id"]),
             title=title,
-            url=reverse("outbox_message", args=[row["public_id"]]),
+            url=url(row["public_id"]),
             due=row["scheduled_for"],
             unit_id=row["unit_id"],
             patient_id=row["patient_id"],

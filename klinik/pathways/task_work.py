@@ -4,14 +4,13 @@ role in their unit, or to their unit. A task is due at the end of its due day.""
 from __future__ import annotations
 
 from django.db.models import F, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.audit.choices import Channel
 from klinik.core.choices import Role
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_url
 from klinik.pathways.models import Task
 from klinik.pathways.task_access import access_task
 from klinik.pathways.task_selectors import task_due_moment, tasks_waiting
@@ -33,8 +32,7 @@ def task_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
         return []
     rows = (
         _waiting(actor, query)
-        .select_related("assignee", "unit")
-        .only(
+        .values(
             "public_id",
             "title",
             "unit_id",
@@ -53,27 +51,32 @@ def task_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
             : query.limit
         ]
     )
+    url = work_url("task_detail")
+    roles = dict(Role.choices)
     items = []
     for task in rows:
-        if task.assignee is not None:
-            detail = task.assignee.get_full_name() or task.assignee.username
-        elif task.assignee_role:
-            detail = f"{Role(task.assignee_role).label} · {task.unit.name}"
+        if task["assignee_id"]:
+            name = f"{task['assignee__first_name']} {task['assignee__last_name']}".strip()
+            who = name or task["assignee__username"]
+        elif task["assignee_role"]:
+            who = (
+                f"{roles.get(task['assignee_role'], task['assignee_role'])} · {task['unit__name']}"
+            )
         else:
-            detail = task.unit.name
+            who = task["unit__name"]
         items.append(
             WorkItem(
                 kind="task",
-                id=str(task.public_id),
-                title=task.title,
-                url=reverse("task_detail", args=[task.public_id]),
-                due=task_due_moment(task.due) if task.due else None,
-                unit_id=task.unit_id,
-                patient_id=task.patient_id,
-                assignee_id=task.assignee_id,
-                priority=task.priority,
-                detail=gettext("For: %(who)s") % {"who": detail},
-                since=task.created_at,
+                id=str(task["public_id"]),
+                title=task["title"],
+                url=url(task["public_id"]),
+                due=task_due_moment(task["due"]) if task["due"] else None,
+                unit_id=task["unit_id"],
+                patient_id=task["patient_id"],
+                assignee_id=task["assignee_id"],
+                priority=task["priority"],
+                detail=gettext("For: %(who)s") % {"who": who},
+                since=task["created_at"],
                 is_all_day=True,
             )
         )

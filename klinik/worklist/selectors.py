@@ -122,11 +122,15 @@ def worklist_units(*, actor: Actor) -> QuerySet[Unit]:
     )
 
 
-def worklist_people(*, actor: Actor) -> list[User]:
-    """People items can be assigned to: active members of the actor's organisations."""
-    user_ids = Membership.objects.filter(
+def worklist_people(*, actor: Actor, unit_ids: frozenset[int] | None = None) -> list[User]:
+    """People items can be assigned to: active members of the actor's organisations (of
+    these units only, when given: the queue's person filter lists the unit's people)."""
+    memberships = Membership.objects.filter(
         organisation_id__in=actor.organisation_ids, is_active=True
-    ).values("user_id")
+    )
+    if unit_ids is not None:
+        memberships = memberships.filter(unit_id__in=unit_ids)
+    user_ids = memberships.values("user_id")
     return list(
         User.objects.filter(pk__in=user_ids, is_active=True).order_by("first_name", "last_name")
     )
@@ -184,10 +188,11 @@ def worklist_page(
     items = merged[:page_size]
     labels = patient_labels(actor=actor, ids=[i.patient_id for i in items if i.patient_id])
     by_key = {k.key: k for k in kinds}
+    labels_of = {k.key: str(k.label) for k in kinds}
     rows = [
         WorklistRow(
             item=item,
-            kind_label=by_key[item.kind].label,
+            kind_label=labels_of[item.kind],
             patient=labels.get(item.patient_id) if item.patient_id else None,
             is_overdue=item.is_overdue(now),
             is_mine=item.assignee_id == actor.user.pk,

@@ -72,25 +72,25 @@ def test_assign_to_me_from_the_queue(rw, waiting, client, login_as):
     login_as(rw.secretary)
     response = client.post(
         "/arbejdsliste/take/",
-        {"kind": "task", "id": str(waiting["task"].public_id), "next": "/arbejdsliste/?kind=task"},
+        {"item": f"task:{waiting['task'].public_id}", "next": "/arbejdsliste/?kind=task"},
     )
     assert response.status_code == 302
     assert response["Location"] == "/arbejdsliste/?kind=task"
     waiting["task"].refresh_from_db()
     assert waiting["task"].assignee == rw.secretary.user
     response = client.post(
-        "/arbejdsliste/take/", {"kind": "dictation", "id": str(waiting["dictation"].public_id)}
+        "/arbejdsliste/take/", {"item": f"dictation:{waiting['dictation'].public_id}"}
     )
     assert response.status_code == 302
     waiting["dictation"].refresh_from_db()
     assert waiting["dictation"].status == DictationStatus.IN_PROGRESS
     assert waiting["dictation"].taken_by == rw.secretary.user
     # Failed messages are nobody's to take; an unsafe next goes back to the queue.
-    outbox = {"kind": "outbox", "id": str(waiting["failed"].public_id)}
+    outbox = {"item": f"outbox:{waiting['failed'].public_id}"}
     assert client.post("/arbejdsliste/take/", outbox).status_code == 404
     response = client.post(
         "/arbejdsliste/take/",
-        {"kind": "task", "id": str(waiting["task"].public_id), "next": "https://evil.example/"},
+        {"item": f"task:{waiting['task'].public_id}", "next": "https://evil.example/"},
     )
     assert response["Location"] == "/arbejdsliste/"
 
@@ -101,7 +101,7 @@ def test_another_organisation_sees_nothing_and_cannot_take(rw, waiting, client, 
     assert 'data-work-item="' not in body
     assert rw.patient.cpr_display not in body
     for kind, thing in (("task", waiting["task"]), ("dictation", waiting["dictation"])):
-        response = client.post("/arbejdsliste/take/", {"kind": kind, "id": str(thing.public_id)})
+        response = client.post("/arbejdsliste/take/", {"item": f"{kind}:{thing.public_id}"})
         assert response.status_code == 404
     waiting["task"].refresh_from_db()
     assert waiting["task"].assignee is None

@@ -25,7 +25,8 @@ from klinik.worklist.services import worklist_take
 @require_GET
 def worklist_view(request: ActorRequest) -> HttpResponse:
     actor = request.actor
-    people = worklist_people(actor=actor)
+    own_unit = frozenset({actor.unit.pk}) if actor.unit is not None else None
+    people = worklist_people(actor=actor, unit_ids=own_unit)
     form = WorklistFilterForm(
         request.GET or None, actor=actor, units=list(worklist_units(actor=actor)), people=people
     )
@@ -36,7 +37,7 @@ def worklist_view(request: ActorRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("offset", None)
     context = {
-        "form": form,
+        "selects": form.selects(),
         "page": page,
         "rows": [(row, names.get(row.item.assignee_id or 0, "")) for row in page.rows],
         "query": query.urlencode(),
@@ -61,12 +62,9 @@ def _without(query: object, key: str) -> str:
 @require_POST
 def worklist_take_view(request: ActorRequest) -> HttpResponse:
     """ "Assign to me" from the list: the item's kind takes it; back to the same list."""
+    kind, _sep, item_id = request.POST.get("item", "").partition(":")
     try:
-        worklist_take(
-            actor=request.actor,
-            kind=request.POST.get("kind", ""),
-            item_id=request.POST.get("id", ""),
-        )
+        worklist_take(actor=request.actor, kind=kind, item_id=item_id)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:

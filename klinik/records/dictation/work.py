@@ -5,7 +5,6 @@ status, deadline) serves both reads."""
 from __future__ import annotations
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +17,7 @@ from klinik.core.worklist import (
     WorkItem,
     WorkKind,
     WorkQuery,
+    work_url,
 )
 from klinik.records.access import dictation_access
 from klinik.records.choices import DictationPriority, DictationStatus
@@ -25,7 +25,7 @@ from klinik.records.dictation.selectors import OPEN_STATUSES
 from klinik.records.dictation.services import dictation_take
 from klinik.records.models import Dictation
 
-_PRIORITY = {
+_PRIORITY: dict[str, int] = {
     DictationPriority.URGENT: PRIORITY_HIGH,
     DictationPriority.NORMAL: PRIORITY_NORMAL,
     DictationPriority.LOW: PRIORITY_LOW,
@@ -58,8 +58,7 @@ def dictation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
     rows = (
         _open(actor, query)
         .annotate(urgency=urgency)
-        .select_related("author")
-        .only(
+        .values(
             "public_id",
             "unit_id",
             "patient_id",
@@ -67,7 +66,6 @@ def dictation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
             "priority",
             "deadline",
             "created_at",
-            "status",
             "instructions",
             "author__first_name",
             "author__last_name",
@@ -76,24 +74,26 @@ def dictation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
         .order_by("deadline", "urgency", "created_at", "public_id")[: query.limit]
     )
     title = gettext("Transcribe dictation")
+    url = work_url("dictation_work")
     items = []
     for row in rows:
-        detail = row.author.get_full_name() or row.author.username
-        if row.instructions:
-            detail = f"{detail} · {row.instructions[:80]}"
+        author = f"{row['author__first_name']} {row['author__last_name']}".strip()
+        detail = author or row["author__username"]
+        if row["instructions"]:
+            detail = f"{detail} · {row['instructions'][:80]}"
         items.append(
             WorkItem(
                 kind="dictation",
-                id=str(row.public_id),
+                id=str(row["public_id"]),
                 title=title,
-                url=reverse("dictation_work", args=[row.public_id]),
-                due=row.deadline,
-                unit_id=row.unit_id,
-                patient_id=row.patient_id,
-                assignee_id=row.taken_by_id,
-                priority=_PRIORITY.get(DictationPriority(row.priority), PRIORITY_NORMAL),
+                url=url(row["public_id"]),
+                due=row["deadline"],
+                unit_id=row["unit_id"],
+                patient_id=row["patient_id"],
+                assignee_id=row["taken_by_id"],
+                priority=_PRIORITY.get(row["priority"], PRIORITY_NORMAL),
                 detail=detail,
-                since=row.created_at,
+                since=row["created_at"],
             )
         )
     return items

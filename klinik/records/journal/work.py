@@ -5,12 +5,11 @@ units. They have no deadline: they come after what is due, the oldest first."""
 from __future__ import annotations
 
 from django.db.models import F, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_url
 from klinik.records.journal.selectors import journal_waiting_for
 from klinik.records.models import JournalEntry
 
@@ -45,12 +44,13 @@ def signing_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
         .order_by("recorded_at", "public_id")[: query.limit]
     )
     title = gettext("Approve journal entry")
+    url = work_url("record_journal")
     return [
         WorkItem(
             kind="signing",
             id=str(row["public_id"]),
             title=title,
-            url=reverse("record_journal", args=[row["patient_public_id"]]),
+            url=url(row["patient_public_id"]),
             due=None,
             unit_id=row["unit_id"],
             patient_id=row["patient_id"],

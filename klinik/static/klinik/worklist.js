@@ -44,7 +44,7 @@
         var take = row.querySelector("[data-take]");
         if (take) {
           event.preventDefault();
-          take.form.submit();
+          take.click();
         }
       } else if (event.key === "n" && document.querySelector("[data-new-task]")) {
         event.preventDefault();
