@@ -12,6 +12,7 @@ from ninja.errors import HttpError, ValidationError
 
 from klinik.api import (
     core,
+    pathways,
     patients,
     records,
     records_coding,
@@ -45,6 +46,7 @@ api.add_router("", records_coding.router)
 api.add_router("", records_observations.router)
 api.add_router("", records_documents.router)
 api.add_router("", waitlist.router)
+api.add_router("", pathways.router)
 
 
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.
