@@ -79,3 +79,16 @@ def access_pathway(
             channel=channel,
         )
     return pathway
+
+
+def pathway_care_relation(organisation_id: int, unit_id: int, patient_id: int) -> bool:
+    """patients.hooks.CARE_RELATION: a referral to the unit or a pathway it is responsible
+    for."""
+    return (
+        Referral.objects.filter(
+            organisation_id=organisation_id, unit_id=unit_id, patient_id=patient_id
+        ).exists()
+        or Pathway.objects.filter(
+            organisation_id=organisation_id, unit_id=unit_id, patient_id=patient_id
+        ).exists()
+    )

@@ -8,6 +8,15 @@ class PathwaysConfig(AppConfig):
     verbose_name = _("Referrals, pathways, deadlines and tasks")
 
     def ready(self) -> None:
+        from klinik.core.hooks import hook_register
         from klinik.pathways import patient_parts
+        from klinik.pathways.access import pathway_care_relation
+        from klinik.pathways.pathway_services import pathway_booking_link
+        from klinik.patients.hooks import CARE_RELATION
+        from klinik.scheduling.hooks import APPOINTMENT_CHANGED
 
         patient_parts.register()
+        # A referral or pathway at a unit is care there: its staff may open the patient.
+        hook_register(CARE_RELATION, pathway_care_relation)
+        # A booking for a patient with an open pathway at the unit goes on the pathway.
+        hook_register(APPOINTMENT_CHANGED, pathway_booking_link)

@@ -154,3 +154,30 @@ def pathway_close(
         locked.save(update_fields=["ended_at", "end_mode"])
         _log(actor, locked, Action.UPDATE, channel, f"closed {end_mode}")
     return locked
+
+
+def pathway_booking_link(appointment: Appointment, event: str) -> None:
+    """scheduling.hooks.APPOINTMENT_CHANGED (run by the worker after the booking committed):
+    a booking for a patient with one open pathway at the appointment's unit goes on that
+    pathway, which meets "tell the patient" and re-computes the deadlines. The booking itself
+    is in the access log; with two open pathways there the desk chooses by hand."""
+    if event != "booked":
+        return
+    pathways = list(
+        Pathway.objects.select_related("patient").filter(
+            organisation_id=appointment.organisation_id,
+            unit_id=appointment.unit_id,
+            patient_id=appointment.patient_id,
+            ended_at__isnull=True,
+            started_at__lte=appointment.created_at,
+        )[:2]
+    )
+    if len(pathways) != 1:
+        return
+    pathway = pathways[0]
+    PathwayLink.objects.get_or_create(
+        organisation_id=pathway.organisation_id, pathway=pathway, appointment=appointment
+    )
+    if pathway.referral_id is not None:
+        referral = Referral.objects.select_related("unit", "patient").get(pk=pathway.referral_id)
+        deadlines_recompute(referral, actor=None, channel=Channel.TASK)
