@@ -9,9 +9,11 @@ class PathwaysConfig(AppConfig):
 
     def ready(self) -> None:
         from klinik.core.hooks import hook_register
+        from klinik.core.worklist import WORK_KINDS
         from klinik.pathways import patient_parts
         from klinik.pathways.access import pathway_care_relation
         from klinik.pathways.pathway_services import pathway_booking_link
+        from klinik.pathways.worklist import DEADLINE_KIND, REFERRAL_KIND
         from klinik.patients.hooks import CARE_RELATION
         from klinik.scheduling.hooks import APPOINTMENT_CHANGED
 
@@ -20,3 +22,6 @@ class PathwaysConfig(AppConfig):
         hook_register(CARE_RELATION, pathway_care_relation)
         # A booking for a patient with an open pathway at the unit goes on the pathway.
         hook_register(APPOINTMENT_CHANGED, pathway_booking_link)
+        # The work queue: referrals waiting for visitation, deadlines coming up and breached.
+        hook_register(WORK_KINDS, REFERRAL_KIND)
+        hook_register(WORK_KINDS, DEADLINE_KIND)

@@ -168,6 +168,13 @@ def deadlines_recompute(
         if tuple(getattr(deadline, f) for f in _DERIVED) != before:
             deadline.save(update_fields=[f.removesuffix("_id") for f in _DERIVED])
         _rule_task(deadline, referral, actor=actor, channel=channel)
+    running = [
+        d.due for d in deadlines if d.state == DeadlineState.OPEN and d.due and not d.is_paused
+    ]
+    next_due = min(running) if running else None
+    if referral.next_due != next_due:
+        referral.next_due = next_due
+        Referral.objects.filter(pk=referral.pk).update(next_due=next_due)
     return deadlines
 
 
