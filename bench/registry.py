@@ -24,6 +24,7 @@ BENCHMARK_MODULES: tuple[str, ...] = (
     "bench.year",
     "bench.terminology",
     "bench.records",
+    "bench.pathways",
     "bench.reliability",
 )
 
