@@ -72,7 +72,7 @@ class VisitationForm(forms.Form):
         queryset=PathwayTemplate.objects.none(),
         to_field_name="public_id",
         required=False,
-        empty_label=_("None"),
+        empty_label=_("No template"),
     )
     unit = forms.ModelChoiceField(
         label=_("Redirect to unit"),
