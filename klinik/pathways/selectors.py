@@ -229,7 +229,7 @@ def marker_choices() -> list[tuple[str, str]]:
     return list(dict(rows).items())
 
 
-def pathway_appointments(*, pathway: Pathway) -> list[tuple[object, bool]]:
+def pathway_appointments(*, pathway: Pathway) -> list[tuple[Appointment, bool]]:
     """The patient's appointments at the pathway's organisation from its start, each with
     whether it is on the pathway already."""
     linked = set(
