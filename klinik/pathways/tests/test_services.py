@@ -119,9 +119,8 @@ def test_changing_an_event_recomputes_the_deadlines(world, actor, doctor_actor, 
         at=datetime(2025, 12, 18, 9, 30, tzinfo=LOCAL),
     )
     clock.set(datetime(2025, 12, 23, 10, 0, tzinfo=LOCAL))  # paused 5 days so far
-    pathway_marker_add(
-        actor=doctor_actor, pathway=pathway, code="AFV01C", at=datetime(2025, 12, 23, 9, 0, tzinfo=LOCAL)
-    )  # fmt: skip
+    decided = datetime(2025, 12, 23, 9, 0, tzinfo=LOCAL)
+    pathway_marker_add(actor=doctor_actor, pathway=pathway, code="AFV01C", at=decided)
     deadline = Deadline.objects.get(rule__code="udredningsret")
     assert deadline.state == "met"  # the decision met it, paused or not
     pathway_marker_remove(actor=doctor_actor, marker=marker)
