@@ -25,6 +25,7 @@ BENCHMARK_MODULES: tuple[str, ...] = (
     "bench.terminology",
     "bench.records",
     "bench.worklist",
+    "bench.pathways",
     "bench.reliability",
 )
 

@@ -12,6 +12,7 @@ from ninja.errors import HttpError, ValidationError
 
 from klinik.api import (
     core,
+    pathways,
     patients,
     records,
     records_coding,
@@ -47,6 +48,7 @@ api.add_router("", records_coding.router)
 api.add_router("", records_observations.router)
 api.add_router("", records_documents.router)
 api.add_router("", waitlist.router)
+api.add_router("", pathways.router)
 api.add_router("", worklist.router)
 api.add_router("", tasks.router)
 

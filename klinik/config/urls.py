@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("klinik.records.urls")),
     path("", include("klinik.scheduling.urls")),
     path("", include("klinik.scheduling.online.urls")),
+    path("", include("klinik.pathways.urls")),
     path("outbox/", include("klinik.correspondence.urls")),
     path("setup/templates/", include("klinik.correspondence.setup.urls")),
     path("reports/", include("klinik.reporting.urls")),

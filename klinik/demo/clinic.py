@@ -17,6 +17,7 @@ from klinik.core.choices import OrganisationKind, Role, UnitKind
 from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.core.slugs import danish_slugify
 from klinik.demo.generate import generate_patients
+from klinik.demo.pathways import demo_pathways
 from klinik.demo.records import demo_clinical, demo_dictations, demo_records
 from klinik.demo.schedule import (
     GP_TYPES,
@@ -220,6 +221,8 @@ def demo_load(*, patients_per_unit: int = PATIENTS_PER_UNIT, seed: int = 2026) -
         demo_clinical(unit=unit, contacts=contacts, rng=rng)
     for unit in units.values():
         demo_dictations(unit=unit, rng=rng)
+    hospital = [u for u in units.values() if u.organisation.kind == OrganisationKind.HOSPITAL]
+    demo_pathways(units=hospital, rng=rng)
 
 
 def _demo_user(username: str, first_name: str, last_name: str) -> User:

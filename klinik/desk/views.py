@@ -18,6 +18,7 @@ from klinik.core.outage import outage_response_for_current_exception
 from klinik.core.policy import Perm, public, requires
 from klinik.core.setup_log import setup_change_history
 from klinik.desk.widgets import dashboard_widgets
+from klinik.pathways.selectors import patient_pathways
 from klinik.patients.access import access_patient
 from klinik.patients.errors import BreakGlassRequired
 from klinik.patients.selectors import (
@@ -216,6 +217,7 @@ def patient_page_view(request: ActorRequest, public_id: str) -> HttpResponse:
             "merges": patient_merges(patient=patient),
             "appointments": patient_appointments(patient_id=patient.pk),
             "record_warnings": header_warnings(actor=request.actor, patient=patient),
+            "pathway_views": patient_pathways(actor=request.actor, patient=patient),
             "now": timezone.now(),
         },
     )

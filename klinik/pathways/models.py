@@ -95,6 +95,9 @@ class Referral(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = _user(null=True)
     decision_reason = models.TextField(blank=True)
+    # The earliest due date of its running deadlines (derived with them): the work queue's
+    # order for referrals waiting for visitation.
+    next_due = models.DateField(null=True, blank=True)
     created_by = _user(null=True)  # None: imported
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -105,6 +108,10 @@ class Referral(models.Model):
                 name="path_referral_queue_idx",
             ),
             models.Index(fields=["organisation", "patient"], name="path_referral_patient_idx"),
+            models.Index(
+                fields=["organisation", "unit", "status", "next_due"],
+                name="path_referral_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ is checked against the API itself: a new route must say here whether it returns 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -44,9 +45,43 @@ NO_PATIENT_DATA = {
     ("PUT", "/resources/{resource_id}/hours"),
     ("POST", "/resources/{resource_id}/absences"),
     ("DELETE", "/absences/{absence_id}"),
+    # The deadline engine and its rules: dates only.
+    ("GET", "/working-days"),
+    ("GET", "/deadlines"),
+    ("GET", "/deadline-rules"),
 }
 
 Call = Callable[[ApiWorld], tuple[str, str, dict[str, Any]]]
+
+
+def _referral(aw: ApiWorld, *, accepted: bool = False) -> Any:
+    from klinik.pathways.referral_services import referral_receive, referral_visitate
+
+    referral = referral_receive(
+        actor=aw.rw.secretary_actor,
+        patient=aw.rw.patient,
+        unit=aw.rw.unit,
+        received_at=timezone.now() - timedelta(hours=1),
+        referrer_name="Lægerne i Byen",
+        reason="Udredning",
+        priority="planlagt",
+        rights=["udredningsret"],
+    )
+    if accepted:
+        referral_visitate(actor=aw.rw.doctor_actor, referral=referral, decision="accept")
+    return referral
+
+
+def _referral_body(aw: ApiWorld) -> dict[str, Any]:
+    return {
+        "patient": str(aw.rw.patient.public_id),
+        "unit": str(aw.rw.unit.public_id),
+        "received_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "referrer": {"name": "Lægerne i Byen"},
+        "reason": "Udredning",
+        "priority": "planlagt",
+        "rights": ["udredningsret"],
+    }
 
 
 def _signable(aw: ApiWorld) -> str:
@@ -237,6 +272,27 @@ ROUTES: dict[tuple[str, str], tuple[str, Call]] = {
         lambda aw: ("POST", f"/tasks/{_task(aw)}/comments", {"text": "Ringet, ingen svar"}),
     ),
     ("GET", "/dictations"): ("list", lambda aw: ("GET", "/dictations", {})),
+    ("POST", "/referrals"): ("one", lambda aw: ("POST", "/referrals", _referral_body(aw))),
+    ("GET", "/referrals/{referral_id}"): (
+        "one",
+        lambda aw: ("GET", f"/referrals/{_referral(aw).public_id}", {}),
+    ),
+    ("POST", "/referrals/{referral_id}/visitation"): (
+        "one",
+        lambda aw: (
+            "POST",
+            f"/referrals/{_referral(aw).public_id}/visitation",
+            {"decision": "accept"},
+        ),
+    ),
+    ("POST", "/pathways/{pathway_id}/markers"): (
+        "one",
+        lambda aw: (
+            "POST",
+            f"/pathways/{_referral(aw, accepted=True).pathways.get().public_id}/markers",
+            {"code": "AFV01B", "at": timezone.now().isoformat()},
+        ),
+    ),
     ("GET", "/dictations/{dictation_id}"): (
         "one",
         lambda aw: ("GET", f"/dictations/{aw.dictation.public_id}", {}),

@@ -2,6 +2,7 @@ from io import StringIO
 
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from klinik.audit.selectors import access_log_verify
 from klinik.core.models import Community, Membership, Organisation, Unit, User
@@ -83,3 +84,20 @@ def test_demo_has_schedules_for_every_unit(db):
         assert Appointment.objects.filter(unit__name=unit_name).count() > 50, unit_name
     assert AppointmentType.objects.filter(bookable_online=True).exists()
     assert Resource.objects.get(user__username="laege").kind == "practitioner"
+
+
+def test_demo_has_referrals_in_each_state_a_cancer_pathway_and_tasks(db):
+    from klinik.pathways.models import Deadline, Pathway, Referral, Task
+
+    call_command("demo", stdout=StringIO())
+    referrals = Referral.objects.filter(organisation__slug="medicinsk-ambulatorium")
+    assert set(referrals.values_list("status", flat=True)) == {"received", "accepted", "rejected"}
+    assert referrals.filter(events__kind="redirected").exists()
+    assert Pathway.objects.filter(template__code="pakke-lungekraeft", steps__isnull=False).exists()
+    today = timezone.localdate()
+    assert Deadline.objects.filter(state="open", due__lt=today).exists()  # breached
+    assert Deadline.objects.filter(state="open", is_paused=True).exists()
+    assert Task.objects.filter(assignee__username="hospitalssekretaer").exists()
+    count = referrals.count()
+    call_command("demo", stdout=StringIO())
+    assert referrals.count() == count

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("klinik.pathways.referral_desk.urls")),
+    path("", include("klinik.pathways.waiting.urls")),
+]
