@@ -10,7 +10,7 @@ import pytest
 from klinik.audit.models import AccessLogEntry
 from klinik.core.hooks import hook_registered
 from klinik.core.services import actor_from_membership
-from klinik.core.worklist import WORK_KINDS, WorkItem, WorkKind
+from klinik.core.worklist import WORK_KINDS, WorkItem, WorkKind, work_kinds
 from klinik.records.choices import DictationPriority
 from klinik.records.tests.factories import record_world_create
 from klinik.worklist.selectors import (
@@ -68,7 +68,8 @@ def test_the_page_merges_every_kind_by_urgency_with_the_patient_named(rw, queue)
     assert first.patient is not None
     assert first.patient.name == rw.patient.name
     assert first.patient.cpr_display == rw.patient.cpr_display
-    assert {c.key: c.count for c in page.counts} == {
+    counts = {c.key: c.count for c in page.counts}
+    assert {key: counts[key] for key in ("task", "dictation", "signing", "outbox")} == {
         "task": 0,
         "dictation": 2,
         "signing": 1,
@@ -85,8 +86,9 @@ def test_a_secretary_sees_what_her_role_allows(rw, queue):
 
 def test_opening_the_queue_is_one_access_log_entry(rw, queue, django_assert_max_num_queries):
     before = AccessLogEntry.objects.filter(object_type="worklist").count()
-    # Two reads per kind, the patients of the page, the unit, the log entry and its head.
-    with django_assert_max_num_queries(14):
+    # At most three reads per kind (its items, its count, a setting), the patients of the
+    # page, the log entry and its head: however many items wait.
+    with django_assert_max_num_queries(3 * len(work_kinds(rw.doctor_actor)) + 5):
         page = worklist_page(actor=rw.doctor_actor)
     entries = AccessLogEntry.objects.filter(object_type="worklist").order_by("-seq")
     assert entries.count() == before + 1
@@ -165,7 +167,7 @@ def test_a_registered_kind_joins_the_queue(rw, queue):
 
 def test_the_dashboard_counts_open_and_overdue(rw, queue):
     counts = {c.key: (c.count, c.overdue) for c in worklist_counts(actor=rw.doctor_actor)}
-    assert counts == {
+    assert {key: counts[key] for key in ("task", "dictation", "signing", "outbox")} == {
         "task": (0, 0),
         "dictation": (2, 1),
         "signing": (1, 0),
