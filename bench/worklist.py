@@ -301,28 +301,52 @@ def _seed(ctx: BenchContext, world: dict[str, Any], open_items: int) -> Counter[
 
 
 def _referrals_seed(ctx: BenchContext, world: dict[str, Any], count: int) -> None:
-    """Referrals waiting for visitation (the pathways app's model, when its kind is there)."""
+    """Referrals waiting for visitation, each with its udredningsret clocks (the pathways
+    app's models, when its kinds are registered)."""
     from klinik.pathways.choices import ReferralPriority, ReferralStatus
-    from klinik.pathways.models import Referral
+    from klinik.pathways.models import Deadline, DeadlineRule, Referral
 
     rng = ctx.rng
     now = timezone.now()
+    today = timezone.localdate()
     unit: Unit = world["unit"]
-    ctx.log(f"writing {count:,} referrals waiting for visitation")
-    _bulk(
-        Referral,
-        [
+    rules = list(DeadlineRule.objects.filter(code__in=["udredningsret-besked", "udredningsret"]))
+    ctx.log(f"writing {count:,} referrals waiting for visitation, {len(rules)} clocks each")
+    referrals = []
+    dues: list[list[Any]] = []
+    for _ in range(count):
+        received = now - timedelta(hours=rng.randint(1, 24 * 40))
+        due = [today + timedelta(days=rng.randint(-10, 30)) for _rule in rules]
+        dues.append(due)
+        referrals.append(
             Referral(
                 organisation_id=unit.organisation_id,
                 unit=unit,
                 patient=rng.choice(world["patients"]),
-                received_at=now - timedelta(hours=rng.randint(1, 24 * 40)),
+                received_at=received,
                 referrer_name="Lægehuset",
                 reason="Udredning",
                 priority=rng.choice(list(ReferralPriority.values)),
                 status=ReferralStatus.RECEIVED,
+                rights=[r.code for r in rules],
+                next_due=min(due) if due else None,
             )
-            for _ in range(count)
+        )
+    _bulk(Referral, referrals)
+    saved = list(Referral.objects.filter(unit=unit).order_by("id"))
+    _bulk(
+        Deadline,
+        [
+            Deadline(
+                organisation_id=unit.organisation_id,
+                unit=unit,
+                referral=referral,
+                rule=rule,
+                start=timezone.localdate(referral.received_at),
+                due=due,
+            )
+            for referral, due_dates in zip(saved, dues, strict=False)
+            for rule, due in zip(rules, due_dates, strict=True)
         ],
     )
 

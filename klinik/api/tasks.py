@@ -116,7 +116,9 @@ def _task_out(task: Task, comments: list[TaskComment] | None = None) -> TaskOut:
     )
 
 
-def _unit(request: ApiRequest, unit: uuid.UUID | None) -> Unit:
+def _unit(request: ApiRequest, unit: uuid.UUID | None, *, missing: int = 422) -> Unit:
+    """The unit named (default: the token's). A unit that is not the organisation's is bad
+    input in a body (422) and not found in a query (404), as the waiting list answers."""
     actor = request.auth
     if unit is None:
         if actor.unit is None:
@@ -124,6 +126,8 @@ def _unit(request: ApiRequest, unit: uuid.UUID | None) -> Unit:
         return actor.unit
     found = worklist_units(actor=actor).filter(public_id=unit).first()
     if found is None:
+        if missing == 404:
+            raise HttpError(404, "unit: not found")
         raise HttpError(422, "unit: not a unit of your organisation")
     return found
 
@@ -181,7 +185,7 @@ def task_list_endpoint(
     request: ApiRequest, unit: uuid.UUID | None = None, status: TaskStatus = TaskStatus.OPEN
 ) -> list[TaskOut]:
     """The unit's tasks with the status (default open), the soonest due first; logged once."""
-    found = _unit(request, unit)
+    found = _unit(request, unit, missing=404)
     tasks = task_list(actor=request.auth, unit=found, status=status, channel=Channel.API)
     return [_task_out(task) for task in tasks]
 

@@ -8,7 +8,8 @@ its `AppConfig.ready()` (core/hooks.py) with two reads of its own, and the queue
 they return.
 
 A kind's `items` returns at most `query.limit` items, most urgent first (`urgency_key`), that
-the actor may see and that match the query; `count` returns how many there are in all. Both are
+the actor may see and that match the query; `count` returns how many there are in all (the
+queue asks it only when `items` filled its limit: fewer items are all of them). Both are
 plain reads without access-log entries: the queue logs the opening of the list once, naming the
 patients it shows.
 """

@@ -182,9 +182,8 @@ def worklist_page(
     kinds = work_kinds(actor)
     query = _query(actor, chosen, limit=offset + page_size + 1, now=now)
     asked = [k for k in kinds if not chosen.kind or k.key == chosen.kind]
-    merged = work_items_merge(
-        (kind.items(actor, query) for kind in asked), offset=offset, limit=page_size + 1
-    )
+    batches = {kind.key: kind.items(actor, query) for kind in asked}
+    merged = work_items_merge(batches.values(), offset=offset, limit=page_size + 1)
     items = merged[:page_size]
     labels = patient_labels(actor=actor, ids=[i.patient_id for i in items if i.patient_id])
     by_key = {k.key: k for k in kinds}
@@ -200,7 +199,17 @@ def worklist_page(
         )
         for item in items
     ]
-    counts = [KindCount(k.key, k.label, k.count(actor, query)) for k in kinds]
+    # A kind that gave fewer items than it was asked for gave them all: that is its count.
+    counts = [
+        KindCount(
+            k.key,
+            k.label,
+            len(batches[k.key])
+            if k.key in batches and len(batches[k.key]) < query.limit
+            else k.count(actor, query),
+        )
+        for k in kinds
+    ]
     patient_list_log(actor, "worklist", len(rows), channel)
     return WorklistPage(
         rows=rows,

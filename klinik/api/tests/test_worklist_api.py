@@ -198,6 +198,7 @@ def test_another_organisations_task_is_404_and_unchanged(rw, api_b):
     assert task.status == TaskStatus.OPEN
     assert not TaskComment.objects.exists()
     assert api_b.get("/tasks").json() == []
+    assert api_b.get("/tasks", unit=str(rw.unit.public_id)).status_code == 404
     response = api_b.post("/tasks", {"title": "Ring", "patient": str(rw.patient.public_id)})
     assert response.status_code == 404
     assert Task.objects.count() == 1

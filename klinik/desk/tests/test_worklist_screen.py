@@ -209,3 +209,27 @@ def test_the_screen_costs_the_same_with_more_items(
         task_create(actor=rw.secretary_actor, title=f"Opgave {i}", unit=rw.unit, patient=rw.patient)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/arbejdsliste/")
+
+
+def test_the_task_form_finds_the_patient_by_cpr_and_asks_when_several_match(rw, client, login_as):
+    from klinik.patients.tests.factories import PatientFactory
+
+    login_as(rw.secretary)
+    form = {"title": "Ring", "unit": str(rw.unit.public_id), "assign_to": "unit", "priority": "1"}
+    response = client.post("/opgaver/ny/", {**form, "patient_query": rw.patient.cpr})
+    assert response.status_code == 302, response.content.decode()[:1500]
+    assert Task.objects.get().patient == rw.patient
+    twins = [
+        PatientFactory(unit=rw.unit, given_name="Tvilling", family_name="Hansen") for _ in "ab"
+    ]
+    response = client.post("/opgaver/ny/", {**form, "patient_query": "Tvilling Hansen"})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert all(str(t.public_id) in body for t in twins)
+    assert Task.objects.count() == 1
+    response = client.post("/opgaver/ny/", {**form, "patient": str(twins[1].public_id)})
+    assert response.status_code == 302
+    assert Task.objects.filter(patient=twins[1]).exists()
+    response = client.post("/opgaver/ny/", {**form, "patient_query": "Ingen Sådan Person"})
+    assert response.status_code == 422
+    assert Task.objects.count() == 2
