@@ -201,12 +201,19 @@ def test_the_screen_costs_the_same_with_more_items(
     login_as(rw.secretary)
     for i in range(3):
         dictation_due(rw.doctor_actor, rw.patient, THURSDAY + timedelta(hours=1 + i))
+    task_create(actor=rw.secretary_actor, title="Første", unit=rw.unit, assignee=rw.secretary.user)
     client.get("/arbejdsliste/")
     with django_assert_max_num_queries(30) as few:
         client.get("/arbejdsliste/")
     for i in range(20):
         dictation_due(rw.doctor_actor, rw.world.patient_a, THURSDAY + timedelta(hours=5 + i))
-        task_create(actor=rw.secretary_actor, title=f"Opgave {i}", unit=rw.unit, patient=rw.patient)
+        task_create(
+            actor=rw.secretary_actor,
+            title=f"Opgave {i}",
+            unit=rw.unit if i % 2 else rw.unit2,
+            patient=rw.patient,
+            assignee=rw.secretary.user if i % 3 else rw.doctor.user,
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/arbejdsliste/")
 

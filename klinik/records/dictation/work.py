@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.audit.choices import Channel
+from klinik.core.models import User
 from klinik.core.policy import Actor, Perm
 from klinik.core.worklist import (
     PRIORITY_HIGH,
@@ -67,18 +68,21 @@ def dictation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
             "deadline",
             "created_at",
             "instructions",
-            "author__first_name",
-            "author__last_name",
-            "author__username",
+            "author_id",
         )
         .order_by("deadline", "urgency", "created_at", "public_id")[: query.limit]
     )
+    # The authors are read after the sort (joining them to every open dictation costs more).
+    found = list(rows)
+    authors = {
+        u.pk: u.get_full_name() or u.username
+        for u in User.objects.filter(pk__in={r["author_id"] for r in found})
+    }
     title = gettext("Transcribe dictation")
     url = work_url("dictation_work")
     items = []
-    for row in rows:
-        author = f"{row['author__first_name']} {row['author__last_name']}".strip()
-        detail = author or row["author__username"]
+    for row in found:
+        detail = authors.get(row["author_id"], "")
         if row["instructions"]:
             detail = f"{detail} · {row['instructions'][:80]}"
         items.append(
