@@ -4,7 +4,7 @@ They were due when they should have gone: they are overdue from the start."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -27,17 +27,29 @@ def _failed(actor: Actor, query: WorkQuery) -> QuerySet[OutboxMessage] | None:
     return rows
 
 
-def outbox_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+def outbox_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem], int]:
+    """The first `limit` items and how many there are, in one query."""
     rows = _failed(actor, query)
     if rows is None or query.limit <= 0:
-        return []
-    found = rows.values(
-        "public_id", "unit_id", "patient_id", "scheduled_for", "created_at", "kind", "channel"
-    ).order_by("scheduled_for", "created_at", "public_id")[: query.limit]
+        return [], 0
+    found = list(
+        rows.annotate(total=Window(Count("id")))
+        .values(
+            "total",
+            "public_id",
+            "unit_id",
+            "patient_id",
+            "scheduled_for",
+            "created_at",
+            "kind",
+            "channel",
+        )
+        .order_by("scheduled_for", "created_at", "public_id")[: query.limit]
+    )
     title = gettext("Message not sent")
     url = work_url("outbox_message")
     kinds, channels = dict(MessageKind.choices), dict(MessageChannel.choices)
-    return [
+    items = [
         WorkItem(
             kind="outbox",
             id=str(row["public_id"]),
@@ -52,6 +64,11 @@ def outbox_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
         )
         for row in found
     ]
+    return items, (found[0]["total"] if found else 0)
+
+
+def outbox_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+    return outbox_work_read(actor, query)[0]
 
 
 def outbox_work_count(actor: Actor, query: WorkQuery) -> int:
@@ -66,4 +83,5 @@ OUTBOX_KIND = WorkKind(
     items=outbox_work_items,
     count=outbox_work_count,
     order=60,
+    read=outbox_work_read,
 )

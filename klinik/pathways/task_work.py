@@ -3,7 +3,7 @@ role in their unit, or to their unit. A task is due at the end of its due day.""
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet, Window
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -28,14 +28,17 @@ def _waiting(actor: Actor, query: WorkQuery) -> QuerySet[Task]:
     )
 
 
-def task_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+def task_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem], int]:
+    """The first `limit` items and how many there are, in one query."""
     if query.limit <= 0 or not actor.organisation_ids:
-        return []
+        return [], 0
     # No joins here: joining the people and units to every waiting task before the sort costs
     # more than the sort; the page's few names are read after.
     rows = list(
         _waiting(actor, query)
+        .annotate(total=Window(Count("id")))
         .values(
+            "total",
             "public_id",
             "title",
             "unit_id",
@@ -82,7 +85,11 @@ def task_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
                 is_all_day=True,
             )
         )
-    return items
+    return items, (rows[0]["total"] if rows else 0)
+
+
+def task_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+    return task_work_read(actor, query)[0]
 
 
 def task_work_count(actor: Actor, query: WorkQuery) -> int:
@@ -106,4 +113,5 @@ TASK_KIND = WorkKind(
     count=task_work_count,
     order=30,
     take=task_work_take,
+    read=task_work_read,
 )

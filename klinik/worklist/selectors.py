@@ -182,7 +182,16 @@ def worklist_page(
     kinds = work_kinds(actor)
     query = _query(actor, chosen, limit=offset + page_size + 1, now=now)
     asked = [k for k in kinds if not chosen.kind or k.key == chosen.kind]
-    batches = {kind.key: kind.items(actor, query) for kind in asked}
+    batches: dict[str, list[WorkItem]] = {}
+    totals: dict[str, int] = {}
+    for kind in asked:
+        if kind.read is not None:
+            batches[kind.key], totals[kind.key] = kind.read(actor, query)
+        else:
+            batches[kind.key] = kind.items(actor, query)
+            if len(batches[kind.key]) < query.limit:
+                # Fewer items than asked for are all of them: that is the count.
+                totals[kind.key] = len(batches[kind.key])
     merged = work_items_merge(batches.values(), offset=offset, limit=page_size + 1)
     items = merged[:page_size]
     labels = patient_labels(actor=actor, ids=[i.patient_id for i in items if i.patient_id])
@@ -199,15 +208,8 @@ def worklist_page(
         )
         for item in items
     ]
-    # A kind that gave fewer items than it was asked for gave them all: that is its count.
     counts = [
-        KindCount(
-            k.key,
-            k.label,
-            len(batches[k.key])
-            if k.key in batches and len(batches[k.key]) < query.limit
-            else k.count(actor, query),
-        )
+        KindCount(k.key, k.label, totals[k.key] if k.key in totals else k.count(actor, query))
         for k in kinds
     ]
     patient_list_log(actor, "worklist", len(rows), channel)

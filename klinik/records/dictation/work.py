@@ -4,7 +4,7 @@ status, deadline) serves both reads."""
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When, Window
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -48,9 +48,10 @@ def _open(actor: Actor, query: WorkQuery) -> QuerySet[Dictation]:
     return rows
 
 
-def dictation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+def dictation_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem], int]:
+    """The first `limit` items and how many there are, in one query."""
     if not query.unit_ids or query.limit <= 0:
-        return []
+        return [], 0
     urgency = Case(
         *[When(priority=p, then=Value(-rank)) for p, rank in _PRIORITY.items()],
         default=Value(-PRIORITY_NORMAL),
@@ -58,8 +59,9 @@ def dictation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
     )
     rows = (
         _open(actor, query)
-        .annotate(urgency=urgency)
+        .annotate(urgency=urgency, total=Window(Count("id")))
         .values(
+            "total",
             "public_id",
             "unit_id",
             "patient_id",
@@ -100,7 +102,11 @@ def dictation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
                 since=row["created_at"],
             )
         )
-    return items
+    return items, (found[0]["total"] if found else 0)
+
+
+def dictation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+    return dictation_work_read(actor, query)[0]
 
 
 def dictation_work_count(actor: Actor, query: WorkQuery) -> int:
@@ -122,4 +128,5 @@ DICTATION_KIND = WorkKind(
     count=dictation_work_count,
     order=40,
     take=dictation_work_take,
+    read=dictation_work_read,
 )

@@ -4,7 +4,7 @@ units. They have no deadline: they come after what is due, the oldest first."""
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet, Window
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -25,13 +25,15 @@ def _waiting(actor: Actor, query: WorkQuery) -> QuerySet[JournalEntry] | None:
     return rows
 
 
-def signing_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+def signing_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem], int]:
+    """The first `limit` items and how many there are, in one query."""
     rows = _waiting(actor, query)
     if rows is None or query.limit <= 0:
-        return []
-    found = (
-        rows.annotate(patient_public_id=F("patient__public_id"))
+        return [], 0
+    found = list(
+        rows.annotate(patient_public_id=F("patient__public_id"), total=Window(Count("id")))
         .values(
+            "total",
             "public_id",
             "unit_id",
             "patient_id",
@@ -45,7 +47,7 @@ def signing_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
     )
     title = gettext("Approve journal entry")
     url = work_url("record_journal")
-    return [
+    items = [
         WorkItem(
             kind="signing",
             id=str(row["public_id"]),
@@ -60,6 +62,11 @@ def signing_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
         )
         for row in found
     ]
+    return items, (found[0]["total"] if found else 0)
+
+
+def signing_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+    return signing_work_read(actor, query)[0]
 
 
 def signing_work_count(actor: Actor, query: WorkQuery) -> int:
@@ -74,4 +81,5 @@ SIGNING_KIND = WorkKind(
     items=signing_work_items,
     count=signing_work_count,
     order=50,
+    read=signing_work_read,
 )

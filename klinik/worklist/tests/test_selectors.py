@@ -148,6 +148,8 @@ def test_pages_follow_on_without_gaps(rw, clock):
     while True:
         page = worklist_page(actor=rw.secretary_actor, offset=offset, page_size=3)
         seen += [row.item.id for row in page.rows]
+        # Each page asks for a few; the count (read with them) is all of them.
+        assert {c.key: c.count for c in page.counts}["dictation"] == 7
         if not page.has_next:
             break
         offset = page.next_offset
