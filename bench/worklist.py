@@ -121,9 +121,11 @@ def worklist(ctx: BenchContext) -> Outcome:
         },
         notes=[
             f"Queries per call (one warm call each): screen {queries['screen']}, API "
-            f"{queries['api']}, in process {queries['process']}. Each kind costs two queries "
-            "(its first page and its count) whatever the number of items; the rest is the "
-            "session, the filter choices, the page's patients and the access-log entry."
+            f"{queries['api']}, in process {queries['process']}. Each kind costs one query (its "
+            "first page with a window count) or two (the page, the count; the deadlines also "
+            "read their warning setting), whatever the number of items; the rest is the "
+            "session, the filter choices, the names on the page, its patients and the "
+            "access-log entry."
         ],
     )
 
