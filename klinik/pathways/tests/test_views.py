@@ -160,3 +160,25 @@ def test_another_organisation_gets_404_and_changes_nothing(desk, doctor_desk, wo
     )
     assert response.status_code == 404
     assert not PathwayMarker.objects.exists()
+
+
+def test_a_manager_sets_the_warning_for_the_unit_and_the_queue_follows(desk, world, client):
+    from klinik.pathways.setup import warning_days_for
+
+    url = f"/referrals/unit/{world.unit_a.public_id}/waiting/"
+    page = desk.get(url).content.decode()
+    assert 'id="warning-form"' not in page  # a secretary sees it, does not set it
+    assert desk.post(f"{url}warning/", {"warning_working_days": "5"}).status_code == 403
+    manager = login(Client(), world.member(Role.MANAGER))
+    response = manager.post(f"{url}warning/", {"warning_working_days": "31"})
+    assert response.status_code == 422 and warning_days_for(world.unit_a) == (3, "default")
+    response = manager.post(f"{url}warning/", {"warning_working_days": "5"})
+    assert response.status_code == 302
+    assert warning_days_for(world.unit_a) == (5, "unit")
+    assert warning_days_for(world.unit_a2) == (3, "default")
+    manager.post(f"{url}warning/", {"warning_working_days": "4", "for_organisation": "on"})
+    assert warning_days_for(world.unit_a2) == (4, "organisation")
+    assert (
+        AccessLogEntry.objects.filter(action="setup_change", object_type="pathway_settings").count()
+        == 2
+    )
