@@ -182,3 +182,40 @@ def test_a_manager_sets_the_warning_for_the_unit_and_the_queue_follows(desk, wor
         AccessLogEntry.objects.filter(action="setup_change", object_type="pathway_settings").count()
         == 2
     )
+
+
+def test_a_manager_makes_a_pakkeforloeb_template_and_a_doctor_starts_a_pathway_from_it(
+    desk, doctor_desk, world
+):
+    from klinik.pathways.models import PathwayTemplate
+
+    manager = login(Client(), world.member(Role.MANAGER))
+    assert desk.get("/referrals/templates/").status_code == 403
+    bad = {"code": "lunge", "title": "Lungekræft", "label": "ALAL01", "steps": "seks; CT"}
+    assert manager.post("/referrals/templates/new/", bad).status_code == 422
+    bad["steps"] = "6; CT-skanning; AFV99"
+    assert manager.post("/referrals/templates/new/", bad).status_code == 422
+    assert not PathwayTemplate.objects.exists()
+    good = {**bad, "steps": "17; MDT-konference; AFV01C\n6; CT-skanning; AFV01B", "is_active": "on"}
+    assert manager.post("/referrals/templates/new/", good).status_code == 302
+    template = PathwayTemplate.objects.get()
+    assert [s.title for s in template.steps.order_by("position")] == [
+        "CT-skanning",
+        "MDT-konference",
+    ]
+    assert "CT-skanning" in manager.get("/referrals/templates/").content.decode()
+    assert AccessLogEntry.objects.filter(object_type="pathway_template").count() == 1
+
+    _register(desk, world)
+    referral = Referral.objects.get()
+    doctor_desk.post(
+        f"/referrals/{referral.public_id}/visitation/",
+        {"decision": "accept", "template": str(template.public_id)},
+    )
+    pathway = Pathway.objects.get()
+    assert pathway.label == "ALAL01" and pathway.steps.count() == 2
+    # Setting the step's marker marks it done.
+    doctor_desk.post(
+        f"/pathways/{pathway.public_id}/markers/", {"code": "AFV01B", "at": "18.12.2025 09:40"}
+    )
+    assert pathway.steps.get(marker="AFV01B").done_at is not None
