@@ -219,3 +219,29 @@ def test_a_manager_makes_a_pakkeforloeb_template_and_a_doctor_starts_a_pathway_f
         f"/pathways/{pathway.public_id}/markers/", {"code": "AFV01B", "at": "18.12.2025 09:40"}
     )
     assert pathway.steps.get(marker="AFV01B").done_at is not None
+
+
+def test_a_referral_with_its_scanned_letter_is_one_write(desk, world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from klinik.pathways.models import ReferralAttachment
+    from klinik.records.tests.document_files import pdf_bytes
+
+    settings.DATA_DIR = tmp_path
+    fake = SimpleUploadedFile("brev.pdf", b"not a pdf at all", content_type="application/pdf")
+    response = _register(desk, world, attachment=fake)
+    assert response.status_code == 422
+    assert not Referral.objects.exists() and not Task.objects.exists()
+    letter = SimpleUploadedFile("brev.pdf", pdf_bytes(), content_type="application/pdf")
+    response = _register(desk, world, attachment=letter)
+    assert response.status_code == 302
+    attachment = ReferralAttachment.objects.get()
+    assert attachment.referral == Referral.objects.get()
+    page = desk.get(response["Location"]).content.decode()
+    assert f"/documents/{attachment.document.public_id}/content/" in page
+
+
+def test_a_health_service_secretary_registers_without_the_letter_field(world, client):
+    hs = login(client, world.member(Role.HEALTH_SERVICE_SECRETARY))
+    page = hs.get(f"/referrals/unit/{world.unit_a.public_id}/new/").content.decode()
+    assert 'name="referrer_name"' in page and 'name="attachment"' not in page
