@@ -203,6 +203,11 @@ def _rule_task(
             channel=channel,
         )
         deadline.save(update_fields=["task"])
+    elif task.status == TaskStatus.OPEN and deadline.state == DeadlineState.CANCELLED:
+        # The referral was rejected: nobody is to be told of an udredning.
+        Task.objects.filter(pk=task.pk).update(
+            status=TaskStatus.CANCELLED, closed_at=timezone.now()
+        )
     elif task.status == TaskStatus.OPEN and (
         task.due != deadline.due or task.unit_id != referral.unit_id
     ):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import IO
 
 from django.db import transaction
@@ -46,7 +47,7 @@ from klinik.patients.models import Patient
 from klinik.records.access import record_write_begin
 from klinik.records.documents.services import document_create, title_clean
 from klinik.records.documents.storage import files_removed_on_failure
-from klinik.records.documents.uploads import DOCUMENT_KINDS, upload_check
+from klinik.records.documents.uploads import DOCUMENT_KINDS, CheckedUpload, upload_check
 from klinik.terminology.selectors import code_lookup
 
 REASON_MAX = 4000
@@ -96,12 +97,16 @@ def referral_receive(
     mode: str = ReferralMode.PAPER,
     area: str = ClinicalArea.SOMATIC,
     rights: list[str] | None = None,
+    letter: IO[bytes] | None = None,
     channel: Channel = Channel.UI,
 ) -> Referral:
-    """Register a referral received by `unit` and start the clocks of the rights it carries.
-    Field names in refusals: received_at, referrer.name, referrer.sor, referrer.ydernummer,
-    reason, diagnosis, priority, mode, area, rights, unit, patient."""
+    """Register a referral received by `unit` and start the clocks of the rights it carries;
+    `letter`, a scanned letter, is attached in the same transaction (a refused file: nothing
+    written). Field names in refusals: received_at, referrer.name, referrer.sor,
+    referrer.ydernummer, reason, diagnosis, priority, mode, area, rights, unit, patient, file."""
     require(actor, Perm.REFERRAL_REGISTER)
+    if letter is not None:
+        require(actor, Perm.RECORD_WRITE)
     unit_check(actor, unit)
     if patient.organisation_id != unit.organisation_id:
         raise _error(PathwayCode.PATIENT_NOT_YOURS, "patient")
@@ -132,7 +137,8 @@ def referral_receive(
     _choice(area, ClinicalArea.values, "area")
     rights = list(dict.fromkeys(r.strip() for r in (rights or []) if r.strip()))
     rules_for_rights(rights, received=local_day(received_at), area=area)  # unknown: refused
-    with transaction.atomic(durable=True):
+    checked = upload_check(upload=letter, kinds=DOCUMENT_KINDS, field="file") if letter else None
+    with files_removed_on_failure() as written, transaction.atomic(durable=True):
         referral = Referral.objects.create(
             organisation_id=unit.organisation_id,
             unit=unit,
@@ -152,6 +158,8 @@ def referral_receive(
         referral_event_add(referral, actor, ReferralEventKind.RECEIVED, to_unit=unit)
         deadlines_create(referral, actor=actor, channel=channel)
         _log(actor, referral, Action.CREATE, channel)
+        if letter is not None and checked is not None:
+            _attach(actor, referral, letter, checked, "", written, channel)
     return referral
 
 
@@ -184,21 +192,33 @@ def referral_attach(
     checked = upload_check(upload=upload, kinds=DOCUMENT_KINDS, field="file")
     assert upload is not None  # upload_check refuses None
     with files_removed_on_failure() as written, transaction.atomic(durable=True):
-        patient = record_write_begin(
-            actor=actor, patient=referral.patient, channel=channel, object_type="document"
-        )
-        document = document_create(
-            actor=actor,
-            patient=patient,
-            upload=upload,
-            checked=checked,
-            title=title_clean(title, getattr(upload, "name", "") or ""),
-            written=written,
-        )
-        attachment = ReferralAttachment.objects.create(
-            organisation_id=referral.organisation_id, referral=referral, document=document
-        )
-        referral_event_add(referral, actor, ReferralEventKind.ATTACHMENT, note=document.title)
+        return _attach(actor, referral, upload, checked, title, written, channel)
+
+
+def _attach(
+    actor: Actor,
+    referral: Referral,
+    upload: IO[bytes],
+    checked: CheckedUpload,
+    title: str,
+    written: list[Path],
+    channel: Channel,
+) -> ReferralAttachment:
+    patient = record_write_begin(
+        actor=actor, patient=referral.patient, channel=channel, object_type="document"
+    )
+    document = document_create(
+        actor=actor,
+        patient=patient,
+        upload=upload,
+        checked=checked,
+        title=title_clean(title, getattr(upload, "name", "") or ""),
+        written=written,
+    )
+    attachment = ReferralAttachment.objects.create(
+        organisation_id=referral.organisation_id, referral=referral, document=document
+    )
+    referral_event_add(referral, actor, ReferralEventKind.ATTACHMENT, note=document.title)
     return attachment
 
 

@@ -29,8 +29,7 @@ from klinik.core.worklist import (
 from klinik.pathways import engine
 from klinik.pathways.choices import DeadlineState, ReferralPriority, ReferralStatus, TaskStatus
 from klinik.pathways.models import Deadline, PathwaySettings, Referral
-
-DEFAULT_WARNING_DAYS = 3
+from klinik.pathways.setup import DEFAULT_WARNING_DAYS
 
 
 def due_moment(day: date) -> datetime:
@@ -94,17 +93,21 @@ def referral_count(actor: Actor, query: WorkQuery) -> int:
 
 def warning_days(organisation_ids: frozenset[int], unit_ids: frozenset[int]) -> dict[int, int]:
     """Per unit: how many working days ahead the queue warns (unit, organisation, default)."""
-    rows = PathwaySettings.objects.filter(organisation_id__in=organisation_ids).filter(
-        Q(unit_id__in=unit_ids) | Q(unit__isnull=True)
+    rows = list(
+        PathwaySettings.objects.filter(organisation_id__in=organisation_ids).filter(
+            Q(unit_id__in=unit_ids) | Q(unit__isnull=True)
+        )
     )
+    if not rows:  # the usual case: nobody changed the default
+        return dict.fromkeys(unit_ids, DEFAULT_WARNING_DAYS)
     by_unit = {r.unit_id: r.warning_working_days for r in rows if r.unit_id is not None}
     by_org = {r.organisation_id: r.warning_working_days for r in rows if r.unit_id is None}
-    result = {}
-    for unit_id, organisation_id in Unit.objects.filter(pk__in=unit_ids).values_list(
-        "pk", "organisation_id"
-    ):
-        result[unit_id] = by_unit.get(unit_id, by_org.get(organisation_id, DEFAULT_WARNING_DAYS))
-    return result
+    return {
+        unit_id: by_unit.get(unit_id, by_org.get(organisation_id, DEFAULT_WARNING_DAYS))
+        for unit_id, organisation_id in Unit.objects.filter(pk__in=unit_ids).values_list(
+            "pk", "organisation_id"
+        )
+    }
 
 
 def _deadlines(actor: Actor, query: WorkQuery) -> QuerySet[Deadline]:

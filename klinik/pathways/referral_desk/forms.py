@@ -51,11 +51,15 @@ class ReferralForm(forms.Form):
     )
     attachment = forms.FileField(label=_("Scanned letter (PDF or image)"), required=False)
 
-    def __init__(self, *args: Any, rights: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, rights: list[tuple[str, str]], can_attach: bool, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["rights"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = rights
+        if not can_attach:  # a letter is a record document: only those who write the record
+            del self.fields["attachment"]
 
 
 class VisitationForm(forms.Form):

@@ -142,9 +142,18 @@ def referral_new_view(request: ActorRequest, unit_id: str) -> HttpResponse:
     actor = request.actor
     unit = _unit(request, str(unit_id))
     if request.method != "POST":
-        form = ReferralForm(rights=_right_choices(), initial={"received_at": timezone.localtime()})
+        form = ReferralForm(
+            rights=_right_choices(),
+            can_attach=actor.can(Perm.RECORD_WRITE),
+            initial={"received_at": timezone.localtime()},
+        )
         return _register_page(request, unit, form)
-    form = ReferralForm(request.POST, request.FILES, rights=_right_choices())
+    form = ReferralForm(
+        request.POST,
+        request.FILES,
+        rights=_right_choices(),
+        can_attach=actor.can(Perm.RECORD_WRITE),
+    )
     if not form.is_valid():
         return _register_page(request, unit, form, status=422)
     data = form.cleaned_data
@@ -173,9 +182,8 @@ def referral_new_view(request: ActorRequest, unit_id: str) -> HttpResponse:
             mode=data["mode"],
             area=data["area"],
             rights=data["rights"],
+            letter=data.get("attachment"),
         )
-        if data["attachment"] is not None:
-            referral_attach(actor=actor, referral=referral, upload=data["attachment"])
     except DomainError as exc:
         form_error_add(form, exc, _REFERRAL_FIELDS)
         return _register_page(request, unit, form, status=422)

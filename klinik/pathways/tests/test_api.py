@@ -186,6 +186,7 @@ def test_rejection_needs_a_reason_and_makes_an_answer_task(api, api_doctor, worl
     response = api_doctor.post(path, {"decision": "reject", "reason": "Hører til i almen praksis"})
     assert response.json()["status"] == "rejected"
     assert Task.objects.filter(source="rule:henvisning-afvist").count() == 1
+    assert Task.objects.get(source="rule:udredningsret-besked").status == "cancelled"
     assert set(Deadline.objects.values_list("state", flat=True)) == {DeadlineState.CANCELLED}
 
 

@@ -160,3 +160,88 @@ def test_another_organisation_gets_404_and_changes_nothing(desk, doctor_desk, wo
     )
     assert response.status_code == 404
     assert not PathwayMarker.objects.exists()
+
+
+def test_a_manager_sets_the_warning_for_the_unit_and_the_queue_follows(desk, world, client):
+    from klinik.pathways.setup import warning_days_for
+
+    url = f"/referrals/unit/{world.unit_a.public_id}/waiting/"
+    page = desk.get(url).content.decode()
+    assert 'id="warning-form"' not in page  # a secretary sees it, does not set it
+    assert desk.post(f"{url}warning/", {"warning_working_days": "5"}).status_code == 403
+    manager = login(Client(), world.member(Role.MANAGER))
+    response = manager.post(f"{url}warning/", {"warning_working_days": "31"})
+    assert response.status_code == 422 and warning_days_for(world.unit_a) == (3, "default")
+    response = manager.post(f"{url}warning/", {"warning_working_days": "5"})
+    assert response.status_code == 302
+    assert warning_days_for(world.unit_a) == (5, "unit")
+    assert warning_days_for(world.unit_a2) == (3, "default")
+    manager.post(f"{url}warning/", {"warning_working_days": "4", "for_organisation": "on"})
+    assert warning_days_for(world.unit_a2) == (4, "organisation")
+    assert (
+        AccessLogEntry.objects.filter(action="setup_change", object_type="pathway_settings").count()
+        == 2
+    )
+
+
+def test_a_manager_makes_a_pakkeforloeb_template_and_a_doctor_starts_a_pathway_from_it(
+    desk, doctor_desk, world
+):
+    from klinik.pathways.models import PathwayTemplate
+
+    manager = login(Client(), world.member(Role.MANAGER))
+    assert desk.get("/referrals/templates/").status_code == 403
+    bad = {"code": "lunge", "title": "Lungekræft", "label": "ALAL01", "steps": "seks; CT"}
+    assert manager.post("/referrals/templates/new/", bad).status_code == 422
+    bad["steps"] = "6; CT-skanning; AFV99"
+    assert manager.post("/referrals/templates/new/", bad).status_code == 422
+    assert not PathwayTemplate.objects.exists()
+    good = {**bad, "steps": "17; MDT-konference; AFV01C\n6; CT-skanning; AFV01B", "is_active": "on"}
+    assert manager.post("/referrals/templates/new/", good).status_code == 302
+    template = PathwayTemplate.objects.get()
+    assert [s.title for s in template.steps.order_by("position")] == [
+        "CT-skanning",
+        "MDT-konference",
+    ]
+    assert "CT-skanning" in manager.get("/referrals/templates/").content.decode()
+    assert AccessLogEntry.objects.filter(object_type="pathway_template").count() == 1
+
+    _register(desk, world)
+    referral = Referral.objects.get()
+    doctor_desk.post(
+        f"/referrals/{referral.public_id}/visitation/",
+        {"decision": "accept", "template": str(template.public_id)},
+    )
+    pathway = Pathway.objects.get()
+    assert pathway.label == "ALAL01" and pathway.steps.count() == 2
+    # Setting the step's marker marks it done.
+    doctor_desk.post(
+        f"/pathways/{pathway.public_id}/markers/", {"code": "AFV01B", "at": "18.12.2025 09:40"}
+    )
+    assert pathway.steps.get(marker="AFV01B").done_at is not None
+
+
+def test_a_referral_with_its_scanned_letter_is_one_write(desk, world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from klinik.pathways.models import ReferralAttachment
+    from klinik.records.tests.document_files import pdf_bytes
+
+    settings.DATA_DIR = tmp_path
+    fake = SimpleUploadedFile("brev.pdf", b"not a pdf at all", content_type="application/pdf")
+    response = _register(desk, world, attachment=fake)
+    assert response.status_code == 422
+    assert not Referral.objects.exists() and not Task.objects.exists()
+    letter = SimpleUploadedFile("brev.pdf", pdf_bytes(), content_type="application/pdf")
+    response = _register(desk, world, attachment=letter)
+    assert response.status_code == 302
+    attachment = ReferralAttachment.objects.get()
+    assert attachment.referral == Referral.objects.get()
+    page = desk.get(response["Location"]).content.decode()
+    assert f"/documents/{attachment.document.public_id}/content/" in page
+
+
+def test_a_health_service_secretary_registers_without_the_letter_field(world, client):
+    hs = login(client, world.member(Role.HEALTH_SERVICE_SECRETARY))
+    page = hs.get(f"/referrals/unit/{world.unit_a.public_id}/new/").content.decode()
+    assert 'name="referrer_name"' in page and 'name="attachment"' not in page

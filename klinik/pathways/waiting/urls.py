@@ -8,4 +8,9 @@ urlpatterns = [
         views.waiting_overview_view,
         name="waiting_overview",
     ),
+    path(
+        "referrals/unit/<uuid:unit_id>/waiting/warning/",
+        views.waiting_warning_view,
+        name="waiting_warning",
+    ),
 ]
