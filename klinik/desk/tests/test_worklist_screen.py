@@ -240,3 +240,11 @@ def test_the_task_form_finds_the_patient_by_cpr_and_asks_when_several_match(rw, 
     response = client.post("/opgaver/ny/", {**form, "patient_query": "Ingen Sådan Person"})
     assert response.status_code == 422
     assert Task.objects.count() == 2
+
+
+def test_texts_on_the_queue_are_escaped(rw, client, login_as):
+    task_create(actor=rw.secretary_actor, title="<script>alert(1)</script>", unit=rw.unit)
+    login_as(rw.secretary)
+    body = client.get("/arbejdsliste/").content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body

@@ -17,6 +17,7 @@ from klinik.core.errors import DomainError
 from klinik.core.http import ActorRequest
 from klinik.core.policy import Perm, requires
 from klinik.desk.worklist.forms import WorklistFilterForm
+from klinik.desk.worklist.markup import worklist_rows_html
 from klinik.worklist.selectors import worklist_page, worklist_people, worklist_units
 from klinik.worklist.services import worklist_take
 
@@ -39,7 +40,10 @@ def worklist_view(request: ActorRequest) -> HttpResponse:
     context = {
         "selects": form.selects(),
         "page": page,
-        "rows": [(row, names.get(row.item.assignee_id or 0, "")) for row in page.rows],
+        "rows": page.rows,
+        "rows_html": worklist_rows_html(
+            [(row, names.get(row.item.assignee_id or 0, "")) for row in page.rows]
+        ),
         "query": query.urlencode(),
         "kind_query": _without(query, "kind"),
         "chosen_kind": request.GET.get("kind", ""),
