@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db.models import Count, IntegerField, Value, Window
 from django.urls import reverse
 
 from klinik.core.hooks import Hook, hook_items
@@ -139,3 +140,9 @@ def work_url(name: str) -> Callable[[uuid.UUID], str]:
     rather than once per item (it is the slowest step of building a page of items)."""
     base, marker = reverse(name, args=[_PLACEHOLDER]), str(_PLACEHOLDER)
     return lambda public_id: base.replace(marker, str(public_id))
+
+
+def work_total(*, counted: bool) -> Window | Value:
+    """The `total` annotation of a kind's `read`: how many rows match (a window count beside
+    the first rows) or, when only the items are asked for, a constant."""
+    return Window(Count("pk")) if counted else Value(0, output_field=IntegerField())

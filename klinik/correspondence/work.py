@@ -4,12 +4,12 @@ They were due when they should have gone: they are overdue from the start."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet, Window
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_url
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_total, work_url
 from klinik.correspondence.choices import MessageChannel, MessageKind, MessageStatus
 from klinik.correspondence.models import OutboxMessage
 
@@ -27,13 +27,15 @@ def _failed(actor: Actor, query: WorkQuery) -> QuerySet[OutboxMessage] | None:
     return rows
 
 
-def outbox_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem], int]:
+def outbox_work_read(
+    actor: Actor, query: WorkQuery, *, counted: bool = True
+) -> tuple[list[WorkItem], int]:
     """The first `limit` items and how many there are, in one query."""
     rows = _failed(actor, query)
     if rows is None or query.limit <= 0:
         return [], 0
     found = list(
-        rows.annotate(total=Window(Count("id")))
+        rows.annotate(total=work_total(counted=counted))
         .values(
             "total",
             "public_id",
@@ -68,7 +70,7 @@ def outbox_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem], in
 
 
 def outbox_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return outbox_work_read(actor, query)[0]
+    return outbox_work_read(actor, query, counted=False)[0]
 
 
 def outbox_work_count(actor: Actor, query: WorkQuery) -> int:

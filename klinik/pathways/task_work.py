@@ -3,7 +3,7 @@ role in their unit, or to their unit. A task is due at the end of its due day.""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +11,7 @@ from klinik.audit.choices import Channel
 from klinik.core.choices import Role
 from klinik.core.models import Unit, User
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_url
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_total, work_url
 from klinik.pathways.models import Task
 from klinik.pathways.task_access import access_task
 from klinik.pathways.task_selectors import task_due_moment, tasks_waiting
@@ -28,7 +28,9 @@ def _waiting(actor: Actor, query: WorkQuery) -> QuerySet[Task]:
     )
 
 
-def task_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem], int]:
+def task_work_read(
+    actor: Actor, query: WorkQuery, *, counted: bool = True
+) -> tuple[list[WorkItem], int]:
     """The first `limit` items and how many there are, in one query."""
     if query.limit <= 0 or not actor.organisation_ids:
         return [], 0
@@ -36,7 +38,7 @@ def task_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem], int]
     # more than the sort; the page's few names are read after.
     rows = list(
         _waiting(actor, query)
-        .annotate(total=Window(Count("id")))
+        .annotate(total=work_total(counted=counted))
         .values(
             "total",
             "public_id",
@@ -89,7 +91,7 @@ def task_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem], int]
 
 
 def task_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return task_work_read(actor, query)[0]
+    return task_work_read(actor, query, counted=False)[0]
 
 
 def task_work_count(actor: Actor, query: WorkQuery) -> int:

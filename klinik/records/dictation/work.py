@@ -4,7 +4,7 @@ status, deadline) serves both reads."""
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, IntegerField, QuerySet, Value, When, Window
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +18,7 @@ from klinik.core.worklist import (
     WorkItem,
     WorkKind,
     WorkQuery,
+    work_total,
     work_url,
 )
 from klinik.records.access import dictation_access
@@ -48,7 +49,9 @@ def _open(actor: Actor, query: WorkQuery) -> QuerySet[Dictation]:
     return rows
 
 
-def dictation_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem], int]:
+def dictation_work_read(
+    actor: Actor, query: WorkQuery, *, counted: bool = True
+) -> tuple[list[WorkItem], int]:
     """The first `limit` items and how many there are, in one query."""
     if not query.unit_ids or query.limit <= 0:
         return [], 0
@@ -59,7 +62,7 @@ def dictation_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem],
     )
     rows = (
         _open(actor, query)
-        .annotate(urgency=urgency, total=Window(Count("id")))
+        .annotate(urgency=urgency, total=work_total(counted=counted))
         .values(
             "total",
             "public_id",
@@ -106,7 +109,7 @@ def dictation_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem],
 
 
 def dictation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return dictation_work_read(actor, query)[0]
+    return dictation_work_read(actor, query, counted=False)[0]
 
 
 def dictation_work_count(actor: Actor, query: WorkQuery) -> int:

@@ -4,12 +4,12 @@ units. They have no deadline: they come after what is due, the oldest first."""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_url
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_total, work_url
 from klinik.records.journal.selectors import journal_waiting_for
 from klinik.records.models import JournalEntry
 
@@ -25,13 +25,15 @@ def _waiting(actor: Actor, query: WorkQuery) -> QuerySet[JournalEntry] | None:
     return rows
 
 
-def signing_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem], int]:
+def signing_work_read(
+    actor: Actor, query: WorkQuery, *, counted: bool = True
+) -> tuple[list[WorkItem], int]:
     """The first `limit` items and how many there are, in one query."""
     rows = _waiting(actor, query)
     if rows is None or query.limit <= 0:
         return [], 0
     found = list(
-        rows.annotate(patient_public_id=F("patient__public_id"), total=Window(Count("id")))
+        rows.annotate(patient_public_id=F("patient__public_id"), total=work_total(counted=counted))
         .values(
             "total",
             "public_id",
@@ -66,7 +68,7 @@ def signing_work_read(actor: Actor, query: WorkQuery) -> tuple[list[WorkItem], i
 
 
 def signing_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return signing_work_read(actor, query)[0]
+    return signing_work_read(actor, query, counted=False)[0]
 
 
 def signing_work_count(actor: Actor, query: WorkQuery) -> int:
