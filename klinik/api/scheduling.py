@@ -27,6 +27,8 @@ from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
 from klinik.scheduling.selectors import (
+    DayAppointment,
+    ResourceRef,
     appointment_types_for,
     appointments_between,
     series_appointments,
@@ -156,7 +158,7 @@ class CancelIn(Schema):
     reason: str
 
 
-def _resource_out(resource: Resource) -> ResourceOut:
+def _resource_out(resource: Resource | ResourceRef) -> ResourceOut:
     return ResourceOut(id=resource.public_id, name=resource.name, kind=resource.kind)
 
 
@@ -169,7 +171,7 @@ def slot_out(slot: Slot) -> SlotOut:
     )
 
 
-def appointment_out(appointment: Appointment) -> AppointmentOut:
+def appointment_out(appointment: Appointment | DayAppointment) -> AppointmentOut:
     resources = [hold.resource for hold in appointment.holds]
     practitioner = next((r for r in resources if r.kind == ResourceKind.PRACTITIONER), None)
     return AppointmentOut(
