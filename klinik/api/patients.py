@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Body, Field, Router, Schema
 from ninja.errors import HttpError
 
+from klinik.api.types import Out
 from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
 from klinik.patients.access import access_patient, patient_break_glass
@@ -44,7 +45,7 @@ class PatientIn(Schema):
     reception_note: str = ""
 
 
-class PatientOut(Schema):
+class PatientOut(Out):
     id: uuid.UUID
     cpr: str
     identifier_kind: str
@@ -75,7 +76,7 @@ class PatientOut(Schema):
     warnings: list[str] = []
 
 
-class SearchHitOut(Schema):
+class SearchHitOut(Out):
     id: uuid.UUID
     name: str
     cpr: str

@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from klinik.api.types import OUT_OF_RANGE, ApiDate, ApiDateTime, day_in_range, moment_local
+from klinik.api.types import OUT_OF_RANGE, ApiDate, ApiDateTime, Out, day_in_range, moment_local
 from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
 from klinik.core.models import Unit
@@ -49,7 +49,7 @@ class RequirementSchema(Schema):
     allowed: list[uuid.UUID] = []
 
 
-class AppointmentTypeOut(Schema):
+class AppointmentTypeOut(Out):
     id: uuid.UUID
     name: str
     unit: str
@@ -83,13 +83,13 @@ class AppointmentTypeIn(Schema):
     requirements: list[RequirementSchema]
 
 
-class ResourceOut(Schema):
+class ResourceOut(Out):
     id: uuid.UUID
     name: str
     kind: str
 
 
-class SlotOut(Schema):
+class SlotOut(Out):
     start: datetime
     end: datetime
     practitioner: ResourceOut | None
@@ -108,7 +108,7 @@ class AppointmentIn(Schema):
     note: str = ""
 
 
-class AppointmentOut(Schema):
+class AppointmentOut(Out):
     id: uuid.UUID
     patient: uuid.UUID
     patient_name: str
@@ -140,7 +140,7 @@ class SeriesIn(Schema):
     )
 
 
-class ConflictOut(Schema):
+class ConflictOut(Out):
     index: int
     start: datetime
     problem: str
@@ -148,7 +148,7 @@ class ConflictOut(Schema):
     alternative: SlotOut | None
 
 
-class SeriesOut(Schema):
+class SeriesOut(Out):
     id: uuid.UUID
     appointments: list[AppointmentOut]
     conflicts: list[ConflictOut]
