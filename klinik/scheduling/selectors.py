@@ -95,10 +95,10 @@ class Hold:
 
 @dataclass(slots=True, eq=False)
 class DayAppointment:
-    """An appointment as a schedule view shows it (the calendar's columns, the API's day),
-    read as plain values in two queries (the appointments with patient, type and unit; the
-    holds with their resources): building an Appointment, a Patient, a type, a unit and a
-    hold and resource model per row cost several times the queries themselves."""
+    """An appointment as a schedule view shows it (the calendar's columns, the API's day, the
+    patient page), read as plain values in two queries (the appointments with patient, type
+    and unit; the holds with their resources): building an Appointment, a Patient, a type, a
+    unit and a hold and resource model per row cost several times the queries themselves."""
 
     pk: int
     public_id: uuid.UUID
@@ -168,7 +168,15 @@ def appointments_between(
         include_cancelled=include_cancelled,
         with_walk_ins=with_walk_ins,
     )
-    rows = list(query.order_by("start", "id").values_list(*_DAY_COLUMNS))
+    result = schedule_rows(query.order_by("start", "id"))
+    schedule_read_log(actor=actor, first=first, days=days, count=len(result), channel=channel)
+    return result
+
+
+def schedule_rows(appointments: QuerySet[Appointment]) -> list[DayAppointment]:
+    """The appointments of the query (ordered and sliced as the caller wants) as plain
+    values: one query for them with patient, type and unit, one for their holds."""
+    rows = list(appointments.values_list(*_DAY_COLUMNS))
     holds: dict[int, list[Hold]] = defaultdict(list)
     resources: dict[int, ResourceRef] = {}
     if rows:
@@ -214,7 +222,6 @@ def appointments_between(
                 holds=holds[pk],
             )
         )
-    schedule_read_log(actor=actor, first=first, days=days, count=len(result), channel=channel)
     return result
 
 
@@ -326,16 +333,14 @@ def next_appointments(
 
 def patient_appointments(
     *, patient_id: int, past_days: int = 90, limit: int = 20
-) -> list[Appointment]:
+) -> list[DayAppointment]:
     """A patient's appointments from `past_days` ago onwards, soonest first (the caller has
     opened the patient through access_patient, which logged the read)."""
     since = timezone.now() - timedelta(days=past_days)
-    return holds_attach(
-        list(
-            Appointment.objects.filter(patient_id=patient_id, start__gte=since)
-            .select_related("appointment_type", "unit")
-            .order_by("start")[:limit]
-        )
+    return schedule_rows(
+        Appointment.objects.filter(patient_id=patient_id, start__gte=since).order_by("start")[
+            :limit
+        ]
     )
 
 
