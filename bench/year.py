@@ -256,7 +256,9 @@ def year(ctx: BenchContext) -> Outcome:
         assert len(hits) == 1, len(hits)
 
     def cpr_api(cpr: str) -> None:
-        response = clinic.api.get("/api/v1/patients", {"q": cpr})
+        response = clinic.api.post(
+            "/api/v1/patients/search", {"q": cpr}, content_type="application/json"
+        )
         assert response.status_code == 200 and len(response.json()) == 1, response.content[:200]
 
     results["cpr_search"] = {

@@ -1,11 +1,12 @@
-from ninja import Router, Schema
+from ninja import Router
 
+from klinik.api.types import Out
 from klinik.core.http import ApiRequest
 
 router = Router(tags=["session"])
 
 
-class MeOut(Schema):
+class MeOut(Out):
     username: str
     role: str
     organisation: str | None

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Body, Field, Router, Schema
 from ninja.errors import HttpError
 
+from klinik.api.types import Out
 from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
 from klinik.patients.access import access_patient, patient_break_glass
@@ -44,7 +45,7 @@ class PatientIn(Schema):
     reception_note: str = ""
 
 
-class PatientOut(Schema):
+class PatientOut(Out):
     id: uuid.UUID
     cpr: str
     identifier_kind: str
@@ -75,7 +76,7 @@ class PatientOut(Schema):
     warnings: list[str] = []
 
 
-class SearchHitOut(Schema):
+class SearchHitOut(Out):
     id: uuid.UUID
     name: str
     cpr: str
@@ -156,14 +157,16 @@ def patient_create(request: ApiRequest, payload: PatientIn) -> tuple[int, Patien
     return 201, patient_out(registration.patient, warnings)
 
 
-@router.get("/patients", response=list[SearchHitOut], summary="One-box patient search")
-def patient_search_endpoint(
-    request: ApiRequest, q: str = "", limit: int = SEARCH_LIMIT
-) -> list[SearchHitOut]:
-    """`q`: CPR with or without dash, its first six digits, a phone number, or names in any
-    order and by prefix (æ/ae, ø/oe, å/aa match)."""
-    if not 1 <= limit <= 100:
-        raise HttpError(422, "limit: between 1 and 100")
+class SearchIn(Schema):
+    q: str = Field(
+        max_length=200,
+        description="CPR with or without dash, its first six digits, a phone number, or names "
+        "in any order and by prefix (æ/ae, ø/oe, å/aa match)",
+    )
+    limit: int = Field(SEARCH_LIMIT, ge=1, le=100)
+
+
+def _search(request: ApiRequest, q: str, limit: int) -> list[SearchHitOut]:
     hits = patient_search(actor=request.auth, query=q, channel=Channel.API, limit=limit)
     return [
         SearchHitOut(
@@ -178,6 +181,29 @@ def patient_search_endpoint(
         )
         for h in hits
     ]
+
+
+@router.post("/patients/search", response=list[SearchHitOut], summary="One-box patient search")
+def patient_search_post(request: ApiRequest, payload: SearchIn) -> list[SearchHitOut]:
+    """The search in the request's body: a CPR number or a name never stands in a URL, where
+    proxies and server logs would keep it."""
+    return _search(request, payload.q, payload.limit)
+
+
+@router.get(
+    "/patients",
+    response=list[SearchHitOut],
+    summary="One-box patient search (deprecated: POST /patients/search)",
+    deprecated=True,
+)
+def patient_search_endpoint(
+    request: ApiRequest, q: str = "", limit: int = SEARCH_LIMIT
+) -> list[SearchHitOut]:
+    """`q` as in `POST /patients/search`, which keeps it out of the URL: a query string is
+    written to proxy and server logs."""
+    if not 1 <= limit <= 100:
+        raise HttpError(422, "limit: between 1 and 100")
+    return _search(request, q, limit)
 
 
 @router.get("/patients/{patient_id}", response=PatientOut, summary="One patient")

@@ -14,7 +14,7 @@ from typing import overload
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
 
-from klinik.api.types import OUT_OF_RANGE, ApiDateTime, day_in_range, moment_local
+from klinik.api.types import OUT_OF_RANGE, ApiDateTime, Out, day_in_range, moment_local
 from klinik.audit.choices import Action, Channel
 from klinik.core.http import ApiRequest
 from klinik.core.models import User
@@ -53,7 +53,7 @@ IMMUTABLE_DETAIL = (
 # Schemas -----------------------------------------------------------------------------------------
 
 
-class PersonOut(Schema):
+class PersonOut(Out):
     id: uuid.UUID
     name: str
 
@@ -79,7 +79,7 @@ class CorrectionIn(Schema):
     title: str | None = None
 
 
-class JournalEntryOut(Schema):
+class JournalEntryOut(Out):
     id: uuid.UUID
     type: str
     title: str
@@ -106,7 +106,7 @@ class JournalEntryDetailOut(JournalEntryOut):
     versions: list[JournalEntryOut] = Field(description="every version, oldest first")
 
 
-class JournalPageOut(Schema):
+class JournalPageOut(Out):
     items: list[JournalEntryOut]
     next_cursor: str | None = Field(description="pass as `before` for the next, older page")
 
@@ -159,7 +159,7 @@ def _detail(entry: JournalEntry) -> JournalEntryDetailOut:
         for index, v in enumerate(versions)
     ]
     this = next(o for o in outs if o.id == entry.public_id)
-    return JournalEntryDetailOut(**this.dict(), versions=outs)
+    return JournalEntryDetailOut(**this.model_dump(), versions=outs)
 
 
 def _entry_row(

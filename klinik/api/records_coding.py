@@ -16,6 +16,7 @@ from django.http import JsonResponse
 from ninja import Field, Router, Schema
 
 from klinik.api.records_common import LIST_LIMIT, contact_of, patient_of, person_name
+from klinik.api.types import Out
 from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
 from klinik.core.policy import Perm
@@ -45,7 +46,7 @@ class DiagnosisIn(Schema):
     )
 
 
-class DiagnosisOut(Schema):
+class DiagnosisOut(Out):
     contact: uuid.UUID
     code: str
     text: str
@@ -118,7 +119,7 @@ class WarningIn(Schema):
     note: str = ""
 
 
-class WarningOut(Schema):
+class WarningOut(Out):
     id: uuid.UUID
     kind: str
     text: str

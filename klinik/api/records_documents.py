@@ -15,10 +15,10 @@ from datetime import datetime
 
 from django.http import HttpResponseBase, JsonResponse
 from django.utils import timezone
-from ninja import Field, File, Form, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Router, UploadedFile
 
 from klinik.api.records_common import patient_of, person_name
-from klinik.api.types import ApiDateTime
+from klinik.api.types import ApiDateTime, Out
 from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
 from klinik.core.models import Unit
@@ -37,7 +37,7 @@ router = Router(tags=["records"])
 # Documents ---------------------------------------------------------------------------------------
 
 
-class DocumentOut(Schema):
+class DocumentOut(Out):
     id: uuid.UUID
     patient: uuid.UUID
     kind: str = Field(description="pdf, image or audio")
@@ -114,7 +114,7 @@ def documents_content(
 # Dictations --------------------------------------------------------------------------------------
 
 
-class DictationOut(Schema):
+class DictationOut(Out):
     id: uuid.UUID
     patient: uuid.UUID
     unit: uuid.UUID

@@ -16,7 +16,7 @@ from django.http import JsonResponse
 from ninja import Field, Router, Schema
 
 from klinik.api.records_common import LIST_LIMIT, contact_of, patient_of, person_name
-from klinik.api.types import ApiDate, ApiDateTime, ApiNumber
+from klinik.api.types import ApiDate, ApiDateTime, ApiNumber, Out
 from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
 from klinik.core.models import User
@@ -42,7 +42,7 @@ class MeasurementIn(Schema):
     contact: uuid.UUID | None = None
 
 
-class MeasurementOut(Schema):
+class MeasurementOut(Out):
     id: uuid.UUID
     kind: str
     value: Decimal
@@ -122,7 +122,7 @@ class VaccinationIn(Schema):
     contact: uuid.UUID | None = None
 
 
-class VaccinationOut(Schema):
+class VaccinationOut(Out):
     id: uuid.UUID
     vaccine: str
     atc_code: str

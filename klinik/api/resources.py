@@ -16,7 +16,7 @@ from datetime import time
 from ninja import Router, Schema
 from pydantic import Field
 
-from klinik.api.types import ApiDate, ApiDateTime
+from klinik.api.types import ApiDate, ApiDateTime, Out
 from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
 from klinik.core.models import User
@@ -37,7 +37,7 @@ REASONS: dict[str, AbsenceKind] = {kind.value: kind for kind in services.ABSENCE
 }
 
 
-class ResourceDetailOut(Schema):
+class ResourceDetailOut(Out):
     id: uuid.UUID
     unit: uuid.UUID
     unit_name: str
@@ -74,7 +74,7 @@ class AbsenceIn(Schema):
     note: str = Field(default="", max_length=200)
 
 
-class AbsenceCreatedOut(Schema):
+class AbsenceCreatedOut(Out):
     id: uuid.UUID
     conflicts: list[uuid.UUID]  # the booked appointments inside the absence
 

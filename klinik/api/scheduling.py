@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from klinik.api.types import OUT_OF_RANGE, ApiDate, ApiDateTime, day_in_range, moment_local
+from klinik.api.types import OUT_OF_RANGE, ApiDate, ApiDateTime, Out, day_in_range, moment_local
 from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
 from klinik.core.models import Unit
@@ -27,6 +27,8 @@ from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
 from klinik.scheduling.selectors import (
+    DayAppointment,
+    ResourceRef,
     appointment_types_for,
     appointments_between,
     series_appointments,
@@ -47,7 +49,7 @@ class RequirementSchema(Schema):
     allowed: list[uuid.UUID] = []
 
 
-class AppointmentTypeOut(Schema):
+class AppointmentTypeOut(Out):
     id: uuid.UUID
     name: str
     unit: str
@@ -81,13 +83,13 @@ class AppointmentTypeIn(Schema):
     requirements: list[RequirementSchema]
 
 
-class ResourceOut(Schema):
+class ResourceOut(Out):
     id: uuid.UUID
     name: str
     kind: str
 
 
-class SlotOut(Schema):
+class SlotOut(Out):
     start: datetime
     end: datetime
     practitioner: ResourceOut | None
@@ -106,7 +108,7 @@ class AppointmentIn(Schema):
     note: str = ""
 
 
-class AppointmentOut(Schema):
+class AppointmentOut(Out):
     id: uuid.UUID
     patient: uuid.UUID
     patient_name: str
@@ -138,7 +140,7 @@ class SeriesIn(Schema):
     )
 
 
-class ConflictOut(Schema):
+class ConflictOut(Out):
     index: int
     start: datetime
     problem: str
@@ -146,7 +148,7 @@ class ConflictOut(Schema):
     alternative: SlotOut | None
 
 
-class SeriesOut(Schema):
+class SeriesOut(Out):
     id: uuid.UUID
     appointments: list[AppointmentOut]
     conflicts: list[ConflictOut]
@@ -156,7 +158,7 @@ class CancelIn(Schema):
     reason: str
 
 
-def _resource_out(resource: Resource) -> ResourceOut:
+def _resource_out(resource: Resource | ResourceRef) -> ResourceOut:
     return ResourceOut(id=resource.public_id, name=resource.name, kind=resource.kind)
 
 
@@ -169,7 +171,7 @@ def slot_out(slot: Slot) -> SlotOut:
     )
 
 
-def appointment_out(appointment: Appointment) -> AppointmentOut:
+def appointment_out(appointment: Appointment | DayAppointment) -> AppointmentOut:
     resources = [hold.resource for hold in appointment.holds]
     practitioner = next((r for r in resources if r.kind == ResourceKind.PRACTITIONER), None)
     return AppointmentOut(

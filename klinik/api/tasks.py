@@ -10,7 +10,7 @@ from typing import Literal
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from klinik.api.types import ApiDate
+from klinik.api.types import ApiDate, Out
 from klinik.audit.choices import Channel
 from klinik.core.choices import Role
 from klinik.core.http import ApiRequest
@@ -67,13 +67,13 @@ class CommentIn(Schema):
     text: str = Field(max_length=4000)
 
 
-class CommentOut(Schema):
+class CommentOut(Out):
     author: str
     text: str
     at: datetime
 
 
-class TaskOut(Schema):
+class TaskOut(Out):
     id: uuid.UUID
     title: str
     status: str

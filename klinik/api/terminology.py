@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.errors import HttpError
 
+from klinik.api.types import Out
 from klinik.core.http import ApiRequest
 from klinik.terminology.selectors import KINDS, MAX_LIMIT, term_danish, terminology_search
 
 router = Router(tags=["terminology"])
 
 
-class TermHitOut(Schema):
+class TermHitOut(Out):
     kind: str
     code: str | None
     sks_register: str | None
@@ -27,7 +28,7 @@ class TermHitOut(Schema):
     score: float
 
 
-class RenderingOut(Schema):
+class RenderingOut(Out):
     term: str
     danish: str
     plain: str | None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from klinik.scheduling.availability import LOCAL
 
@@ -32,3 +32,10 @@ def moment_local(value: datetime) -> datetime:
 ApiDate = Annotated[date, AfterValidator(day_in_range)]
 ApiDateTime = Annotated[datetime, AfterValidator(moment_local)]
 ApiNumber = Annotated[float, Field(ge=-1_000_000, le=1_000_000, allow_inf_nan=False)]
+
+
+class Out(BaseModel):
+    """An answer's shape. Answers are built by the endpoints' own `*_out` functions from typed
+    values, never read from ORM objects by attribute: plain pydantic models, without ninja's
+    Schema getter, which wrapped every object (and its nested ones) once when built and again
+    when the answer was checked, and cost more than the database on a day's list."""

@@ -121,10 +121,10 @@ def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
     if isinstance(exc, BookingError):
         from klinik.api.scheduling import slot_out
 
-        body["alternatives"] = [slot_out(slot).dict() for slot in exc.alternatives]
+        body["alternatives"] = [slot_out(slot).model_dump() for slot in exc.alternatives]
     if isinstance(exc, SeriesError):
         from klinik.api.scheduling import conflict_out
 
         body["appointments"] = []
-        body["conflicts"] = [conflict_out(c).dict() for c in exc.conflicts]
+        body["conflicts"] = [conflict_out(c).model_dump() for c in exc.conflicts]
     return api.create_response(request, body, status=exc.http_status)

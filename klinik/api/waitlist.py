@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from klinik.api.types import ApiDate
+from klinik.api.types import ApiDate, Out
 from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
 from klinik.core.models import Unit
@@ -40,13 +40,13 @@ class WaitlistIn(Schema):
     note: str = Field(default="", max_length=300)
 
 
-class WaitlistOfferOut(Schema):
+class WaitlistOfferOut(Out):
     start: datetime
     status: str
     expires_at: datetime
 
 
-class WaitlistEntryOut(Schema):
+class WaitlistEntryOut(Out):
     id: uuid.UUID
     patient: uuid.UUID
     patient_name: str
@@ -62,7 +62,7 @@ class WaitlistEntryOut(Schema):
     offers: list[WaitlistOfferOut]
 
 
-class WaitlistCreated(Schema):
+class WaitlistCreated(Out):
     id: uuid.UUID
 
 

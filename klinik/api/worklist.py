@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router
 from ninja.errors import HttpError
 
+from klinik.api.types import Out
 from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
 from klinik.core.worklist import work_kinds
@@ -26,7 +27,7 @@ from klinik.worklist.selectors import (
 router = Router(tags=["worklist"])
 
 
-class WorkItemOut(Schema):
+class WorkItemOut(Out):
     kind: str
     id: str
     patient: uuid.UUID | None

@@ -153,7 +153,12 @@ def demo_is_loaded() -> bool:
     return Organisation.objects.exists()
 
 
-def demo_load(*, patients_per_unit: int = PATIENTS_PER_UNIT, seed: int = 2026) -> None:
+def demo_load(
+    *, patients_per_unit: int = PATIENTS_PER_UNIT, records_per_unit: int = 60, seed: int = 2026
+) -> None:
+    """The demo clinic. `records_per_unit`: how many finished appointments per unit get a
+    contact with notes and coding (a demo shows a few weeks' worth; a browser test needs a
+    few, and loads the demo for every test)."""
     rng = random.Random(seed)
     if not SKSCode.objects.exists():
         # The starter codes come with a migration; a flushed test database lost them.
@@ -217,7 +222,7 @@ def demo_load(*, patients_per_unit: int = PATIENTS_PER_UNIT, seed: int = 2026) -
     for (slug, unit_name), unit in units.items():
         _demo_schedule(slug, unit_name, unit, rng)
     for unit in units.values():
-        contacts = demo_records(unit=unit, rng=rng)
+        contacts = demo_records(unit=unit, rng=rng, limit=records_per_unit)
         demo_clinical(unit=unit, contacts=contacts, rng=rng)
     for unit in units.values():
         demo_dictations(unit=unit, rng=rng)

@@ -17,6 +17,7 @@ from klinik.core.http import ActorRequest, PublicRequest
 from klinik.core.outage import outage_response_for_current_exception
 from klinik.core.policy import Perm, public, requires
 from klinik.core.setup_log import setup_change_history
+from klinik.desk.markup import patient_appointments_html
 from klinik.desk.widgets import dashboard_widgets
 from klinik.pathways.selectors import patient_pathways
 from klinik.patients.access import access_patient
@@ -206,6 +207,7 @@ def patient_page_view(request: ActorRequest, public_id: str) -> HttpResponse:
         patient = access_patient(actor=request.actor, public_id=public_id, channel=Channel.UI)
     except BreakGlassRequired:
         return break_glass_page(request, public_id)
+    appointments = patient_appointments(patient_id=patient.pk)
     return render(
         request,
         "desk/patient_page.html",
@@ -215,9 +217,9 @@ def patient_page_view(request: ActorRequest, public_id: str) -> HttpResponse:
             "relatives": patient_relatives(patient=patient),
             "history": patient_history(patient=patient)[:50],
             "merges": patient_merges(patient=patient),
-            "appointments": patient_appointments(patient_id=patient.pk),
+            "appointments": appointments,
+            "appointments_html": patient_appointments_html(appointments, timezone.now()),
             "record_warnings": header_warnings(actor=request.actor, patient=patient),
             "pathway_views": patient_pathways(actor=request.actor, patient=patient),
-            "now": timezone.now(),
         },
     )

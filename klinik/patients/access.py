@@ -32,6 +32,8 @@ def _patient_in_scope(actor: Actor, public_id: uuid.UUID | str) -> Patient:
     ).first()
     if patient is None:
         raise Http404
+    if actor.unit is not None and patient.unit_id == actor.unit.pk:
+        patient.unit = actor.unit  # the usual case: the header names it without a query
     return patient
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 from klinik.audit.choices import Channel
@@ -28,21 +27,28 @@ SEVERITY_ORDER = [
     WarningSeverity.HIGH,
     WarningSeverity.LOW,
 ]
+_SEVERITY_RANK = {severity.value: rank for rank, severity in enumerate(SEVERITY_ORDER)}
+
+
+def _warning_order(warning: PatientWarning) -> tuple[bool, int, float]:
+    """Active first, the most severe first, the newest first (a handful of rows: sorted here
+    rather than by a CASE the database would need compiled on every page)."""
+    return (
+        not warning.is_active,
+        _SEVERITY_RANK.get(warning.severity, len(SEVERITY_ORDER)),
+        -warning.recorded_at.timestamp(),
+    )
 
 
 def patient_warnings(*, patient: Patient, active_only: bool = True) -> list[PatientWarning]:
-    """The patient's warnings, most severe first (the active ones only by default)."""
+    """The patient's warnings, most severe first (the active ones only by default), with who
+    recorded and inactivated them."""
     rows = PatientWarning.objects.filter(
         organisation_id=patient.organisation_id, patient=patient
     ).select_related("recorded_by", "inactivated_by")
     if active_only:
         rows = rows.filter(is_active=True)
-    order = Case(
-        *[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITY_ORDER)],
-        default=Value(len(SEVERITY_ORDER)),
-        output_field=IntegerField(),
-    )
-    return list(rows.annotate(_order=order).order_by("-is_active", "_order", "-recorded_at"))
+    return sorted(rows, key=_warning_order)
 
 
 def header_warnings(*, actor: Actor, patient: Patient) -> list[PatientWarning]:
@@ -51,7 +57,10 @@ def header_warnings(*, actor: Actor, patient: Patient) -> list[PatientWarning]:
     just accessed the patient through the one door, which logged it."""
     if not actor.can(Perm.RECORD_READ):
         return []
-    return patient_warnings(patient=patient)
+    rows = PatientWarning.objects.filter(
+        organisation_id=patient.organisation_id, patient=patient, is_active=True
+    )
+    return sorted(rows, key=_warning_order)
 
 
 def record_header_context(*, actor: Actor, patient: Patient) -> dict[str, Any]:

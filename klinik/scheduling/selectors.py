@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
@@ -47,6 +49,101 @@ def local_day_bounds(day: date, days: int = 1) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=days), time.min, tzinfo=LOCAL)
 
 
+@dataclass(frozen=True, slots=True)
+class PatientName:
+    public_id: uuid.UUID
+    given_name: str
+    family_name: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRef:
+    """What a schedule view shows of an appointment type (named as on AppointmentType)."""
+
+    pk: int
+    public_id: uuid.UUID
+    name: str
+    is_group: bool
+    capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRef:
+    """What a schedule view shows of a held resource (named as on Resource)."""
+
+    pk: int
+    public_id: uuid.UUID
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    resource_id: int
+    resource: ResourceRef
+
+
+@dataclass(slots=True, eq=False)
+class DayAppointment:
+    """An appointment as a schedule view shows it (the calendar's columns, the API's day, the
+    patient page), read as plain values in two queries (the appointments with patient, type
+    and unit; the holds with their resources): building an Appointment, a Patient, a type, a
+    unit and a hold and resource model per row cost several times the queries themselves."""
+
+    pk: int
+    public_id: uuid.UUID
+    start: datetime
+    end: datetime
+    block_end: datetime
+    status: str
+    session_key: uuid.UUID
+    is_overbooked: bool
+    series_id: int | None
+    note: str
+    patient: PatientName
+    appointment_type: TypeRef
+    unit: UnitRef
+    holds: list[Hold]
+
+    @property
+    def status_label(self) -> str:
+        return str(AppointmentStatus(self.status).label)
+
+
+_DAY_COLUMNS = (
+    "pk",
+    "public_id",
+    "start",
+    "end",
+    "block_end",
+    "status",
+    "session_key",
+    "is_overbooked",
+    "series_id",
+    "note",
+    "patient__public_id",
+    "patient__given_name",
+    "patient__family_name",
+    "appointment_type_id",
+    "appointment_type__public_id",
+    "appointment_type__name",
+    "appointment_type__is_group",
+    "appointment_type__capacity",
+    "unit_id",
+    "unit__name",
+)
+
+
 def appointments_between(
     *,
     actor: Actor,
@@ -57,11 +154,12 @@ def appointments_between(
     channel: Channel = Channel.UI,
     include_cancelled: bool = False,
     with_walk_ins: bool = False,
-) -> list[Appointment]:
-    """Appointments of the period with patient, type and held resources (5 queries, 7 with
-    walk-ins); with `resource_ids`, those holding one of them (and every walk-in, with
-    `with_walk_ins`). Showing a schedule shows patients: one access-log entry per view."""
-    appointments = appointments_between_query(
+) -> list[DayAppointment]:
+    """Appointments of the period with patient, type and held resources (two queries, three
+    with `resource_ids` and walk-ins); with `resource_ids`, those holding one of them (and
+    every walk-in, with `with_walk_ins`). Showing a schedule shows patients: one access-log
+    entry per view."""
+    query = appointments_between_query(
         actor=actor,
         first=first,
         days=days,
@@ -70,16 +168,60 @@ def appointments_between(
         include_cancelled=include_cancelled,
         with_walk_ins=with_walk_ins,
     )
-    # Types and units are few and shared by thousands of rows: prefetched, each is one
-    # object (a join would build one per row, the bulk of a full week's cost).
-    result = holds_attach(
-        list(
-            appointments.select_related("patient")
-            .prefetch_related("appointment_type", "unit")
-            .order_by("start", "id")
-        )
-    )
+    result = schedule_rows(query.order_by("start", "id"))
     schedule_read_log(actor=actor, first=first, days=days, count=len(result), channel=channel)
+    return result
+
+
+def schedule_rows(appointments: QuerySet[Appointment]) -> list[DayAppointment]:
+    """The appointments of the query (ordered and sliced as the caller wants) as plain
+    values: one query for them with patient, type and unit, one for their holds."""
+    rows = list(appointments.values_list(*_DAY_COLUMNS))
+    holds: dict[int, list[Hold]] = defaultdict(list)
+    resources: dict[int, ResourceRef] = {}
+    if rows:
+        for appointment_id, resource_id, public_id, name, kind in (
+            AppointmentResource.objects.filter(appointment_id__in=[row[0] for row in rows])
+            .order_by("pk")
+            .values_list(
+                "appointment_id",
+                "resource_id",
+                "resource__public_id",
+                "resource__name",
+                "resource__kind",
+            )
+        ):
+            resource = resources.get(resource_id) or resources.setdefault(
+                resource_id, ResourceRef(resource_id, public_id, name, kind)
+            )
+            holds[appointment_id].append(Hold(resource_id, resource))
+    types: dict[int, TypeRef] = {}
+    units: dict[int, UnitRef] = {}
+    result = []
+    for (pk, public_id, start, end, block_end, status, session_key, is_overbooked, series_id,
+         note, patient_public_id, given_name, family_name, type_id, type_public_id, type_name,
+         is_group, capacity, unit_pk, unit_name) in rows:  # fmt: skip
+        type_ref = types.get(type_id) or types.setdefault(
+            type_id, TypeRef(type_id, type_public_id, type_name, is_group, capacity)
+        )
+        result.append(
+            DayAppointment(
+                pk=pk,
+                public_id=public_id,
+                start=start,
+                end=end,
+                block_end=block_end,
+                status=status,
+                session_key=session_key,
+                is_overbooked=is_overbooked,
+                series_id=series_id,
+                note=note,
+                patient=PatientName(patient_public_id, given_name, family_name),
+                appointment_type=type_ref,
+                unit=units.get(unit_pk) or units.setdefault(unit_pk, UnitRef(unit_pk, unit_name)),
+                holds=holds[pk],
+            )
+        )
     return result
 
 
@@ -156,8 +298,8 @@ def holds_attach(appointments: list[Appointment]) -> list[Appointment]:
     return appointments
 
 
-def by_resource(appointments: list[Appointment]) -> dict[int, list[Appointment]]:
-    grouped: dict[int, list[Appointment]] = defaultdict(list)
+def by_resource(appointments: list[DayAppointment]) -> dict[int, list[DayAppointment]]:
+    grouped: dict[int, list[DayAppointment]] = defaultdict(list)
     for appointment in appointments:
         for hold in appointment.holds:
             grouped[hold.resource_id].append(appointment)
@@ -191,16 +333,14 @@ def next_appointments(
 
 def patient_appointments(
     *, patient_id: int, past_days: int = 90, limit: int = 20
-) -> list[Appointment]:
+) -> list[DayAppointment]:
     """A patient's appointments from `past_days` ago onwards, soonest first (the caller has
     opened the patient through access_patient, which logged the read)."""
     since = timezone.now() - timedelta(days=past_days)
-    return holds_attach(
-        list(
-            Appointment.objects.filter(patient_id=patient_id, start__gte=since)
-            .select_related("appointment_type", "unit")
-            .order_by("start")[:limit]
-        )
+    return schedule_rows(
+        Appointment.objects.filter(patient_id=patient_id, start__gte=since).order_by("start")[
+            :limit
+        ]
     )
 
 

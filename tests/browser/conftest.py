@@ -94,4 +94,4 @@ def page(context: BrowserContext) -> Page:
 @pytest.fixture
 def demo(transactional_db: None) -> None:
     """The demo clinic with two patients per unit; every demo user's password is klinik-demo."""
-    demo_load(patients_per_unit=2)
+    demo_load(patients_per_unit=2, records_per_unit=6)

@@ -117,6 +117,10 @@ def _vaccination() -> dict[str, Any]:
 P = "/patients/{p}"
 ROUTES: dict[tuple[str, str], tuple[str, Call]] = {
     ("GET", "/patients"): ("list", lambda aw: ("GET", "/patients", {"q": aw.rw.patient.cpr})),
+    ("POST", "/patients/search"): (
+        "list",
+        lambda aw: ("POST", "/patients/search", {"q": aw.rw.patient.cpr}),
+    ),
     ("POST", "/patients"): (
         "new",
         lambda aw: (

@@ -96,6 +96,17 @@ def test_search_get_and_patch(api):
     assert PatientChange.objects.get(field="phone").reason == "ny"
 
 
+def test_search_in_the_body_keeps_the_cpr_out_of_the_url(api):
+    created = api.post("/patients", NEW).json()
+    for query in ("0707614285", "070761-4285", "jens met"):
+        hits = api.post("/patients/search", {"q": query}).json()
+        assert [h["id"] for h in hits] == [created["id"]], query
+    assert api.post("/patients/search", {"q": "jens", "limit": 0}).status_code == 422
+    missing = api.post("/patients/search", {})
+    assert missing.status_code == 422
+    assert "q" in missing.content.decode()
+
+
 def test_patch_validation(api):
     created = api.post("/patients", NEW).json()
     assert api.patch(f"/patients/{created['id']}", {"phone": "12"}).status_code == 422

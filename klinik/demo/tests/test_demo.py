@@ -8,6 +8,7 @@ from klinik.audit.selectors import access_log_verify
 from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.patients.models import Patient
+from klinik.scheduling.models import Appointment, AppointmentType, Resource
 
 ORGS = {"laegehuset", "fysio-nord", "kiro-nord", "akupunktur-nord", "medicinsk-ambulatorium"}
 USERS = {
@@ -23,12 +24,29 @@ USERS = {
 }
 
 
-def test_demo_is_idempotent_and_complete(db):
+def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
+    """One load of the whole demo (it is the slowest fixture of the suite), then everything
+    a new user meets: the clinics, the people, the schedules, the secretary's dashboard; a
+    second run adds nothing and `--if-empty` leaves a used installation alone."""
     call_command("demo", stdout=StringIO())
+    _complete()
+    _schedules_for_every_unit()
+    _sekretaer_logs_in_and_sees_the_dashboard()
+
     counts = (User.objects.count(), Membership.objects.count(), Patient.objects.count())
     call_command("demo", stdout=StringIO())
     assert (User.objects.count(), Membership.objects.count(), Patient.objects.count()) == counts
 
+    Organisation.objects.filter(slug="laegehuset").update(name="Omdøbt")
+    out = StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert Patient.objects.count() == counts[2]
+    assert Organisation.objects.get(slug="laegehuset").name == "Omdøbt"
+    assert "sekretaer" in out.getvalue()
+    assert access_log_verify().is_intact
+
+
+def _complete() -> None:
     assert set(Organisation.objects.values_list("slug", flat=True)) == ORGS
     community = Community.objects.get(slug="sundhedshuset")
     assert set(community.organisations.values_list("slug", flat=True)) == {
@@ -47,19 +65,7 @@ def test_demo_is_idempotent_and_complete(db):
     assert access_log_verify().is_intact
 
 
-def test_if_empty_leaves_existing_data_alone(db):
-    call_command("demo", stdout=StringIO())
-    Organisation.objects.filter(slug="laegehuset").update(name="Omdøbt")
-    before = Patient.objects.count()
-    out = StringIO()
-    call_command("demo", "--if-empty", stdout=out)
-    assert Patient.objects.count() == before
-    assert Organisation.objects.get(slug="laegehuset").name == "Omdøbt"
-    assert "sekretaer" in out.getvalue()
-
-
-def test_sekretaer_logs_in_and_sees_the_dashboard(db):
-    call_command("demo", stdout=StringIO())
+def _sekretaer_logs_in_and_sees_the_dashboard() -> None:
     client = Client()
     response = client.post("/login/", {"username": "sekretaer", "password": DEMO_PASSWORD})
     assert response.status_code == 302
@@ -68,10 +74,7 @@ def test_sekretaer_logs_in_and_sees_the_dashboard(db):
     assert "Lægehuset Åboulevarden" in page.content.decode()
 
 
-def test_demo_has_schedules_for_every_unit(db):
-    from klinik.scheduling.models import Appointment, AppointmentType, Resource
-
-    call_command("demo", stdout=StringIO())
+def _schedules_for_every_unit() -> None:
     for unit_name in (
         "Lægehuset",
         "Fysioterapi",

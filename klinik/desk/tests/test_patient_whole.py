@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo() -> None:
-    demo_load(patients_per_unit=1)
+    demo_load(patients_per_unit=20)
 
 
 def _member(username: str) -> Membership:

@@ -24,8 +24,8 @@ from klinik.core.policy import Actor, Perm
 from klinik.scheduling.availability import LOCAL, Availability, Span, load_availability
 from klinik.scheduling.calendar.selectors import AbsenceRow, absences_between, unit_schedule
 from klinik.scheduling.choices import AbsenceKind, AppointmentStatus, ResourceKind
-from klinik.scheduling.models import Appointment, Resource
-from klinik.scheduling.selectors import appointments_between, by_resource
+from klinik.scheduling.models import Resource
+from klinik.scheduling.selectors import DayAppointment, appointments_between, by_resource
 
 ROW_MINUTES = 5  # one grid row; the display grid (5 or 15 minutes) is a multiple of it
 DAY_MINUTES = 24 * 60
@@ -181,7 +181,7 @@ class Shade:
 
 @dataclass
 class Block:
-    appointments: list[Appointment]
+    appointments: list[DayAppointment]
     start_minute: int
     end_minute: int
     hold_end_minute: int
@@ -193,7 +193,7 @@ class Block:
     lanes: int = 1
     is_open: bool = False
     url: str = ""
-    links: list[tuple[Appointment, str]] = field(default_factory=list)
+    links: list[tuple[DayAppointment, str]] = field(default_factory=list)
     # Filled in when placed, so the template only prints (a busy day has hundreds of blocks).
     public_id: str = ""
     patient: str = ""
@@ -205,7 +205,7 @@ class Block:
     join_url: str = ""  # a group session with places left: book another participant
 
     @property
-    def appointment(self) -> Appointment:
+    def appointment(self) -> DayAppointment:
         return self.appointments[0]
 
     @property
@@ -304,7 +304,7 @@ def assign_lanes(blocks: list[Block]) -> None:
         close()
 
 
-def blocks_of(appointments: list[Appointment], day: date) -> list[Block]:
+def blocks_of(appointments: list[DayAppointment], day: date) -> list[Block]:
     """One block per appointment; a group session's participants share one block."""
     sessions: dict[object, Block] = {}
     blocks: list[Block] = []
@@ -334,7 +334,7 @@ class Layout:
 
     availability: Availability
     absences: list[AbsenceRow]
-    by_resource: dict[int, list[Appointment]]
+    by_resource: dict[int, list[DayAppointment]]
     can_book: bool
     open_id: object = None
     grid: int = 15
