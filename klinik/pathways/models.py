@@ -108,8 +108,9 @@ class Referral(models.Model):
                 name="path_referral_queue_idx",
             ),
             models.Index(fields=["organisation", "patient"], name="path_referral_patient_idx"),
+            # The work queue's order: due, then the acute first.
             models.Index(
-                fields=["organisation", "unit", "status", "next_due"],
+                fields=["organisation", "unit", "status", "next_due", "priority"],
                 name="path_referral_due_idx",
             ),
         ]

@@ -61,7 +61,8 @@ def referral_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
         return []
     rows = (
         _referrals(actor, query)
-        .order_by("next_due", "received_at", "id")
+        # As the queue merges (urgency_key): due, then the acute first ("akut" < "planlagt").
+        .order_by("next_due", "priority", "received_at", "id")
         .values_list("public_id", "unit_id", "patient_id", "next_due", "priority", "referrer_name")[
             : query.limit
         ]
