@@ -67,7 +67,16 @@ def test_a_referral_is_registered_visitated_booked_and_paused(page: Page, setup,
         f"{day + timedelta(days=30):%d.%m.%Y}"
     )
     expect(page.locator("#referral-tasks")).to_contain_text("Giv patienten besked")
-    assert Task.objects.get().due == besked_due
+    task = Task.objects.get()
+    assert task.due == besked_due
+    # The task and the referral waiting for visitation are in the unit's work queue.
+    page.locator("#nav-worklist").click()
+    expect(page.locator(f"tr[data-work-item='task:{task.public_id}']")).to_contain_text(
+        "Giv patienten besked"
+    )
+    expect(page.locator(f"tr[data-work-item='referral:{referral.public_id}']")).to_contain_text(
+        patient.cpr_display
+    )
     log_out(page)
 
     # The doctor accepts it: a pathway starts.

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -362,8 +362,6 @@ def pathway_marker_view(request: ActorRequest, pathway_id: str) -> HttpResponse:
 def pathway_marker_remove_view(
     request: ActorRequest, pathway_id: str, marker_id: str
 ) -> HttpResponse:
-    from django.shortcuts import get_object_or_404
-
     pathway = _editable(request, str(pathway_id))
     marker = get_object_or_404(PathwayMarker, pathway=pathway, public_id=marker_id)
     pathway_marker_remove(actor=request.actor, marker=marker)
