@@ -247,3 +247,18 @@ def pathway_appointments(*, pathway: Pathway) -> list[tuple[Appointment, bool]]:
         .order_by("start")[:50]
     )
     return [(a, a.pk in linked) for a in appointments]
+
+
+def pathway_label_choices(*, on: date) -> list[tuple[str, str]]:
+    """The pathway labels (forløbslabels, SKS ALAL…) valid on the day, as (code, "code text")
+    for a choice at visitation."""
+    rows = (
+        SKSCode.objects.filter(code__startswith="ALAL", valid_from__lte=on)
+        .exclude(valid_to__lt=on)
+        .order_by("code", "-valid_from")
+        .values_list("code", "text")
+    )
+    labels: dict[str, str] = {}
+    for code, text in rows:
+        labels.setdefault(code, f"{code} {text}")
+    return list(labels.items())

@@ -71,6 +71,7 @@ class VisitationForm(forms.Form):
         choices=[("", _("Unchanged")), *ReferralPriority.choices],
         required=False,
     )
+    label = forms.ChoiceField(label=_("Pathway label (forløbslabel)"), required=False)
     template = forms.ModelChoiceField(
         label=_("Pathway template (pakkeforløb)"),
         queryset=PathwayTemplate.objects.none(),
@@ -97,9 +98,14 @@ class VisitationForm(forms.Form):
         *args: Any,
         units: QuerySet[Unit],
         templates: QuerySet[PathwayTemplate],
+        labels: list[tuple[str, str]],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["label"].choices = [  # type: ignore[attr-defined]
+            ("", _("From the referral's rights or the template")),
+            *labels,
+        ]
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["template"].queryset = templates  # type: ignore[attr-defined]
 

@@ -45,6 +45,7 @@ from klinik.pathways.rules import rules_all
 from klinik.pathways.selectors import (
     marker_choices,
     pathway_appointments,
+    pathway_label_choices,
     pathway_page,
     pathway_units,
     referral_detail,
@@ -223,7 +224,8 @@ def _visitation_form(
     templates = PathwayTemplate.objects.filter(
         organisation_id=organisation_id, is_active=True
     ).order_by("title")
-    return VisitationForm(data, units=units, templates=templates)
+    labels = pathway_label_choices(on=timezone.localdate())
+    return VisitationForm(data, units=units, templates=templates, labels=labels)
 
 
 @requires(Perm.PATHWAY_VIEW)
@@ -255,6 +257,7 @@ def referral_visitation_view(request: ActorRequest, referral_id: str) -> HttpRes
             reason=data["reason"],
             unit=data["unit"],
             priority=data["priority"],
+            label=data["label"],
             template=data["template"],
         )
     except DomainError as exc:

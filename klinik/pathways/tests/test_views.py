@@ -106,6 +106,22 @@ def test_a_doctor_accepts_and_the_pathway_page_sets_a_pause_marker(desk, doctor_
     assert 'data-deadline-status="paused"' in page
 
 
+def test_the_doctor_chooses_the_pathway_label_at_visitation(desk, doctor_desk, world):
+    _register(desk, world)
+    referral = Referral.objects.get()
+    page = doctor_desk.get(f"/referrals/{referral.public_id}/").content.decode()
+    assert 'value="ALAL02"' in page and "Hjertesygdomme" in page
+    bad = doctor_desk.post(
+        f"/referrals/{referral.public_id}/visitation/", {"decision": "accept", "label": "DJ44"}
+    )
+    assert bad.status_code == 422 and not Pathway.objects.exists()
+    response = doctor_desk.post(
+        f"/referrals/{referral.public_id}/visitation/", {"decision": "accept", "label": "ALAL02"}
+    )
+    assert response.status_code == 302
+    assert Pathway.objects.get().label == "ALAL02"
+
+
 def test_a_marker_before_the_pathway_is_refused_at_the_field(desk, doctor_desk, world):
     _register(desk, world)
     referral = Referral.objects.get()
