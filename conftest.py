@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -145,9 +146,9 @@ def _second_factor_off_by_default(settings):
 
 @pytest.fixture(autouse=True)
 def _starter_codes_after_a_flush(request: pytest.FixtureRequest) -> None:
-    """The SKS starter codes and the glossary come with a data migration. A transactional
-    test (concurrency, browser) ends by flushing the database, which takes them along; the next
-    transactional test gets them back here."""
+    """The SKS starter codes, the glossary and the law's deadline rules come with data
+    migrations. A transactional test (concurrency, browser) ends by flushing the database,
+    which takes them along; the next transactional test gets them back here."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(request.fixturenames)
@@ -160,3 +161,9 @@ def _starter_codes_after_a_flush(request: pytest.FixtureRequest) -> None:
 
     if not SKSCode.objects.exists():
         starter_load()
+    from django.apps import apps
+
+    from klinik.pathways.models import DeadlineRule
+
+    if not DeadlineRule.objects.exists():
+        import_module("klinik.pathways.migrations.0002_deadline_rules").load(apps, None)
