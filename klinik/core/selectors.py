@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from klinik.core.models import ApiToken, Membership, Organisation, Unit, User
@@ -39,3 +41,14 @@ def user_api_tokens(*, user: User) -> list[ApiToken]:
     return list(
         ApiToken.objects.filter(user=user).select_related("organisation").order_by("created_at")
     )
+
+
+def user_names(*, ids: Iterable[int]) -> dict[int, str]:
+    """Per user id, the name to show (full name, else username): the names only, for lists
+    that name a page's people after their sort."""
+    return {
+        pk: f"{first} {last}".strip() or username
+        for pk, first, last, username in User.objects.filter(pk__in=set(ids)).values_list(
+            "pk", "first_name", "last_name", "username"
+        )
+    }

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from klinik.audit.choices import Channel
 from klinik.core.choices import Role
-from klinik.core.models import Unit, User
+from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm
+from klinik.core.selectors import user_names
 from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_total, work_url
 from klinik.pathways.models import Task
 from klinik.pathways.task_access import access_task
@@ -56,10 +57,7 @@ def task_work_read(
         ]
     )
     units = dict(Unit.objects.filter(pk__in={r["unit_id"] for r in rows}).values_list("pk", "name"))
-    people = {
-        u.pk: u.get_full_name() or u.username
-        for u in User.objects.filter(pk__in={r["assignee_id"] for r in rows if r["assignee_id"]})
-    }
+    people = user_names(ids=(r["assignee_id"] for r in rows if r["assignee_id"]))
     url = work_url("task_detail")
     roles = dict(Role.choices)
     items = []

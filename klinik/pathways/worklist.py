@@ -25,6 +25,7 @@ from klinik.core.worklist import (
     WorkItem,
     WorkKind,
     WorkQuery,
+    work_total,
 )
 from klinik.pathways import engine
 from klinik.pathways.choices import DeadlineState, ReferralPriority, ReferralStatus, TaskStatus
@@ -56,22 +57,34 @@ def _referrals(actor: Actor, query: WorkQuery) -> QuerySet[Referral]:
     return rows
 
 
-def referral_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    if query.assignee_id is not None or not query.unit_ids:
-        return []
-    rows = (
+def referral_read(
+    actor: Actor, query: WorkQuery, *, counted: bool = True
+) -> tuple[list[WorkItem], int]:
+    """The first `limit` referrals waiting for visitation and how many there are, in one
+    query."""
+    if query.assignee_id is not None or not query.unit_ids or query.limit <= 0:
+        return [], 0
+    rows = list(
         _referrals(actor, query)
+        .annotate(total=work_total(counted=counted))
         # As the queue merges (urgency_key): due, then the acute first ("akut" < "planlagt").
         .order_by("next_due", "priority", "received_at", "id")
-        .values_list("public_id", "unit_id", "patient_id", "next_due", "priority", "referrer_name")[
-            : query.limit
-        ]
+        .values_list(
+            "total",
+            "public_id",
+            "unit_id",
+            "patient_id",
+            "next_due",
+            "priority",
+            "referrer_name",
+        )[: query.limit]
     )
-    return [
+    title = str(_("Referral to visitate"))
+    items = [
         WorkItem(
             kind="referral",
             id=str(public_id),
-            title=str(_("Referral to visitate")),
+            title=title,
             url=f"/referrals/{public_id}/",
             due=due_moment(next_due) if next_due else None,
             unit_id=unit_id,
@@ -79,8 +92,13 @@ def referral_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
             priority=PRIORITY_ACUTE if priority == ReferralPriority.AKUT else PRIORITY_NORMAL,
             detail=referrer,
         )
-        for public_id, unit_id, patient_id, next_due, priority, referrer in rows
+        for _total, public_id, unit_id, patient_id, next_due, priority, referrer in rows
     ]
+    return items, (rows[0][0] if rows else 0)
+
+
+def referral_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+    return referral_read(actor, query, counted=False)[0]
 
 
 def referral_count(actor: Actor, query: WorkQuery) -> int:
@@ -130,14 +148,20 @@ def _deadlines(actor: Actor, query: WorkQuery) -> QuerySet[Deadline]:
     return rows
 
 
-def deadline_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    if query.assignee_id is not None or not query.unit_ids:
-        return []
+def deadline_read(
+    actor: Actor, query: WorkQuery, *, counted: bool = True
+) -> tuple[list[WorkItem], int]:
+    """The first `limit` deadlines coming up or breached and how many there are, in one
+    query."""
+    if query.assignee_id is not None or not query.unit_ids or query.limit <= 0:
+        return [], 0
     today = timezone.localdate()
-    rows = (
+    rows = list(
         _deadlines(actor, query)
+        .annotate(total=work_total(counted=counted))
         .order_by("due", "id")
         .values_list(
+            "total",
             "public_id",
             "unit_id",
             "due",
@@ -147,7 +171,7 @@ def deadline_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
             "referral__patient_id",
         )[: query.limit]
     )
-    return [
+    items = [
         WorkItem(
             kind="deadline",
             id=str(public_id),
@@ -159,9 +183,14 @@ def deadline_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
             priority=PRIORITY_HIGH if due < today else PRIORITY_NORMAL,
             detail=code,
         )
-        for public_id, unit_id, due, code, title, referral_id, patient_id in rows
+        for _total, public_id, unit_id, due, code, title, referral_id, patient_id in rows
         if due is not None  # the query asks for due dates up to a day: never None here
     ]
+    return items, (rows[0][0] if rows else 0)
+
+
+def deadline_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
+    return deadline_read(actor, query, counted=False)[0]
 
 
 def deadline_count(actor: Actor, query: WorkQuery) -> int:
@@ -177,6 +206,7 @@ REFERRAL_KIND = WorkKind(
     items=referral_items,
     count=referral_count,
     order=10,
+    read=referral_read,
 )
 DEADLINE_KIND = WorkKind(
     key="deadline",
@@ -185,4 +215,5 @@ DEADLINE_KIND = WorkKind(
     items=deadline_items,
     count=deadline_count,
     order=20,
+    read=deadline_read,
 )

@@ -9,8 +9,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.audit.choices import Channel
-from klinik.core.models import User
 from klinik.core.policy import Actor, Perm
+from klinik.core.selectors import user_names
 from klinik.core.worklist import (
     PRIORITY_HIGH,
     PRIORITY_LOW,
@@ -79,10 +79,7 @@ def dictation_work_read(
     )
     # The authors are read after the sort (joining them to every open dictation costs more).
     found = list(rows)
-    authors = {
-        u.pk: u.get_full_name() or u.username
-        for u in User.objects.filter(pk__in={r["author_id"] for r in found})
-    }
+    authors = user_names(ids=(r["author_id"] for r in found))
     title = gettext("Transcribe dictation")
     url = work_url("dictation_work")
     items = []
