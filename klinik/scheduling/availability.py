@@ -231,20 +231,32 @@ class Availability:
             self.busy[resource_id] = other.busy.get(resource_id, [])
 
 
+class TimedRow(NamedTuple):
+    """An absence or a one-off opening of a resource (or, an absence, of a whole unit)."""
+
+    resource_id: int | None
+    unit_id: int | None
+    start: datetime
+    end: datetime
+    kind: str
+    note: str
+
+
 def _timed_rows(
     model: type[Absence] | type[ExtraOpening], ids: list[int], unit_ids: set[int], period: Span
-) -> list[tuple[int | None, int | None, datetime, datetime]]:
-    """(resource, unit, start, end) of the model's rows overlapping the period: those of the
-    resources, and (absences) those of the whole units. Written out, as on every slot search
-    and calendar page; the datetimes converted as the ORM converts them."""
+) -> list[TimedRow]:
+    """(resource, unit, start, end, kind, note) of the model's rows overlapping the period:
+    those of the resources, and (absences) those of the whole units; an opening has no unit,
+    kind or note. Written out, as on every slot search and calendar page; the datetimes
+    converted as the ORM converts them."""
     if not ids and not unit_ids:
         return []
     quote = connection.ops.quote_name
     whose = [f"resource_id IN ({', '.join(['%s'] * len(ids))})"] if ids else []
     params: list[int] = list(ids)
-    unit = "NULL"
+    extra = "NULL, '', ''"
     if model is Absence:
-        unit = "unit_id"
+        extra = "unit_id, kind, note"  # the calendar labels an absence by its kind or note
         if unit_ids:
             whose.append(
                 f"(resource_id IS NULL AND unit_id IN ({', '.join(['%s'] * len(unit_ids))}))"
@@ -252,7 +264,7 @@ def _timed_rows(
             params += sorted(unit_ids)
     adapt = connection.ops.adapt_datetimefield_value
     sql = (
-        f"SELECT resource_id, {unit}, {quote('start')}, {quote('end')} "  # noqa: S608
+        f"SELECT resource_id, {quote('start')}, {quote('end')}, {extra} "  # noqa: S608
         f"FROM {quote(model._meta.db_table)} WHERE ({' OR '.join(whose)}) "
         f"AND {quote('start')} < %s AND {quote('end')} > %s"
     )
@@ -261,7 +273,8 @@ def _timed_rows(
         cursor.execute(sql, [*params, adapt(period[1]), adapt(period[0])])
         found = cursor.fetchall()
     return [
-        (rid, unit_id, *rows.converted(times, (start, end))) for rid, unit_id, start, end in found
+        TimedRow(rid, unit_id, *rows.converted(times, (start, end)), kind, note)
+        for rid, start, end, unit_id, kind, note in found
     ]
 
 
@@ -343,8 +356,13 @@ class Timetable:
     their regular hours, and their one-off openings and absences over the whole search."""
 
     hours: WeeklyHours
-    openings: list[tuple[int | None, int | None, datetime, datetime]]
-    absences: list[tuple[int | None, int | None, datetime, datetime]]
+    openings: list[TimedRow]
+    absences: list[TimedRow]
+
+    @property
+    def weekdays(self) -> set[int]:
+        """The weekdays on which any of the resources has regular hours."""
+        return {weekday for by_day in self.hours.values() for weekday in by_day}
 
 
 def load_timetable(*, resources: Sequence[Resource], first: date, last: date) -> Timetable:
@@ -412,11 +430,11 @@ def load_availability(
                         span = made[key] = local_span(day, opens, closes)
                     open_spans[resource_id].append(span)
         day += timedelta(days=1)
-    for rid, _unit_id, start, end in timetable.openings:
+    for rid, _unit_id, start, end, _kind, _note in timetable.openings:
         if rid in wanted and start < period[1] and end > period[0]:
             open_spans[rid].append((start, end))
     cuts: dict[int, list[Span]] = defaultdict(list)
-    for rid, unit_id, start, end in timetable.absences:
+    for rid, unit_id, start, end, _kind, _note in timetable.absences:
         if start >= period[1] or end <= period[0]:
             continue
         if rid:  # one resource's absence, else the whole unit's

@@ -302,7 +302,7 @@ def _open_days(
         for weekday, spans in timetable.hours.get(r.pk, {}).items():
             by_weekday.setdefault(weekday, []).extend(spans)
     extra: set[date] = set()
-    for rid, _unit, opens, closes in timetable.openings:
+    for rid, _unit, opens, closes, _kind, _note in timetable.openings:
         if rid in leading:
             day = timezone.localtime(opens, LOCAL).date()
             while day <= timezone.localtime(closes, LOCAL).date():

@@ -21,8 +21,14 @@ from django.utils.translation import gettext as _
 
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm
-from klinik.scheduling.availability import LOCAL, Availability, Span, load_availability
-from klinik.scheduling.calendar.selectors import AbsenceRow, absences_between, unit_schedule
+from klinik.scheduling.availability import (
+    LOCAL,
+    Availability,
+    Span,
+    load_availability,
+    load_timetable,
+)
+from klinik.scheduling.calendar.selectors import AbsenceRow, absence_rows, unit_schedule
 from klinik.scheduling.choices import AbsenceKind, AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Resource
 from klinik.scheduling.selectors import DayAppointment, appointments_between, by_resource
@@ -338,6 +344,7 @@ class Layout:
     can_book: bool
     open_id: object = None
     grid: int = 15
+    weekdays: set[int] = field(default_factory=set)  # on which any resource has hours
 
 
 def layout_load(
@@ -354,6 +361,7 @@ def layout_load(
     """The resources' appointments (a logged read), opening hours and absences of the days."""
     last = first + timedelta(days=days - 1)
     schedule = unit_schedule(unit=unit)
+    timetable = load_timetable(resources=resources, first=first, last=last)
     appointments = appointments_between(
         actor=actor,
         first=first,
@@ -364,13 +372,14 @@ def layout_load(
     )
     return Layout(
         availability=load_availability(
-            resources=resources, schedule=schedule, first=first, last=last
+            resources=resources, schedule=schedule, first=first, last=last, timetable=timetable
         ),
-        absences=absences_between(unit=unit, resources=resources, first=first, last=last),
+        absences=absence_rows(timetable),
         by_resource=by_resource(appointments),
         can_book=actor.can(Perm.SCHEDULE_BOOK),
         open_id=open_id,
         grid=grid,
+        weekdays=timetable.weekdays,
     )
 
 

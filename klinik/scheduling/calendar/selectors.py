@@ -17,16 +17,14 @@ from klinik.core.db import serial_plans
 from klinik.core.models import Unit
 from klinik.core.policy import Actor
 from klinik.patients.models import Patient
-from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.availability import LOCAL, Timetable
 from klinik.scheduling.choices import ACTIVE_STATUSES, ResourceKind
 from klinik.scheduling.models import (
-    Absence,
     Appointment,
     AppointmentEvent,
     AppointmentResource,
     Resource,
     UnitSchedule,
-    WorkingHours,
 )
 from klinik.scheduling.selectors import local_day_bounds
 
@@ -49,24 +47,10 @@ def unit_schedule(*, unit: Unit) -> UnitSchedule | None:
     return UnitSchedule.objects.filter(unit=unit).first()
 
 
-def working_weekdays(*, resources: list[Resource]) -> set[int]:
-    return set(
-        WorkingHours.objects.filter(resource__in=resources)
-        .values_list("weekday", flat=True)
-        .distinct()
-    )
-
-
-def absences_between(
-    *, unit: Unit, resources: list[Resource], first: date, last: date
-) -> list[AbsenceRow]:
-    """Absences of the shown resources and whole-unit closures in the period, for labels."""
-    start, end = local_day_bounds(first, (last - first).days + 1)
-    ids = {r.pk for r in resources}
-    rows = Absence.objects.filter(
-        organisation_id=unit.organisation_id, unit=unit, start__lt=end, end__gt=start
-    ).values_list("resource_id", "kind", "note", "start", "end")
-    return [row for row in rows if row[0] is None or row[0] in ids]
+def absence_rows(timetable: Timetable) -> list[AbsenceRow]:
+    """The timetable's absences (of the shown resources and their whole units), for the
+    calendar's labels."""
+    return [(a.resource_id, a.kind, a.note, a.start, a.end) for a in timetable.absences]
 
 
 # An appointment in the week overview: (minutes after local midnight, type id, status).

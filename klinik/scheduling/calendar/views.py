@@ -29,7 +29,7 @@ from klinik.scheduling.booking import appointment_move
 from klinik.scheduling.booking_rules import rooms_for_type
 from klinik.scheduling.calendar import booking, grid, markup, panel, repeat, state, week
 from klinik.scheduling.calendar.forms import CancelForm, MoveForm
-from klinik.scheduling.calendar.selectors import calendar_units, working_weekdays
+from klinik.scheduling.calendar.selectors import calendar_units
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.errors import BookingError, SeriesError
 from klinik.scheduling.models import Appointment
@@ -99,8 +99,7 @@ def calendar_day_view(request: ActorRequest) -> HttpResponse:
     context = _grid_context(request, calendar, columns, time_range, is_week=False)
     if _is_grid_request(request):
         return render(request, "scheduling/calendar/_grid.html", context)
-    weekdays = working_weekdays(resources=calendar.shown)
-    context |= state.page_context(actor, calendar, is_week=False, weekdays=weekdays)
+    context |= state.page_context(actor, calendar, is_week=False, weekdays=layout.weekdays)
     context["detail"] = panel.appointment_context(actor, opened) if opened else None
     context["holiday"] = layout.availability.closed.get(calendar.day, "")
     return render(request, "scheduling/calendar/day.html", context)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from klinik.core.policy import Actor
-from klinik.scheduling.availability import Availability, load_availability
+from klinik.scheduling.availability import Availability, load_availability, load_timetable
 from klinik.scheduling.calendar.grid import (
     DASH,
     Column,
@@ -39,7 +39,7 @@ from klinik.scheduling.calendar.grid import (
 from klinik.scheduling.calendar.markup import bar, cells_html, week_blocks_html
 from klinik.scheduling.calendar.selectors import (
     WeekBlock,
-    absences_between,
+    absence_rows,
     appointment_blocks_by_day,
     unit_schedule,
 )
@@ -174,17 +174,16 @@ def week_overview(*, state: CalendarState, monday: date, refresh_url: str) -> di
 def _week_load(state: CalendarState, monday: date) -> _Week:
     sunday = monday + timedelta(days=6)
     schedule = unit_schedule(unit=state.unit)
+    timetable = load_timetable(resources=state.shown, first=monday, last=sunday)
     availability = load_availability(
-        resources=state.shown, schedule=schedule, first=monday, last=sunday
+        resources=state.shown, schedule=schedule, first=monday, last=sunday, timetable=timetable
     )
     days = [monday + timedelta(days=i) for i in range(7)]
     blocks = appointment_blocks_by_day(
         unit=state.unit, resource_ids=[r.pk for r in state.shown], days=days
     )
     absences: dict[tuple[int | None, date], str] = {}
-    for resource_id, kind, note, a_start, a_end in absences_between(
-        unit=state.unit, resources=state.shown, first=monday, last=sunday
-    ):
+    for resource_id, kind, note, a_start, a_end in absence_rows(timetable):
         day = max(local(a_start).date(), monday)
         while day <= min(local(a_end).date(), sunday):
             absences.setdefault((resource_id, day), note or absence_label(kind))
