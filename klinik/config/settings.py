@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "klinik.audit",
     "klinik.core",
     "klinik.terminology",
+    "klinik.staff",
     "klinik.patients",
     "klinik.scheduling",
     "klinik.records",

@@ -8,6 +8,7 @@ from klinik.core.policy import public
 
 urlpatterns = [
     path("", include("klinik.core.urls")),
+    path("", include("klinik.staff.urls")),
     path("", include("klinik.desk.urls")),
     path("patients/", include("klinik.patients.urls")),
     path("", include("klinik.records.urls")),

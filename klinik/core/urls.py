@@ -10,10 +10,6 @@ urlpatterns = [
     path("context/", views.switch_context_view, name="switch_context"),
     path("profile/", views.profile_view, name="profile"),
     path("profile/password/", views.password_change_view, name="password_change"),
-    path("staff/", views.staff_list_view, name="staff_list"),
-    path("staff/add/", views.staff_add_view, name="staff_add"),
-    path("staff/<uuid:public_id>/role/", views.staff_role_view, name="staff_role"),
-    path("staff/<uuid:public_id>/active/", views.staff_active_view, name="staff_active"),
     path("setup/", include("klinik.core.setup.urls")),
     path("healthz", views.healthz_view, name="healthz"),
 ]

@@ -1,4 +1,4 @@
-"""Login, two-factor, acting context, staff administration, health check."""
+"""Login, two-factor, acting context, health check."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,22 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from klinik.core import services
-from klinik.core.choices import Role
 from klinik.core.errors import (
     CoreCode,
     LoginError,
     RateLimited,
-    StaffError,
     TotpError,
     form_error_add,
 )
-from klinik.core.forms import LoginForm, RoleChoices, RoleForm, StaffAddForm, TotpForm
+from klinik.core.forms import LoginForm, TotpForm
 from klinik.core.http import ActorRequest, PublicRequest
 from klinik.core.middleware import SESSION_MEMBERSHIP, SESSION_SECOND_FACTOR
-from klinik.core.models import Membership
-from klinik.core.policy import Perm, public, requires
+from klinik.core.policy import public, requires
 from klinik.core.ratelimit import client_address
-from klinik.core.selectors import organisation_staff, organisation_units
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -207,116 +202,6 @@ def profile_view(request: ActorRequest) -> HttpResponse:
         _remember_language(response, user.preferred_language)
         return response
     return render(request, "core/profile.html", {"languages": settings.LANGUAGES})
-
-
-# Staff administration ------------------------------------------------------------------------
-
-
-def _role_choices(request: ActorRequest) -> RoleChoices:
-    allowed = services._assignable_roles(request.actor)
-    return [(value, label) for value, label in Role.choices if value in allowed]
-
-
-def _membership_in_org(request: ActorRequest, public_id: str) -> Membership:
-    """Same 404 for 'missing' and 'another organisation's'."""
-    actor = request.actor
-    if actor.organisation is None:
-        raise Http404
-    membership = (
-        Membership.objects.select_related("user", "unit")
-        .filter(public_id=public_id, organisation=actor.organisation)
-        .first()
-    )
-    if membership is None:
-        raise Http404
-    return membership
-
-
-@requires(Perm.STAFF_MANAGE)
-@require_GET
-def staff_list_view(request: ActorRequest) -> HttpResponse:
-    actor = request.actor
-    if actor.organisation is None:
-        raise Http404
-    return render(
-        request,
-        "core/staff_list.html",
-        {
-            "memberships": organisation_staff(organisation=actor.organisation),
-            "role_choices": _role_choices(request),
-            "assignable": {value for value, _label in _role_choices(request)},
-        },
-    )
-
-
-@requires(Perm.STAFF_MANAGE)
-def staff_add_view(request: ActorRequest) -> HttpResponse:
-    actor = request.actor
-    if actor.organisation is None:
-        raise Http404
-    form = StaffAddForm(
-        request.POST or None,
-        units=organisation_units(organisation=actor.organisation),
-        roles=_role_choices(request),
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.staff_member_add(
-                actor=actor,
-                username=data["username"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                password=data["password"],
-                role=Role(data["role"]),
-                unit=data["unit"],
-            )
-        except StaffError as exc:
-            form_error_add(form, exc)
-        except ValidationError as exc:
-            form.add_error("password", exc)
-        else:
-            messages.success(request, _("%(name)s has been added.") % {"name": data["username"]})
-            return redirect("staff_list")
-    return render(
-        request, "core/staff_add.html", {"form": form}, status=400 if form.errors else 200
-    )
-
-
-@requires(Perm.STAFF_MANAGE)
-@require_POST
-def staff_role_view(request: ActorRequest, public_id: str) -> HttpResponse:
-    membership = _membership_in_org(request, public_id)
-    form = RoleForm(request.POST, roles=_role_choices(request))
-    if not form.is_valid():
-        messages.error(request, _("Choose a valid role."))
-        return redirect("staff_list")
-    try:
-        services.membership_change_role(
-            actor=request.actor, membership=membership, role=Role(form.cleaned_data["role"])
-        )
-    except StaffError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The role has been changed."))
-    return redirect("staff_list")
-
-
-@requires(Perm.STAFF_MANAGE)
-@require_POST
-def staff_active_view(request: ActorRequest, public_id: str) -> HttpResponse:
-    membership = _membership_in_org(request, public_id)
-    try:
-        if request.POST.get("active") == "1":
-            services.membership_reactivate(actor=request.actor, membership=membership)
-            messages.success(request, _("The role is active again."))
-        else:
-            services.membership_deactivate(actor=request.actor, membership=membership)
-            messages.success(request, _("The role has been deactivated."))
-    except StaffError as exc:
-        messages.error(request, exc.message)
-    return redirect("staff_list")
 
 
 # Infrastructure ------------------------------------------------------------------------------

@@ -1,0 +1,49 @@
+"""Forms of the staff administration screens."""
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from klinik.core.choices import Role
+from klinik.core.models import Unit
+
+# (value, label) pairs for a role field: the roles the acting user may give.
+RoleChoices = list[tuple[str, str | Promise]]
+
+
+class StaffAddForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    username = forms.SlugField(label=_("Username"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    password = forms.CharField(
+        label=_("Initial password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters. The person should change it at first login."),
+    )
+
+    def __init__(
+        self, *args: Any, units: QuerySet[Unit], roles: RoleChoices, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        unit = self.fields["unit"]
+        role = self.fields["role"]
+        assert isinstance(unit, forms.ModelChoiceField) and isinstance(role, forms.ChoiceField)
+        unit.queryset = units
+        role.choices = roles
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: Any, roles: RoleChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = roles

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from klinik.staff import views
+
+# Paths and names kept from core (tests, the navigation and the dashboard use them).
+urlpatterns = [
+    path("staff/", views.staff_list_view, name="staff_list"),
+    path("staff/add/", views.staff_add_view, name="staff_add"),
+    path("staff/<uuid:public_id>/role/", views.staff_role_view, name="staff_role"),
+    path("staff/<uuid:public_id>/active/", views.staff_active_view, name="staff_active"),
+]

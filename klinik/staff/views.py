@@ -1,0 +1,129 @@
+"""Staff administration: the list, adding a person, changing a role, (de)activating.
+
+Moved here from `core` (issue 17); the models, roles and the policy stay in `core`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from klinik.core import services
+from klinik.core.choices import Role
+from klinik.core.errors import StaffError, form_error_add
+from klinik.core.http import ActorRequest
+from klinik.core.models import Membership
+from klinik.core.policy import Perm, requires
+from klinik.core.selectors import organisation_staff, organisation_units
+from klinik.staff.forms import RoleChoices, RoleForm, StaffAddForm
+
+
+def _role_choices(request: ActorRequest) -> RoleChoices:
+    allowed = services._assignable_roles(request.actor)
+    return [(value, label) for value, label in Role.choices if value in allowed]
+
+
+def _membership_in_org(request: ActorRequest, public_id: str) -> Membership:
+    """Same 404 for 'missing' and 'another organisation's'."""
+    actor = request.actor
+    if actor.organisation is None:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("user", "unit")
+        .filter(public_id=public_id, organisation=actor.organisation)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+@requires(Perm.STAFF_MANAGE)
+@require_GET
+def staff_list_view(request: ActorRequest) -> HttpResponse:
+    actor = request.actor
+    if actor.organisation is None:
+        raise Http404
+    return render(
+        request,
+        "staff/staff_list.html",
+        {
+            "memberships": organisation_staff(organisation=actor.organisation),
+            "role_choices": _role_choices(request),
+            "assignable": {value for value, _label in _role_choices(request)},
+        },
+    )
+
+
+@requires(Perm.STAFF_MANAGE)
+def staff_add_view(request: ActorRequest) -> HttpResponse:
+    actor = request.actor
+    if actor.organisation is None:
+        raise Http404
+    form = StaffAddForm(
+        request.POST or None,
+        units=organisation_units(organisation=actor.organisation),
+        roles=_role_choices(request),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.staff_member_add(
+                actor=actor,
+                username=data["username"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                password=data["password"],
+                role=Role(data["role"]),
+                unit=data["unit"],
+            )
+        except StaffError as exc:
+            form_error_add(form, exc)
+        except ValidationError as exc:
+            form.add_error("password", exc)
+        else:
+            messages.success(request, _("%(name)s has been added.") % {"name": data["username"]})
+            return redirect("staff_list")
+    return render(
+        request, "staff/staff_add.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@requires(Perm.STAFF_MANAGE)
+@require_POST
+def staff_role_view(request: ActorRequest, public_id: str) -> HttpResponse:
+    membership = _membership_in_org(request, public_id)
+    form = RoleForm(request.POST, roles=_role_choices(request))
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid role."))
+        return redirect("staff_list")
+    try:
+        services.membership_change_role(
+            actor=request.actor, membership=membership, role=Role(form.cleaned_data["role"])
+        )
+    except StaffError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The role has been changed."))
+    return redirect("staff_list")
+
+
+@requires(Perm.STAFF_MANAGE)
+@require_POST
+def staff_active_view(request: ActorRequest, public_id: str) -> HttpResponse:
+    membership = _membership_in_org(request, public_id)
+    try:
+        if request.POST.get("active") == "1":
+            services.membership_reactivate(actor=request.actor, membership=membership)
+            messages.success(request, _("The role is active again."))
+        else:
+            services.membership_deactivate(actor=request.actor, membership=membership)
+            messages.success(request, _("The role has been deactivated."))
+    except StaffError as exc:
+        messages.error(request, exc.message)
+    return redirect("staff_list")
