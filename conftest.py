@@ -146,9 +146,10 @@ def _second_factor_off_by_default(settings):
 
 @pytest.fixture(autouse=True)
 def _starter_codes_after_a_flush(request: pytest.FixtureRequest) -> None:
-    """The SKS starter codes, the glossary and the law's deadline rules come with data
-    migrations. A transactional test (concurrency, browser) ends by flushing the database,
-    which takes them along; the next transactional test gets them back here."""
+    """The SKS starter codes, the glossary, the law's deadline rules and the AMU course
+    catalogue come with data migrations. A transactional test (concurrency, browser) ends by
+    flushing the database, which takes them along; the next transactional test gets them back
+    here."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(request.fixturenames)
@@ -167,3 +168,8 @@ def _starter_codes_after_a_flush(request: pytest.FixtureRequest) -> None:
 
     if not DeadlineRule.objects.exists():
         import_module("klinik.pathways.migrations.0002_deadline_rules").load(apps, None)
+    from klinik.staff.models import Course
+    from klinik.staff.services import catalogue_load
+
+    if not Course.objects.exists():
+        catalogue_load()

@@ -20,6 +20,7 @@ from klinik.api import (
     records_observations,
     resources,
     scheduling,
+    staff,
     tasks,
     terminology,
     waitlist,
@@ -51,6 +52,7 @@ api.add_router("", waitlist.router)
 api.add_router("", pathways.router)
 api.add_router("", worklist.router)
 api.add_router("", tasks.router)
+api.add_router("", staff.router)
 
 
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.

@@ -12,9 +12,18 @@ from django.core.checks import Warning as CheckWarning
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Organisation-owned data lives in these apps; every model there needs an organisation FK.
-TENANT_APPS = ("patients", "scheduling", "records", "pathways", "billing", "correspondence")
-# National data in a tenant app, the same for every organisation: the law's deadline rules.
-NATIONAL_MODELS = frozenset({"pathways.DeadlineRule"})
+TENANT_APPS = (
+    "patients",
+    "scheduling",
+    "records",
+    "pathways",
+    "billing",
+    "correspondence",
+    "staff",
+)
+# National data in a tenant app, the same for every organisation: the law's deadline rules;
+# the AMU course catalogue and the seed's competences (organisation empty; a clinic's own set).
+NATIONAL_MODELS = frozenset({"pathways.DeadlineRule", "staff.Course", "staff.Competence"})
 
 
 @register()

@@ -8,7 +8,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.choices import Role
+from klinik.core.datefields import DanishDateField
 from klinik.core.models import Unit
+from klinik.staff.choices import Level
 
 # (value, label) pairs for a role field: the roles the acting user may give.
 RoleChoices = list[tuple[str, str | Promise]]
@@ -47,3 +49,23 @@ class RoleForm(forms.Form):
         role = self.fields["role"]
         assert isinstance(role, forms.ChoiceField)
         role.choices = roles
+
+
+class PersonCompetenceForm(forms.Form):
+    competence = forms.ChoiceField(label=_("Competence"))
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+    assessed_on = DanishDateField(label=_("Assessed on"))
+    expires_on = DanishDateField(label=_("Expires on"), required=False)
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example a course certificate, an observation or a test."),
+    )
+
+    def __init__(self, *args: Any, competences: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["competence"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = competences

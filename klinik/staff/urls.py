@@ -8,4 +8,10 @@ urlpatterns = [
     path("staff/add/", views.staff_add_view, name="staff_add"),
     path("staff/<uuid:public_id>/role/", views.staff_role_view, name="staff_role"),
     path("staff/<uuid:public_id>/active/", views.staff_active_view, name="staff_active"),
+    path("staff/courses/", views.course_catalogue_view, name="staff_courses"),
+    path(
+        "staff/<uuid:public_id>/competences/",
+        views.staff_competences_view,
+        name="staff_competences",
+    ),
 ]

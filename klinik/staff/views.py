@@ -1,4 +1,5 @@
-"""Staff administration: the list, adding a person, changing a role, (de)activating.
+"""Staff administration: the list, adding a person, changing a role, (de)activating; the course
+catalogue and a person's competence levels.
 
 Moved here from `core` (issue 17); the models, roles and the policy stay in `core`.
 """
@@ -19,7 +20,11 @@ from klinik.core.http import ActorRequest
 from klinik.core.models import Membership
 from klinik.core.policy import Perm, requires
 from klinik.core.selectors import organisation_staff, organisation_units
-from klinik.staff.forms import RoleChoices, RoleForm, StaffAddForm
+from klinik.staff.access import access_staff_member
+from klinik.staff.errors import StaffDomainError
+from klinik.staff.forms import PersonCompetenceForm, RoleChoices, RoleForm, StaffAddForm
+from klinik.staff.selectors import competence_list, course_catalogue, person_competences
+from klinik.staff.services import person_competence_set
 
 
 def _role_choices(request: ActorRequest) -> RoleChoices:
@@ -127,3 +132,56 @@ def staff_active_view(request: ActorRequest, public_id: str) -> HttpResponse:
     except StaffError as exc:
         messages.error(request, exc.message)
     return redirect("staff_list")
+
+
+# Course catalogue and competences -------------------------------------------------------------
+
+
+@requires(Perm.STAFF_MANAGE)
+@require_GET
+def course_catalogue_view(request: ActorRequest) -> HttpResponse:
+    organisation = request.actor.organisation
+    return render(
+        request,
+        "staff/course_catalogue.html",
+        {
+            "courses": course_catalogue(organisation=organisation),
+            "competences": competence_list(organisation=organisation),
+        },
+    )
+
+
+@requires(Perm.STAFF_MANAGE)
+def staff_competences_view(request: ActorRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
+    membership = access_staff_member(actor, public_id)
+    assert actor.organisation is not None  # access_staff_member answers 404 otherwise
+    lines = person_competences(organisation=actor.organisation, user=membership.user)
+    by_id = {str(line.competence.public_id): line.competence for line in lines}
+    form = PersonCompetenceForm(
+        request.POST or None,
+        competences=[(key, competence.name) for key, competence in by_id.items()],
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person_competence_set(
+                actor=actor,
+                membership=membership,
+                competence=by_id[data["competence"]],
+                level=data["level"],
+                evidence=data["evidence"],
+                assessed_on=data["assessed_on"],
+                expires_on=data["expires_on"],
+            )
+        except StaffDomainError as exc:
+            form_error_add(form, exc)
+        else:
+            messages.success(request, _("The competence level has been saved."))
+            return redirect("staff_competences", public_id=membership.public_id)
+    return render(
+        request,
+        "staff/staff_competences.html",
+        {"member": membership, "lines": lines, "form": form},
+        status=400 if form.errors else 200,
+    )
