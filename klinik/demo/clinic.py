@@ -26,6 +26,7 @@ from klinik.demo.schedule import (
     resources_create,
     types_create,
 )
+from klinik.demo.staff import demo_staff
 from klinik.patients.models import Patient
 from klinik.scheduling.choices import Attendance
 from klinik.scheduling.models import Appointment
@@ -228,6 +229,7 @@ def demo_load(
         demo_dictations(unit=unit, rng=rng)
     hospital = [u for u in units.values() if u.organisation.kind == OrganisationKind.HOSPITAL]
     demo_pathways(units=hospital, rng=rng)
+    demo_staff(organisation=Organisation.objects.get(slug=_LH))
 
 
 def _demo_user(username: str, first_name: str, last_name: str) -> User:

@@ -10,6 +10,7 @@ from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.pathways.models import Deadline, Pathway, Referral, Task
 from klinik.patients.models import Patient
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
+from klinik.staff.models import PersonCompetence
 
 ORGS = {"laegehuset", "fysio-nord", "kiro-nord", "akupunktur-nord", "medicinsk-ambulatorium"}
 USERS = {
@@ -35,9 +36,11 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     _schedules_for_every_unit()
     _sekretaer_logs_in_and_sees_the_dashboard()
     _referrals_in_each_state_a_cancer_pathway_and_tasks()
+    _staff_competences()
 
     def counts() -> tuple[int, ...]:
-        return tuple(m.objects.count() for m in (User, Membership, Patient, Referral, Task))
+        models = (User, Membership, Patient, Referral, Task, PersonCompetence)
+        return tuple(m.objects.count() for m in models)
 
     before = counts()
     call_command("demo", stdout=StringIO())
@@ -104,3 +107,13 @@ def _referrals_in_each_state_a_cancer_pathway_and_tasks() -> None:
     assert Deadline.objects.filter(state="open", due__lt=today).exists()  # breached
     assert Deadline.objects.filter(state="open", is_paused=True).exists()
     assert Task.objects.filter(assignee__username="hospitalssekretaer").exists()
+
+
+def _staff_competences() -> None:
+    """The clinic manager sees the secretary's levels; the catalogue is there."""
+    client = Client()
+    client.post("/login/", {"username": "klinikchef", "password": DEMO_PASSWORD})
+    secretary = Membership.objects.get(user__username="sekretaer", organisation__slug="laegehuset")
+    page = client.get(f"/staff/{secretary.public_id}/competences/").content.decode()
+    assert "AMU 48664 Forløbskoordinering" in page
+    assert PersonCompetence.objects.filter(user__username="elev").exists()
