@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from klinik.core.models import Organisation, User
 from klinik.staff.models import Competence, Course, PersonCompetence
+
+
+# The national rows first on both databases (PostgreSQL sorts NULL last by default).
+_NATIONAL_FIRST = F("organisation_id").asc(nulls_first=True)
 
 
 def _national_or(organisation: Organisation | None) -> Q:
@@ -35,7 +39,7 @@ def competence_list(*, organisation: Organisation | None) -> QuerySet[Competence
     return (
         Competence.objects.filter(_national_or(organisation))
         .prefetch_related(Prefetch("courses", queryset=Course.objects.order_by("number")))
-        .order_by("organisation_id", "position", "name")
+        .order_by(_NATIONAL_FIRST, "position", "name")
     )
 
 
@@ -54,6 +58,6 @@ def person_competences(*, organisation: Organisation, user: User) -> list[Compet
     return [
         CompetenceLine(competence=competence, assessment=held.get(competence.pk))
         for competence in Competence.objects.filter(_national_or(organisation)).order_by(
-            "organisation_id", "position", "name"
+            _NATIONAL_FIRST, "position", "name"
         )
     ]
