@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Generic, TypeVar
+from datetime import date
+from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -61,3 +62,28 @@ def hook_registered(hook: Hook[T], item: T) -> Iterator[T]:
     finally:
         if added:
             hook.items.remove(item)
+
+
+# Delegated acts (issue 17, docs/adr/0025) --------------------------------------------------------
+
+
+class DelegatedActCheck(Protocol):
+    """Before an app records an act from a doctor's reserved area (a vaccination given), it asks
+    every registered check whether `performer` may do `task` in the organisation on `on`; a
+    check refuses with a DomainError naming what is missing (field `given_by`). Registered by
+    staff, which holds the delegation register; records, above staff, never imports it."""
+
+    def __call__(self, *, organisation_id: int, performer: Any, task: str, on: date) -> None: ...
+
+
+DELEGATED_ACT_CHECKS: Hook[DelegatedActCheck] = Hook("delegated_act_checks")
+
+
+def delegated_act_check(*, organisation_id: int, performer: Any, task: str, on: date) -> None:
+    """Run the registered checks. None registered is a wiring fault, not a permission:
+    refuse (fail closed) rather than record an act nobody checked."""
+    checks = hook_items(DELEGATED_ACT_CHECKS)
+    if not checks:
+        raise RuntimeError("no delegated-act check registered (is klinik.staff installed?)")
+    for check in checks:
+        check(organisation_id=organisation_id, performer=performer, task=task, on=on)

@@ -9,3 +9,24 @@ class Level(models.TextChoices):
     ROUTINED = "routined", _("Routined")
     EXPERIENCED = "experienced", _("Experienced")
     EXPERT = "expert", _("Expert")
+
+
+class DelegatedTask(models.TextChoices):
+    """Tasks in a doctor's reserved area that may be delegated (autorisationsloven § 17)."""
+
+    VACCINATION = "vaccination", _("Vaccination")
+    BLOOD_SAMPLING = "blood_sampling", _("Blood sampling")
+    INJECTION = "injection", _("Injection")
+    ECG = "ecg", _("ECG")
+    SPIROMETRY = "spirometry", _("Spirometry")
+
+
+# Never delegable (BEK 1219/2009, docs/domain §7.4): named so the refusal can say so.
+NOT_DELEGABLE = frozenset(
+    {"prescribing", "prescription", "death_certificate", "statement", "coercion"}
+)
+
+
+class DelegationKind(models.TextChoices):
+    FRAMEWORK = "framework", _("Framework delegation (rammedelegation)")
+    CONCRETE = "concrete", _("Concrete delegation")

@@ -16,6 +16,16 @@ class StaffCode(StrEnum):
     ASSESSED_IN_FUTURE = "assessed_in_future"
     BAD_LEVEL = "bad_level"
     TOO_LONG = "too_long"
+    NOT_AUTHORISED = "not_authorised"
+    DELEGATE_NOT_MEMBER = "delegate_not_member"
+    END_BEFORE_START = "end_before_start"
+    NOT_DELEGABLE = "not_delegable"
+    UNKNOWN_TASK = "unknown_task"
+    UNKNOWN_INSTRUCTION = "unknown_instruction"
+    ROLE_AND_UNIT = "role_and_unit"
+    NO_DELEGATION = "no_delegation"
+    REQUIRED = "required"
+    TITLE_TAKEN = "title_taken"
 
 
 class StaffDomainError(DomainError):
@@ -25,7 +35,28 @@ class StaffDomainError(DomainError):
     ASSESSED_IN_FUTURE = _("The assessment date cannot be in the future.")
     BAD_LEVEL = _("Not a valid level: %(value)s.")
     TOO_LONG = _("At most %(max)d characters.")
-    statuses = {StaffCode.UNKNOWN_COMPETENCE: 404, StaffCode.NOT_MEMBER: 404}
+    NOT_AUTHORISED = _(
+        "Only an authorised health professional (a doctor) may delegate a task from the "
+        "doctor's reserved area."
+    )
+    DELEGATE_NOT_MEMBER = _("%(person)s is not on the staff of your organisation.")
+    END_BEFORE_START = _("The end cannot be before the start.")
+    NOT_DELEGABLE = _("%(task)s may never be delegated (autorisationsloven).")
+    UNKNOWN_TASK = _("Unknown task: %(task)s.")
+    UNKNOWN_INSTRUCTION = _("No instruction with the title %(title)s in the library.")
+    ROLE_AND_UNIT = _("Name a person, or a role and a unit.")
+    NO_DELEGATION = _(
+        "%(person)s may not give %(task)s on %(date)s: there is no valid delegation of "
+        "%(task)s to the person or their role in the unit. A doctor must delegate it under a "
+        "written instruction (Staff, Delegations)."
+    )
+    REQUIRED = _("This field is required.")
+    TITLE_TAKEN = _("An instruction with this title exists already.")
+    statuses = {
+        StaffCode.UNKNOWN_COMPETENCE: 404,
+        StaffCode.NOT_MEMBER: 404,
+        StaffCode.NOT_AUTHORISED: 403,
+    }
 
     def __init__(self, code: StaffCode, message: object, field: str = "") -> None:
         super().__init__(code, message, field)

@@ -136,3 +136,109 @@ class PersonCompetence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.competence_id} {self.level}"
+
+
+class Instruction(models.Model):
+    """A written instruction (instruks) in the clinic's library, as in DDKM: versioned, with an
+    owner and a review date; each version's read-confirmations per person."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    title = models.CharField(_("title"), max_length=200)
+    owner = _user()
+    review_on = models.DateField(_("review date"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "title"], name="staff_instruction_title_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InstructionVersion(models.Model):
+    organisation = _org()
+    instruction = models.ForeignKey(Instruction, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("text"))
+    valid_from = models.DateField(_("valid from"))
+    created_by = _user()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["instruction_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instruction", "number"], name="staff_instruction_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instruction_id} v{self.number}"
+
+
+class InstructionRead(models.Model):
+    """A person confirmed reading a version."""
+
+    organisation = _org()
+    version = models.ForeignKey(InstructionVersion, on_delete=models.PROTECT, related_name="+")
+    user = _user()
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "user"], name="staff_instruction_read_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.version_id}"
+
+
+class Delegation(models.Model):
+    """An authorised person delegates a task to a named person or to a role in a unit, under a
+    written instruction's version, for a period (docs/adr/0025-delegation-register.md)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    delegator = _user()
+    delegate = _user(null=True)
+    delegate_role = models.CharField(_("role"), max_length=40, blank=True)
+    unit = models.ForeignKey(
+        "core.Unit", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    task = models.CharField(_("task"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=20)
+    instruction_version = models.ForeignKey(
+        InstructionVersion, on_delete=models.PROTECT, related_name="+"
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    review_on = models.DateField(_("review date"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_from", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="staff_delegation_end_after_start",
+            ),
+            # To a named person, or to a role in a unit: one or the other.
+            models.CheckConstraint(
+                condition=(Q(delegate__isnull=False) & Q(delegate_role=""))
+                | (Q(delegate__isnull=True) & ~Q(delegate_role="") & Q(unit__isnull=False)),
+                name="staff_delegation_person_or_role_in_unit",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "task", "valid_from"], name="staff_deleg_task_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"delegation {self.public_id}"

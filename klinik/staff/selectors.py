@@ -12,7 +12,6 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from klinik.core.models import Organisation, User
 from klinik.staff.models import Competence, Course, PersonCompetence
 
-
 # The national rows first on both databases (PostgreSQL sorts NULL last by default).
 _NATIONAL_FIRST = F("organisation_id").asc(nulls_first=True)
 

@@ -34,6 +34,11 @@ NO_PATIENT_DATA = {
     ("GET", "/slots"),
     ("GET", "/terminology/search"),
     ("GET", "/terminology/danish"),
+    # Staff: the course catalogue, competences and the delegation register (no patients).
+    ("GET", "/staff/courses"),
+    ("GET", "/staff/competences"),
+    ("GET", "/delegations"),
+    ("POST", "/delegations"),
     ("PUT", "/journal/{entry_id}"),
     ("PATCH", "/journal/{entry_id}"),
     ("DELETE", "/journal/{entry_id}"),

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from klinik.audit.choices import Action, Channel
+from klinik.core.hooks import delegated_act_check
 from klinik.core.models import Membership, User
 from klinik.core.policy import Actor
 from klinik.patients.models import Patient
@@ -553,6 +554,11 @@ def vaccination_record(
         ).exists()
     ):
         raise RecordError(GIVEN_BY_NOT_STAFF, code=RecordCode.GIVEN_BY, field="given_by")
+    # Vaccination is a doctor's reserved act: anyone else needs a valid delegation on the day
+    # (the staff app's register answers through the hook; docs/adr/0025).
+    delegated_act_check(
+        organisation_id=patient.organisation_id, performer=given_by, task="vaccination", on=given_on
+    )
     with transaction.atomic(durable=True):
         record_write_begin(actor=actor, patient=patient, channel=channel, object_type="vaccination")
         return Vaccination.objects.create(

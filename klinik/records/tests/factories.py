@@ -34,6 +34,7 @@ from klinik.records.journal.services import (
     journal_entry_write,
 )
 from klinik.records.models import Contact, JournalEntry, JournalSignature
+from klinik.staff.tests.factories import delegation_grant
 
 
 @dataclass
@@ -87,6 +88,10 @@ def record_world_create(world: object) -> RecordWorld:
     """Staff around the root `world` fixture's organisations A and B."""
     unit = world.unit_a  # type: ignore[attr-defined]
     unit_b = world.unit_b  # type: ignore[attr-defined]
+    doctor = _member(Role.DOCTOR, unit, "Dorthe", "Lægesen")
+    nurse = _member(Role.NURSE, unit, "Nina", "Sygeplejerske")
+    # Vaccination is a doctor's reserved act: the nurse gives vaccines under a delegation.
+    delegation_grant(doctor=doctor, delegate=nurse.user)
     return RecordWorld(
         world=world,
         organisation=world.org_a,  # type: ignore[attr-defined]
@@ -94,10 +99,10 @@ def record_world_create(world: object) -> RecordWorld:
         unit2=world.unit_a2,  # type: ignore[attr-defined]
         patient=world.patient_a,  # type: ignore[attr-defined]
         patient2=world.patient_a2,  # type: ignore[attr-defined]
-        doctor=_member(Role.DOCTOR, unit, "Dorthe", "Lægesen"),
+        doctor=doctor,
         doctor2=_member(Role.DOCTOR, unit, "Dennis", "Doktorsen"),
         secretary=_member(Role.SECRETARY, unit, "Sanne", "Sekretær"),
-        nurse=_member(Role.NURSE, unit, "Nina", "Sygeplejerske"),
+        nurse=nurse,
         other_organisation=world.org_b,  # type: ignore[attr-defined]
         other_doctor=_member(Role.DOCTOR, unit_b, "Bjarne", "Andenklinik"),
         other_patient=world.patient_b,  # type: ignore[attr-defined]

@@ -24,6 +24,6 @@ def unload(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("staff", "0001_courses_competences_levels")]
+    dependencies = [("staff", "0001_courses_competences_delegations_instructions")]
 
     operations = [migrations.RunPython(load, unload)]
