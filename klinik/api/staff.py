@@ -1,18 +1,25 @@
-"""Staff over REST: the AMU course catalogue and the competences.
+"""Staff over REST: the AMU course catalogue, the competences and the delegation register.
 
-Reference data, no patient data: any authenticated actor may read them. The catalogue is the
-national one plus the acting organisation's own courses.
+No patient data: any authenticated actor may read them; delegating is for doctors. The
+catalogue is the national one plus the acting organisation's own courses.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
-from ninja import Router
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
 
-from klinik.api.types import Out
+from klinik.api.types import ApiDate, Out
+from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
-from klinik.staff.models import Competence, Course
+from klinik.core.models import Unit, User
+from klinik.staff.choices import DelegationKind
+from klinik.staff.delegation import delegation_create, delegation_list, instruction_by_title
+from klinik.staff.errors import StaffCode, StaffDomainError
+from klinik.staff.models import Competence, Course, Delegation
 from klinik.staff.selectors import competence_list, course_catalogue
 
 router = Router(tags=["staff"])
@@ -74,3 +81,115 @@ def staff_competences_endpoint(request: ApiRequest) -> list[CompetenceOut]:
     """The job area's four competences with their tasks, then the organisation's own; the
     numbers of the courses that build each."""
     return [competence_out(c) for c in competence_list(organisation=request.auth.organisation)]
+
+
+# The delegation register --------------------------------------------------------------------
+
+
+class DelegationIn(Schema):
+    """To a named person (`delegate`, a username) or to a role in a unit (`delegate_role` and
+    `unit`, the unit's public id)."""
+
+    delegate: str | None = Field(default=None, max_length=150)
+    delegate_role: str | None = Field(default=None, max_length=40)
+    unit: uuid.UUID | None = None
+    task: str = Field(max_length=40)
+    instruction: str = Field(max_length=200, description="the instruction's title")
+    valid_from: ApiDate
+    valid_to: ApiDate | None = None
+    review_on: ApiDate | None = None
+    kind: str = Field(default=DelegationKind.FRAMEWORK, max_length=20)
+
+
+class DelegationOut(Out):
+    id: uuid.UUID
+    delegator: str
+    delegator_name: str
+    delegate: str | None
+    delegate_name: str
+    delegate_role: str
+    unit: uuid.UUID | None
+    task: str
+    kind: str
+    instruction: str
+    instruction_version: int
+    valid_from: date
+    valid_to: date | None
+    review_on: date | None
+    is_revoked: bool
+
+
+def delegation_out(d: Delegation) -> DelegationOut:
+    return DelegationOut(
+        id=d.public_id,
+        delegator=d.delegator.username,
+        delegator_name=d.delegator.get_full_name() or d.delegator.username,
+        delegate=d.delegate.username if d.delegate else None,
+        delegate_name=(d.delegate.get_full_name() or d.delegate.username) if d.delegate else "",
+        delegate_role=d.delegate_role,
+        unit=d.unit.public_id if d.unit else None,
+        task=d.task,
+        kind=d.kind,
+        instruction=d.instruction_version.instruction.title,
+        instruction_version=d.instruction_version.number,
+        valid_from=d.valid_from,
+        valid_to=d.valid_to,
+        review_on=d.review_on,
+        is_revoked=d.revoked_at is not None,
+    )
+
+
+@router.post("/delegations", response={201: DelegationOut}, summary="Delegate a task")
+def delegation_create_endpoint(
+    request: ApiRequest, payload: DelegationIn
+) -> tuple[int, DelegationOut]:
+    """The acting doctor delegates `task` (vaccination, blood_sampling, injection, ecg,
+    spirometry) under the instruction with that title in the library, from `valid_from` to
+    `valid_to`. 403 when the actor is not an authorised person (a doctor); 422 naming the field
+    for a delegate outside the organisation, an end before the start, an unknown instruction,
+    a task never delegable (prescribing)."""
+    actor = request.auth
+    organisation = actor.organisation
+    if organisation is None:
+        raise HttpError(403, "a clinic's token is needed")
+    delegate = None
+    if payload.delegate:
+        delegate = User.objects.filter(username__iexact=payload.delegate.strip()).first()
+        if delegate is None:
+            raise HttpError(422, f"delegate: {payload.delegate} is not on the staff")
+    unit = None
+    if payload.unit is not None:
+        unit = Unit.objects.filter(public_id=payload.unit, organisation=organisation).first()
+        if unit is None:
+            raise HttpError(422, "unit: not a unit of your organisation")
+    instruction = instruction_by_title(organisation=organisation, title=payload.instruction)
+    if instruction is None:
+        raise StaffDomainError(
+            StaffCode.UNKNOWN_INSTRUCTION,
+            StaffDomainError.UNKNOWN_INSTRUCTION % {"title": payload.instruction},
+            "instruction",
+        )
+    delegation = delegation_create(
+        actor=actor,
+        task=payload.task,
+        instruction=instruction,
+        valid_from=payload.valid_from,
+        valid_to=payload.valid_to,
+        review_on=payload.review_on,
+        delegate=delegate,
+        delegate_role=payload.delegate_role or "",
+        unit=unit,
+        kind=payload.kind,
+        channel=Channel.API,
+    )
+    fresh = delegation_list(organisation=organisation).get(pk=delegation.pk)
+    return 201, delegation_out(fresh)
+
+
+@router.get("/delegations", response=list[DelegationOut], summary="The delegation register")
+def delegation_list_endpoint(request: ApiRequest) -> list[DelegationOut]:
+    """The organisation's delegations, newest first, revoked ones included."""
+    organisation = request.auth.organisation
+    if organisation is None:
+        return []
+    return [delegation_out(d) for d in delegation_list(organisation=organisation)]

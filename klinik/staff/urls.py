@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from klinik.staff import views
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("staff/<uuid:public_id>/role/", views.staff_role_view, name="staff_role"),
     path("staff/<uuid:public_id>/active/", views.staff_active_view, name="staff_active"),
     path("staff/courses/", views.course_catalogue_view, name="staff_courses"),
+    path("staff/", include("klinik.staff.delegations.urls")),
     path(
         "staff/<uuid:public_id>/competences/",
         views.staff_competences_view,
