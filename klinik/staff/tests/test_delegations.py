@@ -249,3 +249,40 @@ def test_instructions_are_added_versioned_and_read_confirmed(world, client, logi
     login_as(people["other_doctor"])
     assert client.get(url).status_code == 404
     assert client.post(f"{url}read/").status_code == 404
+
+
+# Renewal reminders on the work queue ---------------------------------------------------------
+
+
+def test_a_delegation_running_out_waits_on_the_doctors_queue_until_renewed(world, client, people):
+    today = timezone.localdate()
+    ending = delegation_grant(
+        doctor=people["doctor"],
+        delegate=people["nurse"].user,
+        valid_from=today - dt.timedelta(days=300),
+        valid_to=today + dt.timedelta(days=10),
+    )
+    delegation_grant(  # a year ahead: nothing to do yet
+        doctor=people["doctor"],
+        delegate=people["secretary"].user,
+        valid_from=today - dt.timedelta(days=1),
+        valid_to=today + dt.timedelta(days=365),
+    )
+    api = ApiClient(client, people["doctor"])
+    items = api.get("/worklist", kind="delegation").json()
+    assert [i["id"] for i in items] == [str(ending.public_id)]
+    assert items[0]["kind"] == "delegation" and not items[0]["overdue"]
+    assert api.get("/worklist", kind="delegation", assignee="me").json()[0]["id"] == str(
+        ending.public_id
+    )
+    # Organisation B's queue does not show it.
+    other = ApiClient(client, people["other_doctor"]).get("/worklist", kind="delegation")
+    assert other.json() == []
+    # Renewed: the reminder goes.
+    delegation_grant(
+        doctor=people["doctor"],
+        delegate=people["nurse"].user,
+        valid_from=today + dt.timedelta(days=11),
+        valid_to=today + dt.timedelta(days=400),
+    )
+    assert api.get("/worklist", kind="delegation").json() == []
