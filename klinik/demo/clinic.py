@@ -222,6 +222,8 @@ def demo_load(
         _demo_patients(unit, patients_per_unit, rng)
     for (slug, unit_name), unit in units.items():
         _demo_schedule(slug, unit_name, unit, rng)
+    # Before the records: the nurse's vaccinations need the doctor's delegation.
+    demo_staff(organisation=Organisation.objects.get(slug=_LH))
     for unit in units.values():
         contacts = demo_records(unit=unit, rng=rng, limit=records_per_unit)
         demo_clinical(unit=unit, contacts=contacts, rng=rng)
@@ -229,7 +231,6 @@ def demo_load(
         demo_dictations(unit=unit, rng=rng)
     hospital = [u for u in units.values() if u.organisation.kind == OrganisationKind.HOSPITAL]
     demo_pathways(units=hospital, rng=rng)
-    demo_staff(organisation=Organisation.objects.get(slug=_LH))
 
 
 def _demo_user(username: str, first_name: str, last_name: str) -> User:

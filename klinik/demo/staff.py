@@ -1,7 +1,9 @@
-"""Demo staff competences for Lægehuset: the secretaries, the nurse and the apprentice each
-with levels in the job area's four competences, recorded by the clinic manager through the
-staff services (so the access log is as the screens make it). Idempotent: a clinic whose people
-have levels already is left alone."""
+"""Demo staff for Lægehuset: the secretaries, the nurse and the apprentice each with levels in
+the job area's four competences, recorded by the clinic manager; two instructions and the
+doctor's delegations of vaccination and blood sampling to the nurse under them (the vaccination
+delegation runs out within the month, so it waits on the doctor's work queue). Through the
+staff services, so the access log is as the screens make it. Idempotent: what exists already
+is left alone. Runs before the demo records, whose vaccinations the delegations cover."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from klinik.core.choices import Role
-from klinik.core.models import Membership, Organisation
+from klinik.core.models import Membership, Organisation, User
 from klinik.core.services import actor_from_membership
-from klinik.staff.models import Competence, Course, PersonCompetence
+from klinik.staff.choices import DelegatedTask
+from klinik.staff.delegation import delegation_create, instruction_create
+from klinik.staff.models import Competence, Course, Instruction, PersonCompetence
 from klinik.staff.services import catalogue_load, person_competence_set
 
 # username -> [(competence code, level, evidence)]
@@ -38,9 +42,30 @@ LEVELS = {
 }
 
 
+INSTRUCTIONS = [
+    (
+        "Instruks for vaccination",
+        "Formål: at sikre korrekt vaccination efter lægens rammedelegation.\n"
+        "1. Kontrollér patientens identitet (navn og CPR-nummer) og vaccinationsstatus.\n"
+        "2. Spørg til allergi, feber og tidligere reaktioner; ved tvivl kontaktes lægen.\n"
+        "3. Giv vaccinen efter produktresuméet; notér batchnummer og injektionssted.\n"
+        "4. Patienten bliver i venteværelset i 15 minutter; adrenalin er klar.\n"
+        "5. Registrér vaccinationen i journalen samme dag.",
+    ),
+    (
+        "Instruks for blodprøvetagning",
+        "Formål: ensartet og sikker venøs blodprøvetagning.\n"
+        "1. Kontrollér identitet og rekvisition.\n"
+        "2. Håndhygiejne og handsker; stas højst 1 minut.\n"
+        "3. Rørenes rækkefølge efter laboratoriets vejledning; mærk rørene ved patienten.",
+    ),
+]
+
+
 def demo_staff(*, organisation: Organisation) -> None:
     if not Course.objects.exists():
         catalogue_load()  # a flushed test database lost the migration's catalogue
+    _demo_delegations(organisation)
     if PersonCompetence.objects.filter(organisation=organisation).exists():
         return
     manager = (
@@ -68,3 +93,48 @@ def demo_staff(*, organisation: Organisation) -> None:
                 evidence=evidence,
                 assessed_on=assessed_on,
             )
+
+
+def _demo_delegations(organisation: Organisation) -> None:
+    if Instruction.objects.filter(organisation=organisation).exists():
+        return
+    doctor = (
+        Membership.objects.filter(
+            organisation=organisation, user__username="laege", role=Role.DOCTOR, is_active=True
+        )
+        .select_related("user", "organisation", "unit")
+        .first()
+    )
+    nurse = User.objects.filter(username="sygeplejerske").first()
+    if doctor is None or nurse is None:
+        return
+    actor = actor_from_membership(doctor)
+    today = timezone.localdate()
+    start = today - timedelta(days=400)
+    made = {
+        title: instruction_create(
+            actor=actor,
+            title=title,
+            text=text,
+            valid_from=start,
+            review_on=today + timedelta(days=200),
+        )
+        for title, text in INSTRUCTIONS
+    }
+    delegation_create(
+        actor=actor,
+        task=DelegatedTask.VACCINATION,
+        instruction=made["Instruks for vaccination"],
+        valid_from=start,
+        valid_to=today + timedelta(days=20),
+        delegate=nurse,
+    )
+    delegation_create(
+        actor=actor,
+        task=DelegatedTask.BLOOD_SAMPLING,
+        instruction=made["Instruks for blodprøvetagning"],
+        valid_from=start,
+        valid_to=today + timedelta(days=365),
+        review_on=today + timedelta(days=180),
+        delegate=nurse,
+    )

@@ -10,7 +10,7 @@ from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.pathways.models import Deadline, Pathway, Referral, Task
 from klinik.patients.models import Patient
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
-from klinik.staff.models import PersonCompetence
+from klinik.staff.models import Delegation, PersonCompetence
 
 ORGS = {"laegehuset", "fysio-nord", "kiro-nord", "akupunktur-nord", "medicinsk-ambulatorium"}
 USERS = {
@@ -39,7 +39,7 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     _staff_competences()
 
     def counts() -> tuple[int, ...]:
-        models = (User, Membership, Patient, Referral, Task, PersonCompetence)
+        models = (User, Membership, Patient, Referral, Task, PersonCompetence, Delegation)
         return tuple(m.objects.count() for m in models)
 
     before = counts()
@@ -117,3 +117,11 @@ def _staff_competences() -> None:
     page = client.get(f"/staff/{secretary.public_id}/competences/").content.decode()
     assert "AMU 48664 Forløbskoordinering" in page
     assert PersonCompetence.objects.filter(user__username="elev").exists()
+    tasks = Delegation.objects.filter(
+        delegator__username="laege", delegate__username="sygeplejerske"
+    ).values_list("task", flat=True)
+    assert set(tasks) == {"vaccination", "blood_sampling"}
+    client.post("/logout/")
+    client.post("/login/", {"username": "laege", "password": DEMO_PASSWORD})
+    queue = client.get("/arbejdsliste/?kind=delegation").content.decode()
+    assert "sygeplejerske" in queue.lower() or "Karen Madsen" in queue
