@@ -3,6 +3,10 @@ nothing written; another organisation's people are a 404."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from klinik.audit.choices import Action
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
@@ -15,7 +19,7 @@ def _form(**overrides):
     data = {
         "competence": str(competence.public_id),
         "level": "experienced",
-        "assessed_on": "01.11.2026",
+        "assessed_on": f"{timezone.localdate() - timedelta(days=25):%d.%m.%Y}",
         "expires_on": "",
         "evidence": "AMU 45583 Brug af DRG",
     }
@@ -51,7 +55,8 @@ def test_an_expiry_before_the_assessment_is_refused_and_nothing_written(world, c
     secretary = world.member(Role.SECRETARY)
     login_as(world.member(Role.MANAGER))
     response = client.post(
-        f"/staff/{secretary.public_id}/competences/", _form(expires_on="01.10.2026")
+        f"/staff/{secretary.public_id}/competences/",
+        _form(expires_on=f"{timezone.localdate() - timedelta(days=50):%d.%m.%Y}"),
     )
     assert response.status_code == 400
     assert str(StaffDomainError.EXPIRY_NOT_AFTER_ASSESSMENT) in response.content.decode()
