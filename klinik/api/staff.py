@@ -15,12 +15,14 @@ from ninja.errors import HttpError
 from klinik.api.types import ApiDate, Out
 from klinik.audit.choices import Channel
 from klinik.core.http import ApiRequest
-from klinik.core.models import Unit, User
-from klinik.staff.choices import DelegationKind
+from klinik.core.models import Membership, Unit, User
+from klinik.core.policy import Perm
+from klinik.staff.choices import DelegationKind, TrainingStatus
 from klinik.staff.delegation import delegation_create, delegation_list, instruction_by_title
 from klinik.staff.errors import StaffCode, StaffDomainError
-from klinik.staff.models import Competence, Course, Delegation
+from klinik.staff.models import Competence, Course, Delegation, Training
 from klinik.staff.selectors import competence_list, course_catalogue
+from klinik.staff.training import training_list, training_record
 
 router = Router(tags=["staff"])
 
@@ -193,3 +195,92 @@ def delegation_list_endpoint(request: ApiRequest) -> list[DelegationOut]:
     if organisation is None:
         return []
     return [delegation_out(d) for d in delegation_list(organisation=organisation)]
+
+
+# A person's training ------------------------------------------------------------------------
+
+
+class TrainingIn(Schema):
+    course: str = Field(max_length=20, description="the course number, e.g. 48664")
+    status: str = Field(default=TrainingStatus.PLANNED, max_length=20)
+    starts_on: ApiDate
+    completed_on: ApiDate | None = None
+    expires_on: ApiDate | None = None
+    provider: str = Field(default="", max_length=200)
+
+
+class TrainingOut(Out):
+    id: uuid.UUID
+    course: str
+    title: str
+    status: str
+    starts_on: date
+    completed_on: date | None
+    expires_on: date | None
+    provider: str
+    has_certificate: bool
+
+
+def training_out(t: Training) -> TrainingOut:
+    return TrainingOut(
+        id=t.public_id,
+        course=t.course.number,
+        title=t.course.title,
+        status=t.status,
+        starts_on=t.starts_on,
+        completed_on=t.completed_on,
+        expires_on=t.expires_on,
+        provider=t.provider,
+        has_certificate=bool(t.certificate),
+    )
+
+
+def _member(request: ApiRequest, username: str, *, write: bool) -> Membership:
+    """A person of the token's organisation: a manager reaches everyone, a person themself;
+    anyone else gets the same 404 as for a username that does not exist."""
+    actor = request.auth
+    if actor.organisation is None:
+        raise HttpError(404, "Not Found")
+    membership = (
+        Membership.objects.filter(organisation=actor.organisation, user__username__iexact=username)
+        .select_related("user")
+        .order_by("-is_active", "pk")
+        .first()
+    )
+    is_self = membership is not None and membership.user_id == actor.user.pk
+    if membership is None or not (actor.can(Perm.STAFF_MANAGE) or (is_self and not write)):
+        raise HttpError(404, "Not Found")
+    return membership
+
+
+@router.get("/staff/{username}/courses", response=list[TrainingOut], summary="A person's courses")
+def staff_training_list_endpoint(request: ApiRequest, username: str) -> list[TrainingOut]:
+    """The courses the person is planned on or has completed, by start. A manager reads
+    anyone's in the organisation; a person reads their own."""
+    membership = _member(request, username, write=False)
+    organisation = request.auth.organisation
+    assert organisation is not None
+    return [training_out(t) for t in training_list(organisation=organisation, user=membership.user)]
+
+
+@router.post(
+    "/staff/{username}/courses", response={201: TrainingOut}, summary="Plan or record a course"
+)
+def staff_training_create_endpoint(
+    request: ApiRequest, username: str, payload: TrainingIn
+) -> tuple[int, TrainingOut]:
+    """A manager plans a course (`status` planned) or records one completed (`completed_on`).
+    422 naming the field for a number not in the catalogue, a completion before the start."""
+    membership = _member(request, username, write=True)
+    training = training_record(
+        actor=request.auth,
+        membership=membership,
+        course_number=payload.course,
+        status=payload.status,
+        starts_on=payload.starts_on,
+        completed_on=payload.completed_on,
+        expires_on=payload.expires_on,
+        provider=payload.provider,
+        channel=Channel.API,
+    )
+    return 201, training_out(training)

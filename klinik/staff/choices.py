@@ -30,3 +30,22 @@ NOT_DELEGABLE = frozenset(
 class DelegationKind(models.TextChoices):
     FRAMEWORK = "framework", _("Framework delegation (rammedelegation)")
     CONCRETE = "concrete", _("Concrete delegation")
+
+
+class TrainingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Profession(models.TextChoices):
+    MEDICAL_SECRETARY = "medical_secretary", _("Medical secretary (lægesekretær)")
+    HEALTH_SERVICE_SECRETARY = (
+        "health_service_secretary",
+        _("Health service secretary (sundhedsservicesekretær)"),
+    )
+    NURSE = "nurse", _("Nurse (sygeplejerske)")
+    DOCTOR = "doctor", _("Doctor (læge)")
+    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist (fysioterapeut)")
+    APPRENTICE = "apprentice", _("Apprentice (elev)")
+    OTHER = "other", _("Other")

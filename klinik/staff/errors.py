@@ -26,6 +26,10 @@ class StaffCode(StrEnum):
     NO_DELEGATION = "no_delegation"
     REQUIRED = "required"
     TITLE_TAKEN = "title_taken"
+    UNKNOWN_COURSE = "unknown_course"
+    COMPLETED_BEFORE_START = "completed_before_start"
+    COMPLETED_IN_FUTURE = "completed_in_future"
+    BAD_STATUS = "bad_status"
 
 
 class StaffDomainError(DomainError):
@@ -52,6 +56,10 @@ class StaffDomainError(DomainError):
     )
     REQUIRED = _("This field is required.")
     TITLE_TAKEN = _("An instruction with this title exists already.")
+    UNKNOWN_COURSE = _("No course with the number %(number)s in the catalogue.")
+    COMPLETED_BEFORE_START = _("The completion date cannot be before the start.")
+    COMPLETED_IN_FUTURE = _("A completed course needs a completion date, not in the future.")
+    BAD_STATUS = _("Not a valid status: %(value)s.")
     statuses = {
         StaffCode.UNKNOWN_COMPETENCE: 404,
         StaffCode.NOT_MEMBER: 404,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from klinik.core.choices import Role
 from klinik.core.datefields import DanishDateField
 from klinik.core.models import Unit
-from klinik.staff.choices import Level
+from klinik.staff.choices import Level, TrainingStatus
 
 # (value, label) pairs for a role field: the roles the acting user may give.
 RoleChoices = list[tuple[str, str | Promise]]
@@ -69,3 +69,33 @@ class PersonCompetenceForm(forms.Form):
         field = self.fields["competence"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = competences
+
+
+class TrainingForm(forms.Form):
+    course = forms.ChoiceField(label=_("Course"))
+    status = forms.ChoiceField(label=_("Status"), choices=TrainingStatus.choices[:2])
+    starts_on = DanishDateField(label=_("Start"))
+    completed_on = DanishDateField(label=_("Completed on"), required=False)
+    expires_on = DanishDateField(
+        label=_("Expires on"), required=False, help_text=_("For courses that must be renewed.")
+    )
+    provider = forms.CharField(label=_("Provider"), max_length=200, required=False)
+    certificate = forms.FileField(label=_("Certificate"), required=False)
+
+    def __init__(self, *args: Any, courses: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["course"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = courses
+
+
+class MatrixFilterForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
+    )
+
+    def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = units

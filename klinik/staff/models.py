@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from klinik.staff.choices import Level
+from klinik.staff.choices import Level, Profession, TrainingStatus
 
 if TYPE_CHECKING:
     from klinik.core.models import Organisation
@@ -242,3 +242,67 @@ class Delegation(models.Model):
 
     def __str__(self) -> str:
         return f"delegation {self.public_id}"
+
+
+class Training(models.Model):
+    """A course a person is planned on or has completed (the personal training plan)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    user = _user()
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=TrainingStatus.choices)
+    starts_on = models.DateField(_("start"))
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    certificate = models.FileField(_("certificate"), upload_to="staff/certificates/", blank=True)
+    created_by = _user()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(completed_on__isnull=True) | Q(completed_on__gte=models.F("starts_on")),
+                name="staff_training_completed_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(completed_on__isnull=False),
+                name="staff_training_completed_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organisation", "user", "starts_on"], name="staff_training_user_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"training {self.public_id}"
+
+
+class StaffProfile(models.Model):
+    """A person's profession, education, authorisation id and employment in one organisation."""
+
+    organisation = _org()
+    user = _user()
+    profession = models.CharField(_("profession"), max_length=40, choices=Profession.choices)
+    education = models.CharField(_("education"), max_length=200, blank=True)
+    authorisation_id = models.CharField(_("authorisation id"), max_length=20, blank=True)
+    employed_from = models.DateField(_("employed from"), null=True, blank=True)
+    employed_to = models.DateField(_("employed to"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="staff_profile_unique"),
+            models.CheckConstraint(
+                condition=Q(employed_to__isnull=True)
+                | Q(employed_from__isnull=True)
+                | Q(employed_to__gte=models.F("employed_from")),
+                name="staff_profile_employment_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"profile {self.user_id}"

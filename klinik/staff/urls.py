@@ -9,7 +9,9 @@ urlpatterns = [
     path("staff/<uuid:public_id>/role/", views.staff_role_view, name="staff_role"),
     path("staff/<uuid:public_id>/active/", views.staff_active_view, name="staff_active"),
     path("staff/courses/", views.course_catalogue_view, name="staff_courses"),
+    path("staff/matrix/", views.staff_matrix_view, name="staff_matrix"),
     path("staff/", include("klinik.staff.delegations.urls")),
+    path("staff/<uuid:public_id>/courses/", views.staff_training_view, name="staff_training"),
     path(
         "staff/<uuid:public_id>/competences/",
         views.staff_competences_view,

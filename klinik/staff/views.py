@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,14 +18,28 @@ from klinik.core import services
 from klinik.core.choices import Role
 from klinik.core.errors import StaffError, form_error_add
 from klinik.core.http import ActorRequest
-from klinik.core.models import Membership
+from klinik.core.models import Membership, Organisation
 from klinik.core.policy import Perm, requires
 from klinik.core.selectors import organisation_staff, organisation_units
 from klinik.staff.access import access_staff_member
+from klinik.staff.choices import Level
 from klinik.staff.errors import StaffDomainError
-from klinik.staff.forms import PersonCompetenceForm, RoleChoices, RoleForm, StaffAddForm
-from klinik.staff.selectors import competence_list, course_catalogue, person_competences
+from klinik.staff.forms import (
+    MatrixFilterForm,
+    PersonCompetenceForm,
+    RoleChoices,
+    RoleForm,
+    StaffAddForm,
+    TrainingForm,
+)
+from klinik.staff.selectors import (
+    CompetenceLine,
+    competence_list,
+    course_catalogue,
+    person_competences,
+)
 from klinik.staff.services import person_competence_set
+from klinik.staff.training import competence_matrix, matrix_workbook, training_list, training_record
 
 
 def _role_choices(request: ActorRequest) -> RoleChoices:
@@ -179,9 +194,109 @@ def staff_competences_view(request: ActorRequest, public_id: str) -> HttpRespons
         else:
             messages.success(request, _("The competence level has been saved."))
             return redirect("staff_competences", public_id=membership.public_id)
+    return _person_page(request, membership, lines=lines, form=form)
+
+
+def _course_choices(organisation: Organisation) -> list[tuple[str, str]]:
+    return [
+        (c.number, f"{c.number} {c.title}") for c in course_catalogue(organisation=organisation)
+    ]
+
+
+def _person_page(
+    request: ActorRequest,
+    membership: Membership,
+    *,
+    lines: list[CompetenceLine] | None = None,
+    form: PersonCompetenceForm | None = None,
+    training_form: TrainingForm | None = None,
+) -> HttpResponse:
+    organisation = request.actor.organisation
+    assert organisation is not None
+    if lines is None:
+        lines = person_competences(organisation=organisation, user=membership.user)
+    if form is None:
+        form = PersonCompetenceForm(
+            competences=[(str(x.competence.public_id), x.competence.name) for x in lines]
+        )
+    if training_form is None:
+        training_form = TrainingForm(
+            courses=_course_choices(organisation),
+            auto_id="training-%s",
+            initial={"starts_on": timezone.localdate()},
+        )
+    failed = bool(form.errors or training_form.errors)
     return render(
         request,
         "staff/staff_competences.html",
-        {"member": membership, "lines": lines, "form": form},
-        status=400 if form.errors else 200,
+        {
+            "member": membership,
+            "lines": lines,
+            "form": form,
+            "trainings": training_list(organisation=organisation, user=membership.user),
+            "training_form": training_form,
+        },
+        status=400 if failed else 200,
     )
+
+
+@requires(Perm.STAFF_MANAGE)
+@require_POST
+def staff_training_view(request: ActorRequest, public_id: str) -> HttpResponse:
+    """Plan a course for the person, or record one completed (the person's page)."""
+    actor = request.actor
+    membership = access_staff_member(actor, public_id)
+    assert actor.organisation is not None
+    form = TrainingForm(
+        request.POST,
+        request.FILES,
+        courses=_course_choices(actor.organisation),
+        auto_id="training-%s",
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            training_record(
+                actor=actor,
+                membership=membership,
+                course_number=data["course"],
+                status=data["status"],
+                starts_on=data["starts_on"],
+                completed_on=data["completed_on"],
+                expires_on=data["expires_on"],
+                provider=data["provider"],
+                certificate=data["certificate"],
+            )
+        except StaffDomainError as exc:
+            form_error_add(form, exc, {"course": "course"})
+        else:
+            messages.success(request, _("The course has been saved."))
+            return redirect("staff_competences", public_id=membership.public_id)
+    return _person_page(request, membership, training_form=form)
+
+
+@requires(Perm.STAFF_MANAGE)
+@require_GET
+def staff_matrix_view(request: ActorRequest) -> HttpResponse:
+    """People by competences with levels, gaps and planned courses; by unit; as Excel."""
+    organisation = request.actor.organisation
+    if organisation is None:
+        raise Http404
+    units = organisation_units(organisation=organisation)
+    form = MatrixFilterForm(request.GET or None, units=units)
+    unit = form.cleaned_data["unit"] if form.is_valid() else None
+    matrix = competence_matrix(organisation=organisation, unit=unit)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            matrix_workbook(matrix),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="kompetencematrix.xlsx"'
+        return response
+    # The chart: per competence, how many people at each level and how many gaps.
+    bars = [*Level.choices, ("gap", _("Gap"))]
+    chart = [
+        (competence, [(label, counts[value], len(matrix.rows)) for value, label in bars])
+        for competence, counts in zip(matrix.competences, matrix.counts, strict=True)
+    ]
+    return render(request, "staff/matrix.html", {"matrix": matrix, "form": form, "chart": chart})

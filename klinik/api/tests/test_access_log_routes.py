@@ -39,6 +39,8 @@ NO_PATIENT_DATA = {
     ("GET", "/staff/competences"),
     ("GET", "/delegations"),
     ("POST", "/delegations"),
+    ("GET", "/staff/{username}/courses"),
+    ("POST", "/staff/{username}/courses"),
     ("PUT", "/journal/{entry_id}"),
     ("PATCH", "/journal/{entry_id}"),
     ("DELETE", "/journal/{entry_id}"),

@@ -24,6 +24,6 @@ def unload(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("staff", "0001_courses_competences_delegations_instructions")]
+    dependencies = [("staff", "0001_staff_catalogue_competences_training_delegations")]
 
     operations = [migrations.RunPython(load, unload)]
