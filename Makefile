@@ -91,7 +91,7 @@ DATE_SENSITIVE := klinik/scheduling klinik/correspondence klinik/api/tests/test_
 	tests/browser/test_calendar.py tests/browser/test_reception.py \
 	tests/browser/test_online_booking.py klinik/worklist klinik/pathways klinik/desk/tests/test_worklist_screen.py \
 	klinik/api/tests/test_worklist_api.py tests/browser/test_referral.py \
-	klinik/staff tests/browser/test_delegation.py
+	klinik/staff tests/browser/test_delegation.py tests/browser/test_staff_training.py
 test-dates: install
 	@status=0; for now in $(TEST_DATES); do \
 		echo "== the clock at $$now"; \

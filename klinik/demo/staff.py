@@ -2,7 +2,8 @@
 the job area's four competences, recorded by the clinic manager; two instructions and the
 doctor's delegations of vaccination and blood sampling to the nurse under them (the vaccination
 delegation runs out within the month, so it waits on the doctor's work queue). Through the
-staff services, so the access log is as the screens make it. Idempotent: what exists already
+staff services, so the access log is as the screens make it. Course histories: completed and
+planned courses for the secretaries and the apprentice. Idempotent: what exists already
 is left alone. Runs before the demo records, whose vaccinations the delegations cover."""
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from klinik.core.models import Membership, Organisation, User
 from klinik.core.services import actor_from_membership
 from klinik.staff.choices import DelegatedTask
 from klinik.staff.delegation import delegation_create, instruction_create
-from klinik.staff.models import Competence, Course, Instruction, PersonCompetence
+from klinik.staff.models import Competence, Course, Instruction, PersonCompetence, Training
 from klinik.staff.services import catalogue_load, person_competence_set
+from klinik.staff.training import training_record
 
 # username -> [(competence code, level, evidence)]
 LEVELS = {
@@ -41,6 +43,13 @@ LEVELS = {
     ],
 }
 
+
+# username -> [(course number, status, days from today to the start, days the course took)]
+COURSES = {
+    "sekretaer": [("48664", "completed", -400, 20), ("45583", "planned", 21, 0)],
+    "sekretaer2": [("40915", "completed", -200, 6), ("48664", "planned", 45, 0)],
+    "elev": [("47632", "planned", 14, 0)],
+}
 
 INSTRUCTIONS = [
     (
@@ -66,6 +75,7 @@ def demo_staff(*, organisation: Organisation) -> None:
     if not Course.objects.exists():
         catalogue_load()  # a flushed test database lost the migration's catalogue
     _demo_delegations(organisation)
+    _demo_training(organisation)
     if PersonCompetence.objects.filter(organisation=organisation).exists():
         return
     manager = (
@@ -138,3 +148,34 @@ def _demo_delegations(organisation: Organisation) -> None:
         review_on=today + timedelta(days=180),
         delegate=nurse,
     )
+
+
+def _demo_training(organisation: Organisation) -> None:
+    if Training.objects.filter(organisation=organisation).exists():
+        return
+    manager = (
+        Membership.objects.filter(organisation=organisation, role=Role.MANAGER, is_active=True)
+        .select_related("user", "organisation", "unit")
+        .first()
+    )
+    if manager is None:
+        return
+    actor = actor_from_membership(manager)
+    today = timezone.localdate()
+    for username, courses in COURSES.items():
+        membership = Membership.objects.filter(
+            organisation=organisation, user__username=username, is_active=True
+        ).first()
+        if membership is None:
+            continue
+        for number, status, start_in, took in courses:
+            starts_on = today + timedelta(days=start_in)
+            training_record(
+                actor=actor,
+                membership=membership,
+                course_number=number,
+                status=status,
+                starts_on=starts_on,
+                completed_on=starts_on + timedelta(days=took) if status == "completed" else None,
+                provider="EUC Nord",
+            )

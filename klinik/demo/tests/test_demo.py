@@ -10,7 +10,7 @@ from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.pathways.models import Deadline, Pathway, Referral, Task
 from klinik.patients.models import Patient
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
-from klinik.staff.models import Delegation, PersonCompetence
+from klinik.staff.models import Delegation, PersonCompetence, Training
 
 ORGS = {"laegehuset", "fysio-nord", "kiro-nord", "akupunktur-nord", "medicinsk-ambulatorium"}
 USERS = {
@@ -39,7 +39,7 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     _staff_competences()
 
     def counts() -> tuple[int, ...]:
-        models = (User, Membership, Patient, Referral, Task, PersonCompetence, Delegation)
+        models = (User, Membership, Patient, Referral, Task, PersonCompetence, Delegation, Training)
         return tuple(m.objects.count() for m in models)
 
     before = counts()
@@ -116,6 +116,9 @@ def _staff_competences() -> None:
     secretary = Membership.objects.get(user__username="sekretaer", organisation__slug="laegehuset")
     page = client.get(f"/staff/{secretary.public_id}/competences/").content.decode()
     assert "AMU 48664 Forløbskoordinering" in page
+    assert 'data-course="45583" data-status="planned"' in page
+    matrix = client.get("/staff/matrix/").content.decode()
+    assert 'id="matrix-sekretaer"' in matrix and 'id="matrix-elev"' in matrix
     assert PersonCompetence.objects.filter(user__username="elev").exists()
     tasks = Delegation.objects.filter(
         delegator__username="laege", delegate__username="sygeplejerske"
