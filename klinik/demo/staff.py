@@ -17,7 +17,15 @@ from klinik.core.models import Membership, Organisation, User
 from klinik.core.services import actor_from_membership
 from klinik.staff.choices import DelegatedTask
 from klinik.staff.delegation import delegation_create, instruction_create
-from klinik.staff.models import Competence, Course, Instruction, PersonCompetence, Training
+from klinik.staff.models import (
+    Competence,
+    Course,
+    Instruction,
+    PersonCompetence,
+    StaffProfile,
+    Training,
+)
+from klinik.staff.profiles import staff_profile_save
 from klinik.staff.services import catalogue_load, person_competence_set
 from klinik.staff.training import training_record
 
@@ -51,6 +59,16 @@ COURSES = {
     "elev": [("47632", "planned", 14, 0)],
 }
 
+# username -> (profession, education, synthetic authorisation id, years employed)
+PROFILES = {
+    "laege": ("doctor", "Speciallæge i almen medicin", "0DEM1", 12),
+    "sygeplejerske": ("nurse", "Professionsbachelor i sygepleje", "0DEM2", 7),
+    "sekretaer": ("medical_secretary", "Lægesekretær (EUD)", "", 15),
+    "sekretaer2": ("medical_secretary", "Lægesekretær (EUD)", "", 3),
+    "elev": ("apprentice", "Lægesekretærelev, 1. praktikperiode", "", 0),
+    "klinikchef": ("other", "HD i organisation og ledelse", "", 9),
+}
+
 INSTRUCTIONS = [
     (
         "Instruks for vaccination",
@@ -76,6 +94,7 @@ def demo_staff(*, organisation: Organisation) -> None:
         catalogue_load()  # a flushed test database lost the migration's catalogue
     _demo_delegations(organisation)
     _demo_training(organisation)
+    _demo_profiles(organisation)
     if PersonCompetence.objects.filter(organisation=organisation).exists():
         return
     manager = (
@@ -178,4 +197,31 @@ def _demo_training(organisation: Organisation) -> None:
                 starts_on=starts_on,
                 completed_on=starts_on + timedelta(days=took) if status == "completed" else None,
                 provider="EUC Nord",
+            )
+
+
+def _demo_profiles(organisation: Organisation) -> None:
+    if StaffProfile.objects.filter(organisation=organisation).exists():
+        return
+    manager = (
+        Membership.objects.filter(organisation=organisation, role=Role.MANAGER, is_active=True)
+        .select_related("user", "organisation", "unit")
+        .first()
+    )
+    if manager is None:
+        return
+    actor = actor_from_membership(manager)
+    today = timezone.localdate()
+    for username, (profession, education, authorisation_id, years) in PROFILES.items():
+        membership = Membership.objects.filter(
+            organisation=organisation, user__username=username, is_active=True
+        ).first()
+        if membership is not None:
+            staff_profile_save(
+                actor=actor,
+                membership=membership,
+                profession=profession,
+                education=education,
+                authorisation_id=authorisation_id,
+                employed_from=today - timedelta(days=365 * years + 30),
             )

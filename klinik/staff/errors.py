@@ -30,6 +30,7 @@ class StaffCode(StrEnum):
     COMPLETED_BEFORE_START = "completed_before_start"
     COMPLETED_IN_FUTURE = "completed_in_future"
     BAD_STATUS = "bad_status"
+    BAD_AUTHORISATION_ID = "bad_authorisation_id"
 
 
 class StaffDomainError(DomainError):
@@ -60,6 +61,9 @@ class StaffDomainError(DomainError):
     COMPLETED_BEFORE_START = _("The completion date cannot be before the start.")
     COMPLETED_IN_FUTURE = _("A completed course needs a completion date, not in the future.")
     BAD_STATUS = _("Not a valid status: %(value)s.")
+    BAD_AUTHORISATION_ID = _(
+        "An authorisation id is 4 to 10 letters and digits, as in the authorisation register."
+    )
     statuses = {
         StaffCode.UNKNOWN_COMPETENCE: 404,
         StaffCode.NOT_MEMBER: 404,

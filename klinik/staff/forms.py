@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from klinik.core.choices import Role
 from klinik.core.datefields import DanishDateField
 from klinik.core.models import Unit
-from klinik.staff.choices import Level, TrainingStatus
+from klinik.staff.choices import Level, Profession, TrainingStatus
 
 # (value, label) pairs for a role field: the roles the acting user may give.
 RoleChoices = list[tuple[str, str | Promise]]
@@ -99,3 +99,16 @@ class MatrixFilterForm(forms.Form):
         field = self.fields["unit"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = units
+
+
+class ProfileForm(forms.Form):
+    profession = forms.ChoiceField(label=_("Profession"), choices=Profession.choices)
+    education = forms.CharField(label=_("Education"), max_length=200, required=False)
+    authorisation_id = forms.CharField(
+        label=_("Authorisation id"),
+        max_length=20,
+        required=False,
+        help_text=_("For authorised health professionals (the authorisation register)."),
+    )
+    employed_from = DanishDateField(label=_("Employed from"), required=False)
+    employed_to = DanishDateField(label=_("Employed to"), required=False)

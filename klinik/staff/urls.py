@@ -10,6 +10,8 @@ urlpatterns = [
     path("staff/<uuid:public_id>/active/", views.staff_active_view, name="staff_active"),
     path("staff/courses/", views.course_catalogue_view, name="staff_courses"),
     path("staff/matrix/", views.staff_matrix_view, name="staff_matrix"),
+    path("staff/me/", views.staff_me_view, name="staff_me"),
+    path("staff/<uuid:public_id>/profile/", views.staff_profile_view, name="staff_profile"),
     path("staff/", include("klinik.staff.delegations.urls")),
     path("staff/<uuid:public_id>/courses/", views.staff_training_view, name="staff_training"),
     path(

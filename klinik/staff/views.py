@@ -18,20 +18,22 @@ from klinik.core import services
 from klinik.core.choices import Role
 from klinik.core.errors import StaffError, form_error_add
 from klinik.core.http import ActorRequest
-from klinik.core.models import Membership, Organisation
+from klinik.core.models import Membership, Organisation, User
 from klinik.core.policy import Perm, requires
 from klinik.core.selectors import organisation_staff, organisation_units
 from klinik.staff.access import access_staff_member
-from klinik.staff.choices import Level
+from klinik.staff.choices import Level, Profession
 from klinik.staff.errors import StaffDomainError
 from klinik.staff.forms import (
     MatrixFilterForm,
     PersonCompetenceForm,
+    ProfileForm,
     RoleChoices,
     RoleForm,
     StaffAddForm,
     TrainingForm,
 )
+from klinik.staff.profiles import staff_profile, staff_profile_save
 from klinik.staff.selectors import (
     CompetenceLine,
     competence_list,
@@ -210,6 +212,7 @@ def _person_page(
     lines: list[CompetenceLine] | None = None,
     form: PersonCompetenceForm | None = None,
     training_form: TrainingForm | None = None,
+    profile_form: ProfileForm | None = None,
 ) -> HttpResponse:
     organisation = request.actor.organisation
     assert organisation is not None
@@ -225,7 +228,21 @@ def _person_page(
             auto_id="training-%s",
             initial={"starts_on": timezone.localdate()},
         )
-    failed = bool(form.errors or training_form.errors)
+    profile = staff_profile(organisation=organisation, user=membership.user)
+    if profile_form is None:
+        profile_form = ProfileForm(
+            auto_id="profile-%s",
+            initial={
+                "profession": profile.profession
+                if profile
+                else _PROFESSION_OF.get(membership.role),
+                "education": profile.education if profile else "",
+                "authorisation_id": profile.authorisation_id if profile else "",
+                "employed_from": profile.employed_from if profile else None,
+                "employed_to": profile.employed_to if profile else None,
+            },
+        )
+    failed = bool(form.errors or training_form.errors or profile_form.errors)
     return render(
         request,
         "staff/staff_competences.html",
@@ -235,8 +252,76 @@ def _person_page(
             "form": form,
             "trainings": training_list(organisation=organisation, user=membership.user),
             "training_form": training_form,
+            "profile": profile,
+            "profile_form": profile_form,
+            "memberships": _memberships(organisation, membership.user),
         },
         status=400 if failed else 200,
+    )
+
+
+# A profile's first guess at the profession from the role.
+_PROFESSION_OF = {
+    Role.SECRETARY: Profession.MEDICAL_SECRETARY,
+    Role.HEALTH_SERVICE_SECRETARY: Profession.HEALTH_SERVICE_SECRETARY,
+    Role.NURSE: Profession.NURSE,
+    Role.DOCTOR: Profession.DOCTOR,
+    Role.THERAPIST: Profession.PHYSIOTHERAPIST,
+    Role.APPRENTICE: Profession.APPRENTICE,
+}
+
+
+def _memberships(organisation: Organisation, user: User) -> list[Membership]:
+    return list(
+        Membership.objects.filter(organisation=organisation, user=user, is_active=True)
+        .select_related("unit")
+        .order_by("unit__name")
+    )
+
+
+@requires(Perm.STAFF_MANAGE)
+@require_POST
+def staff_profile_view(request: ActorRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
+    membership = access_staff_member(actor, public_id)
+    form = ProfileForm(request.POST, auto_id="profile-%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            staff_profile_save(
+                actor=actor,
+                membership=membership,
+                profession=data["profession"],
+                education=data["education"],
+                authorisation_id=data["authorisation_id"],
+                employed_from=data["employed_from"],
+                employed_to=data["employed_to"],
+            )
+        except StaffDomainError as exc:
+            form_error_add(form, exc)
+        else:
+            messages.success(request, _("The profile has been saved."))
+            return redirect("staff_competences", public_id=membership.public_id)
+    return _person_page(request, membership, profile_form=form)
+
+
+@requires()
+@require_GET
+def staff_me_view(request: ActorRequest) -> HttpResponse:
+    """The person's own profile, competence levels and training plan (read-only)."""
+    actor = getattr(request, "actor", None)
+    if actor is None or actor.organisation is None:
+        raise Http404
+    organisation, user = actor.organisation, actor.user
+    return render(
+        request,
+        "staff/my_page.html",
+        {
+            "profile": staff_profile(organisation=organisation, user=user),
+            "memberships": _memberships(organisation, user),
+            "lines": person_competences(organisation=organisation, user=user),
+            "trainings": training_list(organisation=organisation, user=user),
+        },
     )
 
 

@@ -119,6 +119,12 @@ def _staff_competences() -> None:
     assert 'data-course="45583" data-status="planned"' in page
     matrix = client.get("/staff/matrix/").content.decode()
     assert 'id="matrix-sekretaer"' in matrix and 'id="matrix-elev"' in matrix
+    assert (
+        "0DEM2"
+        in client.get(
+            f"/staff/{Membership.objects.get(user__username='sygeplejerske').public_id}/competences/"
+        ).content.decode()
+    )
     assert PersonCompetence.objects.filter(user__username="elev").exists()
     tasks = Delegation.objects.filter(
         delegator__username="laege", delegate__username="sygeplejerske"
