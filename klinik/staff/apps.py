@@ -11,9 +11,12 @@ class StaffConfig(AppConfig):
         from klinik.core.hooks import DELEGATED_ACT_CHECKS, hook_register
         from klinik.core.worklist import WORK_KINDS
         from klinik.staff.delegation import delegated_act_allowed
+        from klinik.staff.training_work import TRAINING_KIND
         from klinik.staff.work import DELEGATION_KIND
 
         # Records asks before it writes a vaccination (docs/adr/0025).
         hook_register(DELEGATED_ACT_CHECKS, delegated_act_allowed)
         # The work queue: delegations to renew or review.
         hook_register(WORK_KINDS, DELEGATION_KIND)
+        # Completed courses that expire (first aid): the managers renew them.
+        hook_register(WORK_KINDS, TRAINING_KIND)

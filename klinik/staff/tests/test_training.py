@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from klinik.api.tests.helpers import ApiClient
 from klinik.core.choices import Role
-from klinik.staff.models import Competence, PersonCompetence, Training
+from klinik.staff.models import Competence, Course, PersonCompetence, Training
 
 
 def _day(days: int) -> str:
@@ -146,3 +146,30 @@ def test_the_screen_refuses_a_completion_before_the_start(world, client, login_a
     )
     assert response.status_code == 400
     assert not Training.objects.exists()
+
+
+def test_an_expiring_course_waits_on_the_managers_queue_until_renewed(world, client):
+    secretary = world.member(Role.SECRETARY)
+    manager = ApiClient(client, world.member(Role.MANAGER))
+    path = f"/staff/{secretary.user.username}/courses"
+    first_aid = Course.objects.create(
+        organisation=world.org_a, number="FH-1", title="Førstehjælp", days=1
+    )
+    done = manager.post(
+        path,
+        {
+            "course": first_aid.number,
+            "status": "completed",
+            "starts_on": _day(-700),
+            "completed_on": _day(-700),
+            "expires_on": _day(20),
+        },
+    )
+    assert done.status_code == 201, done.content
+    items = manager.get("/worklist", kind="training").json()
+    assert [i["id"] for i in items] == [done.json()["id"]]
+    # Organisation B's manager sees nothing; renewing takes it off.
+    other = ApiClient(client, world.member(Role.MANAGER, unit=world.unit_b))
+    assert other.get("/worklist", kind="training").json() == []
+    manager.post(path, {"course": first_aid.number, "starts_on": _day(10)})
+    assert manager.get("/worklist", kind="training").json() == []
