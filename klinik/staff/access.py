@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.http import Http404
 
 from klinik.core.models import Membership
 from klinik.core.policy import Actor
 
 
-def access_staff_member(actor: Actor, public_id: object) -> Membership:
+def access_staff_member(actor: Actor, public_id: uuid.UUID | str) -> Membership:
     """A membership of the actor's organisation: the same 404 for 'missing' and 'not yours'."""
     if actor.organisation is None:
         raise Http404

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from klinik.staff.choices import Level, Profession, TrainingStatus
 
 if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import ManyRelatedManager
+
     from klinik.core.models import Organisation
 
 
@@ -53,7 +55,9 @@ class Course(models.Model):
     days = models.DecimalField(_("days"), max_digits=5, decimal_places=1)
     tied_from = models.DateField(_("tied to the job area from"), null=True, blank=True)
     is_amu = models.BooleanField(default=False)
-    competences = models.ManyToManyField("Competence", related_name="courses", blank=True)
+    competences: models.ManyToManyField[Competence, Any] = models.ManyToManyField(
+        "Competence", related_name="courses", blank=True
+    )
 
     class Meta:
         ordering = ["number"]
@@ -86,6 +90,8 @@ class Competence(models.Model):
     description = models.TextField(_("description"), blank=True)
     tasks = models.JSONField(_("tasks"), default=list, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    if TYPE_CHECKING:
+        courses: ManyRelatedManager[Course, Any]
 
     class Meta:
         ordering = ["position", "name"]

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from io import BytesIO
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -49,7 +50,7 @@ def training_record(
     completed_on: dt.date | None = None,
     expires_on: dt.date | None = None,
     provider: str = "",
-    certificate: UploadedFile | None = None,
+    certificate: UploadedFile[Any] | None = None,
     channel: Channel = Channel.UI,
 ) -> Training:
     """Plan a course for a person, or record one completed. Refuses (nothing written) a number

@@ -261,7 +261,7 @@ def _person_page(
 
 
 # A profile's first guess at the profession from the role.
-_PROFESSION_OF = {
+_PROFESSION_OF: dict[str, str] = {
     Role.SECRETARY: Profession.MEDICAL_SECRETARY,
     Role.HEALTH_SERVICE_SECRETARY: Profession.HEALTH_SERVICE_SECRETARY,
     Role.NURSE: Profession.NURSE,

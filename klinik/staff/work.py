@@ -73,7 +73,7 @@ def delegation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
     if query.limit <= 0 or not query.unit_ids:
         return []
     rows = list(
-        _waiting(actor, query)
+        _waiting(actor, query)  # type: ignore[misc]  # `due_on` is _waiting's annotation
         .values(
             "public_id",
             "task",

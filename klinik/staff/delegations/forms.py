@@ -15,8 +15,14 @@ from klinik.staff.choices import DelegatedTask
 from klinik.staff.models import Instruction
 
 
+class MemberChoiceField(forms.ModelChoiceField[Membership]):
+    def label_from_instance(self, obj: Membership) -> str:
+        name = obj.user.get_full_name() or obj.user.username
+        return f"{name} ({obj.get_role_display()}, {obj.unit})"
+
+
 class DelegationForm(forms.Form):
-    delegate = forms.ModelChoiceField(
+    delegate = MemberChoiceField(
         label=_("To a person"),
         queryset=Membership.objects.none(),
         required=False,
@@ -52,9 +58,6 @@ class DelegationForm(forms.Form):
         assert isinstance(unit, forms.ModelChoiceField)
         assert isinstance(instruction, forms.ModelChoiceField)
         delegate.queryset = members
-        delegate.label_from_instance = lambda m: (  # type: ignore[method-assign]
-            f"{m.user.get_full_name() or m.user.username} ({m.get_role_display()}, {m.unit})"
-        )
         unit.queryset = units
         instruction.queryset = instructions
 

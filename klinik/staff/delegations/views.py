@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from klinik.core.errors import form_error_add
 from klinik.core.http import ActorRequest
 from klinik.core.models import Membership, Organisation
-from klinik.core.policy import requires
+from klinik.core.policy import Actor, requires
 from klinik.core.selectors import organisation_units
 from klinik.staff.delegation import (
     AUTHORISED_ROLES,
@@ -31,7 +31,7 @@ from klinik.staff.models import Instruction
 
 
 def _organisation(request: ActorRequest) -> Organisation:
-    actor = getattr(request, "actor", None)
+    actor: Actor | None = getattr(request, "actor", None)
     if actor is None or actor.organisation is None:
         raise Http404
     return actor.organisation
