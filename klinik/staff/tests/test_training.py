@@ -7,12 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 from io import BytesIO
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from klinik.api.tests.helpers import ApiClient
 from klinik.core.choices import Role
 from klinik.staff.models import Competence, Course, PersonCompetence, Training
+from klinik.staff.training import competence_matrix
 
 
 def _day(days: int) -> str:
@@ -173,3 +176,14 @@ def test_an_expiring_course_waits_on_the_managers_queue_until_renewed(world, cli
     assert other.get("/worklist", kind="training").json() == []
     manager.post(path, {"course": first_aid.number, "starts_on": _day(10)})
     assert manager.get("/worklist", kind="training").json() == []
+
+
+def test_the_matrix_reads_a_constant_number_of_queries(world):
+    def queries_for(people: int) -> int:
+        for _ in range(people):
+            world.member(Role.SECRETARY)
+        with CaptureQueriesContext(connection) as captured:
+            competence_matrix(organisation=world.org_a)
+        return len(captured)
+
+    assert queries_for(2) == queries_for(20) <= 6
