@@ -254,3 +254,33 @@ def test_closing_days_screen_saves_optional_days_and_a_period(world, clinic, log
     assert response.status_code == 422
     assert response.context["closure_form"].errors["last_day"]
     assert Absence.objects.count() == 1
+
+
+def test_a_closing_over_bookings_lists_them_before_it_is_saved(
+    world, clinic, login_as, actor_for, manager, day
+):
+    booked = appointment_book(
+        actor=actor_for(world.member(Role.SECRETARY)),
+        patient=world.patient_a,
+        appointment_type=clinic.phone,
+        start=at(day, 9),
+    )
+    client = login_as(manager)
+    closure = {
+        "form": "closure",
+        "unit": str(world.unit_a.public_id),
+        "first_day": f"{day:%d.%m.%Y}",
+        "last_day": "",
+        "note": "Kursusdag",
+    }
+    page = client.post("/setup/closing-days/", closure).content.decode()
+    assert f'data-appointment="{booked.public_id}"' in page and world.patient_a.name in page
+    assert 'id="absence-no-booking-right"' in page  # a manager cannot cancel bookings
+    assert not Absence.objects.exists()  # nothing saved until the choice is made
+    forged = {**closure, "decision": "cancel_all", "cancel": str(booked.public_id)}
+    assert client.post("/setup/closing-days/", forged).status_code == 403
+    assert not Absence.objects.exists()
+    response = client.post("/setup/closing-days/", {**closure, "decision": "save_only"})
+    assert response.status_code == 302
+    assert Absence.objects.get(resource__isnull=True).note == "Kursusdag"
+    assert Appointment.objects.get(pk=booked.pk).status == AppointmentStatus.BOOKED
