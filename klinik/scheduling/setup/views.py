@@ -26,6 +26,7 @@ from klinik.core.models import Unit
 from klinik.core.policy import Perm, requires
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import AbsenceKind, ResourceKind
+from klinik.scheduling.models import Absence
 from klinik.scheduling.setup import selectors, services
 from klinik.scheduling.setup.errors import SetupError
 from klinik.scheduling.setup.forms import (
@@ -315,6 +316,40 @@ def _conflicts_warning(request: ActorRequest, added: services.AbsenceAdded) -> N
             )
             % {"count": len(added.conflicts)},
         )
+
+
+def _cancel_reason(absence: Absence) -> str:
+    if absence.resource is None:
+        return _("The clinic is closed (%(reason)s).") % {
+            "reason": selectors.absence_label(absence)
+        }
+    return _("The practitioner is absent (%(reason)s).") % {"reason": absence.get_kind_display()}
+
+
+@requires(Perm.SCHEDULE_VIEW)
+def setup_absence_bookings_view(request: ActorRequest, public_id: str) -> HttpResponse:
+    """The appointments still booked inside an absence or closing (reached from the work
+    queue): each moved or cancelled in the calendar, or all cancelled here with a notice."""
+    absence = selectors.access_setup_absence(actor=request.actor, public_id=public_id)
+    if request.method == "POST":
+        cancelled = services.absence_bookings_cancel(
+            actor=request.actor,
+            absence=absence,
+            cancel=_uuids(request.POST.getlist("cancel")),
+            reason=_cancel_reason(absence),
+        )
+        _cancelled_message(request, services.AbsenceAdded(absence, [], cancelled))
+        return redirect("setup_absence_bookings", absence.public_id)
+    return render(
+        request,
+        "scheduling/setup/absence_bookings.html",
+        {
+            "absence": absence,
+            "label": selectors.absence_label(absence),
+            "conflicts": selectors.absence_bookings(actor=request.actor, absence=absence),
+            "can_book": request.actor.can(Perm.SCHEDULE_BOOK),
+        },
+    )
 
 
 @requires(Perm.SCHEDULE_VIEW)
