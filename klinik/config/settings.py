@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "klinik.records",
     "klinik.pathways",
     "klinik.correspondence",
+    "klinik.billing",
     "klinik.desk",
     "klinik.reporting",
     "klinik.api",

@@ -1,0 +1,168 @@
+"""Reads of private invoicing: one invoice's page, the list of invoices and the open items
+(both patient lists: one access-log entry each, ADR 0015), the price list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from klinik.audit.choices import Channel
+from klinik.audit.services import patient_list_log
+from klinik.billing.choices import InvoiceKind
+from klinik.billing.models import Invoice, InvoiceLine, Payment, PriceItem
+from klinik.billing.money import ZERO, VatRow, totals
+from klinik.core.policy import Actor, Perm, require
+
+LIST_LIMIT = 200
+_MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
+def with_open_amount(queryset: QuerySet[Invoice]) -> QuerySet[Any]:
+    """Each invoice with `paid`, `credited` and `open_amount` (credit notes: open is 0)."""
+    paid = (
+        Payment.objects.filter(invoice=OuterRef("pk"))
+        .order_by()
+        .values("invoice")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    credited = (
+        Invoice.objects.filter(credits=OuterRef("pk"))
+        .order_by()
+        .values("credits")
+        .annotate(s=Sum("total"))
+        .values("s")
+    )
+    return queryset.annotate(
+        paid=Coalesce(Subquery(paid, output_field=_MONEY), Value(ZERO), output_field=_MONEY),
+        credited=Coalesce(
+            Subquery(credited, output_field=_MONEY), Value(ZERO), output_field=_MONEY
+        ),
+    ).annotate(
+        open_amount=Case(
+            When(kind=InvoiceKind.CREDIT_NOTE, then=Value(ZERO)),
+            default=F("total") + F("credited") - F("paid"),
+            output_field=_MONEY,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    public_id: str
+    number: int
+    kind: str
+    kind_label: str
+    issued_on: date
+    due_on: date
+    buyer_name: str
+    total: Decimal
+    paid: Decimal
+    open_amount: Decimal
+    is_overdue: bool
+    credited_by: int | None
+
+
+def invoices_list(
+    *,
+    actor: Actor,
+    today: date,
+    is_open_only: bool = False,
+    query: str = "",
+    channel: Channel = Channel.UI,
+) -> list[InvoiceRow]:
+    """The organisation's invoices and credit notes, newest first (at most LIST_LIMIT);
+    `is_open_only`: the open items, oldest due first. One access-log entry for the list."""
+    require(actor, Perm.INVOICE_VIEW)
+    queryset = with_open_amount(
+        Invoice.objects.filter(organisation_id__in=actor.organisation_ids)
+    ).annotate(
+        credited_by=Subquery(Invoice.objects.filter(credits=OuterRef("pk")).values("number")[:1])
+    )
+    if query.strip():
+        text = query.strip()
+        queryset = (
+            queryset.filter(number=int(text))
+            if text.isdigit()
+            else queryset.filter(buyer_name__icontains=text)
+        )
+    if is_open_only:
+        queryset = queryset.filter(kind=InvoiceKind.INVOICE, open_amount__gt=0).order_by(
+            "due_on", "number"
+        )
+    else:
+        queryset = queryset.order_by("-number")
+    rows = [
+        InvoiceRow(
+            public_id=str(i.public_id),
+            number=i.number,
+            kind=i.kind,
+            kind_label=i.get_kind_display(),
+            issued_on=i.issued_on,
+            due_on=i.due_on,
+            buyer_name=i.buyer_name,
+            total=i.total,
+            paid=i.paid,
+            open_amount=i.open_amount,
+            is_overdue=i.open_amount > 0 and i.due_on < today,
+            credited_by=i.credited_by,
+        )
+        for i in queryset[:LIST_LIMIT]
+    ]
+    patient_list_log(actor, "invoice_list", len(rows), channel)
+    return rows
+
+
+@dataclass(frozen=True)
+class InvoicePage:
+    invoice: Invoice
+    lines: list[InvoiceLine]
+    vat_rows: list[VatRow]
+    payments: list[Payment]
+    credit_notes: list[Invoice]
+    paid: Decimal
+    open_amount: Decimal
+
+
+def invoice_page(invoice: Invoice) -> InvoicePage:
+    """One invoice with its lines, VAT per rate, payments and credit notes (the caller got
+    it through access_invoice, which logged the read)."""
+    lines = list(invoice.lines.all())
+    payments = list(invoice.payments.order_by("paid_on", "id"))
+    credit_notes = list(invoice.credit_notes.order_by("number"))
+    paid = sum((p.amount for p in payments), ZERO)
+    credited = sum((c.total for c in credit_notes), ZERO)
+    sums = totals((line.amount, line.vat_rate) for line in lines)
+    return InvoicePage(
+        invoice=invoice,
+        lines=list(lines),
+        vat_rows=list(sums.by_rate),
+        payments=payments,
+        credit_notes=credit_notes,
+        paid=paid,
+        open_amount=ZERO if invoice.is_credit_note else invoice.total + credited - paid,
+    )
+
+
+def price_list(*, actor: Actor) -> list[PriceItem]:
+    require(actor, Perm.INVOICE_VIEW)
+    return list(
+        PriceItem.objects.filter(organisation_id__in=actor.organisation_ids, is_active=True)
+        .select_related("appointment_type")
+        .order_by("name")
+    )
