@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
     Case,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     QuerySet,
@@ -20,6 +22,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
 from klinik.audit.choices import Channel
 from klinik.audit.services import patient_list_log
@@ -27,6 +30,9 @@ from klinik.billing.choices import InvoiceKind
 from klinik.billing.models import Invoice, InvoiceLine, Payment, PriceItem
 from klinik.billing.money import ZERO, VatRow, totals
 from klinik.core.policy import Actor, Perm, require
+from klinik.scheduling.availability import LOCAL
+from klinik.scheduling.choices import AppointmentStatus
+from klinik.scheduling.models import Appointment, AppointmentType
 
 LIST_LIMIT = 200
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
@@ -165,4 +171,102 @@ def price_list(*, actor: Actor) -> list[PriceItem]:
         PriceItem.objects.filter(organisation_id__in=actor.organisation_ids, is_active=True)
         .select_related("appointment_type")
         .order_by("name")
+    )
+
+
+@dataclass(frozen=True)
+class AppointmentToInvoice:
+    public_id: str
+    start: datetime
+    patient_name: str
+    type_name: str
+    status_label: str
+    is_no_show: bool
+    price: Decimal | None
+
+
+INVOICEABLE = (
+    AppointmentStatus.ARRIVED,
+    AppointmentStatus.IN_PROGRESS,
+    AppointmentStatus.FINISHED,
+    AppointmentStatus.NO_SHOW,
+)
+
+
+def appointments_to_invoice(
+    *, actor: Actor, today: date, days: int = 14, channel: Channel = Channel.UI
+) -> list[AppointmentToInvoice]:
+    """The organisation's attended (and missed) appointments of the last `days` days that no
+    invoice bills yet (a credited one bills nothing), with the price list's price. One
+    access-log entry for the list."""
+    require(actor, Perm.INVOICE_VIEW)
+    start = datetime.combine(today - timedelta(days=days), time(0), tzinfo=LOCAL)
+    end = datetime.combine(today + timedelta(days=1), time(0), tzinfo=LOCAL)
+    billed = Invoice.objects.filter(
+        organisation_id=OuterRef("organisation_id"),
+        kind=InvoiceKind.INVOICE,
+        source_id=OuterRef("public_id"),
+        credit_notes__isnull=True,
+    )
+    rows = (
+        Appointment.objects.filter(
+            organisation_id__in=actor.organisation_ids,
+            status__in=INVOICEABLE,
+            start__gte=start,
+            start__lt=end,
+        )
+        .exclude(Exists(billed))
+        .select_related("patient", "appointment_type")
+        .order_by("-start")[:LIST_LIMIT]
+    )
+    prices: dict[int | None, Decimal] = {}
+    no_show_fee: Decimal | None = None
+    for item in PriceItem.objects.filter(
+        organisation_id__in=actor.organisation_ids, is_active=True
+    ).order_by("name"):
+        if item.appointment_type_id is not None:
+            prices[item.appointment_type_id] = item.unit_price
+        if item.is_no_show_fee and no_show_fee is None:
+            no_show_fee = item.unit_price
+    result = [
+        AppointmentToInvoice(
+            public_id=str(a.public_id),
+            start=a.start,
+            patient_name=a.patient.name,
+            type_name=a.appointment_type.name,
+            status_label=a.get_status_display(),
+            is_no_show=a.status == AppointmentStatus.NO_SHOW,
+            price=no_show_fee
+            if a.status == AppointmentStatus.NO_SHOW
+            else prices.get(a.appointment_type_id),
+        )
+        for a in rows
+    ]
+    patient_list_log(actor, "appointments_to_invoice", len(result), channel)
+    return result
+
+
+def appointment_for_invoice(*, actor: Actor, public_id: object) -> Appointment:
+    """The appointment to invoice, when it is the actor's organisation's; 404 otherwise (the
+    invoice's issue logs the patient)."""
+    require(actor, Perm.INVOICE_WRITE)
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise Http404 from exc
+    found = (
+        Appointment.objects.select_related("patient", "unit")
+        .filter(organisation_id__in=actor.organisation_ids, public_id=key)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def appointment_types(*, actor: Actor) -> list[tuple[int, str]]:
+    return list(
+        AppointmentType.objects.filter(organisation_id__in=actor.organisation_ids, is_active=True)
+        .order_by("name")
+        .values_list("pk", "name")
     )

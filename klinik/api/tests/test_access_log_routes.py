@@ -72,6 +72,17 @@ def _referral(aw: ApiWorld, *, accepted: bool = False) -> Any:
     return referral
 
 
+def _invoice(aw: ApiWorld) -> str:
+    from klinik.billing.services import LineInput, invoice_create
+
+    line = LineInput(text="Konsultation", quantity="1", unit_price="450.00", vat_rate=0)
+    invoice = invoice_create(actor=aw.rw.secretary_actor, patient=aw.rw.patient, lines=[line])
+    return str(invoice.public_id)
+
+
+_INVOICE_LINE = {"text": "Attest", "quantity": "1", "unit_price": "100.00", "vat_rate": 25}
+
+
 def _referral_body(aw: ApiWorld) -> dict[str, Any]:
     return {
         "patient": str(aw.rw.patient.public_id),
@@ -295,6 +306,32 @@ ROUTES: dict[tuple[str, str], tuple[str, Call]] = {
             "POST",
             f"/pathways/{_referral(aw, accepted=True).pathways.get().public_id}/markers",
             {"code": "AFV01B", "at": timezone.now().isoformat()},
+        ),
+    ),
+    ("POST", "/invoices"): (
+        "one",
+        lambda aw: (
+            "POST",
+            "/invoices",
+            {"patient": str(aw.rw.patient.public_id), "lines": [_INVOICE_LINE]},
+        ),
+    ),
+    ("GET", "/invoices"): ("list", lambda aw: ("GET", "/invoices", {})),
+    ("GET", "/invoices/{invoice_id}"): ("one", lambda aw: ("GET", f"/invoices/{_invoice(aw)}", {})),
+    ("GET", "/invoices/{invoice_id}.pdf"): (
+        "one",
+        lambda aw: ("GET", f"/invoices/{_invoice(aw)}.pdf", {}),
+    ),
+    ("POST", "/invoices/{invoice_id}/credit"): (
+        "one",
+        lambda aw: ("POST", f"/invoices/{_invoice(aw)}/credit", {}),
+    ),
+    ("POST", "/invoices/{invoice_id}/payments"): (
+        "one",
+        lambda aw: (
+            "POST",
+            f"/invoices/{_invoice(aw)}/payments",
+            {"amount": "100.00", "method": "card"},
         ),
     ),
     ("GET", "/dictations/{dictation_id}"): (
