@@ -5,6 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from klinik.audit.selectors import access_log_verify
+from klinik.billing.models import Invoice, Payment, PriceItem
 from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.pathways.models import Deadline, Pathway, Referral, Task
@@ -35,9 +36,12 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     _schedules_for_every_unit()
     _sekretaer_logs_in_and_sees_the_dashboard()
     _referrals_in_each_state_a_cancer_pathway_and_tasks()
+    _therapy_clinics_invoice()
 
     def counts() -> tuple[int, ...]:
-        return tuple(m.objects.count() for m in (User, Membership, Patient, Referral, Task))
+        return tuple(
+            m.objects.count() for m in (User, Membership, Patient, Referral, Task, Invoice)
+        )
 
     before = counts()
     call_command("demo", stdout=StringIO())
@@ -104,3 +108,17 @@ def _referrals_in_each_state_a_cancer_pathway_and_tasks() -> None:
     assert Deadline.objects.filter(state="open", due__lt=today).exists()  # breached
     assert Deadline.objects.filter(state="open", is_paused=True).exists()
     assert Task.objects.filter(assignee__username="hospitalssekretaer").exists()
+
+
+def _therapy_clinics_invoice() -> None:
+    fysio = Invoice.objects.filter(organisation__slug="fysio-nord")
+    assert fysio.filter(kind="invoice").count() >= 5
+    assert fysio.filter(kind="credit_note").exists()
+    assert Payment.objects.filter(invoice__organisation__slug="fysio-nord").exists()
+    assert PriceItem.objects.filter(organisation__slug="fysio-nord", vat_rate=25).exists()
+    numbers = sorted(fysio.values_list("number", flat=True))
+    assert numbers == list(range(1, len(numbers) + 1))
+    client = Client()
+    client.post("/login/", {"username": "fysioterapeut", "password": DEMO_PASSWORD})
+    page = client.get("/invoices/?open=1")
+    assert page.status_code == 200 and page.context["rows"]
