@@ -5,7 +5,7 @@ and fields are the issue's contract; amounts are decimal strings with two decima
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpResponse
@@ -15,6 +15,8 @@ from ninja import Field, Router, Schema
 from klinik.api.types import ApiDate
 from klinik.audit.choices import Action, Channel
 from klinik.billing.access import access_invoice
+from klinik.billing.collection import danmark_report, reminder_send
+from klinik.billing.models import Invoice
 from klinik.billing.pdf import invoice_pdf
 from klinik.billing.selectors import InvoicePage, invoice_page, invoices_list
 from klinik.billing.services import (
@@ -69,6 +71,20 @@ class PaymentOut(Schema):
     date: date
 
 
+class ReminderOut(Schema):
+    sequence: int
+    sent_on: date
+    due_on: date
+    fee: str
+
+
+class DanmarkOut(Schema):
+    reported_at: datetime
+    reference: str
+    subsidy: str
+    patient_pays_after_subsidy: str
+
+
 class InvoiceOut(Schema):
     id: uuid.UUID
     number: int
@@ -84,7 +100,10 @@ class InvoiceOut(Schema):
     vat_by_rate: list[VatOut]
     lines: list[LineOut]
     payments: list[PaymentOut]
+    reminders: list[ReminderOut]
+    danmark: DanmarkOut | None
     paid: str
+    reminder_fees: str
     open_amount: str
     pdf: str
 
@@ -120,7 +139,20 @@ def invoice_out(page: InvoicePage) -> InvoiceOut:
             PaymentOut(id=p.public_id, amount=_money(p.amount), method=p.method, date=p.paid_on)
             for p in page.payments
         ],
+        reminders=[
+            ReminderOut(sequence=r.sequence, sent_on=r.sent_on, due_on=r.due_on, fee=_money(r.fee))
+            for r in page.reminders
+        ],
+        danmark=DanmarkOut(
+            reported_at=page.danmark.reported_at,
+            reference=page.danmark.reference,
+            subsidy=_money(page.danmark.subsidy),
+            patient_pays_after_subsidy=_money(page.after_subsidy or Decimal(0)),
+        )
+        if page.danmark is not None
+        else None,
         paid=_money(page.paid),
+        reminder_fees=_money(page.fees),
         open_amount=_money(page.open_amount),
         pdf=f"/api/v1/invoices/{invoice.public_id}.pdf",
     )
@@ -278,3 +310,45 @@ def payment_create_endpoint(
         date=payment.paid_on,
         invoice=invoice_out(invoice_page(invoice)),
     )
+
+
+class ReminderIn(Schema):
+    fee: str | int = Field(default="100.00", description="kroner, at most 100")
+
+
+def _writable(request: ApiRequest, invoice_id: str) -> Invoice:
+    return access_invoice(
+        actor=request.auth,
+        public_id=invoice_id,
+        channel=Channel.API,
+        perm=Perm.INVOICE_WRITE,
+        is_logged=False,
+    )
+
+
+@router.post(
+    "/invoices/{invoice_id}/reminders", response={201: InvoiceOut}, summary="Send a reminder"
+)
+def reminder_create_endpoint(
+    request: ApiRequest, invoice_id: str, payload: ReminderIn
+) -> tuple[int, InvoiceOut]:
+    """The next reminder (rykker) of an overdue invoice: after the due date, at least 10 days
+    after the previous one, at most 3, the fee at most 100 kr. (renteloven § 9 b); refusals
+    are 422 with a code (`not_overdue`, `reminder_too_soon`, `reminders_used`, `fee_too_high`)."""
+    invoice = _writable(request, invoice_id)
+    reminder_send(actor=request.auth, invoice=invoice, fee=payload.fee, channel=Channel.API)
+    return 201, invoice_out(invoice_page(invoice))
+
+
+@router.post(
+    "/invoices/{invoice_id}/danmark",
+    response={201: InvoiceOut},
+    summary='Report the invoice to "danmark"',
+)
+def danmark_report_endpoint(request: ApiRequest, invoice_id: str) -> tuple[int, InvoiceOut]:
+    """The member's subsidy reported through the adapter; the invoice answers with `danmark`
+    (the subsidy and what the patient pays after it). Once per invoice (409); a claim older
+    than three years is refused (422 `claim_lapsed`)."""
+    invoice = _writable(request, invoice_id)
+    danmark_report(actor=request.auth, invoice=invoice, channel=Channel.API)
+    return 201, invoice_out(invoice_page(invoice))

@@ -33,10 +33,20 @@ class BillingCode(StrEnum):
     DATE_BEFORE_INVOICE = "date_before_invoice"
     DUE_BEFORE_ISSUE = "due_before_issue"
     NO_SHOW_ONLY = "no_show_only"
+    FEE_TOO_HIGH = "fee_too_high"
+    NOT_OVERDUE = "not_overdue"
+    REMINDERS_USED = "reminders_used"
+    REMINDER_TOO_SOON = "reminder_too_soon"
+    CLAIM_LAPSED = "claim_lapsed"
+    ALREADY_REPORTED = "already_reported"
 
 
 class BillingError(DomainError):
-    statuses = {BillingCode.ALREADY_INVOICED: 409, BillingCode.ALREADY_CREDITED: 409}
+    statuses = {
+        BillingCode.ALREADY_INVOICED: 409,
+        BillingCode.ALREADY_CREDITED: 409,
+        BillingCode.ALREADY_REPORTED: 409,
+    }
 
     REQUIRED = _("This field is required.")
     NO_LINES = _("An invoice needs at least one line.")
@@ -61,6 +71,12 @@ class BillingError(DomainError):
     DATE_BEFORE_INVOICE = _("The payment cannot be dated before the invoice.")
     DUE_BEFORE_ISSUE = _("The due date cannot be before the invoice date.")
     NO_SHOW_ONLY = _("A no-show fee is for an appointment the patient did not come to.")
+    FEE_TOO_HIGH = _("A reminder fee is at most 100 kr. (renteloven § 9 b).")
+    NOT_OVERDUE = _("The invoice is not overdue: it falls due on %(due)s.")
+    REMINDERS_USED = _("At most %(max)d reminders for one invoice (renteloven § 9 b).")
+    REMINDER_TOO_SOON = _("At least 10 days between reminders: the next one from %(day)s.")
+    CLAIM_LAPSED = _("The claim is more than 3 years old and cannot be reported to danmark.")
+    ALREADY_REPORTED = _("The invoice has already been reported to danmark.")
 
     def __init__(self, code: BillingCode, message: object, field: str = "") -> None:
         super().__init__(code, message, field)

@@ -212,3 +212,55 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"payment {self.amount} on {self.invoice_id}"
+
+
+class Reminder(models.Model):
+    """A rykker for an overdue invoice (renteloven § 9 b): at most three per invoice, at least
+    ten days apart, a fee of at most 100 kr. each. The fee is owed on top of the invoice."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
+    sequence = models.PositiveSmallIntegerField()
+    sent_on = models.DateField(_("sent"))
+    due_on = models.DateField(_("due date"))
+    fee = _money(_("reminder fee"))
+    created_by = _user(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "sent_on"], name="bill_reminder_day_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "sequence"], name="bill_reminder_sequence"),
+            models.CheckConstraint(
+                condition=Q(sequence__gte=1, sequence__lte=3), name="bill_reminder_at_most_three"
+            ),
+            models.CheckConstraint(
+                condition=Q(fee__gte=0, fee__lte=100), name="bill_reminder_fee_limit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder {self.sequence} on {self.invoice_id}"
+
+
+class DanmarkClaim(models.Model):
+    """An invoice reported to Sygeforsikringen "danmark" for a member's subsidy (through the
+    adapter in billing/danmark.py). The subsidy is paid to the member; the invoice shows it and
+    what the patient pays after it. One report per invoice."""
+
+    organisation = _org()
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="danmark")
+    reported_at = models.DateTimeField()
+    reference = models.CharField(max_length=64)
+    subsidy = _money(_("subsidy"))
+    reported_by = _user(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "reported_at"], name="bill_danmark_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(subsidy__gte=0), name="bill_danmark_subsidy"),
+        ]
+
+    def __str__(self) -> str:
+        return f"danmark {self.reference}"

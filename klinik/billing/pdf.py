@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 from reportlab.platypus import Flowable, Paragraph, Spacer  # type: ignore[import-untyped]
 
 from klinik.billing.choices import VAT_EXEMPT_NOTE
+from klinik.billing.models import Reminder
 from klinik.billing.selectors import InvoicePage
 from klinik.patients.pdf import SMALL, STYLES, pdf_document, pdf_table
 
@@ -23,10 +24,14 @@ def _p(text: str, style: object = None) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style or STYLES["BodyText"])
 
 
-def invoice_pdf(page: InvoicePage) -> bytes:
+def invoice_pdf(page: InvoicePage, reminder: Reminder | None = None) -> bytes:
+    """The invoice; with `reminder`, the reminder letter: the invoice again under "Rykker N",
+    the fees so far, what is owed and the reminder's own due date."""
     invoice = page.invoice
     seller = invoice.seller
     title = ("Kreditnota" if invoice.is_credit_note else "Faktura") + f" {invoice.number}"
+    if reminder is not None:
+        title = f"Rykker {reminder.sequence} for faktura {invoice.number}"
     town = " ".join(
         part for part in (seller.get("postal_code", ""), seller.get("city", "")) if part
     )

@@ -26,8 +26,15 @@ from django.http import Http404
 
 from klinik.audit.choices import Channel
 from klinik.audit.services import patient_list_log
-from klinik.billing.choices import InvoiceKind
-from klinik.billing.models import Invoice, InvoiceLine, Payment, PriceItem
+from klinik.billing.choices import InvoiceKind, PaymentMethod
+from klinik.billing.models import (
+    DanmarkClaim,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PriceItem,
+    Reminder,
+)
 from klinik.billing.money import ZERO, VatRow, totals
 from klinik.core.policy import Actor, Perm, require
 from klinik.scheduling.availability import LOCAL
@@ -54,15 +61,23 @@ def with_open_amount(queryset: QuerySet[Invoice]) -> QuerySet[Any]:
         .annotate(s=Sum("total"))
         .values("s")
     )
+    fees = (
+        Reminder.objects.filter(invoice=OuterRef("pk"))
+        .order_by()
+        .values("invoice")
+        .annotate(s=Sum("fee"))
+        .values("s")
+    )
     return queryset.annotate(
         paid=Coalesce(Subquery(paid, output_field=_MONEY), Value(ZERO), output_field=_MONEY),
+        fees=Coalesce(Subquery(fees, output_field=_MONEY), Value(ZERO), output_field=_MONEY),
         credited=Coalesce(
             Subquery(credited, output_field=_MONEY), Value(ZERO), output_field=_MONEY
         ),
     ).annotate(
         open_amount=Case(
             When(kind=InvoiceKind.CREDIT_NOTE, then=Value(ZERO)),
-            default=F("total") + F("credited") - F("paid"),
+            default=F("total") + F("credited") + F("fees") - F("paid"),
             output_field=_MONEY,
         )
     )
@@ -141,27 +156,41 @@ class InvoicePage:
     vat_rows: list[VatRow]
     payments: list[Payment]
     credit_notes: list[Invoice]
+    reminders: list[Reminder]
+    danmark: DanmarkClaim | None
     paid: Decimal
+    fees: Decimal
     open_amount: Decimal
+
+    @property
+    def after_subsidy(self) -> Decimal | None:
+        """What the patient pays after the "danmark" subsidy (paid to the member)."""
+        return self.invoice.total - self.danmark.subsidy if self.danmark else None
 
 
 def invoice_page(invoice: Invoice) -> InvoicePage:
-    """One invoice with its lines, VAT per rate, payments and credit notes (the caller got
-    it through access_invoice, which logged the read)."""
+    """One invoice with its lines, VAT per rate, payments, credit notes, reminders and its
+    "danmark" report (the caller got it through access_invoice, which logged the read)."""
     lines = list(invoice.lines.all())
     payments = list(invoice.payments.order_by("paid_on", "id"))
     credit_notes = list(invoice.credit_notes.order_by("number"))
+    reminders = list(invoice.reminders.order_by("sequence"))
+    danmark = DanmarkClaim.objects.filter(invoice=invoice).first()
     paid = sum((p.amount for p in payments), ZERO)
     credited = sum((c.total for c in credit_notes), ZERO)
+    fees = sum((r.fee for r in reminders), ZERO)
     sums = totals((line.amount, line.vat_rate) for line in lines)
     return InvoicePage(
         invoice=invoice,
-        lines=list(lines),
+        lines=lines,
         vat_rows=list(sums.by_rate),
         payments=payments,
         credit_notes=credit_notes,
+        reminders=reminders,
+        danmark=danmark,
         paid=paid,
-        open_amount=ZERO if invoice.is_credit_note else invoice.total + credited - paid,
+        fees=fees,
+        open_amount=ZERO if invoice.is_credit_note else invoice.total + credited + fees - paid,
     )
 
 
@@ -269,4 +298,91 @@ def appointment_types(*, actor: Actor) -> list[tuple[int, str]]:
         AppointmentType.objects.filter(organisation_id__in=actor.organisation_ids, is_active=True)
         .order_by("name")
         .values_list("pk", "name")
+    )
+
+
+AGE_BUCKETS = ((0, "not_due"), (30, "1_30"), (60, "31_60"), (90, "61_90"), (None, "over_90"))
+
+
+@dataclass
+class DebtorRow:
+    patient_public_id: str
+    name: str
+    invoices: int
+    oldest_due: date
+    buckets: dict[str, Decimal]
+    total: Decimal
+
+
+def _bucket(days_overdue: int) -> str:
+    if days_overdue <= 0:
+        return "not_due"
+    for limit, key in AGE_BUCKETS[1:]:
+        if limit is None or days_overdue <= limit:
+            return key
+    return "over_90"
+
+
+def debtors_ageing(
+    *, actor: Actor, today: date, channel: Channel = Channel.UI
+) -> tuple[list[DebtorRow], dict[str, Decimal]]:
+    """Who owes what, by how long it is overdue (not due yet, 1-30, 31-60, 61-90, over 90
+    days), the largest debt first; with the totals per bucket. One access-log entry."""
+    require(actor, Perm.INVOICE_VIEW)
+    invoices = (
+        with_open_amount(Invoice.objects.filter(organisation_id__in=actor.organisation_ids))
+        .filter(kind=InvoiceKind.INVOICE, open_amount__gt=0)
+        .select_related("patient")
+        .order_by("due_on")
+    )
+    rows: dict[int, DebtorRow] = {}
+    sums = {key: ZERO for _limit, key in AGE_BUCKETS}
+    for invoice in invoices:
+        row = rows.get(invoice.patient_id)
+        if row is None:
+            row = rows[invoice.patient_id] = DebtorRow(
+                patient_public_id=str(invoice.patient.public_id),
+                name=invoice.patient.name,
+                invoices=0,
+                oldest_due=invoice.due_on,
+                buckets={key: ZERO for _limit, key in AGE_BUCKETS},
+                total=ZERO,
+            )
+        key = _bucket((today - invoice.due_on).days)
+        row.invoices += 1
+        row.buckets[key] += invoice.open_amount
+        row.total += invoice.open_amount
+        sums[key] += invoice.open_amount
+    result = sorted(rows.values(), key=lambda r: (-r.total, r.name))
+    patient_list_log(actor, "debtor_list", len(result), channel)
+    return result, sums
+
+
+@dataclass(frozen=True)
+class CashUp:
+    day: date
+    payments: list[Payment]
+    by_method: list[tuple[str, str, Decimal, int]]  # method, label, sum, count
+    total: Decimal
+
+
+def cash_up(*, actor: Actor, day: date, channel: Channel = Channel.UI) -> CashUp:
+    """The day's payments (kasseafstemning): each with its invoice, and the sums per method
+    to hold against the till, the card terminal and MobilePay. One access-log entry."""
+    require(actor, Perm.INVOICE_VIEW)
+    payments = list(
+        Payment.objects.filter(organisation_id__in=actor.organisation_ids, paid_on=day)
+        .select_related("invoice", "created_by")
+        .order_by("created_at", "id")
+    )
+    by_method = []
+    for value, label in PaymentMethod.choices:
+        rows = [p.amount for p in payments if p.method == value]
+        by_method.append((value, str(label), sum(rows, ZERO), len(rows)))
+    patient_list_log(actor, "cash_up", len(payments), channel)
+    return CashUp(
+        day=day,
+        payments=payments,
+        by_method=by_method,
+        total=sum((p.amount for p in payments), ZERO),
     )

@@ -364,11 +364,12 @@ def invoice_credit(
 
 
 def open_amount(invoice: Invoice) -> Decimal:
-    """What the patient still owes: the total less its credit notes and payments (negative:
-    money to pay back after a credit)."""
+    """What the patient still owes: the total and its reminder fees, less its credit notes and
+    payments (negative: money to pay back after a credit)."""
     credited: Decimal = invoice.credit_notes.aggregate(s=Sum("total"))["s"] or ZERO
     paid: Decimal = invoice.payments.aggregate(s=Sum("amount"))["s"] or ZERO
-    return Decimal(invoice.total) + credited - paid
+    fees: Decimal = invoice.reminders.aggregate(s=Sum("fee"))["s"] or ZERO
+    return Decimal(invoice.total) + credited + fees - paid
 
 
 def payment_register(

@@ -363,6 +363,13 @@ KLINIK_SMS_BACKEND = env_str("KLINIK_SMS_BACKEND", "klinik.correspondence.channe
 KLINIK_SMS_SENDER = env_str("KLINIK_SMS_SENDER", "Klinik")
 KLINIK_PUBLIC_URL = env_str("KLINIK_PUBLIC_URL", "http://127.0.0.1:8000")
 
+# Sygeforsikringen "danmark": the adapter that reports an invoice for a member's subsidy (the
+# provider's interface is closed; the local default records the report and computes a stand-in
+# subsidy, docs/adr/0021).
+KLINIK_DANMARK_BACKEND = env_str(
+    "KLINIK_DANMARK_BACKEND", "klinik.billing.danmark.LocalDanmarkBackend"
+)
+
 # Structured JSON logs. Messages carry ids, never patient data; the filter is a safety net.
 LOG_LEVEL = env_str("KLINIK_LOG_LEVEL", "INFO")
 LOGGING = {

@@ -80,6 +80,16 @@ def _invoice(aw: ApiWorld) -> str:
     return str(invoice.public_id)
 
 
+def _overdue_invoice(aw: ApiWorld) -> str:
+    from klinik.billing.models import Invoice
+
+    public_id = _invoice(aw)
+    invoice = Invoice.objects.get(public_id=public_id)
+    earlier = invoice.issued_on - timedelta(days=30)
+    Invoice.objects.filter(pk=invoice.pk).update(issued_on=earlier, due_on=earlier)
+    return public_id
+
+
 _INVOICE_LINE = {"text": "Attest", "quantity": "1", "unit_price": "100.00", "vat_rate": 25}
 
 
@@ -333,6 +343,14 @@ ROUTES: dict[tuple[str, str], tuple[str, Call]] = {
             f"/invoices/{_invoice(aw)}/payments",
             {"amount": "100.00", "method": "card"},
         ),
+    ),
+    ("POST", "/invoices/{invoice_id}/danmark"): (
+        "one",
+        lambda aw: ("POST", f"/invoices/{_invoice(aw)}/danmark", {}),
+    ),
+    ("POST", "/invoices/{invoice_id}/reminders"): (
+        "one",
+        lambda aw: ("POST", f"/invoices/{_overdue_invoice(aw)}/reminders", {"fee": "100.00"}),
     ),
     ("GET", "/dictations/{dictation_id}"): (
         "one",
