@@ -39,6 +39,7 @@ class BillingCode(StrEnum):
     REMINDER_TOO_SOON = "reminder_too_soon"
     CLAIM_LAPSED = "claim_lapsed"
     ALREADY_REPORTED = "already_reported"
+    DATE_BEFORE_LAST = "date_before_last"
 
 
 class BillingError(DomainError):
@@ -77,6 +78,7 @@ class BillingError(DomainError):
     REMINDER_TOO_SOON = _("At least 10 days between reminders: the next one from %(day)s.")
     CLAIM_LAPSED = _("The claim is more than 3 years old and cannot be reported to danmark.")
     ALREADY_REPORTED = _("The invoice has already been reported to danmark.")
+    DATE_BEFORE_LAST = _("The invoice date cannot be before the last invoice's (%(day)s).")
 
     def __init__(self, code: BillingCode, message: object, field: str = "") -> None:
         super().__init__(code, message, field)

@@ -219,6 +219,15 @@ def invoice_create(
     organisation = Organisation.objects.get(pk=patient.organisation_id)
     with transaction.atomic(durable=True):
         series = _series_locked(organisation.pk)
+        latest = (
+            Invoice.objects.filter(organisation_id=organisation.pk)
+            .order_by("-number")
+            .values_list("issued_on", flat=True)
+            .first()
+        )
+        if latest is not None and issued_on < latest:
+            # Numbers follow dates: a later number never carries an earlier date.
+            raise billing_error(BillingCode.DATE_BEFORE_LAST, "issued_on", day=f"{latest:%d.%m.%Y}")
         if source_id is not None:
             earlier = _source_invoiced(organisation.pk, source_kind, source_id)
             if earlier is not None:

@@ -1,8 +1,9 @@
 """Demo invoicing for the therapy clinics: a price list per clinic (a price for each
 appointment type, a no-show fee, a VAT-liable certificate), the bank account on the invoices,
 and invoices for most of the last fortnight's treatments, some paid, some paid partly, one
-credited. Everything goes through billing's services, so numbers, VAT and the access log are
-as the screens make them. Idempotent: a clinic with invoices is left as it is."""
+credited, a third reported to "danmark"; an older certificate invoice is overdue and has had
+a reminder. Everything goes through billing's services, so numbers, VAT and the access log
+are as the screens make them. Idempotent: a clinic with invoices is left as it is."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from decimal import Decimal
 from django.utils import timezone
 
 from klinik.billing.choices import PaymentMethod
+from klinik.billing.collection import danmark_report, reminder_send
 from klinik.billing.errors import BillingError
 from klinik.billing.models import Invoice, InvoiceSeries, PriceItem
 from klinik.billing.services import (
+    LineInput,
+    invoice_create,
     invoice_credit,
     invoice_from_appointment,
     payment_register,
@@ -25,6 +29,7 @@ from klinik.core.choices import Role
 from klinik.core.models import Membership, Unit
 from klinik.core.policy import Actor
 from klinik.core.services import actor_from_membership
+from klinik.patients.models import Patient
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Appointment, AppointmentType
 
@@ -80,6 +85,22 @@ def demo_billing(*, units: list[Unit], rng: random.Random) -> None:
 
 def _invoices(unit: Unit, actor: Actor, rng: random.Random) -> None:
     today = timezone.localdate()
+    patient = Patient.objects.filter(unit=unit).order_by("id").first()
+    if patient is not None:
+        overdue = invoice_create(
+            actor=actor,
+            patient=patient,
+            lines=[
+                LineInput(
+                    text="Attest til forsikringsselskab",
+                    quantity="1",
+                    unit_price="400.00",
+                    vat_rate=25,
+                )
+            ],
+            issued_on=today - timedelta(days=40),
+        )
+        reminder_send(actor=actor, invoice=overdue)
     held = (
         Appointment.objects.filter(
             unit=unit,
@@ -105,3 +126,5 @@ def _invoices(unit: Unit, actor: Actor, rng: random.Random) -> None:
             payment_register(actor=actor, invoice=invoice, amount=part, method=method)
         if index == 3:
             invoice_credit(actor=actor, invoice=invoice, note="Fejl i aftaletype")
+        elif index % 3 == 0:
+            danmark_report(actor=actor, invoice=invoice)

@@ -229,3 +229,20 @@ def test_a_failed_issue_gives_its_number_back(world, secretary, actor_for, monke
         _issue(actor, world.patient_a)
     monkeypatch.undo()
     assert _issue(actor, world.patient_a).number == 2
+
+
+def test_a_later_number_never_carries_an_earlier_date(world, actor):
+    today = timezone.localdate()
+    invoice_create(actor=actor, patient=world.patient_a, lines=[_line()], issued_on=today)
+    with pytest.raises(BillingError) as refused:
+        invoice_create(
+            actor=actor,
+            patient=world.patient_a,
+            lines=[_line()],
+            issued_on=today - timedelta(days=1),
+        )
+    assert (refused.value.code, refused.value.field) == (
+        BillingCode.DATE_BEFORE_LAST,
+        "issued_on",
+    )
+    assert Invoice.objects.count() == 1

@@ -114,6 +114,8 @@ def _therapy_clinics_invoice() -> None:
     fysio = Invoice.objects.filter(organisation__slug="fysio-nord")
     assert fysio.filter(kind="invoice").count() >= 5
     assert fysio.filter(kind="credit_note").exists()
+    assert fysio.filter(danmark__isnull=False).exists()
+    assert fysio.filter(reminders__isnull=False).exists()
     assert Payment.objects.filter(invoice__organisation__slug="fysio-nord").exists()
     assert PriceItem.objects.filter(organisation__slug="fysio-nord", vat_rate=25).exists()
     numbers = sorted(fysio.values_list("number", flat=True))
