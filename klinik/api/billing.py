@@ -8,7 +8,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema
 
@@ -16,6 +16,7 @@ from klinik.api.types import ApiDate
 from klinik.audit.choices import Action, Channel
 from klinik.billing.access import access_invoice
 from klinik.billing.collection import danmark_report, reminder_send
+from klinik.billing.fees.selectors import fees_for_day
 from klinik.billing.models import Invoice
 from klinik.billing.pdf import invoice_pdf
 from klinik.billing.selectors import InvoicePage, invoice_page, invoices_list
@@ -26,6 +27,7 @@ from klinik.billing.services import (
     payment_register,
 )
 from klinik.core.http import ApiRequest
+from klinik.core.models import Unit
 from klinik.core.policy import Perm
 from klinik.patients.access import access_patient
 
@@ -352,3 +354,48 @@ def danmark_report_endpoint(request: ApiRequest, invoice_id: str) -> tuple[int, 
     invoice = _writable(request, invoice_id)
     danmark_report(actor=request.auth, invoice=invoice, channel=Channel.API)
     return 201, invoice_out(invoice_page(invoice))
+
+
+class FeeOut(Schema):
+    id: uuid.UUID
+    patient: uuid.UUID
+    appointment: uuid.UUID | None
+    date: date
+    code: str
+    title: str
+    insurance_group: int
+    payer: str
+    amount: str
+    status: str
+
+
+@router.get("/fees", response=list[FeeOut], summary="A day's fees (ydelser)")
+def fee_list_endpoint(
+    request: ApiRequest, date: ApiDate, unit: uuid.UUID | None = None
+) -> list[FeeOut]:
+    """The fees of `date` (of one unit, or of all the organisation's), with the amount from
+    the fee table valid that day for the patient's group and who pays."""
+    actor = request.auth
+    chosen = None
+    if unit is not None:
+        chosen = Unit.objects.filter(
+            organisation_id__in=actor.organisation_ids, public_id=unit
+        ).first()
+        if chosen is None:
+            raise Http404
+    fees = fees_for_day(actor=actor, day=date, unit=chosen, channel=Channel.API)
+    return [
+        FeeOut(
+            id=f.public_id,
+            patient=f.patient.public_id,
+            appointment=f.appointment.public_id if f.appointment is not None else None,
+            date=f.performed_on,
+            code=f.code,
+            title=f.title,
+            insurance_group=f.insurance_group,
+            payer=f.payer,
+            amount=_money(f.amount),
+            status=f.status,
+        )
+        for f in fees
+    ]

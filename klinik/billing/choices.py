@@ -28,3 +28,25 @@ class PaymentMethod(models.TextChoices):
 # § 13 stk. 1 nr. 1), 25 for VAT-liable items (some certificates, cosmetic treatment).
 VAT_RATES = (0, 25)
 VAT_EXEMPT_NOTE = "Momsfritaget sundhedsydelse, jf. momsloven § 13, stk. 1, nr. 1."
+
+
+class FeeKind(models.TextChoices):
+    BASIC = "basic", _("Basic service")
+    SUPPLEMENT = "supplement", _("Supplementary service")
+
+
+class FeeStatus(models.TextChoices):
+    SUGGESTED = "suggested", _("To approve")
+    APPROVED = "approved", _("Approved")
+    SETTLED = "settled", _("Sent for settlement")
+    REJECTED = "rejected", _("Rejected by the region")
+
+
+class FeePayer(models.TextChoices):
+    REGION = "region", _("The region")
+    PATIENT = "patient", _("The patient (group 2)")
+
+
+# The fee a contact suggests by how the patient attended (OK22): consultation, telephone
+# consultation, video consultation. Amounts come from the imported tables, never from here.
+FEE_BY_ATTENDANCE = {"in_person": "0101", "phone": "0201", "video": "0125"}

@@ -40,6 +40,10 @@ class BillingCode(StrEnum):
     CLAIM_LAPSED = "claim_lapsed"
     ALREADY_REPORTED = "already_reported"
     DATE_BEFORE_LAST = "date_before_last"
+    UNKNOWN_FEE = "unknown_fee"
+    FEE_LOCKED = "fee_locked"
+    FEE_NOT_SETTLED = "fee_not_settled"
+    NOTHING_TO_SETTLE = "nothing_to_settle"
 
 
 class BillingError(DomainError):
@@ -78,6 +82,10 @@ class BillingError(DomainError):
     REMINDER_TOO_SOON = _("At least 10 days between reminders: the next one from %(day)s.")
     CLAIM_LAPSED = _("The claim is more than 3 years old and cannot be reported to danmark.")
     ALREADY_REPORTED = _("The invoice has already been reported to danmark.")
+    UNKNOWN_FEE = _("No fee %(fee)s in the fee table for that day and group.")
+    FEE_LOCKED = _("The fee is approved: it can no longer be changed.")
+    FEE_NOT_SETTLED = _("Only a fee sent for settlement can be rejected.")
+    NOTHING_TO_SETTLE = _("No approved fees to settle for that month.")
     DATE_BEFORE_LAST = _("The invoice date cannot be before the last invoice's (%(day)s).")
 
     def __init__(self, code: BillingCode, message: object, field: str = "") -> None:

@@ -17,7 +17,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from klinik.billing.choices import InvoiceKind, InvoiceSourceKind, PaymentMethod
+from klinik.billing.choices import (
+    FeeKind,
+    FeePayer,
+    FeeStatus,
+    InvoiceKind,
+    InvoiceSourceKind,
+    PaymentMethod,
+)
 
 
 def _org() -> models.ForeignKey[Any]:
@@ -264,3 +271,108 @@ class DanmarkClaim(models.Model):
 
     def __str__(self) -> str:
         return f"danmark {self.reference}"
+
+
+class FeeRate(models.Model):
+    """A fee code's amount for one sygesikringsgruppe in one period (the tables change 1 April
+    and 1 October): national data, imported (`klinik fees import`), never hard-coded."""
+
+    code = models.CharField(_("code"), max_length=6)
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(max_length=12, choices=FeeKind.choices, default=FeeKind.BASIC)
+    insurance_group = models.PositiveSmallIntegerField(_("health insurance group"))
+    amount = _money(_("amount"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)  # inclusive
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["code", "valid_from"], name="bill_feerate_code_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "insurance_group", "valid_from"], name="bill_feerate_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(insurance_group__in=[1, 2]), name="bill_feerate_group"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="bill_feerate_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class Settlement(models.Model):
+    """A batch of approved fees sent to the region for one month (regional settlement),
+    exported as a file through the adapter (billing/settlement.py)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    period = models.DateField(_("month"))  # its first day
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = _user(null=True)
+    fee_count = models.PositiveIntegerField(default=0)
+    total = _money(_("total"))
+    file_name = models.CharField(max_length=200, blank=True)
+    reference = models.CharField(max_length=100, blank=True)  # the adapter's
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "-period"], name="bill_settlement_idx")]
+
+    def __str__(self) -> str:
+        return f"settlement {self.period:%Y-%m}"
+
+
+class Fee(models.Model):
+    """A service (ydelse) registered for a contact: suggested from the appointment, editable
+    until approved, then settled with the region (gruppe 1) or paid by the patient (gruppe 2)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    performed_on = models.DateField(_("date"))
+    code = models.CharField(_("code"), max_length=6)
+    title = models.CharField(_("title"), max_length=200)
+    insurance_group = models.PositiveSmallIntegerField(_("health insurance group"))
+    payer = models.CharField(max_length=8, choices=FeePayer.choices)
+    amount = _money(_("amount"))
+    status = models.CharField(max_length=10, choices=FeeStatus.choices, default=FeeStatus.SUGGESTED)
+    approved_by = _user(null=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.PROTECT, null=True, blank=True, related_name="fees"
+    )
+    rejection_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organisation", "unit", "status", "performed_on"], name="bill_fee_queue_idx"
+            ),
+            models.Index(fields=["organisation", "patient"], name="bill_fee_patient_idx"),
+            models.Index(
+                fields=["organisation", "status", "performed_on"], name="bill_fee_period_idx"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "code"],
+                condition=Q(appointment__isnull=False),
+                name="bill_fee_once_per_appointment",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="bill_fee_amount"),
+            models.CheckConstraint(
+                condition=Q(status__in=["suggested", "rejected"]) | Q(approved_at__isnull=False),
+                name="bill_fee_approved_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.performed_on}"

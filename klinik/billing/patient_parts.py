@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from klinik.billing.models import Invoice
+from klinik.billing.models import Fee, Invoice
 from klinik.core.hooks import hook_register
 from klinik.patients.hooks import PATIENT_PARTS, PatientPart, merge_move
 from klinik.patients.models import Patient
@@ -27,8 +27,35 @@ def _invoices(patient: Patient) -> list[dict[str, Any]]:
     ]
 
 
+def _fees(patient: Patient) -> list[dict[str, Any]]:
+    return [
+        {
+            "Dato": f.performed_on,
+            "Ydelse": f"{f.code} {f.title}",
+            "Sygesikringsgruppe": f.insurance_group,
+            "Betaler": f.get_payer_display(),
+            "Beløb": f"{f.amount:.2f}",
+            "Status": f.get_status_display(),
+        }
+        for f in Fee.objects.filter(patient=patient).order_by("performed_on", "code")
+    ]
+
+
 def register() -> None:
     """Called from BillingConfig.ready()."""
+    fee_merge, fee_unmerge = merge_move(Fee)
+    hook_register(
+        PATIENT_PARTS,
+        PatientPart(
+            "fees",
+            "Ydelser",
+            (Fee._meta.label,),
+            _fees,
+            order=49,
+            merge=fee_merge,
+            unmerge=fee_unmerge,
+        ),
+    )
     merge, unmerge = merge_move(Invoice)
     hook_register(
         PATIENT_PARTS,

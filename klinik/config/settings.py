@@ -369,6 +369,11 @@ KLINIK_PUBLIC_URL = env_str("KLINIK_PUBLIC_URL", "http://127.0.0.1:8000")
 KLINIK_DANMARK_BACKEND = env_str(
     "KLINIK_DANMARK_BACKEND", "klinik.billing.danmark.LocalDanmarkBackend"
 )
+# Regional settlement of fees: the adapter that sends a month's batch file (the local default
+# keeps it under DATA_DIR/settlements/).
+KLINIK_SETTLEMENT_BACKEND = env_str(
+    "KLINIK_SETTLEMENT_BACKEND", "klinik.billing.fees.settlement.LocalSettlementBackend"
+)
 
 # Structured JSON logs. Messages carry ids, never patient data; the filter is a safety net.
 LOG_LEVEL = env_str("KLINIK_LOG_LEVEL", "INFO")

@@ -49,12 +49,13 @@ class Perm(StrEnum):
     TASK_WORK = "task.work"  # create, take and finish tasks
     INVOICE_VIEW = "invoice.view"  # private invoices, payments, open items
     INVOICE_WRITE = "invoice.write"  # issue and credit invoices, register payments, prices
+    FEE_APPROVE = "fee.approve"  # fees (ydelser): suggest, correct, approve, settle
 
 
 _P = Perm
 _RECEPTION = {_P.PATIENT_VIEW, _P.PATIENT_EDIT, _P.SCHEDULE_VIEW, _P.SCHEDULE_BOOK}
 _PATHWAYS = {_P.REFERRAL_REGISTER, _P.PATHWAY_VIEW, _P.PATHWAY_EDIT, _P.TASK_WORK}
-_INVOICING = {_P.INVOICE_VIEW, _P.INVOICE_WRITE}
+_INVOICING = {_P.INVOICE_VIEW, _P.INVOICE_WRITE, _P.FEE_APPROVE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.SECRETARY: frozenset(

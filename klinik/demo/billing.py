@@ -10,13 +10,17 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.utils import timezone
 
-from klinik.billing.choices import PaymentMethod
+from klinik.billing.choices import FeeStatus, PaymentMethod
 from klinik.billing.collection import danmark_report, reminder_send
 from klinik.billing.errors import BillingError
-from klinik.billing.models import Invoice, InvoiceSeries, PriceItem
+from klinik.billing.fees.rates import fee_rates_import
+from klinik.billing.fees.services import fee_reject, fees_approve, fees_suggest
+from klinik.billing.fees.settlement import settlement_build
+from klinik.billing.models import Fee, Invoice, InvoiceSeries, PriceItem
 from klinik.billing.services import (
     LineInput,
     invoice_create,
@@ -128,3 +132,43 @@ def _invoices(unit: Unit, actor: Actor, rng: random.Random) -> None:
             invoice_credit(actor=actor, invoice=invoice, note="Fejl i aftaletype")
         elif index % 3 == 0:
             danmark_report(actor=actor, invoice=invoice)
+
+
+FEE_TABLE = Path(__file__).parent / "data" / "fee_rates_example.csv"
+FEE_DAYS = 5
+
+
+def demo_fees(*, unit: Unit) -> None:
+    """The GP's fees: the example fee table (amounts marked as examples, not official), a
+    week of fees suggested from the contacts — all but the last two days approved and sent in
+    the month's batch, two of them rejected by the region and back in the work queue."""
+    with FEE_TABLE.open(encoding="utf-8") as source:
+        fee_rates_import(source=source)
+    if Fee.objects.filter(organisation_id=unit.organisation_id).exists():
+        return
+    membership = (
+        Membership.objects.filter(unit=unit, is_active=True, role=Role.SECRETARY)
+        .select_related("user", "organisation", "unit")
+        .order_by("id")
+        .first()
+    )
+    if membership is None:
+        return
+    actor = actor_from_membership(membership)
+    today = timezone.localdate()
+    days = [
+        today - timedelta(days=n) for n in range(1, 10) if (today - timedelta(days=n)).weekday() < 5
+    ]
+    days = sorted(days[:FEE_DAYS])
+    for day in days:
+        fees_suggest(actor=actor, unit=unit, day=day)
+    for day in days[:-2]:
+        waiting = Fee.objects.filter(unit=unit, performed_on=day).values_list(
+            "public_id", flat=True
+        )
+        fees_approve(actor=actor, unit=unit, public_ids=[str(p) for p in waiting])
+    if not Fee.objects.filter(unit=unit, status=FeeStatus.APPROVED).exists():
+        return
+    settlement = settlement_build(actor=actor, period=today)
+    for fee in Fee.objects.filter(settlement=settlement).order_by("id")[:2]:
+        fee_reject(actor=actor, fee=fee, reason="Ugyldig ydelseskombination (eksempel)")

@@ -344,6 +344,7 @@ ROUTES: dict[tuple[str, str], tuple[str, Call]] = {
             {"amount": "100.00", "method": "card"},
         ),
     ),
+    ("GET", "/fees"): ("list", lambda aw: ("GET", "/fees", {"date": str(timezone.localdate())})),
     ("POST", "/invoices/{invoice_id}/danmark"): (
         "one",
         lambda aw: ("POST", f"/invoices/{_invoice(aw)}/danmark", {}),

@@ -5,7 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from klinik.audit.selectors import access_log_verify
-from klinik.billing.models import Invoice, Payment, PriceItem
+from klinik.billing.models import Fee, FeeRate, Invoice, Payment, PriceItem
 from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.pathways.models import Deadline, Pathway, Referral, Task
@@ -37,10 +37,12 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     _sekretaer_logs_in_and_sees_the_dashboard()
     _referrals_in_each_state_a_cancer_pathway_and_tasks()
     _therapy_clinics_invoice()
+    _gp_fees_approved_settled_and_rejected()
 
     def counts() -> tuple[int, ...]:
         return tuple(
-            m.objects.count() for m in (User, Membership, Patient, Referral, Task, Invoice)
+            m.objects.count()
+            for m in (User, Membership, Patient, Referral, Task, Invoice, Fee, FeeRate)
         )
 
     before = counts()
@@ -124,3 +126,15 @@ def _therapy_clinics_invoice() -> None:
     client.post("/login/", {"username": "fysioterapeut", "password": DEMO_PASSWORD})
     page = client.get("/invoices/?open=1")
     assert page.status_code == 200 and page.context["rows"]
+
+
+def _gp_fees_approved_settled_and_rejected() -> None:
+    fees = Fee.objects.filter(organisation__slug="laegehuset")
+    assert set(fees.values_list("status", flat=True)) >= {"suggested", "settled", "rejected"}
+    assert fees.filter(status="rejected").count() == 2
+    assert FeeRate.objects.filter(code="0101", insurance_group=1).count() >= 2
+    client = Client()
+    client.post("/login/", {"username": "sekretaer", "password": DEMO_PASSWORD})
+    queue = client.get("/arbejdsliste/?kind=fees")
+    assert queue.status_code == 200
+    assert "Godkend ydelser" in queue.content.decode()
