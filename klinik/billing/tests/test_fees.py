@@ -87,7 +87,7 @@ def test_correct_add_approve_and_the_work_queue(world, actor, contacts):
     fees_suggest(actor=actor, unit=world.unit_a, day=DAY)
     query = WorkQuery(unit_ids=frozenset({world.unit_a.pk}), limit=10)
     items = FEE_KIND.items(actor, query)
-    assert [i.title for i in items] == ["Approve the fees of 31.03.2026"]
+    assert len(items) == 1 and "31.03.2026" in items[0].title
     phone = Fee.objects.get(code="0201")
     fee_change(actor=actor, fee=phone, code="0101")
     assert Fee.objects.get(pk=phone.pk).amount == D("155.32")
