@@ -97,3 +97,93 @@ def billing(ctx: BenchContext) -> Outcome:
         parameters={"invoices": INVOICES, "processes": PROCESSES, "lines": 2},
         notes=notes,
     )
+
+
+SETTLEMENT_FEES = 4000
+SETTLEMENT_PATIENTS = 10_000
+TARGET_SETTLEMENT_S = 2.0
+
+SETTLEMENT_ABOUT = """\
+**Regional settlement batch**: a month's batch for a 10,000-patient GP practice (1,000 with
+`--quick`): 4,000 approved fees (400) spread over the month's working days and the patients,
+built with `settlement_build` (lock the approved fees, assign them to the batch, sum them,
+write the "KLINIK-AFREGNING 1" file with one line per fee and hand it to the local adapter).
+Target: ≤ 2 s."""
+
+
+@benchmark(
+    name="billing_settlement", title="Billing: a month's settlement batch", about=SETTLEMENT_ABOUT
+)
+def billing_settlement(ctx: BenchContext) -> Outcome:
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from klinik.billing.choices import FeePayer, FeeStatus
+    from klinik.billing.fees.settlement import settlement_build
+    from klinik.billing.models import Fee
+    from klinik.core.services import actor_from_membership
+    from klinik.demo.generate import generate_patients
+
+    clinic = clinics_create(count=1, units_per_clinic=1, staff_per_unit=5)[0]
+    unit = clinic.units[0]
+    secretary = next(m for m in clinic.memberships if m.role == Role.SECRETARY)
+    patients_count = ctx.count(SETTLEMENT_PATIENTS, minimum=1000)
+    fees_count = ctx.count(SETTLEMENT_FEES, minimum=400)
+    ctx.log(f"{patients_count:,} patients, {fees_count:,} approved fees")
+    generate_patients(
+        organisation=clinic.organisation,
+        count=patients_count,
+        seed=ctx.rng.randrange(1 << 30),
+        units=[unit],
+    )
+    patient_ids = list(
+        Patient.objects.filter(organisation=clinic.organisation).values_list("id", flat=True)
+    )
+    first = date(2026, 11, 1)
+    days = [
+        first + timedelta(days=n) for n in range(30) if (first + timedelta(days=n)).weekday() < 5
+    ]
+    now = timezone.now()
+    codes = [
+        ("0101", "Konsultation", "161.60"),
+        ("0201", "Telefonkonsultation", "32.52"),
+        ("2101", "Blodtagning fra blodåre", "64.96"),
+    ]
+    Fee.objects.bulk_create(
+        [
+            Fee(
+                organisation=clinic.organisation,
+                unit=unit,
+                patient_id=ctx.rng.choice(patient_ids),
+                performed_on=ctx.rng.choice(days),
+                code=code,
+                title=title,
+                insurance_group=1,
+                payer=FeePayer.REGION,
+                amount=Decimal(amount),
+                status=FeeStatus.APPROVED,
+                approved_at=now,
+            )
+            for code, title, amount in (ctx.rng.choice(codes) for _ in range(fees_count))
+        ],
+        batch_size=2000,
+    )
+    actor = actor_from_membership(secretary)
+    started = time.perf_counter()
+    settlement = settlement_build(actor=actor, period=first)
+    seconds = time.perf_counter() - started
+    assert settlement.fee_count == fees_count
+    return Outcome(
+        measurements=[
+            Measurement(
+                key="settlement_build_seconds",
+                label="A month's settlement batch built and written",
+                value=round(seconds, 3),
+                unit="s",
+                target=TARGET_SETTLEMENT_S,
+            )
+        ],
+        parameters={"patients": patients_count, "fees": fees_count},
+    )
