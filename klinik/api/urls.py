@@ -21,6 +21,7 @@ from klinik.api import (
     records_observations,
     resources,
     scheduling,
+    stock,
     tasks,
     terminology,
     waitlist,
@@ -53,6 +54,7 @@ api.add_router("", pathways.router)
 api.add_router("", worklist.router)
 api.add_router("", tasks.router)
 api.add_router("", billing.router)
+api.add_router("", stock.router)
 
 
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "klinik.pathways",
     "klinik.correspondence",
     "klinik.billing",
+    "klinik.purchasing",
     "klinik.desk",
     "klinik.reporting",
     "klinik.api",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("klinik.billing.invoice_desk.urls")),
     path("", include("klinik.billing.receivables.urls")),
     path("", include("klinik.billing.fees.urls")),
+    path("", include("klinik.purchasing.urls")),
     path("outbox/", include("klinik.correspondence.urls")),
     path("setup/templates/", include("klinik.correspondence.setup.urls")),
     path("reports/", include("klinik.reporting.urls")),
