@@ -10,6 +10,7 @@ from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.pathways.models import Deadline, Pathway, Referral, Task
 from klinik.patients.models import Patient
+from klinik.purchasing.models import Lot
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
 
 ORGS = {"laegehuset", "fysio-nord", "kiro-nord", "akupunktur-nord", "medicinsk-ambulatorium"}
@@ -38,11 +39,12 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     _referrals_in_each_state_a_cancer_pathway_and_tasks()
     _therapy_clinics_invoice()
     _gp_fees_approved_settled_and_rejected()
+    _gp_vaccines_in_stock_by_lot()
 
     def counts() -> tuple[int, ...]:
         return tuple(
             m.objects.count()
-            for m in (User, Membership, Patient, Referral, Task, Invoice, Fee, FeeRate)
+            for m in (User, Membership, Patient, Referral, Task, Invoice, Fee, FeeRate, Lot)
         )
 
     before = counts()
@@ -138,3 +140,12 @@ def _gp_fees_approved_settled_and_rejected() -> None:
     queue = client.get("/arbejdsliste/?kind=fees")
     assert queue.status_code == 200
     assert "Godkend ydelser" in queue.content.decode()
+
+
+def _gp_vaccines_in_stock_by_lot() -> None:
+    lots = Lot.objects.filter(organisation__slug="laegehuset", product__kind="vaccine")
+    assert lots.count() >= 3 and lots.filter(lot_number="AB1234", quantity__gt=0).exists()
+    client = Client()
+    client.post("/login/", {"username": "sygeplejerske", "password": DEMO_PASSWORD})
+    page = client.get("/stock/")
+    assert page.status_code == 200 and "AB1234" in page.content.decode()
