@@ -178,3 +178,31 @@ def test_the_stock_screen_receives_goods(world, nurse, login_as, vaccine):
         {"name": "Handsker", "kind": "consumable", "unit_name": "æske", "reorder_point": "3"},
     )
     assert created.status_code == 302 and Product.objects.filter(name="Handsker").exists()
+
+
+def test_expiring_lots_and_products_to_reorder_are_in_the_work_queue(world, actor, vaccine):
+    from klinik.core.worklist import WorkQuery
+    from klinik.purchasing.work import STOCK_KIND
+
+    today = timezone.localdate()
+    receipt_register(
+        actor=actor,
+        product=vaccine,
+        lot_number="SOON",
+        expiry=today + timedelta(days=10),
+        quantity=2,
+    )
+    receipt_register(
+        actor=actor,
+        product=vaccine,
+        lot_number="LATER",
+        expiry=today + timedelta(days=300),
+        quantity=2,
+    )
+    query = WorkQuery(unit_ids=frozenset({world.unit_a.pk}), limit=10)
+    items = STOCK_KIND.items(actor, query)
+    # Four in stock, reorder point five: reorder; SOON expires within 30 days.
+    assert [i.id.split(":")[0] for i in items] == ["lot", "product"]
+    assert "SOON" in items[0].title and STOCK_KIND.count(actor, query) == 2
+    other = WorkQuery(unit_ids=frozenset({world.unit_b.pk}), limit=10)
+    assert STOCK_KIND.items(actor, other) == []
