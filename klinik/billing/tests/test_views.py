@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+from django.utils import timezone
+
 from klinik.audit.models import AccessLogEntry
 from klinik.billing.models import Invoice, Payment, PriceItem
 from klinik.billing.services import LineInput, invoice_create
@@ -75,13 +77,13 @@ def test_list_open_items_and_payment_and_credit_through_the_screens(
     client = login_as(secretary)
     response = client.post(
         f"/invoices/{invoice.public_id}/pay/",
-        {"amount": "200,00", "method": "cash", "paid_on": "26.11.2026"},
+        {"amount": "200,00", "method": "cash", "paid_on": f"{timezone.localdate():%d.%m.%Y}"},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Payment.objects.get().amount == D("200.00")
     too_much = client.post(
         f"/invoices/{invoice.public_id}/pay/",
-        {"amount": "300", "method": "cash", "paid_on": "26.11.2026"},
+        {"amount": "300", "method": "cash", "paid_on": f"{timezone.localdate():%d.%m.%Y}"},
     )
     assert too_much.status_code == 422 and too_much.context["payment_form"].errors["amount"]
     listing = client.get("/invoices/?open=1")
