@@ -149,3 +149,16 @@ def test_screens_and_api(world, secretary, login_as, contacts, api, api_b):
     assert listed.json()[0]["amount"] in {"155.32", "31.25", "201.92"}
     assert api_b.get("/fees", date="2026-03-31").json() == []
     assert api_b.get("/fees", date="2026-03-31", unit=str(unit)).status_code == 404
+
+
+def test_the_import_command(db, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "honorartabel.csv"
+    path.write_text(TABLE, encoding="utf-8")
+    out = StringIO()
+    call_command("fees", "import", str(path), stdout=out)
+    assert "5 rates imported" in out.getvalue()
+    assert FeeRate.objects.count() == 5
