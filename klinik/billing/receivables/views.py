@@ -15,11 +15,13 @@ from django.views.decorators.http import require_POST
 
 from klinik.audit.choices import Action, Channel
 from klinik.billing.access import access_invoice
+from klinik.billing.bookkeeping import journal_csv
 from klinik.billing.collection import danmark_report, reminder_send
 from klinik.billing.errors import BillingError
 from klinik.billing.pdf import invoice_pdf, kroner
 from klinik.billing.receivables.forms import CashUpForm, ReminderForm
 from klinik.billing.selectors import cash_up, debtors_ageing, invoice_page, invoices_list
+from klinik.core.datefields import parse_danish_date
 from klinik.core.http import ActorRequest
 from klinik.core.policy import Perm, requires
 
@@ -64,6 +66,21 @@ def open_items_csv_view(request: ActorRequest) -> HttpResponse:
                 max(0, (today - r.due_on).days),
             ]
         )
+    return response
+
+
+@requires(Perm.INVOICE_VIEW)
+def journal_csv_view(request: ActorRequest) -> HttpResponse:
+    """The bookkeeping journal of a period (`?from=dd.mm.yyyy&to=dd.mm.yyyy`; default this
+    month) as CSV."""
+    today = timezone.localdate()
+    start = parse_danish_date(request.GET.get("from", "")) or today.replace(day=1)
+    end = parse_danish_date(request.GET.get("to", "")) or today
+    content = journal_csv(actor=request.actor, start=start, end=end)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="bogfoering-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv"'
+    )
     return response
 
 

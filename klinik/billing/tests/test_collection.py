@@ -185,3 +185,23 @@ def test_api_reminder_and_danmark(invoice, api, clock):
     assert body["reminder_fees"] == "100.00" and body["open_amount"] == "675.00"
     too_high = api.post(f"/invoices/{invoice.public_id}/reminders", {"fee": "150"})
     assert too_high.status_code == 422 and too_high.json()["detail"].startswith("fee:")
+
+
+def test_the_bookkeeping_journal_balances(invoice, actor, secretary, login_as, clock):
+    from klinik.billing.bookkeeping import journal_postings
+
+    payment_register(actor=actor, invoice=invoice, amount="200", method=PaymentMethod.MOBILEPAY)
+    invoice_credit(actor=actor, invoice=invoice)
+    postings = list(journal_postings(organisation_ids=actor.organisation_ids, start=DAY, end=DAY))
+    assert sum(p.debit for p in postings) == sum(p.credit for p in postings)
+    by_account = {}
+    for p in postings:
+        by_account[p.account] = by_account.get(p.account, D(0)) + p.debit - p.credit
+    # Invoice and credit note cancel; the payment is in MobilePay, owed back on receivables.
+    assert by_account["revenue_exempt"] == 0 and by_account["output_vat"] == 0
+    assert by_account["mobilepay"] == D("200.00") and by_account["receivables"] == D("-200.00")
+    client = login_as(secretary)
+    response = client.get("/invoices/journal.csv?from=02.03.2026&to=02.03.2026")
+    text = response.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "Dato;Bilag;Tekst;Konto;Kontonavn;Debet;Kredit;Momskode"
+    assert "02-03-2026;F1;" in text and ";7250;Salgsmoms;0,00;25,00;S25" in text
