@@ -30,6 +30,20 @@ def product_access(*, actor: Actor, public_id: object) -> Product:
     return found
 
 
+def lot_access(*, actor: Actor, public_id: object) -> Lot:
+    require(actor, Perm.STOCK_VIEW)
+    import uuid
+
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise Http404 from exc
+    found = Lot.objects.filter(organisation_id__in=actor.organisation_ids, public_id=key).first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def stock_lots(*, actor: Actor, product: Product | None = None) -> list[Lot]:
     require(actor, Perm.STOCK_VIEW)
     lots = Lot.objects.filter(organisation_id__in=actor.organisation_ids, quantity__gt=0)

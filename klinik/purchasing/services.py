@@ -161,3 +161,28 @@ def vaccination_draw(vaccination: Vaccination, actor: Actor) -> None:
         by=actor.user,
         vaccination_id=vaccination.public_id,
     )
+
+
+def stock_count(*, actor: Actor, lot: Lot, counted: int, note: str = "") -> int:
+    """A stock count (optælling) of one lot: the quantity becomes what was counted and the
+    difference is recorded as a movement. Returns the difference (0: nothing recorded)."""
+    require(actor, Perm.STOCK_MANAGE)
+    if lot.organisation_id not in actor.organisation_ids:
+        raise stock_error(StockCode.BAD_VALUE, "lot", value=lot.lot_number)
+    if counted < 0 or counted > QUANTITY_MAX:
+        raise stock_error(StockCode.NOT_POSITIVE, "counted")
+    with transaction.atomic(durable=True):
+        locked = Lot.objects.select_for_update().get(pk=lot.pk)
+        difference = counted - locked.quantity
+        if difference:
+            Lot.objects.filter(pk=lot.pk).update(quantity=counted)
+            Movement.objects.create(
+                organisation_id=lot.organisation_id,
+                lot=locked,
+                kind=MovementKind.COUNT,
+                change=difference,
+                at=timezone.now(),
+                by=actor.user,
+                note=" ".join(note.split())[:200],
+            )
+    return difference

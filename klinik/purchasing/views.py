@@ -13,8 +13,8 @@ from klinik.core.errors import DomainError, form_error_add
 from klinik.core.http import ActorRequest
 from klinik.core.policy import Perm, requires
 from klinik.purchasing.forms import ProductForm, ReceiptForm
-from klinik.purchasing.selectors import product_access, stock_overview
-from klinik.purchasing.services import product_create, receipt_register
+from klinik.purchasing.selectors import lot_access, product_access, stock_overview
+from klinik.purchasing.services import product_create, receipt_register, stock_count
 
 _FIELDS = {"lot": "lot_number", "location": "location"}
 
@@ -94,4 +94,27 @@ def product_view(request: ActorRequest) -> HttpResponse:
         form_error_add(form, exc)
         return _page(request, product=form, status=422)
     messages.success(request, _("The product is created."))
+    return redirect("stock")
+
+
+@requires(Perm.STOCK_MANAGE)
+def count_view(request: ActorRequest, lot_id: str) -> HttpResponse:
+    """A stock count of one lot from the stock screen; the difference is recorded."""
+    if request.method != "POST":
+        return redirect("stock")
+    lot = lot_access(actor=request.actor, public_id=lot_id)
+    try:
+        counted = int(request.POST.get("counted", ""))
+    except ValueError:
+        counted = -1
+    try:
+        difference = stock_count(actor=request.actor, lot=lot, counted=counted)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Counted lot %(lot)s: difference %(d)+d recorded.")
+            % {"lot": lot.lot_number, "d": difference},
+        )
     return redirect("stock")

@@ -206,3 +206,26 @@ def test_expiring_lots_and_products_to_reorder_are_in_the_work_queue(world, acto
     assert "SOON" in items[0].title and STOCK_KIND.count(actor, query) == 2
     other = WorkQuery(unit_ids=frozenset({world.unit_b.pk}), limit=10)
     assert STOCK_KIND.items(actor, other) == []
+
+
+def test_a_stock_count_records_the_difference(world, nurse, login_as, actor, vaccine):
+    lot = receipt_register(
+        actor=actor,
+        product=vaccine,
+        lot_number="CNT1",
+        expiry=timezone.localdate() + timedelta(days=100),
+        quantity=10,
+    )
+    client = login_as(nurse)
+    assert client.post(f"/stock/lots/{lot.public_id}/count/", {"counted": "8"}).status_code == 302
+    lot.refresh_from_db()
+    assert lot.quantity == 8
+    assert Movement.objects.get(kind="count").change == -2
+    client.post(f"/stock/lots/{lot.public_id}/count/", {"counted": "-1"})
+    lot.refresh_from_db()
+    assert lot.quantity == 8 and Movement.objects.filter(kind="count").count() == 1
+    client.logout()
+    other = login_as(world.member(Role.NURSE, unit=world.unit_b))
+    assert other.post(f"/stock/lots/{lot.public_id}/count/", {"counted": "0"}).status_code == 404
+    lot.refresh_from_db()
+    assert lot.quantity == 8
