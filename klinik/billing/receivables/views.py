@@ -20,6 +20,7 @@ from klinik.billing.collection import danmark_report, reminder_send
 from klinik.billing.errors import BillingError
 from klinik.billing.pdf import invoice_pdf, kroner
 from klinik.billing.receivables.forms import CashUpForm, ReminderForm
+from klinik.billing.reports import revenue_report, revenue_workbook
 from klinik.billing.selectors import cash_up, debtors_ageing, invoice_page, invoices_list
 from klinik.core.datefields import parse_danish_date
 from klinik.core.http import ActorRequest
@@ -156,3 +157,24 @@ def danmark_report_view(request: ActorRequest, invoice_id: str) -> HttpResponse:
             % {"amount": kroner(claim.subsidy)},
         )
     return redirect("invoice_detail", invoice_id=invoice.public_id)
+
+
+def _year(request: ActorRequest) -> int:
+    value = request.GET.get("year", "")
+    year = int(value) if value.isdigit() else timezone.localdate().year
+    return year if 2000 <= year <= 2199 else timezone.localdate().year
+
+
+@requires(Perm.INVOICE_VIEW)
+def report_view(request: ActorRequest) -> HttpResponse:
+    """The year's economy: revenue, VAT, payments and fees per month with bars, fees per
+    code, revenue per unit; `?format=xlsx` as an Excel workbook."""
+    report = revenue_report(actor=request.actor, year=_year(request))
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            revenue_workbook(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="oekonomi-{report.year}.xlsx"'
+        return response
+    return render(request, "billing/report.html", {"report": report})

@@ -205,3 +205,23 @@ def test_the_bookkeeping_journal_balances(invoice, actor, secretary, login_as, c
     text = response.content.decode("utf-8-sig")
     assert text.splitlines()[0] == "Dato;Bilag;Tekst;Konto;Kontonavn;Debet;Kredit;Momskode"
     assert "02-03-2026;F1;" in text and ";7250;Salgsmoms;0,00;25,00;S25" in text
+
+
+def test_the_economy_report_and_its_workbook(invoice, actor, secretary, login_as):
+    from klinik.billing.reports import revenue_report
+
+    payment_register(actor=actor, invoice=invoice, amount="100", method=PaymentMethod.CASH)
+    report = revenue_report(actor=actor, year=2026)
+    march = report.months[2]
+    assert (march.revenue, march.vat, march.paid, march.share) == (
+        D("550.00"),
+        D("25.00"),
+        D("100.00"),
+        100,
+    )
+    assert report.total_revenue == D("550.00")
+    client = login_as(secretary)
+    page = client.get("/invoices/report/?year=2026")
+    assert page.status_code == 200 and "550,00" in page.content.decode()
+    book = client.get("/invoices/report/?year=2026&format=xlsx")
+    assert book.content.startswith(b"PK")
