@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
 from klinik.api import (
+    billing,
     core,
     pathways,
     patients,
@@ -20,6 +21,7 @@ from klinik.api import (
     records_observations,
     resources,
     scheduling,
+    stock,
     tasks,
     terminology,
     waitlist,
@@ -51,6 +53,8 @@ api.add_router("", waitlist.router)
 api.add_router("", pathways.router)
 api.add_router("", worklist.router)
 api.add_router("", tasks.router)
+api.add_router("", billing.router)
+api.add_router("", stock.router)
 
 
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.

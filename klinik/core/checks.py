@@ -12,9 +12,17 @@ from django.core.checks import Warning as CheckWarning
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Organisation-owned data lives in these apps; every model there needs an organisation FK.
-TENANT_APPS = ("patients", "scheduling", "records", "pathways", "billing", "correspondence")
+TENANT_APPS = (
+    "patients",
+    "scheduling",
+    "records",
+    "pathways",
+    "billing",
+    "purchasing",
+    "correspondence",
+)
 # National data in a tenant app, the same for every organisation: the law's deadline rules.
-NATIONAL_MODELS = frozenset({"pathways.DeadlineRule"})
+NATIONAL_MODELS = frozenset({"pathways.DeadlineRule", "billing.FeeRate"})
 
 
 @register()

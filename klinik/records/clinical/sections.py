@@ -13,12 +13,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from klinik.core.errors import form_error_add
+from klinik.core.errors import DomainError, form_error_add
 from klinik.core.http import ActorRequest
 from klinik.core.policy import Perm
 from klinik.patients.models import Patient
 from klinik.records.access import record_row_for_write
-from klinik.records.errors import RecordError
 from klinik.records.header import record_frame, record_patient
 
 Section = Callable[..., HttpResponse]
@@ -30,7 +29,7 @@ def after_write(
     url: str,
     section: Section,
     *,
-    error: RecordError | None,
+    error: DomainError | None,
     object_type: str,
 ) -> HttpResponse:
     """After a write to a row: htmx gets the section back, a plain post goes back to the page."""
@@ -45,10 +44,12 @@ def after_write(
     return redirect(url)
 
 
-def attempt(call: Callable[[], object]) -> RecordError | None:
+def attempt(call: Callable[[], object]) -> DomainError | None:
+    """The refusal of a write, the record's own or one a hook raised inside it (purchasing
+    refusing an expired lot for a vaccination)."""
     try:
         call()
-    except RecordError as exc:
+    except DomainError as exc:
         return exc
     return None
 
