@@ -90,7 +90,8 @@ TEST_DATES := 2027-01-02T10:15:00+01:00 2026-12-24T00:20:00+01:00 \
 DATE_SENSITIVE := klinik/scheduling klinik/correspondence klinik/api/tests/test_scheduling_api.py \
 	tests/browser/test_calendar.py tests/browser/test_reception.py \
 	tests/browser/test_online_booking.py klinik/worklist klinik/pathways klinik/desk/tests/test_worklist_screen.py \
-	klinik/api/tests/test_worklist_api.py tests/browser/test_referral.py \
+	klinik/api/tests/test_worklist_api.py tests/browser/test_referral.py klinik/billing \
+	klinik/purchasing tests/browser/test_invoice.py tests/browser/test_fees.py tests/browser/test_stock.py \
 	klinik/staff tests/browser/test_delegation.py tests/browser/test_staff_training.py
 test-dates: install
 	@status=0; for now in $(TEST_DATES); do \

@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
 from klinik.api import (
+    billing,
     core,
     pathways,
     patients,
@@ -21,6 +22,7 @@ from klinik.api import (
     resources,
     scheduling,
     staff,
+    stock,
     tasks,
     terminology,
     waitlist,
@@ -52,6 +54,8 @@ api.add_router("", waitlist.router)
 api.add_router("", pathways.router)
 api.add_router("", worklist.router)
 api.add_router("", tasks.router)
+api.add_router("", billing.router)
+api.add_router("", stock.router)
 api.add_router("", staff.router)
 
 

@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "klinik.records",
     "klinik.pathways",
     "klinik.correspondence",
+    "klinik.billing",
+    "klinik.purchasing",
     "klinik.desk",
     "klinik.reporting",
     "klinik.api",
@@ -362,6 +364,18 @@ DEFAULT_FROM_EMAIL = env_str("KLINIK_EMAIL_FROM", "klinik@localhost")
 KLINIK_SMS_BACKEND = env_str("KLINIK_SMS_BACKEND", "klinik.correspondence.channels.LocalSmsBackend")
 KLINIK_SMS_SENDER = env_str("KLINIK_SMS_SENDER", "Klinik")
 KLINIK_PUBLIC_URL = env_str("KLINIK_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# Sygeforsikringen "danmark": the adapter that reports an invoice for a member's subsidy (the
+# provider's interface is closed; the local default records the report and computes a stand-in
+# subsidy, docs/adr/0021).
+KLINIK_DANMARK_BACKEND = env_str(
+    "KLINIK_DANMARK_BACKEND", "klinik.billing.danmark.LocalDanmarkBackend"
+)
+# Regional settlement of fees: the adapter that sends a month's batch file (the local default
+# keeps it under DATA_DIR/settlements/).
+KLINIK_SETTLEMENT_BACKEND = env_str(
+    "KLINIK_SETTLEMENT_BACKEND", "klinik.billing.fees.settlement.LocalSettlementBackend"
+)
 
 # Structured JSON logs. Messages carry ids, never patient data; the filter is a safety net.
 LOG_LEVEL = env_str("KLINIK_LOG_LEVEL", "INFO")

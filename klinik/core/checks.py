@@ -18,12 +18,16 @@ TENANT_APPS = (
     "records",
     "pathways",
     "billing",
+    "purchasing",
     "correspondence",
     "staff",
 )
-# National data in a tenant app, the same for every organisation: the law's deadline rules;
-# the AMU course catalogue and the seed's competences (organisation empty; a clinic's own set).
-NATIONAL_MODELS = frozenset({"pathways.DeadlineRule", "staff.Course", "staff.Competence"})
+# National data in a tenant app, the same for every organisation: the law's deadline rules,
+# the fee tables; the AMU course catalogue and the seed's competences (organisation empty; a
+# clinic's own alongside).
+NATIONAL_MODELS = frozenset(
+    {"pathways.DeadlineRule", "billing.FeeRate", "staff.Course", "staff.Competence"}
+)
 
 
 @register()

@@ -47,32 +47,43 @@ class Perm(StrEnum):
     PATHWAY_VIEW = "pathway.view"  # referrals, pathways, deadlines, waiting times
     PATHWAY_EDIT = "pathway.edit"  # open and close pathways, set markers
     TASK_WORK = "task.work"  # create, take and finish tasks
+    INVOICE_VIEW = "invoice.view"  # private invoices, payments, open items
+    INVOICE_WRITE = "invoice.write"  # issue and credit invoices, register payments, prices
+    FEE_APPROVE = "fee.approve"  # fees (ydelser): suggest, correct, approve, settle
+    STOCK_VIEW = "stock.view"  # products, lots and quantities
+    STOCK_MANAGE = "stock.manage"  # products, goods received, counts
 
 
 _P = Perm
 _RECEPTION = {_P.PATIENT_VIEW, _P.PATIENT_EDIT, _P.SCHEDULE_VIEW, _P.SCHEDULE_BOOK}
 _PATHWAYS = {_P.REFERRAL_REGISTER, _P.PATHWAY_VIEW, _P.PATHWAY_EDIT, _P.TASK_WORK}
+_INVOICING = {_P.INVOICE_VIEW, _P.INVOICE_WRITE, _P.FEE_APPROVE}
+_STOCK = {_P.STOCK_VIEW, _P.STOCK_MANAGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.SECRETARY: frozenset(
         _RECEPTION
         | {_P.PATIENT_EXPORT, _P.RECORD_READ, _P.RECORD_WRITE, _P.AUDIT_PATIENT_REPORT}
         | _PATHWAYS
+        | _INVOICING
+        | _STOCK
     ),
-    Role.HEALTH_SERVICE_SECRETARY: frozenset(_RECEPTION | _PATHWAYS),
+    Role.HEALTH_SERVICE_SECRETARY: frozenset(_RECEPTION | _PATHWAYS | _INVOICING),
     Role.DOCTOR: frozenset(
         _RECEPTION
         | {_P.PATIENT_EXPORT, _P.RECORD_READ, _P.RECORD_WRITE, _P.RECORD_SIGN}
         | {_P.AUDIT_PATIENT_REPORT}
         | _PATHWAYS
         | {_P.REFERRAL_VISITATE}
+        | _INVOICING
     ),
-    Role.NURSE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE} | _PATHWAYS),
+    Role.NURSE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE} | _PATHWAYS | _STOCK),
     Role.THERAPIST: frozenset(
         _RECEPTION
         | {_P.RECORD_READ, _P.RECORD_WRITE, _P.RECORD_SIGN}
         | _PATHWAYS
         | {_P.REFERRAL_VISITATE}
+        | _INVOICING
     ),
     Role.LAB_TECHNICIAN: frozenset(
         {_P.PATIENT_VIEW, _P.SCHEDULE_VIEW, _P.RECORD_READ, _P.RECORD_WRITE}
@@ -80,7 +91,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.MANAGER: frozenset(
         {_P.PATIENT_VIEW, _P.SCHEDULE_VIEW, _P.STAFF_MANAGE, _P.AUDIT_REVIEW}
         | {_P.AUDIT_PATIENT_REPORT, _P.PATIENT_EXPORT, _P.PATIENT_UNMERGE, _P.CLINIC_SETUP}
-        | {_P.REPORT_RETENTION, _P.PATHWAY_VIEW}
+        | {_P.REPORT_RETENTION, _P.PATHWAY_VIEW, _P.INVOICE_VIEW, _P.STOCK_VIEW}
     ),
     # An apprentice works under supervision: what they write stays unsigned until approved.
     Role.APPRENTICE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE, _P.TASK_WORK}),

@@ -11,8 +11,8 @@ A task whose outcome could not be recorded because the database went away meanwh
 
 The periodic tasks (the access log's hourly checkpoint, the outbox sweep and what other apps
 register on `PERIODIC_TASKS`) re-queue themselves after each run; a run the outage broke queues
-no next one. Once the database is back the worker queues each chain again (each schedule
-function queues only when none is waiting).
+no next one. When the worker starts, and once the database is back, it queues each chain
+again (each schedule function queues only when none is waiting).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class ResilientWorker(Worker):
 
     def run(self) -> None:
         delay = BACKOFF_FIRST_SECONDS
-        recovering = False
+        recovering = True  # at start as after an outage: every periodic chain is queued
         while self.running:
             started = time.monotonic()
             try:

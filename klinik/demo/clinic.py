@@ -16,8 +16,10 @@ from django.db import transaction
 from klinik.core.choices import OrganisationKind, Role, UnitKind
 from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.core.slugs import danish_slugify
+from klinik.demo.billing import demo_billing, demo_fees
 from klinik.demo.generate import generate_patients
 from klinik.demo.pathways import demo_pathways
+from klinik.demo.purchasing import demo_stock
 from klinik.demo.records import demo_clinical, demo_dictations, demo_records
 from klinik.demo.schedule import (
     GP_TYPES,
@@ -231,6 +233,10 @@ def demo_load(
         demo_dictations(unit=unit, rng=rng)
     hospital = [u for u in units.values() if u.organisation.kind == OrganisationKind.HOSPITAL]
     demo_pathways(units=hospital, rng=rng)
+    therapy = [u for u in units.values() if u.organisation.kind == OrganisationKind.THERAPY_CLINIC]
+    demo_billing(units=therapy, rng=rng)
+    demo_fees(unit=units[("laegehuset", "Lægehuset")])
+    demo_stock(unit=units[("laegehuset", "Lægehuset")])
 
 
 def _demo_user(username: str, first_name: str, last_name: str) -> User:

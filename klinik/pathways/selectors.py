@@ -26,6 +26,7 @@ from klinik.pathways.models import (
     Task,
 )
 from klinik.patients.models import Patient
+from klinik.records.models import Contact
 from klinik.scheduling.models import Appointment
 from klinik.terminology.models import SKSCode
 
@@ -247,6 +248,27 @@ def pathway_appointments(*, pathway: Pathway) -> list[tuple[Appointment, bool]]:
         .order_by("start")[:50]
     )
     return [(a, a.pk in linked) for a in appointments]
+
+
+def pathway_contacts(*, pathway: Pathway) -> list[tuple[Contact, bool]]:
+    """The patient's contacts at the pathway's organisation from its start (kind, unit and
+    time: the record itself is read on the record's pages), each with whether it is on the
+    pathway already."""
+    linked = set(
+        PathwayLink.objects.filter(pathway=pathway, contact__isnull=False).values_list(
+            "contact_id", flat=True
+        )
+    )
+    contacts = (
+        Contact.objects.filter(
+            organisation_id=pathway.organisation_id,
+            patient_id=pathway.patient_id,
+            started_at__gte=pathway.started_at,
+        )
+        .select_related("unit")
+        .order_by("started_at")[:50]
+    )
+    return [(c, c.pk in linked) for c in contacts]
 
 
 def pathway_label_choices(*, on: date) -> list[tuple[str, str]]:

@@ -18,7 +18,6 @@ import holidays
 from django.conf import settings
 from django.db import connection
 
-from klinik.core import rows
 from klinik.scheduling.choices import WeekParity
 from klinik.scheduling.models import (
     Absence,
@@ -242,42 +241,6 @@ class TimedRow(NamedTuple):
     note: str
 
 
-def _timed_rows(
-    model: type[Absence] | type[ExtraOpening], ids: list[int], unit_ids: set[int], period: Span
-) -> list[TimedRow]:
-    """(resource, unit, start, end, kind, note) of the model's rows overlapping the period:
-    those of the resources, and (absences) those of the whole units; an opening has no unit,
-    kind or note. Written out, as on every slot search and calendar page; the datetimes
-    converted as the ORM converts them."""
-    if not ids and not unit_ids:
-        return []
-    quote = connection.ops.quote_name
-    whose = [f"resource_id IN ({', '.join(['%s'] * len(ids))})"] if ids else []
-    params: list[int] = list(ids)
-    extra = "NULL, '', ''"
-    if model is Absence:
-        extra = "unit_id, kind, note"  # the calendar labels an absence by its kind or note
-        if unit_ids:
-            whose.append(
-                f"(resource_id IS NULL AND unit_id IN ({', '.join(['%s'] * len(unit_ids))}))"
-            )
-            params += sorted(unit_ids)
-    adapt = connection.ops.adapt_datetimefield_value
-    sql = (
-        f"SELECT resource_id, {quote('start')}, {quote('end')}, {extra} "  # noqa: S608
-        f"FROM {quote(model._meta.db_table)} WHERE ({' OR '.join(whose)}) "
-        f"AND {quote('start')} < %s AND {quote('end')} > %s"
-    )
-    times = (model._meta.get_field("start"), model._meta.get_field("end"))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, adapt(period[1]), adapt(period[0])])
-        found = cursor.fetchall()
-    return [
-        TimedRow(rid, unit_id, *rows.converted(times, (start, end)), kind, note)
-        for rid, start, end, unit_id, kind, note in found
-    ]
-
-
 PARITY_ODD, PARITY_EVEN = 1, 2
 PARITIES = {
     WeekParity.EVERY.value: 0,
@@ -323,33 +286,6 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text[:10]) if text else None
 
 
-def working_hours(resource_ids: Iterable[int]) -> WeeklyHours:
-    """The regular hours of the resources. Read once per search (they do not depend on the
-    days searched); the times come as text and are parsed through a cache, since every
-    resource has the same few opening and closing times."""
-    ids = list(resource_ids)
-    hours: WeeklyHours = defaultdict(lambda: defaultdict(list))
-    if not ids:
-        return hours
-    quote = connection.ops.quote_name
-    start, end = quote("start"), quote("end")
-    sql = (
-        f"SELECT resource_id, weekday, CAST({start} AS TEXT), CAST({end} AS TEXT), "  # noqa: S608
-        "CAST(valid_from AS TEXT), CAST(valid_to AS TEXT), weeks "
-        f"FROM {quote(WorkingHours._meta.db_table)} "
-        f"WHERE resource_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY weekday, {start}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        for resource_id, weekday, opens, closes, first, last, weeks in cursor.fetchall():
-            hours[resource_id][weekday].append(
-                HoursRow(
-                    _clock(opens), _clock(closes), _day(first), _day(last), PARITIES.get(weeks, 0)
-                )
-            )
-    return hours
-
-
 @dataclass(frozen=True)
 class Timetable:
     """What stays the same while a search loads period after period for the same resources:
@@ -366,14 +302,77 @@ class Timetable:
 
 
 def load_timetable(*, resources: Sequence[Resource], first: date, last: date) -> Timetable:
-    """The timetable of the resources for the local days first..last (three queries)."""
+    """The timetable of the resources for the local days first..last, in one statement: their
+    regular hours, their one-off openings and their (and their whole units') absences overlapping
+    the days. On every slot search, booking and calendar page, so written out; the times come as
+    text and are parsed through caches, since every resource has the same few opening and
+    closing times."""
+    hours: WeeklyHours = defaultdict(lambda: defaultdict(list))
     ids = [r.pk for r in resources]
+    if not ids:
+        return Timetable(hours, [], [])
+    unit_ids = sorted({r.unit_id for r in resources})
     period = local_day_span(first, last)
-    return Timetable(
-        hours=working_hours(ids),
-        openings=_timed_rows(ExtraOpening, ids, set(), period),
-        absences=_timed_rows(Absence, ids, {r.unit_id for r in resources}, period),
+    quote = connection.ops.quote_name
+    start, end = quote("start"), quote("end")
+    adapt = connection.ops.adapt_datetimefield_value
+    within = [adapt(period[1]), adapt(period[0])]
+    among = ", ".join(["%s"] * len(ids))
+    units = ", ".join(["%s"] * len(unit_ids))
+    table = {m: quote(m._meta.db_table) for m in (WorkingHours, ExtraOpening, Absence)}
+    # Table and column names from the models; every value a parameter.
+    sql = (
+        f"SELECT 0, resource_id, CAST(NULL AS BIGINT), weekday, CAST({start} AS TEXT), "  # noqa: S608
+        f"CAST({end} AS TEXT), "
+        "CAST(valid_from AS TEXT), CAST(valid_to AS TEXT), weeks, '', '' "
+        f"FROM {table[WorkingHours]} WHERE resource_id IN ({among}) "
+        f"UNION ALL SELECT 1, resource_id, NULL, NULL, CAST({start} AS TEXT), "
+        f"CAST({end} AS TEXT), NULL, NULL, NULL, '', '' FROM {table[ExtraOpening]} "
+        f"WHERE resource_id IN ({among}) AND {start} < %s AND {end} > %s "
+        f"UNION ALL SELECT 2, resource_id, unit_id, NULL, CAST({start} AS TEXT), "
+        f"CAST({end} AS TEXT), NULL, NULL, NULL, kind, note FROM {table[Absence]} "
+        f"WHERE (resource_id IN ({among}) OR (resource_id IS NULL AND unit_id IN ({units}))) "
+        f"AND {start} < %s AND {end} > %s "
+        "ORDER BY 1, 4, 5"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, *ids, *within, *ids, *unit_ids, *within])
+        found = cursor.fetchall()
+    openings: list[TimedRow] = []
+    absences: list[TimedRow] = []
+    for (
+        source,
+        rid,
+        unit_id,
+        weekday,
+        opens,
+        closes,
+        valid_from,
+        valid_to,
+        weeks,
+        kind,
+        note,
+    ) in found:
+        if source == 0:  # regular hours, by weekday and opening time
+            hours[rid][weekday].append(
+                HoursRow(
+                    _clock(opens),
+                    _clock(closes),
+                    _day(valid_from),
+                    _day(valid_to),
+                    PARITIES.get(weeks, 0),
+                )
+            )
+        else:
+            row = TimedRow(rid, unit_id, _moment(opens), _moment(closes), kind, note)
+            (openings if source == 1 else absences).append(row)
+    return Timetable(hours, openings, absences)
+
+
+def _moment(text: str) -> datetime:
+    """A stored time read as text: UTC without its zone from SQLite, with it from PostgreSQL."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def local_day_span(first: date, last: date) -> Span:

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
 
@@ -36,7 +36,7 @@ from klinik.core.policy import Actor, Perm, require
 from klinik.patients.models import Patient
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.booking import BookingRequest, appointment_book_within
-from klinik.scheduling.booking_rules import appointment_type_check
+from klinik.scheduling.booking_rules import appointment_type_check, resources_choose
 from klinik.scheduling.choices import (
     AppointmentStatus,
     BookedVia,
@@ -262,9 +262,10 @@ def _candidates(
     practitioner_id: int | None,
     excluded_patient_id: int | None,
     now: datetime,
+    offered_before: QuerySet[WaitlistOffer] | None = None,
 ) -> list[WaitlistEntry]:
     """Waiting entries for the type whose wishes fit, first come first, without those who
-    hold an unanswered offer already."""
+    hold an unanswered offer already (and those offered `offered_before`)."""
     busy = WaitlistOffer.objects.filter(
         organisation_id=appointment_type.organisation_id,
         status__in=[S.SENT, S.CALL],
@@ -283,6 +284,8 @@ def _candidates(
     )
     if excluded_patient_id is not None:
         entries = entries.exclude(patient_id=excluded_patient_id)
+    if offered_before is not None:
+        entries = entries.exclude(pk__in=offered_before.values("entry_id"))
     return [e for e in entries if entry_matches(e, start, practitioner_id)]
 
 
@@ -430,6 +433,76 @@ def waitlist_time_freed(appointment: Appointment, event: str) -> None:
     _opening_offer_within(
         appointment.appointment_type, start, _practitioner_of(appointment), appointment, None
     )
+
+
+# Offered again ---------------------------------------------------------------------------------
+
+REOFFER_EVERY = timedelta(minutes=15)
+# A time starting sooner is not offered again: a patient could hardly answer and come.
+REOFFER_LEAD = timedelta(hours=2)
+
+
+def _live_offers(now: datetime) -> Q:
+    """Offers still waiting for an answer: a link not yet expired, or a patient to call."""
+    return Q(status=S.CALL) | Q(status=S.SENT, expires_at__gt=now)
+
+
+def waitlist_reoffer(*, now: datetime | None = None) -> int:
+    """Openings whose offers all ran out unanswered are offered to the next patients on the
+    list whose wishes fit, when the time is still free and far enough ahead. Run by the
+    periodic task; returns how many openings were offered again."""
+    now = now or timezone.now()
+    stale = (
+        WaitlistOpening.objects.filter(
+            status=WaitlistOpeningStatus.OPEN, start__gt=now + REOFFER_LEAD
+        )
+        .exclude(Exists(WaitlistOffer.objects.filter(_live_offers(now), opening=OuterRef("pk"))))
+        .order_by("start")
+        .values_list("pk", flat=True)
+    )
+    offered = 0
+    for opening_id in list(stale[:200]):
+        with transaction.atomic(durable=True):
+            opening = (
+                WaitlistOpening.objects.select_for_update(of=("self",))
+                .select_related("appointment_type", "practitioner", "unit", "freed_appointment")
+                .get(pk=opening_id)
+            )
+            if (
+                opening.status != WaitlistOpeningStatus.OPEN
+                or opening.offers.filter(_live_offers(now)).exists()
+            ):
+                continue  # accepted or offered meanwhile
+            if _opening_offer_again(opening, now):
+                offered += 1
+    return offered
+
+
+def _opening_offer_again(opening: WaitlistOpening, now: datetime) -> bool:
+    appointment_type = opening.appointment_type
+    hold_end = opening.start + timedelta(
+        minutes=appointment_type.duration_minutes + appointment_type.buffer_minutes
+    )
+    try:
+        resources_choose(
+            appointment_type, opening.start, hold_end, opening.practitioner, overbook=False
+        )
+    except BookingError:
+        return False  # booked meanwhile, or no longer open
+    rules = offer_rules(appointment_type.unit_id)
+    entries = _candidates(
+        appointment_type,
+        opening.start,
+        opening.practitioner_id,
+        opening.freed_appointment.patient_id if opening.freed_appointment else None,
+        now,
+        offered_before=opening.offers.all(),
+    )[: rules.count]
+    patients = {p.pk: p for p in Patient.objects.filter(pk__in=[e.patient_id for e in entries])}
+    for entry in entries:
+        entry.patient = patients[entry.patient_id]
+        _offer_make(opening, entry, rules)
+    return bool(entries)
 
 
 # The patient's answer -------------------------------------------------------------------------

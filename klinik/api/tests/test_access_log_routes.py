@@ -56,6 +56,9 @@ NO_PATIENT_DATA = {
     ("GET", "/working-days"),
     ("GET", "/deadlines"),
     ("GET", "/deadline-rules"),
+    # Stock: products and lots, no patients.
+    ("POST", "/stock/receipts"),
+    ("GET", "/stock"),
 }
 
 Call = Callable[[ApiWorld], tuple[str, str, dict[str, Any]]]
@@ -77,6 +80,27 @@ def _referral(aw: ApiWorld, *, accepted: bool = False) -> Any:
     if accepted:
         referral_visitate(actor=aw.rw.doctor_actor, referral=referral, decision="accept")
     return referral
+
+
+def _invoice(aw: ApiWorld) -> str:
+    from klinik.billing.services import LineInput, invoice_create
+
+    line = LineInput(text="Konsultation", quantity="1", unit_price="450.00", vat_rate=0)
+    invoice = invoice_create(actor=aw.rw.secretary_actor, patient=aw.rw.patient, lines=[line])
+    return str(invoice.public_id)
+
+
+def _overdue_invoice(aw: ApiWorld) -> str:
+    from klinik.billing.models import Invoice
+
+    public_id = _invoice(aw)
+    invoice = Invoice.objects.get(public_id=public_id)
+    earlier = invoice.issued_on - timedelta(days=30)
+    Invoice.objects.filter(pk=invoice.pk).update(issued_on=earlier, due_on=earlier)
+    return public_id
+
+
+_INVOICE_LINE = {"text": "Attest", "quantity": "1", "unit_price": "100.00", "vat_rate": 25}
 
 
 def _referral_body(aw: ApiWorld) -> dict[str, Any]:
@@ -303,6 +327,41 @@ ROUTES: dict[tuple[str, str], tuple[str, Call]] = {
             f"/pathways/{_referral(aw, accepted=True).pathways.get().public_id}/markers",
             {"code": "AFV01B", "at": timezone.now().isoformat()},
         ),
+    ),
+    ("POST", "/invoices"): (
+        "one",
+        lambda aw: (
+            "POST",
+            "/invoices",
+            {"patient": str(aw.rw.patient.public_id), "lines": [_INVOICE_LINE]},
+        ),
+    ),
+    ("GET", "/invoices"): ("list", lambda aw: ("GET", "/invoices", {})),
+    ("GET", "/invoices/{invoice_id}"): ("one", lambda aw: ("GET", f"/invoices/{_invoice(aw)}", {})),
+    ("GET", "/invoices/{invoice_id}.pdf"): (
+        "one",
+        lambda aw: ("GET", f"/invoices/{_invoice(aw)}.pdf", {}),
+    ),
+    ("POST", "/invoices/{invoice_id}/credit"): (
+        "one",
+        lambda aw: ("POST", f"/invoices/{_invoice(aw)}/credit", {}),
+    ),
+    ("POST", "/invoices/{invoice_id}/payments"): (
+        "one",
+        lambda aw: (
+            "POST",
+            f"/invoices/{_invoice(aw)}/payments",
+            {"amount": "100.00", "method": "card"},
+        ),
+    ),
+    ("GET", "/fees"): ("list", lambda aw: ("GET", "/fees", {"date": str(timezone.localdate())})),
+    ("POST", "/invoices/{invoice_id}/danmark"): (
+        "one",
+        lambda aw: ("POST", f"/invoices/{_invoice(aw)}/danmark", {}),
+    ),
+    ("POST", "/invoices/{invoice_id}/reminders"): (
+        "one",
+        lambda aw: ("POST", f"/invoices/{_overdue_invoice(aw)}/reminders", {"fee": "100.00"}),
     ),
     ("GET", "/dictations/{dictation_id}"): (
         "one",

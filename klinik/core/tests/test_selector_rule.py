@@ -15,11 +15,12 @@ PATIENT_ROWS = re.compile(
     r"\b(Patient|Appointment|JournalEntry|JournalDraft|Dictation|Document|Contact|"
     r"ContactDiagnosis|ContactProcedure|Problem|PatientWarning|Measurement|Vaccination|"
     r"OutboxMessage|WaitlistEntry|Relative|PatientChange|PatientMerge|Board|BoardRow|"
-    r"WaitingRoom|Referral|Pathway|Deadline|Task|WorklistPage)\b"
+    r"WaitingRoom|Referral|Pathway|Deadline|Task|WorklistPage|"
+    r"Invoice|InvoiceRow|InvoicePage|AppointmentToInvoice)\b"
 )
 # One patient's rows, read after the door (access_patient) checked and logged the read; or
 # rows already read, only arranged.
-ONE_PATIENT = {"patient", "patient_id", "entry", "appointments", "pathway"}
+ONE_PATIENT = {"patient", "patient_id", "entry", "appointments", "pathway", "invoice"}
 
 
 def _selector_modules() -> list[str]:

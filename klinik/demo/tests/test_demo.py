@@ -5,10 +5,12 @@ from django.test import Client
 from django.utils import timezone
 
 from klinik.audit.selectors import access_log_verify
+from klinik.billing.models import Fee, FeeRate, Invoice, Payment, PriceItem
 from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.pathways.models import Deadline, Pathway, Referral, Task
 from klinik.patients.models import Patient
+from klinik.purchasing.models import Lot
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
 from klinik.staff.models import Delegation, PersonCompetence, Training
 
@@ -36,11 +38,15 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     _schedules_for_every_unit()
     _sekretaer_logs_in_and_sees_the_dashboard()
     _referrals_in_each_state_a_cancer_pathway_and_tasks()
+    _therapy_clinics_invoice()
+    _gp_fees_approved_settled_and_rejected()
+    _gp_vaccines_in_stock_by_lot()
     _staff_competences()
 
     def counts() -> tuple[int, ...]:
-        models = (User, Membership, Patient, Referral, Task, PersonCompetence, Delegation, Training)
-        return tuple(m.objects.count() for m in models)
+        models = (User, Membership, Patient, Referral, Task, Invoice, Fee, FeeRate, Lot)
+        staff = (PersonCompetence, Delegation, Training)
+        return tuple(m.objects.count() for m in (*models, *staff))
 
     before = counts()
     call_command("demo", stdout=StringIO())
@@ -134,3 +140,40 @@ def _staff_competences() -> None:
     client.post("/login/", {"username": "laege", "password": DEMO_PASSWORD})
     queue = client.get("/arbejdsliste/?kind=delegation").content.decode()
     assert "sygeplejerske" in queue.lower() or "Karen Madsen" in queue
+
+
+def _therapy_clinics_invoice() -> None:
+    fysio = Invoice.objects.filter(organisation__slug="fysio-nord")
+    assert fysio.filter(kind="invoice").count() >= 5
+    assert fysio.filter(kind="credit_note").exists()
+    assert fysio.filter(danmark__isnull=False).exists()
+    assert fysio.filter(reminders__isnull=False).exists()
+    assert Payment.objects.filter(invoice__organisation__slug="fysio-nord").exists()
+    assert PriceItem.objects.filter(organisation__slug="fysio-nord", vat_rate=25).exists()
+    numbers = sorted(fysio.values_list("number", flat=True))
+    assert numbers == list(range(1, len(numbers) + 1))
+    client = Client()
+    client.post("/login/", {"username": "fysioterapeut", "password": DEMO_PASSWORD})
+    page = client.get("/invoices/?open=1")
+    assert page.status_code == 200 and page.context["rows"]
+
+
+def _gp_fees_approved_settled_and_rejected() -> None:
+    fees = Fee.objects.filter(organisation__slug="laegehuset")
+    assert set(fees.values_list("status", flat=True)) >= {"suggested", "settled", "rejected"}
+    assert fees.filter(status="rejected").count() == 2
+    assert FeeRate.objects.filter(code="0101", insurance_group=1).count() >= 2
+    client = Client()
+    client.post("/login/", {"username": "sekretaer", "password": DEMO_PASSWORD})
+    queue = client.get("/arbejdsliste/?kind=fees")
+    assert queue.status_code == 200
+    assert "Godkend ydelser" in queue.content.decode()
+
+
+def _gp_vaccines_in_stock_by_lot() -> None:
+    lots = Lot.objects.filter(organisation__slug="laegehuset", product__kind="vaccine")
+    assert lots.count() >= 3 and lots.filter(lot_number="AB1234", quantity__gt=0).exists()
+    client = Client()
+    client.post("/login/", {"username": "sygeplejerske", "password": DEMO_PASSWORD})
+    page = client.get("/stock/")
+    assert page.status_code == 200 and "AB1234" in page.content.decode()

@@ -130,4 +130,7 @@ class CloseForm(forms.Form):
 
 
 class LinkForm(forms.Form):
-    appointment = forms.UUIDField(label=_("Appointment"))
+    """An appointment or a contact of the patient to put on the pathway."""
+
+    appointment = forms.UUIDField(label=_("Appointment"), required=False)
+    contact = forms.UUIDField(label=_("Contact"), required=False)

@@ -45,6 +45,7 @@ from klinik.pathways.rules import rules_all
 from klinik.pathways.selectors import (
     marker_choices,
     pathway_appointments,
+    pathway_contacts,
     pathway_label_choices,
     pathway_page,
     pathway_units,
@@ -53,6 +54,7 @@ from klinik.pathways.selectors import (
 )
 from klinik.patients.access import access_patient
 from klinik.patients.selectors import PatientHit, patient_search
+from klinik.records.models import Contact
 from klinik.scheduling.models import Appointment
 
 
@@ -316,6 +318,7 @@ def _pathway_page(
         "markers": PathwayMarker.objects.filter(pathway=pathway).order_by("at", "id"),
         "marker_choices": marker_choices(),
         "appointments": pathway_appointments(pathway=pathway),
+        "contacts": pathway_contacts(pathway=pathway),
         "can_edit": actor.can(Perm.PATHWAY_EDIT) and pathway.ended_at is None,
         "marker_form": marker_form or MarkerForm(initial={"at": timezone.localtime()}),
         "close_form": close_form or CloseForm(initial={"ended_at": timezone.localtime()}),
@@ -375,23 +378,31 @@ def pathway_marker_remove_view(
 @requires(Perm.PATHWAY_EDIT)
 @require_POST
 def pathway_link_view(request: ActorRequest, pathway_id: str) -> HttpResponse:
+    """Put one of the patient's appointments or contacts on the pathway."""
     pathway = _editable(request, str(pathway_id))
     form = LinkForm(request.POST)
-    appointment = None
-    if form.is_valid():
+    appointment = contact = None
+    if form.is_valid() and form.cleaned_data["appointment"]:
         appointment = Appointment.objects.filter(
             organisation_id=pathway.organisation_id,
             public_id=form.cleaned_data["appointment"],
         ).first()
-    if appointment is None:
-        messages.error(request, _("Choose one of the patient's appointments."))
+    elif form.is_valid() and form.cleaned_data["contact"]:
+        contact = Contact.objects.filter(
+            organisation_id=pathway.organisation_id, public_id=form.cleaned_data["contact"]
+        ).first()
+    if appointment is None and contact is None:
+        messages.error(request, _("Choose one of the patient's appointments or contacts."))
         return redirect("pathway_detail", pathway_id=pathway.public_id)
     try:
-        pathway_link(actor=request.actor, pathway=pathway, appointment=appointment)
+        pathway_link(actor=request.actor, pathway=pathway, appointment=appointment, contact=contact)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The appointment is on the pathway."))
+        if contact is not None:
+            messages.success(request, _("The contact is on the pathway."))
+        else:
+            messages.success(request, _("The appointment is on the pathway."))
     return redirect("pathway_detail", pathway_id=pathway.public_id)
 
 

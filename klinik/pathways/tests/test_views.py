@@ -5,6 +5,7 @@ patient page, and 404 for another organisation's referral or pathway with nothin
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -14,7 +15,9 @@ from openpyxl import load_workbook
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.pathways.choices import ReferralStatus
-from klinik.pathways.models import Pathway, PathwayMarker, Referral, Task
+from klinik.pathways.models import Pathway, PathwayLink, PathwayMarker, Referral, Task
+from klinik.records.choices import ContactKind
+from klinik.records.models import Contact
 
 pytestmark = pytest.mark.usefixtures("now")
 
@@ -135,6 +138,41 @@ def test_a_marker_before_the_pathway_is_refused_at_the_field(desk, doctor_desk, 
         "within the pathway" in response.content.decode()
     )
     assert not PathwayMarker.objects.exists()
+
+
+def test_a_contact_is_put_on_the_pathway_from_its_page(desk, doctor_desk, world):
+    _register(desk, world)
+    referral = Referral.objects.get()
+    doctor_desk.post(f"/referrals/{referral.public_id}/visitation/", {"decision": "accept"})
+    pathway = Pathway.objects.get()
+    visit = Contact.objects.create(
+        organisation=world.org_a,
+        unit=world.unit_a,
+        patient=world.patient_a,
+        kind=ContactKind.PHYSICAL,
+        started_at=pathway.started_at + timedelta(hours=1),
+    )
+    foreign = Contact.objects.create(
+        organisation=world.org_b,
+        unit=world.unit_b,
+        patient=world.patient_b,
+        kind=ContactKind.PHYSICAL,
+        started_at=pathway.started_at + timedelta(hours=1),
+    )
+    url = f"/pathways/{pathway.public_id}/"
+    page = doctor_desk.get(url).content.decode()
+    assert f'data-contact="{visit.public_id}"' in page
+    assert f'data-contact="{foreign.public_id}"' not in page
+    # Another organisation's contact is not found: nothing is linked.
+    doctor_desk.post(f"{url}link/", {"contact": str(foreign.public_id)})
+    assert not PathwayLink.objects.exists()
+    response = doctor_desk.post(f"{url}link/", {"contact": str(visit.public_id)})
+    assert response.status_code == 302
+    assert PathwayLink.objects.get().contact == visit
+    page = doctor_desk.get(url).content.decode()
+    assert "Kontakt" in page  # on the timeline
+    on_page = page[page.index(f'data-contact="{visit.public_id}"') :]
+    assert "på forløbet" in on_page[: on_page.index("</li>")]
 
 
 def test_the_patient_page_shows_the_pathway_timeline(desk, doctor_desk, world):

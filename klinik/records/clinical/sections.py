@@ -45,8 +45,8 @@ def after_write(
 
 
 def attempt(call: Callable[[], object]) -> DomainError | None:
-    """The refusal of a write, to show: the record's own, or another app's through a hook (the
-    staff app's delegation check refuses a vaccination without a delegation)."""
+    """The refusal of a write, the record's own or one a hook raised inside it (purchasing
+    refusing an expired lot for a vaccination)."""
     try:
         call()
     except DomainError as exc:

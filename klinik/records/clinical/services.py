@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from klinik.audit.choices import Action, Channel
-from klinik.core.hooks import delegated_act_check
+from klinik.core.hooks import delegated_act_check, hook_items
 from klinik.core.models import Membership, User
 from klinik.core.policy import Actor
 from klinik.patients.models import Patient
@@ -41,6 +41,7 @@ from klinik.records.choices import (
 from klinik.records.clinical.plausibility import measurement_check
 from klinik.records.clinical.selectors import VACCINATOR_ROLES
 from klinik.records.errors import RecordCode, RecordError
+from klinik.records.hooks import VACCINATION_RECORDED
 from klinik.records.models import (
     Contact,
     ContactDiagnosis,
@@ -561,7 +562,7 @@ def vaccination_record(
     )
     with transaction.atomic(durable=True):
         record_write_begin(actor=actor, patient=patient, channel=channel, object_type="vaccination")
-        return Vaccination.objects.create(
+        vaccination = Vaccination.objects.create(
             organisation_id=patient.organisation_id,
             patient=patient,
             contact=contact,
@@ -574,6 +575,10 @@ def vaccination_record(
             given_by=given_by,
             recorded_by=actor.user,
         )
+        # Purchasing draws the dose from its stock lot (and may refuse an expired one).
+        for listener in hook_items(VACCINATION_RECORDED):
+            listener(vaccination, actor)
+        return vaccination
 
 
 def vaccination_mark_error(

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
+from django.db.models import Count, Min, OuterRef, Subquery, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -172,6 +173,77 @@ def appointments_inside(
     )
     patient_list_log(actor, "setup_absence_conflicts", len(result), channel)
     return result
+
+
+def absence_bookings(
+    *, actor: Actor, absence: Absence, channel: Channel = Channel.UI
+) -> list[Appointment]:
+    """The booked appointments still to come inside an absence or closing: what the desk
+    moves or cancels (one access-log entry)."""
+    return appointments_inside(
+        actor=actor,
+        unit=absence.unit,
+        resource=absence.resource,
+        start=max(absence.start, timezone.now()),
+        end=absence.end,
+        channel=channel,
+    )
+
+
+def absence_label(absence: Absence) -> str:
+    """How an absence or closing is named: the resource and the reason, or the closing's
+    note."""
+    if absence.resource is not None:
+        return f"{absence.resource.name} ({absence.get_kind_display()})"
+    return absence.note or str(absence.get_kind_display())
+
+
+@dataclass(frozen=True)
+class AbsenceWithBookings:
+    absence: Absence
+    count: int  # appointments still to come inside it
+    first: datetime  # the soonest of them
+
+
+def absences_with_bookings(
+    *, organisation_ids: frozenset[int], unit_ids: frozenset[int], now: datetime
+) -> list[AbsenceWithBookings]:
+    """Absences and closings not yet over with appointments still booked inside them, the
+    soonest first: two queries (closings of whole units, absences of one resource), each
+    counting with a subquery. No patient is read."""
+    ahead = Absence.objects.filter(
+        organisation_id__in=organisation_ids, unit_id__in=unit_ids, end__gt=now
+    ).select_related("resource")
+    in_unit = Appointment.objects.filter(
+        unit_id=OuterRef("unit_id"),
+        status__in=ACTIVE_STATUSES,
+        start__lt=OuterRef("end"),
+        end__gt=OuterRef("start"),
+        start__gt=now,
+    )
+    held = AppointmentResource.objects.filter(
+        resource_id=OuterRef("resource_id"),
+        holds_time=True,
+        start__lt=OuterRef("end"),
+        block_end__gt=OuterRef("start"),
+        start__gt=now,
+        appointment__status__in=ACTIVE_STATUSES,
+    )
+    found: list[AbsenceWithBookings] = []
+    for absences, bookings in (
+        (ahead.filter(resource__isnull=True), in_unit),
+        (ahead.filter(resource__isnull=False), held),
+    ):
+        grouped = bookings.order_by().annotate(one=Value(1)).values("one")
+        rows = absences.annotate(
+            bookings=Subquery(grouped.annotate(n=Count("pk")).values("n")),
+            first_booking=Subquery(grouped.annotate(first=Min("start")).values("first")),
+        ).filter(bookings__gt=0)
+        found += [
+            AbsenceWithBookings(a, a.bookings, a.first_booking)  # type: ignore[attr-defined]
+            for a in rows
+        ]
+    return sorted(found, key=lambda row: (row.first, row.absence.pk))
 
 
 def resource_future_appointments(

@@ -23,6 +23,7 @@ from klinik.scheduling.choices import AbsenceKind, AppointmentStatus, ResourceKi
 from klinik.scheduling.models import Absence, Appointment, Resource, UnitSchedule, WorkingHours
 from klinik.scheduling.setup.errors import SetupCode, SetupError
 from klinik.scheduling.setup.selectors import (
+    absence_bookings,
     appointments_inside,
     optional_day_names,
     unit_staff_users,
@@ -370,3 +371,30 @@ def unit_closing_days_update(
             channel=channel,
         )
     return schedule
+
+
+def absence_bookings_cancel(
+    *,
+    actor: Actor,
+    absence: Absence,
+    cancel: Collection[uuid.UUID],
+    reason: str,
+    channel: Channel = Channel.UI,
+) -> list[Appointment]:
+    """Cancel the named appointments still to come inside an absence or closing (each patient
+    is told through the outbox, as on every cancellation), in one transaction; those not
+    named, or no longer inside, are left."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    wanted = set(cancel)
+    with transaction.atomic(durable=True):
+        return [
+            appointment_set_status_within(
+                actor=actor,
+                appointment=appointment,
+                status=AppointmentStatus.CANCELLED,
+                reason=reason,
+                channel=channel,
+            )
+            for appointment in absence_bookings(actor=actor, absence=absence, channel=channel)
+            if appointment.public_id in wanted
+        ]

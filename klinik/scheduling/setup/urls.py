@@ -9,6 +9,11 @@ urlpatterns = [
     path("resources/<uuid:public_id>/hours/", views.setup_hours_view, name="setup_hours"),
     path("resources/<uuid:public_id>/absences/", views.setup_absences_view, name="setup_absences"),
     path(
+        "absences/<uuid:public_id>/appointments/",
+        views.setup_absence_bookings_view,
+        name="setup_absence_bookings",
+    ),
+    path(
         "absences/<uuid:public_id>/delete/",
         views.setup_absence_delete_view,
         name="setup_absence_delete",

@@ -26,6 +26,7 @@ from klinik.core.models import Unit
 from klinik.core.policy import Perm, requires
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import AbsenceKind, ResourceKind
+from klinik.scheduling.models import Absence
 from klinik.scheduling.setup import selectors, services
 from klinik.scheduling.setup.errors import SetupError
 from klinik.scheduling.setup.forms import (
@@ -285,6 +286,11 @@ def _uuids(values: list[str]) -> set[uuid.UUID]:
 
 def _absence_saved_message(request: ActorRequest, added: services.AbsenceAdded) -> None:
     messages.success(request, _("The absence was saved."))
+    _cancelled_message(request, added)
+    _conflicts_warning(request, added)
+
+
+def _cancelled_message(request: ActorRequest, added: services.AbsenceAdded) -> None:
     if added.cancelled:
         messages.success(
             request,
@@ -295,7 +301,6 @@ def _absence_saved_message(request: ActorRequest, added: services.AbsenceAdded) 
             )
             % {"count": len(added.cancelled)},
         )
-    _conflicts_warning(request, added)
 
 
 def _conflicts_warning(request: ActorRequest, added: services.AbsenceAdded) -> None:
@@ -311,6 +316,40 @@ def _conflicts_warning(request: ActorRequest, added: services.AbsenceAdded) -> N
             )
             % {"count": len(added.conflicts)},
         )
+
+
+def _cancel_reason(absence: Absence) -> str:
+    if absence.resource is None:
+        return _("The clinic is closed (%(reason)s).") % {
+            "reason": selectors.absence_label(absence)
+        }
+    return _("The practitioner is absent (%(reason)s).") % {"reason": absence.get_kind_display()}
+
+
+@requires(Perm.SCHEDULE_VIEW)
+def setup_absence_bookings_view(request: ActorRequest, public_id: str) -> HttpResponse:
+    """The appointments still booked inside an absence or closing (reached from the work
+    queue): each moved or cancelled in the calendar, or all cancelled here with a notice."""
+    absence = selectors.access_setup_absence(actor=request.actor, public_id=public_id)
+    if request.method == "POST":
+        cancelled = services.absence_bookings_cancel(
+            actor=request.actor,
+            absence=absence,
+            cancel=_uuids(request.POST.getlist("cancel")),
+            reason=_cancel_reason(absence),
+        )
+        _cancelled_message(request, services.AbsenceAdded(absence, [], cancelled))
+        return redirect("setup_absence_bookings", absence.public_id)
+    return render(
+        request,
+        "scheduling/setup/absence_bookings.html",
+        {
+            "absence": absence,
+            "label": selectors.absence_label(absence),
+            "conflicts": selectors.absence_bookings(actor=request.actor, absence=absence),
+            "can_book": request.actor.can(Perm.SCHEDULE_BOOK),
+        },
+    )
 
 
 @requires(Perm.SCHEDULE_VIEW)
@@ -354,25 +393,39 @@ def setup_closing_days_view(request: ActorRequest) -> HttpResponse:
         else:
             messages.success(request, _("The closing days were saved."))
             return redirect(_with_unit("setup_closing_days", unit))
+    conflicts: list[Any] = []
     if closure_form.is_bound and closure_form.is_valid():
         data = closure_form.cleaned_data
         last_day = data["last_day"] or data["first_day"]
-        try:
-            added = services.absence_add(
-                actor=request.actor,
-                unit=unit,
-                resource=None,
-                kind=AbsenceKind.CLOSED,
-                start=datetime.combine(data["first_day"], time.min, tzinfo=LOCAL),
-                end=datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=LOCAL),
-                note=data["note"],
+        start = datetime.combine(data["first_day"], time.min, tzinfo=LOCAL)
+        end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=LOCAL)
+        decision = request.POST.get("decision", "")
+        if not decision:  # first the appointments it falls on, as for an absence
+            conflicts = selectors.appointments_inside(
+                actor=request.actor, unit=unit, resource=None, start=start, end=end
             )
-        except SetupError as exc:
-            form_error_add(closure_form, exc, {"end": "last_day"})
-        else:
-            messages.success(request, _("The closing was saved."))
-            _conflicts_warning(request, added)
-            return redirect(_with_unit("setup_closing_days", unit))
+        if decision or not conflicts:
+            cancel = request.POST.getlist("cancel") if decision == "cancel_all" else []
+            note = data["note"] or str(AbsenceKind.CLOSED.label)
+            try:
+                added = services.absence_add(
+                    actor=request.actor,
+                    unit=unit,
+                    resource=None,
+                    kind=AbsenceKind.CLOSED,
+                    start=start,
+                    end=end,
+                    note=data["note"],
+                    cancel=_uuids(cancel),
+                    cancel_reason=_("The clinic is closed (%(reason)s).") % {"reason": note},
+                )
+            except SetupError as exc:
+                form_error_add(closure_form, exc, {"end": "last_day"})
+            else:
+                messages.success(request, _("The closing was saved."))
+                _cancelled_message(request, added)
+                _conflicts_warning(request, added)
+                return redirect(_with_unit("setup_closing_days", unit))
     bound_invalid = (days_form.is_bound and days_form.errors) or (
         closure_form.is_bound and closure_form.errors
     )
@@ -385,6 +438,9 @@ def setup_closing_days_view(request: ActorRequest) -> HttpResponse:
             "days_form": days_form,
             "closure_form": closure_form,
             "closures": selectors.unit_closures(unit=unit),
+            "conflicts": conflicts,
+            "unit_id": str(unit.public_id),
+            "can_book": request.actor.can(Perm.SCHEDULE_BOOK),
         },
         status=422 if bound_invalid else 200,
     )

@@ -7,11 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
+from django.utils import timezone
 
+from conftest import login
 from klinik.core.choices import Role
 from klinik.scheduling.booking import appointment_book
-from klinik.scheduling.choices import AppointmentStatus, ResourceKind
+from klinik.scheduling.choices import AbsenceKind, AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Absence, Appointment, Resource, UnitSchedule, WorkingHours
+from klinik.scheduling.setup.selectors import absences_with_bookings
+from klinik.scheduling.setup.services import absence_add
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
 
 pytestmark = pytest.mark.django_db
@@ -254,3 +259,97 @@ def test_closing_days_screen_saves_optional_days_and_a_period(world, clinic, log
     assert response.status_code == 422
     assert response.context["closure_form"].errors["last_day"]
     assert Absence.objects.count() == 1
+
+
+def test_a_closing_over_bookings_lists_them_before_it_is_saved(
+    world, clinic, login_as, actor_for, manager, day
+):
+    booked = appointment_book(
+        actor=actor_for(world.member(Role.SECRETARY)),
+        patient=world.patient_a,
+        appointment_type=clinic.phone,
+        start=at(day, 9),
+    )
+    client = login_as(manager)
+    closure = {
+        "form": "closure",
+        "unit": str(world.unit_a.public_id),
+        "first_day": f"{day:%d.%m.%Y}",
+        "last_day": "",
+        "note": "Kursusdag",
+    }
+    page = client.post("/setup/closing-days/", closure).content.decode()
+    assert f'data-appointment="{booked.public_id}"' in page and world.patient_a.name in page
+    assert 'id="absence-no-booking-right"' in page  # a manager cannot cancel bookings
+    assert not Absence.objects.exists()  # nothing saved until the choice is made
+    forged = {**closure, "decision": "cancel_all", "cancel": str(booked.public_id)}
+    assert client.post("/setup/closing-days/", forged).status_code == 403
+    assert not Absence.objects.exists()
+    response = client.post("/setup/closing-days/", {**closure, "decision": "save_only"})
+    assert response.status_code == 302
+    assert Absence.objects.get(resource__isnull=True).note == "Kursusdag"
+    assert Appointment.objects.get(pk=booked.pk).status == AppointmentStatus.BOOKED
+
+
+def test_bookings_left_inside_a_closing_wait_in_the_desks_queue_until_cancelled(
+    world, clinic, login_as, actor_for, manager, day
+):
+    secretary = world.member(Role.SECRETARY)
+    booked = appointment_book(
+        actor=actor_for(secretary),
+        patient=world.patient_a,
+        appointment_type=clinic.phone,
+        start=at(day, 9),
+    )
+    closure = {
+        "form": "closure",
+        "unit": str(world.unit_a.public_id),
+        "first_day": f"{day:%d.%m.%Y}",
+        "last_day": "",
+        "note": "Kursusdag",
+        "decision": "save_only",
+    }
+    setup = login(Client(), manager)
+    assert setup.post("/setup/closing-days/", closure).status_code == 302
+    closing = Absence.objects.get(resource__isnull=True)
+    desk = login_as(secretary)
+    url = f"/setup/absences/{closing.public_id}/appointments/"
+    queue = desk.get("/arbejdsliste/").content.decode()
+    assert url in queue and "Kursusdag" in queue
+    page = desk.get(url).content.decode()
+    assert f'data-appointment="{booked.public_id}"' in page and 'id="absence-cancel-all"' in page
+    # Another organisation's desk gets the same 404 and cancels nothing.
+    other = login(Client(), world.member(Role.SECRETARY, unit=world.unit_b))
+    assert other.get(url).status_code == 404
+    assert other.post(url, {"cancel": str(booked.public_id)}).status_code == 404
+    assert Appointment.objects.get(pk=booked.pk).status == AppointmentStatus.BOOKED
+    response = desk.post(url, {"cancel": str(booked.public_id)})
+    assert response.status_code == 302
+    assert Appointment.objects.get(pk=booked.pk).status == AppointmentStatus.CANCELLED
+    assert url not in desk.get("/arbejdsliste/").content.decode()
+    assert 'id="no-conflicts"' in desk.get(url).content.decode()
+
+
+def test_an_absence_with_bookings_is_counted_for_its_resource_only(world, clinic, actor_for, day):
+    secretary = actor_for(world.member(Role.SECRETARY))
+    appointment_book(
+        actor=secretary, patient=world.patient_a, appointment_type=clinic.phone, start=at(day, 9)
+    )
+    other = Resource.objects.create(
+        organisation=world.org_a, unit=world.unit_a, kind=ResourceKind.PRACTITIONER, name="Vikar"
+    )
+    for doctor in (clinic.doctors[0], other):
+        absence_add(
+            actor=secretary,
+            unit=world.unit_a,
+            resource=doctor,
+            kind=AbsenceKind.VACATION,
+            start=at(day, 8),
+            end=at(day, 12),
+        )
+    rows = absences_with_bookings(
+        organisation_ids=frozenset({world.org_a.pk}),
+        unit_ids=frozenset({world.unit_a.pk}),
+        now=timezone.now(),
+    )
+    assert [(row.absence.resource, row.count) for row in rows] == [(clinic.doctors[0], 1)]

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
@@ -33,6 +34,7 @@ from klinik.scheduling.waitlist import (
     waitlist_entries,
     waitlist_offer_accept,
     waitlist_opening_offer,
+    waitlist_reoffer,
     weekdays_mask,
 )
 
@@ -158,6 +160,47 @@ def test_an_offer_expires_after_the_units_hours(world, desk, day, cancelled, clo
     assert not Appointment.objects.filter(patient=entry.patient).exists()
     offer.refresh_from_db()
     assert offer.opening.status == WaitlistOpeningStatus.OPEN
+
+
+def test_a_time_whose_offers_ran_out_goes_to_the_next_on_the_list(
+    world, desk, day, cancelled, clock
+):
+    UnitSchedule.objects.filter(unit=desk.clinic.unit).update(
+        waitlist_offer_hours=1, waitlist_offer_count=1
+    )
+    first, second, third = (_waiting(desk, n) for n in ("Første", "Anden", "Tredje"))
+    desk.cancel(cancelled)
+    run_due_tasks()
+    offer = WaitlistOffer.objects.get()
+    assert offer.entry == first
+    assert waitlist_reoffer() == 0  # the offer still waits for its answer
+
+    clock.set(offer.expires_at + timedelta(minutes=1))
+    assert waitlist_reoffer() == 1
+    again = WaitlistOffer.objects.exclude(pk=offer.pk).get()
+    assert (again.entry, again.status) == (second, WaitlistOfferStatus.SENT)
+    assert again.opening_id == offer.opening_id
+    assert [m.patient_id for m in _offers_sent()] == [first.patient_id, second.patient_id]
+    token = _token_of(second)
+
+    # The secretary books the time by hand meanwhile: it is not offered a third time.
+    clock.set(again.expires_at + timedelta(minutes=1))
+    desk.book(world.patient_a, at(day, 9))
+    assert waitlist_reoffer() == 0
+    assert not WaitlistOffer.objects.filter(entry=third).exists()
+    with pytest.raises(WaitlistError):
+        waitlist_offer_accept(actor=online_booking_actor(desk.clinic.unit), token=token)
+
+
+def test_the_offering_again_is_a_chain_of_periodic_tasks(world, desk):
+    from django_tasks_db.models import DBTaskResult
+
+    from klinik.scheduling.tasks import waitlist_reoffer_run, waitlist_reoffer_schedule
+
+    assert waitlist_reoffer_schedule() is True
+    assert waitlist_reoffer_schedule() is False  # one waiting is enough
+    queued = DBTaskResult.objects.get(task_path=waitlist_reoffer_run.module_path)
+    assert queued.run_after > timezone.now()
 
 
 def test_patients_without_sms_consent_are_to_be_called(world, desk, day, cancelled):

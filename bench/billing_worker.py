@@ -1,0 +1,44 @@
+"""An invoicing process for the billing benchmark: issues invoices through the real service
+against the bench database, in a separate interpreter, and times each issue."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+
+def setup(database_name: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klinik.config.settings")
+    import django
+    from django.conf import settings
+
+    settings.DATABASES["default"]["NAME"] = database_name
+    django.setup()
+
+
+def issue(job: dict[str, Any]) -> tuple[str, float, int]:
+    """Issue one invoice: ('ok' or the error, milliseconds, its number)."""
+    from django.db import close_old_connections
+
+    from klinik.billing.services import LineInput, invoice_create
+    from klinik.core.models import Membership
+    from klinik.core.services import actor_from_membership
+    from klinik.patients.models import Patient
+
+    close_old_connections()
+    membership = Membership.objects.select_related("user", "organisation", "unit").get(
+        pk=job["membership"]
+    )
+    actor = actor_from_membership(membership)
+    patient = Patient.objects.select_related("unit").get(pk=job["patient"])
+    lines = [
+        LineInput(text="Behandling", quantity="1", unit_price="450.00", vat_rate=0),
+        LineInput(text="Attest", quantity="1", unit_price="125.50", vat_rate=25),
+    ]
+    started = time.perf_counter()
+    try:
+        invoice = invoice_create(actor=actor, patient=patient, lines=lines)
+    except Exception as exc:  # counted as an error by the benchmark
+        return f"{type(exc).__name__}: {exc}", (time.perf_counter() - started) * 1000, 0
+    return "ok", (time.perf_counter() - started) * 1000, invoice.number
