@@ -12,6 +12,7 @@ from ninja.errors import HttpError, ValidationError
 
 from klinik.api import (
     core,
+    messages,
     pathways,
     patients,
     records,
@@ -51,6 +52,7 @@ api.add_router("", waitlist.router)
 api.add_router("", pathways.router)
 api.add_router("", worklist.router)
 api.add_router("", tasks.router)
+api.add_router("", messages.router)
 
 
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.

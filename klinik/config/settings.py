@@ -360,6 +360,8 @@ DEFAULT_FROM_EMAIL = env_str("KLINIK_EMAIL_FROM", "klinik@localhost")
 # outbox), the sender name shown on the phone, and the address links in messages point to.
 KLINIK_SMS_BACKEND = env_str("KLINIK_SMS_BACKEND", "klinik.correspondence.channels.LocalSmsBackend")
 KLINIK_SMS_SENDER = env_str("KLINIK_SMS_SENDER", "Klinik")
+# MedCom messages: "local" writes each Bundle to $KLINIK_DATA_DIR/medcom/out (ADR 0020).
+MEDCOM_BACKEND = env_str("KLINIK_MEDCOM_BACKEND", "local")
 KLINIK_PUBLIC_URL = env_str("KLINIK_PUBLIC_URL", "http://127.0.0.1:8000")
 
 # Structured JSON logs. Messages carry ids, never patient data; the filter is a safety net.
