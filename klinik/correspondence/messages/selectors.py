@@ -65,7 +65,7 @@ def unmatched_count(*, actor: Actor) -> int:
 
 
 def partner_list(*, actor: Actor) -> QuerySet[Partner]:
-    require(actor, Perm.RECORD_READ)
+    require(actor, Perm.PATIENT_VIEW)
     return Partner.objects.filter(organisation_id__in=actor.organisation_ids).order_by(
         "-is_active", "kind", "name"
     )

@@ -228,7 +228,7 @@ def care_message_fhir_view(request: ActorRequest, public_id: uuid.UUID) -> HttpR
     )
 
 
-@requires(Perm.RECORD_READ)
+@requires(Perm.PATIENT_VIEW)
 @require_http_methods(["GET", "POST"])
 def partner_list_view(request: ActorRequest) -> HttpResponse:
     """The partner directory; with the setup permission: add a partner, import a CSV file."""
