@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from klinik.audit.selectors import access_log_verify
 from klinik.core.models import Community, Membership, Organisation, Unit, User
+from klinik.correspondence.models import CareMessage, Partner
 from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.pathways.models import Deadline, Pathway, Referral, Task
 from klinik.patients.models import Patient
@@ -35,9 +36,11 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     _schedules_for_every_unit()
     _sekretaer_logs_in_and_sees_the_dashboard()
     _referrals_in_each_state_a_cancer_pathway_and_tasks()
+    _medcom_messages_sent_received_and_waiting()
 
     def counts() -> tuple[int, ...]:
-        return tuple(m.objects.count() for m in (User, Membership, Patient, Referral, Task))
+        models = (User, Membership, Patient, Referral, Task, CareMessage, Partner)
+        return tuple(m.objects.count() for m in models)
 
     before = counts()
     call_command("demo", stdout=StringIO())
@@ -50,6 +53,14 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     assert Organisation.objects.get(slug="laegehuset").name == "Omdøbt"
     assert "sekretaer" in out.getvalue()
     assert access_log_verify().is_intact
+
+
+def _medcom_messages_sent_received_and_waiting() -> None:
+    for slug in ("laegehuset", "medicinsk-ambulatorium"):
+        rows = CareMessage.objects.filter(organisation__slug=slug, kind="care")
+        statuses = set(rows.values_list("status", flat=True))
+        assert statuses == {"acknowledged", "received", "unmatched"}, (slug, statuses)
+        assert Partner.objects.filter(organisation__slug=slug, kind="own").count() == 1
 
 
 def _complete() -> None:
