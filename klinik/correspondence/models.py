@@ -16,6 +16,7 @@ from klinik.correspondence.choices import (
     MessageStatus,
 )
 from klinik.correspondence.messages.choices import (
+    CareCategory,
     CareMessageKind,
     CareMessageStatus,
     Direction,
@@ -258,7 +259,9 @@ class CareMessage(models.Model):
     counterpart_name = models.CharField(_("partner"), max_length=200)
     counterpart_sor = models.CharField(_("SOR id"), max_length=20)
     counterpart_ean = models.CharField(_("EAN location number"), max_length=13)
-    category = models.CharField(_("category"), max_length=40, blank=True)
+    category = models.CharField(
+        _("category"), max_length=40, choices=CareCategory.choices, blank=True
+    )
     topic = models.CharField(_("topic"), max_length=200, blank=True)
     text = models.TextField(_("text"), blank=True)
     author = models.CharField(_("author"), max_length=200, blank=True)
