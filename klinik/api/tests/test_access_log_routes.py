@@ -348,7 +348,7 @@ def _care_message(aw: ApiWorld) -> str:
 
 
 def _inbox_bundle(aw: ApiWorld) -> dict[str, Any]:
-    from klinik.correspondence.messages.tests.bundles import medcom_example
+    from klinik.correspondence.tests.medcom.bundles import medcom_example
 
     return medcom_example(cpr=aw.rw.patient.cpr, to_sor=_medcom_own(aw)["sor"])
 

@@ -10,7 +10,7 @@ import pytest
 
 from klinik.correspondence.messages import fhir
 from klinik.correspondence.messages.choices import CareCategory
-from klinik.correspondence.messages.tests.bundles import medcom_example
+from klinik.correspondence.tests.medcom.bundles import medcom_example
 from klinik.scheduling.availability import LOCAL
 
 AT = datetime(2025, 12, 18, 10, 0, tzinfo=LOCAL)
