@@ -12,9 +12,9 @@ import pytest
 from klinik.audit.models import AccessLogEntry
 from klinik.correspondence.messages import fhir
 from klinik.correspondence.messages.choices import CareMessageStatus
+from klinik.correspondence.models import CareMessage
 from klinik.correspondence.tests.medcom.bundles import medcom_example, without
 from klinik.correspondence.tests.medcom.conftest import GP, OWN_A
-from klinik.correspondence.models import CareMessage
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 

@@ -12,9 +12,9 @@ from klinik.core.choices import Role
 from klinik.correspondence.messages import fhir
 from klinik.correspondence.messages.choices import CareMessageStatus
 from klinik.correspondence.messages.services import care_message_receive
+from klinik.correspondence.models import CareMessage, Partner
 from klinik.correspondence.tests.medcom.bundles import medcom_example
 from klinik.correspondence.tests.medcom.conftest import GP, OWN_A
-from klinik.correspondence.models import CareMessage, Partner
 
 
 def _received(world, actor_for, secretary, cpr):
