@@ -351,6 +351,8 @@ def bundle_validate(document: Any) -> Bundle:
             str(first.get("msg", "invalid")),
             [f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg', '')}" for e in errors[:10]],
         ) from exc
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise BundleInvalid("Bundle", "the document is not a valid FHIR Bundle") from exc
     if bundle.type != "message":
         raise BundleInvalid("Bundle.type", "must be 'message'")
     return bundle
@@ -412,6 +414,15 @@ def _moment(value: Any, where: str) -> datetime:
 def message_parse(document: Any) -> CareCommunication | Acknowledgement:
     """Validate and read a CareCommunication or Acknowledgement Bundle."""
     bundle_validate(document)
+    try:
+        return _message_read(document)
+    except (TypeError, KeyError, AttributeError, IndexError) as exc:
+        # A shape FHIR allows that we do not read (extensions of the wrong type, a reference
+        # without `reference`): named as a problem of the Bundle, never a server error.
+        raise BundleInvalid("Bundle", f"unexpected structure ({type(exc).__name__})") from exc
+
+
+def _message_read(document: dict[str, Any]) -> CareCommunication | Acknowledgement:
     resources = _resources(document)
     entries = document.get("entry") or []
     header = (entries[0].get("resource") or {}) if entries else {}
