@@ -31,8 +31,8 @@ class MessageError(DomainError):
     BAD_CATEGORY = _("Not a CareCommunication category: %(value)s.")
     TOPIC_REQUIRED = _("Write a topic when the category is 'Other'.")
     NO_SENDER = _(
-        "The organisation's own SOR id and EAN number are not set up: add them to the partner "
-        "directory as kind 'Ourselves (sender)'."
+        "The organisation's own SOR id and EAN number are not set up: enter them in the clinic "
+        "setup, or add them to the partner directory as kind 'Ourselves (sender)'."
     )
     NO_GP = _(
         "The patient's own GP is not in the partner directory (provider number %(number)s). "

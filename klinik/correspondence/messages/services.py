@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
+from klinik.core.models import Organisation
 from klinik.core.policy import Actor, Perm, require
 from klinik.correspondence.messages import fhir, transport
 from klinik.correspondence.messages.choices import (
@@ -163,12 +164,28 @@ def partner_import_csv(*, actor: Actor, text: str) -> PartnerImport:
 
 
 def own_partner(*, organisation_id: int) -> Partner:
-    """The organisation's own sender identity, or the refusal saying how to set it up."""
+    """The organisation's own sender identity: the directory's row of kind "own", else the
+    SOR code and EAN/GLN number of the clinic setup (kept as that row from then on); or the
+    refusal saying how to set it up."""
     own = Partner.objects.filter(
         organisation_id=organisation_id, kind=PartnerKind.OWN, is_active=True
     ).first()
-    if own is None:
+    if own is not None:
+        return own
+    organisation = Organisation.objects.get(pk=organisation_id)
+    sor, ean = organisation.sor_code.strip(), organisation.gln.strip()
+    if not (SOR_PATTERN.match(sor) and EAN_PATTERN.match(ean)):
         raise MessageError(MessageCode.NO_SENDER, MessageError.NO_SENDER)
+    own, _ = Partner.objects.update_or_create(
+        organisation_id=organisation_id,
+        sor=sor,
+        defaults={
+            "kind": PartnerKind.OWN,
+            "name": organisation.name,
+            "ean": ean,
+            "is_active": True,
+        },
+    )
     return own
 
 

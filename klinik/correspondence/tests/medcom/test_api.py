@@ -227,3 +227,14 @@ def test_the_inbox_logs_the_received_message_against_the_patient(api, world):
     assert AccessLogEntry.objects.filter(
         object_type="care_message", patient_id=world.patient_a.public_id
     ).exists()
+
+
+def test_the_clinic_setups_sor_and_ean_serve_as_sender_without_a_directory_row(
+    api, world, directory
+):
+    directory["own"].delete()
+    world.org_a.sor_code, world.org_a.gln = "123456000016007", "5790000111222"
+    world.org_a.save(update_fields=["sor_code", "gln"])
+    body = _send(api, world).json()
+    message = CareMessage.objects.get(public_id=body["id"])
+    assert fhir.message_parse(message.bundle).sender.sor == "123456000016007"
