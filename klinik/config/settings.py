@@ -362,6 +362,11 @@ KLINIK_SMS_BACKEND = env_str("KLINIK_SMS_BACKEND", "klinik.correspondence.channe
 KLINIK_SMS_SENDER = env_str("KLINIK_SMS_SENDER", "Klinik")
 # MedCom messages: "local" writes each Bundle to $KLINIK_DATA_DIR/medcom/out (ADR 0020).
 MEDCOM_BACKEND = env_str("KLINIK_MEDCOM_BACKEND", "local")
+# Digital Post: the adapter class; the local one writes what it would send (ADR 0022).
+KLINIK_DIGITAL_POST_BACKEND = env_str(
+    "KLINIK_DIGITAL_POST_BACKEND",
+    "klinik.correspondence.channels.digital_post.LocalDigitalPostBackend",
+)
 KLINIK_PUBLIC_URL = env_str("KLINIK_PUBLIC_URL", "http://127.0.0.1:8000")
 
 # Structured JSON logs. Messages carry ids, never patient data; the filter is a safety net.

@@ -18,6 +18,7 @@ class CorrespondenceConfig(AppConfig):
             appointment_outbox,
             waitlist_message_queue,
         )
+        from klinik.correspondence.letters.work import LETTER_KIND
         from klinik.correspondence.messages.work import MEDCOM_KIND
         from klinik.correspondence.services import outbox_sweep_schedule
         from klinik.correspondence.work import OUTBOX_KIND
@@ -30,4 +31,5 @@ class CorrespondenceConfig(AppConfig):
         hook_register(PERIODIC_TASKS, outbox_sweep_schedule)
         hook_register(WORK_KINDS, OUTBOX_KIND)
         hook_register(WORK_KINDS, MEDCOM_KIND)
+        hook_register(WORK_KINDS, LETTER_KIND)
         patient_parts.register()

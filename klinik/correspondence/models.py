@@ -15,6 +15,7 @@ from klinik.correspondence.choices import (
     MessageReason,
     MessageStatus,
 )
+from klinik.correspondence.letters.choices import LetterChannel, LetterKind, LetterStatus
 from klinik.correspondence.messages.choices import (
     CareCategory,
     CareMessageKind,
@@ -331,6 +332,116 @@ class CareMessageEvent(models.Model):
     class Meta:
         verbose_name = _("message event")
         verbose_name_plural = _("message events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.at:%Y-%m-%d %H:%M}"
+
+
+# Letters (letters/): templates per unit, letters with their PDF, and their status history --
+
+
+class LetterTemplate(models.Model):
+    """A unit's (or the whole organisation's) letter: an invitation with its preparation text,
+    a reply to a referral, a discharge letter or a free letter. Merge fields in braces
+    ({patient_name}, {next_appointment}, …: letters/merge.py)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        "core.Unit", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=LetterKind.choices)
+    title = models.CharField(_("title"), max_length=120)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    preparation = models.TextField(_("preparation"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("letter template")
+        verbose_name_plural = _("letter templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "unit", "title"], name="corr_lettertpl_unique_title"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Letter(models.Model):
+    """A letter to a patient, written from a template (or freely) and kept as sent: its text
+    and PDF never change once written; sending adds to its status history."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        "core.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    template = models.ForeignKey(
+        LetterTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=LetterKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    signature = models.CharField(_("signed by"), max_length=200)
+    pdf = models.BinaryField(editable=False)
+    status = models.CharField(_("status"), max_length=12, choices=LetterStatus.choices)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=LetterChannel.choices, blank=True
+    )
+    provider_reference = models.CharField(max_length=200, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("written"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        indexes = [
+            models.Index(fields=["organisation", "patient"], name="corr_letter_patient_idx"),
+            models.Index(
+                fields=["organisation", "status", "created_at"], name="corr_letter_status_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=[LetterStatus.SENT, LetterStatus.ACKNOWLEDGED])
+                | (Q(sent_at__isnull=False) & ~Q(channel="")),
+                name="corr_letter_sent_has_time_and_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"letter {self.public_id}"
+
+
+class LetterEvent(models.Model):
+    """A letter's status history: ready, sent (by which channel), acknowledged, failed."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("status"), max_length=12, choices=LetterStatus.choices)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=LetterChannel.choices, blank=True
+    )
+    at = models.DateTimeField(_("time"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("letter event")
+        verbose_name_plural = _("letter events")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
