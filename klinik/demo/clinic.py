@@ -17,7 +17,7 @@ from klinik.core.choices import OrganisationKind, Role, UnitKind
 from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.core.slugs import danish_slugify
 from klinik.demo.generate import generate_patients
-from klinik.demo.medcom import demo_medcom
+from klinik.demo.medcom import demo_letters, demo_medcom
 from klinik.demo.pathways import demo_pathways
 from klinik.demo.records import demo_clinical, demo_dictations, demo_records
 from klinik.demo.schedule import (
@@ -233,6 +233,7 @@ def demo_load(
         u for u in units.values() if u.organisation.kind == OrganisationKind.GENERAL_PRACTICE
     ]
     demo_medcom(units=general + hospital, rng=rng)
+    demo_letters(units=general + hospital)
 
 
 def _demo_user(username: str, first_name: str, last_name: str) -> User:

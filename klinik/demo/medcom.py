@@ -17,6 +17,8 @@ from klinik.core.choices import Role
 from klinik.core.models import Membership, Organisation, Unit
 from klinik.core.policy import Actor
 from klinik.core.services import actor_from_membership
+from klinik.correspondence.letters.choices import LetterChannel, LetterKind
+from klinik.correspondence.letters.services import letter_draft, letter_send, letter_write
 from klinik.correspondence.messages import fhir
 from klinik.correspondence.messages.choices import PartnerKind
 from klinik.correspondence.messages.services import (
@@ -24,7 +26,7 @@ from klinik.correspondence.messages.services import (
     care_message_send,
     gp_partner,
 )
-from klinik.correspondence.models import CareMessage, Partner
+from klinik.correspondence.models import CareMessage, Letter, LetterTemplate, Partner
 from klinik.demo import names
 from klinik.patients.models import Patient
 
@@ -141,3 +143,61 @@ def _demo_messages(unit: Unit, actor: Actor, rng: random.Random) -> None:
                 )
             ),
         )
+
+
+LETTER_TEMPLATES = [
+    (
+        LetterKind.INVITATION,
+        "Indkaldelse",
+        "Indkaldelse til {unit}",
+        "Kære {patient_first_name}\n\nDu indkaldes til {next_appointment}.\n\n{preparation}\n\n"
+        "Har du spørgsmål, eller kan du ikke komme, så ring på {unit_phone}.",
+        "Medbring en liste over den medicin, du tager. Mød 10 minutter før.",
+    ),
+    (
+        LetterKind.REFERRAL_REPLY,
+        "Svar på henvisning",
+        "Vedrørende din henvisning",
+        "Kære {patient_first_name}\n\nVi har modtaget din henvisning og vurderet den. "
+        "Du hører fra os med en tid.\n\nVenlig hilsen {clinician}",
+        "",
+    ),
+    (
+        LetterKind.DISCHARGE,
+        "Epikrise",
+        "Epikrise",
+        "Kære {patient_first_name}\n\nHer er et resumé af forløbet i {unit}.\n\n",
+        "",
+    ),
+    (LetterKind.FREE, "Frit brev", "", "Kære {patient_first_name}\n\n", ""),
+]
+
+
+def demo_letters(*, units: list[Unit]) -> None:
+    """Each unit's letter templates; in the first unit, one letter sent by Digital Post."""
+    for unit in units:
+        for kind, title, subject, body, preparation in LETTER_TEMPLATES:
+            LetterTemplate.objects.get_or_create(
+                organisation_id=unit.organisation_id,
+                unit=unit,
+                title=title,
+                defaults={
+                    "kind": kind,
+                    "subject": subject or "Brev fra {unit}",
+                    "body": body,
+                    "preparation": preparation,
+                },
+            )
+    for unit in units[:1]:
+        actor = _secretary(unit)
+        patient = (
+            Patient.objects.filter(unit=unit, deceased_date__isnull=True).order_by("id").first()
+        )
+        if actor is None or patient is None or Letter.objects.filter(unit=unit).exists():
+            continue
+        template = LetterTemplate.objects.get(unit=unit, title="Indkaldelse")
+        subject, body = letter_draft(actor=actor, patient=patient, template=template)
+        letter = letter_write(
+            actor=actor, patient=patient, subject=subject, body=body, template=template
+        )
+        letter_send(actor=actor, letter=letter, channel=LetterChannel.DIGITAL_POST)

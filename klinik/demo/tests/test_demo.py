@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from klinik.audit.selectors import access_log_verify
 from klinik.core.models import Community, Membership, Organisation, Unit, User
-from klinik.correspondence.models import CareMessage, Partner
+from klinik.correspondence.models import CareMessage, Letter, LetterTemplate, Partner
 from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.pathways.models import Deadline, Pathway, Referral, Task
 from klinik.patients.models import Patient
@@ -39,7 +39,7 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     _medcom_messages_sent_received_and_waiting()
 
     def counts() -> tuple[int, ...]:
-        models = (User, Membership, Patient, Referral, Task, CareMessage, Partner)
+        models = (User, Membership, Patient, Referral, Task, CareMessage, Partner, Letter)
         return tuple(m.objects.count() for m in models)
 
     before = counts()
@@ -61,6 +61,8 @@ def _medcom_messages_sent_received_and_waiting() -> None:
         statuses = set(rows.values_list("status", flat=True))
         assert statuses == {"acknowledged", "received", "unmatched"}, (slug, statuses)
         assert Partner.objects.filter(organisation__slug=slug, kind="own").count() == 1
+    assert Letter.objects.filter(status="sent", channel="digital_post").count() == 1
+    assert LetterTemplate.objects.filter(unit__organisation__slug="laegehuset").count() == 4
 
 
 def _complete() -> None:
