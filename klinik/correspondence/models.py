@@ -267,6 +267,8 @@ class CareMessage(models.Model):
     text = models.TextField(_("text"), blank=True)
     author = models.CharField(_("author"), max_length=200, blank=True)
     activity = models.CharField(_("activity"), max_length=20, blank=True)
+    # The signed dictation this message is a copy of ("Kopi til egen læge"): sent once.
+    dictation_public_id = models.UUIDField(null=True, blank=True)
     header_id = models.UUIDField()  # the MessageHeader's id: what acknowledgements name
     bundle = models.JSONField()
     created_by = models.ForeignKey(
@@ -292,6 +294,11 @@ class CareMessage(models.Model):
             models.UniqueConstraint(
                 fields=["organisation", "direction", "header_id"],
                 name="corr_caremsg_unique_header",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "dictation_public_id"],
+                condition=Q(dictation_public_id__isnull=False),
+                name="corr_caremsg_one_copy_per_dictation",
             ),
             models.CheckConstraint(
                 condition=Q(patient__isnull=False)

@@ -118,3 +118,31 @@ def test_a_message_goes_to_the_own_gp_and_one_received_is_filed_and_answered(
     expect(page.locator("#thread")).to_contain_text("Tak, vi ser patienten i næste uge.")
     answer = CareMessage.objects.get(replies_to=received)
     assert fhir.message_parse(answer.bundle).receiver == HOSPITAL
+
+
+def test_a_signed_dictation_goes_to_the_own_gp_in_two_keystrokes(page: Page, setup) -> None:
+    from klinik.records.dictation.services import (
+        dictation_create,
+        dictation_send_for_signing,
+        dictation_take,
+    )
+
+    secretary, patient = setup
+    doctor = MembershipFactory(unit=secretary.unit, role=Role.DOCTOR, user__username="diktat")
+    actor = actor_from_membership(doctor)
+    dictation = dictation_create(
+        actor=actor, patient=patient, text="Diktat", instructions="Kopi til egen læge"
+    )
+    dictation = dictation_take(actor=actor, dictation=dictation)
+    dictation_send_for_signing(actor=actor, dictation=dictation, text="Kontrol af BT. Uændret.")
+
+    log_in(page, "diktat", TEST_PASSWORD)
+    page.goto(f"/patients/{patient.public_id}/")
+    page.locator("#care-messages").click()
+    expect(page.locator("#signed-dictations")).to_contain_text("Kopi til egen læge")
+    page.locator("#signed-dictations .copy-to-gp").first.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/medcom/[0-9a-f-]{36}/$"))
+    expect(page.locator("#thread")).to_contain_text("Kontrol af BT. Uændret.")
+    expect(page.locator("#thread")).to_contain_text(GP.name)
+    assert CareMessage.objects.get(dictation_public_id=dictation.public_id).status == "sent"

@@ -22,6 +22,8 @@ class MessageCode(StrEnum):
     NOT_ANSWERABLE = "not_answerable"
     CSV_INVALID = "csv_invalid"
     TOO_LONG = "too_long"
+    NOT_SIGNED = "not_signed"
+    ALREADY_COPIED = "already_copied"
 
 
 class MessageError(DomainError):
@@ -40,6 +42,8 @@ class MessageError(DomainError):
     )
     NO_GP_NUMBER = _("The patient has no own GP with a provider number in the register.")
     ALREADY_MATCHED = _("The message is already filed on a patient.")
+    NOT_SIGNED = _("Only a signed dictation can be sent to the GP.")
+    ALREADY_COPIED = _("The dictation has been sent to the GP already.")
     NOT_ANSWERABLE = _("Only a received or sent correspondence message can be answered.")
     TOO_LONG = _("At most %(max)d characters.")
     CSV_LINE = _("Line %(line)d: %(problem)s")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import QuerySet
 
 from klinik.audit.choices import Channel
@@ -11,6 +13,8 @@ from klinik.core.policy import Actor, Perm, require
 from klinik.correspondence.messages.choices import CareMessageKind, CareMessageStatus
 from klinik.correspondence.models import CareMessage, CareMessageEvent, Partner
 from klinik.patients.models import Patient
+from klinik.records.choices import DictationStatus
+from klinik.records.models import Dictation
 
 
 def patient_care_messages(*, patient: Patient) -> list[CareMessage]:
@@ -69,3 +73,25 @@ def partner_list(*, actor: Actor) -> QuerySet[Partner]:
     return Partner.objects.filter(organisation_id__in=actor.organisation_ids).order_by(
         "-is_active", "kind", "name"
     )
+
+
+def signed_dictations(*, patient: Patient) -> list[tuple[Dictation, uuid.UUID | None]]:
+    """The patient's signed dictations, newest first, each with the public id of its copy to
+    the GP when one was sent (read after the patient door logged the read)."""
+    dictations = list(
+        Dictation.objects.filter(
+            organisation_id=patient.organisation_id,
+            patient=patient,
+            status=DictationStatus.DONE,
+            entry__isnull=False,
+        )
+        .select_related("entry", "author")
+        .order_by("-completed_at", "-id")[:20]
+    )
+    copies = dict(
+        CareMessage.objects.filter(
+            organisation_id=patient.organisation_id,
+            dictation_public_id__in=[d.public_id for d in dictations],
+        ).values_list("dictation_public_id", "public_id")
+    )
+    return [(d, copies.get(d.public_id)) for d in dictations]

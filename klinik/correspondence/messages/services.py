@@ -33,6 +33,8 @@ from klinik.correspondence.messages.choices import (
 from klinik.correspondence.messages.errors import BundleRefused, MessageCode, MessageError
 from klinik.correspondence.models import CareMessage, CareMessageEvent, Partner
 from klinik.patients.models import Patient
+from klinik.records.choices import DictationStatus
+from klinik.records.models import Dictation
 
 SOR_PATTERN = re.compile(r"^[0-9]{6,18}$")
 EAN_PATTERN = re.compile(r"^[0-9]{13}$")
@@ -273,6 +275,7 @@ def care_message_send(
     contact: str = "",
     replies_to: CareMessage | None = None,
     channel: Channel = Channel.UI,
+    dictation_public_id: uuid.UUID | None = None,
 ) -> CareMessage:
     """Build, store and send a CareCommunication about `patient` (read through the door by
     the caller) to `recipient`. A reply names the message answered and joins its thread."""
@@ -336,6 +339,7 @@ def care_message_send(
             bundle=bundle,
             created_by=actor.user,
             created_at=now,
+            dictation_public_id=dictation_public_id,
         )
         _event(message, CareMessageStatus.READY, now)
         access_log_record(
@@ -350,6 +354,35 @@ def care_message_send(
         )
         _deliver(message, now)
     return message
+
+
+COPY_TOPIC = "Kopi til egen læge"
+
+
+def dictation_copy_to_gp(*, actor: Actor, dictation: Dictation) -> CareMessage:
+    """ "Kopi til egen læge": the signed transcript of a dictation (read through its door by the
+    caller) as a CareCommunication to the patient's own GP from the register. Once per
+    dictation (a database constraint holds it)."""
+    entry = dictation.entry
+    if dictation.status != DictationStatus.DONE or entry is None:
+        raise MessageError(MessageCode.NOT_SIGNED, MessageError.NOT_SIGNED)
+    if CareMessage.objects.filter(
+        organisation_id=dictation.organisation_id, dictation_public_id=dictation.public_id
+    ).exists():
+        raise MessageError(MessageCode.ALREADY_COPIED, MessageError.ALREADY_COPIED)
+    gp = gp_partner(patient=dictation.patient)
+    try:
+        return care_message_send(
+            actor=actor,
+            patient=dictation.patient,
+            recipient=_party(gp),
+            category=CareCategory.OTHER,
+            topic=COPY_TOPIC,
+            text=entry.text,
+            dictation_public_id=dictation.public_id,
+        )
+    except IntegrityError as exc:
+        raise MessageError(MessageCode.ALREADY_COPIED, MessageError.ALREADY_COPIED) from exc
 
 
 def care_message_reply(

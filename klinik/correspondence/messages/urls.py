@@ -10,6 +10,11 @@ urlpatterns = [
         views.patient_care_messages_view,
         name="patient_care_messages",
     ),
+    path(
+        "dictation/<uuid:public_id>/copy-to-gp/",
+        views.dictation_copy_to_gp_view,
+        name="dictation_copy_to_gp",
+    ),
     path("<uuid:public_id>/", views.care_message_view, name="care_message"),
     path("<uuid:public_id>/reply/", views.care_message_reply_view, name="care_message_reply"),
     path("<uuid:public_id>/match/", views.care_message_match_view, name="care_message_match"),

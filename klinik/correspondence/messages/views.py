@@ -36,18 +36,21 @@ from klinik.correspondence.messages.selectors import (
     care_thread,
     partner_list,
     patient_care_messages,
+    signed_dictations,
 )
 from klinik.correspondence.messages.services import (
     care_message_match,
     care_message_reply,
     care_message_resend,
     care_message_send,
+    dictation_copy_to_gp,
     gp_partner,
     partner_import_csv,
     partner_save,
 )
 from klinik.patients.access import access_patient
 from klinik.patients.selectors import patient_search
+from klinik.records.access import dictation_access
 
 FORM_FIELDS = {
     "recipient.name": "recipient_name",
@@ -124,6 +127,7 @@ def patient_care_messages_view(request: ActorRequest, public_id: uuid.UUID) -> H
         {
             "patient": patient,
             "rows": patient_care_messages(patient=patient),
+            "dictations": signed_dictations(patient=patient),
             "form": form,
             "gp_problem": gp_problem,
             "can_send": request.actor.can(Perm.RECORD_WRITE),
@@ -215,6 +219,20 @@ def care_message_resend_view(request: ActorRequest, public_id: uuid.UUID) -> Htt
     message = access_care_message(actor=request.actor, public_id=public_id, for_update=True)
     care_message_resend(actor=request.actor, message=message)
     return redirect("care_message", public_id=message.public_id)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+def dictation_copy_to_gp_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
+    """ "Kopi til egen læge" for a signed dictation: the transcript to the patient's own GP."""
+    dictation = dictation_access(actor=request.actor, public_id=public_id, channel=Channel.UI)
+    try:
+        sent = dictation_copy_to_gp(actor=request.actor, dictation=dictation)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("patient_care_messages", public_id=dictation.patient.public_id)
+    messages.success(request, _("The message is sent to %s.") % sent.counterpart_name)
+    return redirect("care_message", public_id=sent.public_id)
 
 
 @requires(Perm.RECORD_READ)
