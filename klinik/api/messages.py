@@ -54,13 +54,13 @@ def care_communication_send(
     directory's "own" row) to `recipient`, stores and sends it. `status`: sent, or failed
     (the message then waits in the work queue)."""
     patient = access_patient(
-        actor=request.actor,
+        actor=request.auth,
         public_id=payload.patient,
         channel=Channel.API,
         is_logged_by_caller=True,
     )
     message = care_message_send(
-        actor=request.actor,
+        actor=request.auth,
         patient=patient,
         recipient=fhir.Party(
             sor=payload.recipient.sor, ean=payload.recipient.ean, name=payload.recipient.name
@@ -81,7 +81,7 @@ def care_communication_send(
 )
 def care_message_fhir(request: ApiRequest, message_id: uuid.UUID) -> HttpResponse:
     """The message Bundle exactly as sent or received (`application/fhir+json`)."""
-    message = access_care_message(actor=request.actor, public_id=message_id, channel=Channel.API)
+    message = access_care_message(actor=request.auth, public_id=message_id, channel=Channel.API)
     return HttpResponse(
         json.dumps(message.bundle, ensure_ascii=False),
         content_type="application/fhir+json; charset=utf-8",
@@ -116,7 +116,7 @@ def care_message_inbox(request: ApiRequest) -> HttpResponse | tuple[int, InboxAc
         document = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         return _error(400, "the body is not JSON", "bad_request")
-    received = care_message_receive(actor=request.actor, document=document, channel=Channel.API)
+    received = care_message_receive(actor=request.auth, document=document, channel=Channel.API)
     message = received.message
     return 202, InboxAccepted(
         id=message.public_id,

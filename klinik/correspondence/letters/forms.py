@@ -27,4 +27,5 @@ class LetterTemplateForm(forms.Form):
 
     def __init__(self, *args: object, units: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["unit"].choices = [("", _("The whole organisation")), *units]
+        field = self.fields["unit"]
+        field.choices = [("", _("The whole organisation")), *units]  # type: ignore[attr-defined]

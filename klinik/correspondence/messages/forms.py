@@ -19,7 +19,8 @@ class CareMessageForm(forms.Form):
 
     def __init__(self, *args: object, partners: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["partner"].choices = [("", _("— type the recipient below —")), *partners]
+        field = self.fields["partner"]
+        field.choices = [("", _("— type the recipient below —")), *partners]  # type: ignore[attr-defined]
 
 
 class ReplyForm(forms.Form):

@@ -47,7 +47,7 @@ def medcom_work_read(
         .order_by("created_at", "public_id")[: query.limit]
     )
     url = work_url("care_message")
-    titles = {
+    titles: dict[str, str] = {
         CareMessageStatus.UNMATCHED: gettext("Received message: find the patient"),
         CareMessageStatus.FAILED: gettext("MedCom message not sent"),
     }
