@@ -19,9 +19,11 @@ class CorrespondenceConfig(AppConfig):
             waitlist_message_queue,
         )
         from klinik.correspondence.letters.work import LETTER_KIND
+        from klinik.correspondence.messages.services import dictation_copies_on_signing
         from klinik.correspondence.messages.work import MEDCOM_KIND
         from klinik.correspondence.services import outbox_sweep_schedule
         from klinik.correspondence.work import OUTBOX_KIND
+        from klinik.records.hooks import DICTATION_DONE
         from klinik.scheduling import reminders
         from klinik.scheduling.hooks import NOTICE_ROUTE, WAITLIST_MESSAGE
 
@@ -32,4 +34,5 @@ class CorrespondenceConfig(AppConfig):
         hook_register(WORK_KINDS, OUTBOX_KIND)
         hook_register(WORK_KINDS, MEDCOM_KIND)
         hook_register(WORK_KINDS, LETTER_KIND)
+        hook_register(DICTATION_DONE, dictation_copies_on_signing)
         patient_parts.register()

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db.models import QuerySet
 
 from klinik.audit.choices import Channel
@@ -75,9 +73,9 @@ def partner_list(*, actor: Actor) -> QuerySet[Partner]:
     )
 
 
-def signed_dictations(*, patient: Patient) -> list[tuple[Dictation, uuid.UUID | None]]:
-    """The patient's signed dictations, newest first, each with the public id of its copy to
-    the GP when one was sent (read after the patient door logged the read)."""
+def signed_dictations(*, patient: Patient) -> list[tuple[Dictation, CareMessage | None]]:
+    """The patient's signed dictations, newest first, each with its copy to the GP when one
+    was made (read after the patient door logged the read)."""
     dictations = list(
         Dictation.objects.filter(
             organisation_id=patient.organisation_id,
@@ -88,10 +86,11 @@ def signed_dictations(*, patient: Patient) -> list[tuple[Dictation, uuid.UUID | 
         .select_related("entry", "author")
         .order_by("-completed_at", "-id")[:20]
     )
-    copies = dict(
-        CareMessage.objects.filter(
+    copies = {
+        m.dictation_public_id: m
+        for m in CareMessage.objects.filter(
             organisation_id=patient.organisation_id,
             dictation_public_id__in=[d.public_id for d in dictations],
-        ).values_list("dictation_public_id", "public_id")
-    )
+        ).defer("bundle")
+    }
     return [(d, copies.get(d.public_id)) for d in dictations]

@@ -8,13 +8,14 @@ import pytest
 
 from klinik.core.choices import Role
 from klinik.correspondence.messages import fhir
-from klinik.correspondence.models import CareMessage
+from klinik.correspondence.models import CareMessage, Partner
 from klinik.correspondence.tests.medcom.conftest import GP
 from klinik.records.dictation.services import (
     dictation_create,
     dictation_send_for_signing,
     dictation_take,
 )
+from klinik.records.models import Dictation
 
 
 @pytest.fixture
@@ -73,3 +74,60 @@ def test_another_organisations_dictation_is_a_404(
     login_as(world.member(Role.DOCTOR, unit=world.unit_b))
     response = client.post(f"/medcom/dictation/{dictation.public_id}/copy-to-gp/")
     assert response.status_code == 404 and not CareMessage.objects.exists()
+
+
+def test_the_checkbox_writes_the_instruction_and_signing_sends_the_copy(
+    client,
+    login_as,
+    doctor,
+    world,
+    directory,
+    actor_for,
+    now,
+    django_capture_on_commit_callbacks,
+):
+    login_as(doctor)
+    response = client.post(
+        f"/patients/{world.patient_a.public_id}/record/dictations/new/",
+        {"priority": "normal", "instructions": "", "text": "Diktat", "copy_to_gp": "on"},
+    )
+    assert response.status_code == 302, response.content[:300]
+    dictation = Dictation.objects.get()
+    assert dictation.instructions == "Kopi til egen læge"
+    actor = actor_for(doctor)
+    dictation = dictation_take(actor=actor, dictation=dictation)
+    with django_capture_on_commit_callbacks(execute=True):
+        dictation_send_for_signing(actor=actor, dictation=dictation, text="Signeret notat.")
+    message = CareMessage.objects.get(dictation_public_id=dictation.public_id)
+    assert message.status == "sent" and message.counterpart_sor == GP["sor"]
+    assert fhir.message_parse(message.bundle).segments[0].text == "Signeret notat."
+
+
+def test_without_the_instruction_signing_sends_nothing(
+    doctor, world, directory, actor_for, now, django_capture_on_commit_callbacks
+):
+    actor = actor_for(doctor)
+    dictation = dictation_create(actor=actor, patient=world.patient_a, text="Diktat")
+    dictation = dictation_take(actor=actor, dictation=dictation)
+    with django_capture_on_commit_callbacks(execute=True):
+        dictation_send_for_signing(actor=actor, dictation=dictation, text="Notat.")
+    assert not CareMessage.objects.exists()
+
+
+def test_a_copy_without_a_gp_in_the_directory_fails_visibly_and_is_sent_later(
+    client, login_as, doctor, world, directory, actor_for, now, django_capture_on_commit_callbacks
+):
+    directory["gp"].delete()
+    actor = actor_for(doctor)
+    with django_capture_on_commit_callbacks(execute=True):
+        dictation = _dictation(actor, world.patient_a)
+    failed = CareMessage.objects.get(dictation_public_id=dictation.public_id)
+    assert failed.status == "failed" and "012345" in failed.error and failed.bundle == {}
+    login_as(doctor)
+    assert f"/medcom/{failed.public_id}/" in client.get("/arbejdsliste/").content.decode()
+    assert 'id="copy-hint"' in client.get(f"/medcom/{failed.public_id}/").content.decode()
+    Partner.objects.create(organisation=world.org_a, kind="gp", provider_number="012345", **GP)
+    client.post(f"/medcom/dictation/{dictation.public_id}/copy-to-gp/")
+    sent = CareMessage.objects.get(dictation_public_id=dictation.public_id)
+    assert sent.status == "sent" and sent.pk != failed.pk
+    assert f"/medcom/{failed.public_id}/" not in client.get("/arbejdsliste/").content.decode()
