@@ -130,16 +130,15 @@ def test_a_signed_dictation_goes_to_the_own_gp_in_two_keystrokes(page: Page, set
     secretary, patient = setup
     doctor = MembershipFactory(unit=secretary.unit, role=Role.DOCTOR, user__username="diktat")
     actor = actor_from_membership(doctor)
-    dictation = dictation_create(
-        actor=actor, patient=patient, text="Diktat", instructions="Kopi til egen læge"
-    )
+    # Without the "Kopi til egen læge" instruction, which would send it on signing by itself.
+    dictation = dictation_create(actor=actor, patient=patient, text="Diktat")
     dictation = dictation_take(actor=actor, dictation=dictation)
     dictation_send_for_signing(actor=actor, dictation=dictation, text="Kontrol af BT. Uændret.")
 
     log_in(page, "diktat", TEST_PASSWORD)
     page.goto(f"/patients/{patient.public_id}/")
     page.locator("#care-messages").click()
-    expect(page.locator("#signed-dictations")).to_contain_text("Kopi til egen læge")
+    expect(page.locator("#signed-dictations")).to_contain_text("Kontrol af BT. Uændret.")
     page.locator("#signed-dictations .copy-to-gp").first.focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/medcom/[0-9a-f-]{36}/$"))
