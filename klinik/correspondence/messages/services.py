@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from klinik.records.choices import DictationStatus
 from klinik.records.dictation.services import has_copy_to_gp
 from klinik.records.models import Dictation
 
+logger = logging.getLogger(__name__)
 SOR_PATTERN = re.compile(r"^[0-9]{6,18}$")
 EAN_PATTERN = re.compile(r"^[0-9]{13}$")
 TEXT_MAX = 20_000  # MedCom's segments are letters, not files: a generous bound
@@ -381,6 +383,10 @@ def dictation_copies_on_signing(actor: Actor, public_ids: list[str]) -> None:
             if exc.code == MessageCode.ALREADY_COPIED:
                 continue
             _copy_failed(actor, dictation, exc.message)
+        except Exception:
+            # The signing has committed: a fault here must not turn it into an error page.
+            logger.exception("copy to own GP failed for dictation %s", dictation.public_id)
+            _copy_failed(actor, dictation, "internal error while building the copy")
 
 
 def _copy_failed(actor: Actor, dictation: Dictation, reason: str) -> None:
