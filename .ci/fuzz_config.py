@@ -2,6 +2,7 @@
 # token and real ids of the demo clinic for the path parameters.
 import os
 
+from klinik.correspondence.models import CareMessage
 from klinik.patients.models import Patient
 from klinik.records.models import Dictation, Document, JournalEntry
 from klinik.scheduling.models import Appointment
@@ -21,6 +22,9 @@ ids = {
     .values_list("public_id", flat=True)
     .first(),
     "dictation_id": Dictation.objects.filter(organisation=patient.organisation)
+    .values_list("public_id", flat=True)
+    .first(),
+    "message_id": CareMessage.objects.filter(organisation=patient.organisation, kind="care")
     .values_list("public_id", flat=True)
     .first(),
 }

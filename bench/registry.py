@@ -27,6 +27,7 @@ BENCHMARK_MODULES: tuple[str, ...] = (
     "bench.worklist",
     "bench.pathways",
     "bench.billing",
+    "bench.medcom",
     "bench.reliability",
 )
 

@@ -13,6 +13,7 @@ from ninja.errors import HttpError, ValidationError
 from klinik.api import (
     billing,
     core,
+    messages,
     pathways,
     patients,
     records,
@@ -56,6 +57,7 @@ api.add_router("", worklist.router)
 api.add_router("", tasks.router)
 api.add_router("", billing.router)
 api.add_router("", stock.router)
+api.add_router("", messages.router)
 api.add_router("", staff.router)
 
 

@@ -363,6 +363,13 @@ DEFAULT_FROM_EMAIL = env_str("KLINIK_EMAIL_FROM", "klinik@localhost")
 # outbox), the sender name shown on the phone, and the address links in messages point to.
 KLINIK_SMS_BACKEND = env_str("KLINIK_SMS_BACKEND", "klinik.correspondence.channels.LocalSmsBackend")
 KLINIK_SMS_SENDER = env_str("KLINIK_SMS_SENDER", "Klinik")
+# MedCom messages: "local" writes each Bundle to $KLINIK_DATA_DIR/medcom/out (ADR 0020).
+MEDCOM_BACKEND = env_str("KLINIK_MEDCOM_BACKEND", "local")
+# Digital Post: the adapter class; the local one writes what it would send (ADR 0022).
+KLINIK_DIGITAL_POST_BACKEND = env_str(
+    "KLINIK_DIGITAL_POST_BACKEND",
+    "klinik.correspondence.channels.digital_post.LocalDigitalPostBackend",
+)
 KLINIK_PUBLIC_URL = env_str("KLINIK_PUBLIC_URL", "http://127.0.0.1:8000")
 
 # Sygeforsikringen "danmark": the adapter that reports an invoice for a member's subsidy (the

@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("klinik.purchasing.urls")),
     path("outbox/", include("klinik.correspondence.urls")),
     path("setup/templates/", include("klinik.correspondence.setup.urls")),
+    path("medcom/", include("klinik.correspondence.messages.urls")),
+    path("breve/", include("klinik.correspondence.letters.urls")),
     path("reports/", include("klinik.reporting.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", public(set_language), name="set_language"),

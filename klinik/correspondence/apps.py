@@ -18,8 +18,12 @@ class CorrespondenceConfig(AppConfig):
             appointment_outbox,
             waitlist_message_queue,
         )
+        from klinik.correspondence.letters.work import LETTER_KIND
+        from klinik.correspondence.messages.services import dictation_copies_on_signing
+        from klinik.correspondence.messages.work import MEDCOM_KIND
         from klinik.correspondence.services import outbox_sweep_schedule
         from klinik.correspondence.work import OUTBOX_KIND
+        from klinik.records.hooks import DICTATION_DONE
         from klinik.scheduling import reminders
         from klinik.scheduling.hooks import NOTICE_ROUTE, WAITLIST_MESSAGE
 
@@ -28,4 +32,7 @@ class CorrespondenceConfig(AppConfig):
         hook_register(WAITLIST_MESSAGE, waitlist_message_queue)
         hook_register(PERIODIC_TASKS, outbox_sweep_schedule)
         hook_register(WORK_KINDS, OUTBOX_KIND)
+        hook_register(WORK_KINDS, MEDCOM_KIND)
+        hook_register(WORK_KINDS, LETTER_KIND)
+        hook_register(DICTATION_DONE, dictation_copies_on_signing)
         patient_parts.register()

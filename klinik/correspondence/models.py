@@ -15,6 +15,14 @@ from klinik.correspondence.choices import (
     MessageReason,
     MessageStatus,
 )
+from klinik.correspondence.letters.choices import LetterChannel, LetterKind, LetterStatus
+from klinik.correspondence.messages.choices import (
+    CareCategory,
+    CareMessageKind,
+    CareMessageStatus,
+    Direction,
+    PartnerKind,
+)
 from klinik.scheduling.reminders import PLACEHOLDERS, unknown_placeholders
 
 NOTICE_KINDS = [MessageKind.CONFIRMATION, MessageKind.MOVED, MessageKind.CANCELLED]
@@ -169,3 +177,279 @@ class MessageTemplate(models.Model):
         type_org = getattr(self.appointment_type, "organisation_id", None)
         if self.appointment_type_id and type_org != self.organisation_id:
             raise ValidationError(_("The appointment type belongs to another organisation."))
+
+
+# MedCom messages (messages/): the partner directory and CareCommunication in and out --------
+
+
+class Partner(models.Model):
+    """A GP clinic, municipality or hospital unit we exchange MedCom messages with, by its SOR
+    id and EAN location number; the row of kind "own" is the organisation's own sender
+    identity. A GP clinic's provider number (ydernummer) finds the patient's own GP."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=PartnerKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    sor = models.CharField(_("SOR id"), max_length=20)
+    ean = models.CharField(_("EAN location number"), max_length=13)
+    provider_number = models.CharField(_("provider number"), max_length=10, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        indexes = [
+            models.Index(
+                fields=["organisation", "provider_number"], name="corr_partner_ydernr_idx"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "sor"], name="corr_partner_unique_sor"),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(kind=PartnerKind.OWN, is_active=True),
+                name="corr_partner_one_own",
+            ),
+            models.CheckConstraint(
+                condition=Q(sor__regex=r"^[0-9]{6,18}$") & Q(ean__regex=r"^[0-9]{13}$"),
+                name="corr_partner_sor_ean_digits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (SOR {self.sor})"
+
+
+class CareMessage(models.Model):
+    """One MedCom message, sent or received: a CareCommunication (korrespondancemeddelelse)
+    or an Acknowledgement (kvittering). The Bundle is kept exactly as sent or received.
+
+    An incoming message whose CPR matches no patient has no patient and waits in the work
+    queue (status "unmatched"); it is never dropped. Messages about one matter share a
+    `thread` (the public id of the first)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        "core.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    kind = models.CharField(_("kind"), max_length=4, choices=CareMessageKind.choices)
+    status = models.CharField(_("status"), max_length=12, choices=CareMessageStatus.choices)
+    thread = models.UUIDField()
+    replies_to = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # An acknowledgement's message (theirs we received, or ours they received).
+    acknowledges = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The other side as the message named it (the directory may change later).
+    counterpart_name = models.CharField(_("partner"), max_length=200)
+    counterpart_sor = models.CharField(_("SOR id"), max_length=20)
+    counterpart_ean = models.CharField(_("EAN location number"), max_length=13)
+    category = models.CharField(
+        _("category"), max_length=40, choices=CareCategory.choices, blank=True
+    )
+    topic = models.CharField(_("topic"), max_length=200, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    activity = models.CharField(_("activity"), max_length=20, blank=True)
+    # The signed dictation this message is a copy of ("Kopi til egen læge"): sent once.
+    dictation_public_id = models.UUIDField(null=True, blank=True)
+    header_id = models.UUIDField()  # the MessageHeader's id: what acknowledgements name
+    bundle = models.JSONField()
+    created_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("MedCom message")
+        verbose_name_plural = _("MedCom messages")
+        indexes = [
+            models.Index(fields=["organisation", "thread"], name="corr_caremsg_thread_idx"),
+            models.Index(fields=["organisation", "patient"], name="corr_caremsg_patient_idx"),
+            models.Index(
+                fields=["organisation", "status", "created_at"], name="corr_caremsg_status_idx"
+            ),
+        ]
+        constraints = [
+            # The same Bundle posted twice is one message (the sender may retry).
+            models.UniqueConstraint(
+                fields=["organisation", "direction", "header_id"],
+                name="corr_caremsg_unique_header",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "dictation_public_id"],
+                condition=Q(dictation_public_id__isnull=False),
+                name="corr_caremsg_one_copy_per_dictation",
+            ),
+            models.CheckConstraint(
+                condition=Q(patient__isnull=False)
+                | Q(kind=CareMessageKind.ACKNOWLEDGEMENT)
+                | Q(status=CareMessageStatus.UNMATCHED),
+                name="corr_caremsg_patient_unless_unmatched",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=CareMessageStatus.UNMATCHED) | Q(patient__isnull=True),
+                name="corr_caremsg_unmatched_has_no_patient",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[CareMessageStatus.SENT, CareMessageStatus.ACKNOWLEDGED])
+                | Q(sent_at__isnull=False),
+                name="corr_caremsg_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"MedCom message {self.public_id}"
+
+    @property
+    def is_incoming(self) -> bool:
+        return self.direction == Direction.IN
+
+
+class CareMessageEvent(models.Model):
+    """A message's status history: ready, sent, acknowledged, failed, received, matched."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    message = models.ForeignKey(CareMessage, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("status"), max_length=12, choices=CareMessageStatus.choices)
+    at = models.DateTimeField(_("time"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("message event")
+        verbose_name_plural = _("message events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.at:%Y-%m-%d %H:%M}"
+
+
+# Letters (letters/): templates per unit, letters with their PDF, and their status history --
+
+
+class LetterTemplate(models.Model):
+    """A unit's (or the whole organisation's) letter: an invitation with its preparation text,
+    a reply to a referral, a discharge letter or a free letter. Merge fields in braces
+    ({patient_name}, {next_appointment}, …: letters/merge.py)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        "core.Unit", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=LetterKind.choices)
+    title = models.CharField(_("title"), max_length=120)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    preparation = models.TextField(_("preparation"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("letter template")
+        verbose_name_plural = _("letter templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "unit", "title"], name="corr_lettertpl_unique_title"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Letter(models.Model):
+    """A letter to a patient, written from a template (or freely) and kept as sent: its text
+    and PDF never change once written; sending adds to its status history."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        "core.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    template = models.ForeignKey(
+        LetterTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=LetterKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    signature = models.CharField(_("signed by"), max_length=200)
+    pdf = models.BinaryField(editable=False)
+    status = models.CharField(_("status"), max_length=12, choices=LetterStatus.choices)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=LetterChannel.choices, blank=True
+    )
+    provider_reference = models.CharField(max_length=200, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("written"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        indexes = [
+            models.Index(fields=["organisation", "patient"], name="corr_letter_patient_idx"),
+            models.Index(
+                fields=["organisation", "status", "created_at"], name="corr_letter_status_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=[LetterStatus.SENT, LetterStatus.ACKNOWLEDGED])
+                | (Q(sent_at__isnull=False) & ~Q(channel="")),
+                name="corr_letter_sent_has_time_and_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"letter {self.public_id}"
+
+
+class LetterEvent(models.Model):
+    """A letter's status history: ready, sent (by which channel), acknowledged, failed."""
+
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("status"), max_length=12, choices=LetterStatus.choices)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=LetterChannel.choices, blank=True
+    )
+    at = models.DateTimeField(_("time"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("letter event")
+        verbose_name_plural = _("letter events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.at:%Y-%m-%d %H:%M}"

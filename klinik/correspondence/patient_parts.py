@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from klinik.core.hooks import hook_register
-from klinik.correspondence.models import OutboxMessage
+from klinik.correspondence.models import CareMessage, Letter, OutboxMessage
 from klinik.patients.hooks import PATIENT_PARTS, PatientPart, merge_move
 from klinik.patients.models import Patient
 
@@ -38,6 +38,70 @@ MESSAGES = PatientPart(
 )
 
 
+def _care_messages(patient: Patient) -> list[dict[str, Any]]:
+    return [
+        {
+            "Tid": m.created_at,
+            "Retning": m.get_direction_display(),
+            "Modpart": m.counterpart_name,
+            "Kategori": m.category,
+            "Emne": m.topic,
+            "Tekst": m.text,
+            "Afsender": m.author,
+            "Status": m.get_status_display(),
+        }
+        for m in CareMessage.objects.filter(patient=patient).order_by("-created_at")
+    ]
+
+
+_care_merge, _care_unmerge = merge_move(CareMessage)
+CARE_MESSAGES = PatientPart(
+    "care_messages",
+    "Korrespondancemeddelelser med andre behandlere (MedCom)",
+    ("correspondence.CareMessage",),
+    _care_messages,
+    order=61,
+    merge=_care_merge,
+    unmerge=_care_unmerge,
+)
+
+
+def _letters(patient: Patient) -> list[dict[str, Any]]:
+    return [
+        {
+            "Skrevet": m.created_at,
+            "Sendt": m.sent_at,
+            "Emne": m.subject,
+            "Tekst": m.body,
+            "Kanal": m.get_channel_display(),
+            "Status": m.get_status_display(),
+        }
+        for m in Letter.objects.filter(patient=patient).defer("pdf").order_by("-created_at")
+    ]
+
+
+def _letter_files(patient: Patient) -> list[tuple[str, bytes]]:
+    return [
+        (f"breve/{letter.created_at:%Y-%m-%d}-{letter.public_id}.pdf", bytes(letter.pdf))
+        for letter in Letter.objects.filter(patient=patient).order_by("created_at")
+    ]
+
+
+_letter_merge, _letter_unmerge = merge_move(Letter)
+LETTERS = PatientPart(
+    "letters",
+    "Breve sendt til dig",
+    ("correspondence.Letter",),
+    _letters,
+    order=62,
+    merge=_letter_merge,
+    unmerge=_letter_unmerge,
+    files=_letter_files,
+)
+
+
 def register() -> None:
     """Called from CorrespondenceConfig.ready()."""
     hook_register(PATIENT_PARTS, MESSAGES)
+    hook_register(PATIENT_PARTS, CARE_MESSAGES)
+    hook_register(PATIENT_PARTS, LETTERS)

@@ -18,6 +18,7 @@ from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.core.slugs import danish_slugify
 from klinik.demo.billing import demo_billing, demo_fees
 from klinik.demo.generate import generate_patients
+from klinik.demo.medcom import demo_letters, demo_medcom
 from klinik.demo.pathways import demo_pathways
 from klinik.demo.purchasing import demo_stock
 from klinik.demo.records import demo_clinical, demo_dictations, demo_records
@@ -237,6 +238,11 @@ def demo_load(
     demo_billing(units=therapy, rng=rng)
     demo_fees(unit=units[("laegehuset", "Lægehuset")])
     demo_stock(unit=units[("laegehuset", "Lægehuset")])
+    general = [
+        u for u in units.values() if u.organisation.kind == OrganisationKind.GENERAL_PRACTICE
+    ]
+    demo_medcom(units=general + hospital, rng=rng)
+    demo_letters(units=general + hospital)
 
 
 def _demo_user(username: str, first_name: str, last_name: str) -> User:

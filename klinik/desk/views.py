@@ -128,6 +128,16 @@ SETUP_SECTIONS: tuple[SetupSection, ...] = (
         "setup_templates",
     ),
     SetupSection(
+        gettext_lazy("Letter templates"),
+        gettext_lazy("Invitations, replies to referrals, discharge letters with merge fields."),
+        "letter_templates",
+    ),
+    SetupSection(
+        gettext_lazy("Partner directory"),
+        gettext_lazy("GP clinics, municipalities and hospital units for MedCom: SOR and EAN."),
+        "partner_list",
+    ),
+    SetupSection(
         gettext_lazy("Online booking"),
         gettext_lazy("Which types patients book online, how far ahead, the cancellation limit."),
         "setup_online",

@@ -1,9 +1,12 @@
-"""The record's extension points (core/hooks.py; ADR 0011).
+"""The record's extension points for the apps above it (core/hooks.py; ADR 0011); records
+imports none of them.
 
 - `VACCINATION_RECORDED`: called by `vaccination_record` inside its transaction, after the
   vaccination is written: purchasing draws one unit from the stock lot with that batch number
-  (and refuses an expired or empty lot, which rolls the vaccination back). Records knows
-  nothing of stock.
+  (and refuses an expired or empty lot, which rolls the vaccination back).
+- `DICTATION_DONE`: a dictation finished (its transcript signed), so that a "Kopi til egen
+  læge" can go out (correspondence). Listeners run after the signing's transaction commits,
+  each in its own; they must not raise.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from klinik.core.hooks import Hook
+from django.db import transaction
+
+from klinik.core.hooks import Hook, hook_items
 
 if TYPE_CHECKING:
     from klinik.core.policy import Actor
@@ -21,3 +26,19 @@ if TYPE_CHECKING:
 VaccinationListener = Callable[["Vaccination", "Actor"], None]
 
 VACCINATION_RECORDED: Hook[VaccinationListener] = Hook("vaccination_recorded")
+
+# listener(actor, dictation public ids): the dictations just finished by `actor`.
+DictationDoneListener = Callable[["Actor", list[str]], None]
+DICTATION_DONE: Hook[DictationDoneListener] = Hook("dictation_done")
+
+
+def dictations_done(actor: Actor, public_ids: list[str]) -> None:
+    """Tell the listeners, once the current transaction has committed."""
+    if not public_ids:
+        return
+
+    def notify() -> None:
+        for listener in hook_items(DICTATION_DONE):
+            listener(actor, public_ids)
+
+    transaction.on_commit(notify)

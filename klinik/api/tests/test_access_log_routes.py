@@ -374,6 +374,69 @@ ROUTES: dict[tuple[str, str], tuple[str, Call]] = {
 }
 
 
+def _medcom_own(aw: ApiWorld) -> dict[str, str]:
+    from klinik.correspondence.models import Partner
+
+    own = {"sor": "265161000016000", "ean": "5790000209354", "name": "Klinikken"}
+    Partner.objects.get_or_create(
+        organisation_id=aw.rw.patient.organisation_id,
+        sor=own["sor"],
+        defaults={**own, "kind": "own"},
+    )
+    return own
+
+
+def _care_message_body(aw: ApiWorld) -> dict[str, Any]:
+    _medcom_own(aw)
+    return {
+        "patient": str(aw.rw.patient.public_id),
+        "recipient": {"sor": "953741000016009", "ean": "5790001348120", "name": "Lægerne"},
+        "category": "other",
+        "topic": "Kopi",
+        "text": "Til orientering.",
+    }
+
+
+def _care_message(aw: ApiWorld) -> str:
+    from klinik.correspondence.messages.fhir import Party
+    from klinik.correspondence.messages.services import care_message_send
+
+    body = _care_message_body(aw)
+    message = care_message_send(
+        actor=aw.rw.doctor_actor,
+        patient=aw.rw.patient,
+        recipient=Party(**body["recipient"]),
+        category="other",
+        topic="Kopi",
+        text="Til orientering.",
+    )
+    return str(message.public_id)
+
+
+def _inbox_bundle(aw: ApiWorld) -> dict[str, Any]:
+    from klinik.correspondence.tests.medcom.bundles import medcom_example
+
+    return medcom_example(cpr=aw.rw.patient.cpr, to_sor=_medcom_own(aw)["sor"])
+
+
+ROUTES.update(
+    {
+        ("POST", "/messages/care-communication"): (
+            "one",
+            lambda aw: ("POST", "/messages/care-communication", _care_message_body(aw)),
+        ),
+        ("GET", "/messages/{message_id}/fhir"): (
+            "one",
+            lambda aw: ("GET", f"/messages/{_care_message(aw)}/fhir", {}),
+        ),
+        ("POST", "/messages/inbox"): (
+            "one",
+            lambda aw: ("POST", "/messages/inbox", _inbox_bundle(aw)),
+        ),
+    }
+)
+
+
 def _api_routes() -> set[tuple[str, str]]:
     return {
         (method, path)

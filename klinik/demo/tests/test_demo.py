@@ -7,6 +7,7 @@ from django.utils import timezone
 from klinik.audit.selectors import access_log_verify
 from klinik.billing.models import Fee, FeeRate, Invoice, Payment, PriceItem
 from klinik.core.models import Community, Membership, Organisation, Unit, User
+from klinik.correspondence.models import CareMessage, Letter, LetterTemplate, Partner
 from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.pathways.models import Deadline, Pathway, Referral, Task
 from klinik.patients.models import Patient
@@ -41,12 +42,14 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     _therapy_clinics_invoice()
     _gp_fees_approved_settled_and_rejected()
     _gp_vaccines_in_stock_by_lot()
+    _medcom_messages_sent_received_and_waiting()
     _staff_competences()
 
     def counts() -> tuple[int, ...]:
         models = (User, Membership, Patient, Referral, Task, Invoice, Fee, FeeRate, Lot)
-        staff = (PersonCompetence, Delegation, Training)
-        return tuple(m.objects.count() for m in (*models, *staff))
+        models += (CareMessage, Partner, Letter)
+        models += (PersonCompetence, Delegation, Training)
+        return tuple(m.objects.count() for m in models)
 
     before = counts()
     call_command("demo", stdout=StringIO())
@@ -59,6 +62,16 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     assert Organisation.objects.get(slug="laegehuset").name == "Omdøbt"
     assert "sekretaer" in out.getvalue()
     assert access_log_verify().is_intact
+
+
+def _medcom_messages_sent_received_and_waiting() -> None:
+    for slug in ("laegehuset", "medicinsk-ambulatorium"):
+        rows = CareMessage.objects.filter(organisation__slug=slug, kind="care")
+        statuses = set(rows.values_list("status", flat=True))
+        assert statuses == {"acknowledged", "received", "unmatched"}, (slug, statuses)
+        assert Partner.objects.filter(organisation__slug=slug, kind="own").count() == 1
+    assert Letter.objects.filter(status="sent", channel="digital_post").count() == 1
+    assert LetterTemplate.objects.filter(unit__organisation__slug="laegehuset").count() == 4
 
 
 def _complete() -> None:

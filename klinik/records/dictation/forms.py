@@ -32,6 +32,11 @@ class DictationForm(forms.Form):
         max_length=300,
         required=False,
     )
+    copy_to_gp = forms.BooleanField(
+        label=_("Copy to own GP"),
+        required=False,
+        help_text=_("When the transcript is signed, it goes to the patient's own GP (MedCom)."),
+    )
     text = forms.CharField(
         label=_("Typed draft"),
         required=False,

@@ -32,6 +32,7 @@ from klinik.records.documents.services import document_create
 from klinik.records.documents.storage import files_removed_on_failure
 from klinik.records.documents.uploads import AUDIO_KINDS, upload_check
 from klinik.records.errors import RecordCode, RecordError
+from klinik.records.hooks import dictations_done
 from klinik.records.journal.services import NO_UNIT, TEXT_MAX, EntryDraft, journal_entry_create
 from klinik.records.models import Dictation, JournalEntry
 
@@ -88,6 +89,22 @@ def _unit_for(actor: Actor, patient: Patient) -> Unit:
     if patient.unit is not None:
         return patient.unit
     raise RecordError(NO_UNIT, code=RecordCode.NO_UNIT)
+
+
+# The instruction that sends the signed transcript to the patient's own GP (the checkbox on the
+# dictation form writes it; correspondence listens on records.hooks.DICTATION_DONE).
+COPY_TO_GP = "Kopi til egen læge"
+
+
+def instructions_with_copy(instructions: str, *, copy_to_gp: bool) -> str:
+    instructions = (instructions or "").strip()
+    if not copy_to_gp or COPY_TO_GP.lower() in instructions.lower():
+        return instructions
+    return f"{COPY_TO_GP}. {instructions}".strip() if instructions else COPY_TO_GP
+
+
+def has_copy_to_gp(instructions: str) -> bool:
+    return COPY_TO_GP.lower() in (instructions or "").lower()
 
 
 def _texts_clean(*, priority: str, text: str, instructions: str) -> tuple[str, str]:
@@ -329,5 +346,6 @@ def dictation_send_for_signing(
         else:
             locked.status = DictationStatus.DONE
             locked.completed_at = now
+            dictations_done(actor, [str(locked.public_id)])
         locked.save(update_fields=["entry", "text", "status", "completed_at", "updated_at"])
     return entry

@@ -48,6 +48,7 @@ from klinik.records.dictation.services import (
     dictation_send_for_signing,
     dictation_take,
     dictation_text_save,
+    instructions_with_copy,
 )
 from klinik.records.documents.uploads import (
     AUDIO_KINDS,
@@ -99,7 +100,9 @@ def _dictation_create(request: ActorRequest, public_id: uuid.UUID) -> HttpRespon
                     text=data["text"],
                     priority=data["priority"],
                     deadline=data["deadline"],
-                    instructions=data["instructions"],
+                    instructions=instructions_with_copy(
+                        data["instructions"], copy_to_gp=data["copy_to_gp"]
+                    ),
                     duration_seconds=data["duration"],
                     channel=Channel.UI,
                 )

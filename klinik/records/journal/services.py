@@ -20,6 +20,7 @@ from klinik.patients.models import Patient
 from klinik.records.access import access_record, record_write_begin
 from klinik.records.choices import ContactKind, DictationStatus, EntryType
 from klinik.records.errors import RecordCode, RecordError
+from klinik.records.hooks import dictations_done
 from klinik.records.models import (
     Contact,
     Dictation,
@@ -265,9 +266,10 @@ def journal_entry_sign(
                 organisation_id=entry.organisation_id, entry=entry, signed_by=actor.user
             )
             # A transcript signed by its clinician finishes the dictation.
-            Dictation.objects.filter(entry=entry, status=DictationStatus.FOR_SIGNING).update(
-                status=DictationStatus.DONE, completed_at=signature.signed_at
-            )
+            finishing = Dictation.objects.filter(entry=entry, status=DictationStatus.FOR_SIGNING)
+            finished = [str(key) for key in finishing.values_list("public_id", flat=True)]
+            finishing.update(status=DictationStatus.DONE, completed_at=signature.signed_at)
+            dictations_done(actor, finished)
     except IntegrityError as exc:
         raise RecordError(ALREADY_SIGNED, code=RecordCode.ALREADY_SIGNED) from exc
     return signature

@@ -1,0 +1,295 @@
+"""The MedCom screens: the messages list (in and out), a patient's messages with "new message"
+and "send to own GP", one thread with its answer form and its status history, filing an
+unmatched message on a patient, the Bundle as FHIR JSON, and the partner directory with its CSV
+import. Thin: parse → service or selector → page."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from klinik.audit.choices import Channel
+from klinik.core.errors import DomainError, form_error_add
+from klinik.core.http import ActorRequest
+from klinik.core.policy import Perm, requires
+from klinik.correspondence.messages import fhir
+from klinik.correspondence.messages.access import access_care_message
+from klinik.correspondence.messages.choices import CareMessageStatus, PartnerKind
+from klinik.correspondence.messages.errors import MessageError
+from klinik.correspondence.messages.forms import (
+    CareMessageForm,
+    MatchSearchForm,
+    PartnerForm,
+    PartnerImportForm,
+    ReplyForm,
+)
+from klinik.correspondence.messages.selectors import (
+    care_message_events,
+    care_message_list,
+    care_thread,
+    partner_list,
+    patient_care_messages,
+    signed_dictations,
+)
+from klinik.correspondence.messages.services import (
+    care_message_match,
+    care_message_reply,
+    care_message_resend,
+    care_message_send,
+    dictation_copy_to_gp,
+    gp_partner,
+    partner_import_csv,
+    partner_save,
+)
+from klinik.patients.access import access_patient
+from klinik.patients.selectors import patient_search
+from klinik.records.access import dictation_access
+
+FORM_FIELDS = {
+    "recipient.name": "recipient_name",
+    "recipient.sor": "recipient_sor",
+    "recipient.ean": "recipient_ean",
+    "recipient": "partner",
+}
+
+
+@requires(Perm.RECORD_READ)
+@require_GET
+def care_message_list_view(request: ActorRequest) -> HttpResponse:
+    incoming = request.GET.get("show") == "in"
+    rows = care_message_list(actor=request.actor, incoming_only=incoming)
+    return render(
+        request, "correspondence/medcom/list.html", {"rows": rows, "incoming_only": incoming}
+    )
+
+
+def _partner_choices(request: ActorRequest) -> list[tuple[str, str]]:
+    return [
+        (str(p.public_id), f"{p.name} · SOR {p.sor}")
+        for p in partner_list(actor=request.actor)
+        .filter(is_active=True)
+        .exclude(kind=PartnerKind.OWN)
+    ]
+
+
+@requires(Perm.RECORD_READ)
+@require_http_methods(["GET", "POST"])
+def patient_care_messages_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
+    """A patient's messages, and the form for a new one (`?to=gp`: to the own GP)."""
+    patient = access_patient(actor=request.actor, public_id=public_id, channel=Channel.UI)
+    partners = _partner_choices(request)
+    initial: dict[str, Any] = {}
+    gp_problem = ""
+    if request.GET.get("to") == "gp":
+        try:
+            gp = gp_partner(patient=patient)
+        except MessageError as exc:
+            gp_problem = exc.message
+        else:
+            initial = {"partner": str(gp.public_id)}
+    form = CareMessageForm(request.POST or None, partners=partners, initial=initial)
+    if request.method == "POST" and request.actor.can(Perm.RECORD_WRITE) and form.is_valid():
+        data = form.cleaned_data
+        recipient = fhir.Party(
+            sor=data["recipient_sor"], ean=data["recipient_ean"], name=data["recipient_name"]
+        )
+        if data["partner"]:
+            chosen = partner_list(actor=request.actor).filter(public_id=data["partner"]).first()
+            if chosen is not None:
+                recipient = fhir.Party(sor=chosen.sor, ean=chosen.ean, name=chosen.name)
+        try:
+            sent = care_message_send(
+                actor=request.actor,
+                patient=patient,
+                recipient=recipient,
+                category=data["category"],
+                topic=data["topic"],
+                text=data["text"],
+            )
+        except DomainError as exc:
+            form_error_add(form, exc, FORM_FIELDS)
+        else:
+            if sent.status == CareMessageStatus.FAILED:
+                messages.error(request, _("The message could not be sent: %s") % sent.error)
+            else:
+                messages.success(request, _("The message is sent to %s.") % sent.counterpart_name)
+            return redirect("care_message", public_id=sent.public_id)
+    return render(
+        request,
+        "correspondence/medcom/patient_messages.html",
+        {
+            "patient": patient,
+            "rows": patient_care_messages(patient=patient),
+            "dictations": signed_dictations(patient=patient),
+            "form": form,
+            "gp_problem": gp_problem,
+            "can_send": request.actor.can(Perm.RECORD_WRITE),
+        },
+    )
+
+
+def _thread_context(request: ActorRequest, message: Any) -> dict[str, Any]:
+    thread = care_thread(actor=request.actor, message=message)
+    return {
+        "message": message,
+        "thread": thread,
+        "events": list(care_message_events(actor=request.actor, message=message)),
+        "can_send": request.actor.can(Perm.RECORD_WRITE),
+    }
+
+
+@requires(Perm.RECORD_READ)
+@require_GET
+def care_message_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
+    """One message in its thread; an unmatched one offers the patient search."""
+    message = access_care_message(actor=request.actor, public_id=public_id)
+    context = _thread_context(request, message)
+    context["reply_form"] = ReplyForm()
+    if message.status == CareMessageStatus.UNMATCHED:
+        context.update(_match_context(request, message))
+    return render(request, "correspondence/medcom/message.html", context)
+
+
+def _match_context(request: ActorRequest, message: Any) -> dict[str, Any]:
+    """What the message says about the patient, and the search for them."""
+    try:
+        parsed = fhir.message_parse(message.bundle)
+    except fhir.BundleInvalid:
+        parsed = None
+    named = (
+        {"name": f"{parsed.given_name} {parsed.family_name}".strip(), "cpr": parsed.cpr}
+        if isinstance(parsed, fhir.CareCommunication)
+        else {}
+    )
+    search = MatchSearchForm(request.GET if "q" in request.GET else None)
+    hits = []
+    if search.is_bound and search.is_valid() and request.actor.can(Perm.PATIENT_VIEW):
+        hits = patient_search(
+            actor=request.actor, query=search.cleaned_data["q"], channel=Channel.UI
+        )
+    return {"named": named, "search": search, "hits": hits}
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+def care_message_reply_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
+    message = access_care_message(actor=request.actor, public_id=public_id, for_update=True)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            answer = care_message_reply(
+                actor=request.actor, message=message, text=form.cleaned_data["text"]
+            )
+        except DomainError as exc:
+            form_error_add(form, exc)
+        else:
+            messages.success(request, _("The answer is sent to %s.") % answer.counterpart_name)
+            return redirect("care_message", public_id=answer.public_id)
+    context = _thread_context(request, message)
+    context["reply_form"] = form
+    return render(request, "correspondence/medcom/message.html", context, status=422)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+def care_message_match_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
+    message = access_care_message(actor=request.actor, public_id=public_id, for_update=True)
+    patient = access_patient(
+        actor=request.actor, public_id=request.POST.get("patient", ""), channel=Channel.UI
+    )
+    try:
+        care_message_match(actor=request.actor, message=message, patient=patient)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The message is filed on %s.") % patient.name)
+    return redirect("care_message", public_id=message.public_id)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+def care_message_resend_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
+    message = access_care_message(actor=request.actor, public_id=public_id, for_update=True)
+    care_message_resend(actor=request.actor, message=message)
+    return redirect("care_message", public_id=message.public_id)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+def dictation_copy_to_gp_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
+    """ "Kopi til egen læge" for a signed dictation: the transcript to the patient's own GP."""
+    dictation = dictation_access(actor=request.actor, public_id=public_id, channel=Channel.UI)
+    try:
+        sent = dictation_copy_to_gp(actor=request.actor, dictation=dictation)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("patient_care_messages", public_id=dictation.patient.public_id)
+    messages.success(request, _("The message is sent to %s.") % sent.counterpart_name)
+    return redirect("care_message", public_id=sent.public_id)
+
+
+@requires(Perm.RECORD_READ)
+@require_GET
+def care_message_fhir_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The Bundle exactly as sent or received."""
+    message = access_care_message(actor=request.actor, public_id=public_id)
+    return HttpResponse(
+        json.dumps(message.bundle, ensure_ascii=False, indent=2),
+        content_type="application/fhir+json; charset=utf-8",
+    )
+
+
+@requires(Perm.PATIENT_VIEW)
+@require_http_methods(["GET", "POST"])
+def partner_list_view(request: ActorRequest) -> HttpResponse:
+    """The partner directory; with the setup permission: add a partner, import a CSV file."""
+    can_edit = request.actor.can(Perm.CLINIC_SETUP)
+    form = PartnerForm(request.POST if "save" in request.POST else None)
+    upload = PartnerImportForm(
+        request.POST if "import" in request.POST else None,
+        request.FILES if "import" in request.POST else None,
+    )
+    if request.method == "POST" and can_edit:
+        if form.is_bound and form.is_valid():
+            try:
+                partner_save(actor=request.actor, **form.cleaned_data)
+            except DomainError as exc:
+                form_error_add(form, exc)
+            else:
+                messages.success(request, _("The partner is saved."))
+                return redirect("partner_list")
+        elif upload.is_bound and upload.is_valid():
+            raw = upload.cleaned_data["file"].read()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("cp1252", errors="replace")
+            try:
+                result = partner_import_csv(actor=request.actor, text=text)
+            except DomainError as exc:
+                upload.add_error("file", exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Imported: %(created)d new, %(updated)d updated.")
+                    % {"created": result.created, "updated": result.updated},
+                )
+                return redirect("partner_list")
+    return render(
+        request,
+        "correspondence/medcom/partners.html",
+        {
+            "partners": partner_list(actor=request.actor),
+            "form": form,
+            "upload": upload,
+            "can_edit": can_edit,
+        },
+        status=422 if request.method == "POST" else 200,
+    )
