@@ -239,10 +239,7 @@ def absences_with_bookings(
             bookings=Subquery(grouped.annotate(n=Count("pk")).values("n")),
             first_booking=Subquery(grouped.annotate(first=Min("start")).values("first")),
         ).filter(bookings__gt=0)
-        found += [
-            AbsenceWithBookings(a, a.bookings, a.first_booking)  # type: ignore[attr-defined]
-            for a in rows
-        ]
+        found += [AbsenceWithBookings(a, a.bookings, a.first_booking) for a in rows]
     return sorted(found, key=lambda row: (row.first, row.absence.pk))
 
 

@@ -10,7 +10,6 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from conftest import login
 from klinik.core.choices import Role
 from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AbsenceKind, AppointmentStatus, ResourceKind
@@ -20,6 +19,12 @@ from klinik.scheduling.setup.services import absence_add
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
 
 pytestmark = pytest.mark.django_db
+
+
+def login(client, membership):
+    from conftest import login as root_login
+
+    return root_login(client, membership)
 
 
 @pytest.fixture
