@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import uuid
-
-from django.http import Http404
-
-from klinik.audit.choices import Action, Channel, Purpose
-from klinik.audit.services import access_log_record
-from klinik.core.policy import Actor, Perm, require
+from klinik.audit.choices import Channel, Purpose
+from klinik.core.policy import Actor, Perm
+from klinik.correspondence.access import access_row
 from klinik.correspondence.models import Letter
 
 
 def access_letter(
     *, actor: Actor, public_id: object, channel: Channel = Channel.UI, for_update: bool = False
 ) -> Letter:
-    require(actor, Perm.RECORD_WRITE if for_update else Perm.RECORD_READ)
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError as exc:
-        raise Http404 from exc
-    letter = (
-        Letter.objects.select_related("patient", "unit", "organisation")
-        .filter(public_id=key, organisation_id__in=actor.organisation_ids)
-        .first()
+    """The letter, read and logged; `for_update`: to act on it (the service logs)."""
+    return access_row(
+        Letter.objects.select_related("patient", "unit", "organisation"),
+        actor=actor,
+        public_id=public_id,
+        channel=channel,
+        for_update=for_update,
+        perms=(Perm.RECORD_READ, Perm.RECORD_WRITE),
+        purpose=Purpose.TREATMENT,
+        object_type="letter",
     )
-    if letter is None:
-        raise Http404
-    if not for_update:
-        access_log_record(
-            actor=actor,
-            action=Action.VIEW,
-            purpose=Purpose.TREATMENT,
-            channel=channel,
-            object_type="letter",
-            object_id=letter.public_id,
-            patient_id=letter.patient.public_id,
-            organisation_id=letter.organisation_id,
-        )
-    return letter
