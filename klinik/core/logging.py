@@ -8,8 +8,9 @@ import logging
 import re
 from datetime import UTC, datetime
 
-# A CPR number with or without the dash, an e-mail address, a query string.
-_CPR = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+# A CPR number with or without the dash, standing on its own (not ten digits inside a UUID's
+# hex, which a message's public id may hold), an e-mail address, a query string.
+_CPR = re.compile(r"(?<![0-9A-Za-z])\d{6}-?\d{4}(?![0-9A-Za-z])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _QUERY = re.compile(r"\?\S*")
 
