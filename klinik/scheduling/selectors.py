@@ -24,11 +24,16 @@ from klinik.scheduling.models import (
 )
 
 
-def appointment_types_for(*, actor: Actor, unit_id: int | None = None) -> QuerySet[AppointmentType]:
+def appointment_types_for(
+    *, actor: Actor, unit_id: int | None = None, active_only: bool = True
+) -> QuerySet[AppointmentType]:
+    """The types the actor may see (of one unit), by unit and name; inactive ones too when
+    asked (an old appointment keeps its type)."""
     require(actor, Perm.SCHEDULE_VIEW)
-    types = AppointmentType.objects.filter(
-        organisation_id__in=actor.organisation_ids, is_active=True
-    ).select_related("unit")
+    types = AppointmentType.objects.filter(organisation_id__in=actor.organisation_ids)
+    if active_only:
+        types = types.filter(is_active=True)
+    types = types.select_related("unit")
     if unit_id is not None:
         types = types.filter(unit_id=unit_id)
     return types.order_by("unit__name", "name")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from django.db import connection
-from django.db.models import F, TextField
+from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from klinik.core.db import serial_plans
@@ -75,16 +75,14 @@ def appointment_blocks_by_day(
         )
         # In the index's order (each resource's holds by start): no sort in the database.
         .order_by("resource_id", "start")
-        .annotate(
-            moment=Cast("start", TextField()) if connection.vendor == "sqlite" else F("start")
-        )
+        .annotate(moment=Cast("start", TextField()))
         .values_list(
             "resource_id", "moment", "appointment__appointment_type_id", "appointment__status"
         )
     )
-    # Run as the ORM compiles it, without its per-value converters (and, on SQLite, without
-    # the driver's own timestamp converter: the start is read as text): a full week has
-    # thousands of rows but a few dozen distinct start times, each converted once below.
+    # Run as the ORM compiles it, without its per-value converters, and with the start read
+    # as text (neither driver parses a timestamp per row): a full week has thousands of rows
+    # but a few dozen distinct start times, each converted once below.
     sql, params = query.query.sql_with_params()
     with serial_plans(), connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -94,7 +92,7 @@ def appointment_blocks_by_day(
     moments: dict[object, tuple[date, int]] = {}
     for resource_id, moment, type_id, status in rows:
         if moment not in moments:
-            when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+            when = datetime.fromisoformat(moment)
             if when.tzinfo is None:  # SQLite: UTC, without its zone
                 when = when.replace(tzinfo=UTC)
             local = when.astimezone(LOCAL)

@@ -202,15 +202,23 @@ def type_colours_url(unit: Unit | None, types: list[AppointmentType]) -> str:
 
 
 def page_context(
-    actor: Actor, state: CalendarState, *, is_week: bool, weekdays: set[int]
+    actor: Actor,
+    state: CalendarState,
+    *,
+    is_week: bool,
+    weekdays: set[int],
+    unit_types: list[AppointmentType] | None = None,
 ) -> dict[str, Any]:
-    """Navigation, the toolbar form, the type legend and its colour stylesheet."""
+    """Navigation, the toolbar form, the type legend and its colour stylesheet (of the
+    unit's active types: of `unit_types` when the caller has read them already)."""
     name = "calendar_week" if is_week else "calendar_day"
     if is_week:
         previous, following = state.day - timedelta(days=7), state.day + timedelta(days=7)
     else:
         previous, following = step(state.day, -1, weekdays), step(state.day, 1, weekdays)
-    types = list(appointment_types_for(actor=actor, unit_id=state.unit.pk))
+    if unit_types is None:
+        unit_types = list(appointment_types_for(actor=actor, unit_id=state.unit.pk))
+    types = [t for t in unit_types if t.is_active]
     return {
         "toolbar": toolbar_form(state),
         "types": types,

@@ -32,7 +32,7 @@ from klinik.scheduling.calendar.forms import CancelForm, MoveForm
 from klinik.scheduling.calendar.selectors import calendar_units
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.errors import BookingError, SeriesError
-from klinik.scheduling.models import Appointment
+from klinik.scheduling.models import Appointment, AppointmentType
 from klinik.scheduling.selectors import appointment_types_for
 from klinik.scheduling.series import SeriesScope, series_cancel, series_move
 from klinik.scheduling.transitions import appointment_cancel, appointment_set_status
@@ -113,6 +113,7 @@ def calendar_week_view(request: ActorRequest) -> HttpResponse:
     calendar = state.calendar_state(request)
     opened = panel.open_appointment(actor, request.GET.get("open", ""))
     monday = calendar.day - timedelta(days=calendar.day.weekday())
+    unit_types: list[AppointmentType] | None = None
     if len(calendar.shown) == 1:
         columns, time_range = week.week_of_one(
             actor=actor, state=calendar, monday=monday, opened=opened
@@ -121,12 +122,20 @@ def calendar_week_view(request: ActorRequest) -> HttpResponse:
         if _is_grid_request(request):
             return render(request, "scheduling/calendar/_grid.html", context)
     else:
+        unit_types = list(
+            appointment_types_for(actor=actor, unit_id=calendar.unit.pk, active_only=False)
+        )
         context = week.week_overview(
-            state=calendar, monday=monday, refresh_url=request.get_full_path()
+            state=calendar,
+            monday=monday,
+            refresh_url=request.get_full_path(),
+            unit_types=unit_types,
         )
         if _is_grid_request(request):
             return render(request, "scheduling/calendar/_week_overview.html", context)
-    context |= state.page_context(actor, calendar, is_week=True, weekdays=set())
+    context |= state.page_context(
+        actor, calendar, is_week=True, weekdays=set(), unit_types=unit_types
+    )
     context["detail"] = panel.appointment_context(actor, opened) if opened else None
     context["monday"] = monday
     context["sunday"] = monday + timedelta(days=6)

@@ -120,10 +120,17 @@ class _Week:
     free: dict[tuple[int, date], Minutes] = field(default_factory=dict)
 
 
-def week_overview(*, state: CalendarState, monday: date, refresh_url: str) -> dict[str, Any]:
+def week_overview(
+    *,
+    state: CalendarState,
+    monday: date,
+    refresh_url: str,
+    unit_types: list[AppointmentType],
+) -> dict[str, Any]:
     """Several resources over a week: per day the number of appointments, the free time and
     a bar of open, booked and closed time. No patient is shown, so nothing is logged; the
-    names are one click away in the day view. Constant queries, whatever the volume."""
+    names are one click away in the day view. Constant queries, whatever the volume.
+    `unit_types`: every type of the unit, inactive ones too (the blocks' colours and titles)."""
     week = _week_load(state, monday)
     # Weekend days nobody works are left out, like in the week of one resource.
     days = [
@@ -136,7 +143,7 @@ def week_overview(*, state: CalendarState, monday: date, refresh_url: str) -> di
     now = local(timezone.now())
     day_urls = {day: state.url("calendar_day", date=day.isoformat()) for day in days}
     phrases = _Phrases()
-    types = _type_labels(state)
+    types = _type_labels(unit_types)
     rows = []
     for resource in state.shown:
         cells = [
@@ -230,14 +237,9 @@ def _overview_cell(
     return cell
 
 
-def _type_labels(state: CalendarState) -> dict[int, tuple[str, str]]:
+def _type_labels(types: list[AppointmentType]) -> dict[int, tuple[str, str]]:
     """Per type id: its colour class and its name, escaped (the blocks' colour and title)."""
-    return {
-        pk: (f"t-{public_id.hex}", escape(name))
-        for pk, public_id, name in AppointmentType.objects.filter(
-            organisation_id=state.unit.organisation_id, unit=state.unit
-        ).values_list("pk", "public_id", "name")
-    }
+    return {t.pk: (f"t-{t.public_id.hex}", escape(t.name)) for t in types}
 
 
 def _free_label(free: Minutes, is_open: bool, day: date, now: datetime, phrases: _Phrases) -> str:
