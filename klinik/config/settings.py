@@ -150,6 +150,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "klinik.config.urls"
 WSGI_APPLICATION = "klinik.config.wsgi.application"
 AUTH_USER_MODEL = "core.User"
+# The session's user is read with their memberships in one query (core/auth_backend.py).
+AUTHENTICATION_BACKENDS = ["klinik.core.auth_backend.MembershipBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 

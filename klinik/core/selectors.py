@@ -4,16 +4,21 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from klinik.core.auth_backend import MEMBERSHIP_ORDER
 from klinik.core.models import ApiToken, Membership, Organisation, Unit, User
 
 
 def user_memberships(*, user: User) -> list[Membership]:
     """The active memberships a user can act under, in switcher order, each holding `user`
-    (every request resolves its actor from these: no second read of the user)."""
+    (every request resolves its actor from these: no second read of the user). The login
+    backend brings them with the session's user (core/auth_backend.py)."""
+    read = getattr(user, "active_memberships", None)
+    if read is not None:
+        return list(read)
     memberships = list(
         Membership.objects.filter(user=user, is_active=True)
         .select_related("organisation", "unit", "community")
-        .order_by("organisation__name", "unit__name", "community__name", "id")
+        .order_by(*MEMBERSHIP_ORDER)
     )
     for membership in memberships:
         membership.user = user

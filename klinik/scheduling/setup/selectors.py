@@ -7,9 +7,21 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 
 import holidays
-from django.db.models import Count, Min, OuterRef, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    IntegerField,
+    Min,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -209,11 +221,9 @@ def absences_with_bookings(
     *, organisation_ids: frozenset[int], unit_ids: frozenset[int], now: datetime
 ) -> list[AbsenceWithBookings]:
     """Absences and closings not yet over with appointments still booked inside them, the
-    soonest first: two queries (closings of whole units, absences of one resource), each
-    counting with a subquery. No patient is read."""
-    ahead = Absence.objects.filter(
-        organisation_id__in=organisation_ids, unit_id__in=unit_ids, end__gt=now
-    ).select_related("resource")
+    soonest first, in one query: a closing counts the unit's appointments inside it, an
+    absence its resource's holds (each a subquery the database runs only for its own rows).
+    No patient is read."""
     in_unit = Appointment.objects.filter(
         unit_id=OuterRef("unit_id"),
         status__in=ACTIVE_STATUSES,
@@ -229,17 +239,30 @@ def absences_with_bookings(
         start__gt=now,
         appointment__status__in=ACTIVE_STATUSES,
     )
-    found: list[AbsenceWithBookings] = []
-    for absences, bookings in (
-        (ahead.filter(resource__isnull=True), in_unit),
-        (ahead.filter(resource__isnull=False), held),
-    ):
-        grouped = bookings.order_by().annotate(one=Value(1)).values("one")
-        rows = absences.annotate(
-            bookings=Subquery(grouped.annotate(n=Count("pk")).values("n")),
-            first_booking=Subquery(grouped.annotate(first=Min("start")).values("first")),
-        ).filter(bookings__gt=0)
-        found += [AbsenceWithBookings(a, a.bookings, a.first_booking) for a in rows]
+
+    def per_absence(aggregate: Count | Min, field: Any) -> Case:
+        def inside(bookings: QuerySet[Any]) -> Subquery:
+            grouped = bookings.order_by().annotate(one=Value(1)).values("one")
+            return Subquery(grouped.annotate(x=aggregate).values("x"), output_field=field)
+
+        return Case(
+            When(resource__isnull=True, then=inside(in_unit)),
+            default=inside(held),
+            output_field=field,
+        )
+
+    rows = (
+        Absence.objects.filter(
+            organisation_id__in=organisation_ids, unit_id__in=unit_ids, end__gt=now
+        )
+        .select_related("resource")
+        .annotate(
+            bookings=per_absence(Count("pk"), IntegerField()),
+            first_booking=per_absence(Min("start"), DateTimeField()),
+        )
+        .filter(bookings__gt=0)
+    )
+    found = [AbsenceWithBookings(a, a.bookings, a.first_booking) for a in rows]
     return sorted(found, key=lambda row: (row.first, row.absence.pk))
 
 
