@@ -21,10 +21,10 @@ from klinik.billing.fees.rates import fee_rates_import
 from klinik.billing.fees.services import fee_reject, fees_approve, fees_suggest
 from klinik.billing.fees.settlement import settlement_build
 from klinik.billing.models import Fee, Invoice, InvoiceSeries, PriceItem
+from klinik.billing.credit import invoice_credit
 from klinik.billing.services import (
     LineInput,
     invoice_create,
-    invoice_credit,
     invoice_from_appointment,
     payment_register,
     price_item_create,
