@@ -67,7 +67,9 @@ def _credit_lines(
         field = f"lines.{index}.amount"
         line = by_position.get(part.position)
         if line is None or part.position in seen:
-            raise billing_error(BillingCode.BAD_VALUE, f"lines.{index}.position", value=part.position)
+            raise billing_error(
+                BillingCode.BAD_VALUE, f"lines.{index}.position", value=part.position
+            )
         seen.add(part.position)
         remaining = left[part.position]
         if remaining <= 0:

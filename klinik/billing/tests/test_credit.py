@@ -67,7 +67,11 @@ def test_a_source_is_free_again_only_when_credited_in_full(world, actor):
     import uuid
 
     source = uuid.uuid4()
-    kw = {"source_kind": InvoiceSourceKind.CERTIFICATE, "source_id": source, "source_label": "Attest"}
+    kw = {
+        "source_kind": InvoiceSourceKind.CERTIFICATE,
+        "source_id": source,
+        "source_label": "Attest",
+    }
     invoice = _invoice(actor, world.patient_a, **kw)
     assert invoice.source_label == "Attest"
     invoice_credit(actor=actor, invoice=invoice, parts=[CreditPart(1, "100")])

@@ -46,7 +46,12 @@ def _written(doctor, patient, kind="written"):
 def test_a_closed_written_contact_suggests_an_e_konsultation(world, doctor):
     contact = _written(doctor, world.patient_a)
     fee = Fee.objects.get(contact=contact)
-    assert (fee.code, fee.amount, fee.status, fee.payer) == ("0105", D("52.11"), "suggested", "region")
+    assert (fee.code, fee.amount, fee.status, fee.payer) == (
+        "0105",
+        D("52.11"),
+        "suggested",
+        "region",
+    )
     assert fee.performed_on == DAY and fee.appointment is None
     phone = _written(doctor, world.patient_a, kind="phone")
     assert Fee.objects.get(contact=phone).code == "0201"
