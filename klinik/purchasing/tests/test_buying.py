@@ -168,3 +168,31 @@ def test_the_screens_supplier_order_send_receive_and_another_organisation(
     other = login_as(world.member(Role.NURSE, unit=world.unit_b))
     assert other.get(url).status_code == 404
     assert other.get(f"/stock/suppliers/{supplier.public_id}/").status_code == 404
+
+
+def test_stock_value_from_the_orders_prices_and_as_excel(
+    world, manager, login_as, actor, supplier, vaccine
+):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from klinik.purchasing.services import receipt_register
+
+    order = _order(actor, supplier, vaccine, quantity=10, cost="89,50")
+    order_send(actor=actor, order=order)
+    order_receive(
+        actor=actor,
+        order=order,
+        receipts=[ReceiptLineInput(order.lines.get(), "AB1", date(2027, 1, 31), 10)],
+    )
+    receipt_register(
+        actor=actor, product=vaccine, lot_number="FREE", expiry=date(2027, 1, 31), quantity=2
+    )
+    client = login_as(manager)
+    page = client.get("/stock/")
+    assert page.context["value_total"] == D("895.00")
+    assert page.context["values"][0].uncosted == 2
+    book = load_workbook(BytesIO(client.get("/stock/?format=xlsx").content))
+    sheet = book["Lagerværdi"]
+    assert [c.value for c in sheet[2]] == ["Influvac Tetra", 12, 895, 2]
