@@ -16,11 +16,11 @@ from klinik.api.types import ApiDate
 from klinik.audit.choices import Action, Channel
 from klinik.billing.access import access_invoice
 from klinik.billing.collection import danmark_report, reminder_send
+from klinik.billing.credit import CreditPart, invoice_credit
 from klinik.billing.fees.selectors import fees_for_day
 from klinik.billing.models import Invoice
 from klinik.billing.pdf import invoice_pdf
 from klinik.billing.selectors import InvoicePage, invoice_page, invoices_list
-from klinik.billing.credit import CreditPart, invoice_credit
 from klinik.billing.services import (
     LineInput,
     invoice_create,

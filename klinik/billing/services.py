@@ -28,9 +28,9 @@ from klinik.billing.money import (
     AMOUNT_MAX,
     QUANTITY_MAX,
     ZERO,
+    Totals,
     decimal_parse,
     line_amount,
-    Totals,
     places,
     totals,
 )

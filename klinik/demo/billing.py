@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from klinik.billing.choices import FeeStatus, PaymentMethod
 from klinik.billing.collection import danmark_report, reminder_send
+from klinik.billing.credit import invoice_credit
 from klinik.billing.errors import BillingError
 from klinik.billing.fees.rates import fee_rates_import
 from klinik.billing.fees.services import fee_reject, fees_approve, fees_suggest
 from klinik.billing.fees.settlement import settlement_build
 from klinik.billing.models import Fee, Invoice, InvoiceSeries, PriceItem
-from klinik.billing.credit import invoice_credit
 from klinik.billing.services import (
     LineInput,
     invoice_create,

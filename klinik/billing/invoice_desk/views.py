@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from klinik.audit.choices import Action, Channel
 from klinik.billing.access import access_invoice
+from klinik.billing.credit import CreditPart, credit_choices, invoice_credit
 from klinik.billing.errors import BillingError
 from klinik.billing.invoice_desk.forms import (
     LINE_ROWS,
@@ -31,7 +32,6 @@ from klinik.billing.selectors import (
     invoices_list,
     price_list,
 )
-from klinik.billing.credit import CreditPart, credit_choices, invoice_credit
 from klinik.billing.services import (
     LineInput,
     invoice_create,
