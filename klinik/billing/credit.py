@@ -109,11 +109,11 @@ def invoice_credit(
         series = _series_locked(invoice.organisation_id)
         lines = list(invoice.lines.all())
         remaining_total = invoice.total + (invoice.credit_notes.aggregate(s=Sum("total"))["s"] or 0)
-        if remaining_total <= 0 and all(credit_left(line) <= 0 for line in lines):
+        if remaining_total <= 0:  # credited in full (also by credit notes older than 0028)
             earlier = invoice.credit_notes.order_by("-number").first()
-            raise billing_error(
-                BillingCode.ALREADY_CREDITED, "invoice", number=earlier.number if earlier else ""
-            )
+            if earlier is None:
+                raise billing_error(BillingCode.NOTHING_TO_CREDIT, "invoice")
+            raise billing_error(BillingCode.ALREADY_CREDITED, "invoice", number=earlier.number)
         chosen = _credit_lines(lines, parts)
         sums = totals((-amount, line.vat_rate) for line, amount, _ in chosen)
         subtotal, vat = sums.subtotal, sums.vat
