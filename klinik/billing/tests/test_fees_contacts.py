@@ -72,7 +72,7 @@ def test_a_therapy_clinic_gets_no_fees_from_its_contacts(world, doctor, actor_fo
     assert not Fee.objects.exists()
 
 
-def test_group_2_fees_are_invoiced_to_the_patient_not_settled(world, doctor, actor_for):
+def test_group_2_fees_are_invoiced_to_the_patient_not_settled(world, doctor, actor_for, login_as):
     world.patient_a.insurance_group = 2
     world.patient_a.save(update_fields=["insurance_group"])
     first = _written(doctor, world.patient_a)
@@ -88,6 +88,9 @@ def test_group_2_fees_are_invoiced_to_the_patient_not_settled(world, doctor, act
     assert {Fee.objects.get(contact=first).payer, Fee.objects.get(contact=second).payer} == {
         "patient"
     }
+    client = login_as(world.member(Role.SECRETARY))
+    page = client.get(f"/fees/?unit={world.unit_a.public_id}&day={DAY:%d.%m.%Y}")
+    assert f"Faktura {invoice.number}" in page.content.decode()
     # Approving again invoices nothing twice; the region's batch has nothing of theirs.
     fees_approve(actor=secretary, unit=world.unit_a, public_ids=ids)
     assert Invoice.objects.count() == 1
