@@ -16,6 +16,7 @@ from klinik.api.types import ApiDate
 from klinik.audit.choices import Action, Channel
 from klinik.billing.access import access_invoice
 from klinik.billing.collection import danmark_report, reminder_send
+from klinik.billing.credit import CreditPart, invoice_credit
 from klinik.billing.fees.selectors import fees_for_day
 from klinik.billing.models import Invoice
 from klinik.billing.pdf import invoice_pdf
@@ -23,7 +24,6 @@ from klinik.billing.selectors import InvoicePage, invoice_page, invoices_list
 from klinik.billing.services import (
     LineInput,
     invoice_create,
-    invoice_credit,
     payment_register,
 )
 from klinik.core.http import ApiRequest
@@ -240,8 +240,18 @@ def invoice_detail_endpoint(request: ApiRequest, invoice_id: str) -> InvoiceOut:
     return invoice_out(invoice_page(invoice))
 
 
+class CreditLineIn(Schema):
+    position: int = Field(..., description="the invoice line's position (1, 2, ...)")
+    amount: str | None = Field(
+        default=None, description='kroner excl. VAT, e.g. "100.00"; omitted: all that is left'
+    )
+
+
 class CreditIn(Schema):
     note: str = Field(default="", max_length=500)
+    lines: list[CreditLineIn] | None = Field(
+        default=None, description="the lines to credit (partly); omitted: the whole invoice"
+    )
 
 
 @router.post(
@@ -250,8 +260,10 @@ class CreditIn(Schema):
 def invoice_credit_endpoint(
     request: ApiRequest, invoice_id: str, payload: CreditIn | None = None
 ) -> tuple[int, InvoiceOut]:
-    """A credit note for the whole invoice, with its own number in the same series. A credit
-    note cannot be credited (422); an invoice credited already: 409."""
+    """A credit note with its own number in the same series: for all that is left of the
+    invoice, or for the `lines` given (each by position, with an amount excluding VAT or all
+    that is left of it). A credit note cannot be credited (422); an invoice credited in full
+    already: 409; more than is left of a line: 422 naming `lines.N.amount`."""
     actor = request.auth
     invoice = access_invoice(
         actor=actor,
@@ -260,8 +272,15 @@ def invoice_credit_endpoint(
         perm=Perm.INVOICE_WRITE,
         is_logged=False,
     )
+    parts = None
+    if payload is not None and payload.lines is not None:
+        parts = [CreditPart(position=line.position, amount=line.amount) for line in payload.lines]
     credit = invoice_credit(
-        actor=actor, invoice=invoice, note=payload.note if payload else "", channel=Channel.API
+        actor=actor,
+        invoice=invoice,
+        parts=parts,
+        note=payload.note if payload else "",
+        channel=Channel.API,
     )
     return 201, invoice_out(invoice_page(credit))
 

@@ -15,6 +15,7 @@ class InvoiceSourceKind(models.TextChoices):
     APPOINTMENT = "appointment", _("Appointment")
     NO_SHOW = "no_show", _("No-show fee")
     CERTIFICATE = "certificate", _("Certificate")
+    FEES = "fees", _("Fees (group 2)")
 
 
 class PaymentMethod(models.TextChoices):
@@ -50,3 +51,6 @@ class FeePayer(models.TextChoices):
 # The fee a contact suggests by how the patient attended (OK22): consultation, telephone
 # consultation, video consultation. Amounts come from the imported tables, never from here.
 FEE_BY_ATTENDANCE = {"in_person": "0101", "phone": "0201", "video": "0125"}
+# The same for a contact without an appointment, by its kind (records.ContactKind): a written
+# contact is an e-konsultation (0105).
+FEE_BY_CONTACT_KIND = {"physical": "0101", "phone": "0201", "video": "0125", "written": "0105"}

@@ -44,6 +44,9 @@ class BillingCode(StrEnum):
     FEE_LOCKED = "fee_locked"
     FEE_NOT_SETTLED = "fee_not_settled"
     NOTHING_TO_SETTLE = "nothing_to_settle"
+    NOTHING_TO_CREDIT = "nothing_to_credit"
+    LINE_CREDITED = "line_credited"
+    CREDIT_TOO_MUCH = "credit_too_much"
 
 
 class BillingError(DomainError):
@@ -86,6 +89,9 @@ class BillingError(DomainError):
     FEE_LOCKED = _("The fee is approved: it can no longer be changed.")
     FEE_NOT_SETTLED = _("Only a fee sent for settlement can be rejected.")
     NOTHING_TO_SETTLE = _("No approved fees to settle for that month.")
+    NOTHING_TO_CREDIT = _("Nothing is left to credit on this invoice.")
+    LINE_CREDITED = _("This line has already been credited in full.")
+    CREDIT_TOO_MUCH = _("At most %(left)s kr. is left to credit on this line.")
     DATE_BEFORE_LAST = _("The invoice date cannot be before the last invoice's (%(day)s).")
 
     def __init__(self, code: BillingCode, message: object, field: str = "") -> None:

@@ -124,6 +124,8 @@ class Invoice(models.Model):
         max_length=12, choices=InvoiceSourceKind.choices, default=InvoiceSourceKind.MANUAL
     )
     source_id = models.UUIDField(null=True, blank=True)  # the appointment's, certificate's id
+    # What the source is, in words, as the issuing app names it ("Attest: Lægeerklæring ...").
+    source_label = models.CharField(_("source"), max_length=200, blank=True)
     buyer_name = models.CharField(max_length=200)
     buyer_address = models.CharField(max_length=300, blank=True)
     seller = models.JSONField(default=dict)  # name, address, CVR, bank account at issue
@@ -152,12 +154,8 @@ class Invoice(models.Model):
                 condition=Q(total=models.F("subtotal") + models.F("vat")),
                 name="bill_invoice_total_sum",
             ),
-            # A credit note credits its invoice once (the whole invoice).
-            models.UniqueConstraint(
-                fields=["credits"],
-                condition=Q(credits__isnull=False),
-                name="bill_invoice_credited_once",
-            ),
+            # A credit note may credit part of its invoice: several credit notes per invoice,
+            # each line credited at most what is left of it (billing.credit, docs/adr/0028).
             models.CheckConstraint(
                 condition=Q(due_on__gte=models.F("issued_on")), name="bill_invoice_due_after_issue"
             ),
@@ -182,6 +180,10 @@ class InvoiceLine(models.Model):
     amount = _money(_("amount"))  # quantity x unit price, rounded half up; excluding VAT
     price_item = models.ForeignKey(
         PriceItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # On a credit note: the invoice line this line credits (part of it or all).
+    credits_line = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credited_by"
     )
 
     class Meta:
@@ -336,6 +338,10 @@ class Fee(models.Model):
     appointment = models.ForeignKey(
         "scheduling.Appointment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A contact without an appointment (a written e-konsultation, a phone call).
+    contact = models.ForeignKey(
+        "records.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     performed_on = models.DateField(_("date"))
     code = models.CharField(_("code"), max_length=6)
     title = models.CharField(_("title"), max_length=200)
@@ -349,6 +355,10 @@ class Fee(models.Model):
         Settlement, on_delete=models.PROTECT, null=True, blank=True, related_name="fees"
     )
     rejection_reason = models.CharField(max_length=300, blank=True)
+    # A gruppe-2 patient's approved fee is billed to the patient: the invoice carrying it.
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="billed_fees"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -366,6 +376,11 @@ class Fee(models.Model):
                 fields=["appointment", "code"],
                 condition=Q(appointment__isnull=False),
                 name="bill_fee_once_per_appointment",
+            ),
+            models.UniqueConstraint(
+                fields=["contact", "code"],
+                condition=Q(contact__isnull=False),
+                name="bill_fee_once_per_contact",
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="bill_fee_amount"),
             models.CheckConstraint(

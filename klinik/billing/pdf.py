@@ -52,6 +52,7 @@ def invoice_pdf(page: InvoicePage, reminder: Reminder | None = None) -> bytes:
                 if invoice.credits is not None
                 else f"Forfaldsdato: {invoice.due_on:%d.%m.%Y}\n"
             )
+            + (f"Vedrørende: {invoice.source_label}\n" if invoice.source_label else "")
         ),
         Spacer(1, 8),
     ]

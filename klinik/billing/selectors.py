@@ -231,11 +231,14 @@ def appointments_to_invoice(
     require(actor, Perm.INVOICE_VIEW)
     start = datetime.combine(today - timedelta(days=days), time(0), tzinfo=LOCAL)
     end = datetime.combine(today + timedelta(days=1), time(0), tzinfo=LOCAL)
-    billed = Invoice.objects.filter(
-        organisation_id=OuterRef("organisation_id"),
-        kind=InvoiceKind.INVOICE,
-        source_id=OuterRef("public_id"),
-        credit_notes__isnull=True,
+    billed = (
+        Invoice.objects.filter(
+            organisation_id=OuterRef("organisation_id"),
+            kind=InvoiceKind.INVOICE,
+            source_id=OuterRef("public_id"),
+        )
+        .annotate(credited=Coalesce(Sum("credit_notes__total"), Value(Decimal("0.00"))))
+        .filter(total__gt=-F("credited"))  # not credited in full (partial credits bill on)
     )
     rows = (
         Appointment.objects.filter(

@@ -28,6 +28,7 @@ from klinik.billing.money import (
     AMOUNT_MAX,
     QUANTITY_MAX,
     ZERO,
+    Totals,
     decimal_parse,
     line_amount,
     places,
@@ -163,38 +164,55 @@ def _log(actor: Actor, invoice: Invoice, action: Action, channel: Channel) -> No
 
 
 def _source_invoiced(organisation_id: int, kind: str, source_id: uuid.UUID) -> Invoice | None:
-    """The invoice already billing this source and not credited."""
-    return (
+    """The invoice already billing this source and not credited in full."""
+    rows = (
         Invoice.objects.filter(
             organisation_id=organisation_id,
             kind=InvoiceKind.INVOICE,
             source_kind=kind,
             source_id=source_id,
-            credit_notes__isnull=True,
         )
+        .annotate(credited=Sum("credit_notes__total"))
         .order_by("number")
-        .first()
     )
+    for invoice in rows:
+        if invoice.total + (invoice.credited or ZERO) > 0:
+            return invoice
+    return None
 
 
-def invoice_create(
+@dataclass(frozen=True)
+class _Issue:
+    """An invoice checked and ready to write (all but its number)."""
+
+    organisation: Organisation
+    unit: Unit
+    patient: Patient
+    lines: list[_Line]
+    sums: Totals
+    issued_on: date
+    supplied_on: date | None
+    due_on: date | None
+    source_kind: str
+    source_id: uuid.UUID | None
+    source_label: str
+    note: str
+
+
+def _invoice_check(
     *,
     actor: Actor,
     patient: Patient,
     lines: Sequence[LineInput],
-    unit: Unit | None = None,
-    issued_on: date | None = None,
-    supplied_on: date | None = None,
-    due_on: date | None = None,
-    source_kind: str = InvoiceSourceKind.MANUAL,
-    source_id: uuid.UUID | None = None,
-    note: str = "",
-    channel: Channel = Channel.UI,
-) -> Invoice:
-    """Issue an invoice to `patient`: numbered from the organisation's series, its VAT per
-    rate, immutable from here on. Field names in refusals: patient, unit, lines,
-    lines.N.text, lines.N.quantity, lines.N.unit_price, lines.N.vat_rate, due_on, note,
-    source. A source (an appointment, a certificate) is invoiced once until credited."""
+    unit: Unit | None,
+    issued_on: date | None,
+    supplied_on: date | None,
+    due_on: date | None,
+    source_kind: str,
+    source_id: uuid.UUID | None,
+    source_label: str,
+    note: str,
+) -> _Issue:
     require(actor, Perm.INVOICE_WRITE)
     if patient.organisation_id not in actor.organisation_ids:
         raise billing_error(BillingCode.PATIENT_NOT_YOURS, "patient")
@@ -203,6 +221,9 @@ def invoice_create(
         raise billing_error(BillingCode.UNIT_NOT_YOURS, "unit")
     if source_kind not in InvoiceSourceKind.values:
         raise billing_error(BillingCode.BAD_VALUE, "source", value=source_kind)
+    source_label = " ".join(source_label.split())
+    if len(source_label) > TEXT_MAX:
+        raise billing_error(BillingCode.TOO_LONG, "source_label", max=TEXT_MAX)
     checked = _lines_check(lines)
     sums = totals((line.amount, line.vat_rate) for line in checked)
     if sums.total > AMOUNT_MAX:
@@ -216,58 +237,142 @@ def invoice_create(
         raise billing_error(BillingCode.DATE_IN_FUTURE, "issued_on")
     if due_on is not None and due_on < issued_on:
         raise billing_error(BillingCode.DUE_BEFORE_ISSUE, "due_on")
-    organisation = Organisation.objects.get(pk=patient.organisation_id)
-    with transaction.atomic(durable=True):
-        series = _series_locked(organisation.pk)
-        latest = (
-            Invoice.objects.filter(organisation_id=organisation.pk)
-            .order_by("-number")
-            .values_list("issued_on", flat=True)
-            .first()
-        )
-        if latest is not None and issued_on < latest:
-            # Numbers follow dates: a later number never carries an earlier date.
-            raise billing_error(BillingCode.DATE_BEFORE_LAST, "issued_on", day=f"{latest:%d.%m.%Y}")
-        if source_id is not None:
-            earlier = _source_invoiced(organisation.pk, source_kind, source_id)
-            if earlier is not None:
-                raise billing_error(BillingCode.ALREADY_INVOICED, "source", number=earlier.number)
-        invoice = Invoice.objects.create(
+    return _Issue(
+        organisation=Organisation.objects.get(pk=patient.organisation_id),
+        unit=unit,
+        patient=patient,
+        lines=checked,
+        sums=sums,
+        issued_on=issued_on,
+        supplied_on=supplied_on,
+        due_on=due_on,
+        source_kind=source_kind,
+        source_id=source_id,
+        source_label=source_label,
+        note=note,
+    )
+
+
+def _invoice_write(actor: Actor, issue: _Issue, channel: Channel) -> Invoice:
+    """Number and write a checked invoice, inside the caller's transaction."""
+    organisation = issue.organisation
+    series = _series_locked(organisation.pk)
+    latest = (
+        Invoice.objects.filter(organisation_id=organisation.pk)
+        .order_by("-number")
+        .values_list("issued_on", flat=True)
+        .first()
+    )
+    if latest is not None and issue.issued_on < latest:
+        # Numbers follow dates: a later number never carries an earlier date.
+        raise billing_error(BillingCode.DATE_BEFORE_LAST, "issued_on", day=f"{latest:%d.%m.%Y}")
+    if issue.source_id is not None:
+        earlier = _source_invoiced(organisation.pk, issue.source_kind, issue.source_id)
+        if earlier is not None:
+            raise billing_error(BillingCode.ALREADY_INVOICED, "source", number=earlier.number)
+    invoice = Invoice.objects.create(
+        organisation=organisation,
+        unit=issue.unit,
+        patient=issue.patient,
+        number=_number_take(series),
+        kind=InvoiceKind.INVOICE,
+        issued_on=issue.issued_on,
+        supplied_on=issue.supplied_on or issue.issued_on,
+        due_on=issue.due_on or issue.issued_on + timedelta(days=series.payment_days),
+        source_kind=issue.source_kind,
+        source_id=issue.source_id,
+        source_label=issue.source_label,
+        buyer_name=issue.patient.name,
+        buyer_address=_address(issue.patient),
+        seller=seller_particulars(organisation, series),
+        subtotal=issue.sums.subtotal,
+        vat=issue.sums.vat,
+        total=issue.sums.total,
+        note=issue.note,
+        created_by=actor.user,
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
             organisation=organisation,
-            unit=unit,
-            patient=patient,
-            number=_number_take(series),
-            kind=InvoiceKind.INVOICE,
-            issued_on=issued_on,
-            supplied_on=supplied_on or issued_on,
-            due_on=due_on or issued_on + timedelta(days=series.payment_days),
-            source_kind=source_kind,
-            source_id=source_id,
-            buyer_name=patient.name,
-            buyer_address=_address(patient),
-            seller=seller_particulars(organisation, series),
-            subtotal=sums.subtotal,
-            vat=sums.vat,
-            total=sums.total,
-            note=note,
-            created_by=actor.user,
+            invoice=invoice,
+            position=position,
+            text=line.text,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            vat_rate=line.vat_rate,
+            amount=line.amount,
+            price_item=line.price_item,
         )
-        InvoiceLine.objects.bulk_create(
-            InvoiceLine(
-                organisation=organisation,
-                invoice=invoice,
-                position=position,
-                text=line.text,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                vat_rate=line.vat_rate,
-                amount=line.amount,
-                price_item=line.price_item,
-            )
-            for position, line in enumerate(checked, start=1)
-        )
-        _log(actor, invoice, Action.CREATE, channel)
+        for position, line in enumerate(issue.lines, start=1)
+    )
+    _log(actor, invoice, Action.CREATE, channel)
     return invoice
+
+
+def invoice_create(
+    *,
+    actor: Actor,
+    patient: Patient,
+    lines: Sequence[LineInput],
+    unit: Unit | None = None,
+    issued_on: date | None = None,
+    supplied_on: date | None = None,
+    due_on: date | None = None,
+    source_kind: str = InvoiceSourceKind.MANUAL,
+    source_id: uuid.UUID | None = None,
+    source_label: str = "",
+    note: str = "",
+    channel: Channel = Channel.UI,
+) -> Invoice:
+    """Issue an invoice to `patient`: numbered from the organisation's series, its VAT per
+    rate, immutable from here on. Field names in refusals: patient, unit, lines,
+    lines.N.text, lines.N.quantity, lines.N.unit_price, lines.N.vat_rate, due_on, note,
+    source, source_label. A source (an appointment, a certificate) is invoiced once until
+    credited in full."""
+    issue = _invoice_check(
+        actor=actor,
+        patient=patient,
+        lines=lines,
+        unit=unit,
+        issued_on=issued_on,
+        supplied_on=supplied_on,
+        due_on=due_on,
+        source_kind=source_kind,
+        source_id=source_id,
+        source_label=source_label,
+        note=note,
+    )
+    with transaction.atomic(durable=True):
+        return _invoice_write(actor, issue, channel)
+
+
+def invoice_create_within(
+    *,
+    actor: Actor,
+    patient: Patient,
+    lines: Sequence[LineInput],
+    unit: Unit | None = None,
+    supplied_on: date | None = None,
+    source_kind: str = InvoiceSourceKind.MANUAL,
+    source_label: str = "",
+    note: str = "",
+) -> Invoice:
+    """`invoice_create` inside the caller's transaction (fees approved for a gruppe-2
+    patient are invoiced in the approval's transaction): the same checks and numbering."""
+    issue = _invoice_check(
+        actor=actor,
+        patient=patient,
+        lines=lines,
+        unit=unit,
+        issued_on=None,
+        supplied_on=supplied_on,
+        due_on=None,
+        source_kind=source_kind,
+        source_id=None,
+        source_label=source_label,
+        note=note,
+    )
+    return _invoice_write(actor, issue, Channel.UI)
 
 
 def _address(patient: Patient) -> str:
@@ -310,66 +415,6 @@ def invoice_from_appointment(
         source_id=appointment.public_id,
         channel=channel,
     )
-
-
-def invoice_credit(
-    *, actor: Actor, invoice: Invoice, note: str = "", channel: Channel = Channel.UI
-) -> Invoice:
-    """A credit note for the whole invoice: its own number in the same series, the lines
-    with negative quantities, referring to the original. A credit note is not credited; an
-    invoice is credited once."""
-    require(actor, Perm.INVOICE_WRITE)
-    if invoice.organisation_id not in actor.organisation_ids:
-        raise billing_error(BillingCode.PATIENT_NOT_YOURS, "invoice")
-    if invoice.is_credit_note:
-        raise billing_error(BillingCode.CREDIT_OF_CREDIT, "invoice")
-    note = note.strip()
-    if len(note) > NOTE_MAX:
-        raise billing_error(BillingCode.TOO_LONG, "note", max=NOTE_MAX)
-    today = timezone.localdate()
-    with transaction.atomic(durable=True):
-        series = _series_locked(invoice.organisation_id)
-        earlier = invoice.credit_notes.first()
-        if earlier is not None:
-            raise billing_error(BillingCode.ALREADY_CREDITED, "invoice", number=earlier.number)
-        organisation = Organisation.objects.get(pk=invoice.organisation_id)
-        credit = Invoice.objects.create(
-            organisation=organisation,
-            unit=invoice.unit,
-            patient=invoice.patient,
-            number=_number_take(series),
-            kind=InvoiceKind.CREDIT_NOTE,
-            credits=invoice,
-            issued_on=max(today, invoice.issued_on),
-            supplied_on=invoice.supplied_on,
-            due_on=max(today, invoice.issued_on),
-            source_kind=invoice.source_kind,
-            source_id=invoice.source_id,
-            buyer_name=invoice.buyer_name,
-            buyer_address=invoice.buyer_address,
-            seller=seller_particulars(organisation, series),
-            subtotal=-invoice.subtotal,
-            vat=-invoice.vat,
-            total=-invoice.total,
-            note=note or f"Kreditering af faktura {invoice.number}",
-            created_by=actor.user,
-        )
-        InvoiceLine.objects.bulk_create(
-            InvoiceLine(
-                organisation=organisation,
-                invoice=credit,
-                position=line.position,
-                text=line.text,
-                quantity=-line.quantity,
-                unit_price=line.unit_price,
-                vat_rate=line.vat_rate,
-                amount=-line.amount,
-                price_item=line.price_item,
-            )
-            for line in invoice.lines.all()
-        )
-        _log(actor, credit, Action.CREATE, channel)
-    return credit
 
 
 def open_amount(invoice: Invoice) -> Decimal:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("klinik.billing.receivables.urls")),
     path("", include("klinik.billing.fees.urls")),
     path("", include("klinik.purchasing.urls")),
+    path("", include("klinik.purchasing.buying.urls")),
     path("outbox/", include("klinik.correspondence.urls")),
     path("setup/templates/", include("klinik.correspondence.setup.urls")),
     path("medcom/", include("klinik.correspondence.messages.urls")),

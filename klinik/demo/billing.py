@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from klinik.billing.choices import FeeStatus, PaymentMethod
 from klinik.billing.collection import danmark_report, reminder_send
+from klinik.billing.credit import invoice_credit
 from klinik.billing.errors import BillingError
 from klinik.billing.fees.rates import fee_rates_import
 from klinik.billing.fees.services import fee_reject, fees_approve, fees_suggest
@@ -24,7 +25,6 @@ from klinik.billing.models import Fee, Invoice, InvoiceSeries, PriceItem
 from klinik.billing.services import (
     LineInput,
     invoice_create,
-    invoice_credit,
     invoice_from_appointment,
     payment_register,
     price_item_create,

@@ -12,3 +12,9 @@ class MovementKind(models.TextChoices):
     RECEIPT = "receipt", _("Goods received")
     VACCINATION = "vaccination", _("Given (vaccination)")
     COUNT = "count", _("Stock count difference")
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ORDERED = "ordered", _("Ordered")
+    RECEIVED = "received", _("Received")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import F
@@ -16,7 +17,14 @@ from klinik.audit.services import access_log_record
 from klinik.core.policy import Actor, Perm, require
 from klinik.purchasing.choices import MovementKind, ProductKind
 from klinik.purchasing.errors import StockCode, stock_error
-from klinik.purchasing.models import Location, Lot, Movement, Product, Supplier
+from klinik.purchasing.models import (
+    Location,
+    Lot,
+    Movement,
+    Product,
+    PurchaseOrderLine,
+    Supplier,
+)
 from klinik.records.models import Vaccination
 
 DEFAULT_LOCATION = "Lager"
@@ -87,44 +95,87 @@ def receipt_register(
     require(actor, Perm.STOCK_MANAGE)
     if product.organisation_id not in actor.organisation_ids:
         raise stock_error(StockCode.BAD_VALUE, "product", value=product.name)
-    lot_number = _text(lot_number, "lot", 40).upper()
-    if expiry is None:
-        raise stock_error(StockCode.REQUIRED, "expiry")
-    if expiry < timezone.localdate():
-        raise stock_error(StockCode.EXPIRED, "expiry", expiry=f"{expiry:%d.%m.%Y}")
-    if quantity <= 0 or quantity > QUANTITY_MAX:
-        raise stock_error(StockCode.NOT_POSITIVE, "quantity")
+    lot_number, expiry = lot_input_check(lot_number=lot_number, expiry=expiry, quantity=quantity)
     with transaction.atomic(durable=True):
-        location, _ = Location.objects.get_or_create(
-            organisation_id=product.organisation_id, name=_text(location_name, "location", 100)
-        )
-        lot, _ = Lot.objects.select_for_update().get_or_create(
+        lot = lot_receive_within(
+            actor=actor,
             product=product,
             lot_number=lot_number,
-            location=location,
-            defaults={"organisation_id": product.organisation_id, "expiry": expiry},
-        )
-        if lot.expiry != expiry:
-            raise stock_error(StockCode.BAD_VALUE, "expiry", value=f"{expiry:%d.%m.%Y}")
-        Lot.objects.filter(pk=lot.pk).update(quantity=F("quantity") + quantity)
-        Movement.objects.create(
-            organisation_id=product.organisation_id,
-            lot=lot,
-            kind=MovementKind.RECEIPT,
-            change=quantity,
-            at=timezone.now(),
-            by=actor.user,
-        )
-        access_log_record(
-            actor=actor,
-            action=Action.CREATE,
-            purpose=Purpose.ADMINISTRATION,
+            expiry=expiry,
+            quantity=quantity,
+            location_name=location_name,
             channel=channel,
-            object_type="stock_receipt",
-            object_id=lot.public_id,
-            organisation_id=product.organisation_id,
         )
     lot.refresh_from_db()
+    return lot
+
+
+def lot_input_check(
+    *, lot_number: str, expiry: date | None, quantity: int, prefix: str = ""
+) -> tuple[str, date]:
+    """A lot as received: its number (upper case), an expiry not passed, a sane quantity.
+    Fields: <prefix>lot, <prefix>expiry, <prefix>quantity."""
+    lot_number = _text(lot_number, prefix + "lot", 40).upper()
+    if expiry is None:
+        raise stock_error(StockCode.REQUIRED, prefix + "expiry")
+    if expiry < timezone.localdate():
+        raise stock_error(StockCode.EXPIRED, prefix + "expiry", expiry=f"{expiry:%d.%m.%Y}")
+    if quantity <= 0 or quantity > QUANTITY_MAX:
+        raise stock_error(StockCode.NOT_POSITIVE, prefix + "quantity")
+    return lot_number, expiry
+
+
+def lot_receive_within(
+    *,
+    actor: Actor,
+    product: Product,
+    lot_number: str,
+    expiry: date,
+    quantity: int,
+    location_name: str,
+    channel: Channel,
+    unit_cost: Decimal | None = None,
+    order_line: PurchaseOrderLine | None = None,
+) -> Lot:
+    """Goods into a lot (checked by the caller), inside the caller's transaction. A cost
+    makes the lot's unit cost the average of what is in stock and what comes."""
+    location, _ = Location.objects.get_or_create(
+        organisation_id=product.organisation_id, name=_text(location_name, "location", 100)
+    )
+    lot, _ = Lot.objects.select_for_update().get_or_create(
+        product=product,
+        lot_number=lot_number,
+        location=location,
+        defaults={"organisation_id": product.organisation_id, "expiry": expiry},
+    )
+    if lot.expiry != expiry:
+        raise stock_error(StockCode.BAD_VALUE, "expiry", value=f"{expiry:%d.%m.%Y}")
+    changes: dict[str, object] = {"quantity": F("quantity") + quantity}
+    if unit_cost is not None:
+        held = max(lot.quantity, 0)
+        old = lot.unit_cost if lot.unit_cost is not None else unit_cost
+        changes["unit_cost"] = ((old * held + unit_cost * quantity) / (held + quantity)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+    Lot.objects.filter(pk=lot.pk).update(**changes)
+    Movement.objects.create(
+        organisation_id=product.organisation_id,
+        lot=lot,
+        kind=MovementKind.RECEIPT,
+        change=quantity,
+        at=timezone.now(),
+        by=actor.user,
+        order_line=order_line,
+    )
+    access_log_record(
+        actor=actor,
+        action=Action.CREATE,
+        purpose=Purpose.ADMINISTRATION,
+        channel=channel,
+        object_type="stock_receipt",
+        object_id=lot.public_id,
+        organisation_id=product.organisation_id,
+    )
     return lot
 
 

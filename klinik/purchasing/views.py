@@ -13,7 +13,13 @@ from klinik.core.errors import DomainError, form_error_add
 from klinik.core.http import ActorRequest
 from klinik.core.policy import Perm, requires
 from klinik.purchasing.forms import ProductForm, ReceiptForm
-from klinik.purchasing.selectors import lot_access, product_access, stock_overview
+from klinik.purchasing.selectors import (
+    lot_access,
+    product_access,
+    stock_overview,
+    stock_value,
+    stock_workbook,
+)
 from klinik.purchasing.services import product_create, receipt_register, stock_count
 
 _FIELDS = {"lot": "lot_number", "location": "location"}
@@ -27,6 +33,7 @@ def _page(
 ) -> HttpResponse:
     rows = stock_overview(actor=request.actor, today=timezone.localdate())
     products = [r.product for r in rows]
+    values, total = stock_value(actor=request.actor)
     return render(
         request,
         "purchasing/stock.html",
@@ -34,6 +41,8 @@ def _page(
             "rows": rows,
             "receipt_form": receipt or ReceiptForm(products=products),
             "product_form": product or ProductForm(),
+            "values": values,
+            "value_total": total,
         },
         status=status,
     )
@@ -41,6 +50,15 @@ def _page(
 
 @requires(Perm.STOCK_VIEW)
 def stock_view(request: ActorRequest) -> HttpResponse:
+    """The stock; `?format=xlsx`: its value per product as an Excel workbook."""
+    if request.GET.get("format") == "xlsx":
+        values, total = stock_value(actor=request.actor)
+        response = HttpResponse(
+            stock_workbook(values, total),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="lagervaerdi.xlsx"'
+        return response
     return _page(request)
 
 

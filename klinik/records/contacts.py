@@ -14,6 +14,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from klinik.records.choices import ContactKind
+from klinik.records.hooks import contact_closed
 from klinik.records.models import Contact, ContactDiagnosis, ContactProcedure, JournalEntry
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def contact_follow_appointment(
     elif status == _FINISHED and contact is not None and contact.ended_at is None:
         contact.ended_at = max(timezone.now(), contact.started_at)
         contact.save(update_fields=["ended_at"])
+        contact_closed(contact, actor)
     elif status in (_ARRIVED, _IN_PROGRESS) and contact is not None and contact.ended_at:
         # "Finished" undone: the contact is open again.
         contact.ended_at = None

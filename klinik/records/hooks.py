@@ -4,6 +4,9 @@ imports none of them.
 - `VACCINATION_RECORDED`: called by `vaccination_record` inside its transaction, after the
   vaccination is written: purchasing draws one unit from the stock lot with that batch number
   (and refuses an expired or empty lot, which rolls the vaccination back).
+- `CONTACT_CLOSED`: called when a contact is closed (by `contact_close`, or by the reception
+  board finishing its appointment), inside that transaction: billing suggests the contact's
+  fee (ydelse). A listener must not refuse the close; the actor may be None (the board).
 - `DICTATION_DONE`: a dictation finished (its transcript signed), so that a "Kopi til egen
   læge" can go out (correspondence). Listeners run after the signing's transaction commits,
   each in its own; they must not raise.
@@ -20,12 +23,22 @@ from klinik.core.hooks import Hook, hook_items
 
 if TYPE_CHECKING:
     from klinik.core.policy import Actor
-    from klinik.records.models import Vaccination
+    from klinik.records.models import Contact, Vaccination
 
 # listener(vaccination, actor): may raise a DomainError (field "batch_number") to refuse it
 VaccinationListener = Callable[["Vaccination", "Actor"], None]
 
 VACCINATION_RECORDED: Hook[VaccinationListener] = Hook("vaccination_recorded")
+
+# listener(contact, actor): the contact just closed.
+ContactListener = Callable[["Contact", "Actor | None"], None]
+CONTACT_CLOSED: Hook[ContactListener] = Hook("contact_closed")
+
+
+def contact_closed(contact: Contact, actor: Actor | None) -> None:
+    for listener in hook_items(CONTACT_CLOSED):
+        listener(contact, actor)
+
 
 # listener(actor, dictation public ids): the dictations just finished by `actor`.
 DictationDoneListener = Callable[["Actor", list[str]], None]

@@ -21,7 +21,7 @@ def fees_for_day(
     if unit is not None:
         rows = rows.filter(unit=unit)
     fees = list(
-        rows.select_related("patient", "appointment", "unit").order_by(
+        rows.select_related("patient", "appointment", "unit", "invoice").order_by(
             "patient__sort_name", "patient_id", "code"
         )
     )

@@ -5,6 +5,7 @@ patient for gruppe 2 (their tilskud is the municipality's business, not the clin
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -14,13 +15,22 @@ from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
-from klinik.billing.choices import FEE_BY_ATTENDANCE, FeePayer, FeeStatus
+from klinik.billing.choices import (
+    FEE_BY_ATTENDANCE,
+    FEE_BY_CONTACT_KIND,
+    FeePayer,
+    FeeStatus,
+    InvoiceSourceKind,
+)
 from klinik.billing.errors import BillingCode, billing_error
 from klinik.billing.fees.rates import fee_rate_for
 from klinik.billing.models import Fee
-from klinik.billing.services import amount_check
-from klinik.core.models import Unit
+from klinik.billing.services import LineInput, amount_check, invoice_create_within
+from klinik.core.choices import OrganisationKind
+from klinik.core.models import Organisation, Unit
 from klinik.core.policy import Actor, Perm, require
+from klinik.patients.models import Patient
+from klinik.records.models import Contact
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Appointment
@@ -47,15 +57,22 @@ def _unit_check(actor: Actor, unit: Unit) -> None:
 
 
 def _fee_for(appointment: Appointment, code: str, day: date) -> Fee | None:
-    group = appointment.patient.insurance_group
+    fee = _fee_of(appointment.patient, code, day)
+    if fee is not None:
+        fee.organisation_id, fee.unit_id = appointment.organisation_id, appointment.unit_id
+        fee.appointment = appointment
+    return fee
+
+
+def _fee_of(patient: Patient, code: str, day: date) -> Fee | None:
+    """A fee at the table's amount for the patient's group on the day; None when the table
+    has no such code then."""
+    group = patient.insurance_group
     rate = fee_rate_for(code=code, group=group, on=day)
     if rate is None:
         return None
     return Fee(
-        organisation_id=appointment.organisation_id,
-        unit_id=appointment.unit_id,
-        patient_id=appointment.patient_id,
-        appointment=appointment,
+        patient_id=patient.pk,
         performed_on=day,
         code=rate.code,
         title=rate.title,
@@ -63,6 +80,55 @@ def _fee_for(appointment: Appointment, code: str, day: date) -> Fee | None:
         payer=FeePayer.REGION if group == 1 else FeePayer.PATIENT,
         amount=rate.amount,
     )
+
+
+def _contact_fee(contact: Contact) -> Fee | None:
+    """The fee a contact without an appointment suggests, by its kind: a written contact is an
+    e-konsultation (0105), a phone call 0201, video 0125, an unbooked visit 0101."""
+    code = FEE_BY_CONTACT_KIND.get(contact.kind)
+    day = timezone.localtime(contact.ended_at or contact.started_at).date()
+    fee = _fee_of(contact.patient, code, day) if code else None
+    if fee is not None:
+        fee.organisation_id, fee.unit_id, fee.contact = (
+            contact.organisation_id,
+            contact.unit_id,
+            contact,
+        )
+    return fee
+
+
+# The practices that settle fees with the region (ydernummer): only they get fees suggested
+# when a contact closes.
+SETTLING_KINDS = (OrganisationKind.GENERAL_PRACTICE, OrganisationKind.SPECIALIST_PRACTICE)
+
+
+def fee_suggest_for_contact(contact: Contact, actor: Actor | None) -> None:
+    """records.hooks.CONTACT_CLOSED: a closed contact's fee, suggested for approval (by the
+    appointment's attendance, or by the kind of contact without one). Inside the close's
+    transaction; it never refuses the close: no rate for the code, no fee."""
+    kind = (
+        Organisation.objects.filter(pk=contact.organisation_id)
+        .values_list("kind", flat=True)
+        .first()
+    )
+    if kind not in SETTLING_KINDS:
+        return
+    if contact.appointment_id is not None:
+        appointment = Appointment.objects.select_related("patient", "appointment_type").get(
+            pk=contact.appointment_id
+        )
+        code = FEE_BY_ATTENDANCE.get(appointment.appointment_type.attendance)
+        day = timezone.localtime(appointment.start).date()
+        fee = _fee_for(appointment, code, day) if code else None
+        if Fee.objects.filter(appointment=appointment).exists():
+            return
+    else:
+        fee = _contact_fee(contact)
+        if Fee.objects.filter(contact=contact).exists():
+            return
+    if fee is None:
+        return
+    Fee.objects.bulk_create([fee], ignore_conflicts=True)
 
 
 def fees_suggest(*, actor: Actor, unit: Unit, day: date) -> int:
@@ -87,6 +153,22 @@ def fees_suggest(*, actor: Actor, unit: Unit, day: date) -> int:
     for appointment in held:
         code = FEE_BY_ATTENDANCE.get(appointment.appointment_type.attendance)
         fee = _fee_for(appointment, code, day) if code else None
+        if fee is not None:
+            fees.append(fee)
+    # Contacts without an appointment (an e-konsultation, a phone call) closed on the day.
+    unbooked = (
+        Contact.objects.filter(
+            organisation_id=unit.organisation_id,
+            unit=unit,
+            appointment__isnull=True,
+            ended_at__gte=start,
+            ended_at__lt=start + timedelta(days=1),
+        )
+        .exclude(pk__in=Fee.objects.filter(contact__isnull=False).values("contact_id"))
+        .select_related("patient")
+    )
+    for contact in unbooked:
+        fee = _contact_fee(contact)
         if fee is not None:
             fees.append(fee)
     with transaction.atomic(durable=True):
@@ -160,7 +242,52 @@ def fees_approve(*, actor: Actor, unit: Unit, public_ids: Sequence[str]) -> int:
             rejection_reason="",
         )
         _log(actor, Action.UPDATE, "fees_approved", count, unit.organisation_id)
+        if actor.can(Perm.INVOICE_WRITE):
+            _patient_fees_invoice(actor, unit)
     return count
+
+
+def _patient_fees_invoice(actor: Actor, unit: Unit) -> list[uuid.UUID]:
+    """A gruppe-2 patient pays the fee: the unit's approved patient-paid fees not yet
+    invoiced become one invoice per patient and day (a line per fee, VAT-exempt treatment),
+    inside the approval's transaction."""
+    waiting = list(
+        Fee.objects.select_for_update()
+        .filter(
+            organisation_id=unit.organisation_id,
+            unit=unit,
+            status=FeeStatus.APPROVED,
+            payer=FeePayer.PATIENT,
+            invoice__isnull=True,
+        )
+        .select_related("patient")
+        .order_by("patient_id", "performed_on", "code")
+    )
+    groups: dict[tuple[int, date], list[Fee]] = {}
+    for fee in waiting:
+        groups.setdefault((fee.patient_id, fee.performed_on), []).append(fee)
+    issued = []
+    for (_patient_id, day), fees in groups.items():
+        invoice = invoice_create_within(
+            actor=actor,
+            patient=fees[0].patient,
+            lines=[
+                LineInput(
+                    text=f"{fee.code} {fee.title} {day:%d.%m.%Y}",
+                    quantity=Decimal(1),
+                    unit_price=fee.amount,
+                    vat_rate=0,
+                )
+                for fee in fees
+            ],
+            unit=unit,
+            supplied_on=day,
+            source_kind=InvoiceSourceKind.FEES,
+            source_label=f"Ydelser, sygesikringsgruppe 2, {day:%d.%m.%Y}",
+        )
+        Fee.objects.filter(pk__in=[fee.pk for fee in fees]).update(invoice=invoice)
+        issued.append(invoice.public_id)
+    return issued
 
 
 def fee_reject(*, actor: Actor, fee: Fee, reason: str) -> Fee:

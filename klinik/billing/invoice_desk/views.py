@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from klinik.audit.choices import Action, Channel
 from klinik.billing.access import access_invoice
+from klinik.billing.credit import CreditPart, credit_choices, invoice_credit
 from klinik.billing.errors import BillingError
 from klinik.billing.invoice_desk.forms import (
     LINE_ROWS,
@@ -34,7 +35,6 @@ from klinik.billing.selectors import (
 from klinik.billing.services import (
     LineInput,
     invoice_create,
-    invoice_credit,
     invoice_from_appointment,
     payment_register,
     price_item_create,
@@ -176,7 +176,12 @@ def _detail_page(
         "payment_form": payment_form
         or PaymentForm(initial={"amount": page.open_amount, "paid_on": timezone.localdate()}),
         "can_write": request.actor.can(Perm.INVOICE_WRITE),
+        "credit_lines": [],
     }
+    if not invoice.is_credit_note and context["can_write"]:
+        choices = credit_choices(invoice)
+        if any(left > 0 for _line, left in choices):
+            context["credit_lines"] = choices
     return render(request, "billing/invoice_detail.html", context, status=status)
 
 
@@ -226,8 +231,18 @@ def invoice_credit_view(request: ActorRequest, invoice_id: str) -> HttpResponse:
         perm=Perm.INVOICE_WRITE,
         is_logged=False,
     )
+    parts = None
+    if not request.POST.get("whole"):
+        positions = [p for p in request.POST.getlist("line") if p.isdigit()]
+        if not positions:
+            messages.error(request, _("Choose the lines to credit."))
+            return redirect("invoice_detail", invoice_id=invoice.public_id)
+        parts = [
+            CreditPart(position=int(p), amount=request.POST.get(f"amount-{p}") or None)
+            for p in positions
+        ]
     try:
-        credit = invoice_credit(actor=actor, invoice=invoice)
+        credit = invoice_credit(actor=actor, invoice=invoice, parts=parts)
     except BillingError as exc:
         messages.error(request, exc.message)
         return redirect("invoice_detail", invoice_id=invoice.public_id)

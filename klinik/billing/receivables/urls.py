@@ -7,6 +7,7 @@ urlpatterns = [
     path("invoices/open.csv", views.open_items_csv_view, name="invoice_open_csv"),
     path("invoices/cash-up/", views.cash_up_view, name="invoice_cash_up"),
     path("invoices/journal.csv", views.journal_csv_view, name="invoice_journal_csv"),
+    path("invoices/saft.xml", views.saft_view, name="invoice_saft"),
     path("invoices/report/", views.report_view, name="invoice_report"),
     path(
         "invoices/<uuid:invoice_id>/reminders/",

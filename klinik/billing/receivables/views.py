@@ -21,6 +21,7 @@ from klinik.billing.errors import BillingError
 from klinik.billing.pdf import invoice_pdf, kroner
 from klinik.billing.receivables.forms import CashUpForm, ReminderForm
 from klinik.billing.reports import revenue_report, revenue_workbook
+from klinik.billing.saft import saft_financial
 from klinik.billing.selectors import cash_up, debtors_ageing, invoice_page, invoices_list
 from klinik.core.datefields import parse_danish_date
 from klinik.core.http import ActorRequest
@@ -81,6 +82,24 @@ def journal_csv_view(request: ActorRequest) -> HttpResponse:
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="bogfoering-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv"'
+    )
+    return response
+
+
+@requires(Perm.INVOICE_VIEW)
+def saft_view(request: ActorRequest) -> HttpResponse:
+    """SAF-T Financial (Danish 1.0) of a period (`?from=dd.mm.yyyy&to=dd.mm.yyyy`; default
+    this month) as XML."""
+    today = timezone.localdate()
+    start = parse_danish_date(request.GET.get("from", "")) or today.replace(day=1)
+    end = parse_danish_date(request.GET.get("to", "")) or today
+    if end < start:
+        return HttpResponse(_("The period ends before it starts."), status=422)
+    content = saft_financial(actor=request.actor, start=start, end=end)
+    response = HttpResponse(content, content_type="application/xml; charset=utf-8")
+    cvr = request.actor.organisation.cvr if request.actor.organisation else ""
+    response["Content-Disposition"] = (
+        f'attachment; filename="SAF-T_Financial_{cvr}_{start:%Y%m%d}-{end:%Y%m%d}.xml"'
     )
     return response
 

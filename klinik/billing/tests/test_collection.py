@@ -10,13 +10,13 @@ import pytest
 
 from klinik.billing.choices import PaymentMethod
 from klinik.billing.collection import danmark_report, reminder_send
+from klinik.billing.credit import invoice_credit
 from klinik.billing.errors import BillingCode, BillingError
 from klinik.billing.models import DanmarkClaim, Reminder
 from klinik.billing.selectors import cash_up, debtors_ageing
 from klinik.billing.services import (
     LineInput,
     invoice_create,
-    invoice_credit,
     open_amount,
     payment_register,
 )

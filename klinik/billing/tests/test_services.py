@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from klinik.audit.models import AccessLogEntry
 from klinik.billing.choices import InvoiceKind, PaymentMethod
+from klinik.billing.credit import invoice_credit
 from klinik.billing.errors import BillingCode, BillingError
 from klinik.billing.models import Invoice, InvoiceLine, InvoiceSeries, Payment
 from klinik.billing.services import (
     LineInput,
     invoice_create,
-    invoice_credit,
     open_amount,
     payment_register,
 )

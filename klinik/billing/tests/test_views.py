@@ -89,7 +89,7 @@ def test_list_open_items_and_payment_and_credit_through_the_screens(
     listing = client.get("/invoices/?open=1")
     assert listing.status_code == 200
     assert [r.number for r in listing.context["rows"]] == [invoice.number]
-    credited = client.post(f"/invoices/{invoice.public_id}/credit/")
+    credited = client.post(f"/invoices/{invoice.public_id}/credit/", {"whole": "1"})
     assert credited.status_code == 302
     assert Invoice.objects.filter(credits=invoice).exists()
     assert client.get("/invoices/?open=1").context["rows"] == []

@@ -190,3 +190,6 @@ def _gp_vaccines_in_stock_by_lot() -> None:
     client.post("/login/", {"username": "sygeplejerske", "password": DEMO_PASSWORD})
     page = client.get("/stock/")
     assert page.status_code == 200 and "AB1234" in page.content.decode()
+    assert page.context["value_total"] == 12 * 189  # Boostrix, received on an order
+    orders = client.get("/stock/orders/")
+    assert [o.status for o in orders.context["orders"]] == ["ordered", "received"]

@@ -20,7 +20,7 @@ from klinik.patients.models import Patient
 from klinik.records.access import access_record, record_write_begin
 from klinik.records.choices import ContactKind, DictationStatus, EntryType
 from klinik.records.errors import RecordCode, RecordError
-from klinik.records.hooks import dictations_done
+from klinik.records.hooks import contact_closed, dictations_done
 from klinik.records.models import (
     Contact,
     Dictation,
@@ -386,4 +386,5 @@ def contact_close(
             raise RecordError(CONTACT_CLOSED, code=RecordCode.CONTACT_CLOSED)
         locked.ended_at = max(ended_at or timezone.now(), locked.started_at)
         locked.save(update_fields=["ended_at"])
+        contact_closed(locked, actor)
     return locked
