@@ -20,20 +20,13 @@ from klinik.purchasing.selectors import EXPIRY_WARNING_DAYS
 from klinik.scheduling.availability import LOCAL
 
 
-def _organisations(actor: Actor, query: WorkQuery) -> list[int]:
-    if not query.unit_ids or query.assignee_id is not None:
-        return []
-    return list(
-        Unit.objects.filter(pk__in=query.unit_ids, organisation_id__in=actor.organisation_ids)
-        .values_list("organisation_id", flat=True)
-        .distinct()
-    )
-
-
 def stock_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    organisations = _organisations(actor, query)
-    if not organisations or query.limit <= 0:
+    if not query.unit_ids or query.assignee_id is not None or query.limit <= 0:
         return []
+    # The organisations of the queried units, as a subquery of each read (no query of its own).
+    organisations = Unit.objects.filter(
+        pk__in=query.unit_ids, organisation_id__in=actor.organisation_ids
+    ).values("organisation_id")
     today = timezone.localdate()
     items = []
     lots = (
