@@ -44,6 +44,7 @@ class BillingCode(StrEnum):
     FEE_LOCKED = "fee_locked"
     FEE_NOT_SETTLED = "fee_not_settled"
     NOTHING_TO_SETTLE = "nothing_to_settle"
+    NOT_TO_INVOICE = "not_to_invoice"
 
 
 class BillingError(DomainError):
@@ -87,6 +88,7 @@ class BillingError(DomainError):
     FEE_NOT_SETTLED = _("Only a fee sent for settlement can be rejected.")
     NOTHING_TO_SETTLE = _("No approved fees to settle for that month.")
     DATE_BEFORE_LAST = _("The invoice date cannot be before the last invoice's (%(day)s).")
+    NOT_TO_INVOICE = _("The certificate is not sent with a fee: there is nothing to invoice.")
 
     def __init__(self, code: BillingCode, message: object, field: str = "") -> None:
         super().__init__(code, message, field)
