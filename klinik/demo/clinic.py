@@ -19,8 +19,8 @@ from klinik.core.slugs import danish_slugify
 from klinik.demo.billing import demo_billing, demo_fees
 from klinik.demo.generate import generate_patients
 from klinik.demo.medcom import demo_letters, demo_medcom
-from klinik.demo.patient_requests import demo_patient_requests
 from klinik.demo.pathways import demo_pathways
+from klinik.demo.patient_requests import demo_patient_requests
 from klinik.demo.purchasing import demo_stock
 from klinik.demo.records import demo_clinical, demo_dictations, demo_records
 from klinik.demo.schedule import (

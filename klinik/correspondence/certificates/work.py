@@ -3,7 +3,7 @@ at the end of their reply day (shown without a time)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -16,9 +16,9 @@ from klinik.correspondence.certificates.choices import OPEN_CERTIFICATE_STATUSES
 from klinik.correspondence.models import Certificate
 
 
-def _day_end(day: object) -> datetime:
+def _day_end(day: date) -> datetime:
     local = timezone.get_default_timezone()
-    return datetime.combine(day, time(0), tzinfo=local) + timedelta(days=1)  # type: ignore[arg-type]
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=local)
 
 
 def _open(actor: Actor, query: WorkQuery) -> QuerySet[Certificate] | None:

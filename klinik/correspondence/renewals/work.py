@@ -1,8 +1,11 @@
 """The work queue's "renewal" kind: requests waiting to be prepared (the unit's, nobody's in
-particular) and prepared renewals waiting for the doctor asked to decide (assigned to them),
-since they arrived."""
+particular) and prepared renewals waiting for the doctor asked to decide (assigned to them).
+A renewal is due two days after it arrived (patients are told to ask in good time; clinics
+promise an answer within a few working days)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
@@ -20,6 +23,8 @@ from klinik.core.worklist import (
 from klinik.correspondence.models import Renewal
 from klinik.correspondence.renewals.choices import RenewalStatus
 
+DECIDE_WITHIN = timedelta(days=2)
+
 
 def _open(actor: Actor, query: WorkQuery) -> QuerySet[Renewal] | None:
     if not query.unit_ids:
@@ -35,7 +40,7 @@ def _open(actor: Actor, query: WorkQuery) -> QuerySet[Renewal] | None:
     if query.assignee_id is not None:
         rows = rows.filter(status=RenewalStatus.PREPARED, doctor_id=query.assignee_id)
     if query.due_before is not None:
-        rows = rows.filter(created_at__lt=query.due_before)
+        rows = rows.filter(created_at__lt=query.due_before - DECIDE_WITHIN)
     return rows
 
 
@@ -68,7 +73,7 @@ def renewal_work_read(
             id=str(row["public_id"]),
             title=to_decide if row["status"] == RenewalStatus.PREPARED else to_prepare,
             url=url(row["public_id"]),
-            due=row["created_at"],
+            due=row["created_at"] + DECIDE_WITHIN,
             unit_id=row["unit_id"],
             patient_id=row["patient_id"],
             assignee_id=row["doctor_id"] if row["status"] == RenewalStatus.PREPARED else None,

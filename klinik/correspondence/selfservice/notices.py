@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.utils import timezone, translation
 
+from klinik.core.models import Unit
 from klinik.correspondence.models import OutboxMessage
 from klinik.correspondence.selfservice.links import selfservice_link
 from klinik.correspondence.services import outbox_message_queue
@@ -17,8 +18,6 @@ from klinik.scheduling.reminders import patient_language, render
 def patient_notice_queue(*, patient: Patient, unit_id: int | None, kind: str) -> OutboxMessage:
     """Queue a notice of `kind` (MessageKind) to the patient; {link} is their self-service
     link, {unit} the unit's name."""
-    from klinik.core.models import Unit
-
     unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
     context = {
         "unit": unit.name if unit else patient.organisation.name,

@@ -5,6 +5,8 @@ shows the patient's first name only, and every visit is logged as the patient's 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -37,8 +39,6 @@ def _invalid(request: HttpRequest) -> HttpResponse:
 
 
 def _allowed(request: HttpRequest) -> bool:
-    from datetime import timedelta
-
     return rate_limit_hit(
         scope="selfservice",
         client=client_address(request),

@@ -6,7 +6,7 @@ the services, screens and API refuse everyone else with nothing changed."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -92,6 +92,9 @@ def test_a_phone_request_is_prepared_and_approved_and_fmk_the_record_and_the_pat
     assert _queue(secretary, unassigned_only=True) == [
         (str(renewal.public_id), "Recept at forberede")
     ]
+
+    [row] = worklist_page(actor=secretary, chosen=WorklistFilter(kind="renewal")).rows
+    assert (row.item.due, row.is_overdue) == (NOW + timedelta(days=2), False)
 
     prepared = _prepared_from(renewal, rw, secretary)
     assert prepared.status == RenewalStatus.PREPARED
