@@ -1,5 +1,5 @@
 """The certificate catalogue as shipped data (data/certificate_types.json): read by the data
-migration and by `klinik certificates-load` (new prices when a table is published). No model
+migration and by `klinik certificates load` (new prices when a table is published). No model
 imports, so the migration can use it with its historical models."""
 
 from __future__ import annotations

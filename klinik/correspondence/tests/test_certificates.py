@@ -14,7 +14,7 @@ import pytest
 from klinik.billing.certificates import certificates_awaiting_invoice, invoice_from_certificate
 from klinik.billing.errors import BillingCode, BillingError
 from klinik.core.services import actor_from_membership
-from klinik.correspondence.certificates.catalogue import catalogue_read
+from klinik.correspondence.certificates.catalogue import CATALOGUE, catalogue_read
 from klinik.correspondence.certificates.choices import CertificateStatus
 from klinik.correspondence.certificates.errors import CertificateCode, CertificateError
 from klinik.correspondence.certificates.selectors import certificate_price
@@ -237,3 +237,25 @@ def test_the_screens_register_write_and_send_and_another_organisation_gets_404(
     assert rw.patient.name not in other.get("/attester/").content.decode()
     invoiced = other.post(f"/invoices/certificates/{certificate.public_id}/")
     assert invoiced.status_code == 404
+
+
+def test_the_load_command_adds_a_new_dated_price_and_refuses_a_broken_file(db, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    document = json.loads(CATALOGUE.read_text())
+    fp = next(row for row in document["types"] if row["code"] == "FP 710")
+    fp["prices"].append({"valid_from": "2026-04-01", "amount": "640.00"})
+    newer = tmp_path / "catalogue.json"
+    newer.write_text(json.dumps(document))
+    out = StringIO()
+    call_command("certificates", "load", str(newer), stdout=out)
+    assert f"{len(document['types'])} certificate types" in out.getvalue()
+    prices = _type("FP 710").prices.order_by("valid_from").values_list("amount", flat=True)
+    assert list(prices) == [Decimal("600.00"), Decimal("640.00")]
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"types": [{"code": "X"}]}')
+    with pytest.raises(CommandError):
+        call_command("certificates", "load", str(broken), stdout=StringIO())
+    assert not CertificateType.objects.filter(code="X").exists()
