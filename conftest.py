@@ -146,10 +146,10 @@ def _second_factor_off_by_default(settings):
 
 @pytest.fixture(autouse=True)
 def _starter_codes_after_a_flush(request: pytest.FixtureRequest) -> None:
-    """The SKS starter codes, the glossary, the law's deadline rules and the AMU course
-    catalogue come with data migrations. A transactional test (concurrency, browser) ends by
-    flushing the database, which takes them along; the next transactional test gets them back
-    here."""
+    """The SKS starter codes, the glossary, the law's deadline rules, the AMU course catalogue
+    and the certificate catalogue come with data migrations. A transactional test (concurrency,
+    browser) ends by flushing the database, which takes them along; the next transactional test
+    gets them back here."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(request.fixturenames)
@@ -173,3 +173,8 @@ def _starter_codes_after_a_flush(request: pytest.FixtureRequest) -> None:
 
     if not Course.objects.exists():
         catalogue_load()
+    from klinik.correspondence.certificates.catalogue import catalogue_load as certificates_load
+    from klinik.correspondence.models import CertificatePrice, CertificateType
+
+    if not CertificateType.objects.exists():
+        certificates_load(CertificateType, CertificatePrice)

@@ -20,6 +20,7 @@ from klinik.api import (
     records_coding,
     records_documents,
     records_observations,
+    renewals,
     resources,
     scheduling,
     staff,
@@ -59,6 +60,7 @@ api.add_router("", billing.router)
 api.add_router("", stock.router)
 api.add_router("", messages.router)
 api.add_router("", staff.router)
+api.add_router("", renewals.router)
 
 
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.

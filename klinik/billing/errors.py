@@ -47,6 +47,7 @@ class BillingCode(StrEnum):
     NOTHING_TO_CREDIT = "nothing_to_credit"
     LINE_CREDITED = "line_credited"
     CREDIT_TOO_MUCH = "credit_too_much"
+    NOT_TO_INVOICE = "not_to_invoice"
 
 
 class BillingError(DomainError):
@@ -93,6 +94,7 @@ class BillingError(DomainError):
     LINE_CREDITED = _("This line has already been credited in full.")
     CREDIT_TOO_MUCH = _("At most %(left)s kr. is left to credit on this line.")
     DATE_BEFORE_LAST = _("The invoice date cannot be before the last invoice's (%(day)s).")
+    NOT_TO_INVOICE = _("The certificate is not sent with a fee: there is nothing to invoice.")
 
     def __init__(self, code: BillingCode, message: object, field: str = "") -> None:
         super().__init__(code, message, field)

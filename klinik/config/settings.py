@@ -373,6 +373,12 @@ KLINIK_DIGITAL_POST_BACKEND = env_str(
     "klinik.correspondence.channels.digital_post.LocalDigitalPostBackend",
 )
 KLINIK_PUBLIC_URL = env_str("KLINIK_PUBLIC_URL", "http://127.0.0.1:8000")
+# FMK (Fælles Medicinkort): the adapter a doctor's approved prescription renewal goes through;
+# the local one writes what it would send to $KLINIK_DATA_DIR/fmk/out (ADR 0027). A real
+# backend reads its own settings (KLINIK_FMK_*: endpoint, certificate, the clinic's id).
+KLINIK_FMK_BACKEND = env_str(
+    "KLINIK_FMK_BACKEND", "klinik.correspondence.renewals.fmk.LocalFmkBackend"
+)
 
 # Sygeforsikringen "danmark": the adapter that reports an invoice for a member's subsidy (the
 # provider's interface is closed; the local default records the report and computes a stand-in

@@ -27,6 +27,8 @@ TENANT_APPS = (
 # clinic's own alongside).
 NATIONAL_MODELS = frozenset(
     {"pathways.DeadlineRule", "billing.FeeRate", "staff.Course", "staff.Competence"}
+    # The certificate catalogue (Attestnøglen) and its dated prices; a clinic's own beside.
+    | {"correspondence.CertificateType", "correspondence.CertificatePrice"}
 )
 
 

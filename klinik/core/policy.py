@@ -52,6 +52,9 @@ class Perm(StrEnum):
     FEE_APPROVE = "fee.approve"  # fees (ydelser): suggest, correct, approve, settle
     STOCK_VIEW = "stock.view"  # products, lots and quantities
     STOCK_MANAGE = "stock.manage"  # products, goods received, counts
+    # Approve or decline a prescription renewal: a doctor's alone, never delegable
+    # (BEK 1219/2009; docs/domain §7.4). Held by no other role, nor through a community.
+    PRESCRIPTION_RENEW = "prescription.renew"
 
 
 _P = Perm
@@ -76,6 +79,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         | _PATHWAYS
         | {_P.REFERRAL_VISITATE}
         | _INVOICING
+        | {_P.PRESCRIPTION_RENEW}
     ),
     Role.NURSE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE} | _PATHWAYS | _STOCK),
     Role.THERAPIST: frozenset(

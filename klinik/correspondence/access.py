@@ -14,9 +14,16 @@ from django.http import Http404
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
 from klinik.core.policy import Actor, Perm, require
-from klinik.correspondence.models import CareMessage, Letter, OutboxMessage
+from klinik.correspondence.models import (
+    CareMessage,
+    Certificate,
+    Letter,
+    OutboxMessage,
+    PatientMessage,
+    Renewal,
+)
 
-Row = TypeVar("Row", OutboxMessage, Letter, CareMessage)
+Row = TypeVar("Row", OutboxMessage, Letter, CareMessage, Renewal, Certificate, PatientMessage)
 
 
 def access_row(

@@ -35,4 +35,18 @@ class CorrespondenceConfig(AppConfig):
         hook_register(WORK_KINDS, MEDCOM_KIND)
         hook_register(WORK_KINDS, LETTER_KIND)
         hook_register(DICTATION_DONE, dictation_copies_on_signing)
+        # Renewals, certificates and patients' messages (issue 15 items 5-7).
+        from klinik.correspondence.certificates.patient_parts import CERTIFICATES
+        from klinik.correspondence.certificates.work import CERTIFICATE_KIND
+        from klinik.correspondence.econsult.patient_parts import PATIENT_MESSAGES
+        from klinik.correspondence.econsult.work import PATIENT_MESSAGE_KIND
+        from klinik.correspondence.renewals.patient_parts import RENEWALS
+        from klinik.correspondence.renewals.work import RENEWAL_KIND
+        from klinik.patients.hooks import PATIENT_PARTS
+
+        hook_register(WORK_KINDS, RENEWAL_KIND)
+        hook_register(WORK_KINDS, CERTIFICATE_KIND)
+        hook_register(WORK_KINDS, PATIENT_MESSAGE_KIND)
+        for part in (RENEWALS, CERTIFICATES, PATIENT_MESSAGES):
+            hook_register(PATIENT_PARTS, part)
         patient_parts.register()

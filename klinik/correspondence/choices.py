@@ -11,6 +11,10 @@ class MessageKind(models.TextChoices):
     # The waiting list's offer of a free time, and the word that another patient took it.
     WAITLIST_OFFER = "waitlist_offer", _("Waiting list offer")
     WAITLIST_TAKEN = "waitlist_taken", _("Waiting list: time taken")
+    # A prescription renewal decided, and the answer to a patient's message (issue 15).
+    RENEWAL_APPROVED = "renewal_approved", _("Prescription renewed")
+    RENEWAL_DECLINED = "renewal_declined", _("Prescription renewal declined")
+    MESSAGE_ANSWERED = "message_answered", _("Answer to a message")
 
 
 class MessageChannel(models.TextChoices):

@@ -453,3 +453,16 @@ class LetterEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status} {self.at:%Y-%m-%d %H:%M}"
+
+
+# Renewals, certificates and patient messages (issue 15 items 5-7): their models live in their
+# sub-packages and are imported here, so that the app keeps one migrations folder.
+from klinik.correspondence.certificates.models import Certificate as Certificate  # noqa: E402
+from klinik.correspondence.certificates.models import (  # noqa: E402
+    CertificatePrice as CertificatePrice,
+)
+from klinik.correspondence.certificates.models import (  # noqa: E402
+    CertificateType as CertificateType,
+)
+from klinik.correspondence.econsult.models import PatientMessage as PatientMessage  # noqa: E402
+from klinik.correspondence.renewals.models import Renewal as Renewal  # noqa: E402

@@ -55,6 +55,22 @@ DEFAULTS: dict[str, tuple[Promise, Promise]] = {
             "You are still on our waiting list."
         ),
     ),
+    # Renewals and answers say no medication or diagnosis: an SMS is no place for them.
+    MessageKind.RENEWAL_APPROVED: (
+        _("{unit}: your prescription is renewed"),
+        _("{unit} has renewed your prescription. It can be collected at your pharmacy."),
+    ),
+    MessageKind.RENEWAL_DECLINED: (
+        _("{unit}: your prescription renewal"),
+        _(
+            "{unit} could not renew your prescription without a consultation. "
+            "Please call the clinic."
+        ),
+    ),
+    MessageKind.MESSAGE_ANSWERED: (
+        _("{unit}: you have an answer"),
+        _("{unit} has answered your message. Read the answer here: {link}"),
+    ),
 }
 
 

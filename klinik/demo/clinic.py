@@ -20,6 +20,7 @@ from klinik.demo.billing import demo_billing, demo_fees
 from klinik.demo.generate import generate_patients
 from klinik.demo.medcom import demo_letters, demo_medcom
 from klinik.demo.pathways import demo_pathways
+from klinik.demo.patient_requests import demo_patient_requests
 from klinik.demo.purchasing import demo_stock
 from klinik.demo.records import demo_clinical, demo_dictations, demo_records
 from klinik.demo.schedule import (
@@ -243,6 +244,8 @@ def demo_load(
     ]
     demo_medcom(units=general + hospital, rng=rng)
     demo_letters(units=general + hospital)
+    # After the letters: the demo's certificate is written from the unit's free letter.
+    demo_patient_requests(unit=units[(_LH, _LHU)])
 
 
 def _demo_user(username: str, first_name: str, last_name: str) -> User:

@@ -437,6 +437,55 @@ ROUTES.update(
 )
 
 
+def _renewal(aw: ApiWorld, *, prepared: bool = False) -> str:
+    from klinik.correspondence.renewals.services import renewal_prepare, renewal_register
+
+    actor = aw.rw.doctor_actor
+    renewal = renewal_register(actor=actor, patient=aw.rw.patient, medication="Furix 40 mg")
+    if prepared:
+        renewal = renewal_prepare(
+            actor=actor,
+            renewal=renewal,
+            medication="Furix 40 mg",
+            dose="1 tablet morgen",
+            pharmacy="Apoteket",
+            last_renewed_on=None,
+            doctor=aw.rw.doctor.user,
+        )
+    return str(renewal.public_id)
+
+
+ROUTES.update(
+    {
+        ("GET", "/renewals"): ("list", lambda aw: ("GET", f"/renewals?x={_renewal(aw)}", {})),
+        ("POST", "/renewals"): (
+            "one",
+            lambda aw: (
+                "POST",
+                "/renewals",
+                {"patient": str(aw.rw.patient.public_id), "medication": "Furix"},
+            ),
+        ),
+        ("POST", "/renewals/{renewal_id}/prepare"): (
+            "one",
+            lambda aw: (
+                "POST",
+                f"/renewals/{_renewal(aw)}/prepare",
+                {"medication": "Furix", "dose": "1x1", "doctor": aw.rw.doctor.user.username},
+            ),
+        ),
+        ("POST", "/renewals/{renewal_id}/approve"): (
+            "one",
+            lambda aw: ("POST", f"/renewals/{_renewal(aw, prepared=True)}/approve", {}),
+        ),
+        ("POST", "/renewals/{renewal_id}/decline"): (
+            "one",
+            lambda aw: ("POST", f"/renewals/{_renewal(aw)}/decline", {"note": "Kontrol først"}),
+        ),
+    }
+)
+
+
 def _api_routes() -> set[tuple[str, str]]:
     return {
         (method, path)

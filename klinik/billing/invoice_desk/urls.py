@@ -11,6 +11,12 @@ urlpatterns = [
         views.invoice_from_appointment_view,
         name="invoice_from_appointment",
     ),
+    path("invoices/certificates/", views.invoice_certificates_view, name="invoice_certificates"),
+    path(
+        "invoices/certificates/<uuid:certificate_id>/",
+        views.invoice_from_certificate_view,
+        name="invoice_from_certificate",
+    ),
     path("invoices/prices/", views.price_list_view, name="price_list"),
     path("invoices/<uuid:invoice_id>/", views.invoice_detail_view, name="invoice_detail"),
     path("invoices/<uuid:invoice_id>/pay/", views.invoice_payment_view, name="invoice_payment"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from klinik.audit.choices import Action, Channel
 from klinik.billing.access import access_invoice
 from klinik.billing.credit import CreditPart, credit_choices, invoice_credit
+from klinik.billing.certificates import certificates_awaiting_invoice, invoice_from_certificate
 from klinik.billing.errors import BillingError
 from klinik.billing.invoice_desk.forms import (
     LINE_ROWS,
@@ -158,6 +159,25 @@ def invoice_from_appointment_view(request: ActorRequest, appointment_id: str) ->
     except BillingError as exc:
         messages.error(request, exc.message)
         return redirect("invoice_appointments")
+    messages.success(request, _("Invoice %(number)d is issued.") % {"number": invoice.number})
+    return redirect("invoice_detail", invoice_id=invoice.public_id)
+
+
+@requires(Perm.INVOICE_VIEW)
+def invoice_certificates_view(request: ActorRequest) -> HttpResponse:
+    """Sent certificates marked for invoicing that no invoice bills yet (issue 15)."""
+    rows = certificates_awaiting_invoice(actor=request.actor)
+    return render(request, "billing/invoice_certificates.html", {"rows": rows})
+
+
+@require_POST
+@requires(Perm.INVOICE_WRITE)
+def invoice_from_certificate_view(request: ActorRequest, certificate_id: str) -> HttpResponse:
+    try:
+        invoice = invoice_from_certificate(actor=request.actor, public_id=certificate_id)
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        return redirect("invoice_certificates")
     messages.success(request, _("Invoice %(number)d is issued.") % {"number": invoice.number})
     return redirect("invoice_detail", invoice_id=invoice.public_id)
 

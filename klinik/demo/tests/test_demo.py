@@ -7,7 +7,15 @@ from django.utils import timezone
 from klinik.audit.selectors import access_log_verify
 from klinik.billing.models import Fee, FeeRate, Invoice, Payment, PriceItem
 from klinik.core.models import Community, Membership, Organisation, Unit, User
-from klinik.correspondence.models import CareMessage, Letter, LetterTemplate, Partner
+from klinik.correspondence.models import (
+    CareMessage,
+    Certificate,
+    Letter,
+    LetterTemplate,
+    Partner,
+    PatientMessage,
+    Renewal,
+)
 from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.pathways.models import Deadline, Pathway, Referral, Task
 from klinik.patients.models import Patient
@@ -44,11 +52,13 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     _gp_vaccines_in_stock_by_lot()
     _medcom_messages_sent_received_and_waiting()
     _staff_competences()
+    _renewals_certificates_and_patient_messages()
 
     def counts() -> tuple[int, ...]:
         models = (User, Membership, Patient, Referral, Task, Invoice, Fee, FeeRate, Lot)
         models += (CareMessage, Partner, Letter)
         models += (PersonCompetence, Delegation, Training)
+        models += (Renewal, Certificate, PatientMessage)
         return tuple(m.objects.count() for m in models)
 
     before = counts()
@@ -62,6 +72,25 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     assert Organisation.objects.get(slug="laegehuset").name == "Omdøbt"
     assert "sekretaer" in out.getvalue()
     assert access_log_verify().is_intact
+
+
+def _renewals_certificates_and_patient_messages() -> None:
+    gp = {"organisation__slug": "laegehuset"}
+    renewals = set(Renewal.objects.filter(**gp).values_list("status", "source"))
+    assert renewals == {
+        ("requested", "phone"),
+        ("prepared", "self_service"),
+        ("approved", "phone"),
+    }
+    certificates = Certificate.objects.filter(**gp)
+    assert set(certificates.values_list("status", "is_to_invoice")) == {
+        ("requested", False),
+        ("sent", True),
+    }
+    assert set(PatientMessage.objects.filter(**gp).values_list("status", flat=True)) == {
+        "new",
+        "triaged",
+    }
 
 
 def _medcom_messages_sent_received_and_waiting() -> None:
