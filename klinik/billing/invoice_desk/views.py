@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from klinik.audit.choices import Action, Channel
 from klinik.billing.access import access_invoice
-from klinik.billing.credit import CreditPart, credit_choices, invoice_credit
 from klinik.billing.certificates import certificates_awaiting_invoice, invoice_from_certificate
+from klinik.billing.credit import CreditPart, credit_choices, invoice_credit
 from klinik.billing.errors import BillingError
 from klinik.billing.invoice_desk.forms import (
     LINE_ROWS,
