@@ -11,9 +11,7 @@ class BillingConfig(AppConfig):
         from klinik.billing import patient_parts
         from klinik.billing.fees.services import fee_suggest_for_contact
         from klinik.billing.fees.work import FEE_KIND
-        from klinik.billing.sources import create_invoice
         from klinik.core.hooks import hook_register
-        from klinik.core.invoicing import INVOICE_ISSUERS
         from klinik.core.worklist import WORK_KINDS
         from klinik.records.hooks import CONTACT_CLOSED
 
@@ -22,5 +20,3 @@ class BillingConfig(AppConfig):
         hook_register(WORK_KINDS, FEE_KIND)
         # A contact closed: its fee (ydelse) suggested for approval.
         hook_register(CONTACT_CLOSED, fee_suggest_for_contact)
-        # The door for the apps below billing: an invoice for their source (a certificate).
-        hook_register(INVOICE_ISSUERS, create_invoice)

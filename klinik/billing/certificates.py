@@ -101,5 +101,6 @@ def invoice_from_certificate(
         supplied_on=supplied_on,
         source_kind=InvoiceSourceKind.CERTIFICATE,
         source_id=certificate.public_id,
+        source_label=_line_text(certificate),
         channel=channel,
     )

@@ -100,34 +100,3 @@ def test_partial_credit_through_the_screen_and_the_api(world, secretary, login_a
     assert response.status_code == 422 and response.json()["detail"].startswith("lines.0.amount")
     response = api.post(f"/invoices/{invoice.public_id}/credit", {"lines": [{"position": 2}]})
     assert response.status_code == 201 and response.json()["total"] == "-0.04"
-
-
-def test_other_apps_issue_through_the_core_door(world, actor):
-    import uuid
-
-    from klinik.core.invoicing import InvoiceLineRequest, invoice_issue
-
-    certificate = uuid.uuid4()
-    issued = invoice_issue(
-        actor=actor,
-        patient=world.patient_a,
-        lines=[InvoiceLineRequest("Lægeerklæring", 1, "550.00", 25)],
-        source_kind=InvoiceSourceKind.CERTIFICATE,
-        source_id=certificate,
-        source_label="Attest: Lægeerklæring",
-    )
-    invoice = Invoice.objects.get(public_id=issued.public_id)
-    assert (issued.total, invoice.vat, invoice.source_label) == (
-        D("687.50"),
-        D("137.50"),
-        "Attest: Lægeerklæring",
-    )
-    with pytest.raises(BillingError) as refused:
-        invoice_issue(
-            actor=actor,
-            patient=world.patient_a,
-            lines=[InvoiceLineRequest("Lægeerklæring", 1, "550.00", 25)],
-            source_kind=InvoiceSourceKind.CERTIFICATE,
-            source_id=certificate,
-        )
-    assert refused.value.code == BillingCode.ALREADY_INVOICED
