@@ -14,9 +14,9 @@ from django.http import Http404
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
 from klinik.core.policy import Actor, Perm, require
-from klinik.correspondence.models import CareMessage, Letter, OutboxMessage
+from klinik.correspondence.models import CareMessage, IncomingLetter, Letter, OutboxMessage
 
-Row = TypeVar("Row", OutboxMessage, Letter, CareMessage)
+Row = TypeVar("Row", OutboxMessage, Letter, CareMessage, IncomingLetter)
 
 
 def access_row(
