@@ -33,7 +33,9 @@ from klinik.correspondence.letters.pdf import letter_pdf
 from klinik.correspondence.letters.record import letter_file_in_record
 from klinik.correspondence.models import Letter, LetterBatch, LetterEvent, LetterTemplate
 from klinik.patients.models import Patient
+from klinik.records.choices import DictationStatus
 from klinik.records.documents.storage import files_removed_on_failure
+from klinik.records.models import Dictation
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Appointment
 
@@ -45,6 +47,7 @@ class LetterCode(StrEnum):
     NOT_SENDABLE = "not_sendable"
     NO_EMAIL = "no_email"
     TEMPLATE_NOT_YOURS = "template_not_yours"
+    NOT_SIGNED = "not_signed"
 
 
 class LetterError(DomainError):
@@ -55,6 +58,7 @@ class LetterError(DomainError):
     NOT_SENDABLE = _("The letter is sent already.")
     NO_EMAIL = _("The patient has no e-mail address or has not consented to e-mail.")
     TEMPLATE_NOT_YOURS = _("The template belongs to another organisation.")
+    NOT_SIGNED = _("Only a signed dictation can become a letter.")
 
     def __init__(self, code: LetterCode, message: object, field: str = "") -> None:
         super().__init__(code, message, field)
@@ -395,3 +399,21 @@ def letter_send(*, actor: Actor, letter: Letter, channel: str) -> Letter:
             reason=f"sent by {channel}",
         )
     return locked
+
+
+EPIKRISE_SUBJECT = "Epikrise"
+
+
+def letter_from_dictation(*, actor: Actor, dictation: Dictation) -> Letter:
+    """An epikrise letter from a signed dictation (read through its door by the caller): the
+    approved transcript as the letter's text, ready to send."""
+    entry = dictation.entry
+    if dictation.status != DictationStatus.DONE or entry is None:
+        raise LetterError(LetterCode.NOT_SIGNED, LetterError.NOT_SIGNED)
+    return letter_write(
+        actor=actor,
+        patient=dictation.patient,
+        subject=EPIKRISE_SUBJECT,
+        body=entry.text.replace("{", "{{").replace("}", "}}"),  # braces are text here
+        kind=LetterKind.DISCHARGE,
+    )

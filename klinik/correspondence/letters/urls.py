@@ -31,4 +31,5 @@ urlpatterns = [
     path("<uuid:public_id>/", views.letter_detail_view, name="letter_detail"),
     path("<uuid:public_id>/pdf/", views.letter_pdf_view, name="letter_pdf"),
     path("<uuid:public_id>/send/", views.letter_send_view, name="letter_send"),
+    path("dictation/<uuid:public_id>/", views.dictation_letter_view, name="dictation_letter"),
 ]

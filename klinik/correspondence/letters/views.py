@@ -30,12 +30,14 @@ from klinik.correspondence.letters.selectors import (
 )
 from klinik.correspondence.letters.services import (
     letter_draft,
+    letter_from_dictation,
     letter_render,
     letter_send,
     letter_template_save,
     letter_write,
 )
 from klinik.patients.access import access_patient
+from klinik.records.access import dictation_access
 
 
 @requires(Perm.RECORD_READ)
@@ -155,6 +157,21 @@ def letter_send_view(request: ActorRequest, public_id: uuid.UUID) -> HttpRespons
             messages.error(request, _("The letter could not be sent: %s") % sent.error)
         else:
             messages.success(request, _("The letter is sent by %s.") % sent.get_channel_display())
+    return redirect("letter_detail", public_id=letter.public_id)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+def dictation_letter_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
+    """An epikrise letter from a signed dictation (the dictation screen's Alt+Shift+L); its page
+    opens with the send button focused."""
+    dictation = dictation_access(actor=request.actor, public_id=public_id, channel=Channel.UI)
+    try:
+        letter = letter_from_dictation(actor=request.actor, dictation=dictation)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("dictation_work", dictation_id=dictation.public_id)
+    messages.success(request, _("The letter is written. Send it, or print it."))
     return redirect("letter_detail", public_id=letter.public_id)
 
 
