@@ -6,7 +6,9 @@ from klinik.correspondence.letters.choices import LetterChannel
 
 class BatchDayForm(forms.Form):
     unit = forms.ChoiceField(label=_("Unit"))
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args: object, units: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

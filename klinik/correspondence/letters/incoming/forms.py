@@ -7,7 +7,7 @@ class IncomingRegisterForm(forms.Form):
     sender = forms.CharField(label=_("From"), max_length=200)
     title = forms.CharField(label=_("Title"), max_length=200)
     received_on = forms.DateField(
-        label=_("Received"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     cpr = forms.CharField(
         label=_("The patient's CPR number (if the letter gives it)"), max_length=11, required=False
