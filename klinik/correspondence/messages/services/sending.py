@@ -87,6 +87,13 @@ def _content_check(*, category: str, topic: str, text: str) -> None:
         raise MessageError(MessageCode.TOO_LONG, MessageError.TOO_LONG % {"max": TEXT_MAX}, "text")
 
 
+def _segments_of(message: CareMessage | None) -> tuple[fhir.Segment, ...]:
+    if message is None:
+        return ()
+    parsed = fhir.message_parse(message.bundle)
+    return parsed.segments if isinstance(parsed, fhir.CareCommunication) else ()
+
+
 def care_message_send(
     *,
     actor: Actor,
@@ -99,6 +106,8 @@ def care_message_send(
     replies_to: CareMessage | None = None,
     channel: Channel = Channel.UI,
     dictation_public_id: uuid.UUID | None = None,
+    attachments: tuple[fhir.Attachment, ...] = (),
+    forwards: CareMessage | None = None,
 ) -> CareMessage:
     """Build, store and send a CareCommunication about `patient` (read through the door by
     the caller) to `recipient`. A reply names the message answered and joins its thread."""
@@ -119,6 +128,14 @@ def care_message_send(
     segment = fhir.Segment(
         identifier=uuid.uuid4(), at=now, author=author_of(actor), contact=contact, text=text
     )
+    earlier = replies_to or forwards
+    activity = (
+        MessageActivity.FORWARD
+        if forwards
+        else MessageActivity.REPLY
+        if replies_to
+        else MessageActivity.NEW
+    )
     content = fhir.CareCommunication(
         header_id=header_id,
         communication_id=uuid.uuid4(),
@@ -130,9 +147,11 @@ def care_message_send(
         family_name=patient.family_name,
         category=category,
         topic=topic,
-        segments=(segment,),
-        activity=MessageActivity.REPLY if replies_to else MessageActivity.NEW,
-        replies_to=replies_to.header_id if replies_to else None,
+        # A forward carries the forwarded message's segments after our own.
+        segments=(segment, *_segments_of(forwards)),
+        activity=activity,
+        replies_to=earlier.header_id if earlier else None,
+        attachments=attachments,
     )
     bundle = fhir.care_communication_build(content)
     fhir.bundle_validate(bundle)  # what we send validates, or nothing is stored
@@ -147,8 +166,8 @@ def care_message_send(
             direction=Direction.OUT,
             kind=CareMessageKind.CARE_COMMUNICATION,
             status=CareMessageStatus.READY,
-            thread=replies_to.thread if replies_to else public_id,
-            replies_to=replies_to,
+            thread=earlier.thread if earlier else public_id,
+            replies_to=earlier,
             partner=partner,
             counterpart_name=recipient.name,
             counterpart_sor=recipient.sor,
@@ -208,3 +227,35 @@ def care_message_resend(*, actor: Actor, message: CareMessage) -> CareMessage:
             return locked  # an unsent copy is sent again from the patient's page
         message_deliver(locked, timezone.now())
     return locked
+
+
+def care_message_forward(
+    *,
+    actor: Actor,
+    message: CareMessage,
+    recipient: fhir.Party,
+    text: str,
+    channel: Channel = Channel.UI,
+) -> CareMessage:
+    """Forward a received CareCommunication (read through its door by the caller) to another
+    partner: our note first, then the forwarded text segments and attachments; Provenance
+    activity "forward-message" naming the forwarded message. It joins the same thread."""
+    if (
+        message.kind != CareMessageKind.CARE_COMMUNICATION
+        or message.direction != Direction.IN
+        or message.patient is None
+    ):
+        raise MessageError(MessageCode.NOT_FORWARDABLE, MessageError.NOT_FORWARDABLE)
+    parsed = fhir.message_parse(message.bundle)
+    attachments = parsed.attachments if isinstance(parsed, fhir.CareCommunication) else ()
+    return care_message_send(
+        actor=actor,
+        patient=message.patient,
+        recipient=recipient,
+        category=message.category,
+        topic=message.topic,
+        text=text,
+        forwards=message,
+        attachments=attachments,
+        channel=channel,
+    )
