@@ -22,7 +22,7 @@ def incoming_letter_list(
     rows = IncomingLetter.objects.filter(organisation_id__in=actor.organisation_ids)
     if waiting_only:
         rows = rows.exclude(status=IncomingStatus.FILED)
-    found = list(
+    found: list[IncomingLetter] = list(
         rows.select_related("patient", "unit")
         .annotate(
             waiting=Case(

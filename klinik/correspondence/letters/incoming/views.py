@@ -133,7 +133,7 @@ def incoming_letter_content_view(request: ActorRequest, public_id: uuid.UUID) ->
     """The registered file as the records app serves documents (sandboxed, nosniff); once
     filed, the record's document."""
     letter = access_incoming_letter(actor=request.actor, public_id=public_id)
-    if letter.document_id is not None:
+    if letter.document is not None:
         return redirect("document_content", document_id=letter.document.public_id)
     stored = Document(
         title=letter.title,

@@ -40,7 +40,7 @@ def incoming_work_read(
         .order_by("registered_at", "public_id")[: query.limit]
     )
     url = work_url("incoming_letter")
-    titles = {
+    titles: dict[str, str] = {
         IncomingStatus.UNMATCHED: gettext("Incoming letter: find the patient"),
         IncomingStatus.TO_FILE: gettext("Incoming letter: file it in the record"),
     }
