@@ -366,6 +366,7 @@ def letter_send(*, actor: Actor, letter: Letter, channel: str) -> Letter:
         if locked.status not in (LetterStatus.READY, LetterStatus.FAILED):
             raise LetterError(LetterCode.NOT_SENDABLE, LetterError.NOT_SENDABLE)
         locked.channel = channel
+        filed_before = (locked.entry, locked.document)  # sent once, failed since (a receipt)
         try:
             # Filed in the record first (a savepoint), so a refused send leaves no entry.
             with transaction.atomic():
@@ -373,7 +374,7 @@ def letter_send(*, actor: Actor, letter: Letter, channel: str) -> Letter:
                 reference = _deliver(locked, channel)
         except (DigitalPostError, OSError, LetterError) as exc:
             _files_remove(written)
-            locked.entry, locked.document = None, None
+            locked.entry, locked.document = filed_before
             locked.status = LetterStatus.FAILED
             locked.error = str(getattr(exc, "message", exc))[:500]
             locked.save(update_fields=["status", "channel", "error"])
