@@ -155,7 +155,7 @@ def incoming_letter_file(
     require(actor, Perm.RECORD_WRITE)
     with files_removed_on_failure() as written, transaction.atomic(durable=True):
         locked = (
-            IncomingLetter.objects.select_for_update()
+            IncomingLetter.objects.select_for_update(of=("self",))
             .select_related("patient__organisation")
             .get(pk=letter.pk)
         )
