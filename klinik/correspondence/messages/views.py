@@ -154,7 +154,7 @@ def _thread_context(request: ActorRequest, message: Any) -> dict[str, Any]:
         "thread": thread,
         "events": list(care_message_events(actor=request.actor, message=message)),
         "can_send": request.actor.can(Perm.RECORD_WRITE),
-        "forward_form": ForwardForm(partners=_partner_choices(request)),
+        "forward_form": ForwardForm(partners=_partner_choices(request), prefix="forward"),
         "attachments": _attachments(message),
     }
 
@@ -224,7 +224,7 @@ def care_message_reply_view(request: ActorRequest, public_id: uuid.UUID) -> Http
 def care_message_forward_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     """Forward a received message to a partner of the directory, with a note."""
     message = access_care_message(actor=request.actor, public_id=public_id, for_update=True)
-    form = ForwardForm(request.POST, partners=_partner_choices(request))
+    form = ForwardForm(request.POST, partners=_partner_choices(request), prefix="forward")
     if form.is_valid():
         chosen = partner_list(actor=request.actor).filter(public_id=form.cleaned_data["partner"])
         partner = chosen.first()

@@ -127,7 +127,7 @@ def test_a_received_message_is_forwarded_to_another_partner(
     assert 'id="forward-form"' in page
     response = client.post(
         f"/medcom/{received.public_id}/forward/",
-        {"partner": str(municipality.public_id), "text": "Til orientering."},
+        {"forward-partner": str(municipality.public_id), "forward-text": "Til orientering."},
     )
     assert response.status_code == 302, response.content[:500]
     forwarded = CareMessage.objects.get(direction="out", kind="care")
@@ -156,7 +156,7 @@ def test_our_own_message_cannot_be_forwarded(client, login_as, secretary, world,
     ours = CareMessage.objects.get()
     response = client.post(
         f"/medcom/{ours.public_id}/forward/",
-        {"partner": str(directory["gp"].public_id), "text": "Videre"},
+        {"forward-partner": str(directory["gp"].public_id), "forward-text": "Videre"},
     )
     assert response.status_code == 422 and CareMessage.objects.count() == 1
 
@@ -171,7 +171,7 @@ def test_another_organisations_message_cannot_be_forwarded(
     login_as(world.member(Role.SECRETARY, unit=world.unit_b))
     response = client.post(
         f"/medcom/{received.public_id}/forward/",
-        {"partner": str(directory["gp"].public_id), "text": "Videre"},
+        {"forward-partner": str(directory["gp"].public_id), "forward-text": "Videre"},
     )
     assert response.status_code == 404
     assert CareMessage.objects.filter(direction="out", kind="care").count() == 0
