@@ -4,6 +4,8 @@ are the issue's contract."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import uuid
 
@@ -15,7 +17,11 @@ from klinik.core.http import ApiRequest
 from klinik.correspondence.messages import fhir
 from klinik.correspondence.messages.access import access_care_message
 from klinik.correspondence.messages.choices import CareCategory
-from klinik.correspondence.messages.services import care_message_receive, care_message_send
+from klinik.correspondence.messages.services import (
+    attachments_check,
+    care_message_receive,
+    care_message_send,
+)
 from klinik.patients.access import access_patient
 
 router = Router(tags=["messages"])
@@ -29,12 +35,18 @@ class RecipientIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
 
 
+class AttachmentIn(Schema):
+    title: str = Field(default="", max_length=200)
+    data: str = Field(..., min_length=1, description="the file, base64 (PDF, JPEG or PNG)")
+
+
 class CareCommunicationIn(Schema):
     patient: uuid.UUID
     recipient: RecipientIn
     category: CareCategory
     topic: str = Field(default="", max_length=200)
     text: str = Field(..., min_length=1, max_length=20_000)
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=5)
 
 
 class MessageCreated(Schema):
@@ -49,19 +61,27 @@ class MessageCreated(Schema):
 )
 def care_communication_send(
     request: ApiRequest, payload: CareCommunicationIn
-) -> tuple[int, MessageCreated]:
+) -> HttpResponse | tuple[int, MessageCreated]:
     """Builds the MedCom message Bundle from the organisation's own SOR/EAN (the partner
     directory's "own" row) to `recipient`, stores and sends it. `status`: sent, or failed
-    (the message then waits in the work queue)."""
+    (the message then waits in the work queue). `attachments`: up to 5 files, base64, each a
+    PDF, JPEG or PNG of at most 5 MB (checked by content; refused: 422 naming the attachment)."""
     patient = access_patient(
         actor=request.auth,
         public_id=payload.patient,
         channel=Channel.API,
         is_logged_by_caller=True,
     )
+    files: list[tuple[bytes, str]] = []
+    for index, item in enumerate(payload.attachments):
+        try:
+            files.append((base64.b64decode(item.data, validate=True), item.title))
+        except (ValueError, binascii.Error):
+            return _error(422, f"attachments[{index}].data is not base64", "attachment_refused")
     message = care_message_send(
         actor=request.auth,
         patient=patient,
+        attachments=attachments_check(files),
         recipient=fhir.Party(
             sor=payload.recipient.sor, ean=payload.recipient.ean, name=payload.recipient.name
         ),

@@ -17,13 +17,16 @@ from klinik.core.policy import Actor, Perm, require
 from klinik.correspondence.models import (
     CareMessage,
     Certificate,
+    IncomingLetter,
     Letter,
     OutboxMessage,
     PatientMessage,
     Renewal,
 )
 
-Row = TypeVar("Row", OutboxMessage, Letter, CareMessage, Renewal, Certificate, PatientMessage)
+Row = TypeVar(
+    "Row", OutboxMessage, Letter, CareMessage, IncomingLetter, Renewal, Certificate, PatientMessage
+)
 
 
 def access_row(

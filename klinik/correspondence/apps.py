@@ -18,6 +18,7 @@ class CorrespondenceConfig(AppConfig):
             appointment_outbox,
             waitlist_message_queue,
         )
+        from klinik.correspondence.letters.incoming.work import INCOMING_KIND
         from klinik.correspondence.letters.work import LETTER_KIND
         from klinik.correspondence.messages.services import dictation_copies_on_signing
         from klinik.correspondence.messages.work import MEDCOM_KIND
@@ -34,6 +35,7 @@ class CorrespondenceConfig(AppConfig):
         hook_register(WORK_KINDS, OUTBOX_KIND)
         hook_register(WORK_KINDS, MEDCOM_KIND)
         hook_register(WORK_KINDS, LETTER_KIND)
+        hook_register(WORK_KINDS, INCOMING_KIND)
         hook_register(DICTATION_DONE, dictation_copies_on_signing)
         # Renewals, certificates and patients' messages (issue 15 items 5-7).
         from klinik.correspondence.certificates.patient_parts import CERTIFICATES

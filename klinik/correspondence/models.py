@@ -15,7 +15,12 @@ from klinik.correspondence.choices import (
     MessageReason,
     MessageStatus,
 )
-from klinik.correspondence.letters.choices import LetterChannel, LetterKind, LetterStatus
+from klinik.correspondence.letters.choices import (
+    IncomingStatus,
+    LetterChannel,
+    LetterKind,
+    LetterStatus,
+)
 from klinik.correspondence.messages.choices import (
     CareCategory,
     CareMessageKind,
@@ -410,6 +415,17 @@ class Letter(models.Model):
     created_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("written"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # In the record once sent: the "Udgående brev" journal entry and the PDF as a document.
+    entry = models.ForeignKey(
+        "records.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    document = models.ForeignKey(
+        "records.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # One of a batch (letters to all booked on a cancelled day, or chosen appointments).
+    batch = models.ForeignKey(
+        "LetterBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="letters"
+    )
 
     class Meta:
         verbose_name = _("letter")
@@ -453,6 +469,99 @@ class LetterEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status} {self.at:%Y-%m-%d %H:%M}"
+
+
+class LetterBatch(models.Model):
+    """One action that wrote a letter from one template to each patient of a set of
+    appointments (all booked on a cancelled day, or chosen ones); each letter has its own
+    status history."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        "core.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    template = models.ForeignKey(
+        LetterTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=16, choices=LetterChannel.choices)
+    created_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("written"))
+
+    class Meta:
+        verbose_name = _("batch of letters")
+        verbose_name_plural = _("batches of letters")
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"], name="corr_letterbatch_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"letter batch {self.public_id}"
+
+
+class IncomingLetter(models.Model):
+    """A letter or scan that came on paper or as a file: registered (the file stored as the
+    records app stores documents, ADR 0009), matched to a patient, and filed in the record as
+    an "Indgående brev" journal entry with the file as its document. Until filed it waits in
+    the work queue."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        "core.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=IncomingStatus.choices)
+    sender = models.CharField(_("sender"), max_length=200)
+    title = models.CharField(_("title"), max_length=200)
+    received_on = models.DateField(_("received"))
+    note = models.TextField(_("note"), blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # DATA_DIR/documents/<organisation>/<random>; once filed, the record's document names it.
+    storage_key = models.CharField(max_length=200, unique=True)
+    registered_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(_("registered"))
+    entry = models.ForeignKey(
+        "records.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    document = models.ForeignKey(
+        "records.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    filed_at = models.DateTimeField(_("filed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("incoming letter")
+        verbose_name_plural = _("incoming letters")
+        indexes = [
+            models.Index(
+                fields=["organisation", "status", "registered_at"], name="corr_incoming_status_idx"
+            ),
+            models.Index(fields=["organisation", "patient"], name="corr_incoming_patient_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=IncomingStatus.UNMATCHED, patient__isnull=True)
+                | (~Q(status=IncomingStatus.UNMATCHED) & Q(patient__isnull=False)),
+                name="corr_incoming_patient_unless_unmatched",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=IncomingStatus.FILED)
+                | Q(entry__isnull=False, document__isnull=False, filed_at__isnull=False),
+                name="corr_incoming_filed_has_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"incoming letter {self.public_id}"
 
 
 # Renewals, certificates and patient messages (issue 15 items 5-7): their models live in their

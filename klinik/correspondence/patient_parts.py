@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from klinik.core.hooks import hook_register
-from klinik.correspondence.models import CareMessage, Letter, OutboxMessage
+from klinik.correspondence.models import CareMessage, IncomingLetter, Letter, OutboxMessage
 from klinik.patients.hooks import PATIENT_PARTS, PatientPart, merge_move
 from klinik.patients.models import Patient
 
@@ -100,8 +100,33 @@ LETTERS = PatientPart(
 )
 
 
+def _incoming(patient: Patient) -> list[dict[str, Any]]:
+    return [
+        {
+            "Modtaget": m.received_on,
+            "Afsender": m.sender,
+            "Titel": m.title,
+            "Status": m.get_status_display(),
+        }
+        for m in IncomingLetter.objects.filter(patient=patient).order_by("-received_on")
+    ]
+
+
+_incoming_merge, _incoming_unmerge = merge_move(IncomingLetter)
+INCOMING_LETTERS = PatientPart(
+    "incoming_letters",
+    "Breve og scanninger modtaget om dig",
+    ("correspondence.IncomingLetter",),
+    _incoming,
+    order=63,
+    merge=_incoming_merge,
+    unmerge=_incoming_unmerge,
+)
+
+
 def register() -> None:
     """Called from CorrespondenceConfig.ready()."""
     hook_register(PATIENT_PARTS, MESSAGES)
     hook_register(PATIENT_PARTS, CARE_MESSAGES)
     hook_register(PATIENT_PARTS, LETTERS)
+    hook_register(PATIENT_PARTS, INCOMING_LETTERS)

@@ -30,8 +30,10 @@ def sweep_outbox() -> dict[str, Any]:
     next sweep is queued. django-tasks has no schedule of its own, so each run queues the next;
     `klinik outbox sweep --schedule` (run by `make run`) starts the chain, and a worker or cron
     may also run `klinik outbox sweep` directly. Returns counts only."""
+    from klinik.correspondence.letters.receipts import letter_receipts_collect
     from klinik.correspondence.services import outbox_sweep_schedule, outbox_sweep_stuck
 
     result = outbox_sweep_stuck()
+    receipts = letter_receipts_collect()  # Digital Post's receipts for letters ("kvitteret")
     outbox_sweep_schedule()
-    return {"requeued": result.requeued, "failed": result.failed}
+    return {"requeued": result.requeued, "failed": result.failed, "receipts": receipts}

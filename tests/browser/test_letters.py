@@ -1,7 +1,8 @@
-"""A letter in a real browser (issue 15 item 1 and 2): the secretary writes a letter to a patient
-from the unit's invitation template (the merge fields filled in the editor), previews it, writes
-it, opens its PDF, and sends it by Digital Post; the local backend holds what would be sent and
-the letter's status history shows it sent."""
+"""Letters in a real browser (issue 15 items 1 and 2): the secretary writes a letter to a patient
+from the unit's invitation template (the merge fields filled in the editor), previews it as text
+and as a PDF, writes it, opens its PDF, and sends it by Digital Post; the local backend holds
+what would be sent, the status history shows it sent and the record holds it as an outgoing
+letter. An incoming scan is registered, matched to its patient from the work queue and filed."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from klinik.core.tests.factories import TEST_PASSWORD, MembershipFactory, UnitFa
 from klinik.correspondence.letters.choices import LetterKind
 from klinik.correspondence.models import Letter, LetterTemplate
 from klinik.patients.tests.factories import PatientFactory
+from klinik.records.models import JournalEntry
 from klinik.scheduling.tests.factories import at, next_workday
 
 from .helpers import log_in
@@ -57,6 +59,12 @@ def test_a_letter_is_written_from_a_template_seen_as_pdf_and_sent_by_digital_pos
     )
     page.locator("#letter-preview").click()
     expect(page.locator("#preview")).to_contain_text("Du indkaldes til spirometri.")
+    with page.context.expect_page() as previewed:
+        page.locator("#letter-preview-pdf").click()
+    preview_page = previewed.value
+    preview_page.wait_for_load_state()
+    preview_page.close()
+    assert not Letter.objects.exists()  # a preview stores nothing
     page.locator("#letter-save").click()
     expect(page).to_have_url(re.compile(r"/breve/[0-9a-f-]{36}/(#.*)?$"))
     letter = Letter.objects.get()
@@ -79,3 +87,35 @@ def test_a_letter_is_written_from_a_template_seen_as_pdf_and_sent_by_digital_pos
     meta = json.loads((outbox / f"{letter.public_id}.json").read_text())
     assert meta["recipient_cpr"] == patient.cpr
     assert meta["subject"] == "Indkaldelse til Lungemedicinsk ambulatorium"
+    page.locator("#letter-record a").click()
+    expect(page.locator("main")).to_contain_text("Udgående brev: Indkaldelse til")
+
+
+def test_an_incoming_scan_is_registered_matched_from_the_work_queue_and_filed(
+    page: Page, setup, settings, tmp_path
+) -> None:
+    from klinik.records.tests.document_files import pdf_bytes
+
+    settings.DATA_DIR = tmp_path
+    patient, _ = setup
+    scan = tmp_path / "scanning.pdf"
+    scan.write_bytes(pdf_bytes())
+    log_in(page, "breve", TEST_PASSWORD)
+    page.locator("#nav-letters").click()
+    page.locator("#id_file").set_input_files(str(scan))
+    page.locator("#id_sender").fill("Regionshospital Nord")
+    page.locator("#id_title").fill("Epikrise")
+    page.locator("#incoming-save").click()
+    expect(page.locator("#incoming-status")).to_contain_text("Afventer patient")
+    page.locator("#nav-worklist").click()
+    page.get_by_role("link", name=re.compile("Indgående brev: find patienten")).first.click()
+    page.locator("#id_q").fill("Hanne Hoste")
+    page.locator("#match-search-go").click()
+    page.locator("#match-save").click()
+    expect(page.locator("#incoming-patient")).to_contain_text("Hanne Hoste")
+    page.locator("#id_note").fill("Til orientering.")
+    page.locator("#file-save").click()
+    expect(page.locator("#incoming-status")).to_contain_text("Journaliseret")
+    page.locator("#incoming-record").click()
+    expect(page.locator("main")).to_contain_text("Indgående brev: Epikrise")
+    assert JournalEntry.objects.filter(patient=patient, entry_type="letter_in").exists()

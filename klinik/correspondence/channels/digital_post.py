@@ -33,10 +33,24 @@ class DigitalPostMessage:
     document_sha256: str
 
 
+@dataclass(frozen=True)
+class DigitalPostReceipt:
+    """The service's word on a message it was handed: delivered ("kvitteret"), or not (the
+    citizen is exempt from Digital Post, the mailbox is closed …) with why."""
+
+    reference: str  # the id `send` returned
+    is_delivered: bool
+    note: str = ""
+
+
 class DigitalPostBackend(ABC):
     @abstractmethod
     def send(self, message: DigitalPostMessage, document: bytes) -> str:
         """Hand the message over; return the service's id for it. Raise DigitalPostError."""
+
+    def receipts(self) -> list[DigitalPostReceipt]:
+        """The receipts that arrived since the last call, each once. None by default."""
+        return []
 
 
 class LocalDigitalPostBackend(DigitalPostBackend):
@@ -55,6 +69,33 @@ class LocalDigitalPostBackend(DigitalPostBackend):
         except OSError as exc:
             raise DigitalPostError(f"the local Digital Post outbox: {exc.strerror}") from exc
         return f"local:{message.reference}"
+
+    def receipts(self) -> list[DigitalPostReceipt]:
+        """Receipts dropped as JSON files ({"reference": "local:…", "delivered": true, "note":
+        ""}) in `$KLINIK_DATA_DIR/digitalpost/in/`; each is moved to `in/done/` once read."""
+        folder = Path(
+            getattr(settings, "DIGITAL_POST_INBOX_DIR", "")
+            or settings.DATA_DIR / "digitalpost" / "in"
+        )
+        if not folder.is_dir():
+            return []
+        done = folder / "done"
+        done.mkdir(mode=0o700, exist_ok=True)
+        found = []
+        for path in sorted(folder.glob("*.json")):
+            try:
+                data = json.loads(path.read_text())
+                found.append(
+                    DigitalPostReceipt(
+                        reference=str(data["reference"]),
+                        is_delivered=bool(data.get("delivered", False)),
+                        note=str(data.get("note", ""))[:300],
+                    )
+                )
+            except (ValueError, KeyError, TypeError, OSError):
+                continue  # not a receipt: left where it is for a person to look at
+            os.replace(path, done / path.name)
+        return found
 
 
 def digital_post_backend() -> DigitalPostBackend:

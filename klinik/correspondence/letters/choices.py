@@ -22,3 +22,11 @@ class LetterStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     FAILED = "failed", _("Failed")
+
+
+class IncomingStatus(models.TextChoices):
+    """An incoming letter or scan: waiting for its patient, waiting to be filed, filed."""
+
+    UNMATCHED = "unmatched", _("Awaiting patient")
+    TO_FILE = "to_file", _("To be filed")
+    FILED = "filed", _("Filed in the record")

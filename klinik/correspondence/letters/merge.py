@@ -13,6 +13,7 @@ FIELDS = {
     "patient_first_name": _("the patient's given names"),
     "patient_address": _("the patient's address, postal code and city"),
     "next_appointment": _("the patient's next appointment (time and type)"),
+    "appointment": _("the appointment the letter is about (batch letters)"),
     "preparation": _("the template's preparation text"),
     "clinician": _("who writes the letter"),
     "unit": _("the unit"),

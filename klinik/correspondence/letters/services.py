@@ -5,8 +5,11 @@ Digital Post — with every attempt in its status history. A letter ends sent or
 
 from __future__ import annotations
 
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -27,8 +30,12 @@ from klinik.correspondence.channels.digital_post import (
 from klinik.correspondence.letters.choices import LetterChannel, LetterKind, LetterStatus
 from klinik.correspondence.letters.merge import FIELDS, MergeProblem, fields_check, fields_fill
 from klinik.correspondence.letters.pdf import letter_pdf
-from klinik.correspondence.models import Letter, LetterEvent, LetterTemplate
+from klinik.correspondence.letters.record import letter_file_in_record
+from klinik.correspondence.models import Letter, LetterBatch, LetterEvent, LetterTemplate
 from klinik.patients.models import Patient
+from klinik.records.choices import DictationStatus
+from klinik.records.documents.storage import files_removed_on_failure
+from klinik.records.models import Dictation
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.models import Appointment
 
@@ -40,6 +47,7 @@ class LetterCode(StrEnum):
     NOT_SENDABLE = "not_sendable"
     NO_EMAIL = "no_email"
     TEMPLATE_NOT_YOURS = "template_not_yours"
+    NOT_SIGNED = "not_signed"
 
 
 class LetterError(DomainError):
@@ -50,6 +58,7 @@ class LetterError(DomainError):
     NOT_SENDABLE = _("The letter is sent already.")
     NO_EMAIL = _("The patient has no e-mail address or has not consented to e-mail.")
     TEMPLATE_NOT_YOURS = _("The template belongs to another organisation.")
+    NOT_SIGNED = _("Only a signed dictation can become a letter.")
 
     def __init__(self, code: LetterCode, message: object, field: str = "") -> None:
         super().__init__(code, message, field)
@@ -120,16 +129,23 @@ def _next_appointment(patient: Patient, now: datetime) -> str:
         .order_by("start")
         .first()
     )
-    if upcoming is None:
-        return ""
-    when = formats.date_format(timezone.localtime(upcoming.start), r"l \d\e\n j. F Y \k\l. H.i")
-    return f"{when} ({upcoming.appointment_type.name})"
+    return "" if upcoming is None else _when(upcoming)
+
+
+def _when(appointment: Appointment) -> str:
+    when = formats.date_format(timezone.localtime(appointment.start), r"l \d\e\n j. F Y \k\l. H.i")
+    return f"{when} ({appointment.appointment_type.name})"
 
 
 def letter_values(
-    *, actor: Actor, patient: Patient, template: LetterTemplate | None
+    *,
+    actor: Actor,
+    patient: Patient,
+    template: LetterTemplate | None,
+    appointment: Appointment | None = None,
 ) -> dict[str, str]:
-    """The merge fields' values for a letter to `patient` (read through its door)."""
+    """The merge fields' values for a letter to `patient` (read through its door); the
+    appointment is the one a batch letter is about (a cancelled day's)."""
     now = timezone.now()
     unit = patient.unit or actor.unit
     organisation = actor.organisation
@@ -142,6 +158,7 @@ def letter_values(
             if part
         ),
         "next_appointment": _next_appointment(patient, now),
+        "appointment": _when(appointment) if appointment else "",
         "preparation": template.preparation if template else "",
         "clinician": actor.user.get_full_name() or actor.user.get_username(),
         "unit": unit.name if unit else "",
@@ -161,19 +178,28 @@ def letter_draft(
     return fields_fill(template.subject, values), fields_fill(template.body, values)
 
 
-def letter_write(
+@dataclass(frozen=True)
+class Rendered:
+    """A letter as it will stand: merge fields filled, signature, PDF."""
+
+    subject: str
+    body: str
+    signature: str
+    pdf: bytes
+
+
+def letter_render(
     *,
     actor: Actor,
     patient: Patient,
     subject: str,
     body: str,
     template: LetterTemplate | None = None,
-    kind: str = LetterKind.FREE,
-    channel: Channel = Channel.UI,
-) -> Letter:
-    """Write the letter: merge fields still in the text are filled, the PDF rendered; from
-    here on the letter is what was sent (status "ready" until a channel takes it)."""
-    require(actor, Perm.RECORD_WRITE)
+    appointment: Appointment | None = None,
+) -> Rendered:
+    """Fill the merge fields and render the PDF, storing nothing: the editor's preview and
+    the first half of letter_write. Raises LetterError for a missing subject or text and for
+    an unknown merge field."""
     if template is not None and template.organisation_id != patient.organisation_id:
         raise LetterError(LetterCode.TEMPLATE_NOT_YOURS, LetterError.TEMPLATE_NOT_YOURS)
     if not subject.strip():
@@ -181,14 +207,13 @@ def letter_write(
     if not body.strip():
         raise LetterError(LetterCode.REQUIRED, LetterError.REQUIRED, "body")
     _texts_check(subject=subject, body=body)
-    values = letter_values(actor=actor, patient=patient, template=template)
+    values = letter_values(actor=actor, patient=patient, template=template, appointment=appointment)
     subject = fields_fill(subject, values).strip()[:200]
     body = fields_fill(body.replace("\r\n", "\n"), values).strip()
     unit = patient.unit or actor.unit
     organisation = actor.organisation
     assert organisation is not None  # RECORD_WRITE is only held in an organisation
     signature = values["clinician"] + (f"\n{unit.name}" if unit else "")
-    now = timezone.now()
     pdf = letter_pdf(
         sender_lines=[
             organisation.name,
@@ -212,20 +237,50 @@ def letter_write(
         signature=signature,
         title=subject,
     )
+    return Rendered(subject=subject, body=body, signature=signature, pdf=pdf)
+
+
+def letter_write(
+    *,
+    actor: Actor,
+    patient: Patient,
+    subject: str,
+    body: str,
+    template: LetterTemplate | None = None,
+    kind: str = LetterKind.FREE,
+    channel: Channel = Channel.UI,
+    appointment: Appointment | None = None,
+    batch: LetterBatch | None = None,
+) -> Letter:
+    """Write the letter: merge fields still in the text are filled, the PDF rendered; from
+    here on the letter is what was sent (status "ready" until a channel takes it)."""
+    require(actor, Perm.RECORD_WRITE)
+    rendered = letter_render(
+        actor=actor,
+        patient=patient,
+        subject=subject,
+        body=body,
+        template=template,
+        appointment=appointment,
+    )
+    organisation = actor.organisation
+    assert organisation is not None  # RECORD_WRITE is only held in an organisation
+    now = timezone.now()
     with transaction.atomic(durable=True):
         letter = Letter.objects.create(
             organisation=organisation,
-            unit=unit,
+            unit=patient.unit or actor.unit,
             patient=patient,
             template=template,
             kind=template.kind if template else kind,
-            subject=subject,
-            body=body,
-            signature=signature[:200],
-            pdf=pdf,
+            subject=rendered.subject,
+            body=rendered.body,
+            signature=rendered.signature[:200],
+            pdf=rendered.pdf,
             status=LetterStatus.READY,
             created_by=actor.user,
             created_at=now,
+            batch=batch,
         )
         _event(letter, LetterStatus.READY, now)
         access_log_record(
@@ -284,16 +339,25 @@ def _deliver(letter: Letter, channel: str) -> str:
     return digital_post_backend().send(message, bytes(letter.pdf))
 
 
+def _files_remove(written: list[Path]) -> None:
+    """The record's files of a savepoint that was rolled back (the outer transaction goes on)."""
+    for path in written:
+        with suppress(OSError):
+            path.unlink(missing_ok=True)
+    written.clear()
+
+
 def letter_send(*, actor: Actor, letter: Letter, channel: str) -> Letter:
     """Send a ready (or failed) letter through `channel`. A refusal of the channel leaves the
-    letter failed with the reason, in the work queue; "print" is sent when printed."""
+    letter failed with the reason, in the work queue; "print" is sent when printed. Sent, it is
+    in the patient's record: an "Udgående brev" journal entry with its PDF (letters/record.py)."""
     require(actor, Perm.RECORD_WRITE)
     if channel not in LetterChannel.values:
         raise LetterError(
             LetterCode.BAD_CHANNEL, LetterError.BAD_CHANNEL % {"value": channel}, "channel"
         )
     now = timezone.now()
-    with transaction.atomic(durable=True):
+    with files_removed_on_failure() as written, transaction.atomic(durable=True):
         locked = (
             Letter.objects.select_for_update()
             .select_related("patient", "organisation")
@@ -302,9 +366,15 @@ def letter_send(*, actor: Actor, letter: Letter, channel: str) -> Letter:
         if locked.status not in (LetterStatus.READY, LetterStatus.FAILED):
             raise LetterError(LetterCode.NOT_SENDABLE, LetterError.NOT_SENDABLE)
         locked.channel = channel
+        filed_before = (locked.entry, locked.document)  # sent once, failed since (a receipt)
         try:
-            reference = _deliver(locked, channel)
+            # Filed in the record first (a savepoint), so a refused send leaves no entry.
+            with transaction.atomic():
+                letter_file_in_record(actor=actor, letter=locked, channel=channel, written=written)
+                reference = _deliver(locked, channel)
         except (DigitalPostError, OSError, LetterError) as exc:
+            _files_remove(written)
+            locked.entry, locked.document = filed_before
             locked.status = LetterStatus.FAILED
             locked.error = str(getattr(exc, "message", exc))[:500]
             locked.save(update_fields=["status", "channel", "error"])
@@ -330,3 +400,21 @@ def letter_send(*, actor: Actor, letter: Letter, channel: str) -> Letter:
             reason=f"sent by {channel}",
         )
     return locked
+
+
+EPIKRISE_SUBJECT = "Epikrise"
+
+
+def letter_from_dictation(*, actor: Actor, dictation: Dictation) -> Letter:
+    """An epikrise letter from a signed dictation (read through its door by the caller): the
+    approved transcript as the letter's text, ready to send."""
+    entry = dictation.entry
+    if dictation.status != DictationStatus.DONE or entry is None:
+        raise LetterError(LetterCode.NOT_SIGNED, LetterError.NOT_SIGNED)
+    return letter_write(
+        actor=actor,
+        patient=dictation.patient,
+        subject=EPIKRISE_SUBJECT,
+        body=entry.text.replace("{", "{{").replace("}", "}}"),  # braces are text here
+        kind=LetterKind.DISCHARGE,
+    )

@@ -30,18 +30,22 @@ from klinik.correspondence.letters.selectors import (
 )
 from klinik.correspondence.letters.services import (
     letter_draft,
+    letter_from_dictation,
+    letter_render,
     letter_send,
     letter_template_save,
     letter_write,
 )
 from klinik.patients.access import access_patient
+from klinik.records.access import dictation_access
 
 
 @requires(Perm.RECORD_READ)
 @require_http_methods(["GET", "POST"])
 def patient_letters_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     """The patient's letters; `?template=`: a new letter from it in the editor. POST with
-    `preview` shows the text as it will stand, with `save` writes the letter."""
+    `preview` shows the letter as it will stand (merge fields filled), with `preview_pdf` its
+    PDF (nothing stored), with `save` writes the letter."""
     patient = access_patient(actor=request.actor, public_id=public_id, channel=Channel.UI)
     templates = list(letter_templates_for(actor=request.actor, unit_id=patient.unit_id))
     chosen_key = request.POST.get("template") or request.GET.get("template") or ""
@@ -54,16 +58,17 @@ def patient_letters_view(request: ActorRequest, public_id: uuid.UUID) -> HttpRes
             subject, body = template.subject, template.body
         initial = {"subject": subject, "body": body}
     form = LetterForm(request.POST or None, initial=initial)
-    preview = ""
+    preview = None
     can_write = request.actor.can(Perm.RECORD_WRITE)
     if request.method == "POST" and can_write and form.is_valid():
+        subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
         if "save" in request.POST:
             try:
                 letter = letter_write(
                     actor=request.actor,
                     patient=patient,
-                    subject=form.cleaned_data["subject"],
-                    body=form.cleaned_data["body"],
+                    subject=subject,
+                    body=body,
                     template=template,
                 )
             except DomainError as exc:
@@ -72,7 +77,19 @@ def patient_letters_view(request: ActorRequest, public_id: uuid.UUID) -> HttpRes
                 messages.success(request, _("The letter is written. Send it, or print it."))
                 return redirect("letter_detail", public_id=letter.public_id)
         else:
-            preview = form.cleaned_data["body"]
+            try:
+                preview = letter_render(
+                    actor=request.actor,
+                    patient=patient,
+                    subject=subject,
+                    body=body,
+                    template=template,
+                )
+            except DomainError as exc:
+                form_error_add(form, exc)
+            else:
+                if "preview_pdf" in request.POST:
+                    return _pdf_response(preview.pdf, "forhaandsvisning.pdf")
     editing = template is not None or request.GET.get("new") == "1" or request.method == "POST"
     return render(
         request,
@@ -108,13 +125,19 @@ def letter_detail_view(request: ActorRequest, public_id: uuid.UUID) -> HttpRespo
     )
 
 
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @requires(Perm.RECORD_READ)
 @require_GET
 def letter_pdf_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
     letter = access_letter(actor=request.actor, public_id=public_id)
-    response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="brev-{letter.public_id}.pdf"'
-    return response
+    return _pdf_response(bytes(letter.pdf), f"brev-{letter.public_id}.pdf")
 
 
 @requires(Perm.RECORD_WRITE)
@@ -134,6 +157,21 @@ def letter_send_view(request: ActorRequest, public_id: uuid.UUID) -> HttpRespons
             messages.error(request, _("The letter could not be sent: %s") % sent.error)
         else:
             messages.success(request, _("The letter is sent by %s.") % sent.get_channel_display())
+    return redirect("letter_detail", public_id=letter.public_id)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+def dictation_letter_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
+    """An epikrise letter from a signed dictation (the dictation screen's Alt+Shift+L); its page
+    opens with the send button focused."""
+    dictation = dictation_access(actor=request.actor, public_id=public_id, channel=Channel.UI)
+    try:
+        letter = letter_from_dictation(actor=request.actor, dictation=dictation)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("dictation_work", dictation_id=dictation.public_id)
+    messages.success(request, _("The letter is written. Send it, or print it."))
     return redirect("letter_detail", public_id=letter.public_id)
 
 

@@ -24,6 +24,8 @@ class MessageCode(StrEnum):
     TOO_LONG = "too_long"
     NOT_SIGNED = "not_signed"
     ALREADY_COPIED = "already_copied"
+    ATTACHMENT_REFUSED = "attachment_refused"
+    NOT_FORWARDABLE = "not_forwardable"
 
 
 class MessageError(DomainError):
@@ -44,6 +46,9 @@ class MessageError(DomainError):
     ALREADY_MATCHED = _("The message is already filed on a patient.")
     NOT_SIGNED = _("Only a signed dictation can be sent to the GP.")
     ALREADY_COPIED = _("The dictation has been sent to the GP already.")
+    ATTACHMENT_TOO_LARGE = _("The attachment is too large (at most %(max)s MB).")
+    ATTACHMENTS_TOO_MANY = _("At most %(max)s attachments.")
+    NOT_FORWARDABLE = _("Only a received correspondence message with a patient can be forwarded.")
     NOT_ANSWERABLE = _("Only a received or sent correspondence message can be answered.")
     TOO_LONG = _("At most %(max)d characters.")
     CSV_LINE = _("Line %(line)d: %(problem)s")

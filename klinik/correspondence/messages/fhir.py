@@ -479,7 +479,20 @@ def _message_read(document: dict[str, Any]) -> CareCommunication | Acknowledgeme
     if not categories:
         raise BundleInvalid("Communication.category")
     segments = []
+    attachments = []
     for index, part in enumerate(communication.get("payload") or []):
+        if "contentAttachment" in part:
+            attached = part["contentAttachment"] or {}
+            attachments.append(
+                Attachment(
+                    content_type=str(attached.get("contentType", "")),
+                    title=str(attached.get("title", "")),
+                    data_base64=str(attached.get("data", "")),
+                    created=_moment(attached.get("creation", ""), f"Communication.payload[{index}]")
+                    if attached.get("creation")
+                    else at,
+                )
+            )
         if "contentString" not in part:
             continue
         extensions = {e.get("url"): e for e in part.get("extension") or []}
@@ -543,6 +556,7 @@ def _message_read(document: dict[str, Any]) -> CareCommunication | Acknowledgeme
         segments=tuple(sorted(segments, key=lambda s: s.at, reverse=True)),
         activity=activity,
         replies_to=replies_to,
+        attachments=tuple(attachments),
     )
 
 

@@ -16,11 +16,23 @@ class CareMessageForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=CareCategory.choices)
     topic = forms.CharField(label=_("Topic"), max_length=200, required=False)
     text = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}))
+    attachment = forms.FileField(
+        label=_("Attachment (PDF, JPEG or PNG, at most 5 MB)"), required=False
+    )
 
     def __init__(self, *args: object, partners: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["partner"]
         field.choices = [("", _("— type the recipient below —")), *partners]  # type: ignore[attr-defined]
+
+
+class ForwardForm(forms.Form):
+    partner = forms.ChoiceField(label=_("Forward to"))
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: object, partners: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["partner"].choices = partners  # type: ignore[attr-defined]
 
 
 class ReplyForm(forms.Form):

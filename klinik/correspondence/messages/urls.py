@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("<uuid:public_id>/", views.care_message_view, name="care_message"),
     path("<uuid:public_id>/reply/", views.care_message_reply_view, name="care_message_reply"),
+    path("<uuid:public_id>/forward/", views.care_message_forward_view, name="care_message_forward"),
     path("<uuid:public_id>/match/", views.care_message_match_view, name="care_message_match"),
     path("<uuid:public_id>/resend/", views.care_message_resend_view, name="care_message_resend"),
     path("<uuid:public_id>/fhir/", views.care_message_fhir_view, name="care_message_fhir"),

@@ -22,9 +22,10 @@ from klinik.core.policy import Perm, requires
 from klinik.correspondence.messages import fhir
 from klinik.correspondence.messages.access import access_care_message
 from klinik.correspondence.messages.choices import CareMessageStatus, PartnerKind
-from klinik.correspondence.messages.errors import MessageError
+from klinik.correspondence.messages.errors import MessageCode, MessageError
 from klinik.correspondence.messages.forms import (
     CareMessageForm,
+    ForwardForm,
     MatchSearchForm,
     PartnerForm,
     PartnerImportForm,
@@ -39,6 +40,8 @@ from klinik.correspondence.messages.selectors import (
     signed_dictations,
 )
 from klinik.correspondence.messages.services import (
+    attachment_check,
+    care_message_forward,
     care_message_match,
     care_message_reply,
     care_message_resend,
@@ -94,7 +97,9 @@ def patient_care_messages_view(request: ActorRequest, public_id: uuid.UUID) -> H
             gp_problem = exc.message
         else:
             initial = {"partner": str(gp.public_id)}
-    form = CareMessageForm(request.POST or None, partners=partners, initial=initial)
+    form = CareMessageForm(
+        request.POST or None, request.FILES or None, partners=partners, initial=initial
+    )
     if request.method == "POST" and request.actor.can(Perm.RECORD_WRITE) and form.is_valid():
         data = form.cleaned_data
         recipient = fhir.Party(
@@ -104,7 +109,13 @@ def patient_care_messages_view(request: ActorRequest, public_id: uuid.UUID) -> H
             chosen = partner_list(actor=request.actor).filter(public_id=data["partner"]).first()
             if chosen is not None:
                 recipient = fhir.Party(sor=chosen.sor, ean=chosen.ean, name=chosen.name)
+        upload = data["attachment"]
         try:
+            attachments = (
+                (attachment_check(data=upload.read(), title="", filename=upload.name or ""),)
+                if upload
+                else ()
+            )
             sent = care_message_send(
                 actor=request.actor,
                 patient=patient,
@@ -112,6 +123,7 @@ def patient_care_messages_view(request: ActorRequest, public_id: uuid.UUID) -> H
                 category=data["category"],
                 topic=data["topic"],
                 text=data["text"],
+                attachments=attachments,
             )
         except DomainError as exc:
             form_error_add(form, exc, FORM_FIELDS)
@@ -142,7 +154,17 @@ def _thread_context(request: ActorRequest, message: Any) -> dict[str, Any]:
         "thread": thread,
         "events": list(care_message_events(actor=request.actor, message=message)),
         "can_send": request.actor.can(Perm.RECORD_WRITE),
+        "forward_form": ForwardForm(partners=_partner_choices(request), prefix="forward"),
+        "attachments": _attachments(message),
     }
+
+
+def _attachments(message: Any) -> list[fhir.Attachment]:
+    try:
+        parsed = fhir.message_parse(message.bundle) if message.bundle else None
+    except fhir.BundleInvalid:
+        return []
+    return list(parsed.attachments) if isinstance(parsed, fhir.CareCommunication) else []
 
 
 @requires(Perm.RECORD_READ)
@@ -194,6 +216,34 @@ def care_message_reply_view(request: ActorRequest, public_id: uuid.UUID) -> Http
             return redirect("care_message", public_id=answer.public_id)
     context = _thread_context(request, message)
     context["reply_form"] = form
+    return render(request, "correspondence/medcom/message.html", context, status=422)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+def care_message_forward_view(request: ActorRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Forward a received message to a partner of the directory, with a note."""
+    message = access_care_message(actor=request.actor, public_id=public_id, for_update=True)
+    form = ForwardForm(request.POST, partners=_partner_choices(request), prefix="forward")
+    if form.is_valid():
+        chosen = partner_list(actor=request.actor).filter(public_id=form.cleaned_data["partner"])
+        partner = chosen.first()
+        try:
+            if partner is None:
+                raise MessageError(MessageCode.REQUIRED, MessageError.REQUIRED, "partner")
+            sent = care_message_forward(
+                actor=request.actor,
+                message=message,
+                recipient=fhir.Party(sor=partner.sor, ean=partner.ean, name=partner.name),
+                text=form.cleaned_data["text"],
+            )
+        except DomainError as exc:
+            form_error_add(form, exc)
+        else:
+            messages.success(request, _("The message is forwarded to %s.") % sent.counterpart_name)
+            return redirect("care_message", public_id=sent.public_id)
+    context = _thread_context(request, message)
+    context.update({"reply_form": ReplyForm(), "forward_form": form})
     return render(request, "correspondence/medcom/message.html", context, status=422)
 
 
