@@ -22,6 +22,7 @@ from klinik.core.models import Membership, Organisation, User
 from klinik.core.policy import Perm, requires
 from klinik.core.selectors import organisation_staff, organisation_units
 from klinik.staff.access import access_staff_member
+from klinik.staff.apprentices.selectors import education_plan_of, education_plans_trained_by
 from klinik.staff.choices import Level, Profession
 from klinik.staff.errors import StaffDomainError
 from klinik.staff.forms import (
@@ -321,6 +322,10 @@ def staff_me_view(request: ActorRequest) -> HttpResponse:
             "memberships": _memberships(organisation, user),
             "lines": person_competences(organisation=organisation, user=user),
             "trainings": training_list(organisation=organisation, user=user),
+            "education_plan": education_plan_of(organisation=organisation, apprentice_id=user.pk),
+            "trained_plans": education_plans_trained_by(
+                organisation=organisation, user_id=user.pk
+            ),
         },
     )
 
