@@ -147,7 +147,8 @@ def delegation_create_endpoint(
 ) -> tuple[int, DelegationOut]:
     """The acting doctor delegates `task` (vaccination, blood_sampling, injection, ecg,
     spirometry) under the instruction with that title in the library, from `valid_from` to
-    `valid_to`. 403 when the actor is not an authorised person (a doctor); 422 naming the field
+    `valid_to`. 403 when the actor is not an authorised person (a doctor with the authorisation
+    id on the staff profile: `not_authorised`, `no_authorisation_id`); 422 naming the field
     for a delegate outside the organisation, an end before the start, an unknown instruction,
     a task never delegable (prescribing)."""
     actor = request.auth

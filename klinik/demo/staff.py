@@ -92,9 +92,9 @@ INSTRUCTIONS = [
 def demo_staff(*, organisation: Organisation) -> None:
     if not Course.objects.exists():
         catalogue_load()  # a flushed test database lost the migration's catalogue
+    _demo_profiles(organisation)  # first: the doctor's authorisation id lets her delegate
     _demo_delegations(organisation)
     _demo_training(organisation)
-    _demo_profiles(organisation)
     if PersonCompetence.objects.filter(organisation=organisation).exists():
         return
     manager = (

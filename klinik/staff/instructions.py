@@ -84,7 +84,7 @@ class ReadOverview:
 def instruction_read_overview(
     *, organisation: Organisation, user: User | None = None
 ) -> ReadOverview:
-    """People on the active staff × instructions: when each confirmed reading the current
+    """People on the active staff by instructions: when each confirmed reading the current
     version, or which older version they read. With `user`: that person's row only."""
     instructions = list(Instruction.objects.filter(organisation=organisation).order_by("title"))
     versions = InstructionVersion.objects.filter(organisation=organisation).order_by(

@@ -17,7 +17,7 @@ from klinik.records.choices import ContactKind
 from klinik.records.journal.services import contact_open
 from klinik.records.models import Vaccination
 from klinik.staff.models import Delegation
-from klinik.staff.tests.factories import instruction_make
+from klinik.staff.tests.factories import authorisation_give, instruction_make
 
 from .helpers import log_in, log_out
 
@@ -48,6 +48,7 @@ def clinic(transactional_db):
         user__first_name="Susanne",
         user__last_name="Jensen",
     )
+    authorisation_give(doctor)
     instruction_make(doctor=doctor, title="Instruks for vaccination")
     patient = PatientFactory(unit=unit, given_name="Alma", family_name="Skov")
     contact_open(actor=actor_from_membership(doctor), patient=patient, kind=ContactKind.PHYSICAL)

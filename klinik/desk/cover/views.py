@@ -21,6 +21,7 @@ from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.selectors import StaffDay, staff_days
 from klinik.staff.cover import Capable, cover_tasks, people_able
 
+
 @dataclass(frozen=True)
 class CoverRow:
     person: Capable
@@ -34,14 +35,16 @@ def _row(person: Capable, day: StaffDay | None) -> CoverRow:
     if day is None or not day.in_calendar:
         return CoverRow(person, day, "", "unknown", _("Hours not in the calendar"))
     hours = ", ".join(
-        f"{start.astimezone(LOCAL):%H:%M}–{end.astimezone(LOCAL):%H:%M}" for start, end in day.hours
+        f"{start.astimezone(LOCAL):%H:%M}-{end.astimezone(LOCAL):%H:%M}" for start, end in day.hours
     )
     if day.hours:
         return CoverRow(person, day, hours, "available", _("At work"))
     if day.closed:
         return CoverRow(person, day, "", "off", _("Closed: %(day)s") % {"day": day.closed})
     if day.absences:
-        return CoverRow(person, day, "", "absent", _("Absent: %(why)s") % {"why": ", ".join(day.absences)})
+        return CoverRow(
+            person, day, "", "absent", _("Absent: %(why)s") % {"why": ", ".join(day.absences)}
+        )
     return CoverRow(person, day, "", "off", _("Not at work"))
 
 

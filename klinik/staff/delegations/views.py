@@ -206,7 +206,7 @@ def instruction_detail_view(request: ActorRequest, public_id: str) -> HttpRespon
 @requires(Perm.STAFF_MANAGE)
 @require_GET
 def instruction_reads_view(request: ActorRequest) -> HttpResponse:
-    """Read-confirmations: people × instructions (per instruction down a column, per person
+    """Read-confirmations: people by instructions (per instruction down a column, per person
     along a row)."""
     organisation = _organisation(request)
     return render(
