@@ -92,9 +92,9 @@ def instruction_read_overview(
     )
     current: dict[int, InstructionVersion] = {}
     numbers: dict[int, tuple[int, int]] = {}  # version id -> (instruction id, number)
-    for version in versions:
-        current.setdefault(version.instruction_id, version)
-        numbers[version.pk] = (version.instruction_id, version.number)
+    for each in versions:
+        current.setdefault(each.instruction_id, each)
+        numbers[each.pk] = (each.instruction_id, each.number)
     members = Membership.objects.filter(
         organisation=organisation, is_active=True, unit__isnull=False
     ).select_related("user")
@@ -104,10 +104,10 @@ def instruction_read_overview(
     for m in members.order_by("user__first_name", "user__last_name", "pk"):
         people.setdefault(m.user_id, m.user)
     reads: dict[tuple[int, int], dt.datetime] = {}  # (user, version) -> read_at
-    for user_id, version_id, read_at in InstructionRead.objects.filter(
+    for user_id, version_id, confirmed_at in InstructionRead.objects.filter(
         organisation=organisation, user_id__in=people
     ).values_list("user_id", "version_id", "read_at"):
-        reads[(user_id, version_id)] = read_at
+        reads[(user_id, version_id)] = confirmed_at
     older: dict[tuple[int, int], int] = {}  # (user, instruction) -> newest number read
     for (user_id, version_id), _read_at in reads.items():
         instruction_id, number = numbers[version_id]
@@ -118,8 +118,8 @@ def instruction_read_overview(
     for user_id, person in people.items():
         cells = []
         for index, instruction in enumerate(instructions):
-            version = current.get(instruction.pk)
-            read_at = reads.get((user_id, version.pk)) if version else None
+            shown = current.get(instruction.pk)
+            read_at = reads.get((user_id, shown.pk)) if shown else None
             if read_at is not None:
                 counts[index] += 1
             cells.append(

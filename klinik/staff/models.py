@@ -14,7 +14,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from klinik.staff.choices import Level, PeriodKind, Profession, TrainingStatus
+from klinik.core.choices import Role
+from klinik.staff.choices import (
+    DelegatedTask,
+    DelegationKind,
+    Level,
+    PeriodKind,
+    Profession,
+    TrainingStatus,
+)
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import ManyRelatedManager
@@ -214,12 +222,12 @@ class Delegation(models.Model):
     organisation = _org()
     delegator = _user()
     delegate = _user(null=True)
-    delegate_role = models.CharField(_("role"), max_length=40, blank=True)
+    delegate_role = models.CharField(_("role"), max_length=40, blank=True, choices=Role.choices)
     unit = models.ForeignKey(
         "core.Unit", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    task = models.CharField(_("task"), max_length=40)
-    kind = models.CharField(_("kind"), max_length=20)
+    task = models.CharField(_("task"), max_length=40, choices=DelegatedTask.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=DelegationKind.choices)
     instruction_version = models.ForeignKey(
         InstructionVersion, on_delete=models.PROTECT, related_name="+"
     )

@@ -104,7 +104,7 @@ def staff_profile_save(
             # A random name: the uploaded one may carry the person's name or other detail.
             profile.photo.save(f"{uuid.uuid4().hex}.{photo_ext}", photo, save=True)
         elif photo_clear and profile.photo:
-            profile.photo = ""  # type: ignore[assignment]
+            profile.photo = ""
             profile.save(update_fields=["photo"])
         access_log_record(
             actor=actor,

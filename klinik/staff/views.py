@@ -443,7 +443,7 @@ def staff_matrix_view(request: ActorRequest) -> HttpResponse:
 
 @requires()
 @require_GET
-def staff_photo_view(request: ActorRequest, public_id: str) -> HttpResponse:
+def staff_photo_view(request: ActorRequest, public_id: str) -> FileResponse:
     """A person's photo: for the staff managers and the person themself; 404 for others."""
     actor = request.actor
     membership = access_staff_member(actor, public_id)
@@ -453,7 +453,7 @@ def staff_photo_view(request: ActorRequest, public_id: str) -> HttpResponse:
     profile = staff_profile(organisation=actor.organisation, user=membership.user)
     if profile is None or not profile.photo:
         raise Http404
-    kind = "image/png" if profile.photo.name.endswith(".png") else "image/jpeg"
+    kind = "image/png" if (profile.photo.name or "").endswith(".png") else "image/jpeg"
     response = FileResponse(profile.photo.open("rb"), content_type=kind)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -23,7 +23,9 @@ FRIDAY = dt.date(2026, 11, 27)
 
 def _works(member, *, weekday: int = 4) -> Resource:
     unit = member.unit
-    UnitSchedule.objects.get_or_create(unit=unit, defaults={"organisation_id": unit.organisation_id})
+    UnitSchedule.objects.get_or_create(
+        unit=unit, defaults={"organisation_id": unit.organisation_id}
+    )
     resource = Resource.objects.create(
         organisation_id=unit.organisation_id,
         unit=unit,

@@ -15,6 +15,16 @@ from klinik.staff.delegations.forms import MemberChoiceField
 from klinik.staff.models import EducationPeriod, PracticeGoal
 
 
+class PeriodChoiceField(forms.ModelChoiceField[EducationPeriod]):
+    def label_from_instance(self, obj: EducationPeriod) -> str:
+        return obj.title
+
+
+class GoalChoiceField(forms.ModelChoiceField[PracticeGoal]):
+    def label_from_instance(self, obj: PracticeGoal) -> str:
+        return f"{obj.number}. {obj.text}"
+
+
 class EducationPlanForm(forms.Form):
     apprentice = MemberChoiceField(label=_("Apprentice"), queryset=Membership.objects.none())
     education = forms.CharField(
@@ -64,7 +74,7 @@ class EducationPeriodForm(forms.Form):
 
 class PracticeGoalForm(forms.Form):
     text = forms.CharField(label=_("Practice goal"), max_length=500)
-    period = forms.ModelChoiceField(
+    period = PeriodChoiceField(
         label=_("Period"), queryset=EducationPeriod.objects.none(), required=False
     )
 
@@ -73,14 +83,13 @@ class PracticeGoalForm(forms.Form):
         field = self.fields["period"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = periods
-        field.label_from_instance = lambda p: p.title  # type: ignore[method-assign]
 
 
 class ProgressNoteForm(forms.Form):
     text = forms.CharField(
         label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    goal = forms.ModelChoiceField(
+    goal = GoalChoiceField(
         label=_("About the practice goal"), queryset=PracticeGoal.objects.none(), required=False
     )
 
@@ -89,4 +98,3 @@ class ProgressNoteForm(forms.Form):
         field = self.fields["goal"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = goals
-        field.label_from_instance = lambda g: f"{g.number}. {g.text}"  # type: ignore[method-assign]

@@ -3,6 +3,7 @@ practice goals, progress notes, approvals) and the apprentice's own view of thei
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -117,6 +118,13 @@ def _plan_page(
     )
 
 
+def _posted_id(request: ActorRequest, name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.POST.get(name, ""))
+    except ValueError:
+        raise Http404 from None
+
+
 def _plan_post(request: ActorRequest, plan: EducationPlan) -> HttpResponse:
     actor = request.actor
     action = request.POST.get("action", "")
@@ -124,13 +132,13 @@ def _plan_post(request: ActorRequest, plan: EducationPlan) -> HttpResponse:
     goals = plan.goals.order_by("number")
     try:
         if action == "approve_goal":
-            goal = goals.filter(public_id=request.POST.get("goal") or None).first()
+            goal = goals.filter(public_id=_posted_id(request, "goal")).first()
             if goal is None:
                 raise Http404
             practice_goal_approve(actor=actor, goal=goal)
             messages.success(request, _("The practice goal has been approved."))
         elif action == "approve_period":
-            period = periods.filter(public_id=request.POST.get("period") or None).first()
+            period = periods.filter(public_id=_posted_id(request, "period")).first()
             if period is None:
                 raise Http404
             education_period_approve(actor=actor, period=period)

@@ -165,7 +165,9 @@ def test_only_a_trainer_approves_a_goal(world, client, login_as, people, plan):
     assert goal.approved_by is None
     client.post("/logout/")
     login_as(people["daily"])
-    assert client.post(url, {"action": "approve_goal", "goal": str(goal.public_id)}).status_code == 302
+    assert (
+        client.post(url, {"action": "approve_goal", "goal": str(goal.public_id)}).status_code == 302
+    )
     goal.refresh_from_db()
     assert goal.approved_by == people["daily"].user
     assert goal.approved_on == timezone.localdate()

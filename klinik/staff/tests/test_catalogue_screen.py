@@ -87,7 +87,12 @@ def _png(size: tuple[int, int] = (40, 50)) -> bytes:
 def _profile_post(client, member, photo):
     return client.post(
         f"/staff/{member.public_id}/profile/",
-        {"profession": "medical_secretary", "education": "", "authorisation_id": "", "photo": photo},
+        {
+            "profession": "medical_secretary",
+            "education": "",
+            "authorisation_id": "",
+            "photo": photo,
+        },
     )
 
 

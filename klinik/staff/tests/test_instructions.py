@@ -66,7 +66,9 @@ def test_read_confirmations_per_instruction_and_per_person(world, client, login_
     assert 'id="reader-table"' not in detail
     client.post("/logout/")
     login_as(people["other_manager"])
-    assert "Instruks for vaccination" not in client.get("/staff/instructions/reads/").content.decode()
+    assert (
+        "Instruks for vaccination" not in client.get("/staff/instructions/reads/").content.decode()
+    )
 
 
 def test_a_review_date_reminds_the_owner_until_reviewed(world, client, login_as, people):
@@ -82,13 +84,14 @@ def test_a_review_date_reminds_the_owner_until_reviewed(world, client, login_as,
     assert [i["id"] for i in items] == [str(instruction.public_id)]
     assert ApiClient(client, people["manager"]).get("/worklist", kind="instruction").json()
     assert ApiClient(client, people["secretary"]).get("/worklist", kind="instruction").json() == []
-    assert ApiClient(client, people["other_manager"]).get(
-        "/worklist", kind="instruction"
-    ).json() == []
+    assert (
+        ApiClient(client, people["other_manager"]).get("/worklist", kind="instruction").json() == []
+    )
     login_as(people["doctor"])
     url = f"/staff/instructions/{instruction.public_id}/"
     response = client.post(
-        url, {"action": "review", "review_on": (today + dt.timedelta(days=365)).strftime("%d.%m.%Y")}
+        url,
+        {"action": "review", "review_on": (today + dt.timedelta(days=365)).strftime("%d.%m.%Y")},
     )
     assert response.status_code == 302
     instruction.refresh_from_db()

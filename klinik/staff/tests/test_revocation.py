@@ -160,7 +160,9 @@ def test_a_review_moves_the_review_date_and_the_reminder_goes(world, client, log
     url = f"/staff/delegations/{delegation.public_id}/"
     bad = client.post(url, {"action": "review", "review_on": _d(today - dt.timedelta(days=1))})
     assert bad.status_code == 400
-    response = client.post(url, {"action": "review", "review_on": _d(today + dt.timedelta(days=365))})
+    response = client.post(
+        url, {"action": "review", "review_on": _d(today + dt.timedelta(days=365))}
+    )
     assert response.status_code == 302
     delegation.refresh_from_db()
     assert delegation.reviewed_on == today
