@@ -119,6 +119,8 @@ class DelegationOut(Out):
     valid_to: date | None
     review_on: date | None
     is_revoked: bool
+    revoked_on: date | None  # valid on the days before it
+    revoke_reason: str
 
 
 def delegation_out(d: Delegation) -> DelegationOut:
@@ -138,6 +140,8 @@ def delegation_out(d: Delegation) -> DelegationOut:
         valid_to=d.valid_to,
         review_on=d.review_on,
         is_revoked=d.revoked_at is not None,
+        revoked_on=d.revoked_on,
+        revoke_reason=d.revoke_reason,
     )
 
 

@@ -362,15 +362,14 @@ def staff_me_view(request: ActorRequest) -> HttpResponse:
     if actor is None or actor.organisation is None:
         raise Http404
     organisation, user = actor.organisation, actor.user
+    memberships = _memberships(organisation, user)
     return render(
         request,
         "staff/my_page.html",
         {
             "profile": staff_profile(organisation=organisation, user=user),
-            "photo_member": _memberships(organisation, user)[0]
-            if _memberships(organisation, user)
-            else None,
-            "memberships": _memberships(organisation, user),
+            "photo_member": memberships[0] if memberships else None,
+            "memberships": memberships,
             "lines": person_competences(organisation=organisation, user=user),
             "trainings": training_list(organisation=organisation, user=user),
             "education_plan": education_plan_of(organisation=organisation, apprentice_id=user.pk),

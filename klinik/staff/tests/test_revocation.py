@@ -78,6 +78,7 @@ def test_a_doctor_revokes_from_a_day_and_the_history_stays(world, client, login_
     assert "Sygeplejersken skifter" in detail and 'id="revoke-form"' not in detail
     api = ApiClient(client, people["doctor"]).get("/delegations").json()
     assert api[0]["is_revoked"] is True
+    assert api[0]["revoked_on"] == (today + dt.timedelta(days=3)).isoformat()
 
 
 @pytest.mark.parametrize(
