@@ -119,6 +119,8 @@ class DelegationOut(Out):
     valid_to: date | None
     review_on: date | None
     is_revoked: bool
+    revoked_on: date | None  # valid on the days before it
+    revoke_reason: str
 
 
 def delegation_out(d: Delegation) -> DelegationOut:
@@ -138,6 +140,8 @@ def delegation_out(d: Delegation) -> DelegationOut:
         valid_to=d.valid_to,
         review_on=d.review_on,
         is_revoked=d.revoked_at is not None,
+        revoked_on=d.revoked_on,
+        revoke_reason=d.revoke_reason,
     )
 
 
@@ -147,7 +151,8 @@ def delegation_create_endpoint(
 ) -> tuple[int, DelegationOut]:
     """The acting doctor delegates `task` (vaccination, blood_sampling, injection, ecg,
     spirometry) under the instruction with that title in the library, from `valid_from` to
-    `valid_to`. 403 when the actor is not an authorised person (a doctor); 422 naming the field
+    `valid_to`. 403 when the actor is not an authorised person (a doctor with the authorisation
+    id on the staff profile: `not_authorised`, `no_authorisation_id`); 422 naming the field
     for a delegate outside the organisation, an end before the start, an unknown instruction,
     a task never delegable (prescribing)."""
     actor = request.auth

@@ -3,7 +3,8 @@ the job area's four competences, recorded by the clinic manager; two instruction
 doctor's delegations of vaccination and blood sampling to the nurse under them (the vaccination
 delegation runs out within the month, so it waits on the doctor's work queue). Through the
 staff services, so the access log is as the screens make it. Course histories: completed and
-planned courses for the secretaries and the apprentice. Idempotent: what exists already
+planned courses for the secretaries and the apprentice; the apprentice's education plan with
+its trainers, periods, goals and notes. Idempotent: what exists already
 is left alone. Runs before the demo records, whose vaccinations the delegations cover."""
 
 from __future__ import annotations
@@ -15,11 +16,19 @@ from django.utils import timezone
 from klinik.core.choices import Role
 from klinik.core.models import Membership, Organisation, User
 from klinik.core.services import actor_from_membership
+from klinik.staff.apprentices.services import (
+    education_period_add,
+    education_plan_create,
+    practice_goal_add,
+    practice_goal_approve,
+    progress_note_add,
+)
 from klinik.staff.choices import DelegatedTask
 from klinik.staff.delegation import delegation_create, instruction_create
 from klinik.staff.models import (
     Competence,
     Course,
+    EducationPlan,
     Instruction,
     PersonCompetence,
     StaffProfile,
@@ -54,8 +63,16 @@ LEVELS = {
 
 # username -> [(course number, status, days from today to the start, days the course took)]
 COURSES = {
-    "sekretaer": [("48664", "completed", -400, 20), ("45583", "planned", 21, 0)],
-    "sekretaer2": [("40915", "completed", -200, 6), ("48664", "planned", 45, 0)],
+    "sekretaer": [
+        ("48664", "completed", -400, 20),
+        ("45583", "planned", 21, 0),
+        ("49995", "completed", -500, 1),  # the responsible trainer's course
+    ],
+    "sekretaer2": [
+        ("40915", "completed", -200, 6),
+        ("48664", "planned", 45, 0),
+        ("49998", "planned", 30, 0),  # the daily trainer's course, still to come
+    ],
     "elev": [("47632", "planned", 14, 0)],
 }
 
@@ -92,9 +109,10 @@ INSTRUCTIONS = [
 def demo_staff(*, organisation: Organisation) -> None:
     if not Course.objects.exists():
         catalogue_load()  # a flushed test database lost the migration's catalogue
+    _demo_profiles(organisation)  # first: the doctor's authorisation id lets her delegate
     _demo_delegations(organisation)
     _demo_training(organisation)
-    _demo_profiles(organisation)
+    _demo_apprentice(organisation)
     if PersonCompetence.objects.filter(organisation=organisation).exists():
         return
     manager = (
@@ -225,3 +243,81 @@ def _demo_profiles(organisation: Organisation) -> None:
                 authorisation_id=authorisation_id,
                 employed_from=today - timedelta(days=365 * years + 30),
             )
+
+
+# The apprentice's plan: (kind, title, first day, last day) in days from today.
+PERIODS = [
+    ("school", "Skoleperiode 1", -150, -111),
+    ("practice", "Praktikperiode 1", -110, 60),
+    ("school", "Skoleperiode 2", 61, 100),
+    ("practice", "Praktikperiode 2", 101, 400),
+]
+GOALS = [
+    "Kan tage imod patienter i skranken og ved telefonen",
+    "Kan booke, flytte og aflyse tider efter klinikkens aftaletyper",
+    "Kan skrive journalnotater efter diktat med korrekt diagnoselatin",
+    "Kan forberede og afslutte et forløb med henvisning og epikrise",
+]
+
+
+def _member(organisation: Organisation, username: str) -> Membership | None:
+    return (
+        Membership.objects.filter(
+            organisation=organisation, user__username=username, is_active=True
+        )
+        .select_related("user", "organisation", "unit")
+        .first()
+    )
+
+
+def _demo_apprentice(organisation: Organisation) -> None:
+    """`elev`'s education plan: her periods and practice goals, `sekretaer2` the daily trainer
+    and `sekretaer` the responsible trainer; the first goal approved, two progress notes."""
+    if EducationPlan.objects.filter(organisation=organisation).exists():
+        return
+    manager = (
+        Membership.objects.filter(organisation=organisation, role=Role.MANAGER, is_active=True)
+        .select_related("user", "organisation", "unit")
+        .first()
+    )
+    apprentice = _member(organisation, "elev")
+    daily = _member(organisation, "sekretaer2")
+    responsible = _member(organisation, "sekretaer")
+    if manager is None or apprentice is None or daily is None or responsible is None:
+        return
+    actor = actor_from_membership(manager)
+    today = timezone.localdate()
+    plan = education_plan_create(
+        actor=actor,
+        membership=apprentice,
+        education="Lægesekretærelev (EUD)",
+        starts_on=today + timedelta(days=PERIODS[0][2]),
+        ends_on=today + timedelta(days=PERIODS[-1][3]),
+        daily_trainer=daily.user,
+        responsible_trainer=responsible.user,
+    )
+    periods = [
+        education_period_add(
+            actor=actor,
+            plan=plan,
+            kind=kind,
+            title=title,
+            starts_on=today + timedelta(days=first),
+            ends_on=today + timedelta(days=last),
+        )
+        for kind, title, first, last in PERIODS
+    ]
+    goals = [practice_goal_add(actor=actor, plan=plan, text=t, period=periods[1]) for t in GOALS]
+    trainer = actor_from_membership(daily)
+    practice_goal_approve(actor=trainer, goal=goals[0])
+    progress_note_add(
+        actor=trainer,
+        plan=plan,
+        goal=goals[1],
+        text="Emma booker sikkert almindelige konsultationer; flytninger af serier øver vi videre.",
+    )
+    progress_note_add(
+        actor=actor_from_membership(apprentice),
+        plan=plan,
+        text="Jeg vil gerne prøve at skrive efter diktat i næste uge.",
+    )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("keepalive/", views.keepalive_view, name="keepalive"),
     path("arbejdsliste/", include("klinik.desk.worklist.urls")),
     path("opgaver/", include("klinik.desk.tasks.urls")),
+    path("daekning/", include("klinik.desk.cover.urls")),
     path("patients/", views.patient_search_view, name="patient_search"),
     path("patients/<uuid:public_id>/", views.patient_page_view, name="patient_detail"),
     path("setup/", views.setup_view, name="setup"),

@@ -13,14 +13,20 @@ from django.utils import timezone
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record, patient_list_log
 from klinik.core.policy import Actor, Perm, require
-from klinik.scheduling.availability import LOCAL
-from klinik.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus
+from klinik.scheduling.availability import LOCAL, load_availability, load_timetable
+from klinik.scheduling.choices import (
+    ACTIVE_STATUSES,
+    AbsenceKind,
+    AppointmentStatus,
+    ResourceKind,
+)
 from klinik.scheduling.models import (
     Appointment,
     AppointmentResource,
     AppointmentSeries,
     AppointmentType,
     Resource,
+    UnitSchedule,
 )
 
 
@@ -360,3 +366,68 @@ def series_appointments(*, actor: Actor, series: AppointmentSeries) -> list[Appo
             .order_by("series_index")
         )
     )
+
+
+@dataclass(frozen=True)
+class StaffDay:
+    """A person's day in the calendar: the hours they work (after absences and holidays), their
+    absences that day, and whether the calendar knows them at all (a practitioner resource)."""
+
+    hours: list[tuple[datetime, datetime]]
+    absences: list[str]  # the absence kinds' labels (breaks left out)
+    closed: str  # the holiday's name when the unit is closed, else ""
+    in_calendar: bool
+
+
+def staff_days(*, actor: Actor, user_ids: set[int], day: date) -> dict[int, StaffDay]:
+    """Per user: their working hours and absences on `day`, read from the practitioner
+    resources in the actor's organisation (users without one are missing). No patient data."""
+    require(actor, Perm.SCHEDULE_VIEW)
+    resources = list(
+        Resource.objects.filter(
+            organisation_id__in=actor.organisation_ids,
+            kind=ResourceKind.PRACTITIONER,
+            is_active=True,
+            user_id__in=user_ids,
+        ).order_by("pk")
+    )
+    by_unit: dict[int, list[Resource]] = defaultdict(list)
+    for resource in resources:
+        by_unit[resource.unit_id].append(resource)
+    schedules = {s.unit_id: s for s in UnitSchedule.objects.filter(unit_id__in=by_unit)}
+    labels = dict(AbsenceKind.choices)
+    hours: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    absences: dict[int, list[str]] = defaultdict(list)
+    closed: dict[int, str] = {}
+    for unit_id, unit_resources in by_unit.items():
+        timetable = load_timetable(resources=unit_resources, first=day, last=day)
+        availability = load_availability(
+            resources=unit_resources,
+            schedule=schedules.get(unit_id),
+            first=day,
+            last=day,
+            timetable=timetable,
+        )
+        owner = {r.pk: r.user_id or 0 for r in unit_resources}  # practitioners: all have users
+        for resource in unit_resources:
+            user_id = owner[resource.pk]
+            hours[user_id].extend(availability.open_spans.get(resource.pk, []))
+            if day in availability.closed:
+                closed[user_id] = availability.closed[day]
+        for row in timetable.absences:
+            if row.kind == AbsenceKind.BREAK:  # a break in the day is not an absence
+                continue
+            targets = [row.resource_id] if row.resource_id else [r.pk for r in unit_resources]
+            for rid in targets:
+                label = str(labels.get(row.kind, row.kind))
+                if rid in owner and label not in absences[owner[rid]]:
+                    absences[owner[rid]].append(label)
+    return {
+        user_id: StaffDay(
+            hours=sorted(hours.get(user_id, [])),
+            absences=absences.get(user_id, []),
+            closed=closed.get(user_id, ""),
+            in_calendar=True,
+        )
+        for user_id in {r.user_id for r in resources if r.user_id is not None}
+    }

@@ -11,6 +11,7 @@ class StaffConfig(AppConfig):
         from klinik.core.hooks import DELEGATED_ACT_CHECKS, hook_register
         from klinik.core.worklist import WORK_KINDS
         from klinik.staff.delegation import delegated_act_allowed
+        from klinik.staff.instruction_work import INSTRUCTION_KIND
         from klinik.staff.training_work import TRAINING_KIND
         from klinik.staff.work import DELEGATION_KIND
 
@@ -20,3 +21,5 @@ class StaffConfig(AppConfig):
         hook_register(WORK_KINDS, DELEGATION_KIND)
         # Completed courses that expire (first aid): the managers renew them.
         hook_register(WORK_KINDS, TRAINING_KIND)
+        # Instructions due for review: their owners (and the managers) review them.
+        hook_register(WORK_KINDS, INSTRUCTION_KIND)

@@ -49,3 +49,10 @@ class Profession(models.TextChoices):
     PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist (fysioterapeut)")
     APPRENTICE = "apprentice", _("Apprentice (elev)")
     OTHER = "other", _("Other")
+
+
+class PeriodKind(models.TextChoices):
+    """The periods of a vocational education (EUD): at school and in practice."""
+
+    SCHOOL = "school", _("School period")
+    PRACTICE = "practice", _("Practice period")

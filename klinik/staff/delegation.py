@@ -23,10 +23,16 @@ from klinik.core.models import Membership, Organisation, Unit, User
 from klinik.core.policy import Actor
 from klinik.staff.choices import NOT_DELEGABLE, DelegatedTask, DelegationKind
 from klinik.staff.errors import StaffCode, StaffDomainError
-from klinik.staff.models import Delegation, Instruction, InstructionRead, InstructionVersion
+from klinik.staff.models import (
+    Delegation,
+    Instruction,
+    InstructionRead,
+    InstructionVersion,
+    StaffProfile,
+)
 
-# The authorised persons for the tasks in `DelegatedTask` (reserved to doctors). When staff
-# profiles carry authorisation ids (issue 17 item 1), the id becomes the test.
+# The authorised persons for the tasks in `DelegatedTask` (reserved to doctors). To delegate,
+# the doctor's staff profile must also carry the authorisation id (`_may_delegate`).
 AUTHORISED_ROLES = frozenset({Role.DOCTOR})
 TEXT_MAX = 20_000
 TITLE_MAX = 200
@@ -35,6 +41,20 @@ TITLE_MAX = 200
 def _error(code: StaffCode, field: str = "", **params: Any) -> StaffDomainError:
     message = getattr(StaffDomainError, code.name)
     return StaffDomainError(code, message % params if params else message, field)
+
+
+def _may_delegate(actor: Actor, organisation: Organisation) -> None:
+    """The right to delegate: acting as a doctor, with the authorisation id on the staff profile
+    (the authorisation register's id names the responsible person). Refuses with 403."""
+    if actor.role not in AUTHORISED_ROLES or not _is_authorised(
+        organisation_id=organisation.pk, user=actor.user
+    ):
+        raise _error(StaffCode.NOT_AUTHORISED)
+    if not StaffProfile.objects.filter(
+        organisation=organisation, user=actor.user, authorisation_id__gt=""
+    ).exists():
+        name = actor.user.get_full_name() or actor.user.get_username()
+        raise _error(StaffCode.NO_AUTHORISATION_ID, person=name)
 
 
 def _is_authorised(*, organisation_id: int, user: User) -> bool:
@@ -197,10 +217,7 @@ def delegation_create(
     authorised (403), a task never delegable or unknown, a delegate outside the organisation,
     an end before the start, an instruction not in the library."""
     organisation = _organisation(actor)
-    if actor.role not in AUTHORISED_ROLES or not _is_authorised(
-        organisation_id=organisation.pk, user=actor.user
-    ):
-        raise _error(StaffCode.NOT_AUTHORISED)
+    _may_delegate(actor, organisation)
     task = (task or "").strip().lower()
     if task in NOT_DELEGABLE:
         raise _error(StaffCode.NOT_DELEGABLE, "task", task=task.capitalize())
@@ -252,6 +269,91 @@ def delegation_create(
     return delegation
 
 
+REASON_MAX = 500
+
+
+def delegation_revoke(
+    *,
+    actor: Actor,
+    delegation: Delegation,
+    revoked_on: dt.date | None,
+    reason: str,
+    channel: Channel = Channel.UI,
+) -> Delegation:
+    """Revoke a delegation from a day on (today or later): it stays valid on the days before,
+    so acts recorded under it stay right, and the register keeps it with the date, the reason
+    and who revoked it. Only an authorised person may; nothing is written on a refusal."""
+    organisation = _organisation(actor)
+    if delegation.organisation_id != organisation.pk:
+        raise _error(StaffCode.NOT_MEMBER)
+    _may_delegate(actor, organisation)
+    if revoked_on is None:
+        raise _error(StaffCode.REQUIRED, "revoked_on")
+    if revoked_on < timezone.localdate():
+        raise _error(StaffCode.REVOKED_IN_PAST, "revoked_on")
+    if delegation.valid_to is not None and revoked_on > delegation.valid_to:
+        raise _error(
+            StaffCode.REVOKED_AFTER_END,
+            "revoked_on",
+            end=date_format(delegation.valid_to, "d.m.Y"),
+        )
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise _error(StaffCode.REQUIRED, "reason")
+    if len(reason) > REASON_MAX:
+        raise StaffDomainError(
+            StaffCode.TOO_LONG, StaffDomainError.TOO_LONG % {"max": REASON_MAX}, "reason"
+        )
+    with transaction.atomic(durable=True):
+        changed = Delegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(),
+            # A delegation not begun yet is revoked from its first day (the constraint wants
+            # the revocation within the validity).
+            revoked_on=max(revoked_on, delegation.valid_from),
+            revoked_by=actor.user,
+            revoke_reason=reason,
+        )
+        if not changed:
+            raise _error(StaffCode.ALREADY_REVOKED)
+        _log(actor, "delegation", delegation.public_id, f"revoked {delegation.task}", channel)
+    delegation.refresh_from_db()
+    return delegation
+
+
+def delegation_review(
+    *, actor: Actor, delegation: Delegation, next_review_on: dt.date | None
+) -> Delegation:
+    """Record that the delegation was reviewed today, with the next review date (or none):
+    the reminder on the work queue goes."""
+    organisation = _organisation(actor)
+    if delegation.organisation_id != organisation.pk:
+        raise _error(StaffCode.NOT_MEMBER)
+    _may_delegate(actor, organisation)
+    if delegation.revoked_at is not None:
+        raise _error(StaffCode.ALREADY_REVOKED)
+    today = timezone.localdate()
+    if next_review_on is not None and next_review_on <= today:
+        raise _error(StaffCode.DATE_IN_PAST, "review_on")
+    with transaction.atomic(durable=True):
+        Delegation.objects.filter(pk=delegation.pk).update(
+            reviewed_on=today, review_on=next_review_on
+        )
+        _log(actor, "delegation", delegation.public_id, "reviewed", Channel.UI)
+    delegation.refresh_from_db()
+    return delegation
+
+
+def may_delegate(actor: Actor) -> bool:
+    """Whether the actor holds the right to delegate (the screens show the forms then)."""
+    if actor.organisation is None:
+        return False
+    try:
+        _may_delegate(actor, actor.organisation)
+    except StaffDomainError:
+        return False
+    return True
+
+
 def delegation_list(*, organisation: Organisation) -> QuerySet[Delegation]:
     return (
         Delegation.objects.filter(organisation=organisation)
@@ -264,7 +366,7 @@ def delegations_valid(
     *, organisation_id: int, user: User, task: str, on: dt.date
 ) -> QuerySet[Delegation]:
     """The delegations of `task` to the user, or to a role they hold in the delegation's unit,
-    valid on `on` and not revoked."""
+    valid on `on` and not revoked by then."""
     roles_in_units = Membership.objects.filter(
         organisation_id=organisation_id, user=user, is_active=True, unit__isnull=False
     ).values_list("role", "unit_id")
@@ -275,9 +377,12 @@ def delegations_valid(
         Q(delegate=user) | by_role,
         organisation_id=organisation_id,
         task=task,
-        revoked_at__isnull=True,
         valid_from__lte=on,
-    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+    ).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on),
+        # Revoked from a day on: still valid on the days before it (history stays right).
+        Q(revoked_on__isnull=True) | Q(revoked_on__gt=on),
+    )
 
 
 def delegated_act_allowed(*, organisation_id: int, performer: Any, task: str, on: dt.date) -> None:

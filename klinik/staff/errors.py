@@ -31,6 +31,23 @@ class StaffCode(StrEnum):
     COMPLETED_IN_FUTURE = "completed_in_future"
     BAD_STATUS = "bad_status"
     BAD_AUTHORISATION_ID = "bad_authorisation_id"
+    NO_AUTHORISATION_ID = "no_authorisation_id"
+    NOT_APPRENTICE = "not_apprentice"
+    PLAN_EXISTS = "plan_exists"
+    TRAINER_IS_APPRENTICE = "trainer_is_apprentice"
+    OUTSIDE_PLAN = "outside_plan"
+    NOT_TRAINER = "not_trainer"
+    NOT_ENDED = "not_ended"
+    ONLY_PRACTICE = "only_practice"
+    ALREADY_APPROVED = "already_approved"
+    ALREADY_REVOKED = "already_revoked"
+    REVOKED_IN_PAST = "revoked_in_past"
+    REVOKED_AFTER_END = "revoked_after_end"
+    DATE_IN_PAST = "date_in_past"
+    BAD_PHOTO = "bad_photo"
+    CODE_TAKEN = "code_taken"
+    NUMBER_TAKEN = "number_taken"
+    BAD_DAYS = "bad_days"
 
 
 class StaffDomainError(DomainError):
@@ -64,10 +81,33 @@ class StaffDomainError(DomainError):
     BAD_AUTHORISATION_ID = _(
         "An authorisation id is 4 to 10 letters and digits, as in the authorisation register."
     )
+    NO_AUTHORISATION_ID = _(
+        "%(person)s has no authorisation id on the staff profile: only an authorised health "
+        "professional, with the id from the authorisation register, may delegate (Staff, the "
+        "person's page)."
+    )
+    NOT_APPRENTICE = _("Only an apprentice (elev) has an education plan.")
+    PLAN_EXISTS = _("The apprentice has an education plan already.")
+    TRAINER_IS_APPRENTICE = _("The apprentice cannot be their own trainer.")
+    OUTSIDE_PLAN = _("The period must lie within the plan, %(start)s to %(end)s.")
+    NOT_TRAINER = _("Only the apprentice's trainers may approve.")
+    NOT_ENDED = _("A practice period is approved when it has ended (%(end)s).")
+    ONLY_PRACTICE = _("Only a practice period is approved by the practice.")
+    ALREADY_APPROVED = _("It has been approved already.")
+    ALREADY_REVOKED = _("The delegation has been revoked already.")
+    REVOKED_IN_PAST = _("A revocation cannot be dated before today.")
+    REVOKED_AFTER_END = _("The delegation ends on %(end)s: a revocation after that is not needed.")
+    DATE_IN_PAST = _("The date must be after today.")
+    BAD_PHOTO = _("The photo must be a JPEG or PNG picture of at most %(max)d MB.")
+    CODE_TAKEN = _("A competence with this name exists already.")
+    NUMBER_TAKEN = _("A course with this number exists already.")
+    BAD_DAYS = _("The number of days must be between 0.5 and 200.")
     statuses = {
         StaffCode.UNKNOWN_COMPETENCE: 404,
         StaffCode.NOT_MEMBER: 404,
         StaffCode.NOT_AUTHORISED: 403,
+        StaffCode.NO_AUTHORISATION_ID: 403,
+        StaffCode.NOT_TRAINER: 403,
     }
 
     def __init__(self, code: StaffCode, message: object, field: str = "") -> None:

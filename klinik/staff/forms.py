@@ -112,3 +112,46 @@ class ProfileForm(forms.Form):
     )
     employed_from = DanishDateField(label=_("Employed from"), required=False)
     employed_to = DanishDateField(label=_("Employed to"), required=False)
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("Optional. JPEG or PNG, at most 2 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+
+
+class CompetenceAddForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=200, help_text=_("For example: May code DRG.")
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    tasks = forms.CharField(
+        label=_("Tasks"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One task a line."),
+    )
+
+
+class CourseAddForm(forms.Form):
+    number = forms.CharField(label=_("Number"), max_length=20)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    days = forms.DecimalField(
+        label=_("Days"), max_digits=5, decimal_places=1, localize=True, min_value=0
+    )
+    level = forms.CharField(label=_("Level"), max_length=10, required=False)
+    competences = forms.MultipleChoiceField(
+        label=_("Builds the competences"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, competences: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["competences"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = competences
+
+
+# A photo on the profile: JPEG or PNG, at most PHOTO_MAX_MB.
+PHOTO_MAX_MB = 2

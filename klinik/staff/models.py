@@ -14,7 +14,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from klinik.staff.choices import Level, Profession, TrainingStatus
+from klinik.core.choices import Role
+from klinik.staff.choices import (
+    DelegatedTask,
+    DelegationKind,
+    Level,
+    PeriodKind,
+    Profession,
+    TrainingStatus,
+)
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import ManyRelatedManager
@@ -153,6 +161,7 @@ class Instruction(models.Model):
     title = models.CharField(_("title"), max_length=200)
     owner = _user()
     review_on = models.DateField(_("review date"), null=True, blank=True)
+    reviewed_on = models.DateField(_("last reviewed"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -213,24 +222,45 @@ class Delegation(models.Model):
     organisation = _org()
     delegator = _user()
     delegate = _user(null=True)
-    delegate_role = models.CharField(_("role"), max_length=40, blank=True)
+    delegate_role = models.CharField(_("role"), max_length=40, blank=True, choices=Role.choices)
     unit = models.ForeignKey(
         "core.Unit", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    task = models.CharField(_("task"), max_length=40)
-    kind = models.CharField(_("kind"), max_length=20)
+    task = models.CharField(_("task"), max_length=40, choices=DelegatedTask.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=DelegationKind.choices)
     instruction_version = models.ForeignKey(
         InstructionVersion, on_delete=models.PROTECT, related_name="+"
     )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     review_on = models.DateField(_("review date"), null=True, blank=True)
+    # Revocation (docs/adr/0029): valid up to the day before `revoked_on`; recorded at
+    # `revoked_at` by `revoked_by` with a reason. The row stays: the register keeps its history.
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_on = models.DateField(_("revoked from"), null=True, blank=True)
+    revoked_by = _user(null=True)
+    revoke_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    reviewed_on = models.DateField(_("last reviewed"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-valid_from", "pk"]
         constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(revoked_at__isnull=True)
+                    & Q(revoked_on__isnull=True)
+                    & Q(revoked_by__isnull=True)
+                    & Q(revoke_reason="")
+                )
+                | (
+                    Q(revoked_at__isnull=False)
+                    & Q(revoked_on__gte=models.F("valid_from"))
+                    & Q(revoked_by__isnull=False)
+                    & ~Q(revoke_reason="")
+                ),
+                name="staff_delegation_revocation_complete",
+            ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="staff_delegation_end_after_start",
@@ -296,6 +326,7 @@ class StaffProfile(models.Model):
     profession = models.CharField(_("profession"), max_length=40, choices=Profession.choices)
     education = models.CharField(_("education"), max_length=200, blank=True)
     authorisation_id = models.CharField(_("authorisation id"), max_length=20, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="staff/photos/", blank=True)
     employed_from = models.DateField(_("employed from"), null=True, blank=True)
     employed_to = models.DateField(_("employed to"), null=True, blank=True)
 
@@ -312,3 +343,116 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"profile {self.user_id}"
+
+
+class EducationPlan(models.Model):
+    """An apprentice's (elev's) education plan: school and practice periods, practice goals, the
+    daily trainer (AMU 49998) and the responsible trainer (AMU 49995), progress notes."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    apprentice = _user()
+    education = models.CharField(_("education"), max_length=200)
+    starts_on = models.DateField(_("start"))
+    ends_on = models.DateField(_("end"))
+    daily_trainer = _user()
+    responsible_trainer = _user()
+    created_by = _user()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "apprentice"], name="staff_education_plan_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")),
+                name="staff_education_plan_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"education plan {self.public_id}"
+
+
+class EducationPeriod(models.Model):
+    """A school period or a practice period of a plan; a practice period is approved by the
+    responsible trainer when it ends (the practice statement)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    plan = models.ForeignKey(EducationPlan, on_delete=models.CASCADE, related_name="periods")
+    kind = models.CharField(_("kind"), max_length=20, choices=PeriodKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    starts_on = models.DateField(_("start"))
+    ends_on = models.DateField(_("end"))
+    approved_by = _user(null=True)
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="staff_education_period_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True, approved_on__isnull=True)
+                | Q(approved_by__isnull=False, approved_on__isnull=False, kind="practice"),
+                name="staff_education_period_approval",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "plan"], name="staff_edu_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.starts_on}"
+
+
+class PracticeGoal(models.Model):
+    """A practice goal (praktikmål) of the plan; approved by a trainer when reached."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = _org()
+    plan = models.ForeignKey(EducationPlan, on_delete=models.CASCADE, related_name="goals")
+    period = models.ForeignKey(
+        EducationPeriod, on_delete=models.SET_NULL, null=True, blank=True, related_name="goals"
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    text = models.CharField(_("goal"), max_length=500)
+    approved_by = _user(null=True)
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="staff_practice_goal_unique"),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True, approved_on__isnull=True)
+                | Q(approved_by__isnull=False, approved_on__isnull=False),
+                name="staff_practice_goal_approval",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "plan"], name="staff_goal_plan_idx")]
+
+    def __str__(self) -> str:
+        return f"goal {self.number}"
+
+
+class ProgressNote(models.Model):
+    """A note on the apprentice's progress, by a trainer, the manager or the apprentice."""
+
+    organisation = _org()
+    plan = models.ForeignKey(EducationPlan, on_delete=models.CASCADE, related_name="notes")
+    goal = models.ForeignKey(
+        PracticeGoal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author = _user()
+    text = models.TextField(_("note"))
+    written_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-written_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "plan"], name="staff_note_plan_idx")]
+
+    def __str__(self) -> str:
+        return f"note {self.pk}"

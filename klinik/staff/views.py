@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,9 +22,12 @@ from klinik.core.models import Membership, Organisation, User
 from klinik.core.policy import Perm, requires
 from klinik.core.selectors import organisation_staff, organisation_units
 from klinik.staff.access import access_staff_member
+from klinik.staff.apprentices.selectors import education_plan_of, education_plans_trained_by
 from klinik.staff.choices import Level, Profession
 from klinik.staff.errors import StaffDomainError
 from klinik.staff.forms import (
+    CompetenceAddForm,
+    CourseAddForm,
     MatrixFilterForm,
     PersonCompetenceForm,
     ProfileForm,
@@ -40,7 +43,7 @@ from klinik.staff.selectors import (
     course_catalogue,
     person_competences,
 )
-from klinik.staff.services import person_competence_set
+from klinik.staff.services import competence_add, course_add, person_competence_set
 from klinik.staff.training import competence_matrix, matrix_workbook, training_list, training_record
 
 
@@ -155,16 +158,58 @@ def staff_active_view(request: ActorRequest, public_id: str) -> HttpResponse:
 
 
 @requires(Perm.STAFF_MANAGE)
-@require_GET
 def course_catalogue_view(request: ActorRequest) -> HttpResponse:
-    organisation = request.actor.organisation
+    """The AMU catalogue and the competences; the manager adds the clinic's own of each."""
+    actor = request.actor
+    organisation = actor.organisation
+    if organisation is None:
+        raise Http404
+    competences = list(competence_list(organisation=organisation))
+    by_id = {str(c.public_id): c for c in competences}
+    action = request.POST.get("action") if request.method == "POST" else None
+    competence_form = CompetenceAddForm(
+        request.POST if action == "competence" else None, auto_id="competence-%s"
+    )
+    course_form = CourseAddForm(
+        request.POST if action == "course" else None,
+        competences=[(key, c.name) for key, c in by_id.items()],
+        auto_id="course-%s",
+    )
+    try:
+        if action == "competence" and competence_form.is_valid():
+            data = competence_form.cleaned_data
+            competence_add(
+                actor=actor,
+                name=data["name"],
+                description=data["description"],
+                tasks=data["tasks"].splitlines(),
+            )
+            messages.success(request, _("The competence has been added."))
+            return redirect("staff_courses")
+        if action == "course" and course_form.is_valid():
+            data = course_form.cleaned_data
+            course_add(
+                actor=actor,
+                number=data["number"],
+                title=data["title"],
+                days=data["days"],
+                level=data["level"],
+                competences=[by_id[key] for key in data["competences"]],
+            )
+            messages.success(request, _("The course has been added."))
+            return redirect("staff_courses")
+    except StaffDomainError as exc:
+        form_error_add(competence_form if action == "competence" else course_form, exc)
     return render(
         request,
         "staff/course_catalogue.html",
         {
             "courses": course_catalogue(organisation=organisation),
-            "competences": competence_list(organisation=organisation),
+            "competences": competences,
+            "competence_form": competence_form,
+            "course_form": course_form,
         },
+        status=400 if competence_form.errors or course_form.errors else 200,
     )
 
 
@@ -253,6 +298,7 @@ def _person_page(
             "trainings": training_list(organisation=organisation, user=membership.user),
             "training_form": training_form,
             "profile": profile,
+            "photo_member": membership,
             "profile_form": profile_form,
             "memberships": _memberships(organisation, membership.user),
         },
@@ -284,9 +330,10 @@ def _memberships(organisation: Organisation, user: User) -> list[Membership]:
 def staff_profile_view(request: ActorRequest, public_id: str) -> HttpResponse:
     actor = request.actor
     membership = access_staff_member(actor, public_id)
-    form = ProfileForm(request.POST, auto_id="profile-%s")
+    form = ProfileForm(request.POST, request.FILES, auto_id="profile-%s")
     if form.is_valid():
         data = form.cleaned_data
+        photo = data["photo"]
         try:
             staff_profile_save(
                 actor=actor,
@@ -296,6 +343,8 @@ def staff_profile_view(request: ActorRequest, public_id: str) -> HttpResponse:
                 authorisation_id=data["authorisation_id"],
                 employed_from=data["employed_from"],
                 employed_to=data["employed_to"],
+                photo=photo or None,
+                photo_clear=photo is False,
             )
         except StaffDomainError as exc:
             form_error_add(form, exc)
@@ -313,14 +362,18 @@ def staff_me_view(request: ActorRequest) -> HttpResponse:
     if actor is None or actor.organisation is None:
         raise Http404
     organisation, user = actor.organisation, actor.user
+    memberships = _memberships(organisation, user)
     return render(
         request,
         "staff/my_page.html",
         {
             "profile": staff_profile(organisation=organisation, user=user),
-            "memberships": _memberships(organisation, user),
+            "photo_member": memberships[0] if memberships else None,
+            "memberships": memberships,
             "lines": person_competences(organisation=organisation, user=user),
             "trainings": training_list(organisation=organisation, user=user),
+            "education_plan": education_plan_of(organisation=organisation, apprentice_id=user.pk),
+            "trained_plans": education_plans_trained_by(organisation=organisation, user_id=user.pk),
         },
     )
 
@@ -385,3 +438,21 @@ def staff_matrix_view(request: ActorRequest) -> HttpResponse:
         for competence, counts in zip(matrix.competences, matrix.counts, strict=True)
     ]
     return render(request, "staff/matrix.html", {"matrix": matrix, "form": form, "chart": chart})
+
+
+@requires()
+@require_GET
+def staff_photo_view(request: ActorRequest, public_id: str) -> FileResponse:
+    """A person's photo: for the staff managers and the person themself; 404 for others."""
+    actor = request.actor
+    membership = access_staff_member(actor, public_id)
+    if not (actor.can(Perm.STAFF_MANAGE) or membership.user_id == actor.user.pk):
+        raise Http404
+    assert actor.organisation is not None
+    profile = staff_profile(organisation=actor.organisation, user=membership.user)
+    if profile is None or not profile.photo:
+        raise Http404
+    kind = "image/png" if (profile.photo.name or "").endswith(".png") else "image/jpeg"
+    response = FileResponse(profile.photo.open("rb"), content_type=kind)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -89,7 +89,6 @@ def delegation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
     )
     people = user_names(ids={r["delegate_id"] for r in rows if r["delegate_id"]})
     tasks, roles = dict(DelegatedTask.choices), dict(Role.choices)
-    base = reverse("delegations")
     items = []
     for row in rows:
         who = (
@@ -108,7 +107,7 @@ def delegation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
                 kind="delegation",
                 id=str(row["public_id"]),
                 title=title % {"task": str(tasks.get(row["task"], row["task"])).lower()},
-                url=f"{base}#delegation-{row['public_id']}",
+                url=reverse("delegation_detail", args=[row["public_id"]]),
                 due=_due(row["due_on"]),
                 unit_id=row["unit_id"],
                 assignee_id=row["delegator_id"],

@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from klinik.core.choices import Role
+from klinik.core.models import Membership, User
 from klinik.core.services import actor_from_membership
 from klinik.core.tests.factories import TEST_PASSWORD, MembershipFactory, UnitFactory
 from klinik.patients.tests.factories import PatientFactory
@@ -17,7 +18,7 @@ from klinik.records.choices import ContactKind
 from klinik.records.journal.services import contact_open
 from klinik.records.models import Vaccination
 from klinik.staff.models import Delegation
-from klinik.staff.tests.factories import instruction_make
+from klinik.staff.tests.factories import authorisation_give, delegation_grant, instruction_make
 
 from .helpers import log_in, log_out
 
@@ -48,6 +49,7 @@ def clinic(transactional_db):
         user__first_name="Susanne",
         user__last_name="Jensen",
     )
+    authorisation_give(doctor)
     instruction_make(doctor=doctor, title="Instruks for vaccination")
     patient = PatientFactory(unit=unit, given_name="Alma", family_name="Skov")
     contact_open(actor=actor_from_membership(doctor), patient=patient, kind=ContactKind.PHYSICAL)
@@ -96,3 +98,33 @@ def test_a_doctor_delegates_vaccination_and_only_the_nurse_may_then_vaccinate(
         "ingen gyldig delegation af vaccination"
     )
     assert Vaccination.objects.count() == 1
+
+
+def test_a_doctor_revokes_the_delegation_and_the_nurse_is_then_refused(page: Page, clinic) -> None:
+    patient = clinic
+    today = timezone.localdate()
+    doctor = Membership.objects.get(user__username="delegerende")
+    delegation_grant(
+        doctor=doctor, delegate=User.objects.get(username="vaccinatoer"), task="vaccination"
+    )
+
+    log_in(page, "delegerende", TEST_PASSWORD)
+    page.locator("#nav-delegations").click()
+    page.locator("#delegation-table tr[data-task=vaccination] a").first.click()
+    form = page.locator("#revoke-form")
+    form.locator("#revoke-revoked_on").fill(f"{today:%d.%m.%Y}")
+    form.locator("#revoke-reason").fill("Sygeplejersken er flyttet til en anden klinik")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#delegation-status")).to_contain_text("Tilbagekaldt fra")
+    expect(page.locator("#delegation-status")).to_contain_text("flyttet til en anden klinik")
+    page.locator("#nav-delegations").click()
+    # Kept in the register, marked revoked.
+    expect(page.locator("#delegation-table tr[data-revoked='1']")).to_contain_text("Karen Madsen")
+    log_out(page)
+
+    log_in(page, "vaccinatoer", TEST_PASSWORD)
+    _vaccinate(page, patient)
+    expect(page.locator("#vaccinations-section form.vaccination-form")).to_contain_text(
+        "ingen gyldig delegation af vaccination"
+    )
+    assert not Vaccination.objects.exists()

@@ -182,6 +182,12 @@ def _staff_competences() -> None:
     client.post("/login/", {"username": "laege", "password": DEMO_PASSWORD})
     queue = client.get("/arbejdsliste/?kind=delegation").content.decode()
     assert "sygeplejerske" in queue.lower() or "Karen Madsen" in queue
+    # The apprentice sees her own plan with its goals, one approved by her daily trainer.
+    client.post("/logout/")
+    client.post("/login/", {"username": "elev", "password": DEMO_PASSWORD})
+    plan = client.get("/staff/me/plan/").content.decode()
+    assert "Praktikperiode 1" in plan and 'id="goal-4"' in plan
+    assert plan.count('class="approved"') == 1
 
 
 def _therapy_clinics_invoice() -> None:

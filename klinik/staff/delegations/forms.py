@@ -72,3 +72,20 @@ class InstructionForm(forms.Form):
 class InstructionVersionForm(forms.Form):
     text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}))
     valid_from = DanishDateField(label=_("Valid from"))
+
+
+class RevokeForm(forms.Form):
+    revoked_on = DanishDateField(
+        label=_("Revoked from"), help_text=_("The delegation holds on the days before.")
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReviewForm(forms.Form):
+    review_on = DanishDateField(
+        label=_("Next review date"),
+        required=False,
+        help_text=_("Empty: no further review date."),
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from klinik.core.models import Membership, Unit, User
-from klinik.staff.models import Delegation, Instruction, InstructionVersion
+from klinik.staff.models import Delegation, Instruction, InstructionVersion, StaffProfile
 
 LONG_AGO = dt.date(2000, 1, 1)
 
@@ -56,3 +56,13 @@ def delegation_grant(
         valid_from=valid_from,
         valid_to=valid_to,
     )
+
+
+def authorisation_give(doctor: Membership, authorisation_id: str = "0TST1") -> StaffProfile:
+    """The doctor's staff profile with the authorisation id the right to delegate needs."""
+    profile, _created = StaffProfile.objects.update_or_create(
+        organisation=doctor.organisation,
+        user=doctor.user,
+        defaults={"profession": "doctor", "authorisation_id": authorisation_id},
+    )
+    return profile

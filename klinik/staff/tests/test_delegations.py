@@ -16,20 +16,27 @@ from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.records.models import Vaccination
 from klinik.staff.models import Delegation
-from klinik.staff.tests.factories import delegation_grant, instruction_make
+from klinik.staff.tests.factories import (
+    authorisation_give,
+    delegation_grant,
+    instruction_make,
+)
 
 
 @pytest.fixture
 def people(world):
     doctor = world.member(Role.DOCTOR)
+    authorisation_give(doctor)
     instruction_make(doctor=doctor, title="Instruks for vaccination af voksne")
+    other_doctor = world.member(Role.DOCTOR, unit=world.unit_b)
+    authorisation_give(other_doctor, "0TST2")
     return {
         "doctor": doctor,
         "nurse": world.member(Role.NURSE),
         "secretary": world.member(Role.SECRETARY),
         "manager": world.member(Role.MANAGER),
         "other_nurse": world.member(Role.NURSE, unit=world.unit_b),
-        "other_doctor": world.member(Role.DOCTOR, unit=world.unit_b),
+        "other_doctor": other_doctor,
     }
 
 
