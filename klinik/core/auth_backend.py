@@ -21,7 +21,7 @@ class MembershipBackend(ModelBackend):
             .order_by(*MEMBERSHIP_ORDER)
         )
         if not memberships:  # no active membership: the actor middleware logs the user out
-            return super().get_user(user_id)  # type: ignore[return-value]
+            return super().get_user(user_id)
         user = memberships[0].user
         if not self.user_can_authenticate(user):
             return None

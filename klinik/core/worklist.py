@@ -7,11 +7,12 @@ apps add. It knows none of them: each app registers a `WorkKind` on the hook `WO
 its `AppConfig.ready()` (core/hooks.py) with two reads of its own, and the queue merges what
 they return.
 
-A kind's `items` returns at most `query.limit` items, most urgent first (`urgency_key`), that
-the actor may see and that match the query; `count` returns how many there are in all (the
-queue asks it only when `items` filled its limit: fewer items are all of them). Both are
-plain reads without access-log entries: the queue logs the opening of the list once, naming the
-patients it shows.
+A kind's items are at most `query.limit` items, most urgent first (`urgency_key`), that the
+actor may see and that match the query; its count is how many there are in all (the queue asks
+it only when the items filled the limit: fewer items are all of them). A kind gives them as
+`read` (the items and the count in one query) with `rows` (the queryset whose `count()` is the
+count), or as two functions `items` and `count`. All are plain reads without access-log
+entries: the queue logs the opening of the list once, naming the patients it shows.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from django.db.models import Count, IntegerField, Value, Window
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count, IntegerField, QuerySet, Value, Window
 from django.urls import reverse
 
 from klinik.core.hooks import Hook, hook_items
@@ -95,21 +97,53 @@ def urgency_key(item: WorkItem) -> tuple[Any, ...]:
     )
 
 
+class WorkRead(Protocol):
+    """A kind's one-query read: the first `query.limit` items and how many there are (with
+    `counted=False` the count is not computed and reads 0)."""
+
+    def __call__(
+        self, actor: Actor, query: WorkQuery, *, counted: bool = True
+    ) -> tuple[list[WorkItem], int]: ...
+
+
 @dataclass(frozen=True)
 class WorkKind:
     key: str  # "referral", "deadline", "task", "dictation", "signing", "outbox", ...
     label: Any  # a lazy translation: the filter's and the count's name
     perm: Perm | None  # the kind is asked only when the actor holds this permission
-    items: Callable[[Actor, WorkQuery], list[WorkItem]]
-    count: Callable[[Actor, WorkQuery], int]
+    # Either `read` and `rows`: the items and the count in one read (a window count beside the
+    # first rows: one round trip), and the waiting rows of a query (None: none can match)...
+    read: WorkRead | None = None
+    rows: Callable[[Actor, WorkQuery], QuerySet[Any] | None] | None = None
+    # ... or `items` and `count`, for a kind whose items are not one queryset's rows.
+    items: Callable[[Actor, WorkQuery], list[WorkItem]] | None = None
+    count: Callable[[Actor, WorkQuery], int] | None = None
     order: int = 100  # position among the filters and counts
     # "Assign to me": the actor takes the item with this public id (a task, a dictation);
     # None for kinds nobody takes (entries to sign wait for their own signer). Refuses with a
     # DomainError; a missing or foreign id is Http404.
     take: Callable[[Actor, str], None] | None = None
-    # Optional: the items and the count in one read (a window count beside the first rows),
-    # which the queue then uses instead of calling `items` and `count` (one round trip less).
-    read: Callable[[Actor, WorkQuery], tuple[list[WorkItem], int]] | None = None
+
+    def __post_init__(self) -> None:
+        if not ((self.read and self.rows) or (self.items and self.count)):
+            raise ImproperlyConfigured(
+                f"Work kind {self.key}: give read and rows, or items and count"
+            )
+
+    def items_of(self, actor: Actor, query: WorkQuery) -> list[WorkItem]:
+        """At most `query.limit` items, most urgent first."""
+        if self.items is not None:
+            return self.items(actor, query)
+        assert self.read is not None
+        return self.read(actor, query, counted=False)[0]
+
+    def count_of(self, actor: Actor, query: WorkQuery) -> int:
+        """How many items match the query."""
+        if self.count is not None:
+            return self.count(actor, query)
+        assert self.rows is not None
+        waiting = self.rows(actor, query)
+        return 0 if waiting is None else waiting.count()
 
 
 # Registered in AppConfig.ready(): hook_register(WORK_KINDS, WorkKind(...)).

@@ -69,21 +69,11 @@ def outbox_work_read(
     return items, (found[0]["total"] if found else 0)
 
 
-def outbox_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return outbox_work_read(actor, query, counted=False)[0]
-
-
-def outbox_work_count(actor: Actor, query: WorkQuery) -> int:
-    rows = _failed(actor, query)
-    return 0 if rows is None else rows.count()
-
-
 OUTBOX_KIND = WorkKind(
     key="outbox",
     label=_("Messages not sent"),
     perm=Perm.SCHEDULE_VIEW,
-    items=outbox_work_items,
-    count=outbox_work_count,
     order=60,
     read=outbox_work_read,
+    rows=_failed,
 )

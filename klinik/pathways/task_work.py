@@ -88,16 +88,6 @@ def task_work_read(
     return items, (rows[0]["total"] if rows else 0)
 
 
-def task_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return task_work_read(actor, query, counted=False)[0]
-
-
-def task_work_count(actor: Actor, query: WorkQuery) -> int:
-    if not actor.organisation_ids:
-        return 0
-    return _waiting(actor, query).count()
-
-
 def task_work_take(actor: Actor, public_id: str) -> None:
     task = access_task(
         actor=actor, public_id=public_id, channel=Channel.UI, is_logged_by_caller=True
@@ -109,9 +99,8 @@ TASK_KIND = WorkKind(
     key="task",
     label=_("Tasks"),
     perm=Perm.TASK_WORK,
-    items=task_work_items,
-    count=task_work_count,
     order=30,
     take=task_work_take,
     read=task_work_read,
+    rows=_waiting,
 )

@@ -49,7 +49,9 @@ def _scope(actor: Actor, query: WorkQuery) -> Q:
 # Referrals waiting for visitation --------------------------------------------------------------
 
 
-def _referrals(actor: Actor, query: WorkQuery) -> QuerySet[Referral]:
+def _referrals(actor: Actor, query: WorkQuery) -> QuerySet[Referral] | None:
+    if query.assignee_id is not None or not query.unit_ids:
+        return None  # the unit's work: nobody is assigned it
     rows = Referral.objects.filter(_scope(actor, query), status=ReferralStatus.RECEIVED)
     cutoff = _due_before(query)
     if cutoff is not None:
@@ -62,11 +64,11 @@ def referral_read(
 ) -> tuple[list[WorkItem], int]:
     """The first `limit` referrals waiting for visitation and how many there are, in one
     query."""
-    if query.assignee_id is not None or not query.unit_ids or query.limit <= 0:
+    waiting = _referrals(actor, query)
+    if waiting is None or query.limit <= 0:
         return [], 0
     rows = list(
-        _referrals(actor, query)
-        .annotate(total=work_total(counted=counted))
+        waiting.annotate(total=work_total(counted=counted))
         # As the queue merges (urgency_key): due, then the acute first ("akut" < "planlagt").
         .order_by("next_due", "priority", "received_at", "id")
         .values_list(
@@ -97,16 +99,6 @@ def referral_read(
     return items, (rows[0][0] if rows else 0)
 
 
-def referral_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return referral_read(actor, query, counted=False)[0]
-
-
-def referral_count(actor: Actor, query: WorkQuery) -> int:
-    if query.assignee_id is not None or not query.unit_ids:
-        return 0
-    return _referrals(actor, query).count()
-
-
 # Deadlines coming up and breached ------------------------------------------------------------
 
 
@@ -129,7 +121,9 @@ def warning_days(organisation_ids: frozenset[int], unit_ids: frozenset[int]) -> 
     }
 
 
-def _deadlines(actor: Actor, query: WorkQuery) -> QuerySet[Deadline]:
+def _deadlines(actor: Actor, query: WorkQuery) -> QuerySet[Deadline] | None:
+    if query.assignee_id is not None or not query.unit_ids:
+        return None  # the unit's work: nobody is assigned it
     today = timezone.localdate()
     by_cutoff: dict[date, list[int]] = {}
     for unit_id, days in warning_days(actor.organisation_ids, query.unit_ids).items():
@@ -153,12 +147,12 @@ def deadline_read(
 ) -> tuple[list[WorkItem], int]:
     """The first `limit` deadlines coming up or breached and how many there are, in one
     query."""
-    if query.assignee_id is not None or not query.unit_ids or query.limit <= 0:
+    waiting = _deadlines(actor, query)
+    if waiting is None or query.limit <= 0:
         return [], 0
     today = timezone.localdate()
     rows = list(
-        _deadlines(actor, query)
-        .annotate(total=work_total(counted=counted))
+        waiting.annotate(total=work_total(counted=counted))
         .order_by("due", "id")
         .values_list(
             "total",
@@ -189,31 +183,19 @@ def deadline_read(
     return items, (rows[0][0] if rows else 0)
 
 
-def deadline_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return deadline_read(actor, query, counted=False)[0]
-
-
-def deadline_count(actor: Actor, query: WorkQuery) -> int:
-    if query.assignee_id is not None or not query.unit_ids:
-        return 0
-    return _deadlines(actor, query).count()
-
-
 REFERRAL_KIND = WorkKind(
     key="referral",
     label=_("Referrals to visitate"),
     perm=Perm.PATHWAY_VIEW,
-    items=referral_items,
-    count=referral_count,
     order=10,
     read=referral_read,
+    rows=_referrals,
 )
 DEADLINE_KIND = WorkKind(
     key="deadline",
     label=_("Deadlines"),
     perm=Perm.PATHWAY_VIEW,
-    items=deadline_items,
-    count=deadline_count,
     order=20,
     read=deadline_read,
+    rows=_deadlines,
 )

@@ -192,7 +192,7 @@ def worklist_page(
         if use_read and kind.read is not None:
             batches[kind.key], totals[kind.key] = kind.read(actor, query)
         else:
-            batches[kind.key] = kind.items(actor, query)
+            batches[kind.key] = kind.items_of(actor, query)
             if len(batches[kind.key]) < query.limit:
                 # Fewer items than asked for are all of them: that is the count.
                 totals[kind.key] = len(batches[kind.key])
@@ -213,7 +213,7 @@ def worklist_page(
         for item in items
     ]
     counts = [
-        KindCount(k.key, k.label, totals[k.key] if k.key in totals else k.count(actor, query))
+        KindCount(k.key, k.label, totals[k.key] if k.key in totals else k.count_of(actor, query))
         for k in kinds
     ]
     patient_list_log(actor, "worklist", len(rows), channel)
@@ -238,9 +238,9 @@ def worklist_counts(*, actor: Actor) -> list[KindCount]:
     overdue = _query(actor, WorklistFilter(due=Due.OVERDUE), limit=0, now=now)
     counts = []
     for kind in work_kinds(actor):
-        count = kind.count(actor, query)
+        count = kind.count_of(actor, query)
         counts.append(
-            KindCount(kind.key, kind.label, count, kind.count(actor, overdue) if count else 0)
+            KindCount(kind.key, kind.label, count, kind.count_of(actor, overdue) if count else 0)
         )
     return counts
 

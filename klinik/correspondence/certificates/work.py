@@ -81,21 +81,11 @@ def certificate_work_read(
     return items, (found[0]["total"] if found else 0)
 
 
-def certificate_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return certificate_work_read(actor, query, counted=False)[0]
-
-
-def certificate_work_count(actor: Actor, query: WorkQuery) -> int:
-    rows = _open(actor, query)
-    return 0 if rows is None else rows.count()
-
-
 CERTIFICATE_KIND = WorkKind(
     key="certificate",
     label=_("Certificates"),
     perm=Perm.RECORD_READ,
-    items=certificate_work_items,
-    count=certificate_work_count,
     order=66,
     read=certificate_work_read,
+    rows=_open,
 )

@@ -79,21 +79,11 @@ def message_work_read(
     return items, (found[0]["total"] if found else 0)
 
 
-def message_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return message_work_read(actor, query, counted=False)[0]
-
-
-def message_work_count(actor: Actor, query: WorkQuery) -> int:
-    rows = _open(actor, query)
-    return 0 if rows is None else rows.count()
-
-
 PATIENT_MESSAGE_KIND = WorkKind(
     key="patient_message",
     label=_("Patient messages"),
     perm=Perm.RECORD_READ,
-    items=message_work_items,
-    count=message_work_count,
     order=65,
     read=message_work_read,
+    rows=_open,
 )

@@ -57,21 +57,11 @@ def letter_work_read(
     return items, (found[0]["total"] if found else 0)
 
 
-def letter_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return letter_work_read(actor, query, counted=False)[0]
-
-
-def letter_work_count(actor: Actor, query: WorkQuery) -> int:
-    rows = _failed(actor, query)
-    return 0 if rows is None else rows.count()
-
-
 LETTER_KIND = WorkKind(
     key="letter",
     label=_("Letters not sent"),
     perm=Perm.RECORD_WRITE,
-    items=letter_work_items,
-    count=letter_work_count,
     order=63,
     read=letter_work_read,
+    rows=_failed,
 )

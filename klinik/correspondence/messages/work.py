@@ -68,21 +68,11 @@ def medcom_work_read(
     return items, (found[0]["total"] if found else 0)
 
 
-def medcom_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return medcom_work_read(actor, query, counted=False)[0]
-
-
-def medcom_work_count(actor: Actor, query: WorkQuery) -> int:
-    rows = _waiting(actor, query)
-    return 0 if rows is None else rows.count()
-
-
 MEDCOM_KIND = WorkKind(
     key="medcom",
     label=_("MedCom messages"),
     perm=Perm.RECORD_WRITE,
-    items=medcom_work_items,
-    count=medcom_work_count,
     order=62,
     read=medcom_work_read,
+    rows=_waiting,
 )

@@ -86,21 +86,11 @@ def renewal_work_read(
     return items, (found[0]["total"] if found else 0)
 
 
-def renewal_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return renewal_work_read(actor, query, counted=False)[0]
-
-
-def renewal_work_count(actor: Actor, query: WorkQuery) -> int:
-    rows = _open(actor, query)
-    return 0 if rows is None else rows.count()
-
-
 RENEWAL_KIND = WorkKind(
     key="renewal",
     label=_("Prescription renewals"),
     perm=Perm.RECORD_READ,
-    items=renewal_work_items,
-    count=renewal_work_count,
     order=64,
     read=renewal_work_read,
+    rows=_open,
 )

@@ -105,16 +105,6 @@ def dictation_work_read(
     return items, (found[0]["total"] if found else 0)
 
 
-def dictation_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return dictation_work_read(actor, query, counted=False)[0]
-
-
-def dictation_work_count(actor: Actor, query: WorkQuery) -> int:
-    if not query.unit_ids:
-        return 0
-    return _open(actor, query).count()
-
-
 def dictation_work_take(actor: Actor, public_id: str) -> None:
     dictation = dictation_access(actor=actor, public_id=public_id, channel=Channel.UI)
     dictation_take(actor=actor, dictation=dictation)
@@ -124,9 +114,8 @@ DICTATION_KIND = WorkKind(
     key="dictation",
     label=_("Dictations to transcribe"),
     perm=Perm.RECORD_WRITE,
-    items=dictation_work_items,
-    count=dictation_work_count,
     order=40,
     take=dictation_work_take,
     read=dictation_work_read,
+    rows=_open,
 )

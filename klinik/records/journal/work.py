@@ -67,21 +67,11 @@ def signing_work_read(
     return items, (found[0]["total"] if found else 0)
 
 
-def signing_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return signing_work_read(actor, query, counted=False)[0]
-
-
-def signing_work_count(actor: Actor, query: WorkQuery) -> int:
-    rows = _waiting(actor, query)
-    return 0 if rows is None else rows.count()
-
-
 SIGNING_KIND = WorkKind(
     key="signing",
     label=_("Entries to approve"),
     perm=Perm.RECORD_SIGN,
-    items=signing_work_items,
-    count=signing_work_count,
     order=50,
     read=signing_work_read,
+    rows=_waiting,
 )

@@ -160,7 +160,7 @@ def test_a_registered_kind_joins_the_queue(rw, queue):
     def items(actor, query):
         return [WorkItem("probe", "p-1", "Probe", "/", queue["failed"].scheduled_for, rw.unit.pk)]
 
-    probe = WorkKind("probe", "Probe", None, items, lambda actor, query: 1)
+    probe = WorkKind("probe", "Probe", None, items=items, count=lambda actor, query: 1)
     with hook_registered(WORK_KINDS, probe):
         page = worklist_page(actor=rw.doctor_actor)
     assert ("probe", "p-1") in _keys(page)

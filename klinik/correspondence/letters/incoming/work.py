@@ -61,21 +61,11 @@ def incoming_work_read(
     return items, (found[0]["total"] if found else 0)
 
 
-def incoming_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
-    return incoming_work_read(actor, query, counted=False)[0]
-
-
-def incoming_work_count(actor: Actor, query: WorkQuery) -> int:
-    rows = _waiting(actor, query)
-    return 0 if rows is None else rows.count()
-
-
 INCOMING_KIND = WorkKind(
     key="incoming_letter",
     label=_("Incoming letters"),
     perm=Perm.RECORD_WRITE,
-    items=incoming_work_items,
-    count=incoming_work_count,
     order=64,
     read=incoming_work_read,
+    rows=_waiting,
 )
