@@ -21,4 +21,9 @@ urlpatterns = [
     path("<uuid:public_id>/match/", views.care_message_match_view, name="care_message_match"),
     path("<uuid:public_id>/resend/", views.care_message_resend_view, name="care_message_resend"),
     path("<uuid:public_id>/fhir/", views.care_message_fhir_view, name="care_message_fhir"),
+    path(
+        "<uuid:public_id>/attachments/<int:number>/",
+        views.care_message_attachment_view,
+        name="care_message_attachment",
+    ),
 ]

@@ -5,12 +5,14 @@ import. Thin: parse → service or selector → page."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -283,6 +285,38 @@ def dictation_copy_to_gp_view(request: ActorRequest, public_id: uuid.UUID) -> Ht
         return redirect("patient_care_messages", public_id=dictation.patient.public_id)
     messages.success(request, _("The message is sent to %s.") % sent.counterpart_name)
     return redirect("care_message", public_id=sent.public_id)
+
+
+# Attachments a browser may show (a partner's PDF or image); anything else is downloaded.
+SHOWN_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+@requires(Perm.RECORD_READ)
+@require_GET
+def care_message_attachment_view(
+    request: ActorRequest, public_id: uuid.UUID, number: int
+) -> HttpResponse:
+    """One attachment of the message as it came, by its number on the page (from 1): a PDF or
+    an image is shown, in a sandbox (nothing in it runs), anything else is downloaded. The
+    file's name is its number: a partner's title may name the patient."""
+    message = access_care_message(actor=request.actor, public_id=public_id)
+    attachments = _attachments(message)
+    if not 1 <= number <= len(attachments):
+        raise Http404
+    attachment = attachments[number - 1]
+    try:
+        data = base64.b64decode(attachment.data_base64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise Http404 from exc
+    suffix = SHOWN_TYPES.get(attachment.content_type)
+    response = HttpResponse(
+        data, content_type=attachment.content_type if suffix else "application/octet-stream"
+    )
+    disposition = "inline" if suffix else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="bilag-{number}{suffix or ""}"'
+    response["Content-Security-Policy"] = "sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @requires(Perm.RECORD_READ)

@@ -175,3 +175,26 @@ def test_another_organisations_message_cannot_be_forwarded(
     )
     assert response.status_code == 404
     assert CareMessage.objects.filter(direction="out", kind="care").count() == 0
+
+
+def test_an_attachment_opens_from_the_message_page_for_its_organisation_only(
+    api, world, secretary, login_as, client
+):
+    data = pdf_bytes()
+    sent = _send(
+        api, world, attachments=[{"title": "Epikrise", "data": base64.b64encode(data).decode()}]
+    )
+    message = sent.json()["id"]
+    browser = login_as(secretary)
+    page = browser.get(f"/medcom/{message}/").content.decode()
+    url = f"/medcom/{message}/attachments/1/"
+    assert f'href="{url}"' in page
+    response = browser.get(url)
+    assert response.status_code == 200 and response.content == data
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Security-Policy"] == "sandbox"
+    assert response["Content-Disposition"] == 'inline; filename="bilag-1.pdf"'
+    assert browser.get(f"/medcom/{message}/attachments/2/").status_code == 404
+    client.logout()
+    login_as(world.member(Role.SECRETARY, unit=world.unit_b))
+    assert client.get(url).status_code == 404
