@@ -130,6 +130,9 @@ def care_message_inbox(request: ApiRequest) -> HttpResponse | tuple[int, InboxAc
     Bundle, or what is missing (`field` names the FHIR path). A CPR number that matches no
     patient is accepted (`patient` null) and waits in the work queue. `acknowledgement`: the
     id of the positive acknowledgement (FCTL) sent back."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if (int(declared) if declared.isdigit() else 0) > INBOX_MAX_BYTES:
+        return _error(413, "the Bundle is larger than 10 MB", "too_large")  # before reading it
     if len(request.body) > INBOX_MAX_BYTES:
         return _error(413, "the Bundle is larger than 10 MB", "too_large")
     try:

@@ -356,6 +356,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 # Record documents and dictation audio (stored under DATA_DIR/documents): the largest upload
 # accepted, in megabytes.
 KLINIK_DOCUMENT_MAX_MB = env_int("KLINIK_DOCUMENT_MAX_MB", 20)
+# A request body read into memory (JSON, not a multipart file): the MedCom inbox takes Bundles
+# up to 10 MB and a message's attachments travel base64 in JSON (5 MB become 6.7 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
 KLINIK_AUDIO_MAX_MB = env_int("KLINIK_AUDIO_MAX_MB", 100)
 
 EMAIL_BACKEND = env_str("KLINIK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -238,3 +238,13 @@ def test_the_clinic_setups_sor_and_ean_serve_as_sender_without_a_directory_row(
     body = _send(api, world).json()
     message = CareMessage.objects.get(public_id=body["id"])
     assert fhir.message_parse(message.bundle).sender.sor == "123456000016007"
+
+
+def test_the_inbox_takes_a_bundle_of_some_megabytes_and_refuses_one_over_10_mb(api, world):
+    document = medcom_example(cpr=world.patient_a.cpr, to_sor=OWN_A["sor"])
+    # A Bundle the size of one carrying a scanned letter: above Django's default 2.5 MB.
+    padded = json.dumps(document) + " " * (4 * 1024 * 1024)
+    assert _inbox(api, padded).status_code == 202
+    too_large = json.dumps(document) + " " * (10 * 1024 * 1024)
+    response = _inbox(api, too_large)
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
