@@ -7,6 +7,7 @@ No patient data: nothing to log on reads; writes are logged as staff changes.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -118,6 +119,18 @@ def training_record(
             reason=f"course {course.number} {status}",
         )
     return training
+
+
+def training_with_certificate(
+    *, organisation: Organisation, public_id: uuid.UUID
+) -> Training | None:
+    """A training of the organisation's with an uploaded certificate, by public id."""
+    return (
+        Training.objects.filter(organisation=organisation, public_id=public_id)
+        .exclude(certificate="")
+        .select_related("course")
+        .first()
+    )
 
 
 def training_list(*, organisation: Organisation, user: User) -> QuerySet[Training]:

@@ -13,6 +13,11 @@ urlpatterns = [
     path("staff/me/", views.staff_me_view, name="staff_me"),
     path("staff/<uuid:public_id>/profile/", views.staff_profile_view, name="staff_profile"),
     path("staff/<uuid:public_id>/photo/", views.staff_photo_view, name="staff_photo"),
+    path(
+        "staff/training/<uuid:public_id>/certificate/",
+        views.training_certificate_view,
+        name="training_certificate",
+    ),
     path("staff/", include("klinik.staff.delegations.urls")),
     path("staff/", include("klinik.staff.apprentices.urls")),
     path("staff/<uuid:public_id>/courses/", views.staff_training_view, name="staff_training"),

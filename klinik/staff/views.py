@@ -6,6 +6,9 @@ Moved here from `core` (issue 17); the models, roles and the policy stay in `cor
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -44,7 +47,13 @@ from klinik.staff.selectors import (
     person_competences,
 )
 from klinik.staff.services import competence_add, course_add, person_competence_set
-from klinik.staff.training import competence_matrix, matrix_workbook, training_list, training_record
+from klinik.staff.training import (
+    competence_matrix,
+    matrix_workbook,
+    training_list,
+    training_record,
+    training_with_certificate,
+)
 
 
 def _role_choices(request: ActorRequest) -> RoleChoices:
@@ -438,6 +447,29 @@ def staff_matrix_view(request: ActorRequest) -> HttpResponse:
         for competence, counts in zip(matrix.competences, matrix.counts, strict=True)
     ]
     return render(request, "staff/matrix.html", {"matrix": matrix, "form": form, "chart": chart})
+
+
+@requires()
+@require_GET
+def training_certificate_view(request: ActorRequest, public_id: uuid.UUID) -> FileResponse:
+    """A course certificate as it was uploaded, downloaded (never shown: it was not checked):
+    for the staff managers and the person themself; 404 for others."""
+    actor = request.actor
+    if actor.organisation is None:
+        raise Http404
+    training = training_with_certificate(organisation=actor.organisation, public_id=public_id)
+    if training is None or not (actor.can(Perm.STAFF_MANAGE) or training.user_id == actor.user.pk):
+        raise Http404
+    suffix = Path(training.certificate.name or "").suffix.lower()[:8]
+    response = FileResponse(
+        training.certificate.open("rb"),
+        as_attachment=True,
+        filename=f"kursusbevis-{training.course.number}{suffix}",
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @requires()

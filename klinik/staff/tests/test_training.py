@@ -187,3 +187,39 @@ def test_the_matrix_reads_a_constant_number_of_queries(world):
         return len(captured)
 
     assert queries_for(2) == queries_for(20) <= 6
+
+
+def test_a_course_certificate_downloads_for_the_person_and_the_managers_only(
+    world, client, login_as, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    secretary = world.member(Role.SECRETARY)
+    manager = world.member(Role.MANAGER)
+    login_as(manager)
+    response = client.post(
+        f"/staff/{secretary.public_id}/courses/",
+        {
+            "course": "49627",
+            "status": "completed",
+            "starts_on": (timezone.localdate() - timedelta(days=9)).strftime("%d.%m.%Y"),
+            "completed_on": (timezone.localdate() - timedelta(days=5)).strftime("%d.%m.%Y"),
+            "certificate": SimpleUploadedFile("bevis.pdf", b"%PDF-1.4 certificate"),
+        },
+    )
+    assert response.status_code == 302, response.content[:400]
+    training = Training.objects.get(user=secretary.user)
+    url = f"/staff/training/{training.public_id}/certificate/"
+    assert url in client.get(f"/staff/{secretary.public_id}/competences/").content.decode()
+    download = client.get(url)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 certificate"
+    assert download["Content-Type"] == "application/octet-stream"
+    assert 'attachment; filename="kursusbevis-49627.pdf"' == download["Content-Disposition"]
+    client.logout()
+    login_as(secretary)
+    assert client.get(url).status_code == 200
+    client.logout()
+    login_as(world.member(Role.SECRETARY))
+    assert client.get(url).status_code == 404
