@@ -56,6 +56,7 @@ class AppointmentTypeOut(Out):
     unit_id: uuid.UUID
     duration_minutes: int
     buffer_minutes: int
+    buffer_before_minutes: int
     bookable_online: bool
     is_group: bool
     capacity: int
@@ -72,6 +73,7 @@ class AppointmentTypeIn(Schema):
     name: str
     duration_minutes: int
     buffer_minutes: int = 0
+    buffer_before_minutes: int = 0
     attendance: str = "in_person"
     bookable_online: bool = False
     is_group: bool = False
@@ -219,6 +221,7 @@ def appointment_type_out(t: AppointmentType) -> AppointmentTypeOut:
         unit_id=t.unit.public_id,
         duration_minutes=t.duration_minutes,
         buffer_minutes=t.buffer_minutes,
+        buffer_before_minutes=t.buffer_before_minutes,
         bookable_online=t.bookable_online,
         is_group=t.is_group,
         capacity=t.capacity,
@@ -261,6 +264,7 @@ def appointment_type_create_endpoint(
             name=payload.name,
             duration_minutes=payload.duration_minutes,
             buffer_minutes=payload.buffer_minutes,
+            buffer_before_minutes=payload.buffer_before_minutes,
             attendance=payload.attendance,
             bookable_online=payload.bookable_online,
             is_group=payload.is_group,

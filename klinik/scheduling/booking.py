@@ -36,14 +36,15 @@ from klinik.scheduling.models import (
 from klinik.scheduling.notify import appointment_changed
 
 
-def _hold(appointment: Appointment, resources: tuple[Resource, ...]) -> None:
-    """Write the holds, and keep them on the appointment (`holds` reads no more)."""
+def _hold(appointment: Appointment, resources: tuple[Resource, ...], start: datetime) -> None:
+    """Write the holds from `start` (the buffer before the appointment) to its block end, and
+    keep them on the appointment (`holds` reads no more)."""
     appointment._holds = AppointmentResource.objects.bulk_create(
         AppointmentResource(
             organisation_id=appointment.organisation_id,
             appointment=appointment,
             resource=resource,
-            start=appointment.start,
+            start=start,
             block_end=appointment.block_end,
             session_key=appointment.session_key,
             is_overbooked=appointment.is_overbooked,
@@ -77,11 +78,11 @@ def booking_write(
     appointment_type = request.appointment_type
     start = request.start
     end = start + timedelta(minutes=appointment_type.duration_minutes)
-    block_end = end + timedelta(minutes=appointment_type.buffer_minutes)
+    hold_start, block_end = appointment_type.hold_span(start)
     session = group_session_find(appointment_type, start) if appointment_type.is_group else None
     resources = resources_choose(
         appointment_type,
-        start,
+        hold_start,
         block_end,
         request.practitioner,
         overbook=request.overbook,
@@ -106,7 +107,7 @@ def booking_write(
     if session is not None:
         appointment.session_key = session.session_key
     appointment.save()
-    _hold(appointment, resources)
+    _hold(appointment, resources, hold_start)
     appointment_event_add(
         appointment, actor, "booked", to_status=AppointmentStatus.BOOKED, to_start=start
     )
@@ -247,10 +248,10 @@ def appointment_move_within(
     none, and the caller's transaction rolls back."""
     appointment_type = locked.appointment_type
     end = start + timedelta(minutes=appointment_type.duration_minutes)
-    block_end = end + timedelta(minutes=appointment_type.buffer_minutes)
+    hold_start, block_end = appointment_type.hold_span(start)
     resources = resources_choose(
         appointment_type,
-        start,
+        hold_start,
         block_end,
         practitioner,
         overbook=False,
@@ -261,7 +262,7 @@ def appointment_move_within(
     AppointmentResource.objects.filter(appointment=locked).delete()
     locked.start, locked.end, locked.block_end = start, end, block_end
     locked.save(update_fields=["start", "end", "block_end"])
-    _hold(locked, resources)
+    _hold(locked, resources, hold_start)
     appointment_event_add(locked, actor, "moved", from_start=old_start, to_start=start)
     appointment_access_log(actor, Action.UPDATE, locked, channel, "moved")
     appointment_changed(locked, "moved")

@@ -72,12 +72,12 @@ def slots_in_room(
     picked (of its kind). Reads the room's time once for all the slots' days."""
     if not slots:
         return []
-    hold = timedelta(minutes=appointment_type.duration_minutes + appointment_type.buffer_minutes)
+    spans = {slot.start: appointment_type.hold_span(slot.start) for slot in slots}
     availability = load_availability(
         resources=[room],
         schedule=UnitSchedule.objects.filter(unit_id=room.unit_id).first(),
-        first=timezone.localtime(min(s.start for s in slots), LOCAL).date(),
-        last=timezone.localtime(max(s.start for s in slots) + hold, LOCAL).date(),
+        first=timezone.localtime(min(a for a, _b in spans.values()), LOCAL).date(),
+        last=timezone.localtime(max(b for _a, b in spans.values()), LOCAL).date(),
     )
     found = []
     for slot in slots:
@@ -85,7 +85,7 @@ def slots_in_room(
             found.append(slot)
             continue
         index = next((i for i, r in enumerate(slot.resources) if r.kind == room.kind), None)
-        if index is None or not availability.is_free(room.pk, slot.start, slot.start + hold):
+        if index is None or not availability.is_free(room.pk, *spans[slot.start]):
             continue
         resources = (*slot.resources[:index], room, *slot.resources[index + 1 :])
         found.append(Slot(slot.start, slot.end, resources))

@@ -9,6 +9,7 @@ holds the database's write lock from its first statement.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -200,6 +201,9 @@ class AppointmentType(models.Model):
     name = models.CharField(_("name"), max_length=120)
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
     buffer_minutes = models.PositiveSmallIntegerField(_("buffer after (minutes)"), default=0)
+    buffer_before_minutes = models.PositiveSmallIntegerField(
+        _("buffer before (minutes)"), default=0
+    )
     colour = models.CharField(_("colour"), max_length=7, default="#4a90d9")
     bookable_online = models.BooleanField(_("bookable online"), default=False)
     attendance = models.CharField(
@@ -227,6 +231,14 @@ class AppointmentType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def hold_span(self, start: datetime) -> tuple[datetime, datetime]:
+        """The time an appointment of this type starting at `start` holds its resources:
+        from the buffer before it to the end of the buffer after it."""
+        return (
+            start - timedelta(minutes=self.buffer_before_minutes),
+            start + timedelta(minutes=self.duration_minutes + self.buffer_minutes),
+        )
 
 
 class TypeRequirement(models.Model):

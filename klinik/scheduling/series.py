@@ -145,14 +145,13 @@ def _problem(
     ignore_appointment_id: int | None = None,
 ) -> BookingError | None:
     """Why the time cannot be booked, or None when it can."""
-    end = start + timedelta(minutes=appointment_type.duration_minutes)
-    hold_end = end + timedelta(minutes=appointment_type.buffer_minutes)
+    hold_start, hold_end = appointment_type.hold_span(start)
     try:
         if start < timezone.now():
             raise BookingError(BookingError.PAST, code=BookingCode.PAST)
         resources_choose(
             appointment_type,
-            start,
+            hold_start,
             hold_end,
             practitioner,
             overbook=False,

@@ -149,6 +149,7 @@ class _Search:
     grid: timedelta
     duration: timedelta
     hold: timedelta  # the duration and the buffer after it
+    lead_in: timedelta  # the buffer before it: the resources are held from start - lead_in
     start: datetime
     end: datetime
     time_from: time | None
@@ -192,6 +193,7 @@ def find_slots(
         grid=timedelta(minutes=schedule.slot_minutes if schedule else 5),
         duration=duration,
         hold=duration + timedelta(minutes=appointment_type.buffer_minutes),
+        lead_in=timedelta(minutes=appointment_type.buffer_before_minutes),
         start=start,
         end=end,
         time_from=time_from,
@@ -240,7 +242,7 @@ def _lead_starts(search: _Search, availability: Availability) -> list[datetime]:
             t
             for resource in search.lead
             for span_start, span_end in availability.free(resource.pk)
-            for t in _grid_times(span_start, span_end, search.grid, search.hold)
+            for t in _grid_times(span_start + search.lead_in, span_end, search.grid, search.hold)
         }
     ):
         if t < search.start or t + search.duration > search.end:
@@ -276,14 +278,16 @@ def _slots_add(
                 load_availability(
                     resources=search.others,
                     schedule=search.schedule,
-                    first=timezone.localtime(batch[0], LOCAL).date(),
+                    first=timezone.localtime(batch[0] - search.lead_in, LOCAL).date(),
                     last=timezone.localtime(batch[-1] + search.hold, LOCAL).date(),
                     timetable=search.timetable,
-                    within=merge((t, t + search.hold) for t in batch),
+                    within=merge((t - search.lead_in, t + search.hold) for t in batch),
                 )
             )
         for t in batch:
-            chosen = pick_resources(availability, search.candidates, t, t + search.hold)
+            chosen = pick_resources(
+                availability, search.candidates, t - search.lead_in, t + search.hold
+            )
             if chosen is not None:
                 slots.append(Slot(t, t + search.duration, chosen))
                 if len(slots) == search.limit:

@@ -480,12 +480,10 @@ def waitlist_reoffer(*, now: datetime | None = None) -> int:
 
 def _opening_offer_again(opening: WaitlistOpening, now: datetime) -> bool:
     appointment_type = opening.appointment_type
-    hold_end = opening.start + timedelta(
-        minutes=appointment_type.duration_minutes + appointment_type.buffer_minutes
-    )
+    hold_start, hold_end = appointment_type.hold_span(opening.start)
     try:
         resources_choose(
-            appointment_type, opening.start, hold_end, opening.practitioner, overbook=False
+            appointment_type, hold_start, hold_end, opening.practitioner, overbook=False
         )
     except BookingError:
         return False  # booked meanwhile, or no longer open

@@ -51,7 +51,7 @@ def _body(world, clinic, **changes: object) -> dict:
 
 
 def test_post_creates_the_type_and_answers_201_with_its_id(world, clinic, client) -> None:
-    response = _poster(client, world, Role.MANAGER)(_body(world, clinic))
+    response = _poster(client, world, Role.MANAGER)(_body(world, clinic, buffer_before_minutes=10))
     assert response.status_code == 201, response.content
     body = response.json()
     created = AppointmentType.objects.get(public_id=body["id"])
@@ -60,6 +60,7 @@ def test_post_creates_the_type_and_answers_201_with_its_id(world, clinic, client
         world.unit_a.pk,
         20,
     )
+    assert (created.buffer_before_minutes, body["buffer_before_minutes"]) == (10, 10)
     assert body["unit_id"] == str(world.unit_a.public_id)
     assert sorted(body["requirements"], key=lambda r: r["kind"]) == [
         {"kind": "practitioner", "allowed": []},

@@ -75,7 +75,8 @@ def appointment_blocks_by_day(
         )
         # In the index's order (each resource's holds by start): no sort in the database.
         .order_by("resource_id", "start")
-        .annotate(moment=Cast("start", TextField()))
+        # The appointment's own start (a hold begins earlier by the type's buffer before).
+        .annotate(moment=Cast("appointment__start", TextField()))
         .values_list(
             "resource_id", "moment", "appointment__appointment_type_id", "appointment__status"
         )

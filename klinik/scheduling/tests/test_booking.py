@@ -282,3 +282,35 @@ def test_undoing_a_cancellation_fails_if_the_time_was_taken(world, clinic, actor
             appointment_set_status(actor=actor, appointment=first, status=AppointmentStatus.BOOKED)
         first.refresh_from_db()
         assert first.status == AppointmentStatus.CANCELLED
+
+
+def test_a_buffer_before_holds_the_resources_ahead_of_the_appointment(world, clinic, actor):
+    from klinik.scheduling.calendar.selectors import appointment_blocks_by_day
+
+    day = next_workday()
+    kind = clinic.consultation  # 15 minutes and 5 after, a doctor and the one room
+    kind.buffer_before_minutes = 10
+    kind.save(update_fields=["buffer_before_minutes"])
+    # The room is prepared inside opening hours: 8:00 would hold it from 7:50.
+    with pytest.raises(BookingError) as early:
+        _book(actor, world.patient_a, kind, at(day, 8))
+    assert early.value.code == "outside_hours"
+    appointment = _book(actor, world.patient_a, kind, at(day, 9))
+    assert (appointment.start, appointment.end, appointment.block_end) == (
+        at(day, 9),
+        at(day, 9, 15),
+        at(day, 9, 20),
+    )
+    assert {h.start for h in appointment.resource_holds.all()} == {at(day, 8, 50)}
+    # 9:25 would prepare the room from 9:15, while it is still held until 9:20.
+    with pytest.raises(BookingError) as taken:
+        _book(actor, world.patient_a2, kind, at(day, 9, 25))
+    assert taken.value.code == "taken"
+    starts = [s.start for s in find_slots(appointment_type=kind, start=at(day, 8), end=at(day, 12))]
+    assert starts[:6] == [at(day, 8, m) for m in (10, 15, 20, 25, 30)] + [at(day, 9, 30)]
+    # The week shows the appointment at its own time, not at its buffer's.
+    blocks = appointment_blocks_by_day(
+        unit=world.unit_a, resource_ids=[h.resource_id for h in appointment.holds], days=[day]
+    )
+    assert {minute for rows in blocks.values() for minute, _type, _status in rows} == {9 * 60}
+    _book(actor, world.patient_a2, kind, at(day, 9, 30))

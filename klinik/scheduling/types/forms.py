@@ -26,6 +26,11 @@ ERROR_FIELDS = {f"requirement_{kind}": f"need_{kind}" for kind in ResourceKind.v
 class TypeForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), initial=15)
+    buffer_before_minutes = forms.IntegerField(
+        label=_("Buffer before (minutes)"),
+        initial=0,
+        help_text=_("Time the resources are held before the appointment (preparing the room)."),
+    )
     buffer_minutes = forms.IntegerField(
         label=_("Buffer after (minutes)"),
         initial=0,
@@ -80,6 +85,7 @@ class TypeForm(forms.Form):
             name=data["name"],
             duration_minutes=data["duration_minutes"],
             buffer_minutes=data["buffer_minutes"],
+            buffer_before_minutes=data["buffer_before_minutes"],
             attendance=data["attendance"],
             bookable_online=data["bookable_online"],
             is_group=data["is_group"],
@@ -99,6 +105,7 @@ def type_initial(appointment_type: AppointmentType) -> dict[str, Any]:
             "name",
             "duration_minutes",
             "buffer_minutes",
+            "buffer_before_minutes",
             "attendance",
             "bookable_online",
             "is_group",

@@ -1,12 +1,13 @@
-"""Setup writes for appointment types: name, duration, buffer, the resources it needs (each a
+"""Setup writes for appointment types: name, duration, buffers, the resources it needs (each a
 kind, "any" or one of a pool), online, attendance, group size, preparation, reminder, colour.
 
 All input is checked first, every problem at its field; then one durable transaction writes
 the type, its requirements and the setup-log entry (who, what, old → new). A type needs at
 least one resource, and each one must exist, active, in the type's unit.
 
-Only a buffer *after* the appointment exists: booking and slot search hold the resources for
-duration + buffer from the start (a buffer before would move every hold's start).
+Buffers: booking and slot search hold the resources from the buffer before the appointment
+(preparing the room) to the end of the buffer after it (tidying, notes): AppointmentType.
+hold_span. The appointment itself keeps its own start and end.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ TYPE_FIELDS = (
     "name",
     "duration_minutes",
     "buffer_minutes",
+    "buffer_before_minutes",
     "attendance",
     "bookable_online",
     "is_group",
@@ -62,6 +64,7 @@ class TypeInput:
     name: str
     duration_minutes: int
     buffer_minutes: int = 0
+    buffer_before_minutes: int = 0
     attendance: str = Attendance.IN_PERSON
     bookable_online: bool = False
     is_group: bool = False
@@ -100,6 +103,14 @@ def _check_fields(data: TypeInput, errors: SetupErrors) -> dict[str, Any]:
         MAX_BUFFER,
         AppointmentTypeInvalid.BUFFER % {"max": MAX_BUFFER},
     )
+    _int_in(
+        errors,
+        "buffer_before_minutes",
+        data.buffer_before_minutes,
+        0,
+        MAX_BUFFER,
+        AppointmentTypeInvalid.BUFFER % {"max": MAX_BUFFER},
+    )
     if data.attendance not in Attendance.values:
         errors.add("attendance", AppointmentTypeInvalid.CHOICE)
     if data.is_group:
@@ -127,6 +138,7 @@ def _check_fields(data: TypeInput, errors: SetupErrors) -> dict[str, Any]:
         "name": name,
         "duration_minutes": data.duration_minutes,
         "buffer_minutes": data.buffer_minutes,
+        "buffer_before_minutes": data.buffer_before_minutes,
         "attendance": data.attendance,
         "bookable_online": data.bookable_online,
         "is_group": data.is_group,
