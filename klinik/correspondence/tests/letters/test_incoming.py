@@ -5,7 +5,10 @@ refused file leaves nothing; another organisation's letter is a 404."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from klinik.core.choices import Role
 from klinik.correspondence.models import IncomingLetter
@@ -28,7 +31,7 @@ def _register(client, **fields):
         "file": document_files.upload("brev.pdf", document_files.pdf_bytes()),
         "sender": "Regionshospital Nord",
         "title": "Epikrise",
-        "received_on": "2026-11-25",
+        "received_on": (timezone.localdate() - timedelta(days=1)).isoformat(),
         **fields,
     }
     return client.post("/breve/indgaaende/", data)
