@@ -34,6 +34,7 @@ from klinik.records.choices import EntryType
 from klinik.records.errors import RecordError
 from klinik.records.header import record_frame, record_patient
 from klinik.records.journal import note_templates
+from klinik.records.journal.filters import journal_filters
 from klinik.records.journal.forms import (
     ERROR_FIELDS,
     ContactOpenForm,
@@ -50,7 +51,6 @@ from klinik.records.journal.selectors import (
     journal_drafts,
     journal_entry_is_current,
     journal_entry_versions,
-    journal_filters,
     journal_signers,
     journal_timeline,
     journal_to_sign,

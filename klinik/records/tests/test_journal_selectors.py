@@ -14,12 +14,12 @@ from django.utils import timezone
 from klinik.patients.tests.factories import PatientFactory
 from klinik.records.choices import EntryType
 from klinik.records.errors import RecordError
+from klinik.records.journal.filters import journal_filters
 from klinik.records.journal.selectors import (
     contacts_of_patient,
     entry_signature,
     journal_drafts,
     journal_entry_versions,
-    journal_filters,
     journal_timeline,
     journal_to_sign,
     journal_to_sign_count,
