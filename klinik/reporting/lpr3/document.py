@@ -262,7 +262,7 @@ class _Reader:
     def common(self) -> dict[str, Any]:
         return {
             "path": self.path,
-            "raw": MappingProxyType(dict(self.data)),
+            "raw": MappingProxyType(self.data),  # a view: the parsed JSON is not shared
             "malformed": frozenset(self.malformed),
         }
 
