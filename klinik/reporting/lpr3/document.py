@@ -243,7 +243,7 @@ class _Reader:
             return []
         if not isinstance(value, list):
             raise DocumentError(self.child(field), "expected a list")
-        found = []
+        found: list[tuple[Mapping[str, Any], str]] = []
         for index, item in enumerate(value):
             path = f"{self.child(field)}[{index}]"
             if not isinstance(item, dict):
@@ -323,7 +323,7 @@ def _element(data: Mapping[str, Any], path: str) -> Forloebselement:
     r = _Reader(data, path)
     henvisning = r.object("henvisning")
     reference = r.object("reference")
-    fields = {
+    fields: dict[str, Any] = {
         "id": r.text("id"),
         "label": r.code("label"),
         "ansvarlig": r.text("ansvarlig"),
@@ -356,7 +356,7 @@ def _markoer(data: Mapping[str, Any], path: str) -> Markoer:
 def _kontakt(data: Mapping[str, Any], path: str) -> Kontakt:
     r = _Reader(data, path)
     henvisning = r.object("henvisning")
-    fields = {
+    fields: dict[str, Any] = {
         "id": r.text("id"),
         "type": r.code("type"),
         "prioritet": r.code("prioritet"),
