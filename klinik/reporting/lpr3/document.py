@@ -209,9 +209,10 @@ class _Reader:
         value = self.data.get(field)
         if value is None:
             return None
-        if isinstance(value, str | int) and not isinstance(value, bool):
-            text = str(value).strip()
-            return text or None
+        if type(value) is str:  # the common case first: this runs for every field
+            return value.strip() or None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
         self.malformed.add(field)
         return None
 
