@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from klinik.reporting.lpr3.document import Kontakt, Procedure, Report
 from klinik.reporting.lpr3.engine import Context, rule
 from klinik.reporting.lpr3.lists import DIAGNOSEINDBERETNING
+from klinik.reporting.lpr3.rules.common import ends_before_start
 
 PROCEDURE_LISTS = ("proc.act", "proc.opr", "proc.und")
 
@@ -27,8 +28,7 @@ def _procedurer(report: Report) -> Iterator[tuple[Kontakt, Procedure]]:
 @rule("11.01")
 def procedure_ends_after_start(report: Report, ctx: Context) -> Iterator[str]:
     for _kontakt, procedure in _procedurer(report):
-        start, slut = procedure.start, procedure.slut
-        if start is not None and slut is not None and slut <= start:
+        if ends_before_start(procedure.start, procedure.slut):
             yield procedure.at("slut")
 
 
