@@ -151,25 +151,27 @@ DOED_DIAGNOSE_PREFIXES = ("DR96", "DR98", "DR99")
 
 # Groups of diagnosis codes the DIAGNOSE rules name (rules/diagnosis.py). SDS keeps them as lists
 # inside its rule engine, not as value sets; they are defined here by the ICD-10 blocks the rule
-# texts describe (an SKS diagnosis code is "D" + the ICD-10 code, README §2.1). To confirm against
-# SDS's lists when they can be had.
+# texts describe (an SKS diagnosis code is "D" + the ICD-10 code, README §2.1). The blocks' Danish
+# titles were checked in hl7dk/dk-sks-terminology-automation `fhir/CodeSystem-icd10-da.json`
+# (generated from SKScomplete.txt); that SDS's lists are exactly these blocks is to confirm.
 _DIAGNOSIS_GROUPS = (
     CodeList(
         "diag.foedsel.mor",
         ("DO80", "DO81", "DO82", "DO83", "DO84"),
-        source="the mother's birth diagnoses (rules 12.03.103, 12105): ICD-10 O80-O84 Fødsel",
+        source="the mother's birth diagnoses (rules 12.03.103, 12105): ICD-10 "
+        "O80-O84, 'Spontan enkeltfødsel' to 'Flerfoldsfødsel'",
     ),
     CodeList(
         "diag.foedsel.barn",
         ("DZ38",),
         source="the live-born child's birth diagnoses (rules 12.03.105, 12104): ICD-10 Z38 "
-        "Levendefødte børn efter fødested",
+        "'Levendefødt barn efter fødested'",
     ),
     CodeList(
         "diag.doedfoedt",
         ("DP95",),
-        source="the stillborn child's diagnosis (rule 12.03.106): ICD-10 P95 Fosterdød UNS "
-        "(to confirm)",
+        source="the stillborn child's diagnosis (rule 12.03.106): ICD-10 P95 "
+        "'Fosterdød og dødfødt barn uden kendt årsag'",
     ),
     CodeList(
         "diag.doed",
@@ -185,8 +187,7 @@ _DIAGNOSIS_GROUPS = (
     CodeList(
         "diag.kraeft.metastase",
         ("DC77", "DC78", "DC79"),
-        source="metastasis diagnoses (rules 12109, 12.109a): ICD-10 C77-C79 secondary malignant "
-        "neoplasms",
+        source="metastasis diagnoses (rules 12109, 12.109a): ICD-10 C77-C79 ('Metastaser …')",
     ),
     CodeList(
         "diag.kraeft.primaer",

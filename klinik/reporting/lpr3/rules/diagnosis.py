@@ -246,8 +246,9 @@ NOT_IMPLEMENTED: dict[str, str] = {
     "art is A, which is in admin.diagart; a wrong art is reported by 12.a-2",
     "12.51": "The art is sent as the letter A or B, not as a dated SKS code, so it has no "
     "validity dates; its value is checked by 12.a-2",
-    "12.03.108": "Needs the SKS codes for a child born alive after an induced abortion and the "
-    "list of abortion diagnoses, neither of which we hold or could confirm",
+    "12.03.108": "Needs SDS's lists of the child's diagnoses 'levendefødt barn efter provokeret "
+    "abortindgreb' and of the abortion diagnoses; the likely ICD-10 codes (P96.4 'Abortindgreb "
+    "med følger for nyfødt', O04 'Provokeret abort') could not be confirmed as those lists",
     "12.107b": "Needs the responsible unit's specialty (psychiatric or not), which Klinik's "
     "units do not carry (as for rule 5103); 12.107a checks the art of DX and DY diagnoses",
     "12102": _NO_LATERALITY + "; and SDS's list of diagnoses that require it is not held",
