@@ -78,8 +78,11 @@ def diagnosis_code_valid_in_contact(report: Report, ctx: Context) -> Iterator[st
 
 @rule("12.59")
 def diagnosis_tillaegskode_valid_in_contact(report: Report, ctx: Context) -> Iterator[str]:
-    """Each tillægskode is valid on some day of the contact's period."""
+    """Each tillægskode is valid on some day of the contact's period (a list that is not a list
+    of codes holds none that is)."""
     for kontakt, diagnose in _diagnoser(report):
+        if "tillaegskoder" in diagnose.malformed:
+            yield diagnose.at("tillaegskoder")
         if kontakt.start is None:
             continue
         for index, tillaeg in enumerate(diagnose.tillaegskoder):

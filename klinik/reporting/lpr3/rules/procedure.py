@@ -107,7 +107,11 @@ def procedure_code_valid_at_end(report: Report, ctx: Context) -> Iterator[str]:
 
 @rule("11.59")
 def procedure_tillaegskode_valid_at_start(report: Report, ctx: Context) -> Iterator[str]:
+    """Each tillægskode is valid at the procedure's start (a list that is not a list of codes
+    holds none that is)."""
     for _kontakt, procedure in _procedurer(report):
+        if "tillaegskoder" in procedure.malformed:
+            yield procedure.at("tillaegskoder")
         if procedure.start is None:
             continue
         for index, tillaeg in enumerate(procedure.tillaegskoder):

@@ -119,6 +119,8 @@ def test_12_59_tillaegskode_valid_in_the_contact_period() -> None:
         f"{K}.diagnoser[0].tillaegskoder[1]",
         f"{K}.diagnoser[0].tillaegskoder[2]",
     ]
+    malformed = with_contact(diagnoser=[{"kode": "DJ189", "art": "A", "tillaegskoder": "ZDW10"}])
+    assert broken(malformed, "12.59") == [f"{K}.diagnoser[0].tillaegskoder"]
 
 
 def test_12_59_1_tillaegskode_valid_while_the_primary_code_is() -> None:

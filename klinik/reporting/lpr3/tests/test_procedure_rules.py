@@ -130,3 +130,5 @@ def test_11_59_procedure_tillaegskode_valid_at_its_start() -> None:
     assert broken(with_procedure(tillaegskoder=["UXZ41"]), "11.59") == []
     wrong = with_procedure(tillaegskoder=["UXZ41", "UXZ99", "UXZ00"])
     assert broken(wrong, "11.59") == [f"{P}.tillaegskoder[1]", f"{P}.tillaegskoder[2]"]
+    malformed = with_procedure(tillaegskoder="UXZ41")
+    assert broken(malformed, "11.59") == [f"{P}.tillaegskoder"]
