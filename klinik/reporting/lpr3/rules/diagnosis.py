@@ -221,38 +221,38 @@ def metastasis_bidiagnose_has_primary(report: Report, ctx: Context) -> Iterator[
 # Not implemented ---------------------------------------------------------------------------------
 
 _NO_LATERALITY = (
-    "Needs the diagnosis's sideangivelse, which Klinik does not record and the document does not "
+    "needs the diagnosis's sideangivelse, which Klinik does not record and the document does not "
     "carry"
 )
 _NO_METASTASIS = (
-    "Needs the diagnosis's metastasis code (list diag.metastase), which Klinik does not record "
+    "needs the diagnosis's metastasis code (list diag.metastase), which Klinik does not record "
     "and the document does not carry; the list's codes are not held (value set "
     "1.2.208.176.2.4.13 lists none)"
 )
 _NO_RECURRENCE = (
-    "Needs the diagnosis's local-recurrence code (list diag.lokalrecidiv), which Klinik does not "
+    "needs the diagnosis's local-recurrence code (list diag.lokalrecidiv), which Klinik does not "
     "record and the document does not carry; the list's codes are not held (value set "
     "1.2.208.176.2.4.14 lists none)"
 )
 _REPORTABLE_CANCER = (
-    "Needs SDS's list of reportable (anmeldelsespligtige) primary cancer diagnoses, which we do "
+    "needs SDS's list of reportable (anmeldelsespligtige) primary cancer diagnoses, which we do "
     "not hold, and metastasis / local-recurrence information, which Klinik does not record: "
     "every cancer diagnosis would be reported"
 )
 
 NOT_IMPLEMENTED: dict[str, str] = {
-    "12.03.101": "Cannot be broken in the JSON document: a diagnosis is an aktionsdiagnose "
+    "12.03.101": "cannot be broken in the JSON document: a diagnosis is an aktionsdiagnose "
     "exactly when its art is A (the CDA's separate Main Condition template has no counterpart)",
-    "12.04.101": "Cannot be broken in the JSON document: every diagnosis whose art is not A "
+    "12.04.101": "cannot be broken in the JSON document: every diagnosis whose art is not A "
     "counts as a bidiagnose; an art other than A or B is reported by 12.a-2",
-    "12.a-1": "Cannot be broken in the JSON document: an aktionsdiagnose is a diagnosis whose "
+    "12.a-1": "cannot be broken in the JSON document: an aktionsdiagnose is a diagnosis whose "
     "art is A, which is in admin.diagart; a wrong art is reported by 12.a-2",
-    "12.51": "The art is sent as the letter A or B, not as a dated SKS code, so it has no "
+    "12.51": "the art is sent as the letter A or B, not as a dated SKS code, so it has no "
     "validity dates; its value is checked by 12.a-2",
-    "12.03.108": "Needs SDS's lists of the child's diagnoses 'levendefødt barn efter provokeret "
+    "12.03.108": "needs SDS's lists of the child's diagnoses 'levendefødt barn efter provokeret "
     "abortindgreb' and of the abortion diagnoses; the likely ICD-10 codes (P96.4 'Abortindgreb "
     "med følger for nyfødt', O04 'Provokeret abort') could not be confirmed as those lists",
-    "12.107b": "Needs the responsible unit's specialty (psychiatric or not), which Klinik's "
+    "12.107b": "needs the responsible unit's specialty (psychiatric or not), which Klinik's "
     "units do not carry (as for rule 5103); 12.107a checks the art of DX and DY diagnoses",
     "12102": _NO_LATERALITY + "; and SDS's list of diagnoses that require it is not held",
     "12.54": _NO_LATERALITY,

@@ -122,21 +122,24 @@ def procedure_tillaegskode_valid_at_start(report: Report, ctx: Context) -> Itera
 # Not implemented ---------------------------------------------------------------------------------
 
 _ON_ELEMENT = (
-    "Concerns procedures attached directly to a forløbselement; Klinik records procedures on "
+    "concerns procedures attached directly to a forløbselement; Klinik records procedures on "
     "contacts only, so the document carries none"
 )
 _NO_PRODUCER = (
-    "Needs the procedure's producing unit (producent), which the document does not carry: "
+    "needs the procedure's producing unit (producent), which the document does not carry: "
     "Klinik records a procedure at its contact, whose responsible unit rules 05.41-05.44 check"
 )
 
 
 def _not_carried(field: str) -> str:
-    return f"Needs the procedure's {field}, which Klinik does not record nor the document carry"
+    return (
+        f"needs the procedure's {field}, which Klinik does not record and the document does "
+        "not carry"
+    )
 
 
 _END_REQUIRED = (
-    "Needs SDS's list of procedures for which an end time is required, which we do not hold"
+    "needs SDS's list of procedures for which an end time is required, which we do not hold"
 )
 
 NOT_IMPLEMENTED: dict[str, str] = {
@@ -148,7 +151,7 @@ NOT_IMPLEMENTED: dict[str, str] = {
     + "; and SDS's list of codes that require it is not held",
     "11107": _not_carried("personalekategori")
     + "; Klinik records no coercive measures (tvangstilbageholdelse)",
-    "11110": "Needs the complication registration (Clavien grade) of the listed operations and "
+    "11110": "needs the complication registration (Clavien grade) of the listed operations and "
     "SDS's list of those operations; Klinik records neither",
     "11.11": _ON_ELEMENT + "; and it needs SDS's list of procedures that require an end time",
     "11.12": _ON_ELEMENT,
