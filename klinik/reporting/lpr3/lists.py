@@ -148,3 +148,63 @@ DOED = "ALCA20"  # kontakttype "død" (to confirm)
 # Aktionsdiagnoser for the state "død" (rule 5108): ICD-10 R96-R99, sudden / unattended death and
 # unknown cause (to confirm against the LPR3 guidance's list).
 DOED_DIAGNOSE_PREFIXES = ("DR96", "DR98", "DR99")
+
+# Groups of diagnosis codes the DIAGNOSE rules name (rules/diagnosis.py). SDS keeps them as lists
+# inside its rule engine, not as value sets; they are defined here by the ICD-10 blocks the rule
+# texts describe (an SKS diagnosis code is "D" + the ICD-10 code, README §2.1). The blocks' Danish
+# titles were checked in hl7dk/dk-sks-terminology-automation `fhir/CodeSystem-icd10-da.json`
+# (generated from SKScomplete.txt); that SDS's lists are exactly these blocks is to confirm.
+_DIAGNOSIS_GROUPS = (
+    CodeList(
+        "diag.foedsel.mor",
+        ("DO80", "DO81", "DO82", "DO83", "DO84"),
+        source="the mother's birth diagnoses (rules 12.03.103, 12105): ICD-10 "
+        "O80-O84, 'Spontan enkeltfødsel' to 'Flerfoldsfødsel'",
+    ),
+    CodeList(
+        "diag.foedsel.barn",
+        ("DZ38",),
+        source="the live-born child's birth diagnoses (rules 12.03.105, 12104): ICD-10 Z38 "
+        "'Levendefødt barn efter fødested'",
+    ),
+    CodeList(
+        "diag.doedfoedt",
+        ("DP95",),
+        source="the stillborn child's diagnosis (rule 12.03.106): ICD-10 P95 "
+        "'Fosterdød og dødfødt barn uden kendt årsag'",
+    ),
+    CodeList(
+        "diag.doed",
+        DOED_DIAGNOSE_PREFIXES,
+        source="the diagnoses for a dead patient (rules 5108, 12.03.109): DOED_DIAGNOSE_PREFIXES",
+    ),
+    CodeList(
+        "diag.dxdy",
+        ("DX", "DY"),
+        source="the DX and DY codes (rules 12.107a/b): ICD-10 chapter XX external causes, "
+        "X and Y blocks",
+    ),
+    CodeList(
+        "diag.kraeft.metastase",
+        ("DC77", "DC78", "DC79"),
+        source="metastasis diagnoses (rules 12109, 12.109a): ICD-10 C77-C79 ('Metastaser …')",
+    ),
+    CodeList(
+        "diag.kraeft.primaer",
+        (
+            "DC0",
+            "DC1",
+            "DC2",
+            "DC3",
+            "DC4",
+            "DC5",
+            "DC6",
+            *(f"DC7{d}" for d in range(7)),
+            "DC8",
+            "DC9",
+        ),
+        source="primary cancer diagnoses (rules 12109, 12.109a): ICD-10 C00-C76 and C80-C97, "
+        "the malignant neoplasms except the secondary ones (C77-C79)",
+    ),
+)
+LISTS.update({code_list.name: code_list for code_list in _DIAGNOSIS_GROUPS})
