@@ -29,6 +29,7 @@ from klinik.records.models import (
     Contact,
     ContactDiagnosis,
     ContactProcedure,
+    ContactStay,
     Measurement,
     Problem,
     Vaccination,
@@ -70,6 +71,7 @@ def contacts_with_coding(
         .prefetch_related(
             Prefetch("diagnoses", queryset=diagnoses),
             Prefetch("procedures", queryset=procedures),
+            Prefetch("stays", queryset=ContactStay.objects.select_related("unit").order_by("started_at", "pk")),
         )
         .order_by("-started_at", "-pk")[:limit]
     )
