@@ -284,3 +284,30 @@ def pathway_label_choices(*, on: date) -> list[tuple[str, str]]:
     for code, text in rows:
         labels.setdefault(code, f"{code} {text}")
     return list(labels.items())
+
+
+def lpr3_pathways(*, organisation_id: int, patient_ids: list[int]) -> list[Pathway]:
+    """The patients' pathways with what LPR3 reports of them, read in bulk for reporting
+    (a few queries however many patients): the unit, the referral, the markers in force
+    (`lpr3_markers`) and the linked contacts' ids (`lpr3_contact_ids`). The caller checked
+    access (one patient) or runs as the system (the nightly re-validation)."""
+    pathways = list(
+        Pathway.objects.filter(organisation_id=organisation_id, patient_id__in=patient_ids)
+        .select_related("unit", "referral")
+        .order_by("patient_id", "started_at", "pk")
+    )
+    ids = [p.pk for p in pathways]
+    markers: dict[int, list[PathwayMarker]] = {}
+    for marker in PathwayMarker.objects.filter(
+        organisation_id=organisation_id, pathway_id__in=ids, removed_at__isnull=True
+    ).order_by("at", "pk"):
+        markers.setdefault(marker.pathway_id, []).append(marker)
+    links: dict[int, list[int]] = {}
+    for pathway_id, contact_id in PathwayLink.objects.filter(
+        organisation_id=organisation_id, pathway_id__in=ids, contact__isnull=False
+    ).values_list("pathway_id", "contact_id"):
+        links.setdefault(pathway_id, []).append(contact_id)
+    for pathway in pathways:
+        pathway.lpr3_markers = markers.get(pathway.pk, [])  # type: ignore[attr-defined]
+        pathway.lpr3_contact_ids = links.get(pathway.pk, [])  # type: ignore[attr-defined]
+    return pathways

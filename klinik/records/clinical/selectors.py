@@ -251,3 +251,37 @@ def patient_vaccinations(*, patient: Patient) -> QuerySet[Vaccination]:
         .select_related("given_by", "recorded_by", "error_by")
         .order_by("-given_on", "-recorded_at", "-pk")
     )
+
+
+def lpr3_contacts(*, organisation_id: int, patient_ids: list[int]) -> list[Contact]:
+    """The patients' contacts with what LPR3 reports of them, read in bulk for reporting (a
+    few queries however many patients): the unit, the active diagnoses (`lpr3_diagnoses`),
+    procedures (`lpr3_procedures`) and the stays (`lpr3_stays`). The caller checked access."""
+    contacts = list(
+        Contact.objects.filter(organisation_id=organisation_id, patient_id__in=patient_ids)
+        .select_related("unit")
+        .order_by("patient_id", "started_at", "pk")
+    )
+    ids = [c.pk for c in contacts]
+    diagnoses: dict[int, list[ContactDiagnosis]] = {}
+    for d in ContactDiagnosis.objects.filter(
+        organisation_id=organisation_id, contact_id__in=ids, removed_at__isnull=True
+    ).order_by(Case(When(kind=DiagnosisKind.MAIN, then=Value(0)), default=Value(1)), "pk"):
+        diagnoses.setdefault(d.contact_id, []).append(d)
+    procedures: dict[int, list[ContactProcedure]] = {}
+    for p in ContactProcedure.objects.filter(
+        organisation_id=organisation_id, contact_id__in=ids, removed_at__isnull=True
+    ).order_by("performed_at", "pk"):
+        procedures.setdefault(p.contact_id, []).append(p)
+    stays: dict[int, list[ContactStay]] = {}
+    for s in (
+        ContactStay.objects.filter(organisation_id=organisation_id, contact_id__in=ids)
+        .select_related("unit")
+        .order_by("started_at", "pk")
+    ):
+        stays.setdefault(s.contact_id, []).append(s)
+    for contact in contacts:
+        contact.lpr3_diagnoses = diagnoses.get(contact.pk, [])  # type: ignore[attr-defined]
+        contact.lpr3_procedures = procedures.get(contact.pk, [])  # type: ignore[attr-defined]
+        contact.lpr3_stays = stays.get(contact.pk, [])  # type: ignore[attr-defined]
+    return contacts
