@@ -57,3 +57,17 @@ def user_names(*, ids: Iterable[int]) -> dict[int, str]:
             "pk", "first_name", "last_name", "username"
         )
     }
+
+
+def units_by_sor_code(
+    *, codes: Iterable[str], organisation: Organisation | None = None
+) -> dict[str, bool]:
+    """Per SOR code of Klinik's units (of one organisation, or of all), whether a unit with it
+    is active: the local stand-in for the national SOR register (LPR3 validation). One query."""
+    units = Unit.objects.filter(sor_code__in=set(codes))
+    if organisation is not None:
+        units = units.filter(organisation=organisation)
+    found: dict[str, bool] = {}
+    for sor_code, is_active in units.values_list("sor_code", "is_active"):
+        found[sor_code] = found.get(sor_code, False) or is_active
+    return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -275,6 +276,17 @@ def code_lookup(*, code: str, on: date | None = None) -> SKSCode | None:
         if found is not None:
             return found
     return None
+
+
+def code_validity(*, codes: Iterable[str]) -> dict[str, list[tuple[date, date | None]]]:
+    """Per code (as stored: upper case, no dot), the validity spans of all its versions, in
+    every register: (valid from, last valid day or None for open-ended). Codes not known are
+    absent. One query, for checking a whole document's codes against their dates (LPR3)."""
+    spans: dict[str, list[tuple[date, date | None]]] = {}
+    rows = SKSCode.objects.filter(code__in=set(codes)).values_list("code", "valid_from", "valid_to")
+    for code, valid_from, valid_to in rows.order_by("code", "valid_from"):
+        spans.setdefault(code, []).append((valid_from, valid_to))
+    return spans
 
 
 def term_danish(*, term: str) -> Rendering:

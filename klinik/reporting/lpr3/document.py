@@ -1,0 +1,405 @@
+"""One patient's LPR3 report (issue 18 §3) parsed into frozen dataclasses.
+
+Every part knows its `path` in the document (`forloebselementer[0].kontakter[2].diagnoser[0]`)
+and `at(field)` names one of its fields. Parsing never refuses a bad *value*: a time that cannot
+be read becomes None with the field named in `malformed` (its text stays in `raw`), a code that is
+not text likewise; the rules report them (ADR 0031). Only a wrong *shape* raises DocumentError:
+the document is not an object, `patient` or `forloebselementer` is missing, or a list or an
+object is of the wrong kind (the endpoint answers 422 naming the field).
+
+Naive times are read as Danish local time (Europe/Copenhagen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")
+
+REQUIRED = ("patient", "forloebselementer")
+
+
+class DocumentError(ValueError):
+    """The document's shape is wrong: `field` is the path of the part that is missing or of
+    the wrong kind, `message` says what was expected."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True, kw_only=True)
+class Part:
+    path: str
+    raw: Mapping[str, Any]  # the object as sent, read-only
+    malformed: frozenset[str]  # fields given but unreadable (a time or code of the wrong form)
+
+    def at(self, field: str) -> str:
+        return f"{self.path}.{field}" if self.path else field
+
+
+@dataclass(frozen=True, kw_only=True)
+class Patient(Part):
+    cpr: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Henvisning(Part):
+    tidspunkt: datetime | None
+    maade: str | None  # admin.henvmaade
+    aarsag: str | None  # diag / proc.*
+    aarsag_tillaeg: tuple[str, ...]  # tillægskoder to the aarsag (rule 06.59)
+    fritvalg: str | None  # admin.fritvalg
+    instans: str | None  # the referring unit (SOR)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Markoer(Part):
+    kode: str | None
+    tidspunkt: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reference(Part):
+    """A link from a forløbselement to another (`reference`: type from forloeb.reftype, the
+    other element's id, and that element's patient's CPR when it is another patient's)."""
+
+    type: str | None
+    forloebselement: str | None
+    cpr: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Opholdsadresse(Part):
+    enhed: str | None  # SOR
+    fravaer: str | None  # admin.fravaer, instead of a unit
+    start: datetime | None
+    slut: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Diagnose(Part):
+    kode: str | None
+    art: str | None  # "A" aktionsdiagnose, "B" bidiagnose
+    tillaegskoder: tuple[str, ...]
+
+    @property
+    def is_aktionsdiagnose(self) -> bool:
+        return self.art == "A"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Procedure(Part):
+    kode: str | None
+    start: datetime | None
+    slut: datetime | None
+    tillaegskoder: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Kontakt(Part):
+    id: str | None
+    type: str | None  # admin.konttype
+    prioritet: str | None  # admin.prioritet
+    ansvarlig: str | None  # SOR
+    start: datetime | None
+    slut: datetime | None
+    behandlingsstart: datetime | None
+    aarsag: str | None  # admin.kontaarsag
+    henvisning: Henvisning | None
+    opholdsadresser: tuple[Opholdsadresse, ...]
+    diagnoser: tuple[Diagnose, ...]
+    procedurer: tuple[Procedure, ...]
+
+    @property
+    def aktionsdiagnoser(self) -> tuple[Diagnose, ...]:
+        return tuple(d for d in self.diagnoser if d.is_aktionsdiagnose)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Forloebselement(Part):
+    id: str | None
+    label: str | None  # forloeb.label
+    ansvarlig: str | None  # SOR
+    start: datetime | None
+    slut: datetime | None
+    afslutningsmaade: str | None  # admin.afslutmaade
+    henvisning: Henvisning | None
+    reference: Reference | None
+    markoerer: tuple[Markoer, ...]
+    kontakter: tuple[Kontakt, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report(Part):
+    indberetningstidspunkt: datetime | None
+    patient: Patient
+    forloebselementer: tuple[Forloebselement, ...]
+
+    def kontakter(self) -> Iterator[tuple[Forloebselement, Kontakt]]:
+        for element in self.forloebselementer:
+            for kontakt in element.kontakter:
+                yield element, kontakt
+
+    def parts(self) -> Iterator[Part]:
+        """Every part of the document, the report itself first, in document order."""
+        yield self
+        yield self.patient
+        for element in self.forloebselementer:
+            yield element
+            yield from _present(element.henvisning, element.reference)
+            yield from element.markoerer
+            for kontakt in element.kontakter:
+                yield kontakt
+                yield from _present(kontakt.henvisning)
+                yield from kontakt.opholdsadresser
+                yield from kontakt.diagnoser
+                yield from kontakt.procedurer
+
+    def codes(self) -> frozenset[str]:
+        """Every SKS code the document carries (for reading their validity in one query)."""
+        found: set[str] = set()
+        for part in self.parts():
+            for name in _CODE_FIELDS.get(type(part), ()):
+                value = getattr(part, name)
+                if isinstance(value, str):
+                    found.add(value)
+                elif isinstance(value, tuple):
+                    found.update(value)
+        return frozenset(found)
+
+
+def _present(*parts: Part | None) -> Iterator[Part]:
+    return (p for p in parts if p is not None)
+
+
+_CODE_FIELDS: dict[type[Part], tuple[str, ...]] = {
+    Henvisning: ("maade", "aarsag", "aarsag_tillaeg", "fritvalg"),
+    Markoer: ("kode",),
+    Reference: ("type",),
+    Opholdsadresse: ("fravaer",),
+    Diagnose: ("kode", "tillaegskoder"),
+    Procedure: ("kode", "tillaegskoder"),
+    Kontakt: ("type", "prioritet", "aarsag"),
+    Forloebselement: ("label", "afslutningsmaade"),
+}
+
+
+# Parsing -----------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads the fields of one object, noting those that are given but unreadable."""
+
+    def __init__(self, data: Mapping[str, Any], path: str) -> None:
+        self.data = data
+        self.path = path
+        self.malformed: set[str] = set()
+
+    def child(self, field: str) -> str:
+        return f"{self.path}.{field}" if self.path else field
+
+    def text(self, field: str) -> str | None:
+        value = self.data.get(field)
+        if value is None:
+            return None
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            text = str(value).strip()
+            return text or None
+        self.malformed.add(field)
+        return None
+
+    def code(self, field: str) -> str | None:
+        text = self.text(field)
+        return text.upper() if text else None
+
+    def codes(self, field: str) -> tuple[str, ...]:
+        value = self.data.get(field)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.malformed.add(field)
+            return ()
+        return tuple(v.strip().upper() for v in value if v.strip())
+
+    def time(self, field: str) -> datetime | None:
+        value = self.data.get(field)
+        if value is None or value == "":
+            return None
+        parsed = parse_time(value)
+        if parsed is None:
+            self.malformed.add(field)
+        return parsed
+
+    def objects(self, field: str) -> list[tuple[Mapping[str, Any], str]]:
+        value = self.data.get(field)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise DocumentError(self.child(field), "expected a list")
+        found = []
+        for index, item in enumerate(value):
+            path = f"{self.child(field)}[{index}]"
+            if not isinstance(item, dict):
+                raise DocumentError(path, "expected an object")
+            found.append((item, path))
+        return found
+
+    def object(self, field: str) -> tuple[Mapping[str, Any], str] | None:
+        value = self.data.get(field)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise DocumentError(self.child(field), "expected an object")
+        return value, self.child(field)
+
+    def common(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "raw": MappingProxyType(dict(self.data)),
+            "malformed": frozenset(self.malformed),
+        }
+
+
+def parse_time(value: object) -> datetime | None:
+    """An ISO 8601 time, naive ones in Danish time; None if it cannot be read."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=DANISH_TIME)
+    return parsed
+
+
+def parse_report(document: object) -> Report:
+    """The report of one patient, or DocumentError if its shape is wrong."""
+    if not isinstance(document, dict):
+        raise DocumentError("document", "expected a JSON object")
+    for field in REQUIRED:
+        if document.get(field) is None:
+            raise DocumentError(field, "missing")
+    r = _Reader(document, "")
+    patient = r.object("patient")
+    assert patient is not None  # checked above
+    indberetningstidspunkt = r.time("indberetningstidspunkt")
+    elements = tuple(_element(data, path) for data, path in r.objects("forloebselementer"))
+    return Report(
+        indberetningstidspunkt=indberetningstidspunkt,
+        patient=_patient(*patient),
+        forloebselementer=elements,
+        **r.common(),
+    )
+
+
+def _patient(data: Mapping[str, Any], path: str) -> Patient:
+    r = _Reader(data, path)
+    cpr = r.text("cpr")
+    return Patient(cpr=cpr, **r.common())
+
+
+def _henvisning(data: Mapping[str, Any], path: str) -> Henvisning:
+    r = _Reader(data, path)
+    return Henvisning(
+        tidspunkt=r.time("tidspunkt"),
+        maade=r.code("maade"),
+        aarsag=r.code("aarsag"),
+        aarsag_tillaeg=r.codes("aarsag_tillaeg"),
+        fritvalg=r.code("fritvalg"),
+        instans=r.text("instans"),
+        **r.common(),
+    )
+
+
+def _element(data: Mapping[str, Any], path: str) -> Forloebselement:
+    r = _Reader(data, path)
+    henvisning = r.object("henvisning")
+    reference = r.object("reference")
+    fields = {
+        "id": r.text("id"),
+        "label": r.code("label"),
+        "ansvarlig": r.text("ansvarlig"),
+        "start": r.time("start"),
+        "slut": r.time("slut"),
+        "afslutningsmaade": r.code("afslutningsmaade"),
+        "henvisning": _henvisning(*henvisning) if henvisning else None,
+        "reference": _reference(*reference) if reference else None,
+        "markoerer": tuple(_markoer(d, p) for d, p in r.objects("markoerer")),
+        "kontakter": tuple(_kontakt(d, p) for d, p in r.objects("kontakter")),
+    }
+    return Forloebselement(**fields, **r.common())
+
+
+def _reference(data: Mapping[str, Any], path: str) -> Reference:
+    r = _Reader(data, path)
+    return Reference(
+        type=r.code("type"),
+        forloebselement=r.text("forloebselement"),
+        cpr=r.text("cpr"),
+        **r.common(),
+    )
+
+
+def _markoer(data: Mapping[str, Any], path: str) -> Markoer:
+    r = _Reader(data, path)
+    return Markoer(kode=r.code("kode"), tidspunkt=r.time("tidspunkt"), **r.common())
+
+
+def _kontakt(data: Mapping[str, Any], path: str) -> Kontakt:
+    r = _Reader(data, path)
+    henvisning = r.object("henvisning")
+    fields = {
+        "id": r.text("id"),
+        "type": r.code("type"),
+        "prioritet": r.code("prioritet"),
+        "ansvarlig": r.text("ansvarlig"),
+        "start": r.time("start"),
+        "slut": r.time("slut"),
+        "behandlingsstart": r.time("behandlingsstart"),
+        "aarsag": r.code("aarsag"),
+        "henvisning": _henvisning(*henvisning) if henvisning else None,
+        "opholdsadresser": tuple(_ophold(d, p) for d, p in r.objects("opholdsadresser")),
+        "diagnoser": tuple(_diagnose(d, p) for d, p in r.objects("diagnoser")),
+        "procedurer": tuple(_procedure(d, p) for d, p in r.objects("procedurer")),
+    }
+    return Kontakt(**fields, **r.common())
+
+
+def _ophold(data: Mapping[str, Any], path: str) -> Opholdsadresse:
+    r = _Reader(data, path)
+    return Opholdsadresse(
+        enhed=r.text("enhed"),
+        fravaer=r.code("fravaer"),
+        start=r.time("start"),
+        slut=r.time("slut"),
+        **r.common(),
+    )
+
+
+def _diagnose(data: Mapping[str, Any], path: str) -> Diagnose:
+    r = _Reader(data, path)
+    return Diagnose(
+        kode=r.code("kode"),
+        art=r.code("art"),
+        tillaegskoder=r.codes("tillaegskoder"),
+        **r.common(),
+    )
+
+
+def _procedure(data: Mapping[str, Any], path: str) -> Procedure:
+    r = _Reader(data, path)
+    return Procedure(
+        kode=r.code("kode"),
+        start=r.time("start"),
+        slut=r.time("slut"),
+        tillaegskoder=r.codes("tillaegskoder"),
+        **r.common(),
+    )

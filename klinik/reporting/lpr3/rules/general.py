@@ -1,0 +1,1 @@
+"""Rules of the groups NONE, PATIENT and REFERENCE."""

@@ -1,0 +1,1 @@
+"""Rules of the groups FORLOEBSELEMENT, FORLOEBSMARKOER and HENVISNING."""
