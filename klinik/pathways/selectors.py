@@ -311,3 +311,17 @@ def lpr3_pathways(*, organisation_id: int, patient_ids: list[int]) -> list[Pathw
         pathway.lpr3_markers = markers.get(pathway.pk, [])  # type: ignore[attr-defined]
         pathway.lpr3_contact_ids = links.get(pathway.pk, [])  # type: ignore[attr-defined]
     return pathways
+
+
+def lpr3_patient_ids(
+    *, organisation_id: int, unit_id: int | None = None, patient_id: int | None = None
+) -> list[int]:
+    """The patients whose LPR3 report a unit (or the organisation) answers for: those with a
+    pathway there (or just `patient_id`, if so). Ids only, for the re-validation run by the
+    system."""
+    rows = Pathway.objects.filter(organisation_id=organisation_id)
+    if unit_id is not None:
+        rows = rows.filter(unit_id=unit_id)
+    if patient_id is not None:
+        rows = rows.filter(patient_id=patient_id)
+    return sorted(set(rows.values_list("patient_id", flat=True)))

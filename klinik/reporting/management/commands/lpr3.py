@@ -1,0 +1,53 @@
+"""`klinik lpr3 revalidate`: re-validate the LPR3 reports into the error lists.
+
+Without options: every organisation's patients with a pathway. `--unit` limits it to one unit
+(by its id). `--schedule` also makes sure the nightly run is queued for the task worker
+(`klinik db_worker`, started by `klinik serve`).
+"""
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from klinik.core.models import Unit
+from klinik.reporting.lpr3_report.jobs import lpr3_revalidate_all, lpr3_revalidate_schedule
+from klinik.reporting.lpr3_report.services import lpr3_unit_revalidate
+
+
+class Command(BaseCommand):
+    help = "LPR3 tools. `klinik lpr3 revalidate` brings the error lists up to date."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        revalidate = sub.add_parser(
+            "revalidate", help="Validate the patients' LPR3 reports and update the error lists."
+        )
+        revalidate.add_argument("--unit", type=int, help="only this unit (its id)")
+        revalidate.add_argument(
+            "--schedule",
+            action="store_true",
+            help="also make sure the nightly re-validation is queued for the task worker",
+        )
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "revalidate":
+            if options["unit"] is not None:
+                unit = Unit.objects.filter(pk=options["unit"]).first()
+                if unit is None:
+                    raise CommandError(f"No unit with id {options['unit']}")
+                result = lpr3_unit_revalidate(organisation_id=unit.organisation_id, unit_id=unit.pk)
+                totals = vars(result)
+            else:
+                totals = lpr3_revalidate_all()
+            self.stdout.write(
+                "LPR3: {patients} patient(s) validated, {found} new finding(s), "
+                "{fixed} fixed, {open} open.".format(**totals)
+            )
+            if options["schedule"]:
+                queued = lpr3_revalidate_schedule()
+                self.stdout.write(
+                    "Nightly re-validation queued."
+                    if queued
+                    else "Nightly re-validation already queued."
+                )
