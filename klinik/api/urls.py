@@ -13,6 +13,7 @@ from ninja.errors import HttpError, ValidationError
 from klinik.api import (
     billing,
     core,
+    lpr3_report,
     messages,
     pathways,
     patients,
@@ -61,6 +62,7 @@ api.add_router("", stock.router)
 api.add_router("", messages.router)
 api.add_router("", staff.router)
 api.add_router("", renewals.router)
+api.add_router("", lpr3_report.router)
 
 
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.
