@@ -61,9 +61,7 @@ def lpr3_patient_revalidate_api(request: ApiRequest, patient_id: uuid.UUID) -> R
     response={201: SubmissionOut},
     summary="Send the patient's report to LPR (the transport adapter) when it has no errors",
 )
-def lpr3_patient_send_api(
-    request: ApiRequest, patient_id: uuid.UUID
-) -> tuple[int, SubmissionOut]:
+def lpr3_patient_send_api(request: ApiRequest, patient_id: uuid.UUID) -> tuple[int, SubmissionOut]:
     sent = lpr3_patient_send(actor=request.auth, public_id=patient_id, channel=Channel.API)
     return 201, SubmissionOut(
         set_id=sent.set_id,

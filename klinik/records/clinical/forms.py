@@ -210,8 +210,13 @@ def warning_form(data: Any = None) -> WarningForm:
 class LprChoices:
     """The three value lists of the LPR form, read once per page (not once per contact)."""
 
-    def __init__(self, *, types: list[tuple[str, str]], priorities: list[tuple[str, str]],
-                 reasons: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        *,
+        types: list[tuple[str, str]],
+        priorities: list[tuple[str, str]],
+        reasons: list[tuple[str, str]],
+    ) -> None:
         self.types, self.priorities, self.reasons = types, priorities, reasons
 
 
@@ -255,9 +260,7 @@ class StayForm(forms.Form):
     ended_at = DanishDateTimeField(label=_("To"), required=False)
 
 
-def stay_form(
-    contact: Contact, units: list[tuple[str, str]], data: Any = None
-) -> StayForm:
+def stay_form(contact: Contact, units: list[tuple[str, str]], data: Any = None) -> StayForm:
     key = contact.public_id.hex[:12]
     form = StayForm(
         data,

@@ -87,7 +87,7 @@ def contact_stay_add(
     ended_at: datetime | None,
     channel: Channel = Channel.UI,
 ) -> ContactStay:
-    """Add an opholdsadresse: the unit where the patient stayed, from–to, inside the contact."""
+    """Add an opholdsadresse: the unit where the patient stayed, from and to, inside the contact."""
     if unit.organisation_id != contact.organisation_id:
         raise RecordError(STAY_UNIT_FOREIGN, code=RecordCode.NO_UNIT, field="unit")
     if ended_at is not None and ended_at < started_at:

@@ -71,7 +71,10 @@ def contacts_with_coding(
         .prefetch_related(
             Prefetch("diagnoses", queryset=diagnoses),
             Prefetch("procedures", queryset=procedures),
-            Prefetch("stays", queryset=ContactStay.objects.select_related("unit").order_by("started_at", "pk")),
+            Prefetch(
+                "stays",
+                queryset=ContactStay.objects.select_related("unit").order_by("started_at", "pk"),
+            ),
         )
         .order_by("-started_at", "-pk")[:limit]
     )

@@ -24,12 +24,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from klinik.core.errors import form_error_add
 from klinik.core.http import ActorRequest
+from klinik.core.models import Unit
 from klinik.core.policy import Perm, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
 from klinik.records.access import contact_for_write
-from klinik.records.clinical import chart, ddv, selectors, services
-from klinik.records.clinical import lpr
+from klinik.records.choices import LPR_PRIORITY_PREFIX, LPR_REASON_PREFIX, LPR_TYPE_PREFIX
+from klinik.records.clinical import chart, ddv, lpr, selectors, services
 from klinik.records.clinical.forms import (
     CodeRemoveForm,
     ContactLprForm,
@@ -59,8 +60,6 @@ from klinik.records.clinical.sections import (
 )
 from klinik.records.errors import RecordCode
 from klinik.records.header import patient_warnings, record_frame, record_patient
-from klinik.core.models import Unit
-from klinik.records.choices import LPR_PRIORITY_PREFIX, LPR_REASON_PREFIX, LPR_TYPE_PREFIX
 from klinik.records.models import Contact, Measurement, PatientWarning, Problem, Vaccination
 from klinik.terminology.choices import HitKind
 from klinik.terminology.selectors import code_choices
@@ -314,7 +313,9 @@ def procedure_remove_view(request: ActorRequest, contact_id: uuid.UUID) -> HttpR
 def contact_lpr_view(request: ActorRequest, contact_id: uuid.UUID) -> HttpResponse:
     """Register the contact's LPR3 type, priority and kontaktårsag."""
     contact = contact_for_write(actor=request.actor, public_id=contact_id)
-    form = contact_lpr_form(contact, _LprLists(request, contact.organisation_id).choices, request.POST)
+    form = contact_lpr_form(
+        contact, _LprLists(request, contact.organisation_id).choices, request.POST
+    )
     if form.is_valid():
         error = attempt(
             lambda: lpr.contact_lpr_update(

@@ -40,8 +40,10 @@ def lpr3_revalidate_all(*, now: datetime | None = None) -> dict[str, Any]:
 def next_night(now: datetime) -> datetime:
     local = timezone.localtime(now)
     at = timezone.make_aware(datetime.combine(local.date(), NIGHTLY_AT))
-    return at if at > now else timezone.make_aware(
-        datetime.combine(local.date() + timedelta(days=1), NIGHTLY_AT)
+    return (
+        at
+        if at > now
+        else timezone.make_aware(datetime.combine(local.date() + timedelta(days=1), NIGHTLY_AT))
     )
 
 

@@ -44,15 +44,26 @@ def _merge_findings(source_id: int, target_id: int) -> Any:
     return _move_findings(source_id, target_id)
 
 
-def _part(key: str, title: str, model: Any, rows: Any, order: int, merge: Any, unmerge: Any) -> PatientPart:
+def _part(
+    key: str, title: str, model: Any, rows: Any, order: int, merge: Any, unmerge: Any
+) -> PatientPart:
     return PatientPart(
         key, title, (model._meta.label,), rows, order=order, merge=merge, unmerge=unmerge
     )
 
 
 PARTS = (
-    _part("lpr3_findings", "LPR3-fejl", Lpr3Finding, _findings, 80, _merge_findings, _back_findings),
-    _part("lpr3_reports", "LPR3-indberetninger", Lpr3Submission, _submissions, 81, *merge_move(Lpr3Submission)),
+    _part(
+        "lpr3_findings", "LPR3-fejl", Lpr3Finding, _findings, 80, _merge_findings, _back_findings
+    ),
+    _part(
+        "lpr3_reports",
+        "LPR3-indberetninger",
+        Lpr3Submission,
+        _submissions,
+        81,
+        *merge_move(Lpr3Submission),
+    ),
 )
 
 

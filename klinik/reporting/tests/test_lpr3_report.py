@@ -10,7 +10,6 @@ import pytest
 from django.core.management import call_command
 
 from klinik.api.tests.helpers import ApiClient
-from klinik.audit.choices import Channel
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.core.services import actor_from_membership
@@ -137,7 +136,7 @@ def test_api_returns_the_report_logged_and_404_across_organisations(client, worl
     response = api.get(f"/lpr3/patients/{lpr['patient'].public_id}")
     assert response.status_code == 200
     doc = response.json()
-    assert [e["id"] for e in doc["forloebselementer"]][0] == str(lpr["pathway"].public_id)
+    assert doc["forloebselementer"][0]["id"] == str(lpr["pathway"].public_id)
     assert AccessLogEntry.objects.count() > before
     other = ApiClient(client, world.member(Role.SECRETARY, unit=world.unit_b))
     response = other.get(f"/lpr3/patients/{lpr['patient'].public_id}")
@@ -210,9 +209,11 @@ def test_work_queue_kind_lists_the_units_errors(world, lpr):
     items, count = LPR3_ERROR_KIND.read(lpr["actor"], query)  # type: ignore[misc]
     rules = {i.title for i in items}
     assert any("05.14" in t for t in rules)
-    assert count == len(items) == Lpr3Finding.objects.filter(
-        fixed_at__isnull=True, severity="ERROR"
-    ).count()
+    assert (
+        count
+        == len(items)
+        == Lpr3Finding.objects.filter(fixed_at__isnull=True, severity="ERROR").count()
+    )
     assert all(i.patient_id == lpr["patient"].pk for i in items)
     actor_b = actor_from_membership(world.member(Role.SECRETARY, unit=world.unit_b))
     items_b, _count = LPR3_ERROR_KIND.read(actor_b, query)  # type: ignore[misc]
@@ -228,9 +229,7 @@ def test_send_refuses_a_report_with_errors_and_versions_the_set(world, lpr):
 
 def test_send_versions_the_patients_set(world, lpr, monkeypatch):
     # The rules are h18a's; here only the versioning: a report the rules pass.
-    monkeypatch.setattr(
-        "klinik.reporting.lpr3_report.services.validate", lambda *a, **k: []
-    )
+    monkeypatch.setattr("klinik.reporting.lpr3_report.services.validate", lambda *a, **k: [])
     first = lpr3_patient_send(actor=lpr["actor"], public_id=lpr["patient"].public_id)
     second = lpr3_patient_send(actor=lpr["actor"], public_id=lpr["patient"].public_id)
     assert (first.version, second.version) == (1, 2)
