@@ -13,6 +13,7 @@ from ninja.errors import HttpError, ValidationError
 from klinik.api import (
     billing,
     core,
+    lpr3,
     lpr3_report,
     messages,
     pathways,
@@ -62,6 +63,7 @@ api.add_router("", stock.router)
 api.add_router("", messages.router)
 api.add_router("", staff.router)
 api.add_router("", renewals.router)
+api.add_router("", lpr3.router)
 api.add_router("", lpr3_report.router)
 
 

@@ -59,6 +59,8 @@ NO_PATIENT_DATA = {
     # Stock: products and lots, no patients.
     ("POST", "/stock/receipts"),
     ("GET", "/stock"),
+    # LPR3 dry-run validation: checks the document sent, reads no patient (ADR 0031).
+    ("POST", "/lpr3/validate"),
 }
 
 Call = Callable[[ApiWorld], tuple[str, str, dict[str, Any]]]

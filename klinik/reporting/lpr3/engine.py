@@ -138,9 +138,12 @@ class Context:
             for code in (getattr(part, "ansvarlig", None), getattr(part, "enhed", None))
             if isinstance(code, str)
         )
+        codes = report.codes()
+        found = code_source(codes)
         return cls(
             now=now,
-            codes=code_source(report.codes()),
+            # Codes not found are remembered as unknown: not read again.
+            codes={code: tuple(found.get(code, ())) for code in codes},
             sor=(sor_source or organisation_units())(sor_codes) if sor_codes else {},
             code_source=code_source,
         )
@@ -156,8 +159,8 @@ class Context:
         if not code:
             return ()
         if code not in self._codes and self._code_source is not None:
-            # A code a rule derived itself (not in the document): read it alone.
-            self._codes.update(self._code_source(frozenset({code})))
+            # A code a rule derived itself (not in the document): read it alone, once.
+            self._codes[code] = tuple(self._code_source(frozenset({code})).get(code, ()))
         return tuple(self._codes.get(code, ()))
 
     def is_known(self, code: str | None) -> bool:

@@ -41,6 +41,14 @@ _LISTS = (
         "sygdomsforløb); README §3.2",
     ),
     CodeList(
+        "forloeb.reftype.sammepatient",
+        (),
+        frozenset({"ALAA01"}),
+        source="the reference types linking elements of the same patient (rule 3101): ALAA01 "
+        "henvist i samme sygdomsforløb (README §3.2); the types linking two patients (rule "
+        "3102, e.g. mother and child) are in no source we hold",
+    ),
+    CodeList(
         "forloeb.markoer",
         ("AFV", "AFB"),
         source="DKEpisodeOfCareMarkerCodes 1.2.208.176.2.4.4; README §3.5 (AFV… waiting-time "

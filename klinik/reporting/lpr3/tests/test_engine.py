@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,17 @@ def test_findings_are_sorted_by_path_with_indexes_as_numbers() -> None:
         doc["forloebselementer"][0]["kontakter"][i]["diagnoser"] = []
     paths = [f.path for f in check(doc) if f.rule == "05.14"]
     assert paths == sorted(paths, key=lambda p: int(p.split("[")[2].split("]")[0]))
+
+
+def test_validation_reads_codes_and_units_in_one_query_each(
+    db: None, django_assert_num_queries: Any
+) -> None:
+    doc = document()
+    doc["forloebselementer"] = doc["forloebselementer"] * 10
+    with django_assert_num_queries(2):
+        findings = engine.validate(doc, now=NOW)
+    # Codes come from the starter set: DJ189 is in it, the builder's test-only ALAC01 is not.
+    assert ("02.55", "forloebselementer[0].afslutningsmaade") in {
+        (f.rule, f.path) for f in findings
+    }
+    assert not [f for f in findings if f.path.endswith("diagnoser[0].kode")]
