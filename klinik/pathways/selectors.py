@@ -286,11 +286,14 @@ def pathway_label_choices(*, on: date) -> list[tuple[str, str]]:
     return list(labels.items())
 
 
-def lpr3_pathways(*, organisation_id: int, patient_ids: list[int]) -> list[Pathway]:
+def lpr3_pathways(
+    *, actor: Actor | None, organisation_id: int, patient_ids: list[int]
+) -> list[Pathway]:
     """The patients' pathways with what LPR3 reports of them, read in bulk for reporting
     (a few queries however many patients): the unit, the referral, the markers in force
-    (`lpr3_markers`) and the linked contacts' ids (`lpr3_contact_ids`). The caller checked
-    access (one patient) or runs as the system (the nightly re-validation)."""
+    (`lpr3_markers`) and the linked contacts' ids (`lpr3_contact_ids`). `actor`: whose read
+    it is, checked and logged by the caller at the patient's door (access_patient); None for
+    the system's re-validation, which shows nothing to anyone (ADR 0032)."""
     pathways = list(
         Pathway.objects.filter(organisation_id=organisation_id, patient_id__in=patient_ids)
         .select_related("unit", "referral")

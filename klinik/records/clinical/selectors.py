@@ -21,7 +21,7 @@ from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
 from klinik.core.models import User
-from klinik.core.policy import ROLE_PERMISSIONS, Perm
+from klinik.core.policy import ROLE_PERMISSIONS, Actor, Perm
 from klinik.patients.models import Patient
 from klinik.records.choices import DiagnosisKind, MeasurementKind, ProblemStatus
 from klinik.records.clinical.plausibility import UNITS, decimal_text
@@ -256,10 +256,14 @@ def patient_vaccinations(*, patient: Patient) -> QuerySet[Vaccination]:
     )
 
 
-def lpr3_contacts(*, organisation_id: int, patient_ids: list[int]) -> list[Contact]:
+def lpr3_contacts(
+    *, actor: Actor | None, organisation_id: int, patient_ids: list[int]
+) -> list[Contact]:
     """The patients' contacts with what LPR3 reports of them, read in bulk for reporting (a
     few queries however many patients): the unit, the active diagnoses (`lpr3_diagnoses`),
-    procedures (`lpr3_procedures`) and the stays (`lpr3_stays`). The caller checked access."""
+    procedures (`lpr3_procedures`) and the stays (`lpr3_stays`). `actor`: whose read it
+    is, checked and logged by the caller at the patient's door (access_patient); None for the
+    system's re-validation, which shows nothing to anyone (ADR 0032)."""
     contacts = list(
         Contact.objects.filter(organisation_id=organisation_id, patient_id__in=patient_ids)
         .select_related("unit")

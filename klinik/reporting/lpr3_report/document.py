@@ -198,17 +198,21 @@ def _one(
 
 
 def reports_build(
-    *, organisation_id: int, patients: list[Patient], now: datetime | None = None
+    *,
+    actor: Actor | None,
+    organisation_id: int,
+    patients: list[Patient],
+    now: datetime | None = None,
 ) -> list[BuiltReport]:
-    """The reports of a batch of one organisation's patients (no access check, no log: the
-    callers do that)."""
+    """The reports of a batch of one organisation's patients. No access check and no log here:
+    `actor`'s read was checked and logged at the patient's door; None is the system's run."""
     now = now or timezone.now()
     ids = [p.pk for p in patients]
     pathways: dict[int, list[Pathway]] = {}
-    for pathway in lpr3_pathways(organisation_id=organisation_id, patient_ids=ids):
+    for pathway in lpr3_pathways(actor=actor, organisation_id=organisation_id, patient_ids=ids):
         pathways.setdefault(pathway.patient_id, []).append(pathway)
     contacts: dict[int, list[Contact]] = {}
-    for contact in lpr3_contacts(organisation_id=organisation_id, patient_ids=ids):
+    for contact in lpr3_contacts(actor=actor, organisation_id=organisation_id, patient_ids=ids):
         contacts.setdefault(contact.patient_id, []).append(contact)
     return [_one(p, pathways.get(p.pk, []), contacts.get(p.pk, []), now) for p in patients]
 
@@ -228,4 +232,6 @@ def patient_report(
         perm=Perm.REPORT_LPR3,
         object_type="lpr3_report",
     )
-    return reports_build(organisation_id=patient.organisation_id, patients=[patient], now=now)[0]
+    return reports_build(
+        actor=actor, organisation_id=patient.organisation_id, patients=[patient], now=now
+    )[0]

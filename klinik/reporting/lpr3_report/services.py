@@ -150,12 +150,18 @@ def _store(
 
 
 def _revalidate(
-    organisation_id: int, patients: list[Patient], now: datetime, tally: Revalidated
+    actor: Actor | None,
+    organisation_id: int,
+    patients: list[Patient],
+    now: datetime,
+    tally: Revalidated,
 ) -> None:
     codes, sor = _Codes(), _Sor()
     for start in range(0, len(patients), BATCH):
         batch = patients[start : start + BATCH]
-        reports = reports_build(organisation_id=organisation_id, patients=batch, now=now)
+        reports = reports_build(
+            actor=actor, organisation_id=organisation_id, patients=batch, now=now
+        )
         results = [
             validate(r.document, now=now, code_source=codes, sor_source=sor) for r in reports
         ]
@@ -179,7 +185,7 @@ def lpr3_patient_revalidate(
         object_type="lpr3_report",
     )
     tally = Revalidated()
-    _revalidate(patient.organisation_id, [patient], now or timezone.now(), tally)
+    _revalidate(actor, patient.organisation_id, [patient], now or timezone.now(), tally)
     return tally
 
 
@@ -194,7 +200,7 @@ def lpr3_patient_ids_revalidate(
             "pk"
         )
     )
-    _revalidate(organisation_id, patients, now or timezone.now(), tally)
+    _revalidate(None, organisation_id, patients, now or timezone.now(), tally)
     return tally
 
 
@@ -226,7 +232,9 @@ def lpr3_patient_send(
         perm=Perm.REPORT_LPR3,
         object_type="lpr3_report",
     )
-    report = reports_build(organisation_id=patient.organisation_id, patients=[patient], now=now)[0]
+    report = reports_build(
+        actor=actor, organisation_id=patient.organisation_id, patients=[patient], now=now
+    )[0]
     if not report.elements:
         raise Lpr3Error(Lpr3Code.NOTHING_TO_SEND, Lpr3Error.NOTHING_TO_SEND)
     findings = validate(report.document, now=now)

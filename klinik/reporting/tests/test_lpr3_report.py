@@ -90,7 +90,9 @@ def lpr(world, clock):
 
 
 def _build(world, lpr):
-    return reports_build(organisation_id=world.org_a.pk, patients=[lpr["patient"]], now=NOW)[0]
+    return reports_build(
+        actor=lpr["actor"], organisation_id=world.org_a.pk, patients=[lpr["patient"]], now=NOW
+    )[0]
 
 
 def test_document_is_built_from_pathways_contacts_and_codes(world, lpr):
