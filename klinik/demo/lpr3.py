@@ -100,7 +100,7 @@ def demo_lpr3(*, units: list[Unit]) -> None:
         return _revalidate(units)
     third = pathway_for(patients[2], 15)
     visit(patients[2], third, 5, close=False)
-    pathway_close(actor=doctor, pathway=third, ended_at=timezone.now(), end_mode="ALAC01")
+    pathway_close(actor=doctor, pathway=third, ended_at=timezone.now(), end_mode="ALAC02")
     _revalidate(units)
 
 

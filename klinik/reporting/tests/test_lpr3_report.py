@@ -12,6 +12,7 @@ from django.core.management import call_command
 from klinik.api.tests.helpers import ApiClient
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
+from klinik.core.errors import DomainError
 from klinik.core.services import actor_from_membership
 from klinik.core.worklist import WorkQuery
 from klinik.pathways.models import Pathway, PathwayLink, PathwayMarker, Referral
@@ -222,11 +223,20 @@ def test_work_queue_kind_lists_the_units_errors(world, lpr):
     assert items_b == []
 
 
-def test_send_refuses_a_report_with_errors_and_versions_the_set(world, lpr):
-    with pytest.raises(Exception) as refused:
+def test_send_refuses_a_report_with_errors_and_logs_the_export(world, lpr):
+    exports = AccessLogEntry.objects.filter(action="export", object_type="lpr3_report")
+    with pytest.raises(DomainError) as refused:
         lpr3_patient_send(actor=lpr["actor"], public_id=lpr["patient"].public_id)
-    assert getattr(refused.value, "code", "") == "lpr3_has_errors"
+    assert refused.value.code == "lpr3_has_errors"
     assert not Lpr3Submission.objects.exists()
+    assert exports.filter(patient_id=lpr["patient"].public_id).count() == 1
+
+
+def test_send_through_the_api_answers_409_with_errors(client, world, lpr):
+    api = ApiClient(client, lpr["secretary"])
+    response = api.post(f"/lpr3/patients/{lpr['patient'].public_id}/send")
+    assert response.status_code == 409
+    assert response.json()["code"] == "lpr3_has_errors"
 
 
 def test_send_versions_the_patients_set(world, lpr, monkeypatch):
