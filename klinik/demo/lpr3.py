@@ -20,7 +20,7 @@ from django.utils import timezone
 from klinik.core.choices import Role
 from klinik.core.models import Unit
 from klinik.demo.pathways import _actor, _at
-from klinik.pathways.models import Pathway
+from klinik.pathways.models import Pathway, Referral
 from klinik.pathways.pathway_services import pathway_close, pathway_link
 from klinik.pathways.referral_services import referral_receive, referral_visitate
 from klinik.patients.models import Patient
@@ -31,6 +31,7 @@ from klinik.records.journal.services import contact_close, contact_open
 from klinik.records.models import Contact
 from klinik.reporting.lpr3_report.services import lpr3_unit_revalidate
 
+REASON = "Dårligt reguleret type 2-diabetes."
 # Fictional SOR codes of the demo hospital's units (the shape of real ones).
 DEMO_SOR = ["900011000016007", "900021000016002", "900031000016005"]
 
@@ -43,6 +44,8 @@ def demo_lpr3(*, units: list[Unit]) -> None:
             unit.sor_code = sor
             unit.save(update_fields=["sor_code"])
     unit = units[0]
+    if Referral.objects.filter(organisation_id=unit.organisation_id, reason=REASON).exists():
+        return  # loaded once already
     secretary, doctor = _actor(unit, Role.SECRETARY), _actor(unit, Role.DOCTOR)
     if secretary is None or doctor is None:
         return
@@ -60,7 +63,7 @@ def demo_lpr3(*, units: list[Unit]) -> None:
             received_at=_at(days_ago),
             referrer_name="Lægehuset Nord",
             referrer_provider_number="012345",
-            reason="Dårligt reguleret type 2-diabetes.",
+            reason=REASON,
             diagnosis="DE11",
             priority="planlagt",
             rights=["udredningsret"],
