@@ -264,3 +264,31 @@ def test_command_revalidates_the_units_patients(world, lpr):
 def test_unit_revalidation_reads_in_batches(world, lpr, django_assert_max_num_queries):
     with django_assert_max_num_queries(30):
         lpr3_unit_revalidate(organisation_id=world.org_a.pk, unit_id=world.unit_a.pk)
+
+
+def test_coding_a_diagnosis_revalidates_the_patient_after_the_commit(
+    world, lpr, django_capture_on_commit_callbacks
+):
+    lpr3_patient_revalidate(actor=lpr["actor"], public_id=lpr["patient"].public_id)
+    assert Lpr3Finding.objects.filter(rule="05.14", fixed_at__isnull=True).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_diagnosis_add(
+            actor=lpr["actor"], contact=lpr["linked"], code="DJ449", kind=DiagnosisKind.MAIN
+        )
+    assert not Lpr3Finding.objects.filter(rule="05.14", fixed_at__isnull=True).exists()
+
+
+def test_pathway_page_offers_afslutningsmaade_from_its_list_and_the_lpr_buttons(
+    login_as, world, lpr
+):
+    client = login_as(lpr["secretary"])
+    url = f"/pathways/{lpr['pathway'].public_id}/"
+    page = client.get(url).content.decode()
+    assert '<option value="ALAC70"' in page
+    assert f"/reports/lpr3/patients/{lpr['patient'].public_id}/send/" in page
+    response = client.post(
+        f"/reports/lpr3/patients/{lpr['patient'].public_id}/send/", {"next": url}
+    )
+    assert response.status_code == 302 and response["Location"] == url
+    assert not Lpr3Submission.objects.exists()  # it has errors: refused, said on the page
+    assert "fejl" in client.get(url).content.decode()
