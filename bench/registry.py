@@ -27,6 +27,7 @@ BENCHMARK_MODULES: tuple[str, ...] = (
     "bench.worklist",
     "bench.pathways",
     "bench.billing",
+    "bench.lpr3",
     "bench.medcom",
     "bench.reliability",
 )

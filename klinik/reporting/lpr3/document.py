@@ -209,9 +209,10 @@ class _Reader:
         value = self.data.get(field)
         if value is None:
             return None
-        if isinstance(value, str | int) and not isinstance(value, bool):
-            text = str(value).strip()
-            return text or None
+        if type(value) is str:  # the common case first: this runs for every field
+            return value.strip() or None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
         self.malformed.add(field)
         return None
 
@@ -243,7 +244,7 @@ class _Reader:
             return []
         if not isinstance(value, list):
             raise DocumentError(self.child(field), "expected a list")
-        found = []
+        found: list[tuple[Mapping[str, Any], str]] = []
         for index, item in enumerate(value):
             path = f"{self.child(field)}[{index}]"
             if not isinstance(item, dict):
@@ -262,7 +263,7 @@ class _Reader:
     def common(self) -> dict[str, Any]:
         return {
             "path": self.path,
-            "raw": MappingProxyType(dict(self.data)),
+            "raw": MappingProxyType(self.data),  # a view: the parsed JSON is not shared
             "malformed": frozenset(self.malformed),
         }
 
@@ -323,7 +324,7 @@ def _element(data: Mapping[str, Any], path: str) -> Forloebselement:
     r = _Reader(data, path)
     henvisning = r.object("henvisning")
     reference = r.object("reference")
-    fields = {
+    fields: dict[str, Any] = {
         "id": r.text("id"),
         "label": r.code("label"),
         "ansvarlig": r.text("ansvarlig"),
@@ -356,7 +357,7 @@ def _markoer(data: Mapping[str, Any], path: str) -> Markoer:
 def _kontakt(data: Mapping[str, Any], path: str) -> Kontakt:
     r = _Reader(data, path)
     henvisning = r.object("henvisning")
-    fields = {
+    fields: dict[str, Any] = {
         "id": r.text("id"),
         "type": r.code("type"),
         "prioritet": r.code("prioritet"),

@@ -106,6 +106,21 @@ def organisation_units(organisation: Organisation | None = None) -> SorSource:
     return read
 
 
+def cached_codes(source: CodeSource = terminology_codes) -> CodeSource:
+    """A code source that remembers what it read: for validating many reports in a row (the
+    nightly re-validation), each code is read once for the whole run instead of per report."""
+    known: dict[str, tuple[Span, ...]] = {}
+
+    def read(codes: frozenset[str]) -> dict[str, tuple[Span, ...]]:
+        missing = codes - known.keys()
+        if missing:
+            found = source(frozenset(missing))
+            known.update({code: tuple(found.get(code, ())) for code in missing})
+        return {code: known[code] for code in codes if known[code]}
+
+    return read
+
+
 class Context:
     """What rules read beyond the document: the time of validation, SKS codes' validity, the
     LPR3 code lists and the SOR units' validity. Built once per validation."""

@@ -36,11 +36,18 @@ def times_lie_before_the_report(report: Report, ctx: Context) -> Iterator[str]:
                 yield part.at(name)
 
 
+_TIME_FIELDS_OF: dict[type[Part], tuple[str, ...]] = {}
+
+
 def _times(part: Part) -> Iterator[tuple[str, datetime]]:
-    for field in fields(part):
-        value = getattr(part, field.name)
-        if field.name in TIME_FIELDS and isinstance(value, datetime):
-            yield field.name, value
+    names = _TIME_FIELDS_OF.get(type(part))
+    if names is None:
+        names = tuple(f.name for f in fields(part) if f.name in TIME_FIELDS)
+        _TIME_FIELDS_OF[type(part)] = names
+    for name in names:
+        value = getattr(part, name)
+        if value is not None:
+            yield name, value
 
 
 # PATIENT ------------------------------------------------------------------------------------------

@@ -12,7 +12,15 @@ from klinik.reporting.lpr3.catalogue import Group, Severity, catalogue
 from klinik.reporting.lpr3.document import DocumentError, parse_report
 from klinik.reporting.lpr3.engine import Context, Span, registry, rule
 from klinik.reporting.lpr3.lists import LISTS
-from klinik.reporting.lpr3.tests.builder import NOW, change, check, document, kontakt
+from klinik.reporting.lpr3.tests.builder import (
+    NOW,
+    change,
+    check,
+    code_source,
+    document,
+    kontakt,
+    sor_source,
+)
 
 
 def test_catalogue_holds_the_399_rules_with_their_groups_and_severities() -> None:
@@ -124,3 +132,22 @@ def test_validation_reads_codes_and_units_in_one_query_each(
         (f.rule, f.path) for f in findings
     }
     assert not [f for f in findings if f.path.endswith("diagnoser[0].kode")]
+
+
+def test_a_cached_code_source_reads_each_code_once_across_reports() -> None:
+    reads: list[frozenset[str]] = []
+
+    def source(codes: frozenset[str]) -> dict[str, tuple[Span, ...]]:
+        reads.append(codes)
+        return code_source(codes)
+
+    cached = engine.cached_codes(source)
+    first = check_with(document(), cached)
+    second = check_with(change(document(), "forloebselementer[0].label", "ALAL02"), cached)
+    assert first == [] and second == []
+    assert reads[1] == {"ALAL02"}
+    assert len(reads) == 2
+
+
+def check_with(doc: dict[str, Any], source: engine.CodeSource) -> list[engine.Finding]:
+    return engine.validate(doc, now=NOW, code_source=source, sor_source=sor_source)
