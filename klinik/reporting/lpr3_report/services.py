@@ -10,7 +10,7 @@ in its own transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,8 +26,8 @@ from klinik.reporting.lpr3.catalogue import Severity as RuleSeverity
 from klinik.reporting.lpr3.engine import (
     Finding,
     Span,
+    cached_codes,
     organisation_units,
-    terminology_codes,
     validate,
 )
 from klinik.reporting.lpr3_report.deadlines import finding_deadline
@@ -45,21 +45,6 @@ class Revalidated:
     found: int = 0  # new findings
     fixed: int = 0  # findings no longer found
     open: int = 0  # open findings after the run
-
-
-class _Codes:
-    """SKS validity read once per run, not once per patient."""
-
-    def __init__(self) -> None:
-        self.spans: dict[str, tuple[Span, ...]] = {}
-
-    def __call__(self, codes: frozenset[str]) -> Mapping[str, Sequence[Span]]:
-        missing = codes - self.spans.keys()
-        if missing:
-            found = terminology_codes(frozenset(missing))
-            for code in missing:
-                self.spans[code] = tuple(found.get(code, ()))
-        return {code: self.spans[code] for code in codes if self.spans[code]}
 
 
 class _Sor:
@@ -156,7 +141,7 @@ def _revalidate(
     now: datetime,
     tally: Revalidated,
 ) -> None:
-    codes, sor = _Codes(), _Sor()
+    codes, sor = cached_codes(), _Sor()  # each code and SOR unit read once per run
     for start in range(0, len(patients), BATCH):
         batch = patients[start : start + BATCH]
         reports = reports_build(
