@@ -292,3 +292,13 @@ def test_pathway_page_offers_afslutningsmaade_from_its_list_and_the_lpr_buttons(
     assert response.status_code == 302 and response["Location"] == url
     assert not Lpr3Submission.objects.exists()  # it has errors: refused, said on the page
     assert "fejl" in client.get(url).content.decode()
+
+
+def test_the_work_queue_screen_shows_the_error_with_its_link(login_as, world, lpr):
+    from django.urls import reverse
+
+    lpr3_patient_revalidate(actor=lpr["actor"], public_id=lpr["patient"].public_id)
+    client = login_as(lpr["secretary"])
+    page = client.get(reverse("worklist"), {"kind": "lpr3_error"}).content.decode()
+    assert "LPR-fejl 05.14" in page
+    assert f"#contact-{lpr['linked'].public_id}" in page
