@@ -52,6 +52,7 @@ run: install $(KLINIK_DATA_DIR)/secret_key $(KLINIK_DATA_DIR)/field_key $(KLINIK
 	if [ "$$KLINIK_DEMO" = "1" ]; then $(BIN)/klinik demo --if-empty; fi && \
 	$(BIN)/klinik outbox sweep --schedule && \
 	$(BIN)/klinik audit checkpoint --schedule && \
+	$(BIN)/klinik lpr3 revalidate --schedule && \
 	PORT=$(PORT) exec $(BIN)/klinik serve
 
 # Both databases run even when the first fails; the result fails when either did.

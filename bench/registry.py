@@ -28,6 +28,7 @@ BENCHMARK_MODULES: tuple[str, ...] = (
     "bench.pathways",
     "bench.billing",
     "bench.lpr3",
+    "bench.lpr3_nightly",
     "bench.medcom",
     "bench.reliability",
 )

@@ -14,6 +14,7 @@ from klinik.api import (
     billing,
     core,
     lpr3,
+    lpr3_report,
     messages,
     pathways,
     patients,
@@ -63,6 +64,7 @@ api.add_router("", messages.router)
 api.add_router("", staff.router)
 api.add_router("", renewals.router)
 api.add_router("", lpr3.router)
+api.add_router("", lpr3_report.router)
 
 
 # Every API error is JSON with `detail` (a sentence, naming the field first) and `code`.

@@ -18,6 +18,7 @@ from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.core.slugs import danish_slugify
 from klinik.demo.billing import demo_billing, demo_fees
 from klinik.demo.generate import generate_patients
+from klinik.demo.lpr3 import demo_lpr3
 from klinik.demo.medcom import demo_letters, demo_medcom
 from klinik.demo.pathways import demo_pathways
 from klinik.demo.patient_requests import demo_patient_requests
@@ -244,6 +245,7 @@ def demo_load(
     ]
     demo_medcom(units=general + hospital, rng=rng)
     demo_letters(units=general + hospital)
+    demo_lpr3(units=hospital)
     # After the letters: the demo's certificate is written from the unit's free letter.
     demo_patient_requests(unit=units[(_LH, _LHU)])
 

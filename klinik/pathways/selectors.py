@@ -284,3 +284,47 @@ def pathway_label_choices(*, on: date) -> list[tuple[str, str]]:
     for code, text in rows:
         labels.setdefault(code, f"{code} {text}")
     return list(labels.items())
+
+
+def lpr3_pathways(
+    *, actor: Actor | None, organisation_id: int, patient_ids: list[int]
+) -> list[Pathway]:
+    """The patients' pathways with what LPR3 reports of them, read in bulk for reporting
+    (a few queries however many patients): the unit, the referral, the markers in force
+    (`lpr3_markers`) and the linked contacts' ids (`lpr3_contact_ids`). `actor`: whose read
+    it is, checked and logged by the caller at the patient's door (access_patient); None for
+    the system's re-validation, which shows nothing to anyone (ADR 0032)."""
+    pathways = list(
+        Pathway.objects.filter(organisation_id=organisation_id, patient_id__in=patient_ids)
+        .select_related("unit", "referral")
+        .order_by("patient_id", "started_at", "pk")
+    )
+    ids = [p.pk for p in pathways]
+    markers: dict[int, list[PathwayMarker]] = {}
+    for marker in PathwayMarker.objects.filter(
+        organisation_id=organisation_id, pathway_id__in=ids, removed_at__isnull=True
+    ).order_by("at", "pk"):
+        markers.setdefault(marker.pathway_id, []).append(marker)
+    links: dict[int, list[int]] = {}
+    for pathway_id, contact_id in PathwayLink.objects.filter(
+        organisation_id=organisation_id, pathway_id__in=ids, contact__isnull=False
+    ).values_list("pathway_id", "contact_id"):
+        links.setdefault(pathway_id, []).append(contact_id)
+    for pathway in pathways:
+        pathway.lpr3_markers = markers.get(pathway.pk, [])  # type: ignore[attr-defined]
+        pathway.lpr3_contact_ids = links.get(pathway.pk, [])  # type: ignore[attr-defined]
+    return pathways
+
+
+def lpr3_patient_ids(
+    *, organisation_id: int, unit_id: int | None = None, patient_id: int | None = None
+) -> list[int]:
+    """The patients whose LPR3 report a unit (or the organisation) answers for: those with a
+    pathway there (or just `patient_id`, if so). Ids only, for the re-validation run by the
+    system."""
+    rows = Pathway.objects.filter(organisation_id=organisation_id)
+    if unit_id is not None:
+        rows = rows.filter(unit_id=unit_id)
+    if patient_id is not None:
+        rows = rows.filter(patient_id=patient_id)
+    return sorted(set(rows.values_list("patient_id", flat=True)))

@@ -12,6 +12,15 @@ class ContactKind(models.TextChoices):
     WRITTEN = "written", _("Written")
 
 
+# LPR3's codes for the defaults (SKS admin.konttype, admin.prioritet).
+LPR_TYPE_PHYSICAL = "ALCA00"  # fysisk fremmøde
+LPR_TYPE_VIRTUAL = "ALCA03"  # virtuel kontakt
+LPR_PRIORITY_ACUTE = "ATA1"
+LPR_PRIORITY_PLANNED = "ATA3"
+# The code prefixes of the value lists the contact's LPR fields choose from.
+LPR_TYPE_PREFIX, LPR_PRIORITY_PREFIX, LPR_REASON_PREFIX = "ALCA", "ATA", "ALCC"
+
+
 class EntryType(models.TextChoices):
     NOTE = "note", _("Consultation note")
     PHONE = "phone", _("Phone note")

@@ -10,6 +10,9 @@ imports none of them.
 - `DICTATION_DONE`: a dictation finished (its transcript signed), so that a "Kopi til egen
   læge" can go out (correspondence). Listeners run after the signing's transaction commits,
   each in its own; they must not raise.
+- `CONTACT_CHANGED`: what LPR3 reports of a contact changed (its LPR fields, stays, codes, or
+  its end), so that reporting re-validates the patient's report. Listeners run after the
+  commit; they must not raise.
 """
 
 from __future__ import annotations
@@ -53,5 +56,19 @@ def dictations_done(actor: Actor, public_ids: list[str]) -> None:
     def notify() -> None:
         for listener in hook_items(DICTATION_DONE):
             listener(actor, public_ids)
+
+    transaction.on_commit(notify)
+
+
+# listener(contact, actor): what LPR3 reports of the contact changed (after the commit).
+CONTACT_CHANGED: Hook[ContactListener] = Hook("contact_changed")
+
+
+def contact_changed(contact: Contact, actor: Actor | None) -> None:
+    """Tell the listeners once the current transaction has committed."""
+
+    def notify() -> None:
+        for listener in hook_items(CONTACT_CHANGED):
+            listener(contact, actor)
 
     transaction.on_commit(notify)

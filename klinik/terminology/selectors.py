@@ -365,3 +365,19 @@ def _replacements(written: str, danish: str, lay: str | None) -> tuple[str, ...]
             seen.add(key)
             found.append(candidate or "")
     return tuple(found)
+
+
+def code_choices(*, prefix: str, on: date | None = None) -> list[tuple[str, str]]:
+    """A value list: the codes starting with `prefix` valid on `on` (default today), as
+    (code, "code text"), one row per code (the newest version), for a choice field."""
+    on = on or timezone.localdate()
+    rows = (
+        SKSCode.objects.filter(code__startswith=prefix, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("code", "-valid_from")
+        .values_list("code", "text")
+    )
+    found: dict[str, str] = {}
+    for code, text in rows:
+        found.setdefault(code, f"{code} {text}")
+    return list(found.items())

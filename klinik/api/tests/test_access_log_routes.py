@@ -528,3 +528,20 @@ def test_reading_a_patient_through_the_route_is_access_logged(aw, client, route)
         assert new.filter(patient_id=aw.rw.patient2.public_id).exists()
     elif kind == "new":
         assert new.filter(patient_id=response.json()["id"]).exists()
+
+
+# The patient's LPR3 report (ADR 0032). Sending answers ids and a version only (no patient
+# data); its read is logged as an export, which reporting's tests hold it to.
+NO_PATIENT_DATA.add(("POST", "/lpr3/patients/{patient_id}/send"))
+ROUTES.update(
+    {
+        ("GET", "/lpr3/patients/{patient_id}"): (
+            "one",
+            lambda aw: ("GET", "/lpr3/patients/{p}", {}),
+        ),
+        ("POST", "/lpr3/patients/{patient_id}/revalidate"): (
+            "one",
+            lambda aw: ("POST", "/lpr3/patients/{p}/revalidate", {}),
+        ),
+    }
+)

@@ -53,6 +53,7 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
     _medcom_messages_sent_received_and_waiting()
     _staff_competences()
     _renewals_certificates_and_patient_messages()
+    _lpr3_errors_of_several_rules()
 
     def counts() -> tuple[int, ...]:
         models = (User, Membership, Patient, Referral, Task, Invoice, Fee, FeeRate, Lot)
@@ -155,6 +156,21 @@ def _referrals_in_each_state_a_cancer_pathway_and_tasks() -> None:
     assert Deadline.objects.filter(state="open", due__lt=today).exists()  # breached
     assert Deadline.objects.filter(state="open", is_paused=True).exists()
     assert Task.objects.filter(assignee__username="hospitalssekretaer").exists()
+
+
+def _lpr3_errors_of_several_rules() -> None:
+    """The hospital secretary's error list has errors of different rules (issue 18)."""
+    from klinik.reporting.models import Lpr3Finding
+
+    rules = set(
+        Lpr3Finding.objects.filter(
+            organisation__slug="medicinsk-ambulatorium", fixed_at__isnull=True
+        ).values_list("rule", flat=True)
+    )
+    assert {"05.14", "05.15", "5104", "05.31"} <= rules, rules
+    client = Client()
+    client.post("/login/", {"username": "hospitalssekretaer", "password": DEMO_PASSWORD})
+    assert 'data-rule="05.15"' in client.get("/reports/lpr3/").content.decode()
 
 
 def _staff_competences() -> None:

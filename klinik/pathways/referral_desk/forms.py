@@ -12,6 +12,9 @@ from klinik.core.datefields import DanishDateTimeField
 from klinik.core.models import Unit
 from klinik.pathways.choices import ClinicalArea, Decision, ReferralMode, ReferralPriority
 from klinik.pathways.models import PathwayTemplate
+from klinik.terminology.selectors import code_choices
+
+END_MODE_PREFIX = "ALAC"  # afslutningsmåde
 
 
 class ReferralForm(forms.Form):
@@ -126,7 +129,16 @@ class MarkerForm(forms.Form):
 
 class CloseForm(forms.Form):
     ended_at = DanishDateTimeField(label=_("End"))
-    end_mode = forms.CharField(label=_("Afslutningsmåde (SKS code)"), max_length=20)
+    end_mode = forms.ChoiceField(label=_("Afslutningsmåde"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The SKS value list (admin.afslutmaade, ALAC…) valid today; the service checks the
+        # code again on the end day.
+        self.fields["end_mode"].choices = [  # type: ignore[attr-defined]
+            ("", _("Choose…")),
+            *code_choices(prefix=END_MODE_PREFIX),
+        ]
 
 
 class LinkForm(forms.Form):

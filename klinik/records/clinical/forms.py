@@ -205,3 +205,75 @@ def problem_form(data: Any = None) -> ProblemForm:
 
 def warning_form(data: Any = None) -> WarningForm:
     return WarningForm(data, auto_id="warning-%s")
+
+
+class LprChoices:
+    """The three value lists of the LPR form, read once per page (not once per contact)."""
+
+    def __init__(
+        self,
+        *,
+        types: list[tuple[str, str]],
+        priorities: list[tuple[str, str]],
+        reasons: list[tuple[str, str]],
+    ) -> None:
+        self.types, self.priorities, self.reasons = types, priorities, reasons
+
+
+class ContactLprForm(forms.Form):
+    """The contact's LPR3 fields; "" keeps the default shown in the first option."""
+
+    lpr_type = forms.ChoiceField(label=_("Contact type (LPR)"), required=False)
+    priority = forms.ChoiceField(label=_("Priority"), required=False)
+    reason = forms.ChoiceField(label=_("Reason for contact (kontaktårsag)"), required=False)
+
+
+def contact_lpr_form(contact: Contact, choices: LprChoices, data: Any = None) -> ContactLprForm:
+    key = contact.public_id.hex[:12]
+    form = ContactLprForm(
+        data,
+        auto_id=f"lpr-{key}-%s",
+        initial={
+            "lpr_type": contact.lpr_type,
+            "priority": contact.lpr_priority,
+            "reason": contact.lpr_reason,
+        },
+    )
+    default = _("Default: %(code)s")
+    form.fields["lpr_type"].choices = [  # type: ignore[attr-defined]
+        ("", default % {"code": contact.lpr_contact_type}),
+        *choices.types,
+    ]
+    form.fields["priority"].choices = [  # type: ignore[attr-defined]
+        ("", default % {"code": contact.lpr_contact_priority}),
+        *choices.priorities,
+    ]
+    form.fields["reason"].choices = [("", _("None")), *choices.reasons]  # type: ignore[attr-defined]
+    return form
+
+
+class StayForm(forms.Form):
+    """An opholdsadresse: the unit and the period."""
+
+    unit = forms.ChoiceField(label=_("Unit"))
+    started_at = DanishDateTimeField(label=_("From"))
+    ended_at = DanishDateTimeField(label=_("To"), required=False)
+
+
+def stay_form(contact: Contact, units: list[tuple[str, str]], data: Any = None) -> StayForm:
+    key = contact.public_id.hex[:12]
+    form = StayForm(
+        data,
+        auto_id=f"stay-{key}-%s",
+        initial={
+            "unit": str(contact.unit_id),
+            "started_at": timezone.localtime(contact.started_at),
+            "ended_at": timezone.localtime(contact.ended_at) if contact.ended_at else None,
+        },
+    )
+    form.fields["unit"].choices = units  # type: ignore[attr-defined]
+    return form
+
+
+class StayRemoveForm(forms.Form):
+    stay = forms.IntegerField()

@@ -21,7 +21,7 @@ from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
 from klinik.core.models import User
-from klinik.core.policy import ROLE_PERMISSIONS, Perm
+from klinik.core.policy import ROLE_PERMISSIONS, Actor, Perm
 from klinik.patients.models import Patient
 from klinik.records.choices import DiagnosisKind, MeasurementKind, ProblemStatus
 from klinik.records.clinical.plausibility import UNITS, decimal_text
@@ -29,6 +29,7 @@ from klinik.records.models import (
     Contact,
     ContactDiagnosis,
     ContactProcedure,
+    ContactStay,
     Measurement,
     Problem,
     Vaccination,
@@ -70,6 +71,10 @@ def contacts_with_coding(
         .prefetch_related(
             Prefetch("diagnoses", queryset=diagnoses),
             Prefetch("procedures", queryset=procedures),
+            Prefetch(
+                "stays",
+                queryset=ContactStay.objects.select_related("unit").order_by("started_at", "pk"),
+            ),
         )
         .order_by("-started_at", "-pk")[:limit]
     )
@@ -249,3 +254,41 @@ def patient_vaccinations(*, patient: Patient) -> QuerySet[Vaccination]:
         .select_related("given_by", "recorded_by", "error_by")
         .order_by("-given_on", "-recorded_at", "-pk")
     )
+
+
+def lpr3_contacts(
+    *, actor: Actor | None, organisation_id: int, patient_ids: list[int]
+) -> list[Contact]:
+    """The patients' contacts with what LPR3 reports of them, read in bulk for reporting (a
+    few queries however many patients): the unit, the active diagnoses (`lpr3_diagnoses`),
+    procedures (`lpr3_procedures`) and the stays (`lpr3_stays`). `actor`: whose read it
+    is, checked and logged by the caller at the patient's door (access_patient); None for the
+    system's re-validation, which shows nothing to anyone (ADR 0032)."""
+    contacts = list(
+        Contact.objects.filter(organisation_id=organisation_id, patient_id__in=patient_ids)
+        .select_related("unit")
+        .order_by("patient_id", "started_at", "pk")
+    )
+    ids = [c.pk for c in contacts]
+    diagnoses: dict[int, list[ContactDiagnosis]] = {}
+    for d in ContactDiagnosis.objects.filter(
+        organisation_id=organisation_id, contact_id__in=ids, removed_at__isnull=True
+    ).order_by(Case(When(kind=DiagnosisKind.MAIN, then=Value(0)), default=Value(1)), "pk"):
+        diagnoses.setdefault(d.contact_id, []).append(d)
+    procedures: dict[int, list[ContactProcedure]] = {}
+    for p in ContactProcedure.objects.filter(
+        organisation_id=organisation_id, contact_id__in=ids, removed_at__isnull=True
+    ).order_by("performed_at", "pk"):
+        procedures.setdefault(p.contact_id, []).append(p)
+    stays: dict[int, list[ContactStay]] = {}
+    for s in (
+        ContactStay.objects.filter(organisation_id=organisation_id, contact_id__in=ids)
+        .select_related("unit")
+        .order_by("started_at", "pk")
+    ):
+        stays.setdefault(s.contact_id, []).append(s)
+    for contact in contacts:
+        contact.lpr3_diagnoses = diagnoses.get(contact.pk, [])  # type: ignore[attr-defined]
+        contact.lpr3_procedures = procedures.get(contact.pk, [])  # type: ignore[attr-defined]
+        contact.lpr3_stays = stays.get(contact.pk, [])  # type: ignore[attr-defined]
+    return contacts

@@ -41,7 +41,7 @@ from klinik.records.choices import (
 from klinik.records.clinical.plausibility import measurement_check
 from klinik.records.clinical.selectors import VACCINATOR_ROLES
 from klinik.records.errors import RecordCode, RecordError
-from klinik.records.hooks import VACCINATION_RECORDED
+from klinik.records.hooks import VACCINATION_RECORDED, contact_changed
 from klinik.records.models import (
     Contact,
     ContactDiagnosis,
@@ -180,6 +180,7 @@ def contact_diagnosis_add(
                 _diagnosis_create(actor, contact, main.code, main.text, DiagnosisKind.SECONDARY)
             if same is not None:  # a secondary diagnosis promoted to main
                 _remove(same, actor, now)
+            contact_changed(contact, actor)
             return _diagnosis_create(actor, contact, sks.code, sks.text, kind)
     except IntegrityError as exc:
         # Only a race past the lock (or a bug) gets here: the constraints decide.
@@ -229,6 +230,7 @@ def contact_diagnosis_remove(
         if row is None:
             raise RecordError(NOT_CODED % {"code": normal}, code=RecordCode.NOT_CODED, field="code")
         _remove(row, actor, timezone.now())
+        contact_changed(contact, actor)
     return row
 
 
@@ -248,6 +250,7 @@ def contact_procedure_add(
         record_write_begin(
             actor=actor, patient=contact.patient, channel=channel, object_type="procedure"
         )
+        contact_changed(contact, actor)
         return ContactProcedure.objects.create(
             organisation_id=contact.organisation_id,
             contact=contact,
@@ -281,6 +284,7 @@ def contact_procedure_remove(
         if row.removed_at is not None:
             raise RecordError(ALREADY_REMOVED, code=RecordCode.ALREADY_REMOVED)
         _remove(row, actor, timezone.now())
+        contact_changed(contact, actor)
     return row
 
 

@@ -50,6 +50,21 @@ urlpatterns = [
         name="record_procedure_remove",
     ),
     path(
+        "record/coding/contacts/<uuid:contact_id>/lpr/",
+        views.contact_lpr_view,
+        name="record_contact_lpr",
+    ),
+    path(
+        "record/coding/contacts/<uuid:contact_id>/stays/",
+        views.contact_stay_add_view,
+        name="record_contact_stay_add",
+    ),
+    path(
+        "record/coding/contacts/<uuid:contact_id>/stays/remove/",
+        views.contact_stay_remove_view,
+        name="record_contact_stay_remove",
+    ),
+    path(
         "record/problems/<uuid:problem_id>/<str:action>/",
         views.problem_status_view,
         name="record_problem_status",

@@ -24,21 +24,29 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from klinik.core.errors import form_error_add
 from klinik.core.http import ActorRequest
+from klinik.core.models import Unit
 from klinik.core.policy import Perm, requires
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
 from klinik.records.access import contact_for_write
-from klinik.records.clinical import chart, ddv, selectors, services
+from klinik.records.choices import LPR_PRIORITY_PREFIX, LPR_REASON_PREFIX, LPR_TYPE_PREFIX
+from klinik.records.clinical import chart, ddv, lpr, selectors, services
 from klinik.records.clinical.forms import (
     CodeRemoveForm,
+    ContactLprForm,
     DiagnosisForm,
+    LprChoices,
     MeasurementForm,
     ProcedureForm,
     ProcedureRemoveForm,
+    StayForm,
+    StayRemoveForm,
     VaccinationForm,
+    contact_lpr_form,
     diagnosis_form,
     problem_form,
     procedure_form,
+    stay_form,
     warning_form,
 )
 from klinik.records.clinical.sections import (
@@ -54,6 +62,7 @@ from klinik.records.errors import RecordCode
 from klinik.records.header import patient_warnings, record_frame, record_patient
 from klinik.records.models import Contact, Measurement, PatientWarning, Problem, Vaccination
 from klinik.terminology.choices import HitKind
+from klinik.terminology.selectors import code_choices
 
 SEARCH_KINDS = {"diagnosis": HitKind.DIAGNOSIS, "procedure": HitKind.PROCEDURE}
 
@@ -61,19 +70,45 @@ SEARCH_KINDS = {"diagnosis": HitKind.DIAGNOSIS, "procedure": HitKind.PROCEDURE}
 # Coding ------------------------------------------------------------------------------------------
 
 
+class _LprLists:
+    """The LPR value lists and the organisation's units, read once per request."""
+
+    def __init__(self, request: ActorRequest, organisation_id: int) -> None:
+        self.choices = LprChoices(
+            types=code_choices(prefix=LPR_TYPE_PREFIX),
+            priorities=code_choices(prefix=LPR_PRIORITY_PREFIX),
+            reasons=code_choices(prefix=LPR_REASON_PREFIX),
+        )
+        self.units = [
+            (str(pk), name)
+            for pk, name in Unit.objects.filter(organisation_id=organisation_id)
+            .order_by("name")
+            .values_list("pk", "name")
+        ]
+
+
 def _coding_forms_attach(
     contact: Contact,
     *,
     dx_form: DiagnosisForm,
     px_form: ProcedureForm,
+    lists: _LprLists,
+    lpr_form: ContactLprForm | None = None,
+    st_form: StayForm | None = None,
     confirm_replace: bool = False,
     error: str = "",
 ) -> None:
-    """Give a contact what _clinical_contact.html shows beside its codes: the two coding forms,
-    whether to ask before replacing the main diagnosis, and a refusal. Only the template reads
-    these, so they are set here, in one place, rather than declared on the model."""
+    """Give a contact what _clinical_contact.html shows beside its codes: the coding forms,
+    the LPR forms, whether to ask before replacing the main diagnosis, and a refusal. Only the
+    template reads these, so they are set here, in one place, rather than declared on the
+    model."""
     vars(contact).update(
-        dx_form=dx_form, px_form=px_form, confirm_replace=confirm_replace, section_error=error
+        dx_form=dx_form,
+        px_form=px_form,
+        lpr_form=lpr_form or contact_lpr_form(contact, lists.choices),
+        st_form=st_form or stay_form(contact, lists.units),
+        confirm_replace=confirm_replace,
+        section_error=error,
     )
 
 
@@ -84,6 +119,8 @@ def _contact_section(request: ActorRequest, contact: Contact) -> Section:
         status: int = 200,
         dx_form: DiagnosisForm | None = None,
         px_form: ProcedureForm | None = None,
+        lpr_form: ContactLprForm | None = None,
+        st_form: StayForm | None = None,
         confirm_replace: bool = False,
     ) -> HttpResponse:
         fresh = selectors.contacts_with_coding(patient=contact.patient, contact=contact)[0]
@@ -91,6 +128,9 @@ def _contact_section(request: ActorRequest, contact: Contact) -> Section:
             fresh,
             dx_form=dx_form or diagnosis_form(fresh),
             px_form=px_form or procedure_form(fresh),
+            lists=_LprLists(request, fresh.organisation_id),
+            lpr_form=lpr_form,
+            st_form=st_form,
             confirm_replace=confirm_replace,
             error=error,
         )
@@ -107,12 +147,16 @@ def _contact_section(request: ActorRequest, contact: Contact) -> Section:
 def _coding_context(request: ActorRequest, patient: Patient, **forms: Any) -> dict[str, Any]:
     contacts = selectors.contacts_with_coding(patient=patient)
     refused = forms.get("contact")
+    lists = _LprLists(request, patient.organisation_id)
     for contact in contacts:
         own = forms if refused is not None and contact.pk == refused.pk else {}
         _coding_forms_attach(
             contact,
             dx_form=own.get("dx_form") or diagnosis_form(contact),
             px_form=own.get("px_form") or procedure_form(contact),
+            lists=lists,
+            lpr_form=own.get("lpr_form"),
+            st_form=own.get("st_form"),
             confirm_replace=own.get("confirm_replace", False),
         )
     return record_frame(
@@ -251,6 +295,91 @@ def procedure_remove_view(request: ActorRequest, contact_id: uuid.UUID) -> HttpR
     error = attempt(
         lambda: services.contact_procedure_remove(
             actor=request.actor, contact=contact, procedure_id=form.cleaned_data["procedure"]
+        )
+    )
+    return after_write(
+        request,
+        contact.patient,
+        reverse("record_coding", args=[contact.patient.public_id]),
+        _contact_section(request, contact),
+        error=error,
+        object_type="coding",
+    )
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@break_glass_on_refusal
+def contact_lpr_view(request: ActorRequest, contact_id: uuid.UUID) -> HttpResponse:
+    """Register the contact's LPR3 type, priority and kontaktårsag."""
+    contact = contact_for_write(actor=request.actor, public_id=contact_id)
+    form = contact_lpr_form(
+        contact, _LprLists(request, contact.organisation_id).choices, request.POST
+    )
+    if form.is_valid():
+        error = attempt(
+            lambda: lpr.contact_lpr_update(
+                actor=request.actor,
+                contact=contact,
+                lpr_type=form.cleaned_data["lpr_type"],
+                priority=form.cleaned_data["priority"],
+                reason=form.cleaned_data["reason"],
+            )
+        )
+        if error is None:
+            return _contact_written(request, contact)
+        form_error_add(form, error)
+    return _contact_refused(request, contact, lpr_form=form)
+
+
+def _contact_written(request: ActorRequest, contact: Contact) -> HttpResponse:
+    return after_write(
+        request,
+        contact.patient,
+        reverse("record_coding", args=[contact.patient.public_id]),
+        _contact_section(request, contact),
+        error=None,
+        object_type="coding",
+    )
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@break_glass_on_refusal
+def contact_stay_add_view(request: ActorRequest, contact_id: uuid.UUID) -> HttpResponse:
+    """Add an opholdsadresse (unit and period) to the contact."""
+    contact = contact_for_write(actor=request.actor, public_id=contact_id)
+    form = stay_form(contact, _LprLists(request, contact.organisation_id).units, request.POST)
+    if form.is_valid():
+        unit = Unit.objects.get(
+            organisation_id=contact.organisation_id, pk=int(form.cleaned_data["unit"])
+        )
+        error = attempt(
+            lambda: lpr.contact_stay_add(
+                actor=request.actor,
+                contact=contact,
+                unit=unit,
+                started_at=form.cleaned_data["started_at"],
+                ended_at=form.cleaned_data["ended_at"],
+            )
+        )
+        if error is None:
+            return _contact_written(request, contact)
+        form_error_add(form, error)
+    return _contact_refused(request, contact, st_form=form)
+
+
+@requires(Perm.RECORD_WRITE)
+@require_POST
+@break_glass_on_refusal
+def contact_stay_remove_view(request: ActorRequest, contact_id: uuid.UUID) -> HttpResponse:
+    contact = contact_for_write(actor=request.actor, public_id=contact_id)
+    form = StayRemoveForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    error = attempt(
+        lambda: lpr.contact_stay_remove(
+            actor=request.actor, contact=contact, stay_id=form.cleaned_data["stay"]
         )
     )
     return after_write(

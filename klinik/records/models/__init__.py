@@ -14,7 +14,7 @@ from klinik.records.models.clinical import (
     Problem,
     Vaccination,
 )
-from klinik.records.models.contacts import Contact
+from klinik.records.models.contacts import Contact, ContactStay
 from klinik.records.models.dictation import Dictation
 from klinik.records.models.documents import Document
 from klinik.records.models.journal import (
@@ -29,6 +29,7 @@ __all__ = [
     "Contact",
     "ContactDiagnosis",
     "ContactProcedure",
+    "ContactStay",
     "Dictation",
     "Document",
     "ImmutableModel",

@@ -1,0 +1,5 @@
+"""Reporting's own state; each sub-package keeps its models in its own module."""
+
+from klinik.reporting.lpr3_report.models import Lpr3Finding, Lpr3Submission, Severity
+
+__all__ = ["Lpr3Finding", "Lpr3Submission", "Severity"]
