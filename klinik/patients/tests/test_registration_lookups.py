@@ -56,11 +56,21 @@ def test_the_lookup_endpoint_needs_patient_edit(world, client, login_as):
 def test_an_empty_town_is_filled_from_the_postal_code_and_a_typed_one_is_kept(secretary, client):
     assert client.post("/patients/new/", FORM).status_code == 302
     assert Patient.objects.get(cpr="0707614285").city == "Aarhus C"
-    typed = FORM | {"cpr": "070761-4293", "city": "Århus"}
+    typed = FORM | {
+        "cpr": "070761-4293",
+        "given_name": "Ulrik",
+        "family_name": "Bak",
+        "city": "Århus",
+    }
     assert client.post("/patients/new/", typed).status_code == 302
     assert Patient.objects.get(cpr="0707614293").city == "Århus"
     # A code the table lacks: the town stays as typed (here empty), nothing refused.
-    unknown = FORM | {"cpr": "070761-4307", "postal_code": "9999"}
+    unknown = FORM | {
+        "cpr": "070761-4307",
+        "given_name": "Vibeke",
+        "family_name": "Krog",
+        "postal_code": "9999",
+    }
     assert client.post("/patients/new/", unknown).status_code == 302
     assert Patient.objects.get(cpr="0707614307").city == ""
 
