@@ -94,8 +94,9 @@ class Command(BaseCommand):
                 )
             else:
                 self._report(outcome)
-            # The shipped postal codes are part of the starter set (`make run` loads both).
-            postal = postal_codes_load(if_changed=options["if_changed"])
+            # The shipped postal codes are part of the starter set (`make run` loads both);
+            # loaded again only when the file changed.
+            postal = postal_codes_load(if_changed=True)
             if postal is not None:
                 self._report(postal)
         elif action == "postal":
