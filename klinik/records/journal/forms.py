@@ -85,14 +85,7 @@ class EntryForm(forms.Form):
         label=_("Text"),
         required=False,  # the service says what is missing, in the same words as the API
         widget=forms.Textarea(
-            # The focus starts in the text; the fields above keep their defaults (Shift+Tab).
-            attrs={
-                "rows": 18,
-                "spellcheck": "true",
-                "lang": "da",
-                "data-journal-text": "",
-                "autofocus": True,
-            }
+            attrs={"rows": 18, "spellcheck": "true", "lang": "da", "data-journal-text": ""}
         ),
     )
     reason = forms.CharField(
@@ -127,6 +120,10 @@ class EntryForm(forms.Form):
             self.fields["reason"].widget.attrs["aria-required"] = "true"
         else:
             del self.fields["reason"]
+        if not self.is_bound:
+            # The editor opens with the focus in the text; the fields above keep their defaults
+            # (Shift+Tab). A refused save focuses the field in error instead.
+            self.fields["text"].widget.attrs["autofocus"] = True
         for name, field in self.fields.items():
             field.widget.attrs["id"] = f"editor-{name}"
 
