@@ -383,6 +383,23 @@ KLINIK_FMK_BACKEND = env_str(
     "KLINIK_FMK_BACKEND", "klinik.correspondence.renewals.fmk.LocalFmkBackend"
 )
 
+# The national CPR register: the adapter that gives name and address from a CPR number on the
+# registration form (klinik/patients/cpr_register.py, ADR 0035). The local one answers from
+# KLINIK_CPR_REGISTER_FILE (default: $KLINIK_DATA_DIR/cpr_register.json, else the shipped
+# synthetic test file). The real one, the CPR register's lookup on Serviceplatformen, is named
+# and not done; it will read the settings below.
+KLINIK_CPR_REGISTER_BACKEND = env_str(
+    "KLINIK_CPR_REGISTER_BACKEND", "klinik.patients.cpr_register.LocalCprRegister"
+)
+KLINIK_CPR_REGISTER_FILE = env_str("KLINIK_CPR_REGISTER_FILE", "")
+KLINIK_CPR_SERVICEPLATFORMEN: dict[str, str] = {
+    "endpoint": env_str("KLINIK_CPR_SP_ENDPOINT", ""),
+    "certificate": env_str("KLINIK_CPR_SP_CERTIFICATE", ""),  # OCES system certificate (PEM)
+    "service_agreement_uuid": env_str("KLINIK_CPR_SP_SERVICE_AGREEMENT", ""),
+    "user_system_uuid": env_str("KLINIK_CPR_SP_USER_SYSTEM", ""),
+    "user_uuid": env_str("KLINIK_CPR_SP_USER", ""),  # the clinic's (CVR) user on the platform
+}
+
 # Sygeforsikringen "danmark": the adapter that reports an invoice for a member's subsidy (the
 # provider's interface is closed; the local default records the report and computes a stand-in
 # subsidy, docs/adr/0021).

@@ -192,6 +192,28 @@ def requires(*perms: Perm) -> Callable[[View], View]:
     return decorator
 
 
+def requires_any(*perms: Perm) -> Callable[[View], View]:
+    """View decorator: a logged-in actor holding at least one permission in `perms` (a screen
+    shared by roles that do different things on it; the services check each action)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            from django.contrib.auth.views import redirect_to_login
+
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            actor = getattr(request, "actor", None)
+            if not any(can(actor, perm) for perm in perms):
+                raise PermissionDenied(perms[0].value)
+            return view(request, *args, **kwargs)
+
+        wrapped.klinik_permissions = perms  # type: ignore[attr-defined]
+        return cast("View", wrapped)
+
+    return decorator
+
+
 def public(view: View) -> View:
     """Mark a view as reachable without login (login page, health check, ...)."""
     view.klinik_public = True  # type: ignore[attr-defined]

@@ -35,8 +35,8 @@ from klinik.demo.staff import demo_staff
 from klinik.patients.models import Patient
 from klinik.scheduling.choices import Attendance
 from klinik.scheduling.models import Appointment
-from klinik.terminology.models import SKSCode
-from klinik.terminology.services import starter_load
+from klinik.terminology.models import PostalCode, SKSCode
+from klinik.terminology.services import postal_codes_load, starter_load
 
 DEMO_PASSWORD = "klinik-demo"  # noqa: S105  (documented demo-only password)
 
@@ -169,6 +169,8 @@ def demo_load(
     if not SKSCode.objects.exists():
         # The starter codes come with a migration; a flushed test database lost them.
         starter_load()
+    if not PostalCode.objects.exists():
+        postal_codes_load()  # likewise: the shipped postal codes
     with transaction.atomic():
         communities = {
             slug: Community.objects.get_or_create(slug=slug, defaults={"name": name})[0]

@@ -133,6 +133,11 @@ SETUP_SECTIONS: tuple[SetupSection, ...] = (
         "letter_templates",
     ),
     SetupSection(
+        gettext_lazy("Journal phrases"),
+        gettext_lazy("The clinic's text snippets for notes: a shortcut and merge fields."),
+        "journal_phrases",
+    ),
+    SetupSection(
         gettext_lazy("Partner directory"),
         gettext_lazy("GP clinics, municipalities and hospital units for MedCom: SOR and EAN."),
         "partner_list",

@@ -103,7 +103,18 @@ class PatientCreateForm(PatientContactForm):
     allow_similar = forms.BooleanField(
         label=_("Yes, this is another person: create the record"), required=False
     )
-    field_order = ["cpr", "given_name", "family_name", "sex"]
+    # What is typed for every patient first, in the order it is said (issue 20); the legal
+    # sex follows the CPR number and comes after.
+    field_order = [
+        "cpr",
+        "given_name",
+        "family_name",
+        "address_line",
+        "postal_code",
+        "city",
+        "phone",
+        "sex",
+    ]
 
 
 class PatientEditForm(PatientContactForm):

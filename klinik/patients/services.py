@@ -38,6 +38,7 @@ from klinik.patients.models import (
     Relative,
 )
 from klinik.patients.search import fold, name_tokens, phone_digits, sort_key, words_key
+from klinik.terminology.selectors import postal_code_city
 
 # Fields a user may set on a patient, with their maximum length (None: not text).
 TEXT_FIELDS: dict[str, int] = {
@@ -122,6 +123,9 @@ def _clean(data: dict[str, Any], *, birth_date: date) -> dict[str, Any]:
             cleaned[field] = parsed
     if errors:
         raise PatientInvalid(errors)
+    if cleaned.get("postal_code") and "city" in cleaned and not cleaned["city"]:
+        # The town left empty: the postal-code table gives it (a code it lacks leaves it empty).
+        cleaned["city"] = postal_code_city(code=cleaned["postal_code"]) or ""
     return cleaned
 
 

@@ -5,6 +5,7 @@ from klinik.patients import views
 urlpatterns = [
     path("new/", views.patient_create_view, name="patient_create"),
     path("cpr-check/", views.cpr_check_view, name="patient_cpr_check"),
+    path("postal-code/", views.postal_code_view, name="patient_postal_code"),
     path("merges/", views.patient_merges_view, name="patient_merges"),
     path("merges/<uuid:merge_id>/undo/", views.patient_merge_undo_view, name="patient_merge_undo"),
     path("<uuid:public_id>/contact/", views.patient_contact_view, name="patient_contact"),

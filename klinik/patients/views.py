@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from klinik.patients import services
 from klinik.patients.access import access_patient, patient_break_glass
 from klinik.patients.access_report import access_report, access_report_pdf, access_report_people
 from klinik.patients.choices import ContactChannel
+from klinik.patients.cpr_register import cpr_register_lookup
 from klinik.patients.errors import (
     BreakGlassReasonMissing,
     BreakGlassRequired,
@@ -42,6 +43,7 @@ from klinik.patients.forms import (
 )
 from klinik.patients.identifiers import IdentifierError, parse_identifier
 from klinik.patients.models import Patient, PatientMerge, Relative
+from klinik.terminology.selectors import postal_code_city
 
 
 def break_glass_page(request: HttpRequest, public_id: object, error: str = "") -> HttpResponse:
@@ -95,6 +97,9 @@ def patient_create_view(request: ActorRequest) -> HttpResponse:
             "hx-target": "#cpr-check",
         }
     )
+    form.fields["postal_code"].widget.attrs.update(
+        {"data-postal-lookup": reverse("patient_postal_code"), "inputmode": "numeric"}
+    )
     similar: list[Patient] = []
     duplicate = None
     if request.method == "POST" and form.is_valid():
@@ -143,7 +148,18 @@ def cpr_check_view(request: ActorRequest) -> HttpResponse:
             context["parsed"] = parse_identifier(raw)
         except IdentifierError as exc:
             context["error"] = exc.message
+        else:
+            # The national register's name and address, which the form fills in where empty.
+            context["person"] = cpr_register_lookup(cpr=raw)
     return render(request, "patients/partials/_cpr_check.html", context)
+
+
+@requires(Perm.PATIENT_EDIT)
+@require_GET
+def postal_code_view(request: ActorRequest) -> JsonResponse:
+    """The town of a postal code, for the forms' town field: `{"city": "Aarhus C"}`, or
+    `{"city": null}` when the table does not know the code."""
+    return JsonResponse({"city": postal_code_city(code=request.GET.get("code", ""))})
 
 
 # Contact details ------------------------------------------------------------------------------

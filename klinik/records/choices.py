@@ -90,3 +90,11 @@ class DocumentKind(models.TextChoices):
     PDF = "pdf", _("PDF")
     IMAGE = "image", _("Image")
     AUDIO = "audio", _("Audio")
+
+
+class PhraseScope(models.TextChoices):
+    """Who a phrase is for: the writer alone, the unit, or the whole organisation."""
+
+    PERSONAL = "personal", _("Only me")
+    UNIT = "unit", _("The unit")
+    ORGANISATION = "organisation", _("The whole organisation")

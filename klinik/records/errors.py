@@ -42,6 +42,8 @@ class RecordCode(StrEnum):
     HEADINGS_TOO_MANY = "headings_too_many"
     SHORTCUT_INVALID = "shortcut_invalid"
     SHORTCUT_TAKEN = "shortcut_taken"
+    MERGE_FIELD_UNKNOWN = "merge_field_unknown"
+    SCOPE_UNKNOWN = "scope_unknown"
     # Coding: diagnoses, procedures, the problem list, warnings
     CODE_REQUIRED = "code_required"
     CODE_UNKNOWN = "code_unknown"

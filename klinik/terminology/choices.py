@@ -10,6 +10,7 @@ class CodeSource(models.TextChoices):
 class RunKind(models.TextChoices):
     SKS = "sks", _("SKS import")
     STARTER = "starter", _("Starter set and glossary")
+    POSTAL = "postal", _("Postal codes")
 
 
 class HitKind(models.TextChoices):

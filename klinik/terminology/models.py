@@ -1,4 +1,4 @@
-"""SKS codes, the Latin/Danish glossary and the log of imports.
+"""SKS codes, the Latin/Danish glossary, Danish postal codes and the log of imports.
 
 Global reference data, not organisation-owned: every organisation reads the same codes (the
 core check on organisation keys covers only the tenant apps).
@@ -68,8 +68,26 @@ class GlossaryTerm(models.Model):
         return self.latin
 
 
+class PostalCode(models.Model):
+    """A Danish postal code and the town it is addressed to ("8000", "Aarhus C"), from the
+    shipped table (data/postal_codes.tsv) or a newer file loaded with `klinik terminology
+    postal`. Several codes share a town; a code has one town."""
+
+    code = models.CharField(_("postal code"), max_length=4, unique=True)
+    city = models.CharField(_("city"), max_length=100)
+
+    class Meta:
+        verbose_name = _("postal code")
+        verbose_name_plural = _("postal codes")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.city}"
+
+
 class ImportRun(models.Model):
-    """One run of an SKS import or of the starter set; the latest one versions the data."""
+    """One run of an SKS import, of the starter set or of the postal codes; the latest one
+    versions the data."""
 
     # Changes with every run (also after a rollback): keys the in-process search index.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -79,6 +97,8 @@ class ImportRun(models.Model):
     # The raw HTTP header, sent back as If-Modified-Since on the next update.
     last_modified = models.CharField(_("Last-Modified"), max_length=64, blank=True)
     checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # The date the source published or delivered the data (the postal-code file's `# date:`).
+    source_date = models.DateField(_("source date"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"))
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)

@@ -25,7 +25,7 @@ from klinik.terminology.choices import (
     RunKind,
     kind_of_register,
 )
-from klinik.terminology.models import GlossaryTerm, ImportRun, SKSCode
+from klinik.terminology.models import GlossaryTerm, ImportRun, PostalCode, SKSCode
 from klinik.terminology.phrases import lay_term
 from klinik.terminology.search import Index, code_candidates, code_entry, term_entry
 
@@ -101,6 +101,21 @@ def starter_status() -> StarterStatus:
         terms=GlossaryTerm.objects.count(),
         loaded_at=timezone.localdate(last.finished_at) if last else None,
     )
+
+
+def postal_code_city(*, code: str) -> str | None:
+    """The town of a Danish postal code ("8000" → "Aarhus C"); None when the table does not
+    know it (a foreign or mistyped code: the town is then typed)."""
+    code = (code or "").strip().removeprefix("DK-").removeprefix("DK")
+    code = code.strip()
+    if len(code) != 4 or not code.isdigit():
+        return None
+    return PostalCode.objects.filter(code=code).values_list("city", flat=True).first()
+
+
+def postal_codes_status() -> ImportRun | None:
+    """The last postal-code load: its file, source and date."""
+    return ImportRun.objects.filter(kind=RunKind.POSTAL).order_by("-pk").first()
 
 
 # The index ---------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Writes: SKS imports and updates, the starter set. Each records an ImportRun, whose id tells
-every process that its search index is out of date."""
+"""Writes: SKS imports and updates, the starter set, the postal codes. Each records an
+ImportRun, whose id tells every process that its search index is out of date."""
 
 from __future__ import annotations
 
@@ -22,7 +22,13 @@ from klinik.terminology.importer import (
     sks_parse,
     sks_upsert,
 )
-from klinik.terminology.models import GlossaryTerm, ImportRun, SKSCode
+from klinik.terminology.models import GlossaryTerm, ImportRun, PostalCode, SKSCode
+from klinik.terminology.postal import (
+    POSTAL_CODES_PATH,
+    PostalCounts,
+    postal_apply,
+    postal_read,
+)
 from klinik.terminology.starter import (
     files_checksum,
     glossary_read,
@@ -147,6 +153,49 @@ def starter_load(
             problem_sample="\n".join(problems[:PROBLEM_SAMPLE]),
         )
     return ImportOutcome(run, problems)
+
+
+def postal_codes_load(
+    *, path: Path | None = None, source_url: str = "", if_changed: bool = False
+) -> ImportOutcome | None:
+    """Make the postal-code table equal to a file (default: the shipped, dated table; or a
+    newer PostNord CSV or DAWA JSON), recording the file, its source and its date. A file
+    with problems is refused whole: the table is left as it was. With `if_changed`, None when
+    the file equals the last one loaded."""
+    path = path or POSTAL_CODES_PATH
+    checksum = file_checksum(path)
+    if if_changed:
+        last = (
+            ImportRun.objects.filter(kind=RunKind.POSTAL)
+            .order_by("-pk")
+            .values_list("checksum", flat=True)
+            .first()
+        )
+        if last == checksum:
+            return None
+    started = timezone.now()
+    read = postal_read(path)
+    with transaction.atomic(durable=True):
+        if read.problems:  # refused whole: the table stays as it was, the run says why
+            counts = PostalCounts(read=len(read.codes))
+        else:
+            counts = postal_apply(model=PostalCode, codes=read.codes)
+        run = ImportRun.objects.create(
+            kind=RunKind.POSTAL,
+            file_name=path.name,
+            source_url=(source_url or read.source)[:500],
+            source_date=read.source_date,
+            checksum=checksum,
+            started_at=started,
+            finished_at=timezone.now(),
+            rows_read=counts.read,
+            rows_created=counts.created,
+            rows_updated=counts.updated,
+            rows_deleted=counts.deleted,
+            problems=len(read.problems),
+            problem_sample="\n".join(read.problems[:PROBLEM_SAMPLE]),
+        )
+    return ImportOutcome(run, read.problems)
 
 
 def _sample(problems: list[Problem]) -> str:

@@ -29,6 +29,7 @@ from klinik.records.choices import EntryType
 from klinik.records.errors import RecordError
 from klinik.records.header import record_frame, record_patient
 from klinik.records.journal import note_templates
+from klinik.records.journal import phrases as phrase_rows
 from klinik.records.journal.forms import ERROR_FIELDS, EntryForm, chosen_row, signer_choices
 from klinik.records.journal.selectors import (
     contacts_open,
@@ -37,6 +38,7 @@ from klinik.records.journal.selectors import (
     journal_entry_is_current,
     journal_signers,
     journal_timeline,
+    user_display_name,
 )
 from klinik.records.journal.services import (
     EntryDraft,
@@ -101,7 +103,7 @@ def _editor_context(
         if not templates:
             note_templates.note_template_defaults(unit=unit)
             templates = note_templates.note_templates_for(unit=unit)
-        phrases = note_templates.phrases_for(unit=unit)
+        phrases = phrase_rows.phrases_for(unit=unit, user=actor.user)
     recent = journal_timeline(patient=patient, limit=RECENT_IN_EDITOR).items
     choices = [
         {
@@ -124,6 +126,12 @@ def _editor_context(
         templates=choices,
         phrases=phrases,
         phrase_map={p.shortcut: p.text for p in phrases},
+        phrase_merge=phrase_rows.MergeValues(
+            first_name=patient.given_name,
+            today=timezone.localdate(),
+            clinician=user_display_name(actor.user),
+        ).as_map(),
+        merge_fields=phrase_rows.MERGE_FIELDS,
         recent=recent,
     )
 

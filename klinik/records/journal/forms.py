@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from klinik.core.datefields import DanishDateField
 from klinik.core.models import User
-from klinik.records.choices import ContactKind, EntryType
+from klinik.records.choices import ContactKind, EntryType, PhraseScope
 from klinik.records.journal.selectors import user_display_name
 
 PERIOD_ORDER = _("The end of the period is before its start.")
@@ -120,6 +120,10 @@ class EntryForm(forms.Form):
             self.fields["reason"].widget.attrs["aria-required"] = "true"
         else:
             del self.fields["reason"]
+        if not self.is_bound:
+            # The editor opens with the focus in the text; the fields above keep their defaults
+            # (Shift+Tab). A refused save focuses the field in error instead.
+            self.fields["text"].widget.attrs["autofocus"] = True
         for name, field in self.fields.items():
             field.widget.attrs["id"] = f"editor-{name}"
 
@@ -177,11 +181,30 @@ class PhraseForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     text = forms.CharField(
-        label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Text"),
+        required=False,
+        help_text=_(
+            "Merge fields: {fornavn} the patient's first name, {dato} today's date, "
+            "{behandler} your own name."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
-    whole_organisation = forms.BooleanField(label=_("For the whole organisation"), required=False)
+    scope = forms.ChoiceField(label=_("For"), choices=PhraseScope.choices)
 
-    def __init__(self, *args: Any, prefix_id: str = "phrase", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        prefix_id: str = "phrase",
+        scopes: list[PhraseScope] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        scope = self.fields["scope"]
+        assert isinstance(scope, forms.ChoiceField)
+        offered = scopes if scopes is not None else list(PhraseScope)
+        scope.choices = [(s.value, s.label) for s in offered]
+        if len(offered) == 1:
+            scope.widget = forms.HiddenInput()
+            scope.initial = offered[0].value
         for name, field in self.fields.items():
             field.widget.attrs["id"] = f"{prefix_id}-{name}"

@@ -1,5 +1,6 @@
-"""Note templates (headings such as Subjektivt/Objektivt/Vurdering/Plan) and phrases (text typed
-by a shortcut, e.g. `.bt`), per unit or for the whole organisation.
+"""Note templates (headings such as Subjektivt/Objektivt/Vurdering/Plan), per unit or for the
+whole organisation, and the defaults a unit starts with (templates and phrases; the phrases
+themselves are in phrases.py).
 
 Reads and writes of this small area live together here: they hold no patient data, so nothing
 goes to the access log; staff with RECORD_WRITE administer their own unit's and organisation's.
@@ -7,7 +8,6 @@ goes to the access log; staff with RECORD_WRITE administer their own unit's and 
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import TypeVar
 
@@ -22,7 +22,7 @@ from klinik.records.choices import EntryType
 from klinik.records.errors import RecordCode, RecordError
 from klinik.records.models import NoteTemplate, Phrase
 
-_Scoped = TypeVar("_Scoped", NoteTemplate, Phrase)
+_Scoped = TypeVar("_Scoped", bound=NoteTemplate)
 
 HEADINGS_MAX = 20
 HEADING_MAX = 100
@@ -31,15 +31,7 @@ NAME_REQUIRED = _("Give the template a name.")
 NAME_TAKEN = _("A template with this name already exists here.")
 HEADINGS_REQUIRED = _("Write at least one heading, one per line.")
 HEADINGS_TOO_MANY = _("At most 20 headings, each at most 100 characters.")
-SHORTCUT_INVALID = _(
-    "A shortcut starts with a full stop followed by letters or digits, e.g. .bt (at most 20 "
-    "characters, no spaces)."
-)
-SHORTCUT_TAKEN = _("This shortcut is already in use here.")
-PHRASE_TEXT_REQUIRED = _("Write the text the shortcut inserts.")
 NO_ORGANISATION = _("Choose the unit you are working in first.")
-
-SHORTCUT_RE = re.compile(r"^\.[0-9a-zæøå_-]{1,19}$")
 
 # What a unit starts with (the defaults are Danish clinic content, not interface text).
 DEFAULT_TEMPLATES: list[tuple[str, str, list[str]]] = [
@@ -77,15 +69,6 @@ def note_templates_for(*, unit: Unit) -> list[NoteTemplate]:
     )
 
 
-def phrases_for(*, unit: Unit) -> list[Phrase]:
-    """Active phrases for `unit`; a unit's phrase wins over the organisation's with the same
-    shortcut."""
-    chosen: dict[str, Phrase] = {}
-    for phrase in _scoped(Phrase, unit).filter(is_active=True).order_by(_ORG_WIDE.desc()):
-        chosen[phrase.shortcut] = phrase
-    return sorted(chosen.values(), key=lambda p: p.shortcut)
-
-
 def note_templates_admin(*, actor: Actor) -> list[NoteTemplate]:
     """The templates the actor administers (their unit's and the organisation's), inactive too."""
     if actor.unit is None:
@@ -94,16 +77,6 @@ def note_templates_admin(*, actor: Actor) -> list[NoteTemplate]:
         _scoped(NoteTemplate, actor.unit)
         .select_related("unit")
         .order_by("-is_active", _ORG_WIDE, "position", "name")
-    )
-
-
-def phrases_admin(*, actor: Actor) -> list[Phrase]:
-    if actor.unit is None:
-        return []
-    return list(
-        _scoped(Phrase, actor.unit)
-        .select_related("unit")
-        .order_by("-is_active", "shortcut", _ORG_WIDE)
     )
 
 
@@ -117,16 +90,6 @@ def note_template_of(*, actor: Actor, public_id: uuid.UUID | str) -> NoteTemplat
     except ValueError as exc:
         raise Http404 from exc
     found = _scoped(NoteTemplate, actor.unit).filter(public_id=key).first()
-    if found is None:
-        raise Http404
-    return found
-
-
-def phrase_of(*, actor: Actor, pk: int) -> Phrase:
-    require(actor, Perm.RECORD_WRITE)
-    if actor.unit is None:
-        raise Http404
-    found = _scoped(Phrase, actor.unit).filter(pk=pk).first()
     if found is None:
         raise Http404
     return found
@@ -245,52 +208,3 @@ def note_template_set_active(
         NoteTemplate.objects.filter(pk=template.pk).update(is_active=is_active)
     template.is_active = is_active
     return template
-
-
-def phrase_save(
-    *,
-    actor: Actor,
-    shortcut: str,
-    text: str,
-    whole_organisation: bool = False,
-    phrase: Phrase | None = None,
-) -> Phrase:
-    """Add a phrase for the actor's unit (or the whole organisation), or change one."""
-    unit = _admin_unit(actor)
-    shortcut = (shortcut or "").strip().lower()
-    if not SHORTCUT_RE.match(shortcut):
-        raise RecordError(SHORTCUT_INVALID, code=RecordCode.SHORTCUT_INVALID, field="shortcut")
-    text = (text or "").replace("\r\n", "\n").strip()
-    if not text:
-        raise RecordError(PHRASE_TEXT_REQUIRED, code=RecordCode.TEXT_REQUIRED, field="text")
-    if phrase is None:
-        phrase = Phrase(organisation_id=unit.organisation_id)
-    elif phrase.organisation_id != unit.organisation_id:
-        raise Http404
-    phrase.unit = None if whole_organisation else unit
-    phrase.shortcut = shortcut
-    phrase.text = text[:2000]
-    if whole_organisation and (
-        Phrase.objects.filter(
-            organisation_id=unit.organisation_id, unit__isnull=True, shortcut=shortcut
-        )
-        .exclude(pk=phrase.pk)
-        .exists()
-    ):
-        raise RecordError(SHORTCUT_TAKEN, code=RecordCode.SHORTCUT_TAKEN, field="shortcut")
-    try:
-        with transaction.atomic(durable=True):
-            phrase.save()
-    except IntegrityError as exc:
-        raise RecordError(SHORTCUT_TAKEN, code=RecordCode.SHORTCUT_TAKEN, field="shortcut") from exc
-    return phrase
-
-
-def phrase_set_active(*, actor: Actor, phrase: Phrase, is_active: bool) -> Phrase:
-    unit = _admin_unit(actor)
-    if phrase.organisation_id != unit.organisation_id:
-        raise Http404
-    with transaction.atomic(durable=True):
-        Phrase.objects.filter(pk=phrase.pk).update(is_active=is_active)
-    phrase.is_active = is_active
-    return phrase

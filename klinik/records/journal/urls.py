@@ -42,6 +42,7 @@ urlpatterns = [
         views.journal_template_edit_view,
         name="journal_template_edit",
     ),
+    path("journal/phrases/", views.journal_phrases_view, name="journal_phrases"),
     path(
         "journal/phrases/<int:phrase_id>/",
         views.journal_phrase_edit_view,

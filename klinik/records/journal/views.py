@@ -26,14 +26,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from klinik.audit.choices import Action, Channel
 from klinik.core.errors import form_error_add
 from klinik.core.http import ActorRequest
-from klinik.core.policy import Actor, Perm, requires
+from klinik.core.policy import Actor, Perm, requires, requires_any
 from klinik.patients.models import Patient
 from klinik.patients.views import break_glass_on_refusal
 from klinik.records.access import access_record_row, journal_entry_access
 from klinik.records.choices import EntryType
 from klinik.records.errors import RecordError
 from klinik.records.header import record_frame, record_patient
-from klinik.records.journal import note_templates
+from klinik.records.journal import note_templates, phrases
 from klinik.records.journal.filters import journal_filters
 from klinik.records.journal.forms import (
     ERROR_FIELDS,
@@ -423,10 +423,8 @@ def _admin_context(request: ActorRequest, **extra: Any) -> dict[str, Any]:
     actor = request.actor
     return {
         "templates": note_templates.note_templates_admin(actor=actor),
-        "phrases": note_templates.phrases_admin(actor=actor),
         "template_form": extra.pop("template_form", None)
         or NoteTemplateForm(prefix_id="new-template"),
-        "phrase_form": extra.pop("phrase_form", None) or PhraseForm(prefix_id="new-phrase"),
         **extra,
     }
 
@@ -442,16 +440,6 @@ def _template_save(
         entry_type=form.cleaned_data["entry_type"],
         whole_organisation=form.cleaned_data["whole_organisation"],
         position=form.cleaned_data["position"],
-    )
-
-
-def _phrase_save(actor: Actor, form: PhraseForm, phrase: Phrase | None = None) -> None:
-    note_templates.phrase_save(
-        actor=actor,
-        phrase=phrase,
-        shortcut=form.cleaned_data["shortcut"],
-        text=form.cleaned_data["text"],
-        whole_organisation=form.cleaned_data["whole_organisation"],
     )
 
 
@@ -471,7 +459,7 @@ def _saved(request: ActorRequest, form: Any, save: Callable[[], object], message
 @requires(Perm.RECORD_WRITE)
 @require_http_methods(["GET", "POST"])
 def journal_templates_view(request: ActorRequest) -> HttpResponse:
-    """The unit's note templates and phrases; POST adds one (`add=template|phrase`)."""
+    """The unit's note templates; POST adds one."""
     actor = request.actor
     if actor.unit is None:
         raise Http404
@@ -479,17 +467,10 @@ def journal_templates_view(request: ActorRequest) -> HttpResponse:
         # A unit without templates starts from the defaults (S/O/V/P …), as the editor does.
         note_templates.note_template_defaults(unit=actor.unit)
         return render(request, "records/templates_admin.html", _admin_context(request))
-    form: Any
-    save: Callable[[Actor, Any], None]
-    if request.POST.get("add") == "phrase":
-        form = PhraseForm(request.POST, prefix_id="new-phrase")
-        save, message, key = _phrase_save, _("The phrase is saved."), "phrase_form"
-    else:
-        form = NoteTemplateForm(request.POST, prefix_id="new-template")
-        save, message, key = _template_save, _("The template is saved."), "template_form"
-    if _saved(request, form, lambda: save(actor, form), message):
+    form = NoteTemplateForm(request.POST, prefix_id="new-template")
+    if _saved(request, form, lambda: _template_save(actor, form), _("The template is saved.")):
         return redirect("journal_templates")
-    context = _admin_context(request, **{key: form})
+    context = _admin_context(request, template_form=form)
     return render(request, "records/templates_admin.html", context, status=422)
 
 
@@ -541,24 +522,81 @@ def journal_template_edit_view(request: ActorRequest, template_id: uuid.UUID) ->
     )
 
 
-@requires(Perm.RECORD_WRITE)
+# Phrases -----------------------------------------------------------------------------------------
+
+
+def _phrase_save(actor: Actor, form: PhraseForm, phrase: Phrase | None = None) -> None:
+    phrases.phrase_save(
+        actor=actor,
+        phrase=phrase,
+        shortcut=form.cleaned_data["shortcut"],
+        text=form.cleaned_data["text"],
+        scope=form.cleaned_data["scope"],
+    )
+
+
+def _phrases_context(request: ActorRequest, form: PhraseForm | None = None) -> dict[str, Any]:
+    actor = request.actor
+    rows = phrases.phrases_admin(actor=actor)
+    return {
+        "rows": [
+            {
+                "phrase": p,
+                "scope": phrases.phrase_scope(p),
+                "can_manage": phrases.phrase_can_manage(actor, p),
+            }
+            for p in rows
+        ],
+        "form": form or PhraseForm(prefix_id="new-phrase", scopes=phrases.phrase_scopes_for(actor)),
+        "merge_fields": phrases.MERGE_FIELDS,
+    }
+
+
+@requires_any(Perm.RECORD_WRITE, Perm.CLINIC_SETUP)
+@require_http_methods(["GET", "POST"])
+def journal_phrases_view(request: ActorRequest) -> HttpResponse:
+    """Phrases: the writer's own, the unit's and the organisation's; POST adds one."""
+    actor = request.actor
+    if actor.unit is None:
+        raise Http404
+    if request.method == "GET":
+        return render(request, "records/phrases.html", _phrases_context(request))
+    form = PhraseForm(request.POST, prefix_id="new-phrase", scopes=phrases.phrase_scopes_for(actor))
+    if _saved(request, form, lambda: _phrase_save(actor, form), _("The phrase is saved.")):
+        return redirect("journal_phrases")
+    return render(request, "records/phrases.html", _phrases_context(request, form), status=422)
+
+
+@requires_any(Perm.RECORD_WRITE, Perm.CLINIC_SETUP)
 @require_http_methods(["GET", "POST"])
 def journal_phrase_edit_view(request: ActorRequest, phrase_id: int) -> HttpResponse:
-    phrase = note_templates.phrase_of(actor=request.actor, pk=phrase_id)
+    """Edit one phrase, take it out of or back into use (`active=0|1`), or delete it
+    (`delete=1`)."""
+    actor = request.actor
+    phrase = phrases.phrase_of(actor=actor, pk=phrase_id)
+    if not phrases.phrase_can_manage(actor, phrase):
+        raise PermissionDenied
+    if request.method == "POST" and "delete" in request.POST:
+        phrases.phrase_delete(actor=actor, phrase=phrase)
+        messages.success(request, _("The phrase is deleted."))
+        return redirect("journal_phrases")
+    if request.method == "POST" and "active" in request.POST:
+        phrases.phrase_set_active(
+            actor=actor, phrase=phrase, is_active=request.POST["active"] == "1"
+        )
+        return redirect("journal_phrases")
     initial = {
         "shortcut": phrase.shortcut,
         "text": phrase.text,
-        "whole_organisation": phrase.unit_id is None,
+        "scope": phrases.phrase_scope(phrase),
     }
-    return _admin_edit(
-        request,
-        phrase,
-        PhraseForm(request.POST or None, initial=initial),
-        save=_phrase_save,
-        set_active=lambda actor, row, on: note_templates.phrase_set_active(
-            actor=actor, phrase=row, is_active=on
-        ),
-        message=_("The phrase is saved."),
-        template_name="records/phrase_edit.html",
-        context_name="phrase",
+    form = PhraseForm(
+        request.POST or None, initial=initial, scopes=phrases.phrase_scopes_for(actor)
     )
+    if request.method == "POST" and _saved(
+        request, form, lambda: _phrase_save(actor, form, phrase), _("The phrase is saved.")
+    ):
+        return redirect("journal_phrases")
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "phrase": phrase, "merge_fields": phrases.MERGE_FIELDS}
+    return render(request, "records/phrase_edit.html", context, status=status)

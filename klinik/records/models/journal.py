@@ -158,12 +158,15 @@ class NoteTemplate(models.Model):
 
 
 class Phrase(models.Model):
-    """A text snippet typed by its shortcut in the editor (fraser)."""
+    """A text snippet typed by its shortcut in the editor (fraser): the whole organisation's
+    (no unit, no owner), a unit's, or one person's own (owner set, no unit). The text may hold
+    merge fields (`{fornavn}`, `{dato}`, `{behandler}`) filled in when it is inserted."""
 
     organisation = organisation_field()
     unit = models.ForeignKey(
         "core.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    owner = user_field(null=True)
     shortcut = models.CharField(_("shortcut"), max_length=20)
     text = models.TextField(_("text"))
     is_active = models.BooleanField(default=True)
@@ -171,10 +174,28 @@ class Phrase(models.Model):
     class Meta:
         ordering = ["shortcut"]
         indexes = [models.Index(fields=["organisation", "unit"], name="rec_phrase_idx")]
+        # One shortcut per scope; NULLs are distinct in a plain unique constraint, so each
+        # scope has its own conditional one.
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "unit", "shortcut"], name="rec_phrase_unique_shortcut"
-            )
+                fields=["organisation", "unit", "shortcut"],
+                condition=models.Q(unit__isnull=False),
+                name="rec_phrase_unique_shortcut",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "shortcut"],
+                condition=models.Q(unit__isnull=True, owner__isnull=True),
+                name="rec_phrase_unique_org_shortcut",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "owner", "shortcut"],
+                condition=models.Q(owner__isnull=False),
+                name="rec_phrase_unique_own_shortcut",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit__isnull=True) | models.Q(owner__isnull=True),
+                name="rec_phrase_unit_or_owner",
+            ),
         ]
 
     def __str__(self) -> str:

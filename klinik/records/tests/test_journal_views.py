@@ -14,11 +14,8 @@ from django.utils import timezone, translation
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.records.choices import ContactKind, EntryType
-from klinik.records.journal.note_templates import (
-    SHORTCUT_INVALID,
-    note_template_defaults,
-    phrases_for,
-)
+from klinik.records.journal.note_templates import note_template_defaults
+from klinik.records.journal.phrases import phrases_for
 from klinik.records.journal.services import ALREADY_CORRECTED, REASON_REQUIRED, TEXT_REQUIRED
 from klinik.records.journal.views import JOURNAL_PAGE_SIZE
 from klinik.records.models import (
@@ -27,7 +24,6 @@ from klinik.records.models import (
     JournalEntry,
     JournalSignature,
     NoteTemplate,
-    Phrase,
 )
 from klinik.records.tests.factories import contact_start, entry_correct, entry_write
 from klinik.terminology.models import GlossaryTerm
@@ -549,16 +545,14 @@ def test_note_template_defaults_are_idempotent(record_world):
     assert ".bt" in {p.shortcut for p in phrases_for(unit=rw.unit)}
 
 
-def test_templates_and_phrases_are_administered_per_unit(record_world, client, login_as):
+def test_templates_are_administered_per_unit(record_world, client, login_as):
     rw = record_world
     login_as(rw.secretary)
     listed = client.get("/journal/templates/").content.decode()
     assert "Konsultation (SOAP)" in listed  # a unit without templates starts from the defaults
-    phrases = Phrase.objects.count()
     response = client.post(
         "/journal/templates/",
         {
-            "add": "template",
             "name": "Øre",
             "entry_type": "note",
             "headings": "Otoskopi:\n\nVurdering:",
@@ -570,29 +564,19 @@ def test_templates_and_phrases_are_administered_per_unit(record_world, client, l
     assert template.headings == ["Otoskopi:", "Vurdering:"]
     assert template.unit == rw.unit
 
-    bad = client.post(
-        "/journal/templates/", {"add": "phrase", "shortcut": "bt uden punktum", "text": "x"}
-    )
-    assert bad.status_code == 422
-    assert da(SHORTCUT_INVALID) in field_errors(bad.content.decode(), "new-phrase-shortcut")
-    assert Phrase.objects.count() == phrases
-
-    client.post("/journal/templates/", {"add": "phrase", "shortcut": ".Hj", "text": "Hjertelyd"})
-    phrase = Phrase.objects.get(shortcut=".hj")
-
     client.post(f"/journal/templates/{template.public_id}/", {"active": "0"})
-    client.post(f"/journal/phrases/{phrase.pk}/", {"active": "0"})
     template.refresh_from_db()
-    phrase.refresh_from_db()
-    assert not template.is_active and not phrase.is_active
+    assert not template.is_active
 
-    # Another organisation's staff cannot reach them.
+    # Another organisation's staff cannot reach it.
     client.logout()
     login_as(rw.other_doctor)
     assert client.get(f"/journal/templates/{template.public_id}/").status_code == 404
-    assert client.post(f"/journal/phrases/{phrase.pk}/", {"active": "1"}).status_code == 404
-    phrase.refresh_from_db()
-    assert not phrase.is_active
+    assert (
+        client.post(f"/journal/templates/{template.public_id}/", {"active": "1"}).status_code == 404
+    )
+    template.refresh_from_db()
+    assert not template.is_active
 
 
 def test_template_admin_needs_record_write(record_world, client, login_as):

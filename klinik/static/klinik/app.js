@@ -26,6 +26,26 @@
     }
   });
 
+  // Access keys (Alt+N new patient, Alt+J journal, Alt+S write a note …) the same on every
+  // browser: Alt (or Alt+Shift) and the letter activate the page's element with that accesskey.
+  // Browsers do it natively with differing modifiers, and not at all for synthetic keys (the
+  // keystroke tests); handled here, the native one is prevented. Ctrl+Alt is left alone: on
+  // Windows it is AltGr, which types € and µ on a Danish keyboard (macOS's own Ctrl+Alt stays).
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey) return;
+    if (!/^Key[A-Z]$/.test(event.code || "")) return;
+    var letter = event.code.slice(3).toLowerCase();
+    var target = document.querySelector('[accesskey="' + letter + '"]');
+    if (!target || target.disabled || target.closest("[hidden], dialog:not([open])")) return;
+    event.preventDefault();
+    var field = /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+    if (field && !/^(submit|button|checkbox|radio)$/.test(target.type)) {
+      target.focus();
+    } else {
+      target.click();
+    }
+  });
+
   var pendingG = false;
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;

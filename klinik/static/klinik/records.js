@@ -96,14 +96,24 @@
     changed(area);
   });
 
-  // Phrases: ".bt" followed by space or Tab becomes its text.
+  // Phrases: ".bt" followed by space or Tab becomes its text, with the merge fields ({fornavn},
+  // {dato}, {behandler}) filled in from the page.
   var phrases = null;
+  var mergeValues = null;
+  function readJson(id) {
+    var data = document.getElementById(id);
+    try { return data ? JSON.parse(data.textContent) : {}; } catch (e) { return {}; }
+  }
   function phraseMap() {
-    if (phrases === null) {
-      var data = document.getElementById("journal-phrases");
-      try { phrases = data ? JSON.parse(data.textContent) : {}; } catch (e) { phrases = {}; }
-    }
+    if (phrases === null) phrases = readJson("journal-phrases");
     return phrases;
+  }
+  function merged(text) {
+    if (mergeValues === null) mergeValues = readJson("journal-merge");
+    return text.replace(/\{([^{}\s]*)\}/g, function (whole, name) {
+      var value = mergeValues[name.toLowerCase()];
+      return typeof value === "string" ? value : whole;
+    });
   }
   function expandPhrase(area) {
     var caret = area.selectionStart;
@@ -113,6 +123,7 @@
     if (!match) return false;
     var text = phraseMap()[match[2].toLowerCase()];
     if (!text) return false;
+    text = merged(text);
     var start = caret - match[2].length;
     area.value = area.value.slice(0, start) + text + area.value.slice(caret);
     area.selectionStart = area.selectionEnd = start + text.length;
@@ -146,6 +157,15 @@
       }
     }
   }, true);
+
+  // The editor opens with the focus in the text (autofocus), the caret after what a resumed
+  // draft holds.
+  (function caretAtEnd() {
+    var area = textArea();
+    if (area && document.activeElement === area && area.value) {
+      area.selectionStart = area.selectionEnd = area.value.length;
+    }
+  })();
 
   function cancelEditor(form) {
     var url = form.dataset.cancelUrl;

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from klinik.terminology import starter
+from klinik.terminology.choices import RunKind
 from klinik.terminology.models import GlossaryTerm, ImportRun, SKSCode
 from klinik.terminology.tests.conftest import CODES, GLOSSARY, NEXT, SAMPLE
 
@@ -54,6 +55,7 @@ def test_starter_loads_the_shipped_files_idempotently(clean, write_tsv, monkeypa
     monkeypatch.setattr(starter, "STARTER_CODES_PATH", write_tsv("starter_codes.tsv", CODES))
     monkeypatch.setattr(starter, "GLOSSARY_PATH", write_tsv("glossary.tsv", GLOSSARY))
     out, _ = run("starter")
+    first = out
     assert "12 rows read, 12 created" in out
     assert (SKSCode.objects.count(), GlossaryTerm.objects.count()) == (4, 8)
     out, _ = run("starter")
@@ -61,7 +63,10 @@ def test_starter_loads_the_shipped_files_idempotently(clean, write_tsv, monkeypa
     out, _ = run("starter", "--if-changed")
     assert "Starter set unchanged since " in out
     assert out.strip().endswith(": 4 SKS codes and 8 glossary terms loaded.")
-    assert ImportRun.objects.count() == 2
+    assert ImportRun.objects.filter(kind=RunKind.STARTER).count() == 2
+    # The shipped postal codes come with the starter set, loaded once while unchanged.
+    assert ImportRun.objects.filter(kind=RunKind.POSTAL).count() == 1
+    assert "postal_codes.tsv: " in first
 
 
 def test_search_prints_codes_and_terms(sample, glossary):

@@ -18,7 +18,13 @@ from rich.progress import (
 from klinik.terminology.choices import HitKind
 from klinik.terminology.importer import SKS_URL
 from klinik.terminology.selectors import starter_status, terminology_search
-from klinik.terminology.services import ImportOutcome, sks_import, sks_update, starter_load
+from klinik.terminology.services import (
+    ImportOutcome,
+    postal_codes_load,
+    sks_import,
+    sks_update,
+    starter_load,
+)
 
 SHOWN_PROBLEMS = 20
 
@@ -27,7 +33,7 @@ class Command(BaseCommand):
     help = (
         "SKS codes and the glossary: `klinik terminology import PATH`, "
         "`klinik terminology update [--url URL]`, `klinik terminology starter`, "
-        "`klinik terminology search QUERY`."
+        "`klinik terminology postal [PATH]`, `klinik terminology search QUERY`."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -43,6 +49,13 @@ class Command(BaseCommand):
         starter.add_argument(
             "--if-changed", action="store_true", help="skip when the files are unchanged"
         )
+        postal = sub.add_parser(
+            "postal",
+            help="load the Danish postal codes (default: the shipped table; or a PostNord CSV "
+            "or DAWA JSON file)",
+        )
+        postal.add_argument("path", type=Path, nargs="?")
+        postal.add_argument("--source", default="", help="where the file came from (URL)")
         search = sub.add_parser("search", help="type-ahead search over codes and terms")
         search.add_argument("query", nargs="+")
         search.add_argument("--limit", type=int, default=20)
@@ -81,6 +94,20 @@ class Command(BaseCommand):
                 )
             else:
                 self._report(outcome)
+            # The shipped postal codes are part of the starter set (`make run` loads both);
+            # loaded again only when the file changed.
+            postal = postal_codes_load(if_changed=True)
+            if postal is not None:
+                self._report(postal)
+        elif action == "postal":
+            path = options["path"]
+            if path is not None and not path.is_file():
+                raise CommandError(f"No file {path}")
+            outcome = postal_codes_load(path=path, source_url=options["source"])
+            assert outcome is not None
+            self._report(outcome)
+            if outcome.problems:
+                raise CommandError("The postal codes were not changed: the file has problems.")
         else:
             kinds = set(options["kind"]) if options["kind"] else None
             hits = terminology_search(
