@@ -7,11 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record, patient_list_log
+from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.scheduling.availability import LOCAL, load_availability, load_timetable
 from klinik.scheduling.choices import (
@@ -431,3 +433,69 @@ def staff_days(*, actor: Actor, user_ids: set[int], day: date) -> dict[int, Staf
         )
         for user_id in {r.user_id for r in resources if r.user_id is not None}
     }
+
+
+# Figures for the quality dashboards (reporting): counts, no patient rows -----------------
+
+
+def appointment_outcomes_by_month(
+    *, unit: Unit, first: date, last: date
+) -> dict[date, dict[str, int]]:
+    """Per local month (its first day) of the unit's appointments starting on the local days
+    first..last, how many ended in each status. One grouped query."""
+    start, end = local_day_bounds(first, (last - first).days + 1)
+    rows = (
+        Appointment.objects.filter(
+            organisation_id=unit.organisation_id, unit_id=unit.pk, start__gte=start, start__lt=end
+        )
+        .annotate(month=TruncMonth("start", tzinfo=LOCAL))
+        .values("month", "status")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    found: dict[date, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        month = row["month"]
+        day = month.date() if isinstance(month, datetime) else month
+        found[day][row["status"]] = row["count"]
+    return dict(found)
+
+
+@dataclass(frozen=True)
+class CapacityMonth:
+    month: date  # the first day
+    open_minutes: int  # the practitioners' opening hours, less absences and closed days
+    booked_minutes: int  # of those, held by appointments
+
+
+def unit_capacity_by_month(*, unit: Unit, first: date, last: date) -> list[CapacityMonth]:
+    """The unit's practitioners' open time per local month of first..last and how much of it
+    appointments hold (scheduling.availability: two statements for the whole period)."""
+    resources = list(
+        Resource.objects.filter(
+            organisation_id=unit.organisation_id,
+            unit_id=unit.pk,
+            kind=ResourceKind.PRACTITIONER,
+            is_active=True,
+        )
+    )
+    schedule = UnitSchedule.objects.filter(unit_id=unit.pk).first()
+    availability = load_availability(resources=resources, schedule=schedule, first=first, last=last)
+    open_minutes: dict[date, float] = defaultdict(float)
+    free_minutes: dict[date, float] = defaultdict(float)
+    for resource in resources:
+        for start, end in availability.open_spans.get(resource.pk, []):
+            open_minutes[timezone.localtime(start).date().replace(day=1)] += (
+                end - start
+            ).total_seconds() / 60
+        for start, end in availability.free(resource.pk):
+            free_minutes[timezone.localtime(start).date().replace(day=1)] += (
+                end - start
+            ).total_seconds() / 60
+    months = []
+    month = first.replace(day=1)
+    while month <= last:
+        opened = round(open_minutes.get(month, 0))
+        months.append(CapacityMonth(month, opened, opened - round(free_minutes.get(month, 0))))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months

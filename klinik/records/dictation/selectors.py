@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import BooleanField, Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -207,3 +209,44 @@ def dictation_authors(*, organisation_id: int) -> list[User]:
         .distinct()
     )
     return list(User.objects.filter(pk__in=author_ids).order_by("first_name", "last_name"))
+
+
+@dataclass(frozen=True)
+class TurnaroundMonth:
+    month: date  # the first day
+    completed: int  # dictations transcribed (sent for signing or done)
+    in_time: int  # of those, by their deadline
+    average_hours: float | None  # from dictated to transcribed
+
+
+def dictation_turnaround_by_month(*, unit: Unit, first: date, last: date) -> list[TurnaroundMonth]:
+    """Per local month of first..last, the unit's dictations transcribed in it: how many, how
+    many by their deadline and the average hours from dictation to transcript. One query of
+    three times per dictation (no text, no patient)."""
+    local = ZoneInfo(settings.TIME_ZONE)
+    start = datetime.combine(first, time.min, tzinfo=local)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=local)
+    rows = Dictation.objects.filter(
+        organisation_id=unit.organisation_id,
+        unit_id=unit.pk,
+        completed_at__gte=start,
+        completed_at__lt=end,
+    ).values_list("created_at", "completed_at", "deadline")
+    counts: dict[date, list[float]] = {}
+    for created_at, completed_at, deadline in rows:
+        month = completed_at.astimezone(local).date().replace(day=1)
+        found = counts.setdefault(month, [0, 0, 0.0])
+        found[0] += 1
+        found[1] += int(completed_at <= deadline)
+        found[2] += (completed_at - created_at).total_seconds() / 3600
+    months = []
+    month = first.replace(day=1)
+    while month <= last:
+        done, in_time, hours = counts.get(month, [0, 0, 0.0])
+        months.append(
+            TurnaroundMonth(
+                month, int(done), int(in_time), round(hours / done, 1) if done else None
+            )
+        )
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
