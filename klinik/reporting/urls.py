@@ -1,8 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from klinik.reporting import views
 
 urlpatterns = [
     path("retention/", views.retention_report_view, name="retention_report"),
     path("retention/export.csv", views.retention_export_view, name="retention_export"),
+    path("drg/", include("klinik.reporting.drg.urls")),
+    path("quality/", include("klinik.reporting.dashboards.urls")),
 ]
