@@ -199,7 +199,7 @@ def reporting_errors_panel(unit: Unit, period: Period) -> Panel:
         "reporting_errors",
         _("Reporting errors open and fixed"),
         _("LPR3 reporting errors of the unit: open at the end of the period and fixed in it."),
-        [_("Rule"), _("Open"), _("Fixed")],
+        [_("Rule"), _("Open at the end"), _("Fixed in the period")],
         is_available=False,
         note=_("Not available yet: the LPR3 error list is not in this installation."),
     )
