@@ -1,3 +1,5 @@
 """The reporting app's tables live in its sub-packages; Django finds them through here."""
 
-from klinik.reporting.drg.models import DrgImport, DrgValue  # noqa: F401
+from klinik.reporting.drg.models import DrgImport, DrgValue
+
+__all__ = ["DrgImport", "DrgValue"]

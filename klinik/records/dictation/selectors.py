@@ -234,6 +234,8 @@ def dictation_turnaround_by_month(*, unit: Unit, first: date, last: date) -> lis
     ).values_list("created_at", "completed_at", "deadline")
     counts: dict[date, list[float]] = {}
     for created_at, completed_at, deadline in rows:
+        if completed_at is None:  # not in the filter's range; for the type checker
+            continue
         month = completed_at.astimezone(local).date().replace(day=1)
         found = counts.setdefault(month, [0, 0, 0.0])
         found[0] += 1

@@ -19,7 +19,7 @@ def dashboard_workbook(dashboard: Dashboard) -> bytes:
     assert first is not None
     book.remove(first)
     for panel in dashboard.panels:
-        sheet = book.create_sheet(panel.title.translate(_SHEET_FORBIDDEN)[:31])
+        sheet = book.create_sheet(panel.title.translate(_SHEET_FORBIDDEN)[:31].strip())
         sheet.append([panel.title])
         sheet.append([f"{dashboard.unit.name} · {dashboard.period.label}"])
         if not panel.is_available:

@@ -19,7 +19,9 @@ class DashboardForm(forms.Form):
     def __init__(self, *args: Any, units: list[Unit], today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["unit"].choices = [(str(u.public_id), u.name) for u in units]
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ChoiceField)
+        unit_field.choices = [(str(u.public_id), u.name) for u in units]
         self.fields["unit"].widget.attrs["data-autosubmit"] = ""
         choices = [(p.key, p.label) for p in period_choices(today)]
         self.fields["period"].widget = forms.Select(choices=choices, attrs={"data-autosubmit": ""})

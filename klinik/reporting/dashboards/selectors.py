@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -70,8 +70,8 @@ def _number(value: float | Decimal | int, decimals: int = 0) -> str:
     return str(number_format(value, decimals, force_grouping=True))
 
 
-def _month_label(month: object) -> str:
-    return str(date_format(month, "M Y"))
+def _month_label(month: date) -> str:
+    return str(date_format(month, "b Y"))
 
 
 def compliance_panel(unit: Unit, period: Period) -> Panel:

@@ -75,13 +75,13 @@ def drg_import_view(request: ActorRequest) -> HttpResponse:
         confirm = DrgConfirmForm(request.POST)
         if not confirm.is_valid():
             return _import_page(request, DrgUploadForm(), status=422)
-        data = confirm.cleaned_data["content"].encode("utf-8")
+        text: bytes = confirm.cleaned_data["content"].encode("utf-8")
         try:
             imported = drg_import(
-                actor=actor, file_name=confirm.cleaned_data["file_name"], data=data
+                actor=actor, file_name=confirm.cleaned_data["file_name"], data=text
             )
         except DrgError as error:  # the data changed since the preview (a contact gone)
-            preview = drg_preview(actor=actor, data=data)
+            preview = drg_preview(actor=actor, data=text)
             form = DrgUploadForm()
             form.add_error(None, error.message)
             return _import_page(request, form, preview, status=422)

@@ -10,8 +10,8 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
@@ -77,7 +77,9 @@ def test_tariff_is_read_the_danish_way_or_with_a_point(text, amount):
 def test_a_file_without_the_header_is_refused_as_a_whole():
     parsed = drg_file_parse(b"2026-10;kontakt;x;;PG12A;100\n")
     assert parsed.lines == []
-    assert parsed.errors == [(1, "Første linje skal være overskriften periode;type;id;drg;dags;takst.")]
+    assert parsed.errors == [
+        (1, "Første linje skal være overskriften periode;type;id;drg;dags;takst.")
+    ]
 
 
 def test_each_bad_line_gets_its_errors_with_its_number(drg_world):
