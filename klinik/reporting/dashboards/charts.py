@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from klinik.reporting.dashboards.selectors import HATCHED, Panel
 
-LABEL_WIDTH = 150
+LABEL_MIN, LABEL_MAX = 60, 380
+CHARACTER_WIDTH = 7  # at font-size 12, generous for capitals and æøå
 BAR_AREA = 300
 TEXT_WIDTH = 190
 ROW_HEIGHT = 22
@@ -20,7 +21,8 @@ TOP = 4
 class PlacedBar:
     y: int
     width: int
-    label: str  # empty on the second bar of a pair (same label)
+    label: str  # shortened to fit; empty on the second bar of a pair (same label)
+    full_label: str
     text: str
     is_hatched: bool
     series: str
@@ -36,7 +38,15 @@ class ChartLayout:
     bars: list[PlacedBar]
 
 
+def _fit(label: str, width: int) -> str:
+    """The label cut to the width with an ellipsis (the bar's title holds it whole)."""
+    room = (width - 8) // CHARACTER_WIDTH
+    return label if len(label) <= room else label[: room - 1].rstrip() + "\u2026"
+
+
 def chart_layout(panel: Panel) -> ChartLayout:
+    longest = max((len(b.label) for b in panel.bars), default=0)
+    label_width = min(LABEL_MAX, max(LABEL_MIN, CHARACTER_WIDTH * longest + 8))
     top = max((b.value for b in panel.bars), default=0)
     scale = panel.scale_max or top or 1
     placed = []
@@ -48,7 +58,8 @@ def chart_layout(panel: Panel) -> ChartLayout:
             PlacedBar(
                 y=y,
                 width=width,
-                label="" if bar.label == previous else bar.label,
+                label="" if bar.label == previous else _fit(bar.label, label_width),
+                full_label=bar.label,
                 text=f"{bar.series}: {bar.text}" if bar.series else bar.text,
                 is_hatched=bar.fill == HATCHED,
                 series=bar.series,
@@ -57,9 +68,9 @@ def chart_layout(panel: Panel) -> ChartLayout:
         )
         previous = bar.label
     return ChartLayout(
-        width=LABEL_WIDTH + BAR_AREA + TEXT_WIDTH,
+        width=label_width + BAR_AREA + TEXT_WIDTH,
         height=TOP * 2 + len(panel.bars) * ROW_HEIGHT,
-        label_width=LABEL_WIDTH,
+        label_width=label_width,
         bar_height=BAR_HEIGHT,
         bars=placed,
     )

@@ -20,8 +20,9 @@ from klinik.pathways.choices import DeadlineState
 from klinik.pathways.models import Deadline, DeadlineRule, Referral
 from klinik.records.choices import DictationStatus, EntryType
 from klinik.records.models import Dictation, JournalEntry, JournalSignature
+from klinik.reporting.dashboards.charts import BAR_AREA, CHARACTER_WIDTH, chart_layout
 from klinik.reporting.dashboards.periods import period_of, period_parse
-from klinik.reporting.dashboards.selectors import DASH, dashboard_build
+from klinik.reporting.dashboards.selectors import DASH, Bar, Panel, dashboard_build
 from klinik.reporting.drg.services import drg_import
 from klinik.reporting.tests.drg_data import CPH, contact_make, csv_file
 from klinik.scheduling.choices import AppointmentStatus, BookedVia
@@ -329,3 +330,27 @@ def test_another_organisations_unit_is_404_and_shows_nothing_of_a(world, novembe
 def test_the_dashboard_needs_the_permission(world, login_as):
     client = login_as(world.member(Role.NURSE))
     assert client.get("/reports/quality/").status_code == 403
+
+
+def test_chart_layout_scales_bars_and_fits_long_labels():
+    panel = Panel("x", "X", "", scale_max=100)
+    panel.bars = [
+        Bar("Kort", 50, "50 %"),
+        Bar(
+            "Hjerte, venstre hovedstammestenose: behandling startet (fra henvisning)", 100, "100 %"
+        ),
+        Bar("Kort", 0, "0 %"),
+    ]
+    chart = chart_layout(panel)
+    assert [b.width for b in chart.bars] == [BAR_AREA // 2, BAR_AREA, 0]
+    assert chart.bars[1].label.endswith("\u2026")
+    assert len(chart.bars[1].label) * CHARACTER_WIDTH <= chart.label_width
+    assert chart.bars[1].full_label.endswith("(fra henvisning)")
+    assert chart.bars[2].label == "Kort"  # not the same label as the bar before
+    pair = Panel("y", "Y", "")
+    pair.bars = [Bar("nov", 2, "2 t", "solid", "Booket"), Bar("nov", 6, "6 t", "hatched", "Ledig")]
+    placed = chart_layout(pair).bars
+    assert [p.label for p in placed] == ["nov", ""]
+    assert [p.is_hatched for p in placed] == [False, True]
+    assert placed[0].text == "Booket: 2 t"
+    assert placed[1].width == BAR_AREA  # the largest bar fills the area without a scale

@@ -280,6 +280,8 @@ def test_pathway_values_page_and_404_for_another_organisation(drg_world, world, 
     d = drg_world
     drg_import(actor=d["actor"], file_name="okt.csv", data=_good(d))
     client = login_as(d["secretary"])
+    page = client.get(f"/pathways/{d['p1'].public_id}/").content.decode()
+    assert f'href="/reports/drg/pathways/{d["p1"].public_id}/"' in page  # from the pathway
     response = client.get(f"/reports/drg/pathways/{d['p1'].public_id}/")
     assert response.status_code == 200
     assert "46.234,50" in response.content.decode()
