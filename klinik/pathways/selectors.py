@@ -7,15 +7,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from klinik.audit.choices import Channel
 from klinik.audit.services import patient_list_log
+from klinik.core.expressions import LocalDate
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.pathways.access import access_referral
@@ -336,7 +334,6 @@ def deadline_compliance(*, unit: Unit, first: date, last: date) -> list[RightCom
     last = min(last, timezone.localdate() - timedelta(days=1))
     if last < first:
         return []
-    local = ZoneInfo(settings.TIME_ZONE)
     rows = (
         Deadline.objects.filter(
             organisation_id=unit.organisation_id,
@@ -347,7 +344,7 @@ def deadline_compliance(*, unit: Unit, first: date, last: date) -> list[RightCom
             state__in=[DeadlineState.OPEN, DeadlineState.MET],
         )
         .exclude(state=DeadlineState.OPEN, is_paused=True)
-        .annotate(met_day=TruncDate("met_at", tzinfo=local))
+        .annotate(met_day=LocalDate("met_at", years=(first.year - 1, last.year + 1)))
         .values("rule__code", "rule__title")
         .annotate(
             total=Count("id"),

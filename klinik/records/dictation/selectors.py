@@ -7,14 +7,27 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from klinik.audit.choices import Channel
 from klinik.audit.services import patient_list_log
+from klinik.core.expressions import HoursBetween
 from klinik.core.models import Unit, User
 from klinik.core.policy import Actor, Perm
 from klinik.patients.models import Patient
@@ -221,34 +234,37 @@ class TurnaroundMonth:
 
 def dictation_turnaround_by_month(*, unit: Unit, first: date, last: date) -> list[TurnaroundMonth]:
     """Per local month of first..last, the unit's dictations transcribed in it: how many, how
-    many by their deadline and the average hours from dictation to transcript. One query of
-    three times per dictation (no text, no patient)."""
+    many by their deadline and the average hours from dictation to transcript. One query, the
+    counts and averages per month in the database."""
     local = ZoneInfo(settings.TIME_ZONE)
-    start = datetime.combine(first, time.min, tzinfo=local)
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=local)
-    rows = Dictation.objects.filter(
-        organisation_id=unit.organisation_id,
-        unit_id=unit.pk,
-        completed_at__gte=start,
-        completed_at__lt=end,
-    ).values_list("created_at", "completed_at", "deadline")
-    counts: dict[date, list[float]] = {}
-    for created_at, completed_at, deadline in rows:
-        if completed_at is None:  # not in the filter's range; for the type checker
-            continue
-        month = completed_at.astimezone(local).date().replace(day=1)
-        found = counts.setdefault(month, [0, 0, 0.0])
-        found[0] += 1
-        found[1] += int(completed_at <= deadline)
-        found[2] += (completed_at - created_at).total_seconds() / 3600
     months = []
     month = first.replace(day=1)
     while month <= last:
-        done, in_time, hours = counts.get(month, [0, 0, 0.0])
-        months.append(
-            TurnaroundMonth(
-                month, int(done), int(in_time), round(hours / done, 1) if done else None
-            )
+        following = (month + timedelta(days=32)).replace(day=1)
+        start = datetime.combine(max(month, first), time.min, tzinfo=local)
+        end = datetime.combine(min(following - timedelta(days=1), last), time.min, tzinfo=local)
+        months.append((month, start, end + timedelta(days=1)))
+        month = following
+    if not months:
+        return []
+    figures: dict[str, Any] = {}
+    for i, (_month, start, end) in enumerate(months):
+        within = Q(completed_at__gte=start, completed_at__lt=end)
+        figures[f"done{i}"] = Count("id", filter=within)
+        figures[f"in_time{i}"] = Count("id", filter=within & Q(completed_at__lte=F("deadline")))
+        figures[f"hours{i}"] = Avg(HoursBetween("created_at", "completed_at"), filter=within)
+    found = Dictation.objects.filter(
+        organisation_id=unit.organisation_id,
+        unit_id=unit.pk,
+        completed_at__gte=months[0][1],
+        completed_at__lt=months[-1][2],
+    ).aggregate(**figures)
+    return [
+        TurnaroundMonth(
+            month,
+            found[f"done{i}"] or 0,
+            found[f"in_time{i}"] or 0,
+            round(found[f"hours{i}"], 1) if found[f"hours{i}"] is not None else None,
         )
-        month = (month + timedelta(days=32)).replace(day=1)
-    return months
+        for i, (month, _start, _end) in enumerate(months)
+    ]

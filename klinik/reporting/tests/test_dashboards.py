@@ -354,3 +354,35 @@ def test_chart_layout_scales_bars_and_fits_long_labels():
     assert [p.is_hatched for p in placed] == [False, True]
     assert placed[0].text == "Booket: 2 t"
     assert placed[1].width == BAR_AREA  # the largest bar fills the area without a scale
+
+
+def test_a_group_session_holds_the_practitioner_once(world, november):
+    clinic = clinic_create(world.unit_a2, doctors=1, rooms=0)
+    session = uuid.uuid4()
+    start = local(11, 3, 10)
+    for patient in (world.patient_a2, world.patient_a, world.patient_b):
+        end = start + timedelta(minutes=60)
+        appointment = Appointment.objects.create(
+            organisation_id=world.org_a.pk,
+            unit=world.unit_a2,
+            appointment_type=clinic.group,
+            patient=patient,
+            start=start,
+            end=end,
+            block_end=end,
+            status=AppointmentStatus.FINISHED,
+            booked_via=BookedVia.STAFF,
+            session_key=session,
+        )
+        AppointmentResource.objects.create(
+            organisation_id=world.org_a.pk,
+            appointment=appointment,
+            resource=clinic.doctors[0],
+            start=start,
+            block_end=end,
+            session_key=session,
+        )
+    period = period_parse(NOVEMBER, NOW.date())
+    panel = dashboard_build(actor=november["actor"], unit=world.unit_a2, period=period)
+    capacity = next(p for p in panel.panels if p.key == "capacity")
+    assert capacity.rows[0][2] == 1.0  # one hour, not three
