@@ -57,7 +57,7 @@ class LocalDate(Func):
         sql, params = compiler.compile(self.source_expressions[0])
         return f"(({sql}) AT TIME ZONE %s)::date", [*params, settings.TIME_ZONE]
 
-    def as_sqlite(
+    def as_sqlite(  # type: ignore[override]
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
     ) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
@@ -85,7 +85,7 @@ class HoursBetween(Func):
         (a, a_params), (b, b_params) = (compiler.compile(e) for e in self.source_expressions)
         return f"(EXTRACT(EPOCH FROM ({b}) - ({a})) / 3600.0)", [*b_params, *a_params]
 
-    def as_sqlite(
+    def as_sqlite(  # type: ignore[override]
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
     ) -> tuple[str, list[Any]]:
         (a, a_params), (b, b_params) = (compiler.compile(e) for e in self.source_expressions)

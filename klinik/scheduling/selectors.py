@@ -6,6 +6,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
@@ -478,9 +479,10 @@ def appointment_outcomes_by_month(
     )
     found: dict[date, dict[str, int]] = {month: {} for month, _start, _end in months}
     for row in rows:
+        counted: dict[str, Any] = dict(row)
         for i, (month, _start, _end) in enumerate(months):
-            if row[f"m{i}"]:
-                found[month][row["status"]] = row[f"m{i}"]
+            if counted[f"m{i}"]:
+                found[month][counted["status"]] = counted[f"m{i}"]
     return found
 
 
@@ -512,7 +514,7 @@ def _held_minutes_by_month(
         f"SELECT {sums} FROM scheduling_appointmentresource "  # noqa: S608
         f"WHERE resource_id IN ({among}) AND holds_time AND start >= %s AND start < %s"
     )
-    params: list[object] = [adapt(moment) for _m, start, end in months for moment in (start, end)]
+    params: list[Any] = [adapt(moment) for _m, start, end in months for moment in (start, end)]
     params += [*resource_ids, adapt(months[0][1]), adapt(months[-1][2])]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
