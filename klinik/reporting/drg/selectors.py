@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
@@ -143,7 +143,7 @@ def drg_pathway_values(*, pathway: Pathway) -> PathwayDrg:
             organisation_id=pathway.organisation_id,
         )
         .select_related("contact")
-        .order_by("period", "contact__started_at", "id")
+        .order_by("period", F("contact__started_at").asc(nulls_first=True), "id")
     )
     return PathwayDrg(
         [
