@@ -26,6 +26,7 @@ BENCHMARK_MODULES: tuple[str, ...] = (
     "bench.records",
     "bench.worklist",
     "bench.pathways",
+    "bench.reporting",
     "bench.billing",
     "bench.lpr3",
     "bench.lpr3_nightly",

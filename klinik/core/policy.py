@@ -43,6 +43,8 @@ class Perm(StrEnum):
     AUDIT_REVIEW = "audit.review"  # review break-the-glass accesses, spot checks
     REPORT_RETENTION = "report.retention"  # records kept past the retention period
     REPORT_LPR3 = "report.lpr3"  # the LPR3 report: error list, re-validation, sending
+    REPORT_DASHBOARD = "report.dashboard"  # quality dashboards, DRG values (issue 18)
+    DRG_IMPORT = "drg.import"  # import the region's DRG grouping results and tariffs
     REFERRAL_REGISTER = "referral.register"  # register a referral received, attach its letters
     REFERRAL_VISITATE = "referral.visitate"  # accept, reject or redirect a referral (clinicians)
     PATHWAY_VIEW = "pathway.view"  # referrals, pathways, deadlines, waiting times
@@ -71,7 +73,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         | _PATHWAYS
         | _INVOICING
         | _STOCK
-        | {_P.REPORT_LPR3}
+        | {_P.REPORT_LPR3, _P.REPORT_DASHBOARD, _P.DRG_IMPORT}
     ),
     Role.HEALTH_SERVICE_SECRETARY: frozenset(
         _RECEPTION | _PATHWAYS | _INVOICING | {_P.REPORT_LPR3}
@@ -100,7 +102,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         {_P.PATIENT_VIEW, _P.SCHEDULE_VIEW, _P.STAFF_MANAGE, _P.AUDIT_REVIEW}
         | {_P.AUDIT_PATIENT_REPORT, _P.PATIENT_EXPORT, _P.PATIENT_UNMERGE, _P.CLINIC_SETUP}
         | {_P.REPORT_RETENTION, _P.PATHWAY_VIEW, _P.INVOICE_VIEW, _P.STOCK_VIEW}
-        | {_P.REPORT_LPR3}
+        | {_P.REPORT_LPR3, _P.REPORT_DASHBOARD, _P.DRG_IMPORT}
     ),
     # An apprentice works under supervision: what they write stays unsigned until approved.
     Role.APPRENTICE: frozenset(_RECEPTION | {_P.RECORD_READ, _P.RECORD_WRITE, _P.TASK_WORK}),

@@ -17,6 +17,7 @@ from klinik.core.choices import OrganisationKind, Role, UnitKind
 from klinik.core.models import Community, Membership, Organisation, Unit, User
 from klinik.core.slugs import danish_slugify
 from klinik.demo.billing import demo_billing, demo_fees
+from klinik.demo.drg import demo_drg
 from klinik.demo.generate import generate_patients
 from klinik.demo.lpr3 import demo_lpr3
 from klinik.demo.medcom import demo_letters, demo_medcom
@@ -238,6 +239,7 @@ def demo_load(
         demo_dictations(unit=unit, rng=rng)
     hospital = [u for u in units.values() if u.organisation.kind == OrganisationKind.HOSPITAL]
     demo_pathways(units=hospital, rng=rng)
+    demo_drg(units=hospital, rng=rng)
     therapy = [u for u in units.values() if u.organisation.kind == OrganisationKind.THERAPY_CLINIC]
     demo_billing(units=therapy, rng=rng)
     demo_fees(unit=units[("laegehuset", "Lægehuset")])

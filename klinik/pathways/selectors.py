@@ -3,14 +3,17 @@ pathways for the timeline on the patient page. Lists of patients write one acces
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from klinik.audit.choices import Channel
 from klinik.audit.services import patient_list_log
+from klinik.core.expressions import LocalDate
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.pathways.access import access_referral
@@ -328,3 +331,79 @@ def lpr3_patient_ids(
     if patient_id is not None:
         rows = rows.filter(patient_id=patient_id)
     return sorted(set(rows.values_list("patient_id", flat=True)))
+
+
+# For reporting (DRG import, quality dashboards): ids and counts, no patient rows ------------
+
+
+def pathways_by_public_ids(
+    *, organisation_id: int, public_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """The organisation's pathways among the public ids: public id → (id, unit id)."""
+    wanted = list(public_ids)
+    found: dict[uuid.UUID, tuple[int, int]] = {}
+    for start in range(0, len(wanted), 500):
+        for public_id, pk, unit_id in Pathway.objects.filter(
+            organisation_id=organisation_id, public_id__in=wanted[start : start + 500]
+        ).values_list("public_id", "id", "unit_id"):
+            found[public_id] = (pk, unit_id)
+    return found
+
+
+def pathway_contact_ids(*, pathway: Pathway) -> list[int]:
+    """The ids of the contacts linked to the pathway."""
+    return list(
+        PathwayLink.objects.filter(
+            organisation_id=pathway.organisation_id, pathway=pathway, contact__isnull=False
+        ).values_list("contact_id", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class RightCompliance:
+    code: str  # the rule's code (udredningsret, ...)
+    title: str
+    kept: int  # met on or before the due date
+    total: int  # fallen due in the period (paused clocks left out)
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.kept / self.total) if self.total else None
+
+
+def deadline_compliance(*, unit: Unit, first: date, last: date) -> list[RightCompliance]:
+    """Per patient right, of the unit's deadlines that fell due on first..last (and before
+    today), how many were met in time: the waiting overview's "share within the deadline"
+    (waiting/selectors.py) per right. One grouped query."""
+    last = min(last, timezone.localdate() - timedelta(days=1))
+    if last < first:
+        return []
+    rows = (
+        Deadline.objects.filter(
+            organisation_id=unit.organisation_id,
+            unit_id=unit.pk,
+            rule__is_right=True,
+            due__gte=first,
+            due__lte=last,
+            state__in=[DeadlineState.OPEN, DeadlineState.MET],
+        )
+        .exclude(state=DeadlineState.OPEN, is_paused=True)
+        .annotate(met_day=LocalDate("met_at", years=(first.year - 1, last.year + 1)))
+        .values("rule__code", "rule__title")
+        .annotate(
+            total=Count("id"),
+            kept=Count("id", filter=Q(state=DeadlineState.MET, met_day__lte=F("due"))),
+        )
+        .order_by("rule__code")
+    )
+    by_code: dict[str, RightCompliance] = {}
+    for row in rows:  # a rule's versions share its code: one line per right
+        code = row["rule__code"]
+        before = by_code.get(code)
+        by_code[code] = RightCompliance(
+            code,
+            before.title if before else row["rule__title"],
+            row["kept"] + (before.kept if before else 0),
+            row["total"] + (before.total if before else 0),
+        )
+    return list(by_code.values())

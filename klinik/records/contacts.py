@@ -7,6 +7,8 @@ does not ask for RECORD_WRITE; the status change itself is in the access log.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
@@ -82,3 +84,18 @@ def contact_care_relation(organisation_id: int, unit_id: int, patient_id: int) -
     return Contact.objects.filter(
         organisation_id=organisation_id, patient_id=patient_id, unit_id=unit_id
     ).exists()
+
+
+def contacts_by_public_ids(
+    *, organisation_id: int, public_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """The organisation's contacts among the public ids: public id → (id, unit id), for the
+    DRG import (reporting) to tie a region's line to a contact."""
+    wanted = list(public_ids)
+    found: dict[uuid.UUID, tuple[int, int]] = {}
+    for start in range(0, len(wanted), 500):
+        for public_id, pk, unit_id in Contact.objects.filter(
+            organisation_id=organisation_id, public_id__in=wanted[start : start + 500]
+        ).values_list("public_id", "id", "unit_id"):
+            found[public_id] = (pk, unit_id)
+    return found

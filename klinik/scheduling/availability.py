@@ -393,6 +393,7 @@ def load_availability(
     ignore_session_key: UUID | None = None,
     timetable: Timetable | None = None,
     within: Sequence[Span] = (),
+    with_bookings: bool = True,
 ) -> Availability:
     """Open hours and booked time of `resources` for the local days first..last.
 
@@ -445,5 +446,6 @@ def load_availability(
     result = Availability(closed=closed)
     for rid in ids:
         result.open_spans[rid] = subtract(merge(open_spans[rid]), cuts[rid])
-    result.busy = dict(_busy(ids, period, ignore_appointment_id, ignore_session_key, within))
+    if with_bookings:  # without: the open hours alone (capacity reports)
+        result.busy = dict(_busy(ids, period, ignore_appointment_id, ignore_session_key, within))
     return result

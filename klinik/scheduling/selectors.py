@@ -6,12 +6,15 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record, patient_list_log
+from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.scheduling.availability import LOCAL, load_availability, load_timetable
 from klinik.scheduling.choices import (
@@ -431,3 +434,157 @@ def staff_days(*, actor: Actor, user_ids: set[int], day: date) -> dict[int, Staf
         )
         for user_id in {r.user_id for r in resources if r.user_id is not None}
     }
+
+
+# Figures for the quality dashboards (reporting): counts, no patient rows -----------------
+
+
+def _month_bounds(first: date, last: date) -> list[tuple[date, datetime, datetime]]:
+    """Each local month touching first..last: its first day and its start and end (local
+    midnights, clipped to the days)."""
+    months = []
+    month = first.replace(day=1)
+    while month <= last:
+        following = (month + timedelta(days=32)).replace(day=1)
+        start = local_day_bounds(max(month, first))[0]
+        end = local_day_bounds(min(following - timedelta(days=1), last))[1]
+        months.append((month, start, end))
+        month = following
+    return months
+
+
+def appointment_outcomes_by_month(
+    *, unit: Unit, first: date, last: date
+) -> dict[date, dict[str, int]]:
+    """Per local month (its first day) of the unit's appointments starting on the local days
+    first..last, how many ended in each status. One query: a count per month and status,
+    each month a range on the (organisation, unit, start) index's column."""
+    months = _month_bounds(first, last)
+    if not months:
+        return {}
+    counts = {
+        f"m{i}": Count("id", filter=Q(start__gte=start, start__lt=end))
+        for i, (_month, start, end) in enumerate(months)
+    }
+    rows = (
+        Appointment.objects.filter(
+            organisation_id=unit.organisation_id,
+            unit_id=unit.pk,
+            start__gte=months[0][1],
+            start__lt=months[-1][2],
+        )
+        .values("status")
+        .annotate(**counts)
+        .order_by()
+    )
+    found: dict[date, dict[str, int]] = {month: {} for month, _start, _end in months}
+    for row in rows:
+        counted: dict[str, Any] = dict(row)
+        for i, (month, _start, _end) in enumerate(months):
+            if counted[f"m{i}"]:
+                found[month][counted["status"]] = counted[f"m{i}"]
+    return found
+
+
+@dataclass(frozen=True)
+class CapacityMonth:
+    month: date  # the first day
+    open_minutes: int  # the practitioners' opening hours, less absences and closed days
+    booked_minutes: int  # of those, held by appointments
+
+
+def _held_minutes_by_month(
+    resource_ids: list[int], months: list[tuple[date, datetime, datetime]]
+) -> list[float]:
+    """Per month, the minutes appointments that keep their time hold the resources. One
+    statement summing every hold per month in the database (no grouping by session: that
+    sort costs more than the sums at a year of holds; see _group_extra_minutes)."""
+    if not resource_ids or not months:
+        return [0.0 for _ in months]
+    adapt = connection.ops.adapt_datetimefield_value
+    among = ", ".join(["%s"] * len(resource_ids))
+    if connection.vendor == "postgresql":
+        minutes = "EXTRACT(EPOCH FROM (block_end - start)) / 60.0"
+    else:
+        minutes = "(julianday(block_end) - julianday(start)) * 1440.0"
+    sums = ", ".join(
+        f"SUM(CASE WHEN start >= %s AND start < %s THEN {minutes} ELSE 0 END)" for _ in months
+    )
+    sql = (
+        f"SELECT {sums} FROM scheduling_appointmentresource "  # noqa: S608
+        f"WHERE resource_id IN ({among}) AND holds_time AND start >= %s AND start < %s"
+    )
+    params: list[Any] = [adapt(moment) for _m, start, end in months for moment in (start, end)]
+    params += [*resource_ids, adapt(months[0][1]), adapt(months[-1][2])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return [float(value or 0) for value in row]
+
+
+def _group_extra_minutes(unit: Unit, months: list[tuple[date, datetime, datetime]]) -> list[float]:
+    """Per month, the minutes counted more than once because a group session's participants
+    each hold the practitioner: (participants - 1) x the session's length. Read from the
+    unit's appointments of group types (one practitioner per session); no statement when the
+    unit has no group types."""
+    group_types = list(
+        AppointmentType.objects.filter(
+            organisation_id=unit.organisation_id, unit_id=unit.pk, is_group=True
+        ).values_list("id", flat=True)
+    )
+    extra = [0.0 for _ in months]
+    if not group_types or not months:
+        return extra
+    sessions = (
+        Appointment.objects.filter(
+            organisation_id=unit.organisation_id,
+            unit_id=unit.pk,
+            start__gte=months[0][1],
+            start__lt=months[-1][2],
+            appointment_type_id__in=group_types,
+            status__in=ACTIVE_STATUSES,
+        )
+        .values("session_key", "start", "block_end")
+        .annotate(participants=Count("id"))
+        .filter(participants__gt=1)
+        .order_by()
+    )
+    for row in sessions:
+        for i, (_month, start, end) in enumerate(months):
+            if start <= row["start"] < end:
+                minutes = (row["block_end"] - row["start"]).total_seconds() / 60
+                extra[i] += (row["participants"] - 1) * minutes
+    return extra
+
+
+def unit_capacity_by_month(*, unit: Unit, first: date, last: date) -> list[CapacityMonth]:
+    """The unit's practitioners' open time per local month of first..last (their hours less
+    closed days and absences: scheduling.availability without the bookings) and the time
+    appointments hold of it (the sum of the holds, a group session's once, at most the open
+    time). Four statements whatever the period."""
+    resources = list(
+        Resource.objects.filter(
+            organisation_id=unit.organisation_id,
+            unit_id=unit.pk,
+            kind=ResourceKind.PRACTITIONER,
+            is_active=True,
+        )
+    )
+    schedule = UnitSchedule.objects.filter(unit_id=unit.pk).first()
+    availability = load_availability(
+        resources=resources, schedule=schedule, first=first, last=last, with_bookings=False
+    )
+    open_minutes: dict[date, float] = defaultdict(float)
+    for resource in resources:
+        for start, end in availability.open_spans.get(resource.pk, []):
+            month = timezone.localtime(start).date().replace(day=1)
+            open_minutes[month] += (end - start).total_seconds() / 60
+    months = _month_bounds(first, last)
+    ids = [r.pk for r in resources]
+    held = _held_minutes_by_month(ids, months)
+    extra = _group_extra_minutes(unit, months)
+    result = []
+    for (month, _start, _end), minutes, twice in zip(months, held, extra, strict=True):
+        opened = round(open_minutes.get(month, 0))
+        result.append(CapacityMonth(month, opened, min(opened, round(minutes - twice))))
+    return result

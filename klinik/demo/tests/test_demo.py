@@ -20,6 +20,7 @@ from klinik.demo.clinic import DEMO_PASSWORD
 from klinik.pathways.models import Deadline, Pathway, Referral, Task
 from klinik.patients.models import Patient
 from klinik.purchasing.models import Lot
+from klinik.reporting.models import DrgImport, DrgValue
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
 from klinik.staff.models import Delegation, PersonCompetence, Training
 
@@ -60,6 +61,7 @@ def test_the_demo_clinic_is_complete_usable_and_loads_once(db):
         models += (CareMessage, Partner, Letter)
         models += (PersonCompetence, Delegation, Training)
         models += (Renewal, Certificate, PatientMessage)
+        models += (DrgImport,)
         return tuple(m.objects.count() for m in models)
 
     before = counts()
@@ -156,6 +158,9 @@ def _referrals_in_each_state_a_cancer_pathway_and_tasks() -> None:
     assert Deadline.objects.filter(state="open", due__lt=today).exists()  # breached
     assert Deadline.objects.filter(state="open", is_paused=True).exists()
     assert Task.objects.filter(assignee__username="hospitalssekretaer").exists()
+    # A month of DRG values imported for the department's contacts and pathways.
+    drg = DrgValue.objects.filter(organisation__slug="medicinsk-ambulatorium")
+    assert drg.filter(contact__isnull=False).exists() and drg.filter(pathway__isnull=False).exists()
 
 
 def _lpr3_errors_of_several_rules() -> None:

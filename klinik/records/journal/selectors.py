@@ -507,3 +507,29 @@ def journal_signers(*, organisation_id: int) -> list[User]:
             is_active=True,
         ).order_by("first_name", "last_name", "username")
     )
+
+
+# Age of the entries still waiting for approval: (label key, lower bound in days inclusive).
+UNSIGNED_AGE_BANDS = ((0, 2), (3, 7), (8, 30), (31, None))
+
+
+def journal_unsigned_ages(*, unit: Unit, at: datetime) -> list[int]:
+    """How many of the unit's entries waited for approval at the moment `at`, by age
+    (UNSIGNED_AGE_BANDS: 0-2 days, 3-7, 8-30, over 30): recorded by then, neither signed nor
+    corrected by then. One aggregate query; counts only."""
+    waiting = JournalEntry.objects.filter(
+        ~Exists(JournalSignature.objects.filter(entry=OuterRef("pk"), signed_at__lte=at)),
+        ~Exists(JournalEntry.objects.filter(supersedes=OuterRef("pk"), recorded_at__lte=at)),
+        organisation_id=unit.organisation_id,
+        unit_id=unit.pk,
+        needs_signature=True,
+        recorded_at__lte=at,
+    )
+    bands = {}
+    for low, high in UNSIGNED_AGE_BANDS:
+        within = Q(recorded_at__lte=at - timedelta(days=low))
+        if high is not None:
+            within &= Q(recorded_at__gt=at - timedelta(days=high + 1))
+        bands[f"band{low}"] = Count("id", filter=within)
+    counted = waiting.aggregate(**bands)
+    return [counted[f"band{low}"] or 0 for low, _high in UNSIGNED_AGE_BANDS]

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -153,10 +153,21 @@ def lpr3_last_submission(*, organisation_id: int, patient_id: int) -> Lpr3Submis
     )
 
 
-def findings_counts(*, organisation_ids: Iterable[int]) -> dict[str, int]:
-    """Open and fixed findings (for the dashboards): no patient data."""
-    rows = Lpr3Finding.objects.filter(organisation_id__in=list(organisation_ids))
-    return {
-        "open": rows.filter(fixed_at__isnull=True).count(),
-        "fixed": rows.filter(~Q(fixed_at=None)).count(),
-    }
+def findings_by_rule(
+    *, organisation_id: int, unit_id: int, start: datetime, end: datetime
+) -> list[tuple[str, int, int]]:
+    """Per rule, the unit's findings open at `end` and those fixed in [start, end), for the
+    quality dashboard: counts only, no patient data."""
+    rows = (
+        Lpr3Finding.objects.filter(
+            organisation_id=organisation_id, unit_id=unit_id, first_seen__lt=end
+        )
+        .filter(Q(fixed_at__isnull=True) | Q(fixed_at__gte=start))
+        .values("rule")
+        .annotate(
+            still_open=Count("pk", filter=Q(fixed_at__isnull=True) | Q(fixed_at__gte=end)),
+            fixed=Count("pk", filter=Q(fixed_at__gte=start, fixed_at__lt=end)),
+        )
+        .order_by("rule")
+    )
+    return [(row["rule"], row["still_open"], row["fixed"]) for row in rows]
