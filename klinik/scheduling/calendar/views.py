@@ -306,23 +306,33 @@ def calendar_appointment_cancel_view(request: ActorRequest, public_id: str) -> H
     form = CancelForm(request.POST)
     if not form.is_valid():
         return _panel_response(request, appointment, status=422, cancel_form=form)
-    reason = form.cleaned_data["reason"]
+    reason = form.cleaned_data["reason_label"]
+    notify = _notify_choice(request, form.cleaned_data["notify"])
     scope = SeriesScope(form.cleaned_data["scope"] or SeriesScope.ONE)
     try:
         if scope != SeriesScope.ONE and appointment.series_id is not None:
-            count = series_cancel(actor=actor, appointment=appointment, scope=scope, reason=reason)
+            count = series_cancel(
+                actor=actor, appointment=appointment, scope=scope, reason=reason, notify=notify
+            )
             message = ngettext(
                 "%(count)d appointment cancelled.", "%(count)d appointments cancelled.", count
             ) % {"count": count}
         else:
-            appointment_cancel(actor=actor, appointment=appointment, reason=reason)
+            appointment_cancel(actor=actor, appointment=appointment, reason=reason, notify=notify)
             message = _("The appointment has been cancelled.")
     except BookingError as exc:
         return _panel_response(
             request, appointment, status=422, error=exc.message, cancel_form=form
         )
     fresh = access_appointment(actor=actor, public_id=public_id)
+    message = f"{message} {panel.told_text(fresh.patient, notify=notify)}"
     return _panel_response(request, fresh, changed=True, message=message)
+
+
+def _notify_choice(request: ActorRequest, checked: bool) -> bool:
+    """The form's "notify the patient" box when the form showed it (`notify_asked`); a move
+    by drag and drop asks nothing and tells the patient, as the box's default does."""
+    return checked if request.POST.get("notify_asked") else True
 
 
 @requires(Perm.SCHEDULE_BOOK)
@@ -362,6 +372,7 @@ def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> Htt
             start=move.start,
             practitioner=move.practitioner,
             room=move.room,
+            notify=_notify_choice(request, form.cleaned_data["notify"]),
         )
     except BookingError as exc:
         return _panel_response(
@@ -374,6 +385,8 @@ def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> Htt
         )
     fresh = access_appointment(actor=actor, public_id=public_id)
     message = _("Moved to %(when)s.") % {"when": grid.when(fresh.start)}
+    notify = _notify_choice(request, form.cleaned_data["notify"])
+    message = f"{message} {panel.told_text(fresh.patient, notify=notify)}"
     return _panel_response(request, fresh, changed=True, message=message)
 
 

@@ -511,14 +511,14 @@ def test_status_changes_and_undo_keep_the_history(world, clinic, actor, client, 
 def test_cancelling_needs_a_reason(world, clinic, actor, client, day):
     appointment = book(actor, world.patient_a, clinic.phone, at(day, 9))
     url = f"/calendar/appointments/{appointment.public_id}/cancel/"
-    refused = client.post(url, {"reason": "  "}, **PANEL)
+    refused = client.post(url, {"reason": "other", "reason_text": "  "}, **PANEL)
     assert refused.status_code == 422
     body = refused.content.decode()
     assert danish(BookingError.REASON_REQUIRED) in body
     assert 'aria-invalid="true"' in body
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
-    done = client.post(url, {"reason": "Patienten er syg"}, **PANEL)
+    done = client.post(url, {"reason": "other", "reason_text": "Patienten er syg"}, **PANEL)
     assert done.status_code == 200
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
@@ -535,7 +535,7 @@ def test_cancelling_the_rest_of_a_series(world, clinic, actor, client):
     )
     occurrences = list(Appointment.objects.filter(series=series).order_by("series_index"))
     url = f"/calendar/appointments/{occurrences[1].public_id}/cancel/"
-    response = client.post(url, {"reason": "Stopper", "scope": "following"}, **PANEL)
+    response = client.post(url, {"reason": "patient", "scope": "following"}, **PANEL)
     assert response.status_code == 200
     statuses = list(
         Appointment.objects.filter(series=series)

@@ -221,6 +221,15 @@
         focusStop(start);
         break;
       }
+      case "a": {
+        // Cancel the open appointment: the default reason is chosen, so Enter confirms.
+        var cancel = document.querySelector("[data-panel] details.cancel-section");
+        if (!cancel) return;
+        cancel.open = true;
+        var confirm = cancel.querySelector("#cancel-confirm");
+        if (confirm) confirm.focus();
+        break;
+      }
       case "m": {
         var move = document.querySelector("[data-panel] details.move-section");
         if (!move) return;
@@ -232,6 +241,14 @@
       default: return;
     }
     event.preventDefault();
+  });
+
+  // Cancelling: typing another reason chooses "Other reason".
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches(".cancel-form input[name=reason_text]")) return;
+    var other = field.form.querySelector("input[name=reason][value=other]");
+    if (other && field.value.trim()) other.checked = true;
   });
 
   // Drag and drop ----------------------------------------------------------------------------
