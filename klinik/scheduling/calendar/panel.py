@@ -60,7 +60,12 @@ def notice_text(route: NoticeRoute | None) -> str:
             "channel": route.channel_label,
             "address": route.address,
         }
-    return _("No notice: %(reason)s.") % {"reason": route.reason}
+    return no_notice(route.reason)
+
+
+def no_notice(reason: str) -> str:
+    """ "Ingen besked: intet samtykke til SMS eller e-mail, ..." """
+    return _("No notice: %(reason)s.") % {"reason": reason[:1].lower() + reason[1:]}
 
 
 def told_text(patient: Patient, *, notify: bool) -> str:
@@ -72,7 +77,7 @@ def told_text(patient: Patient, *, notify: bool) -> str:
         return str(_("The patient is not notified (your choice)."))
     if route.sends:
         return _("The patient gets a notice by %(channel)s.") % {"channel": route.channel_label}
-    return _("No notice: %(reason)s.") % {"reason": route.reason}
+    return no_notice(route.reason)
 
 
 def status_label(value: str) -> str:
