@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils.dates import WEEKDAYS_ABBR
 from django.urls import reverse
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
@@ -27,8 +27,11 @@ def patient_appointments_html(
     weekdays = [str(WEEKDAYS_ABBR[day]) for day in range(7)]
     labels = {status.value: str(status.label) for status in AppointmentStatus}
     upcoming = next(
-        (a.pk for a in sorted(appointments, key=lambda a: a.start) if a.start >= now
-         and a.status == AppointmentStatus.BOOKED),
+        (
+            a.pk
+            for a in sorted(appointments, key=lambda a: a.start)
+            if a.start >= now and a.status == AppointmentStatus.BOOKED
+        ),
         None,
     )
 

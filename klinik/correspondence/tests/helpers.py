@@ -98,7 +98,9 @@ class Desk:
         plan_notices()
         return appointment
 
-    def move(self, appointment: Appointment, start: datetime, *, notify: bool = True) -> Appointment:
+    def move(
+        self, appointment: Appointment, start: datetime, *, notify: bool = True
+    ) -> Appointment:
         moved = appointment_move(
             actor=self.actor, appointment=appointment, start=start, notify=notify
         )

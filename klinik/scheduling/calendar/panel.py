@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from klinik.core.policy import Actor, Perm
+from klinik.patients.models import Patient
 from klinik.scheduling.access import access_resource, appointment_detail
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.booking_rules import rooms_for_type
@@ -30,7 +31,6 @@ from klinik.scheduling.calendar.selectors import (
 from klinik.scheduling.calendar.state import sorted_resources, unit_practitioners
 from klinik.scheduling.choices import CONTACT_CHECKED, AppointmentStatus, ResourceKind
 from klinik.scheduling.hooks import NoticeRoute, notice_route
-from klinik.patients.models import Patient
 from klinik.scheduling.models import Appointment, AppointmentEvent, Resource
 from klinik.scheduling.series import PlannedOccurrence, SeriesScope, series_occurrences
 from klinik.scheduling.transitions import appointment_transitions, appointment_undo_status

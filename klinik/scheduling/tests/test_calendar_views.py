@@ -538,10 +538,14 @@ def test_the_panel_says_before_and_after_whether_the_patient_is_told(
     without = book(actor, untold, clinic.phone, at(day, 10))
     url = f"/calendar/appointments/{with_sms.public_id}/"
     body = client.get(url, **PANEL).content.decode()
-    assert danish(_("The patient is notified by %(channel)s (%(address)s).")) % {
-        "channel": "SMS",
-        "address": notice_route(told).address,
-    } in body
+    assert (
+        danish(_("The patient is notified by %(channel)s (%(address)s)."))
+        % {
+            "channel": "SMS",
+            "address": notice_route(told).address,
+        }
+        in body
+    )
     assert re.search(r'<input type="checkbox" name="notify" id="cancel-notify"[^>]* checked', body)
     done = client.post(
         url + "cancel/", {"reason": "patient", "notify": "on", "notify_asked": "1"}, **PANEL

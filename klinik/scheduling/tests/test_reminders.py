@@ -141,9 +141,7 @@ def test_a_cancellation_is_sent_without_an_earlier_confirmation(desk, alma, cloc
     assert len(mail.outbox) == 1
 
 
-def test_a_cancellation_the_secretary_chose_not_to_send_is_recorded_unsent(
-    desk, alma, clock, day
-):
+def test_a_cancellation_the_secretary_chose_not_to_send_is_recorded_unsent(desk, alma, clock, day):
     clock.set(at(day - timedelta(days=3), 10))
     appointment = desk.book(alma, at(day, 9))
     clock.advance(minutes=5)
