@@ -310,7 +310,7 @@ class Appointment(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
     # The secretary's choice at the last change (cancel, move): tell the patient or not (ADR 0034).
-    notifies_patient = models.BooleanField(_("notify the patient"), default=True)
+    notifies_patient = models.BooleanField(_("notify the patient"), default=True, db_default=True)
     # Reception: walk-in queue number, the local day it was given for (numbers restart each
     # day, unique per unit and day) and the time the patient arrived.
     queue_number = models.PositiveSmallIntegerField(null=True, blank=True)
