@@ -28,6 +28,7 @@ class BookingCode(StrEnum):
     REASON_REQUIRED = "reason_required"
     ALREADY_CANCELLED = "already_cancelled"
     STARTED = "started"
+    UNDO_TOO_LATE = "undo_too_late"
     TOO_LATE_TO_CANCEL = "too_late_to_cancel"
 
 
@@ -63,6 +64,7 @@ class BookingError(DomainError):
     REASON_REQUIRED = _("State a reason.")
     ALREADY_CANCELLED = _("The appointment is already cancelled.")
     STARTED = _("The appointment has started and can no longer be cancelled.")
+    UNDO_TOO_LATE = _("The booking can no longer be undone: cancel the appointment instead.")
     TOO_LATE_TO_CANCEL = _(
         "Online cancellation closes %(hours)d hours before the appointment. Please call us."
     )

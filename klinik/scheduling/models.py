@@ -58,6 +58,11 @@ class UnitSchedule(models.Model):
     quiet_start = models.TimeField(_("no SMS from"), default="21:00")
     quiet_end = models.TimeField(_("no SMS until"), default="08:00")
     undo_grace_seconds = models.PositiveIntegerField(_("undo grace period (seconds)"), default=180)
+    # The calendar books at once when a free time is picked, with an undo for a few seconds,
+    # instead of asking to confirm (issue 20; off: the confirm step stays).
+    books_on_enter = models.BooleanField(
+        _("book directly on Enter"), default=False, db_default=False
+    )
     # A freed time is offered to this many patients on the waiting list at once; each offer
     # holds for this many hours after its message goes out.
     waitlist_offer_count = models.PositiveSmallIntegerField(

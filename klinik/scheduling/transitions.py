@@ -3,8 +3,11 @@ back), the undo of the last one, and cancelling."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from klinik.audit.choices import Action, Channel
 from klinik.core.policy import Actor, Perm, require
@@ -176,4 +179,34 @@ def appointment_cancel(
         reason=reason,
         channel=channel,
         notify=notify,
+    )
+
+
+# The calendar's direct booking (UnitSchedule.books_on_enter) shows its undo this long; the
+# server allows a few seconds more for the request on its way.
+UNDO_BOOKING_SECONDS = 10
+UNDO_BOOKING_SLACK_SECONDS = 5
+
+
+def appointment_booking_undo(
+    *, actor: Actor, appointment: Appointment, channel: Channel = Channel.UI
+) -> Appointment:
+    """Take back a booking just made directly on Enter: cancelled without a notice to the
+    patient, by whoever booked it and only within UNDO_BOOKING_SECONDS of booking."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    limit = appointment.created_at + timedelta(
+        seconds=UNDO_BOOKING_SECONDS + UNDO_BOOKING_SLACK_SECONDS
+    )
+    if (
+        appointment.booked_by_id != actor.user.pk
+        or appointment.status != AppointmentStatus.BOOKED
+        or timezone.now() > limit
+    ):
+        raise BookingError(BookingError.UNDO_TOO_LATE, code=BookingCode.UNDO_TOO_LATE)
+    return appointment_cancel(
+        actor=actor,
+        appointment=appointment,
+        reason=_("Booking undone"),
+        channel=channel,
+        notify=False,
     )

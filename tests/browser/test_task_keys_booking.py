@@ -22,7 +22,7 @@ from klinik.patients.models import Patient
 from klinik.patients.tests.factories import PatientFactory
 from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus
-from klinik.scheduling.models import Appointment
+from klinik.scheduling.models import Appointment, UnitSchedule
 from klinik.scheduling.tests.factories import Clinic, at, clinic_create, next_workday
 
 from .helpers import log_in
@@ -62,10 +62,10 @@ def _book(clinic: Clinic, patient: Patient, start) -> Appointment:
     )
 
 
-def _report(task: str, keys: KeyCount, decisions: int) -> None:
+def _report(task: str, keys: KeyCount, decisions: int, label: str = "") -> None:
     """The counts for docs/task-times.md, on the test's output (pytest -s shows them)."""
     sys.stdout.write(
-        f"\n[task-keys] {task}: navigation={keys.navigation} value={keys.value} "
+        f"\n[task-keys] {task}{label}: navigation={keys.navigation} value={keys.value} "
         f"arrows={keys.arrows} total={keys.total} target<={TARGETS[task]} "
         f"seconds={keys.seconds(decisions)} keys={keys.log}\n"
     )
@@ -182,3 +182,40 @@ def test_cancel_from_the_patient_page_says_a_patient_without_consent_is_not_told
     assert (notice.status, notice.reason) == ("skipped", "no_channel")
     _report("cancel_from_patient", keys, decisions=3)
     assert keys.navigation <= TARGETS["cancel_from_patient"]
+
+
+def test_book_directly_on_enter_and_undo(page: Page, clinic: Clinic, day):
+    # The unit's setting: Enter on a free time books at once, with an undo for 10 seconds.
+    UnitSchedule.objects.update_or_create(
+        unit=clinic.unit,
+        defaults={"organisation_id": clinic.unit.organisation_id, "books_on_enter": True},
+    )
+    patient = _free_patient(clinic)
+    earlier = _book(clinic, patient, at(day, 8))
+    log_in(page, "sekretaer")
+    page.goto(_day_url(clinic, day))
+    expect(page.locator(".cal-col")).to_have_count(2)
+    keys = KeyCount(page)
+    keys.press("b")
+    expect(page.locator("#cal-panel #book-q")).to_be_focused()
+    keys.type(patient.cpr)
+    expect(page.locator("#book-hits [data-hit]")).to_have_count(1)
+    keys.press("Enter")
+    expect(page.locator("#cal-panel button[name=pick_slot]").first).to_be_focused()
+    keys.press("Enter")  # booked at once: no confirm step
+    panel = page.locator("#cal-panel")
+    expect(panel.locator(".panel-message")).to_contain_text(patient.name)
+    undo = panel.locator("#undo-booking")
+    expect(undo).to_be_visible()
+    assert 0 < int(panel.locator("[data-undo-ms]").get_attribute("data-undo-ms") or 0) <= 10_000
+    booked = Appointment.objects.filter(patient=patient).exclude(pk=earlier.pk).get()
+    assert (booked.status, booked.appointment_type) == (AppointmentStatus.BOOKED, clinic.phone)
+    _report("book_known_patient", keys, decisions=3, label=" (book on Enter)")
+    assert keys.navigation <= TARGETS["book_known_patient"] - 1
+    keys.press("z")  # undo
+    expect(panel.locator(".panel-message")).to_contain_text("Bookingen er fortrudt")
+    booked.refresh_from_db()
+    assert (booked.status, booked.notifies_patient) == (AppointmentStatus.CANCELLED, False)
+    plan_notices()
+    sent = OutboxMessage.objects.filter(appointment_public_id=booked.public_id)
+    assert not sent.filter(status__in=("queued", "held", "sending", "sent")).exists()

@@ -32,6 +32,7 @@ from klinik.scheduling.calendar.selectors import (
     last_booked_type_id,
     latest_appointment,
     practitioner_of,
+    unit_books_on_enter,
 )
 from klinik.scheduling.calendar.state import unit_practitioners
 from klinik.scheduling.choices import ResourceKind
@@ -101,6 +102,7 @@ class BookingPanel:
 
     alternatives: list[SlotChoice] = field(default_factory=list)
     booked: Appointment | None = None
+    is_direct: bool = False  # booked on picking the time (no confirm step): offer the undo
     focus: str = ""
     # Repeat: the checked plan of a series (repeat.py), and how many were booked.
     series_rows: list[SeriesRow] = field(default_factory=list)
@@ -375,8 +377,23 @@ def _act(
         panel.searched = True
     if method == "POST" and action == "confirm":
         _confirm(actor, panel, cleaned)
+    elif method == "POST" and _books_directly(panel, cleaned):
+        _confirm(actor, panel, cleaned)
+        panel.is_direct = panel.booked is not None
     if panel.booked is None and panel.appointment_type is not None and panel.start is None:
         _find_slots(panel, cleaned)
+
+
+def _books_directly(panel: BookingPanel, cleaned: dict[str, Any]) -> bool:
+    """A free time was picked for a chosen patient and type at a unit that books on Enter
+    (UnitSchedule.books_on_enter): book at once, with an undo, instead of the confirm step."""
+    return bool(
+        cleaned.get("pick_slot")
+        and panel.patient is not None
+        and panel.appointment_type is not None
+        and panel.start is not None
+        and unit_books_on_enter(unit_id=panel.appointment_type.unit_id)
+    )
 
 
 def booking_practitioner(panel: BookingPanel) -> Resource | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -33,7 +34,11 @@ from klinik.scheduling.choices import CONTACT_CHECKED, AppointmentStatus, Resour
 from klinik.scheduling.hooks import NoticeRoute, notice_route
 from klinik.scheduling.models import Appointment, AppointmentEvent, Resource
 from klinik.scheduling.series import PlannedOccurrence, SeriesScope, series_occurrences
-from klinik.scheduling.transitions import appointment_transitions, appointment_undo_status
+from klinik.scheduling.transitions import (
+    UNDO_BOOKING_SECONDS,
+    appointment_transitions,
+    appointment_undo_status,
+)
 
 FORWARD_STATUSES = (
     AppointmentStatus.ARRIVED,
@@ -125,6 +130,7 @@ def appointment_context(
     move_form: MoveForm | None = None,
     cancel_form: CancelForm | None = None,
     series_conflicts: list[ConflictRow] | None = None,
+    undo_booking: bool = False,
 ) -> dict[str, Any]:
     resources = sorted_resources(
         hold.resource for hold in appointment_holds(appointment=appointment)
@@ -173,6 +179,12 @@ def appointment_context(
         context["cancel_form"] = cancel_form or CancelForm(
             initial={"notify": context["notify_initial"]}
         )
+    if undo_booking:
+        # How long calendar.js shows the undo (seconds left, not a time: the PC's clock may
+        # differ from the server's).
+        until = appointment.created_at + timedelta(seconds=UNDO_BOOKING_SECONDS)
+        left = (until - timezone.now()).total_seconds()
+        context["undo_booking_ms"] = max(1, int(left * 1000))
     context["series_conflicts"] = series_conflicts or []
     if appointment.series_id is not None:
         context["series"] = series_context(appointment)

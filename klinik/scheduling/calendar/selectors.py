@@ -132,6 +132,11 @@ def latest_appointment(*, patient: Patient) -> Appointment | None:
     )
 
 
+def unit_books_on_enter(*, unit_id: int) -> bool:
+    """Whether the unit books directly when a free time is picked (UnitSchedule)."""
+    return UnitSchedule.objects.filter(unit_id=unit_id, books_on_enter=True).exists()
+
+
 def last_booked_type_id(*, patient: Patient, type_ids: set[int]) -> int | None:
     """The type of the patient's most recently booked appointment among `type_ids` (the
     booking panel pre-selects it; issue 20), cancelled ones included: a patient who cancelled

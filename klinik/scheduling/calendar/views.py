@@ -35,7 +35,11 @@ from klinik.scheduling.errors import BookingError, SeriesError
 from klinik.scheduling.models import Appointment, AppointmentType
 from klinik.scheduling.selectors import appointment_types_for
 from klinik.scheduling.series import SeriesScope, series_cancel, series_move
-from klinik.scheduling.transitions import appointment_cancel, appointment_set_status
+from klinik.scheduling.transitions import (
+    appointment_booking_undo,
+    appointment_cancel,
+    appointment_set_status,
+)
 
 PANEL_TARGET = "cal-panel"  # the calendar page's side panel
 GRID_TARGET = "cal-grid"
@@ -210,7 +214,9 @@ def _booked_response(
         }
     if request.htmx and request.htmx.target == PANEL_TARGET:
         fresh = access_appointment(actor=actor, public_id=appointment.public_id)
-        detail = panel.appointment_context(actor, fresh, message=message)
+        detail = panel.appointment_context(
+            actor, fresh, message=message, undo_booking=panel_state.is_direct
+        )
         response = render(
             request, "scheduling/calendar/_appointment_panel.html", {"detail": detail}
         )
@@ -333,6 +339,21 @@ def _notify_choice(request: ActorRequest, checked: bool) -> bool:
     """The form's "notify the patient" box when the form showed it (`notify_asked`); a move
     by drag and drop asks nothing and tells the patient, as the box's default does."""
     return checked if request.POST.get("notify_asked") else True
+
+
+@requires(Perm.SCHEDULE_BOOK)
+@require_POST
+def calendar_appointment_undo_booking_view(request: ActorRequest, public_id: str) -> HttpResponse:
+    """Undo a booking made directly on Enter (within seconds): cancelled, the patient not told."""
+    actor = request.actor
+    appointment = access_appointment(actor=actor, public_id=public_id, for_update=True)
+    try:
+        appointment_booking_undo(actor=actor, appointment=appointment)
+    except BookingError as exc:
+        return _panel_response(request, appointment, status=422, error=exc.message)
+    fresh = access_appointment(actor=actor, public_id=public_id)
+    message = _("The booking was undone; the patient is not notified.")
+    return _panel_response(request, fresh, changed=True, message=message)
 
 
 @requires(Perm.SCHEDULE_BOOK)

@@ -230,6 +230,13 @@
         if (confirm) confirm.focus();
         break;
       }
+      case "z": {
+        // Undo a booking just made directly on Enter (shown for 10 seconds).
+        var undo = document.querySelector("[data-panel] #undo-booking");
+        if (!undo) return;
+        undo.click();
+        break;
+      }
       case "m": {
         var move = document.querySelector("[data-panel] details.move-section");
         if (!move) return;
@@ -378,10 +385,20 @@
 
   // After htmx swaps ---------------------------------------------------------------------------
 
+  // A direct booking's undo disappears when its time is up.
+  function undoTimers(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll("[data-undo-ms]").forEach(function (form) {
+      window.setTimeout(function () { form.remove(); }, parseInt(form.dataset.undoMs, 10));
+    });
+  }
+
   function ready() {
     initGrid(true);
+    undoTimers(document);
     if (window.htmx) {
       htmx.onLoad(function (element) {
+        undoTimers(element);
         if (element.id === "cal-grid" || (element.querySelector && element.querySelector("#cal-grid"))) {
           initGrid(false);
         }
