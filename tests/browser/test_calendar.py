@@ -257,7 +257,7 @@ def test_move_with_the_keyboard_form(big_page: Page, clinic, day, patient):
     ).to_have_class(re.compile(r"\brs-69\b"))
 
 
-def test_cancel_needs_a_reason(big_page: Page, clinic, day, patient):
+def test_cancel_with_another_reason_needs_its_text(big_page: Page, clinic, day, patient):
     page = big_page
     appointment = appointment_book(
         actor=secretary_actor(),
@@ -271,8 +271,10 @@ def test_cancel_needs_a_reason(big_page: Page, clinic, day, patient):
     page.locator(f"#appt-{appointment.public_id}").click()
     panel = page.locator("#cal-panel")
     panel.locator(".cancel-section summary").click()
+    # "Other reason" without a text: refused at the field, nothing changed.
+    panel.locator(".cancel-form input[name=reason][value=other]").check()
     panel.locator(".cancel-form button[type=submit]").click()
-    reason = panel.locator(".cancel-form textarea[name=reason]")
+    reason = panel.locator(".cancel-form input[name=reason_text]")
     expect(reason).to_have_attribute("aria-invalid", "true")
     expect(panel.locator(".cancel-form")).to_contain_text(danish(BookingError.REASON_REQUIRED))
     appointment.refresh_from_db()
