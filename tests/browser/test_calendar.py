@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from klinik.core.models import Membership, Unit
 from klinik.core.services import actor_from_membership
 from klinik.patients.models import Patient
+from klinik.patients.tests.factories import PatientFactory
 from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.errors import BookingError
@@ -73,8 +74,10 @@ def danish(message: object) -> str:
         return str(message)
 
 
-def test_book_a_free_time_with_the_keyboard(big_page: Page, clinic: Clinic, day, patient):
+def test_book_a_free_time_with_the_keyboard(big_page: Page, clinic: Clinic, day):
     page = big_page
+    # A patient never booked: no type comes pre-selected, the list has the focus.
+    patient = PatientFactory(unit=clinic.unit)
     doctor = clinic.doctors[0]
     log_in(page, "sekretaer")
     page.goto(day_url(clinic, day))

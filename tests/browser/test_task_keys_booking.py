@@ -158,9 +158,11 @@ def test_cancel_from_the_patient_page_says_a_patient_without_consent_is_not_told
     keys.press("Enter")  # the patient page
     next_one = page.locator("#next-appointment")
     expect(next_one).to_be_visible()
+    page.wait_for_load_state("load")  # app.js is deferred: its keys work after load
     keys.press("a")  # the next appointment
     expect(next_one).to_be_focused()
     keys.press("Enter")  # its panel, the focus in it
+    page.wait_for_load_state("load")
     panel = page.locator("#appt-page")
     expect(panel.locator("[data-panel-title]")).to_be_focused()
     expect(panel.locator("#cancel-notice")).to_contain_text(

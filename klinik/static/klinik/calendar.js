@@ -385,6 +385,23 @@
 
   // After htmx swaps ---------------------------------------------------------------------------
 
+  // The appointment panel takes the focus when it opens (its title), so its keys (a, m, z)
+  // work at once; not when htmx focuses an [autofocus] in it (a refusal's first alternative)
+  // nor when the user is already in it (pressed m before the panel settled).
+  function focusPanelTitle(root) {
+    var title = root && root.querySelector && root.querySelector("[data-panel-title]");
+    if (!title) return;
+    var side = title.closest("[data-panel]") || root;
+    if (side.querySelector("[autofocus]") || side.querySelector("[aria-invalid='true']")) return;
+    var active = document.activeElement;
+    if (active && active !== document.body && side.contains(active)) return;
+    title.focus();
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.matches && target.matches("[data-panel]")) focusPanelTitle(target);
+  });
+
   // A direct booking's undo disappears when its time is up.
   function undoTimers(root) {
     if (!root.querySelectorAll) return;
@@ -396,6 +413,8 @@
   function ready() {
     initGrid(true);
     undoTimers(document);
+    var opened = document.querySelector("[data-panel]");
+    if (opened) focusPanelTitle(opened);
     if (window.htmx) {
       htmx.onLoad(function (element) {
         undoTimers(element);
