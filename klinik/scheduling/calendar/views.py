@@ -386,6 +386,7 @@ def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> Htt
     scope = SeriesScope(form.cleaned_data["scope"] or SeriesScope.ONE)
     if scope != SeriesScope.ONE and appointment.series_id is not None and not move.room:
         return _series_move(request, appointment, move, scope, form)
+    notify = _notify_choice(request, form.cleaned_data["notify"])
     try:
         appointment_move(
             actor=actor,
@@ -393,7 +394,7 @@ def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> Htt
             start=move.start,
             practitioner=move.practitioner,
             room=move.room,
-            notify=_notify_choice(request, form.cleaned_data["notify"]),
+            notify=notify,
         )
     except BookingError as exc:
         return _panel_response(
@@ -406,7 +407,6 @@ def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> Htt
         )
     fresh = access_appointment(actor=actor, public_id=public_id)
     message = _("Moved to %(when)s.") % {"when": grid.when(fresh.start)}
-    notify = _notify_choice(request, form.cleaned_data["notify"])
     message = f"{message} {panel.told_text(fresh.patient, notify=notify)}"
     return _panel_response(request, fresh, changed=True, message=message)
 
