@@ -158,6 +158,8 @@ class SeriesOut(Out):
 
 class CancelIn(Schema):
     reason: str
+    # Tell the patient (SMS or e-mail, when they consented to one); default as the screen's.
+    notify: bool = True
 
 
 def _resource_out(resource: Resource | ResourceRef) -> ResourceOut:
@@ -401,7 +403,11 @@ def appointment_cancel_endpoint(
 ) -> AppointmentOut:
     appointment = access_appointment(actor=request.auth, public_id=appointment_id, for_update=True)
     appointment_cancel(
-        actor=request.auth, appointment=appointment, reason=payload.reason, channel=Channel.API
+        actor=request.auth,
+        appointment=appointment,
+        reason=payload.reason,
+        channel=Channel.API,
+        notify=payload.notify,
     )
     return appointment_out(access_appointment(actor=request.auth, public_id=appointment_id))
 

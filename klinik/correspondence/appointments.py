@@ -71,6 +71,7 @@ class AppointmentOutbox:
             appointment_public_id=appointment.public_id,
             appointment_start=appointment.start,
             quiet_hours=notice.quiet_hours,
+            skip_reason="" if notice.is_wanted else MessageReason.NOT_NOTIFIED,
         )
 
 

@@ -44,3 +44,4 @@ class MessageReason(models.TextChoices):
     RESTRICTED = "restricted", _("Processing is restricted")
     SUPERSEDED = "superseded", _("Replaced by a newer message")
     OUTDATED = "outdated", _("The appointment has changed since")
+    NOT_NOTIFIED = "not_notified", _("Staff chose not to notify the patient")

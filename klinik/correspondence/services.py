@@ -126,13 +126,15 @@ def outbox_message_queue(
     appointment_public_id: uuid.UUID | None = None,
     appointment_start: datetime | None = None,
     quiet_hours: tuple[time, time] | None = None,
+    skip_reason: str = "",
 ) -> OutboxMessage:
     """Write a message to the patient and schedule its delivery, or record why it is not sent.
 
     Joins the caller's transaction (no savepoint of its own): the message and its task commit
     or roll back together with it. `quiet_hours`: the unit's, when the caller has them.
+    `skip_reason`: record the message unsent for that reason (a MessageReason).
     """
-    route = patient_route(patient)
+    route = Route(reason=skip_reason) if skip_reason else patient_route(patient)
     fields = {
         "organisation_id": organisation_id,
         "unit_id": unit_id,

@@ -233,7 +233,11 @@ def patient_page_view(request: ActorRequest, public_id: str) -> HttpResponse:
             "history": patient_history(patient=patient)[:50],
             "merges": patient_merges(patient=patient),
             "appointments": appointments,
-            "appointments_html": patient_appointments_html(appointments, timezone.now()),
+            "appointments_html": patient_appointments_html(
+                appointments,
+                timezone.now(),
+                is_linked=request.actor.can(Perm.SCHEDULE_VIEW),
+            ),
             "record_warnings": header_warnings(actor=request.actor, patient=patient),
             "pathway_views": patient_pathways(actor=request.actor, patient=patient),
         },

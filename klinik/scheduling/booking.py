@@ -196,9 +196,11 @@ def appointment_move(
     practitioner: Resource | None = None,
     channel: Channel = Channel.UI,
     room: Resource | None = None,
+    notify: bool = True,
 ) -> Appointment:
     """Move to a new time (and optionally practitioner and room); the old time is freed.
-    Without a room the schedule chooses one, as when booking."""
+    Without a room the schedule chooses one, as when booking. `notify`: whether the patient
+    is told of the new time (ADR 0034)."""
     require(actor, Perm.SCHEDULE_BOOK)
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingError(
@@ -219,7 +221,13 @@ def appointment_move(
         with transaction.atomic(durable=True):
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             appointment_move_within(
-                actor, locked, start, practitioner=practitioner, room=room, channel=channel
+                actor,
+                locked,
+                start,
+                practitioner=practitioner,
+                room=room,
+                channel=channel,
+                notify=notify,
             )
     except IntegrityError as exc:
         raise BookingError(
@@ -242,6 +250,7 @@ def appointment_move_within(
     practitioner: Resource | None,
     room: Resource | None = None,
     channel: Channel = Channel.UI,
+    notify: bool = True,
 ) -> None:
     """Move a locked appointment inside the caller's transaction (a series moves several in
     one): the resources are chosen anew, its own holds ignored; BookingError when there are
@@ -261,7 +270,8 @@ def appointment_move_within(
     old_start = locked.start
     AppointmentResource.objects.filter(appointment=locked).delete()
     locked.start, locked.end, locked.block_end = start, end, block_end
-    locked.save(update_fields=["start", "end", "block_end"])
+    locked.notifies_patient = notify
+    locked.save(update_fields=["start", "end", "block_end", "notifies_patient"])
     _hold(locked, resources, hold_start)
     appointment_event_add(locked, actor, "moved", from_start=old_start, to_start=start)
     appointment_access_log(actor, Action.UPDATE, locked, channel, "moved")

@@ -26,6 +26,9 @@ class BookingCode(StrEnum):
     GROUP_FULL = "group_full"
     BAD_STATUS = "bad_status"
     REASON_REQUIRED = "reason_required"
+    ALREADY_CANCELLED = "already_cancelled"
+    STARTED = "started"
+    UNDO_TOO_LATE = "undo_too_late"
     TOO_LATE_TO_CANCEL = "too_late_to_cancel"
 
 
@@ -34,7 +37,12 @@ class BookingError(DomainError):
     alternatives."""
 
     # The time is gone: a conflict, not bad input.
-    statuses = {BookingCode.TAKEN: 409, BookingCode.GROUP_FULL: 409}
+    statuses = {
+        BookingCode.TAKEN: 409,
+        BookingCode.GROUP_FULL: 409,
+        BookingCode.ALREADY_CANCELLED: 409,
+        BookingCode.STARTED: 409,
+    }
 
     PAST = _("The time has passed. Choose a time in the future.")
     CLOSED = _("The clinic is closed on that day (%(day)s).")
@@ -54,6 +62,9 @@ class BookingError(DomainError):
     GROUP_FULL = _("The group session is full.")
     BAD_STATUS = _("The appointment cannot change from %(from)s to %(to)s.")
     REASON_REQUIRED = _("State a reason.")
+    ALREADY_CANCELLED = _("The appointment is already cancelled.")
+    STARTED = _("The appointment has started and can no longer be cancelled.")
+    UNDO_TOO_LATE = _("The booking can no longer be undone: cancel the appointment instead.")
     TOO_LATE_TO_CANCEL = _(
         "Online cancellation closes %(hours)d hours before the appointment. Please call us."
     )

@@ -58,6 +58,11 @@ class UnitSchedule(models.Model):
     quiet_start = models.TimeField(_("no SMS from"), default="21:00")
     quiet_end = models.TimeField(_("no SMS until"), default="08:00")
     undo_grace_seconds = models.PositiveIntegerField(_("undo grace period (seconds)"), default=180)
+    # The calendar books at once when a free time is picked, with an undo for a few seconds,
+    # instead of asking to confirm (issue 20; off: the confirm step stays).
+    books_on_enter = models.BooleanField(
+        _("book directly on Enter"), default=False, db_default=False
+    )
     # A freed time is offered to this many patients on the waiting list at once; each offer
     # holds for this many hours after its message goes out.
     waitlist_offer_count = models.PositiveSmallIntegerField(
@@ -309,6 +314,8 @@ class Appointment(models.Model):
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    # The secretary's choice at the last change (cancel, move): tell the patient or not (ADR 0034).
+    notifies_patient = models.BooleanField(_("notify the patient"), default=True, db_default=True)
     # Reception: walk-in queue number, the local day it was given for (numbers restart each
     # day, unique per unit and day) and the time the patient arrived.
     queue_number = models.PositiveSmallIntegerField(null=True, blank=True)

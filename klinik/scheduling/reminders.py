@@ -78,6 +78,9 @@ class Notice:
     language: str
     context: dict[str, str]
     quiet_hours: tuple[time, time]  # the unit's, read once for all the notices of a change
+    # False: the secretary chose not to tell the patient; the outbox records it unsent, so
+    # the next notice is worded from it (the patient was told otherwise, e.g. on the phone).
+    is_wanted: bool = True
 
 
 class NoticeOutbox(Protocol):
@@ -172,13 +175,14 @@ def change_notice_kind(told: Told | None, appointment: Appointment) -> NoticeKin
         if told is None or told.kind == NoticeKind.CANCELLED:
             return NoticeKind.CONFIRMATION
         return NoticeKind.MOVED if told.start != appointment.start else None
-    if (
-        appointment.status == AppointmentStatus.CANCELLED
-        and told is not None
-        and told.kind != NoticeKind.CANCELLED
+    # A cancellation is told whether or not a confirmation went earlier: a patient booked on
+    # the telephone knows of the appointment without one (ADR 0034). Whether it goes is the
+    # secretary's choice (Appointment.notifies_patient) and the patient's consent.
+    if appointment.status == AppointmentStatus.CANCELLED and (
+        told is None or told.kind != NoticeKind.CANCELLED
     ):
         return NoticeKind.CANCELLED
-    # Booked then cancelled unseen, or arrived, in progress, finished, no-show: nothing to say.
+    # Arrived, in progress, finished, no-show: nothing to say.
     return None
 
 
@@ -229,7 +233,15 @@ class AppointmentNotices:
         kind = change_notice_kind(told, appointment) if appointment.start > now else None
         if kind is not None:
             previous = told.start if kind == NoticeKind.MOVED and told else None
-            self._queue(appointment, kind, now + timing.grace, language, timing, previous)
+            self._queue(
+                appointment,
+                kind,
+                now + timing.grace,
+                language,
+                timing,
+                previous,
+                is_wanted=appointment.notifies_patient,
+            )
         due = reminder_due(appointment, now=now, grace=timing.grace)
         if due is not None:
             self._queue(appointment, NoticeKind.REMINDER, due, language, timing)
@@ -242,10 +254,14 @@ class AppointmentNotices:
         language: str,
         timing: Timing,
         previous_start: datetime | None = None,
+        *,
+        is_wanted: bool = True,
     ) -> None:
         with translation.override(language):
             context = notice_context(appointment, previous_start)
-        self.outbox.queue(Notice(appointment, kind, due, language, context, timing.quiet_hours))
+        self.outbox.queue(
+            Notice(appointment, kind, due, language, context, timing.quiet_hours, is_wanted)
+        )
 
 
 def connect(outbox: NoticeOutbox) -> None:

@@ -347,9 +347,11 @@ def series_cancel(
     scope: SeriesScope,
     reason: str,
     channel: Channel = Channel.UI,
+    notify: bool = True,
 ) -> int:
     """Cancel the occurrences of the scope, all in one transaction or none; each sends the
-    notices a single cancellation sends (once committed). Returns how many."""
+    notices a single cancellation sends (once committed; `notify` as there). Returns how
+    many."""
     require(actor, Perm.SCHEDULE_BOOK)
     try:
         with transaction.atomic(durable=True):
@@ -361,6 +363,7 @@ def series_cancel(
                     status=AppointmentStatus.CANCELLED,
                     reason=reason,
                     channel=channel,
+                    notify=notify,
                 )
     except IntegrityError as exc:
         raise BookingError(BookingError.TAKEN, code=BookingCode.TAKEN) from exc

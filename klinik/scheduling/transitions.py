@@ -3,8 +3,11 @@ back), the undo of the last one, and cancelling."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from klinik.audit.choices import Action, Channel
 from klinik.core.policy import Actor, Perm, require
@@ -75,13 +78,20 @@ def appointment_set_status(
     status: AppointmentStatus,
     reason: str = "",
     channel: Channel = Channel.UI,
+    notify: bool = True,
 ) -> Appointment:
-    """Change status along TRANSITIONS, keeping who and when in the appointment's history."""
+    """Change status along TRANSITIONS, keeping who and when in the appointment's history.
+    `notify`: whether the patient is told of a cancellation (ADR 0034)."""
     require(actor, Perm.SCHEDULE_BOOK)
     try:
         with transaction.atomic(durable=True):
             return appointment_set_status_within(
-                actor=actor, appointment=appointment, status=status, reason=reason, channel=channel
+                actor=actor,
+                appointment=appointment,
+                status=status,
+                reason=reason,
+                channel=channel,
+                notify=notify,
             )
     except IntegrityError as exc:
         raise BookingError(BookingError.TAKEN, code=BookingCode.TAKEN) from exc
@@ -94,6 +104,7 @@ def appointment_set_status_within(
     status: AppointmentStatus,
     reason: str = "",
     channel: Channel = Channel.UI,
+    notify: bool = True,
 ) -> Appointment:
     """appointment_set_status inside the caller's transaction (which rolls back on an error)."""
     require(actor, Perm.SCHEDULE_BOOK)
@@ -103,6 +114,8 @@ def appointment_set_status_within(
         .select_related("patient", "appointment_type")
         .get(pk=appointment.pk)
     )
+    if status == AppointmentStatus.CANCELLED:
+        cancel_check(locked)
     if status not in appointment_transitions(locked):
         raise BookingError(
             BookingError.BAD_STATUS % {"from": locked.get_status_display(), "to": status.label},
@@ -112,7 +125,8 @@ def appointment_set_status_within(
         raise BookingError(BookingError.REASON_REQUIRED, code=BookingCode.REASON_REQUIRED)
     previous = locked.status
     locked.status, locked.previous_status = status, previous
-    fields = ["status", "previous_status"]
+    locked.notifies_patient = notify
+    fields = ["status", "previous_status", "notifies_patient"]
     if status == AppointmentStatus.CANCELLED:
         locked.cancel_reason = reason.strip()[:300]
         fields.append("cancel_reason")
@@ -140,13 +154,59 @@ def appointment_set_status_within(
     return locked
 
 
+def cancel_check(appointment: Appointment) -> None:
+    """Refuse to cancel what is already cancelled or has started (in progress, finished)."""
+    if appointment.status == AppointmentStatus.CANCELLED:
+        raise BookingError(BookingError.ALREADY_CANCELLED, code=BookingCode.ALREADY_CANCELLED)
+    if appointment.status in (AppointmentStatus.IN_PROGRESS, AppointmentStatus.FINISHED):
+        raise BookingError(BookingError.STARTED, code=BookingCode.STARTED)
+
+
 def appointment_cancel(
-    *, actor: Actor, appointment: Appointment, reason: str, channel: Channel = Channel.UI
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    reason: str,
+    channel: Channel = Channel.UI,
+    notify: bool = True,
 ) -> Appointment:
+    """Cancel with a reason; `notify`: the patient is told when they can be reached (the
+    cancellation notice no longer needs an earlier confirmation, ADR 0034)."""
     return appointment_set_status(
         actor=actor,
         appointment=appointment,
         status=AppointmentStatus.CANCELLED,
         reason=reason,
         channel=channel,
+        notify=notify,
+    )
+
+
+# The calendar's direct booking (UnitSchedule.books_on_enter) shows its undo this long; the
+# server allows a few seconds more for the request on its way.
+UNDO_BOOKING_SECONDS = 10
+UNDO_BOOKING_SLACK_SECONDS = 5
+
+
+def appointment_booking_undo(
+    *, actor: Actor, appointment: Appointment, channel: Channel = Channel.UI
+) -> Appointment:
+    """Take back a booking just made directly on Enter: cancelled without a notice to the
+    patient, by whoever booked it and only within UNDO_BOOKING_SECONDS of booking."""
+    require(actor, Perm.SCHEDULE_BOOK)
+    limit = appointment.created_at + timedelta(
+        seconds=UNDO_BOOKING_SECONDS + UNDO_BOOKING_SLACK_SECONDS
+    )
+    if (
+        appointment.booked_by_id != actor.user.pk
+        or appointment.status != AppointmentStatus.BOOKED
+        or timezone.now() > limit
+    ):
+        raise BookingError(BookingError.UNDO_TOO_LATE, code=BookingCode.UNDO_TOO_LATE)
+    return appointment_cancel(
+        actor=actor,
+        appointment=appointment,
+        reason=_("Booking undone"),
+        channel=channel,
+        notify=False,
     )

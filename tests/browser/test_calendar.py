@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from klinik.core.models import Membership, Unit
 from klinik.core.services import actor_from_membership
 from klinik.patients.models import Patient
+from klinik.patients.tests.factories import PatientFactory
 from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus
 from klinik.scheduling.errors import BookingError
@@ -73,8 +74,10 @@ def danish(message: object) -> str:
         return str(message)
 
 
-def test_book_a_free_time_with_the_keyboard(big_page: Page, clinic: Clinic, day, patient):
+def test_book_a_free_time_with_the_keyboard(big_page: Page, clinic: Clinic, day):
     page = big_page
+    # A patient never booked: no type comes pre-selected, the list has the focus.
+    patient = PatientFactory(unit=clinic.unit)
     doctor = clinic.doctors[0]
     log_in(page, "sekretaer")
     page.goto(day_url(clinic, day))
@@ -257,7 +260,7 @@ def test_move_with_the_keyboard_form(big_page: Page, clinic, day, patient):
     ).to_have_class(re.compile(r"\brs-69\b"))
 
 
-def test_cancel_needs_a_reason(big_page: Page, clinic, day, patient):
+def test_cancel_with_another_reason_needs_its_text(big_page: Page, clinic, day, patient):
     page = big_page
     appointment = appointment_book(
         actor=secretary_actor(),
@@ -271,8 +274,10 @@ def test_cancel_needs_a_reason(big_page: Page, clinic, day, patient):
     page.locator(f"#appt-{appointment.public_id}").click()
     panel = page.locator("#cal-panel")
     panel.locator(".cancel-section summary").click()
+    # "Other reason" without a text: refused at the field, nothing changed.
+    panel.locator(".cancel-form input[name=reason][value=other]").check()
     panel.locator(".cancel-form button[type=submit]").click()
-    reason = panel.locator(".cancel-form textarea[name=reason]")
+    reason = panel.locator(".cancel-form input[name=reason_text]")
     expect(reason).to_have_attribute("aria-invalid", "true")
     expect(panel.locator(".cancel-form")).to_contain_text(danish(BookingError.REASON_REQUIRED))
     appointment.refresh_from_db()

@@ -104,6 +104,17 @@ def test_keyboard_shell_opens_help_and_jumps_to_search(page: Page) -> None:
     expect(search).not_to_be_focused()
     page.keyboard.press("?")
     expect(dialog).to_be_visible()
+    # The accesskeys with this platform's modifier (Chromium on Linux: Alt), and g k, g r.
+    expect(dialog.locator("tr.accesskey [data-accesskey-modifier]").first).to_have_text("Alt")
+    expect(dialog).to_contain_text("Gå til receptionen")
+    page.keyboard.press("Escape")
+    page.keyboard.press("g")
+    page.keyboard.press("k")
+    expect(page).to_have_url(re.compile(r"/calendar/$"))
+    page.wait_for_load_state("load")
+    page.keyboard.press("g")
+    page.keyboard.press("r")
+    expect(page).to_have_url(re.compile(r"/reception/"))
 
 
 def test_footer_language_switch_changes_to_english_and_back(page: Page) -> None:

@@ -142,6 +142,27 @@ def test_cancel_and_list_a_day(setup):
     assert setup.get("/appointments", date=setup.day.isoformat()).json() == []
 
 
+def test_cancel_chooses_whether_the_patient_is_told_and_refuses_a_second_cancel(setup):
+    created = setup.post(
+        "/appointments",
+        {
+            "patient": str(setup.world.patient_a.public_id),
+            "appointment_type": str(setup.clinic.consultation.public_id),
+            "start": at(setup.day, 11).isoformat(),
+        },
+    ).json()
+    url = f"/appointments/{created['id']}/cancel"
+    cancelled = setup.post(url, {"reason": "Afbud", "notify": False})
+    assert cancelled.status_code == 200
+    appointment = Appointment.objects.get(public_id=created["id"])
+    assert appointment.notifies_patient is False
+    again = setup.post(url, {"reason": "Igen"})
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_cancelled"
+    appointment.refresh_from_db()
+    assert appointment.cancel_reason == "Afbud"
+
+
 def test_a_practitioners_day_lists_only_theirs(setup, world):
     doctor_1, doctor_2 = setup.clinic.doctors
     made = {}

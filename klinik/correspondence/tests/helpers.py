@@ -98,14 +98,18 @@ class Desk:
         plan_notices()
         return appointment
 
-    def move(self, appointment: Appointment, start: datetime) -> Appointment:
-        moved = appointment_move(actor=self.actor, appointment=appointment, start=start)
+    def move(
+        self, appointment: Appointment, start: datetime, *, notify: bool = True
+    ) -> Appointment:
+        moved = appointment_move(
+            actor=self.actor, appointment=appointment, start=start, notify=notify
+        )
         plan_notices()
         return moved
 
-    def cancel(self, appointment: Appointment) -> Appointment:
+    def cancel(self, appointment: Appointment, *, notify: bool = True) -> Appointment:
         cancelled = appointment_cancel(
-            actor=self.actor, appointment=appointment, reason="Patienten ringede"
+            actor=self.actor, appointment=appointment, reason="Patienten ringede", notify=notify
         )
         plan_notices()
         return cancelled

@@ -29,8 +29,10 @@ from klinik.scheduling.calendar.forms import BookingForm
 from klinik.scheduling.calendar.grid import local, when
 from klinik.scheduling.calendar.selectors import (
     calendar_units,
+    last_booked_type_id,
     latest_appointment,
     practitioner_of,
+    unit_books_on_enter,
 )
 from klinik.scheduling.calendar.state import unit_practitioners
 from klinik.scheduling.choices import ResourceKind
@@ -100,6 +102,7 @@ class BookingPanel:
 
     alternatives: list[SlotChoice] = field(default_factory=list)
     booked: Appointment | None = None
+    is_direct: bool = False  # booked on picking the time (no confirm step): offer the undo
     focus: str = ""
     # Repeat: the checked plan of a series (repeat.py), and how many were booked.
     series_rows: list[SeriesRow] = field(default_factory=list)
@@ -233,6 +236,7 @@ def booking_panel(
     )
     _choose_patient(actor, panel, data, form.cleaned_data, method, action)
     _choose_type(actor, panel)
+    _preselect_type(panel, data, form.cleaned_data, method)
     _choose_time(panel, named, data, form.cleaned_data, action)
     _act(actor, panel, form.cleaned_data, method, action)
     if trigger in {"book-options", "book-unit"}:
@@ -308,6 +312,22 @@ def _choose_type(actor: Actor, panel: BookingPanel) -> None:
         panel.appointment_type = None
 
 
+def _preselect_type(
+    panel: BookingPanel, data: Mapping[str, Any], cleaned: dict[str, Any], method: str
+) -> None:
+    """When the patient is just chosen and no type yet: the type of the patient's last
+    booking at the unit, so the free times come at once (the list stays one Shift+Tab away).
+    A pending referral would come first, but a referral names no type yet (ADR 0034)."""
+    is_fresh = bool(cleaned.get("pick_patient")) or (method == "GET" and bool(data.get("patient")))
+    if panel.appointment_type is not None or panel.patient is None or not is_fresh:
+        return
+    by_id = {t.pk: t for t in panel.types}
+    found = last_booked_type_id(patient=panel.patient, type_ids=set(by_id))
+    if found is not None:
+        panel.appointment_type = by_id[found]
+        panel.rooms = rooms_for_type(panel.appointment_type)
+
+
 def _choose_time(
     panel: BookingPanel,
     named: _Named,
@@ -357,8 +377,23 @@ def _act(
         panel.searched = True
     if method == "POST" and action == "confirm":
         _confirm(actor, panel, cleaned)
+    elif method == "POST" and _books_directly(panel, cleaned):
+        _confirm(actor, panel, cleaned)
+        panel.is_direct = panel.booked is not None
     if panel.booked is None and panel.appointment_type is not None and panel.start is None:
         _find_slots(panel, cleaned)
+
+
+def _books_directly(panel: BookingPanel, cleaned: dict[str, Any]) -> bool:
+    """A free time was picked for a chosen patient and type at a unit that books on Enter
+    (UnitSchedule.books_on_enter): book at once, with an undo, instead of the confirm step."""
+    return bool(
+        cleaned.get("pick_slot")
+        and panel.patient is not None
+        and panel.appointment_type is not None
+        and panel.start is not None
+        and unit_books_on_enter(unit_id=panel.appointment_type.unit_id)
+    )
 
 
 def booking_practitioner(panel: BookingPanel) -> Resource | None:

@@ -150,6 +150,7 @@ class MoveForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
+    notify = forms.BooleanField(label=_("Notify the patient"), required=False)
     # Drag and drop: the column the block was dropped on (a practitioner, a room the
     # appointment already holds, or another room its type can use).
     column = forms.UUIDField(required=False, widget=forms.HiddenInput)
@@ -169,13 +170,31 @@ class MoveForm(forms.Form):
         room.choices = [("", _("Any free room")), *(rooms or [])]
 
 
+CANCEL_REASONS = [
+    ("patient", _("Cancelled by the patient")),
+    ("clinic", _("The clinic cancels")),
+    ("other", _("Other reason")),
+]
+
+
 class CancelForm(forms.Form):
-    reason = forms.CharField(
+    """Cancel: a reason from a short list (the patient's own cancellation is the default, so
+    Enter confirms), or another reason typed; whether the patient is told (ADR 0034)."""
+
+    reason = forms.ChoiceField(
         label=_("Reason for cancelling"),
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("State a reason.")},
+        choices=CANCEL_REASONS,
+        initial="patient",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("State a reason."), "invalid_choice": _("State a reason.")},
     )
+    reason_text = forms.CharField(
+        label=_("The reason"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    notify = forms.BooleanField(label=_("Notify the patient"), required=False)
     # For an occurrence of a series: only it, it and the following ones, or all to come.
     scope = forms.ChoiceField(
         label=_("Which appointments"),
@@ -184,8 +203,14 @@ class CancelForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def clean_reason(self) -> str:
-        reason: str = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError(_("State a reason."), code="required")
-        return reason
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        choice = cleaned.get("reason")
+        text = (cleaned.get("reason_text") or "").strip()
+        if choice == "other":
+            if not text:
+                self.add_error("reason_text", forms.ValidationError(_("State a reason.")))
+            cleaned["reason_label"] = text
+        elif choice:
+            cleaned["reason_label"] = str(dict(CANCEL_REASONS)[choice])
+        return cleaned

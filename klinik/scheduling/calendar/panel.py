@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from klinik.core.policy import Actor, Perm
+from klinik.patients.models import Patient
 from klinik.scheduling.access import access_resource, appointment_detail
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.booking_rules import rooms_for_type
@@ -29,9 +31,14 @@ from klinik.scheduling.calendar.selectors import (
 )
 from klinik.scheduling.calendar.state import sorted_resources, unit_practitioners
 from klinik.scheduling.choices import CONTACT_CHECKED, AppointmentStatus, ResourceKind
+from klinik.scheduling.hooks import NoticeRoute, notice_route
 from klinik.scheduling.models import Appointment, AppointmentEvent, Resource
 from klinik.scheduling.series import PlannedOccurrence, SeriesScope, series_occurrences
-from klinik.scheduling.transitions import appointment_transitions, appointment_undo_status
+from klinik.scheduling.transitions import (
+    UNDO_BOOKING_SECONDS,
+    appointment_transitions,
+    appointment_undo_status,
+)
 
 FORWARD_STATUSES = (
     AppointmentStatus.ARRIVED,
@@ -47,6 +54,35 @@ def open_appointment(actor: Actor, raw: str) -> Appointment | None:
         return appointment_detail(actor=actor, public_id=raw) if raw else None
     except Http404:
         return None
+
+
+def notice_text(route: NoticeRoute | None) -> str:
+    """Before a cancel or move: whether and how the patient will be told."""
+    if route is None:
+        return ""
+    if route.sends:
+        return _("The patient is notified by %(channel)s (%(address)s).") % {
+            "channel": route.channel_label,
+            "address": route.address,
+        }
+    return no_notice(route.reason)
+
+
+def no_notice(reason: str) -> str:
+    """ "Ingen besked: intet samtykke til SMS eller e-mail, ..." """
+    return _("No notice: %(reason)s.") % {"reason": reason[:1].lower() + reason[1:]}
+
+
+def told_text(patient: Patient, *, notify: bool) -> str:
+    """After a cancel or move: whether and how the patient is told."""
+    route = notice_route(patient)
+    if route is None:
+        return ""
+    if route.sends and not notify:
+        return str(_("The patient is not notified (your choice)."))
+    if route.sends:
+        return _("The patient gets a notice by %(channel)s.") % {"channel": route.channel_label}
+    return no_notice(route.reason)
 
 
 def status_label(value: str) -> str:
@@ -94,6 +130,7 @@ def appointment_context(
     move_form: MoveForm | None = None,
     cancel_form: CancelForm | None = None,
     series_conflicts: list[ConflictRow] | None = None,
+    undo_booking: bool = False,
 ) -> dict[str, Any]:
     resources = sorted_resources(
         hold.resource for hold in appointment_holds(appointment=appointment)
@@ -129,12 +166,25 @@ def appointment_context(
         "same_time_url": f"{reverse('calendar_book')}?"
         + urlencode({"same_as": str(appointment.public_id)}),
     }
+    if context["can_move"] or context["can_cancel"]:
+        route = notice_route(appointment.patient)
+        context["notice"] = route
+        context["notice_text"] = notice_text(route)
+        context["notify_initial"] = bool(route and route.sends)
     if context["can_move"]:
         context["move_rooms"], context["move_form"] = _move_form(
-            actor, appointment, practitioner, move_form
+            actor, appointment, practitioner, move_form, notify=context["notify_initial"]
         )
     if context["can_cancel"]:
-        context["cancel_form"] = cancel_form or CancelForm()
+        context["cancel_form"] = cancel_form or CancelForm(
+            initial={"notify": context["notify_initial"]}
+        )
+    if undo_booking:
+        # How long calendar.js shows the undo (seconds left, not a time: the PC's clock may
+        # differ from the server's).
+        until = appointment.created_at + timedelta(seconds=UNDO_BOOKING_SECONDS)
+        left = (until - timezone.now()).total_seconds()
+        context["undo_booking_ms"] = max(1, int(left * 1000))
     context["series_conflicts"] = series_conflicts or []
     if appointment.series_id is not None:
         context["series"] = series_context(appointment)
@@ -182,6 +232,8 @@ def _move_form(
     appointment: Appointment,
     practitioner: Resource | None,
     move_form: MoveForm | None,
+    *,
+    notify: bool,
 ) -> tuple[bool, MoveForm]:
     """Whether the type uses rooms, and the move form (the one sent back, with its errors,
     or one at the appointment's time and practitioner)."""
@@ -193,6 +245,7 @@ def _move_form(
             "date": moment.date(),
             "time": moment.time().replace(second=0, microsecond=0),
             "resource": str(practitioner.public_id) if practitioner else "",
+            "notify": notify,
         },
         resources=[(str(r.public_id), r.name) for r in practitioners],
         rooms=[(str(r.public_id), r.name) for r in rooms],

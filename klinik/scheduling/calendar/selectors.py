@@ -132,6 +132,30 @@ def latest_appointment(*, patient: Patient) -> Appointment | None:
     )
 
 
+def unit_books_on_enter(*, unit_id: int) -> bool:
+    """Whether the unit books directly when a free time is picked (UnitSchedule)."""
+    return UnitSchedule.objects.filter(unit_id=unit_id, books_on_enter=True).exists()
+
+
+def last_booked_type_id(*, patient: Patient, type_ids: set[int]) -> int | None:
+    """The type of the patient's most recently booked appointment among `type_ids` (the
+    booking panel pre-selects it; issue 20), cancelled ones included: a patient who cancelled
+    a physiotherapy session and calls again wants the same kind."""
+    if not type_ids:
+        return None
+    found: int | None = (
+        Appointment.objects.filter(
+            organisation_id=patient.organisation_id,
+            patient=patient,
+            appointment_type_id__in=type_ids,
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("appointment_type_id", flat=True)
+        .first()
+    )
+    return found
+
+
 def appointment_holds(*, appointment: Appointment) -> list[AppointmentResource]:
     return list(
         AppointmentResource.objects.filter(

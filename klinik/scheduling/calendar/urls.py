@@ -24,6 +24,11 @@ urlpatterns = [
         name="calendar_appointment_cancel",
     ),
     path(
+        "appointments/<uuid:public_id>/undo-booking/",
+        views.calendar_appointment_undo_booking_view,
+        name="calendar_appointment_undo_booking",
+    ),
+    path(
         "appointments/<uuid:public_id>/move/",
         views.calendar_appointment_move_view,
         name="calendar_appointment_move",

@@ -35,7 +35,11 @@ from klinik.scheduling.errors import BookingError, SeriesError
 from klinik.scheduling.models import Appointment, AppointmentType
 from klinik.scheduling.selectors import appointment_types_for
 from klinik.scheduling.series import SeriesScope, series_cancel, series_move
-from klinik.scheduling.transitions import appointment_cancel, appointment_set_status
+from klinik.scheduling.transitions import (
+    appointment_booking_undo,
+    appointment_cancel,
+    appointment_set_status,
+)
 
 PANEL_TARGET = "cal-panel"  # the calendar page's side panel
 GRID_TARGET = "cal-grid"
@@ -210,7 +214,9 @@ def _booked_response(
         }
     if request.htmx and request.htmx.target == PANEL_TARGET:
         fresh = access_appointment(actor=actor, public_id=appointment.public_id)
-        detail = panel.appointment_context(actor, fresh, message=message)
+        detail = panel.appointment_context(
+            actor, fresh, message=message, undo_booking=panel_state.is_direct
+        )
         response = render(
             request, "scheduling/calendar/_appointment_panel.html", {"detail": detail}
         )
@@ -306,22 +312,47 @@ def calendar_appointment_cancel_view(request: ActorRequest, public_id: str) -> H
     form = CancelForm(request.POST)
     if not form.is_valid():
         return _panel_response(request, appointment, status=422, cancel_form=form)
-    reason = form.cleaned_data["reason"]
+    reason = form.cleaned_data["reason_label"]
+    notify = _notify_choice(request, form.cleaned_data["notify"])
     scope = SeriesScope(form.cleaned_data["scope"] or SeriesScope.ONE)
     try:
         if scope != SeriesScope.ONE and appointment.series_id is not None:
-            count = series_cancel(actor=actor, appointment=appointment, scope=scope, reason=reason)
+            count = series_cancel(
+                actor=actor, appointment=appointment, scope=scope, reason=reason, notify=notify
+            )
             message = ngettext(
                 "%(count)d appointment cancelled.", "%(count)d appointments cancelled.", count
             ) % {"count": count}
         else:
-            appointment_cancel(actor=actor, appointment=appointment, reason=reason)
+            appointment_cancel(actor=actor, appointment=appointment, reason=reason, notify=notify)
             message = _("The appointment has been cancelled.")
     except BookingError as exc:
         return _panel_response(
             request, appointment, status=422, error=exc.message, cancel_form=form
         )
     fresh = access_appointment(actor=actor, public_id=public_id)
+    message = f"{message} {panel.told_text(fresh.patient, notify=notify)}"
+    return _panel_response(request, fresh, changed=True, message=message)
+
+
+def _notify_choice(request: ActorRequest, checked: bool) -> bool:
+    """The form's "notify the patient" box when the form showed it (`notify_asked`); a move
+    by drag and drop asks nothing and tells the patient, as the box's default does."""
+    return checked if request.POST.get("notify_asked") else True
+
+
+@requires(Perm.SCHEDULE_BOOK)
+@require_POST
+def calendar_appointment_undo_booking_view(request: ActorRequest, public_id: str) -> HttpResponse:
+    """Undo a booking made directly on Enter (within seconds): cancelled, the patient not told."""
+    actor = request.actor
+    appointment = access_appointment(actor=actor, public_id=public_id, for_update=True)
+    try:
+        appointment_booking_undo(actor=actor, appointment=appointment)
+    except BookingError as exc:
+        return _panel_response(request, appointment, status=422, error=exc.message)
+    fresh = access_appointment(actor=actor, public_id=public_id)
+    message = _("The booking was undone; the patient is not notified.")
     return _panel_response(request, fresh, changed=True, message=message)
 
 
@@ -355,6 +386,7 @@ def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> Htt
     scope = SeriesScope(form.cleaned_data["scope"] or SeriesScope.ONE)
     if scope != SeriesScope.ONE and appointment.series_id is not None and not move.room:
         return _series_move(request, appointment, move, scope, form)
+    notify = _notify_choice(request, form.cleaned_data["notify"])
     try:
         appointment_move(
             actor=actor,
@@ -362,6 +394,7 @@ def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> Htt
             start=move.start,
             practitioner=move.practitioner,
             room=move.room,
+            notify=notify,
         )
     except BookingError as exc:
         return _panel_response(
@@ -374,6 +407,7 @@ def calendar_appointment_move_view(request: ActorRequest, public_id: str) -> Htt
         )
     fresh = access_appointment(actor=actor, public_id=public_id)
     message = _("Moved to %(when)s.") % {"when": grid.when(fresh.start)}
+    message = f"{message} {panel.told_text(fresh.patient, notify=notify)}"
     return _panel_response(request, fresh, changed=True, message=message)
 
 

@@ -111,6 +111,17 @@ class ClosingDaysForm(forms.Form):
         days.choices = [(name, name) for name in optional_days]
 
 
+class BookingSettingsForm(forms.Form):
+    books_on_enter = forms.BooleanField(
+        label=_("Book directly on Enter"),
+        help_text=_(
+            "Enter on a free time books it at once, with an undo for 10 seconds, instead of "
+            "a confirm step."
+        ),
+        required=False,
+    )
+
+
 class ClosureForm(forms.Form):
     """A date or a period the whole unit is closed."""
 

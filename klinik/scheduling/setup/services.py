@@ -373,6 +373,31 @@ def unit_closing_days_update(
     return schedule
 
 
+def unit_booking_settings_update(
+    *, actor: Actor, unit: Unit, books_on_enter: bool, channel: Channel = Channel.UI
+) -> UnitSchedule:
+    """How the calendar books at the unit: directly on Enter (with an undo) or after a
+    confirm step."""
+    require(actor, Perm.CLINIC_SETUP)
+    fields = ("books_on_enter",)
+    with transaction.atomic(durable=True):
+        schedule, _created = UnitSchedule.objects.select_for_update().get_or_create(
+            unit=unit, defaults={"organisation_id": unit.organisation_id}
+        )
+        before = setup_snapshot(schedule, fields)
+        schedule.books_on_enter = books_on_enter
+        schedule.save(update_fields=list(fields))
+        setup_change_record(
+            actor=actor,
+            object_type="unit_schedule",
+            object_id=unit.public_id,
+            before=before,
+            after=setup_snapshot(schedule, fields),
+            channel=channel,
+        )
+    return schedule
+
+
 def absence_bookings_cancel(
     *,
     actor: Actor,

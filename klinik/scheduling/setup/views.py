@@ -31,6 +31,7 @@ from klinik.scheduling.setup import selectors, services
 from klinik.scheduling.setup.errors import SetupError
 from klinik.scheduling.setup.forms import (
     AbsenceForm,
+    BookingSettingsForm,
     ClosingDaysForm,
     ClosureForm,
     HoursFormSet,
@@ -380,6 +381,18 @@ def setup_closing_days_view(request: ActorRequest) -> HttpResponse:
         },
     )
     closure_form = ClosureForm(request.POST if request.POST.get("form") == "closure" else None)
+    booking_form = BookingSettingsForm(
+        request.POST if request.POST.get("form") == "booking" else None,
+        initial={"books_on_enter": schedule.books_on_enter if schedule else False},
+    )
+    if booking_form.is_bound and booking_form.is_valid():
+        services.unit_booking_settings_update(
+            actor=request.actor,
+            unit=unit,
+            books_on_enter=booking_form.cleaned_data["books_on_enter"],
+        )
+        messages.success(request, _("The booking setting was saved."))
+        return redirect(_with_unit("setup_closing_days", unit))
     if days_form.is_bound and days_form.is_valid():
         try:
             services.unit_closing_days_update(
@@ -437,6 +450,7 @@ def setup_closing_days_view(request: ActorRequest) -> HttpResponse:
             "units": selectors.setup_units(actor=request.actor),
             "days_form": days_form,
             "closure_form": closure_form,
+            "booking_form": booking_form,
             "closures": selectors.unit_closures(unit=unit),
             "conflicts": conflicts,
             "unit_id": str(unit.public_id),

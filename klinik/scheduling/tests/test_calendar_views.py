@@ -14,15 +14,19 @@ from django.db import connection
 from django.test.html import Element, parse_html
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from klinik.audit.models import AccessLogEntry
 from klinik.core.choices import Role
 from klinik.core.tests.factories import OrganisationFactory, UnitFactory
+from klinik.correspondence.choices import MessageReason
+from klinik.correspondence.tests.helpers import reachable_by
 from klinik.patients.tests.factories import PatientFactory
 from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import AppointmentStatus, BookedVia
 from klinik.scheduling.errors import BookingError
+from klinik.scheduling.hooks import notice_route
 from klinik.scheduling.models import (
     Absence,
     Appointment,
@@ -511,18 +515,91 @@ def test_status_changes_and_undo_keep_the_history(world, clinic, actor, client, 
 def test_cancelling_needs_a_reason(world, clinic, actor, client, day):
     appointment = book(actor, world.patient_a, clinic.phone, at(day, 9))
     url = f"/calendar/appointments/{appointment.public_id}/cancel/"
-    refused = client.post(url, {"reason": "  "}, **PANEL)
+    refused = client.post(url, {"reason": "other", "reason_text": "  "}, **PANEL)
     assert refused.status_code == 422
     body = refused.content.decode()
     assert danish(BookingError.REASON_REQUIRED) in body
     assert 'aria-invalid="true"' in body
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
-    done = client.post(url, {"reason": "Patienten er syg"}, **PANEL)
+    done = client.post(url, {"reason": "other", "reason_text": "Patienten er syg"}, **PANEL)
     assert done.status_code == 200
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
     assert appointment.cancel_reason == "Patienten er syg"
+
+
+def test_the_panel_says_before_and_after_whether_the_patient_is_told(
+    world, clinic, actor, client, day
+):
+    told = reachable_by(world.patient_a, sms=True)
+    untold = reachable_by(world.patient_a2)
+    with_sms = book(actor, told, clinic.phone, at(day, 9))
+    without = book(actor, untold, clinic.phone, at(day, 10))
+    url = f"/calendar/appointments/{with_sms.public_id}/"
+    body = client.get(url, **PANEL).content.decode()
+    assert (
+        danish(_("The patient is notified by %(channel)s (%(address)s)."))
+        % {
+            "channel": "SMS",
+            "address": notice_route(told).address,
+        }
+        in body
+    )
+    assert re.search(r'<input type="checkbox" name="notify" id="cancel-notify"[^>]* checked', body)
+    done = client.post(
+        url + "cancel/", {"reason": "patient", "notify": "on", "notify_asked": "1"}, **PANEL
+    )
+    assert danish(_("The patient gets a notice by %(channel)s.")) % {"channel": "SMS"} in (
+        done.content.decode()
+    )
+    with_sms.refresh_from_db()
+    assert (with_sms.notifies_patient, with_sms.cancel_reason) == (
+        True,
+        danish(_("Cancelled by the patient")),
+    )
+    url = f"/calendar/appointments/{without.public_id}/"
+    body = client.get(url, **PANEL).content.decode()
+    reason = danish(MessageReason.NO_CHANNEL.label)
+    no_notice = danish(_("No notice: %(reason)s.")) % {"reason": reason[:1].lower() + reason[1:]}
+    assert no_notice.startswith("Ingen besked: intet samtykke til SMS eller e-mail")
+    assert no_notice in body
+    assert 'name="notify"' not in body
+    done = client.post(url + "cancel/", {"reason": "clinic"}, **PANEL)
+    assert no_notice in done.content.decode()
+
+
+def test_the_secretary_can_choose_not_to_tell_the_patient(world, clinic, actor, client, day):
+    reachable_by(world.patient_a, sms=True)
+    appointment = book(actor, world.patient_a, clinic.phone, at(day, 9))
+    url = f"/calendar/appointments/{appointment.public_id}/cancel/"
+    done = client.post(url, {"reason": "patient", "notify_asked": "1"}, **PANEL)
+    assert done.status_code == 200
+    assert danish(_("The patient is not notified (your choice).")) in done.content.decode()
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.notifies_patient) == ("cancelled", False)
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (AppointmentStatus.CANCELLED, BookingError.ALREADY_CANCELLED),
+        (AppointmentStatus.IN_PROGRESS, BookingError.STARTED),
+    ],
+)
+def test_cancelling_a_cancelled_or_started_appointment_is_refused(
+    world, clinic, actor, client, day, status, message
+):
+    appointment = book(actor, world.patient_a, clinic.phone, at(day, 9))
+    Appointment.objects.filter(pk=appointment.pk).update(status=status, cancel_reason="Før")
+    events = AppointmentEvent.objects.filter(appointment=appointment).count()
+    url = f"/calendar/appointments/{appointment.public_id}/cancel/"
+    refused = client.post(url, {"reason": "patient"}, **PANEL)
+    assert refused.status_code == 422
+    assert danish(message) in refused.content.decode()
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.cancel_reason) == (status, "Før")
+    assert AppointmentEvent.objects.filter(appointment=appointment).count() == events
 
 
 def test_cancelling_the_rest_of_a_series(world, clinic, actor, client):
@@ -535,7 +612,7 @@ def test_cancelling_the_rest_of_a_series(world, clinic, actor, client):
     )
     occurrences = list(Appointment.objects.filter(series=series).order_by("series_index"))
     url = f"/calendar/appointments/{occurrences[1].public_id}/cancel/"
-    response = client.post(url, {"reason": "Stopper", "scope": "following"}, **PANEL)
+    response = client.post(url, {"reason": "patient", "scope": "following"}, **PANEL)
     assert response.status_code == 200
     statuses = list(
         Appointment.objects.filter(series=series)

@@ -110,16 +110,59 @@ def test_reminder_hours_come_from_the_appointment_type(desk, alma, clock, day):
     assert pending(appointment, "reminder").scheduled_for == appointment.start - timedelta(hours=2)
 
 
-def test_booked_then_cancelled_within_the_grace_period_sends_nothing(desk, alma, clock, day):
+def test_booked_then_cancelled_unnotified_within_the_grace_period_sends_nothing(
+    desk, alma, clock, day
+):
+    clock.set(at(day - timedelta(days=3), 10))
+    appointment = desk.book(alma, at(day, 9))
+    clock.advance(seconds=60)
+    desk.cancel(appointment, notify=False)
+
+    assert {(m.kind, m.status, m.reason) for m in messages_about(appointment)} == {
+        ("confirmation", "cancelled", "superseded"),
+        ("reminder", "cancelled", "superseded"),
+        ("cancelled", "skipped", "not_notified"),
+    }
+    clock.advance(hours=100)
+    run_due_tasks()
+    assert mail.outbox == []
+
+
+def test_a_cancellation_is_sent_without_an_earlier_confirmation(desk, alma, clock, day):
+    # Booked on the telephone and cancelled before the confirmation went (ADR 0034): the
+    # patient knows of the appointment, so the cancellation goes.
     clock.set(at(day - timedelta(days=3), 10))
     appointment = desk.book(alma, at(day, 9))
     clock.advance(seconds=60)
     desk.cancel(appointment)
-
-    assert {m.status for m in messages_about(appointment)} == {"cancelled"}
-    clock.advance(hours=100)
+    clock.advance(hours=1)
     run_due_tasks()
-    assert mail.outbox == []
+    assert _sent(appointment) == [("cancelled", appointment.start)]
+    assert len(mail.outbox) == 1
+
+
+def test_a_cancellation_the_secretary_chose_not_to_send_is_recorded_unsent(desk, alma, clock, day):
+    clock.set(at(day - timedelta(days=3), 10))
+    appointment = desk.book(alma, at(day, 9))
+    clock.advance(minutes=5)
+    run_due_tasks()
+    desk.cancel(appointment, notify=False)
+    clock.advance(hours=1)
+    run_due_tasks()
+    assert _sent(appointment) == [("confirmation", appointment.start)]
+    cancelled = [m for m in messages_about(appointment) if m.kind == "cancelled"]
+    assert [(m.status, m.reason) for m in cancelled] == [("skipped", "not_notified")]
+
+
+def test_a_move_the_secretary_chose_not_to_send_keeps_the_reminder(desk, alma, clock, day):
+    clock.set(at(day - timedelta(days=3), 10))
+    appointment = desk.book(alma, at(day, 9))
+    clock.advance(minutes=5)
+    run_due_tasks()
+    desk.move(appointment, at(day, 11), notify=False)
+    moved = [m for m in messages_about(appointment) if m.kind == "moved"]
+    assert [(m.status, m.reason) for m in moved] == [("skipped", "not_notified")]
+    assert pending(appointment, "reminder").appointment_start == at(day, 11)
 
 
 def test_moved_twice_within_the_grace_period_confirms_only_the_final_time(desk, alma, clock, day):

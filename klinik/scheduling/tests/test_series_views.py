@@ -175,7 +175,7 @@ def test_the_appointment_panel_shows_3_of_4_and_the_scopes(world, clinic, actor,
 def test_cancel_all_from_the_panel(world, clinic, actor, client, monday):
     occurrences = _series(actor, world, clinic, monday)
     url = f"/calendar/appointments/{occurrences[1].public_id}/cancel/"
-    done = client.post(url, {"reason": "Flytter", "scope": "all"}, **PANEL)
+    done = client.post(url, {"reason": "patient", "scope": "all"}, **PANEL)
     assert done.status_code == 200
     statuses = [a.status for a in Appointment.objects.order_by("series_index")]
     assert statuses == ["cancelled"] * 4

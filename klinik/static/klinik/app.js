@@ -69,9 +69,31 @@
       window.location.href = "/dashboard/";
     } else if (pendingG && event.key === "p") {
       window.location.href = "/staff/";
+    } else if (pendingG && event.key === "k") {
+      window.location.href = "/calendar/";
+    } else if (pendingG && event.key === "r") {
+      window.location.href = "/reception/";
+    } else if (!pendingG && /^[a-z]$/.test(event.key)) {
+      // A page's own one-key stop: <a data-key="a"> (the patient page's next appointment).
+      var stop = document.querySelector('[data-key="' + event.key + '"]');
+      if (stop) {
+        event.preventDefault();
+        stop.focus();
+      }
     }
     pendingG = false;
   });
+
+  // The shortcuts dialog names the browser's accesskey modifier for this platform: Alt on
+  // Windows and Linux, Alt+Shift in Firefox there, Ctrl+Option on macOS.
+  (function () {
+    var agent = navigator.userAgent || "";
+    var isMac = /Mac/.test(navigator.platform || agent);
+    var modifier = isMac ? "Ctrl+Option" : /Firefox\//.test(agent) ? "Alt+Shift" : "Alt";
+    document.querySelectorAll("[data-accesskey-modifier]").forEach(function (el) {
+      el.textContent = modifier;
+    });
+  })();
 
   // Search boxes (the header's and the results page's): type, arrow down through the hits,
   // Enter opens the highlighted one. Enter in the box always goes to the results page, whether

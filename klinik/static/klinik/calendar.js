@@ -221,6 +221,22 @@
         focusStop(start);
         break;
       }
+      case "a": {
+        // Cancel the open appointment: the default reason is chosen, so Enter confirms.
+        var cancel = document.querySelector("[data-panel] details.cancel-section");
+        if (!cancel) return;
+        cancel.open = true;
+        var confirm = cancel.querySelector("#cancel-confirm");
+        if (confirm) confirm.focus();
+        break;
+      }
+      case "z": {
+        // Undo a booking just made directly on Enter (shown for 10 seconds).
+        var undo = document.querySelector("[data-panel] #undo-booking");
+        if (!undo) return;
+        undo.click();
+        break;
+      }
       case "m": {
         var move = document.querySelector("[data-panel] details.move-section");
         if (!move) return;
@@ -232,6 +248,14 @@
       default: return;
     }
     event.preventDefault();
+  });
+
+  // Cancelling: typing another reason chooses "Other reason".
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches(".cancel-form input[name=reason_text]")) return;
+    var other = field.form.querySelector("input[name=reason][value=other]");
+    if (other && field.value.trim()) other.checked = true;
   });
 
   // Drag and drop ----------------------------------------------------------------------------
@@ -361,10 +385,39 @@
 
   // After htmx swaps ---------------------------------------------------------------------------
 
+  // The appointment panel takes the focus when it opens (its title), so its keys (a, m, z)
+  // work at once; not when htmx focuses an [autofocus] in it (a refusal's first alternative)
+  // nor when the user is already in it (pressed m before the panel settled).
+  function focusPanelTitle(root) {
+    var title = root && root.querySelector && root.querySelector("[data-panel-title]");
+    if (!title) return;
+    var side = title.closest("[data-panel]") || root;
+    if (side.querySelector("[autofocus]") || side.querySelector("[aria-invalid='true']")) return;
+    var active = document.activeElement;
+    if (active && active !== document.body && side.contains(active)) return;
+    title.focus();
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.matches && target.matches("[data-panel]")) focusPanelTitle(target);
+  });
+
+  // A direct booking's undo disappears when its time is up.
+  function undoTimers(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll("[data-undo-ms]").forEach(function (form) {
+      window.setTimeout(function () { form.remove(); }, parseInt(form.dataset.undoMs, 10));
+    });
+  }
+
   function ready() {
     initGrid(true);
+    undoTimers(document);
+    var opened = document.querySelector("[data-panel]");
+    if (opened) focusPanelTitle(opened);
     if (window.htmx) {
       htmx.onLoad(function (element) {
+        undoTimers(element);
         if (element.id === "cal-grid" || (element.querySelector && element.querySelector("#cal-grid"))) {
           initGrid(false);
         }
