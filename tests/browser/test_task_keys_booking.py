@@ -7,7 +7,6 @@ Each test prints its counts (run with -s) for docs/task-times.md."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from urllib.parse import urlencode
 
@@ -62,15 +61,6 @@ def _book(clinic: Clinic, patient: Patient, start) -> Appointment:
     )
 
 
-def _report(task: str, keys: KeyCount, decisions: int, label: str = "") -> None:
-    """The counts for docs/task-times.md, on the test's output (pytest -s shows them)."""
-    sys.stdout.write(
-        f"\n[task-keys] {task}{label}: navigation={keys.navigation} value={keys.value} "
-        f"arrows={keys.arrows} total={keys.total} target<={TARGETS[task]} "
-        f"seconds={keys.seconds(decisions)} keys={keys.log}\n"
-    )
-
-
 def _day_url(clinic: Clinic, day: date) -> str:
     params = {"date": day.isoformat(), "r": [str(d.public_id) for d in clinic.doctors]}
     return f"/calendar/?{urlencode(params, doseq=True)}"
@@ -99,7 +89,7 @@ def test_book_a_known_patient_with_the_type_preselected(page: Page, clinic: Clin
     booked = Appointment.objects.filter(patient=patient).exclude(pk=earlier.pk).get()
     assert booked.appointment_type == clinic.phone
     assert booked.status == AppointmentStatus.BOOKED
-    _report("book_known_patient", keys, decisions=4)
+    keys.report("book_known_patient", decisions=5)
     assert keys.navigation <= TARGETS["book_known_patient"]
 
 
@@ -138,7 +128,7 @@ def test_cancel_from_the_calendar_tells_a_patient_with_sms_consent(page: Page, c
         appointment_public_id=appointment.public_id, kind="cancelled"
     )
     assert (notice.channel, notice.status) == ("sms", "queued")
-    _report("cancel_from_calendar", keys, decisions=3)
+    keys.report("cancel_from_calendar", decisions=4)
     assert keys.navigation <= TARGETS["cancel_from_calendar"]
 
 
@@ -182,7 +172,7 @@ def test_cancel_from_the_patient_page_says_a_patient_without_consent_is_not_told
         appointment_public_id=appointment.public_id, kind="cancelled"
     )
     assert (notice.status, notice.reason) == ("skipped", "no_channel")
-    _report("cancel_from_patient", keys, decisions=3)
+    keys.report("cancel_from_patient", decisions=5)
     assert keys.navigation <= TARGETS["cancel_from_patient"]
 
 
@@ -212,7 +202,7 @@ def test_book_directly_on_enter_and_undo(page: Page, clinic: Clinic, day):
     assert 0 < int(panel.locator("[data-undo-ms]").get_attribute("data-undo-ms") or 0) <= 10_000
     booked = Appointment.objects.filter(patient=patient).exclude(pk=earlier.pk).get()
     assert (booked.status, booked.appointment_type) == (AppointmentStatus.BOOKED, clinic.phone)
-    _report("book_known_patient", keys, decisions=3, label=" (book on Enter)")
+    keys.report("book_known_patient", decisions=4, label=" (book on Enter)")
     assert keys.navigation <= TARGETS["book_known_patient"] - 1
     keys.press("z")  # undo
     expect(panel.locator(".panel-message")).to_contain_text("Bookingen er fortrudt")
