@@ -23,7 +23,7 @@ def patient_appointments_html(
     """The patient page's appointments: when (as the date filter's "D d.m.Y H:i"), type, the
     resources held, the status; weekday names and statuses translated once for the list.
     `is_linked`: the time links to the appointment's panel (cancel, move; issue 20), and the
-    next booked one answers the page's `a` key (data-key)."""
+    next booked one answers the page's `a` key (data-stop-key)."""
     weekdays = [str(WEEKDAYS_ABBR[day]) for day in range(7)]
     labels = {status.value: str(status.label) for status in AppointmentStatus}
     upcoming = next(
@@ -43,7 +43,9 @@ def patient_appointments_html(
         return format_html(
             '<a class="when" href="{}"{}>{}</a>',
             reverse("calendar_appointment", args=[appointment.public_id]),
-            mark_safe(' data-key="a" id="next-appointment"') if appointment.pk == upcoming else "",
+            mark_safe(' data-stop-key="a" id="next-appointment"')
+            if appointment.pk == upcoming
+            else "",
             text,
         )
 

@@ -112,9 +112,27 @@ def test_keyboard_shell_opens_help_and_jumps_to_search(page: Page) -> None:
     page.keyboard.press("k")
     expect(page).to_have_url(re.compile(r"/calendar/$"))
     page.wait_for_load_state("load")
+    page.keyboard.press("Escape")
     page.keyboard.press("g")
     page.keyboard.press("r")
     expect(page).to_have_url(re.compile(r"/reception/"))
+
+    # Every access key of a page is in the dialog: the DRG page's own "import" under
+    # "På denne side".
+    page.goto("/reports/drg/")
+    page.wait_for_load_state("load")
+    page.keyboard.press("?")
+    expect(dialog).to_be_visible()
+    on_page, listed = page.evaluate(
+        """() => [
+          [...document.querySelectorAll("[accesskey]")].filter(e => !e.closest("dialog"))
+            .map(e => e.getAttribute("accesskey").toUpperCase()),
+          [...document.querySelectorAll("dialog tr.accesskey kbd:last-child")]
+            .map(k => k.textContent.trim().toUpperCase()),
+        ]"""
+    )
+    assert "I" in on_page and set(on_page) <= set(listed), (on_page, listed)
+    expect(dialog.locator("[data-page-accesskeys]")).to_contain_text("Importér DRG-fil")
 
 
 def test_footer_language_switch_changes_to_english_and_back(page: Page) -> None:

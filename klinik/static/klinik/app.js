@@ -74,8 +74,8 @@
     } else if (pendingG && event.key === "r") {
       window.location.href = "/reception/";
     } else if (!pendingG && /^[a-z]$/.test(event.key)) {
-      // A page's own one-key stop: <a data-key="a"> (the patient page's next appointment).
-      var stop = document.querySelector('[data-key="' + event.key + '"]');
+      // A page's own one-key stop: <a data-stop-key="a"> (the patient page's next appointment).
+      var stop = document.querySelector('[data-stop-key="' + event.key + '"]');
       if (stop) {
         event.preventDefault();
         stop.focus();
@@ -90,6 +90,26 @@
     var agent = navigator.userAgent || "";
     var isMac = /Mac/.test(navigator.platform || agent);
     var modifier = isMac ? "Ctrl+Option" : /Firefox\//.test(agent) ? "Alt+Shift" : "Alt";
+    // The page's own access keys beside the ones every page has (listed in the table).
+    var listed = {};
+    document.querySelectorAll("tr.accesskey kbd:last-child").forEach(function (kbd) {
+      listed[kbd.textContent.trim().toLowerCase()] = true;
+    });
+    document.querySelectorAll("[data-page-accesskeys]").forEach(function (body) {
+      document.querySelectorAll("[accesskey]").forEach(function (el) {
+        var letter = (el.getAttribute("accesskey") || "").toLowerCase();
+        if (!letter || listed[letter] || el.closest("dialog")) return;
+        listed[letter] = true;
+        var label = el.getAttribute("aria-label") || el.title || el.value || el.textContent;
+        var row = document.createElement("tr");
+        row.className = "accesskey";
+        row.innerHTML = '<th scope="row"><kbd data-accesskey-modifier></kbd>+<kbd></kbd></th><td></td>';
+        row.querySelector("kbd:last-child").textContent = letter.toUpperCase();
+        row.querySelector("td").textContent = label.replace(/\s+/g, " ").trim().slice(0, 80);
+        body.appendChild(row);
+        body.hidden = false;
+      });
+    });
     document.querySelectorAll("[data-accesskey-modifier]").forEach(function (el) {
       el.textContent = modifier;
     });
