@@ -188,6 +188,9 @@ def test_waiting_overview_and_excel_export(desk, world):
     url = f"/referrals/unit/{world.unit_a.public_id}/waiting/"
     page = desk.get(url).content.decode()
     assert world.patient_a.name in page and 'id="waiting-chart"' in page
+    # The warning setting is in the page's body, not in its <title>.
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert "warning-title" not in title and 'id="warning-days"' in page
     response = desk.get(url, {"format": "xlsx"})
     assert response.status_code == 200
     book = load_workbook(BytesIO(response.content))
