@@ -4,18 +4,18 @@ codes, values and reasons are POSTed."""
 
 from django.urls import path
 
-from klinik.records.clinical import views
+from klinik.records.clinical import chart_views, views
 
 urlpatterns = [
     path("patients/<uuid:public_id>/record/coding/", views.coding_view, name="record_coding"),
     path(
         "patients/<uuid:public_id>/record/measurements/",
-        views.measurements_view,
+        chart_views.measurements_view,
         name="record_measurements",
     ),
     path(
         "patients/<uuid:public_id>/record/vaccinations/",
-        views.vaccinations_view,
+        chart_views.vaccinations_view,
         name="record_vaccinations",
     ),
     path(
@@ -76,22 +76,22 @@ urlpatterns = [
     ),
     path(
         "record/measurements/<uuid:measurement_id>/error/",
-        views.measurement_error_view,
+        chart_views.measurement_error_view,
         name="record_measurement_error",
     ),
     path(
         "record/vaccinations/<uuid:vaccination_id>/error/",
-        views.vaccination_error_view,
+        chart_views.vaccination_error_view,
         name="record_vaccination_error",
     ),
     path(
         "record/vaccination-reports/",
-        views.vaccination_reports_view,
+        chart_views.vaccination_reports_view,
         name="vaccination_reports",
     ),
     path(
         "record/vaccination-reports/<uuid:batch>.<str:fmt>",
-        views.vaccination_report_download_view,
+        chart_views.vaccination_report_download_view,
         name="vaccination_report_download",
     ),
 ]
