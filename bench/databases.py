@@ -1,9 +1,10 @@
 """The databases a benchmark runs on: each run gets its own, freshly made.
 
 SQLite lives in var/bench/sqlite (wiped before every run); PostgreSQL uses the database
-`klinik_bench`, dropped and recreated before every run. The PostgreSQL server comes from
-KLINIK_BENCH_POSTGRES_URL, else DATABASE_URL when it points at PostgreSQL, else the local
-default. Only the database named klinik_bench is ever dropped.
+`klinik_bench` (or `klinik_bench_<suffix>` with KLINIK_BENCH_DATABASE_SUFFIX, so that two
+checkouts can bench side by side), dropped and recreated before every run. The PostgreSQL
+server comes from KLINIK_BENCH_POSTGRES_URL, else DATABASE_URL when it points at PostgreSQL,
+else the local default. Only a database named so is ever dropped.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATA_DIR = REPO_ROOT / "var" / "bench"
-BENCH_DATABASE = "klinik_bench"
+_SUFFIX = os.environ.get("KLINIK_BENCH_DATABASE_SUFFIX", "")
+BENCH_DATABASE = f"klinik_bench_{_SUFFIX}" if _SUFFIX.isidentifier() else "klinik_bench"
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 Database = Literal["sqlite", "postgresql"]
