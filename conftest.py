@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -45,6 +46,35 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"klinik: the clock starts at {suite_now().isoformat()}"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's set-up, but each process copies a template migrated once per run
+    instead of migrating its own database, and transactional tests end with a quick flush
+    (klinik/core/tests/testdb.py)."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    from klinik.core.tests.testdb import fast_flush, test_database_from_template
+
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        test_database_from_template(connection)
+        config = setup_databases(
+            verbosity=verbosity, interactive=False, keepdb=True, serialized_aliases=[]
+        )
+        undo_fast_flush = fast_flush(connection)
+    yield
+    if undo_fast_flush:
+        undo_fast_flush()
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=verbosity)
 
 
 @dataclass
