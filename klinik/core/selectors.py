@@ -51,9 +51,12 @@ def user_api_tokens(*, user: User) -> list[ApiToken]:
 def user_names(*, ids: Iterable[int]) -> dict[int, str]:
     """Per user id, the name to show (full name, else username): the names only, for lists
     that name a page's people after their sort."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
     return {
         pk: f"{first} {last}".strip() or username
-        for pk, first, last, username in User.objects.filter(pk__in=set(ids)).values_list(
+        for pk, first, last, username in User.objects.filter(pk__in=wanted).values_list(
             "pk", "first_name", "last_name", "username"
         )
     }

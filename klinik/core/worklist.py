@@ -18,14 +18,20 @@ entries: the queue logs the opening of the list once, naming the patients it sho
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, IntegerField, QuerySet, Value, Window
+from django.db.models.query import ValuesIterable, ValuesListIterable
+from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
+from django.utils import timezone
 
 from klinik.core.hooks import Hook, hook_items
 from klinik.core.policy import Actor, Perm
@@ -174,6 +180,92 @@ def work_url(name: str) -> Callable[[uuid.UUID], str]:
     rather than once per item (it is the slowest step of building a page of items)."""
     base, marker = reverse(name, args=[_PLACEHOLDER]), str(_PLACEHOLDER)
     return lambda public_id: base.replace(marker, str(public_id))
+
+
+# Compiled reads (work_rows), per database connection: a compiler's converters belong to it.
+_COMPILED_MAX = 256
+_compiled: weakref.WeakKeyDictionary[Any, OrderedDict[Hashable, _Compiled | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    names: tuple[str, ...] | None  # the keys of `.values()` rows; None: `.values_list()` tuples
+    compiler: SQLCompiler
+    converters: dict[int, Any]
+
+
+def _compile(rows: QuerySet[Any]) -> _Compiled | None:
+    names: tuple[str, ...] | None
+    if rows._iterable_class is ValuesIterable:
+        query = rows.query  # the keys as ValuesIterable names them
+        if query.selected:
+            names = tuple(query.selected)
+        else:
+            names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    elif rows._iterable_class is ValuesListIterable:
+        names = None
+    else:
+        raise ImproperlyConfigured("work_rows: give a .values() or .values_list() queryset")
+    compiler = rows.query.get_compiler(using=rows.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return None
+    fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+    return _Compiled(sql, tuple(params), names, compiler, compiler.get_converters(fields))
+
+
+def work_rows(
+    kind: str,
+    actor: Actor,
+    query: WorkQuery,
+    *,
+    counted: bool,
+    waiting: Callable[[Actor, WorkQuery], QuerySet[Any] | None],
+    page: Callable[[QuerySet[Any]], QuerySet[Any]],
+) -> list[Any]:
+    """The rows of a kind's read: `page(waiting(actor, query))` (a `.values()` or
+    `.values_list()` queryset; none when `waiting` gives None) evaluated. The compiled SQL is
+    kept, per connection, for the same kind, actor (membership, permissions, organisations), query,
+    count and day: both functions must depend on nothing else (not on the clock's time of day,
+    not on other rows). Building and compiling a kind's queryset costs several times more
+    than running it, and a user asks the same query page after page."""
+    key = (
+        kind,
+        actor.membership_id,  # the user, their role and unit
+        actor.user.pk,
+        actor.organisation_ids,
+        actor.permissions,
+        query,
+        counted,
+        timezone.localdate(),
+    )
+    connection = connections[DEFAULT_DB_ALIAS]
+    kept = _compiled.setdefault(connection, OrderedDict())
+    if key in kept:
+        compiled = kept[key]
+        kept.move_to_end(key)
+    else:
+        rows = waiting(actor, query)
+        compiled = None if rows is None else _compile(page(rows))
+        kept[key] = compiled
+        if len(kept) > _COMPILED_MAX:
+            kept.popitem(last=False)
+    if compiled is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, compiled.params)
+        found: Iterable[Any] = cursor.fetchall()
+    if compiled.converters:
+        found = compiled.compiler.apply_converters(found, compiled.converters)
+    if compiled.names is None:
+        return [tuple(row) for row in found]
+    names = compiled.names
+    return [dict(zip(names, row, strict=True)) for row in found]
 
 
 def work_total(*, counted: bool) -> Window | Value:

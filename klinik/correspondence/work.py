@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_total, work_url
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_rows, work_total, work_url
 from klinik.correspondence.choices import MessageChannel, MessageKind, MessageStatus
 from klinik.correspondence.models import OutboxMessage
 
@@ -31,22 +31,28 @@ def outbox_work_read(
     actor: Actor, query: WorkQuery, *, counted: bool = True
 ) -> tuple[list[WorkItem], int]:
     """The first `limit` items and how many there are, in one query."""
-    rows = _failed(actor, query)
-    if rows is None or query.limit <= 0:
+    if query.limit <= 0:
         return [], 0
-    found = list(
-        rows.annotate(total=work_total(counted=counted))
-        .values(
-            "total",
-            "public_id",
-            "unit_id",
-            "patient_id",
-            "scheduled_for",
-            "created_at",
-            "kind",
-            "channel",
-        )
-        .order_by("scheduled_for", "created_at", "public_id")[: query.limit]
+    found = work_rows(
+        "outbox",
+        actor,
+        query,
+        counted=counted,
+        waiting=_failed,
+        page=lambda rows: (
+            rows.annotate(total=work_total(counted=counted))
+            .values(
+                "total",
+                "public_id",
+                "unit_id",
+                "patient_id",
+                "scheduled_for",
+                "created_at",
+                "kind",
+                "channel",
+            )
+            .order_by("scheduled_for", "created_at", "public_id")[: query.limit]
+        ),
     )
     title = gettext("Message not sent")
     url = work_url("outbox_message")

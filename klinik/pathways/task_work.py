@@ -12,7 +12,7 @@ from klinik.core.choices import Role
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm
 from klinik.core.selectors import user_names
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_total, work_url
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_rows, work_total, work_url
 from klinik.pathways.models import Task
 from klinik.pathways.task_access import access_task
 from klinik.pathways.task_selectors import task_due_moment, tasks_waiting
@@ -37,24 +37,30 @@ def task_work_read(
         return [], 0
     # No joins here: joining the people and units to every waiting task before the sort costs
     # more than the sort; the page's few names are read after.
-    rows = list(
-        _waiting(actor, query)
-        .annotate(total=work_total(counted=counted))
-        .values(
-            "total",
-            "public_id",
-            "title",
-            "unit_id",
-            "patient_id",
-            "assignee_id",
-            "assignee_role",
-            "due",
-            "priority",
-            "created_at",
-        )
-        .order_by(F("due").asc(nulls_last=True), "-priority", "created_at", "public_id")[
-            : query.limit
-        ]
+    rows = work_rows(
+        "task",
+        actor,
+        query,
+        counted=counted,
+        waiting=_waiting,
+        page=lambda waiting: (
+            waiting.annotate(total=work_total(counted=counted))
+            .values(
+                "total",
+                "public_id",
+                "title",
+                "unit_id",
+                "patient_id",
+                "assignee_id",
+                "assignee_role",
+                "due",
+                "priority",
+                "created_at",
+            )
+            .order_by(F("due").asc(nulls_last=True), "-priority", "created_at", "public_id")[
+                : query.limit
+            ]
+        ),
     )
     units = dict(Unit.objects.filter(pk__in={r["unit_id"] for r in rows}).values_list("pk", "name"))
     people = user_names(ids=(r["assignee_id"] for r in rows if r["assignee_id"]))

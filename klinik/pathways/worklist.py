@@ -25,6 +25,7 @@ from klinik.core.worklist import (
     WorkItem,
     WorkKind,
     WorkQuery,
+    work_rows,
     work_total,
 )
 from klinik.pathways import engine
@@ -64,22 +65,28 @@ def referral_read(
 ) -> tuple[list[WorkItem], int]:
     """The first `limit` referrals waiting for visitation and how many there are, in one
     query."""
-    waiting = _referrals(actor, query)
-    if waiting is None or query.limit <= 0:
+    if query.limit <= 0:
         return [], 0
-    rows = list(
-        waiting.annotate(total=work_total(counted=counted))
-        # As the queue merges (urgency_key): due, then the acute first ("akut" < "planlagt").
-        .order_by("next_due", "priority", "received_at", "id")
-        .values_list(
-            "total",
-            "public_id",
-            "unit_id",
-            "patient_id",
-            "next_due",
-            "priority",
-            "referrer_name",
-        )[: query.limit]
+    rows = work_rows(
+        "referral",
+        actor,
+        query,
+        counted=counted,
+        waiting=_referrals,
+        page=lambda waiting: (
+            waiting.annotate(total=work_total(counted=counted))
+            # As the queue merges (urgency_key): due, then the acute first ("akut" < "planlagt").
+            .order_by("next_due", "priority", "received_at", "id")
+            .values_list(
+                "total",
+                "public_id",
+                "unit_id",
+                "patient_id",
+                "next_due",
+                "priority",
+                "referrer_name",
+            )[: query.limit]
+        ),
     )
     title = str(_("Referral to visitate"))
     items = [

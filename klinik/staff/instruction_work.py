@@ -50,6 +50,8 @@ def instruction_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
     if query.limit <= 0 or not query.unit_ids:
         return []
     rows = list(_waiting(actor, query).order_by("review_on", "title", "pk")[: query.limit])
+    if not rows:
+        return []
     owners = user_names(ids={i.owner_id for i in rows})
     units = dict(
         Membership.objects.filter(

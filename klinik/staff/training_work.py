@@ -64,6 +64,8 @@ def training_work_items(actor: Actor, query: WorkQuery) -> list[WorkItem]:
         .select_related("course")
         .order_by("expires_on", "created_at", "public_id")[: query.limit]
     )
+    if not rows:
+        return []
     people = user_names(ids={t.user_id for t in rows})
     units = dict(
         Membership.objects.filter(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_total, work_url
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_rows, work_total, work_url
 from klinik.correspondence.certificates.choices import OPEN_CERTIFICATE_STATUSES, CertificateStatus
 from klinik.correspondence.models import Certificate
 
@@ -41,24 +41,30 @@ def _open(actor: Actor, query: WorkQuery) -> QuerySet[Certificate] | None:
 def certificate_work_read(
     actor: Actor, query: WorkQuery, *, counted: bool = True
 ) -> tuple[list[WorkItem], int]:
-    rows = _open(actor, query)
-    if rows is None or query.limit <= 0:
+    if query.limit <= 0:
         return [], 0
-    found = list(
-        rows.annotate(total=work_total(counted=counted))
-        .values(
-            "total",
-            "public_id",
-            "unit_id",
-            "patient_id",
-            "due_on",
-            "created_at",
-            "status",
-            "certificate_type__code",
-            "requester",
-            "assigned_to_id",
-        )
-        .order_by("due_on", "created_at", "public_id")[: query.limit]
+    found = work_rows(
+        "certificate",
+        actor,
+        query,
+        counted=counted,
+        waiting=_open,
+        page=lambda rows: (
+            rows.annotate(total=work_total(counted=counted))
+            .values(
+                "total",
+                "public_id",
+                "unit_id",
+                "patient_id",
+                "due_on",
+                "created_at",
+                "status",
+                "certificate_type__code",
+                "requester",
+                "assigned_to_id",
+            )
+            .order_by("due_on", "created_at", "public_id")[: query.limit]
+        ),
     )
     url = work_url("certificate_detail")
     to_write, to_send = gettext("Certificate to write"), gettext("Certificate to send")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_total, work_url
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_rows, work_total, work_url
 from klinik.correspondence.econsult.choices import PatientMessageStatus
 from klinik.correspondence.models import PatientMessage
 
@@ -39,22 +39,28 @@ def _open(actor: Actor, query: WorkQuery) -> QuerySet[PatientMessage] | None:
 def message_work_read(
     actor: Actor, query: WorkQuery, *, counted: bool = True
 ) -> tuple[list[WorkItem], int]:
-    rows = _open(actor, query)
-    if rows is None or query.limit <= 0:
+    if query.limit <= 0:
         return [], 0
-    found = list(
-        rows.annotate(total=work_total(counted=counted))
-        .values(
-            "total",
-            "public_id",
-            "unit_id",
-            "patient_id",
-            "received_at",
-            "status",
-            "subject",
-            "assigned_to_id",
-        )
-        .order_by("received_at", "public_id")[: query.limit]
+    found = work_rows(
+        "patient_message",
+        actor,
+        query,
+        counted=counted,
+        waiting=_open,
+        page=lambda rows: (
+            rows.annotate(total=work_total(counted=counted))
+            .values(
+                "total",
+                "public_id",
+                "unit_id",
+                "patient_id",
+                "received_at",
+                "status",
+                "subject",
+                "assigned_to_id",
+            )
+            .order_by("received_at", "public_id")[: query.limit]
+        ),
     )
     url = work_url("patient_message_detail")
     to_triage, to_answer = (

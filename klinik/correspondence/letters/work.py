@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_total, work_url
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_rows, work_total, work_url
 from klinik.correspondence.letters.choices import LetterChannel, LetterStatus
 from klinik.correspondence.models import Letter
 
@@ -29,13 +29,21 @@ def _failed(actor: Actor, query: WorkQuery) -> QuerySet[Letter] | None:
 def letter_work_read(
     actor: Actor, query: WorkQuery, *, counted: bool = True
 ) -> tuple[list[WorkItem], int]:
-    rows = _failed(actor, query)
-    if rows is None or query.limit <= 0:
+    if query.limit <= 0:
         return [], 0
-    found = list(
-        rows.annotate(total=work_total(counted=counted))
-        .values("total", "public_id", "unit_id", "patient_id", "created_at", "channel", "subject")
-        .order_by("created_at", "public_id")[: query.limit]
+    found = work_rows(
+        "letter",
+        actor,
+        query,
+        counted=counted,
+        waiting=_failed,
+        page=lambda rows: (
+            rows.annotate(total=work_total(counted=counted))
+            .values(
+                "total", "public_id", "unit_id", "patient_id", "created_at", "channel", "subject"
+            )
+            .order_by("created_at", "public_id")[: query.limit]
+        ),
     )
     url = work_url("letter_detail")
     channels = dict(LetterChannel.choices)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_total, work_url
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_rows, work_total, work_url
 from klinik.correspondence.messages.choices import CareMessageStatus
 from klinik.correspondence.models import CareMessage
 
@@ -30,21 +30,27 @@ def _waiting(actor: Actor, query: WorkQuery) -> QuerySet[CareMessage] | None:
 def medcom_work_read(
     actor: Actor, query: WorkQuery, *, counted: bool = True
 ) -> tuple[list[WorkItem], int]:
-    rows = _waiting(actor, query)
-    if rows is None or query.limit <= 0:
+    if query.limit <= 0:
         return [], 0
-    found = list(
-        rows.annotate(total=work_total(counted=counted))
-        .values(
-            "total",
-            "public_id",
-            "unit_id",
-            "patient_id",
-            "created_at",
-            "status",
-            "counterpart_name",
-        )
-        .order_by("created_at", "public_id")[: query.limit]
+    found = work_rows(
+        "medcom",
+        actor,
+        query,
+        counted=counted,
+        waiting=_waiting,
+        page=lambda rows: (
+            rows.annotate(total=work_total(counted=counted))
+            .values(
+                "total",
+                "public_id",
+                "unit_id",
+                "patient_id",
+                "created_at",
+                "status",
+                "counterpart_name",
+            )
+            .order_by("created_at", "public_id")[: query.limit]
+        ),
     )
     url = work_url("care_message")
     titles: dict[str, str] = {

@@ -17,6 +17,7 @@ from klinik.core.worklist import (
     WorkItem,
     WorkKind,
     WorkQuery,
+    work_rows,
     work_total,
     work_url,
 )
@@ -47,23 +48,29 @@ def _open(actor: Actor, query: WorkQuery) -> QuerySet[Renewal] | None:
 def renewal_work_read(
     actor: Actor, query: WorkQuery, *, counted: bool = True
 ) -> tuple[list[WorkItem], int]:
-    rows = _open(actor, query)
-    if rows is None or query.limit <= 0:
+    if query.limit <= 0:
         return [], 0
-    found = list(
-        rows.annotate(total=work_total(counted=counted))
-        .values(
-            "total",
-            "public_id",
-            "unit_id",
-            "patient_id",
-            "created_at",
-            "status",
-            "medication",
-            "doctor_id",
-            "request_text",
-        )
-        .order_by("created_at", "public_id")[: query.limit]
+    found = work_rows(
+        "renewal",
+        actor,
+        query,
+        counted=counted,
+        waiting=_open,
+        page=lambda rows: (
+            rows.annotate(total=work_total(counted=counted))
+            .values(
+                "total",
+                "public_id",
+                "unit_id",
+                "patient_id",
+                "created_at",
+                "status",
+                "medication",
+                "doctor_id",
+                "request_text",
+            )
+            .order_by("created_at", "public_id")[: query.limit]
+        ),
     )
     url = work_url("renewal_detail")
     to_prepare, to_decide = gettext("Renewal to prepare"), gettext("Renewal to approve")

@@ -18,6 +18,7 @@ from klinik.core.worklist import (
     WorkItem,
     WorkKind,
     WorkQuery,
+    work_rows,
     work_total,
     work_url,
 )
@@ -60,25 +61,30 @@ def dictation_work_read(
         default=Value(-PRIORITY_NORMAL),
         output_field=IntegerField(),
     )
-    rows = (
-        _open(actor, query)
-        .annotate(urgency=urgency, total=work_total(counted=counted))
-        .values(
-            "total",
-            "public_id",
-            "unit_id",
-            "patient_id",
-            "taken_by_id",
-            "priority",
-            "deadline",
-            "created_at",
-            "instructions",
-            "author_id",
-        )
-        .order_by("deadline", "urgency", "created_at", "public_id")[: query.limit]
+    found = work_rows(
+        "dictation",
+        actor,
+        query,
+        counted=counted,
+        waiting=_open,
+        page=lambda rows: (
+            rows.annotate(urgency=urgency, total=work_total(counted=counted))
+            .values(
+                "total",
+                "public_id",
+                "unit_id",
+                "patient_id",
+                "taken_by_id",
+                "priority",
+                "deadline",
+                "created_at",
+                "instructions",
+                "author_id",
+            )
+            .order_by("deadline", "urgency", "created_at", "public_id")[: query.limit]
+        ),
     )
     # The authors are read after the sort (joining them to every open dictation costs more).
-    found = list(rows)
     authors = user_names(ids=(r["author_id"] for r in found))
     title = gettext("Transcribe dictation")
     url = work_url("dictation_work")

@@ -12,7 +12,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import PRIORITY_NORMAL, WorkItem, WorkKind, WorkQuery, work_total
+from klinik.core.worklist import (
+    PRIORITY_NORMAL,
+    WorkItem,
+    WorkKind,
+    WorkQuery,
+    work_rows,
+    work_total,
+)
 from klinik.reporting.lpr3_report.models import Lpr3Finding, Severity
 from klinik.reporting.lpr3_report.selectors import fix_url, open_findings
 
@@ -31,25 +38,31 @@ def _open(actor: Actor, query: WorkQuery) -> QuerySet[Lpr3Finding] | None:
 def lpr3_error_read(
     actor: Actor, query: WorkQuery, *, counted: bool = True
 ) -> tuple[list[WorkItem], int]:
-    waiting = _open(actor, query)
-    if waiting is None or query.limit <= 0:
+    if query.limit <= 0:
         return [], 0
-    rows = list(
-        waiting.annotate(total=work_total(counted=counted))
-        .order_by("deadline", "first_seen", "public_id")
-        .values(
-            "total",
-            "public_id",
-            "unit_id",
-            "patient_id",
-            "rule",
-            "message",
-            "deadline",
-            "first_seen",
-            "patient__public_id",
-            "contact__public_id",
-            "pathway__public_id",
-        )[: query.limit]
+    rows = work_rows(
+        "lpr3_error",
+        actor,
+        query,
+        counted=counted,
+        waiting=_open,
+        page=lambda waiting: (
+            waiting.annotate(total=work_total(counted=counted))
+            .order_by("deadline", "first_seen", "public_id")
+            .values(
+                "total",
+                "public_id",
+                "unit_id",
+                "patient_id",
+                "rule",
+                "message",
+                "deadline",
+                "first_seen",
+                "patient__public_id",
+                "contact__public_id",
+                "pathway__public_id",
+            )[: query.limit]
+        ),
     )
     items = [
         WorkItem(

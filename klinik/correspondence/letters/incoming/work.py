@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from klinik.core.policy import Actor, Perm
-from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_total, work_url
+from klinik.core.worklist import WorkItem, WorkKind, WorkQuery, work_rows, work_total, work_url
 from klinik.correspondence.letters.choices import IncomingStatus
 from klinik.correspondence.models import IncomingLetter
 
@@ -31,13 +31,21 @@ def _waiting(actor: Actor, query: WorkQuery) -> QuerySet[IncomingLetter] | None:
 def incoming_work_read(
     actor: Actor, query: WorkQuery, *, counted: bool = True
 ) -> tuple[list[WorkItem], int]:
-    rows = _waiting(actor, query)
-    if rows is None or query.limit <= 0:
+    if query.limit <= 0:
         return [], 0
-    found = list(
-        rows.annotate(total=work_total(counted=counted))
-        .values("total", "public_id", "unit_id", "patient_id", "registered_at", "status", "sender")
-        .order_by("registered_at", "public_id")[: query.limit]
+    found = work_rows(
+        "incoming_letter",
+        actor,
+        query,
+        counted=counted,
+        waiting=_waiting,
+        page=lambda rows: (
+            rows.annotate(total=work_total(counted=counted))
+            .values(
+                "total", "public_id", "unit_id", "patient_id", "registered_at", "status", "sender"
+            )
+            .order_by("registered_at", "public_id")[: query.limit]
+        ),
     )
     url = work_url("incoming_letter")
     titles: dict[str, str] = {
