@@ -65,18 +65,20 @@ YEAR_TYPES = [
 
 ABOUT = """\
 One GP clinic (one unit) with 100,000 patients, 20 practitioners and 20 rooms, and a year of
-appointments made by the demo generator (`klinik generate schedule`: 300 days back nearly
-full, 65 days ahead filling up; half of them five-minute phone consultations), some 240,000
-in all. The operations a secretary and a doctor
-do all day are timed one at a time after a warm-up, **in process** (the service or selector
-the screen or endpoint calls, with its access-log entry; for HTML pages the view itself,
-template included, without the middleware) and **through HTTP** (Django's test client with
-the whole middleware stack: session or bearer-token authentication, the access log, JSON or
-HTML; the figure is the server's time, no network). Beside each figure: the SQL statements
-one call runs (`statements`). Bookings go to free times found beforehand (untimed) spread over
-the practitioners and the next weeks; the patient page is that of patients with 50
-appointments, two relatives and two record warnings; the practitioner's day is a working day
-in the past month. Targets: issue 12 (medians; p95 at most twice the median)."""
+appointments made by the demo generator (`klinik generate schedule`: 300 days back nearly full,
+65 days ahead filling up; half of them five-minute phone consultations), some 240,000 in all.
+The operations a secretary and a doctor do all day are timed one at a time after a warm-up,
+**in process** (the service or selector the screen or endpoint calls, with its access-log
+entry; for HTML pages the view itself, template included, without the middleware) and **through
+HTTP** (Django's test client with the whole middleware stack: session or bearer-token
+authentication, the access log, JSON or HTML; the figure is the server's time, no network).
+Beside each figure: the SQL statements one call runs (`statements`). Bookings go to free times
+found beforehand (untimed) spread over the practitioners and the next weeks; the patient page
+is that of patients with 50 appointments, two relatives and two record warnings; the
+practitioner's day is a working day in the past month. Targets: issue 12 (medians; p95 at most
+twice the median). On PostgreSQL a booking writes its appointment, holds and history event in
+one statement and reads the type's candidate resources in one (ADR 0037); a day's appointments
+come with their holds in one statement."""
 
 
 @dataclass(frozen=True)
