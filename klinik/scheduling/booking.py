@@ -69,7 +69,7 @@ def _booked_together(
     quote = connection.ops.quote_name
     # Table names from the models; every value a parameter.
     sql = (
-        f"WITH a AS ({insert} RETURNING {quote(meta.pk.column)}), "  # noqa: S608
+        f"WITH a AS ({insert} RETURNING id), "  # noqa: S608
         f"h AS (INSERT INTO {quote(hold.db_table)} (organisation_id, appointment_id, "
         "resource_id, start, block_end, session_key, holds_time, is_overbooked) "
         "SELECT %s, a.id, r.id, %s, %s, %s, TRUE, %s FROM a, "
