@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.sql.subqueries import InsertQuery
 from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel
@@ -28,6 +29,7 @@ from klinik.scheduling.errors import BookingCode, BookingError
 from klinik.scheduling.history import appointment_access_log, appointment_event_add
 from klinik.scheduling.models import (
     Appointment,
+    AppointmentEvent,
     AppointmentResource,
     AppointmentSeries,
     AppointmentType,
@@ -51,6 +53,68 @@ def _hold(appointment: Appointment, resources: tuple[Resource, ...], start: date
         )
         for resource in resources
     )
+
+
+def _booked_together(
+    appointment: Appointment, resources: tuple[Resource, ...], start: datetime, by_id: int | None
+) -> None:
+    """PostgreSQL: the appointment, its holds and its "booked" event in one statement (one
+    round trip instead of three; ADR 0037). The exclusion constraint checks the holds as they
+    are inserted, so a taken time fails the statement with an IntegrityError as before."""
+    meta = Appointment._meta
+    query = InsertQuery(Appointment)
+    query.insert_values([f for f in meta.local_concrete_fields if not f.primary_key], [appointment])
+    ((insert, params),) = query.get_compiler(connection=connection).as_sql()
+    hold, event = AppointmentResource._meta, AppointmentEvent._meta
+    quote = connection.ops.quote_name
+    # Table names from the models; every value a parameter.
+    sql = (
+        f"WITH a AS ({insert} RETURNING id), "  # noqa: S608
+        f"h AS (INSERT INTO {quote(hold.db_table)} (organisation_id, appointment_id, "
+        "resource_id, start, block_end, session_key, holds_time, is_overbooked) "
+        "SELECT %s, a.id, r.id, %s, %s, %s, TRUE, %s FROM a, "
+        "unnest(%s::bigint[]) WITH ORDINALITY AS r(id, n) ORDER BY r.n RETURNING id), "
+        f"e AS (INSERT INTO {quote(event.db_table)} (organisation_id, appointment_id, at, "
+        "by_id, kind, from_status, to_status, from_start, to_start, reason) "
+        "SELECT %s, a.id, %s, %s, 'booked', '', %s, NULL, %s, '' FROM a) "
+        "SELECT (SELECT id FROM a), ARRAY(SELECT id FROM h ORDER BY id)"
+    )
+    organisation_id = appointment.organisation_id
+    params = [
+        *params,
+        organisation_id,
+        start,
+        appointment.block_end,
+        appointment.session_key,
+        appointment.is_overbooked,
+        [r.pk for r in resources],
+        organisation_id,
+        timezone.now(),
+        by_id,
+        AppointmentStatus.BOOKED.value,
+        appointment.start,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        appointment.pk, hold_ids = cursor.fetchone()
+    appointment._state.adding = False
+    appointment._state.db = connection.alias
+    appointment._holds = [
+        AppointmentResource(
+            pk=hold_id,
+            organisation_id=organisation_id,
+            appointment=appointment,
+            resource=resource,
+            start=start,
+            block_end=appointment.block_end,
+            session_key=appointment.session_key,
+            is_overbooked=appointment.is_overbooked,
+        )
+        for hold_id, resource in zip(hold_ids, resources, strict=True)
+    ]
+    for held in appointment._holds:
+        held._state.adding = False
+        held._state.db = connection.alias
 
 
 @dataclass(frozen=True)
@@ -106,11 +170,14 @@ def booking_write(
     )
     if session is not None:
         appointment.session_key = session.session_key
-    appointment.save()
-    _hold(appointment, resources, hold_start)
-    appointment_event_add(
-        appointment, actor, "booked", to_status=AppointmentStatus.BOOKED, to_start=start
-    )
+    if connection.vendor == "postgresql":
+        _booked_together(appointment, resources, hold_start, actor.user.pk if actor else None)
+    else:  # in-process SQLite: a round trip costs next to nothing
+        appointment.save()
+        _hold(appointment, resources, hold_start)
+        appointment_event_add(
+            appointment, actor, "booked", to_status=AppointmentStatus.BOOKED, to_start=start
+        )
     appointment_access_log(booked_by_actor, Action.CREATE, appointment, channel)
     appointment_changed(appointment, "booked")
     return appointment

@@ -169,7 +169,7 @@ def appointments_between(
     include_cancelled: bool = False,
     with_walk_ins: bool = False,
 ) -> list[DayAppointment]:
-    """Appointments of the period with patient, type and held resources (two queries, three
+    """Appointments of the period with patient, type and held resources (one query, three
     with `resource_ids` and walk-ins); with `resource_ids`, those holding one of them (and
     every walk-in, with `with_walk_ins`). Showing a schedule shows patients: one access-log
     entry per view."""
@@ -187,34 +187,33 @@ def appointments_between(
     return result
 
 
+_HOLD_COLUMNS = (
+    "resource_holds__resource_id",
+    "resource_holds__resource__public_id",
+    "resource_holds__resource__name",
+    "resource_holds__resource__kind",
+)
+
+
 def schedule_rows(appointments: QuerySet[Appointment]) -> list[DayAppointment]:
     """The appointments of the query (ordered and sliced as the caller wants) as plain
-    values: one query for them with patient, type and unit, one for their holds."""
-    rows = list(appointments.values_list(*_DAY_COLUMNS))
-    holds: dict[int, list[Hold]] = defaultdict(list)
-    resources: dict[int, ResourceRef] = {}
-    if rows:
-        for appointment_id, resource_id, public_id, name, kind in (
-            AppointmentResource.objects.filter(appointment_id__in=[row[0] for row in rows])
-            .order_by("pk")
-            .values_list(
-                "appointment_id",
-                "resource_id",
-                "resource__public_id",
-                "resource__name",
-                "resource__kind",
-            )
-        ):
-            resource = resources.get(resource_id) or resources.setdefault(
-                resource_id, ResourceRef(resource_id, public_id, name, kind)
-            )
-            holds[appointment_id].append(Hold(resource_id, resource))
+    values, with patient, type, unit and held resources. One statement, a row per hold (a
+    day's schedule: one round trip instead of two); a sliced query (the first N) reads its
+    holds in a second one, since a limit on the joined rows would cut holds, not
+    appointments."""
+    if appointments.query.is_sliced:
+        rows = [(*row, None) for row in appointments.values_list(*_DAY_COLUMNS)]
+        holds = _holds_of([row[0] for row in rows])
+    else:
+        ordering = (*appointments.query.order_by, "resource_holds__id")
+        joined = appointments.order_by(*ordering).values_list(*_DAY_COLUMNS, *_HOLD_COLUMNS)
+        rows, holds = _split_holds(list(joined))
     types: dict[int, TypeRef] = {}
     units: dict[int, UnitRef] = {}
     result = []
     for (pk, public_id, start, end, block_end, status, session_key, is_overbooked, series_id,
          note, patient_public_id, given_name, family_name, type_id, type_public_id, type_name,
-         is_group, capacity, unit_pk, unit_name) in rows:  # fmt: skip
+         is_group, capacity, unit_pk, unit_name, _hold) in rows:  # fmt: skip
         type_ref = types.get(type_id) or types.setdefault(
             type_id, TypeRef(type_id, type_public_id, type_name, is_group, capacity)
         )
@@ -237,6 +236,53 @@ def schedule_rows(appointments: QuerySet[Appointment]) -> list[DayAppointment]:
             )
         )
     return result
+
+
+def _split_holds(
+    joined: list[tuple[Any, ...]],
+) -> tuple[list[tuple[Any, ...]], dict[int, list[Hold]]]:
+    """Rows of appointment columns followed by one hold's (or NULLs): each appointment once
+    (its first row) and its holds in order, each resource once."""
+    width = len(_DAY_COLUMNS)
+    rows: list[tuple[Any, ...]] = []
+    holds: dict[int, list[Hold]] = defaultdict(list)
+    resources: dict[int, ResourceRef] = {}
+    previous = None
+    for row in joined:
+        pk = row[0]
+        if pk != previous:
+            rows.append(row[: width + 1])
+            previous = pk
+            holds[pk] = []
+        resource_id, public_id, name, kind = row[width:]
+        if resource_id is not None:
+            resource = resources.get(resource_id) or resources.setdefault(
+                resource_id, ResourceRef(resource_id, public_id, name, kind)
+            )
+            holds[pk].append(Hold(resource_id, resource))
+    return rows, holds
+
+
+def _holds_of(appointment_ids: list[int]) -> dict[int, list[Hold]]:
+    holds: dict[int, list[Hold]] = defaultdict(list)
+    resources: dict[int, ResourceRef] = {}
+    if appointment_ids:
+        for appointment_id, resource_id, public_id, name, kind in (
+            AppointmentResource.objects.filter(appointment_id__in=appointment_ids)
+            .order_by("pk")
+            .values_list(
+                "appointment_id",
+                "resource_id",
+                "resource__public_id",
+                "resource__name",
+                "resource__kind",
+            )
+        ):
+            resource = resources.get(resource_id) or resources.setdefault(
+                resource_id, ResourceRef(resource_id, public_id, name, kind)
+            )
+            holds[appointment_id].append(Hold(resource_id, resource))
+    return holds
 
 
 def appointments_between_query(

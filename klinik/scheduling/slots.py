@@ -59,31 +59,46 @@ def _fetch(sql: str, params: list[int | str]) -> list[tuple[Any, ...]]:
     return found
 
 
-def _requirements_sql(type_id: int) -> tuple[str, list[int | str]]:
-    """(requirement, kind, allowed resource or NULL): one row per allowed resource."""
+def _candidates_sql(
+    type_id: int, unit_id: int, practitioner: Resource | None
+) -> tuple[str, list[int | str]]:
+    """(requirement, kind, then the resource's columns or NULLs): for each requirement of the
+    type, each active resource of the unit that may fill it, in the unit's display order (sort
+    order, name); a requirement none can fill gives one row without a resource. A requirement
+    with an `allowed` list takes only those; of the practitioners only the chosen one, when one
+    is. One statement: slot search, every booking and every alternative read it."""
     through = TypeRequirement.allowed.through._meta
     quote = connection.ops.quote_name
     owner = quote(through.get_field("typerequirement").column)
     allowed = quote(through.get_field("resource").column)
+    allowed_table = quote(through.db_table)
     sql = (
-        f"SELECT q.id, q.kind, a.{allowed} FROM {rows.table(TypeRequirement)} q "  # noqa: S608
-        f"LEFT JOIN {quote(through.db_table)} a ON a.{owner} = q.id "
-        "WHERE q.appointment_type_id = %s ORDER BY q.id"
-    )
-    return sql, [type_id]
-
-
-def _resources_sql(unit_id: int, practitioner: Resource | None) -> tuple[str, list[int | str]]:
-    """The unit's active resources, in their display order (sort order, name); of the
-    practitioners only the chosen one, when one is."""
-    sql = (
-        f"SELECT {rows.columns(Resource._meta.concrete_fields, 'r')} "  # noqa: S608
-        f"FROM {rows.table(Resource)} r WHERE r.unit_id = %s AND r.is_active = %s"
+        f"SELECT q.id, q.kind, {rows.columns(Resource._meta.concrete_fields, 'r')} "  # noqa: S608
+        f"FROM {rows.table(TypeRequirement)} q LEFT JOIN {rows.table(Resource)} r "
+        "ON r.unit_id = %s AND r.is_active = %s AND r.kind = q.kind "
+        f"AND (NOT EXISTS (SELECT 1 FROM {allowed_table} a WHERE a.{owner} = q.id) "
+        f"OR EXISTS (SELECT 1 FROM {allowed_table} a WHERE a.{owner} = q.id "
+        f"AND a.{allowed} = r.id))"
     )
     params: list[int | str] = [unit_id, True]
     if practitioner is not None:
         sql += " AND (r.kind <> %s OR r.id = %s)"
         params += [ResourceKind.PRACTITIONER.value, practitioner.pk]
+    sql += " WHERE q.appointment_type_id = %s ORDER BY q.id, r.sort_order, r.name"
+    return sql, [*params, type_id]
+
+
+def _practitioners_sql(unit_id: int, practitioner: Resource | None) -> tuple[str, list[int | str]]:
+    """The unit's active practitioners (or only the chosen one), in display order: the pool of
+    a type without requirements."""
+    sql = (
+        f"SELECT {rows.columns(Resource._meta.concrete_fields, 'r')} "  # noqa: S608
+        f"FROM {rows.table(Resource)} r WHERE r.unit_id = %s AND r.is_active = %s AND r.kind = %s"
+    )
+    params: list[int | str] = [unit_id, True, ResourceKind.PRACTITIONER.value]
+    if practitioner is not None:
+        sql += " AND r.id = %s"
+        params.append(practitioner.pk)
     return f"{sql} ORDER BY r.sort_order, r.name", params
 
 
@@ -92,23 +107,21 @@ def type_candidates(
 ) -> list[list[Resource]]:
     """For each requirement of the type, the resources that may fill it (in preference order).
     A type without requirements needs one practitioner of its unit."""
-    requirements: dict[int, tuple[str, set[int]]] = {}
-    for pk, kind, allowed_id in _fetch(*_requirements_sql(appointment_type.pk)):
-        allowed_ids = requirements.setdefault(pk, (kind, set()))[1]
-        if allowed_id is not None:
-            allowed_ids.add(allowed_id)
-    unit_resources = []
-    for row in _fetch(*_resources_sql(appointment_type.unit_id, practitioner)):
+    pools: dict[int, list[Resource]] = {}
+    found = _fetch(*_candidates_sql(appointment_type.pk, appointment_type.unit_id, practitioner))
+    for row in found:
+        pool = pools.setdefault(row[0], [])
+        resource = rows.instance(Resource, row, 2)[0]
+        if resource is not None:
+            pool.append(resource)
+    if found:
+        return list(pools.values())
+    pool = []
+    for row in _fetch(*_practitioners_sql(appointment_type.unit_id, practitioner)):
         resource = rows.instance(Resource, row)[0]
-        if isinstance(resource, Resource):  # always: the primary key is never NULL here
-            unit_resources.append(resource)
-    candidates = []
-    for kind, allowed in requirements.values() or [(ResourceKind.PRACTITIONER, set())]:
-        pool = [r for r in unit_resources if r.kind == kind and (not allowed or r.pk in allowed)]
-        if practitioner is not None and kind == ResourceKind.PRACTITIONER:
-            pool = [r for r in pool if r.pk == practitioner.pk]
-        candidates.append(pool)
-    return candidates
+        if resource is not None:  # always: the primary key is never NULL here
+            pool.append(resource)
+    return [pool]
 
 
 def pick_resources(

@@ -122,19 +122,30 @@ def cells_html(cells: list[OverviewCell]) -> str:
     return mark_safe("".join(parts))  # noqa: S308  (each part made safe above)
 
 
-def week_blocks_html(blocks: list[WeekBlock], types: dict[int, tuple[str, str]]) -> str:
+def week_blocks_html(
+    blocks: list[WeekBlock],
+    types: dict[int, tuple[str, str]],
+    printed: dict[WeekBlock, str] | None = None,
+) -> str:
     """A day's appointments in the week overview: a small block each with its start, coloured
     by its type (the title names the type). A week of twenty practitioners has thousands:
-    printed here. `types`: per type id its colour class and its name, already escaped."""
+    printed here, each distinct (minute, type, status) once per page when the caller keeps
+    `printed`. `types`: per type id its colour class and its name, already escaped."""
     if not blocks:
         return ""
+    if printed is None:
+        printed = {}
     parts = []
-    for minute, type_id, status in blocks:
-        css, name = types.get(type_id, ("", ""))
-        start = f"{minute // 60:02d}:{minute % 60:02d}"
-        parts.append(
-            f'<span class="wk-appt {css} wk-{status}" title="{start} {name}">{start}</span>'
-        )
+    for block in blocks:
+        part = printed.get(block)
+        if part is None:
+            minute, type_id, status = block
+            css, name = types.get(type_id, ("", ""))
+            start = f"{minute // 60:02d}:{minute % 60:02d}"
+            part = printed[block] = (
+                f'<span class="wk-appt {css} wk-{status}" title="{start} {name}">{start}</span>'
+            )
+        parts.append(part)
     # Times, type ids, status values and escaped names only.
     return mark_safe(f'<span class="wk-appts">{"".join(parts)}</span>')  # noqa: S308
 

@@ -97,6 +97,9 @@ class _Phrases:
     closed: str = field(default_factory=lambda: _("Closed"))
     count_labels: dict[int, str] = field(default_factory=dict)
     durations: dict[int, str] = field(default_factory=dict)
+    # Each appointment block's markup by (minute, type, status): twenty practitioners start
+    # at the same few dozen times, so a week's thousands of blocks are a few hundred strings.
+    blocks: dict[WeekBlock, str] = field(default_factory=dict)
 
     def count(self, count: int) -> str:
         if count not in self.count_labels:
@@ -224,7 +227,7 @@ def _overview_cell(
     cell.absence = week.absences.get(key) or week.absences.get((None, day), "")
     blocks = week.blocks.get(key, [])
     cell.count = len(blocks)
-    cell.blocks = week_blocks_html(blocks, types)
+    cell.blocks = week_blocks_html(blocks, types, phrases.blocks)
     cell.count_label = phrases.count(cell.count)
     cell.free_label = _free_label(week.free[key], bool(week.opened[key]), day, now, phrases)
     cell.segments = [

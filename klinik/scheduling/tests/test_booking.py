@@ -314,3 +314,66 @@ def test_a_buffer_before_holds_the_resources_ahead_of_the_appointment(world, cli
     )
     assert {minute for rows in blocks.values() for minute, _type, _status in rows} == {9 * 60}
     _book(actor, world.patient_a2, kind, at(day, 9, 30))
+
+
+def test_a_booking_is_written_in_few_statements_with_its_holds_and_history(
+    world, clinic, actor, django_assert_max_num_queries
+):
+    """Issue 12: on PostgreSQL the appointment, its holds and its history event are one
+    statement; the type's candidate resources one read. What is written is the same on both
+    databases: the holds in the requirements' order and the "booked" event."""
+    day = next_workday()
+    _book(actor, world.patient_a2, clinic.phone, at(day, 8))  # the access log's head exists
+    pg = connection.vendor == "postgresql"
+    # Savepoint, candidates, schedule, hours, holds, the write(s), access log, notice task, release.
+    with django_assert_max_num_queries(10 if pg else 13):
+        appointment = _book(actor, world.patient_a, clinic.consultation, at(day, 9))
+    assert appointment.pk is not None
+    assert not appointment._state.adding
+    stored = list(AppointmentResource.objects.filter(appointment=appointment).order_by("pk"))
+    assert [h.pk for h in appointment.holds] == [h.pk for h in stored]
+    assert [h.resource.kind for h in appointment.holds] == ["practitioner", "room"]
+    assert all(h.start == at(day, 9) and h.block_end == at(day, 9, 20) for h in stored)
+    assert all(h.holds_time and h.session_key == appointment.session_key for h in stored)
+    event = AppointmentEvent.objects.get(appointment=appointment)
+    assert (event.kind, event.to_status, event.to_start) == ("booked", "booked", at(day, 9))
+    assert event.by_id == actor.user.pk
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+
+
+def test_a_type_without_requirements_needs_one_practitioner(world, clinic, actor):
+    from klinik.scheduling.models import TypeRequirement
+    from klinik.scheduling.slots import type_candidates
+
+    assert not TypeRequirement.objects.filter(appointment_type=clinic.phone).exists()
+    pools = type_candidates(clinic.phone)
+    assert len(pools) == 1
+    assert pools[0] and {r.kind for r in pools[0]} == {"practitioner"}
+    assert type_candidates(clinic.phone, clinic.doctors[1]) == [[clinic.doctors[1]]]
+    day = next_workday()
+    booked = _book(actor, world.patient_a, clinic.phone, at(day, 9), practitioner=clinic.doctors[1])
+    assert [h.resource for h in booked.holds] == [clinic.doctors[1]]
+
+
+def test_an_allowed_list_narrows_a_requirement_and_an_empty_pool_refuses(world, clinic, actor):
+    from klinik.scheduling.models import TypeRequirement
+    from klinik.scheduling.slots import type_candidates
+
+    need = TypeRequirement.objects.create(
+        organisation_id=clinic.phone.organisation_id,
+        appointment_type=clinic.phone,
+        kind="practitioner",
+    )
+    need.allowed.set([clinic.doctors[1]])
+    assert type_candidates(clinic.phone) == [[clinic.doctors[1]]]
+    assert type_candidates(clinic.phone, clinic.doctors[0]) == [[]]
+    with pytest.raises(BookingError) as exc:
+        _book(
+            actor,
+            world.patient_a,
+            clinic.phone,
+            at(next_workday(), 9),
+            practitioner=clinic.doctors[0],
+        )
+    assert exc.value.code == "no_resource"

@@ -1,0 +1,60 @@
+"""A day's schedule is read with its holds in one statement (issue 12); a sliced read keeps
+its holds whole."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from klinik.scheduling.booking import appointment_book
+from klinik.scheduling.models import Appointment
+from klinik.scheduling.selectors import appointments_between, schedule_rows
+from klinik.scheduling.tests.factories import at, next_workday
+
+
+def test_a_practitioners_day_is_one_read_with_every_hold(world, clinic, actor):
+    day = next_workday()
+    doctor = clinic.doctors[0]
+    booked = [
+        appointment_book(
+            actor=actor,
+            patient=world.patient_a,
+            appointment_type=clinic.consultation,
+            start=at(day, hour),
+            practitioner=doctor,
+        )
+        for hour in (9, 10)
+    ]
+    appointment_book(
+        actor=actor,
+        patient=world.patient_a,
+        appointment_type=clinic.phone,
+        start=at(day, 11),
+        practitioner=doctor,
+    )
+    with CaptureQueriesContext(connection) as captured:
+        found = appointments_between(
+            actor=actor, first=day, unit_id=clinic.unit.pk, resource_ids=[doctor.pk]
+        )
+    reads = [q["sql"] for q in captured.captured_queries if "scheduling_appointment" in q["sql"]]
+    assert len(reads) == 1, reads
+    assert [a.public_id for a in found] == [*(b.public_id for b in booked), found[2].public_id]
+    assert [[h.resource.kind for h in a.holds] for a in found] == [
+        ["practitioner", "room"],
+        ["practitioner", "room"],
+        ["practitioner"],
+    ]
+    assert all(a.holds[0].resource.public_id == doctor.public_id for a in found)
+    assert found[0].patient.name == world.patient_a.name
+
+
+def test_a_sliced_read_keeps_each_appointments_holds(world, clinic, actor):
+    day = next_workday()
+    for hour in (9, 10, 11):
+        appointment_book(
+            actor=actor,
+            patient=world.patient_a,
+            appointment_type=clinic.consultation,
+            start=at(day, hour),
+        )
+    first_two = schedule_rows(Appointment.objects.order_by("start")[:2])
+    assert len(first_two) == 2
+    assert all(len(a.holds) == 2 for a in first_two)
