@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from klinik.audit.choices import Channel
@@ -133,15 +133,16 @@ def patient_pathways(*, actor: Actor, patient: Patient) -> list[PathwayView]:
     pathways = list(
         Pathway.objects.filter(organisation_id=patient.organisation_id, patient=patient)
         .select_related("unit", "referral")
-        .prefetch_related(
-            Prefetch("markers", queryset=PathwayMarker.objects.filter(removed_at__isnull=True)),
-            "steps",
-            Prefetch(
-                "links", queryset=PathwayLink.objects.select_related("appointment", "contact")
-            ),
-            Prefetch("deadlines", queryset=Deadline.objects.select_related("rule")),
-        )
         .order_by("-started_at")[:20]
+    )
+    if not pathways:  # most patients: the prefetch querysets are not even built
+        return []
+    prefetch_related_objects(
+        pathways,
+        Prefetch("markers", queryset=PathwayMarker.objects.filter(removed_at__isnull=True)),
+        "steps",
+        Prefetch("links", queryset=PathwayLink.objects.select_related("appointment", "contact")),
+        Prefetch("deadlines", queryset=Deadline.objects.select_related("rule")),
     )
     codes = {m.code for p in pathways for m in p.markers.all()}
     codes |= {p.label for p in pathways} | {p.end_mode for p in pathways}
