@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -83,10 +84,13 @@ def access_log_record(
     # An entry of its own (a read: no transaction of the caller's) commits without waiting
     # for the disk on PostgreSQL; one that shares a change's transaction is as durable as the
     # change (docs/adr/0030).
-    own = not connection.in_atomic_block
-    # No savepoint when the caller has a transaction: the entry shares its fate anyway.
-    with transaction.atomic(savepoint=False):
-        entry_id, seq, prev_hash, digest = _append(fields, key, relaxed=own)
+    own = not connection.in_atomic_block and connection.get_autocommit()
+    if connection.vendor == "postgresql":
+        entry_id, seq, prev_hash, digest = _append_postgresql(fields, key, relaxed=own)
+    else:
+        # No savepoint when the caller has a transaction: the entry shares its fate anyway.
+        with transaction.atomic(savepoint=False):
+            entry_id, seq, prev_hash, digest = _append(fields, key)
     entry = AccessLogEntry(
         id=entry_id, seq=seq, prev_hash=prev_hash, entry_hash=digest, key_id=key.id, **fields
     )
@@ -123,6 +127,22 @@ _CREATE_HEAD = (
     "INSERT INTO audit_chainhead (id, seq, prev_hash, last_hash, legacy_seq, legacy_seal) "
     "VALUES (1, 0, %s, %s, 0, '') ON CONFLICT DO NOTHING"
 )
+# PostgreSQL: one round trip for the whole append when the head is where this connection last
+# left it (docs/adr/0040). The UPDATE takes the head's lock and moves it on only if it still
+# holds the guessed number and hash, under the lock; the entry is inserted only if it did. The
+# outer SELECT answers the head as the statement found it, for the next try after a miss. The
+# inserted values are cast: in INSERT … SELECT nothing else gives a bound NULL its type.
+_APPEND_GUESSED = (
+    "WITH head AS (UPDATE audit_chainhead SET seq = %s, prev_hash = last_hash, last_hash = %s "
+    "WHERE id = 1 AND seq = %s AND last_hash = %s RETURNING seq, prev_hash, last_hash), "
+    "entry AS ({insert} SELECT head.seq, head.prev_hash, head.last_hash, {casts} FROM head "
+    "RETURNING id) "
+    "SELECT (SELECT id FROM entry), seq, last_hash{relax} FROM audit_chainhead WHERE id = 1"
+)
+_RELAX = ", set_config('synchronous_commit', 'off', true)"
+# Tries with a guess before taking the lock first: the remembered head, then the one a miss
+# found (a second miss means another connection is appending at the same moment).
+_GUESSES = 2
 
 
 def patient_list_log(actor: AuditActor, object_type: str, count: int, channel: Channel) -> None:
@@ -138,18 +158,9 @@ def patient_list_log(actor: AuditActor, object_type: str, count: int, channel: C
     )
 
 
-def _append(
-    fields: dict[str, Any], key: AuditKey, *, relaxed: bool = False
-) -> tuple[int, int, str, str]:
-    """Append one entry: the hot path of every patient read, so plain SQL.
-
-    Reads the head under its lock, signs the entry here, in Python (the key never goes to the
-    database: docs/adr/0013), then writes the entry and the head's new end. Runs inside a
-    transaction, so the lock is held until the caller's commit. `relaxed`: the transaction
-    is the entry's own and, on PostgreSQL, commits without waiting for the disk.
-    """
-    content = content_hash(fields)
-    params = [
+def _params(fields: dict[str, Any], key: AuditKey) -> list[Any]:
+    """The key's id and the entry's columns (_COLUMNS), as the database takes them."""
+    return [
         key.id,
         connection.ops.adapt_datetimefield_value(fields["occurred_at"]),
         fields["user_id"],
@@ -166,6 +177,18 @@ def _append(
         fields["is_break_glass"],
         fields["channel"],
     ]
+
+
+def _append(fields: dict[str, Any], key: AuditKey, *, relaxed: bool = False) -> _Appended:
+    """Append one entry: the hot path of every patient read, so plain SQL.
+
+    Reads the head under its lock, signs the entry here, in Python (the key never goes to the
+    database: docs/adr/0013), then writes the entry and the head's new end. Runs inside a
+    transaction, so the lock is held until the caller's commit. `relaxed`: the transaction
+    is the entry's own and, on PostgreSQL, commits without waiting for the disk.
+    """
+    content = content_hash(fields)
+    params = _params(fields, key)
     read_head = _READ_HEAD[connection.vendor]
     if relaxed and connection.vendor == "postgresql":
         read_head = _READ_HEAD_RELAXED
@@ -191,6 +214,50 @@ def _append(
             entry_id = cursor.fetchone()[0]
             cursor.execute(_ADVANCE_HEAD, [seq, digest])
     return entry_id, seq, prev_hash, digest
+
+
+def _append_postgresql(fields: dict[str, Any], key: AuditKey, *, relaxed: bool) -> _Appended:
+    """Append one entry on PostgreSQL in one round trip when this connection's last append
+    left the head where it still is (the usual case: the statement needs no transaction of
+    its own, so no BEGIN and COMMIT either); else take the head's lock first, as `_append`
+    does. The chain, the lock and the durability are those of `_append` (docs/adr/0040)."""
+    content = content_hash(fields)
+    guess: tuple[int, str] | None = getattr(connection, _HEAD_GUESS, None)
+    statement = _append_guessed_sql(relaxed)
+    for _try in range(_GUESSES):
+        if guess is None:
+            break
+        seq, prev_hash = guess[0] + 1, guess[1]
+        digest = link_hash(key.secret, prev_hash, content)
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [seq, digest, guess[0], prev_hash, *_params(fields, key)])
+            row = cursor.fetchone()
+        if row is not None and row[0] is not None:
+            setattr(connection, _HEAD_GUESS, (seq, digest))
+            return row[0], seq, prev_hash, digest
+        found = None if row is None else (row[1], row[2])
+        # The same head again: another connection holds the lock or just moved it.
+        guess = found if found != guess else None
+    with transaction.atomic(savepoint=False):
+        appended = _append(fields, key, relaxed=relaxed)
+    setattr(connection, _HEAD_GUESS, (appended[1], appended[3]))
+    return appended
+
+
+# Where this connection's last append left the head (number, hash): the next append's guess.
+# A wrong guess (another connection appended since, a rolled-back transaction, a flushed test
+# database) costs one statement that changes nothing.
+_HEAD_GUESS = "klinik_audit_head"
+_Appended = tuple[int, int, str, str]  # entry id, seq, prev_hash, entry_hash
+
+
+@functools.cache
+def _append_guessed_sql(relaxed: bool) -> str:
+    entry = {f.attname: f for f in AccessLogEntry._meta.concrete_fields}
+    casts = ", ".join(
+        f"CAST(%s AS {entry[name].cast_db_type(connection)})" for name in ("key_id", *_COLUMNS)
+    )
+    return _APPEND_GUESSED.format(insert=_INSERT, casts=casts, relax=_RELAX if relaxed else "")
 
 
 def _db_uuid(value: uuid.UUID | None) -> Any:

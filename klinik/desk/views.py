@@ -22,13 +22,12 @@ from klinik.desk.widgets import dashboard_widgets
 from klinik.pathways.selectors import patient_pathways
 from klinik.patients.access import access_patient
 from klinik.patients.errors import BreakGlassRequired
-from klinik.patients.selectors import (
-    age_on,
-    patient_history,
-    patient_merges,
-    patient_relatives,
-    patient_search,
+from klinik.patients.overview import (
+    patient_history_recent,
+    patient_merge_rows,
+    patient_relatives_list,
 )
+from klinik.patients.selectors import age_on, patient_search
 from klinik.patients.views import break_glass_page
 from klinik.records.header import header_warnings
 from klinik.scheduling.selectors import next_appointments, patient_appointments
@@ -229,9 +228,9 @@ def patient_page_view(request: ActorRequest, public_id: str) -> HttpResponse:
         {
             "patient": patient,
             "age": age_on(patient.birth_date, timezone.localdate()),
-            "relatives": patient_relatives(patient=patient),
-            "history": patient_history(patient=patient)[:50],
-            "merges": patient_merges(patient=patient),
+            "relatives": patient_relatives_list(patient=patient),
+            "history": patient_history_recent(patient=patient),
+            "merges": patient_merge_rows(patient=patient),
             "appointments": appointments,
             "appointments_html": patient_appointments_html(
                 appointments,

@@ -8,11 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from klinik.audit.choices import Channel
 from klinik.audit.services import patient_list_log
+from klinik.core import rows
 from klinik.core.expressions import LocalDate
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
@@ -130,18 +132,19 @@ def patient_pathways(*, actor: Actor, patient: Patient) -> list[PathwayView]:
     (which logged the read); without PATHWAY_VIEW the section is empty."""
     if not actor.can(Perm.PATHWAY_VIEW) or patient.organisation_id not in actor.organisation_ids:
         return []
+    if not _has_pathways(patient):  # most patients of a clinic: no queryset built at all
+        return []
     pathways = list(
         Pathway.objects.filter(organisation_id=patient.organisation_id, patient=patient)
         .select_related("unit", "referral")
-        .prefetch_related(
-            Prefetch("markers", queryset=PathwayMarker.objects.filter(removed_at__isnull=True)),
-            "steps",
-            Prefetch(
-                "links", queryset=PathwayLink.objects.select_related("appointment", "contact")
-            ),
-            Prefetch("deadlines", queryset=Deadline.objects.select_related("rule")),
-        )
         .order_by("-started_at")[:20]
+    )
+    prefetch_related_objects(
+        pathways,
+        Prefetch("markers", queryset=PathwayMarker.objects.filter(removed_at__isnull=True)),
+        "steps",
+        Prefetch("links", queryset=PathwayLink.objects.select_related("appointment", "contact")),
+        Prefetch("deadlines", queryset=Deadline.objects.select_related("rule")),
     )
     codes = {m.code for p in pathways for m in p.markers.all()}
     codes |= {p.label for p in pathways} | {p.end_mode for p in pathways}
@@ -150,6 +153,18 @@ def patient_pathways(*, actor: Actor, patient: Patient) -> list[PathwayView]:
     )
     today = timezone.localdate()
     return [_pathway_view(p, texts, today) for p in pathways]
+
+
+def _has_pathways(patient: Patient) -> bool:
+    """Whether the patient has a pathway: one indexed probe, written out (klinik.core.rows), as
+    building the pathways' queryset and prefetches cost 0.6-0.8 ms even when it finds none."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {rows.table(Pathway)} "  # noqa: S608  (constant SQL)
+            "WHERE organisation_id = %s AND patient_id = %s LIMIT 1",
+            [patient.organisation_id, patient.pk],
+        )
+        return cursor.fetchone() is not None
 
 
 def _pathway_view(pathway: Pathway, texts: dict[str, str], today: date) -> PathwayView:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from klinik.audit.choices import Channel
+from klinik.core import rows
 from klinik.core.http import ActorRequest
 from klinik.core.policy import Actor, Perm
 from klinik.patients.models import Patient
@@ -57,10 +59,24 @@ def header_warnings(*, actor: Actor, patient: Patient) -> list[PatientWarning]:
     just accessed the patient through the one door, which logged it."""
     if not actor.can(Perm.RECORD_READ):
         return []
-    rows = PatientWarning.objects.filter(
-        organisation_id=patient.organisation_id, patient=patient, is_active=True
-    )
-    return sorted(rows, key=_warning_order)
+    # On every record page and the patient page: written out (klinik.core.rows), as building
+    # and compiling the queryset cost several times running it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ACTIVE_WARNINGS_SQL.format(
+                columns=rows.columns(_WARNING_FIELDS, "w"), table=rows.table(PatientWarning)
+            ),
+            [patient.organisation_id, patient.pk, True],
+        )
+        found = [rows.instance(PatientWarning, row)[0] for row in cursor.fetchall()]
+    return sorted((w for w in found if w is not None), key=_warning_order)
+
+
+_WARNING_FIELDS = tuple(PatientWarning._meta.concrete_fields)
+_ACTIVE_WARNINGS_SQL = (
+    "SELECT {columns} FROM {table} w "
+    "WHERE w.organisation_id = %s AND w.patient_id = %s AND w.is_active = %s"
+)
 
 
 def record_header_context(*, actor: Actor, patient: Patient) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Avg,
     BooleanField,
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from klinik.audit.choices import Channel
 from klinik.audit.services import patient_list_log
+from klinik.core import rows
 from klinik.core.expressions import HoursBetween
 from klinik.core.models import Unit, User
 from klinik.core.policy import Actor, Perm
@@ -95,11 +97,16 @@ def dictation_waiting_count(*, actor: Actor) -> int:
     """Items waiting to be taken in the actor's unit (the navigation's and dashboard's count)."""
     if actor.unit is None or not actor.can(Perm.RECORD_WRITE):
         return 0
-    return Dictation.objects.filter(
-        organisation_id=actor.unit.organisation_id,
-        unit_id=actor.unit.pk,
-        status=DictationStatus.WAITING,
-    ).count()
+    # On every page of a writing role (the menu's badge): written out, as compiling the
+    # queryset's COUNT cost ten times running it (klinik.core.rows).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {rows.table(Dictation)} "  # noqa: S608  (constant SQL)
+            "WHERE organisation_id = %s AND unit_id = %s AND status = %s",
+            [actor.unit.organisation_id, actor.unit.pk, DictationStatus.WAITING.value],
+        )
+        count: int = cursor.fetchone()[0]
+    return count
 
 
 @dataclass(frozen=True)
