@@ -11,8 +11,9 @@ from django.utils import timezone
 from bench.registry import BenchContext, Measurement, Outcome, benchmark
 from klinik.core.choices import Role
 from klinik.core.tests.factories import MembershipFactory, OrganisationFactory, UnitFactory
+from klinik.demo.generate import generate_patients
 from klinik.pathways.models import Pathway, PathwayLink
-from klinik.patients.tests.factories import PatientFactory
+from klinik.patients.models import Patient
 from klinik.records.choices import ContactKind, DiagnosisKind
 from klinik.records.models import Contact, ContactDiagnosis
 from klinik.reporting.lpr3_report.services import lpr3_unit_revalidate
@@ -38,7 +39,10 @@ def _seed(ctx: BenchContext, patients: int) -> dict[str, Any]:
     unit.save(update_fields=["sor_code"])
     coder = MembershipFactory(unit=unit, role=Role.SECRETARY).user
     ctx.log(f"registering {patients:,} patients")
-    people = [PatientFactory(unit=unit) for _ in range(patients)]
+    # The demo generator: unique, well-formed synthetic CPR numbers (a factory per patient
+    # repeated one at 10,000), inserted in bulk.
+    generate_patients(organisation=organisation, count=patients, seed=18, units=[unit])
+    people = list(Patient.objects.filter(organisation=organisation).order_by("pk"))
     start = timezone.now() - timedelta(days=40)
     org = organisation.pk
     ctx.log("pathways and contacts in bulk")
