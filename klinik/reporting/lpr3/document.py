@@ -185,44 +185,49 @@ class Index:
         stays: list[tuple[Forloebselement, Kontakt, Opholdsadresse]] = []
         diagnoser: list[tuple[Kontakt, Diagnose]] = []
         procedurer: list[tuple[Kontakt, Procedure]] = []
-        codes: set[str] = set()
-        sor: set[str] = set()
+        # Fields hold text or None: gathered as they come, None dropped at the end.
+        codes: set[str | None] = set()
+        sor: set[str | None] = set()
         for element in report.forloebselementer:
             parts.append(element)
-            _add(codes, element.label, element.afslutningsmaade)
-            _add(sor, element.ansvarlig)
+            codes.update((element.label, element.afslutningsmaade))
+            sor.add(element.ansvarlig)
             if element.henvisning is not None:
                 parts.append(element.henvisning)
                 henvisninger.append(element.henvisning)
             if element.reference is not None:
                 parts.append(element.reference)
-                _add(codes, element.reference.type)
+                codes.add(element.reference.type)
             parts.extend(element.markoerer)
-            _add(codes, *(m.kode for m in element.markoerer))
+            codes.update(m.kode for m in element.markoerer)
             for kontakt in element.kontakter:
                 parts.append(kontakt)
                 kontakter.append((element, kontakt))
-                _add(codes, kontakt.type, kontakt.prioritet, kontakt.aarsag)
-                _add(sor, kontakt.ansvarlig)
+                codes.update((kontakt.type, kontakt.prioritet, kontakt.aarsag))
+                sor.add(kontakt.ansvarlig)
                 if kontakt.henvisning is not None:
                     parts.append(kontakt.henvisning)
                     henvisninger.append(kontakt.henvisning)
                 for ophold in kontakt.opholdsadresser:
                     parts.append(ophold)
                     stays.append((element, kontakt, ophold))
-                    _add(codes, ophold.fravaer)
-                    _add(sor, ophold.enhed)
+                    codes.add(ophold.fravaer)
+                    sor.add(ophold.enhed)
                 for diagnose in kontakt.diagnoser:
                     parts.append(diagnose)
                     diagnoser.append((kontakt, diagnose))
-                    _add(codes, diagnose.kode, *diagnose.tillaegskoder)
+                    codes.add(diagnose.kode)
+                    codes.update(diagnose.tillaegskoder)
                 for procedure in kontakt.procedurer:
                     parts.append(procedure)
                     procedurer.append((kontakt, procedure))
-                    _add(codes, procedure.kode, *procedure.tillaegskoder)
+                    codes.add(procedure.kode)
+                    codes.update(procedure.tillaegskoder)
         for henvisning in henvisninger:
-            _add(codes, henvisning.maade, henvisning.aarsag, henvisning.fritvalg)
-            _add(codes, *henvisning.aarsag_tillaeg)
+            codes.update((henvisning.maade, henvisning.aarsag, henvisning.fritvalg))
+            codes.update(henvisning.aarsag_tillaeg)
+        codes.discard(None)
+        sor.discard(None)
         return cls(
             parts=tuple(parts),
             kontakter=tuple(kontakter),
@@ -230,13 +235,9 @@ class Index:
             opholdsadresser=tuple(stays),
             diagnoser=tuple(diagnoser),
             procedurer=tuple(procedurer),
-            codes=frozenset(codes),
-            sor_codes=frozenset(sor),
+            codes=frozenset(codes),  # type: ignore[arg-type]  (None discarded above)
+            sor_codes=frozenset(sor),  # type: ignore[arg-type]
         )
-
-
-def _add(found: set[str], *values: str | None) -> None:
-    found.update(v for v in values if isinstance(v, str))
 
 
 # Parsing -----------------------------------------------------------------------------------------
@@ -295,8 +296,9 @@ class _Reader:
         if not isinstance(value, list):
             raise DocumentError(self.child(field), "expected a list")
         found: list[tuple[Mapping[str, Any], str]] = []
+        base = self.child(field)
         for index, item in enumerate(value):
-            path = f"{self.child(field)}[{index}]"
+            path = f"{base}[{index}]"
             if not isinstance(item, dict):
                 raise DocumentError(path, "expected an object")
             found.append((item, path))
