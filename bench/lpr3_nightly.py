@@ -22,10 +22,11 @@ TARGET_S = 180.0
 BATCH = 1000
 
 ABOUT = """\
-One hospital unit (with a SOR code) answers for **10,000 patients** (1,000 with `--quick`),
-each with a pathway (forløbslabel, start 40 days ago) and two physical contacts on it: the
-first closed and coded with an aktionsdiagnose, the second closed without one (rules 05.14
-and 05.15 find it), inserted in bulk. `lpr3_unit_revalidate` then builds every patient's report
+One hospital unit (with a SOR code) answers for **10,000 patients** (1,000 with `--quick`;
+registered by the demo generator, whose synthetic CPR numbers are unique), each with a
+pathway (forløbslabel, start 40 days ago) and two physical contacts on it: the first closed
+and coded with an aktionsdiagnose, the second closed without one (rules 05.14 and 05.15 find
+it), inserted in bulk. `lpr3_unit_revalidate` then builds every patient's report
 from the data (batches of 500 patients, a fixed handful of queries per batch), validates it
 with every registered rule and brings the error list up to date — first night (every finding
 new) and second night (every finding found again, nothing written but the fixed ones).

@@ -48,7 +48,11 @@ minutes each on every working day (some 40,000, a tenth no-shows, a twentieth ca
 dictations, 20,000 journal entries of which a fifth wait for approval, and 20,000 imported
 DRG values. Timed: `dashboard_build` for the year (every panel: compliance per right,
 no-shows, dictation turnaround, unsigned notes, capacity, DRG production), in process and
-as the HTML page through HTTP; beside it the SQL statements one call runs. Target (issue 18):
+as the HTML page through HTTP; beside it the SQL statements one call runs. A panel counted per
+month reads each month as its own index range, the months joined by `UNION ALL` in one
+statement (no-shows on the covering appointment index (organisation, unit, start, status),
+held capacity, dictation turnaround on (organisation, unit, completed_at)), instead of a
+filtered aggregate per month evaluated on every row of the year (ADR 0038). Target (issue 18):
 ≤ 200 ms per dashboard."""
 
 
