@@ -235,7 +235,8 @@ class Index:
             opholdsadresser=tuple(stays),
             diagnoser=tuple(diagnoser),
             procedurer=tuple(procedurer),
-            codes=frozenset(codes),  # type: ignore[arg-type]  (None discarded above)
+            # None was discarded above.
+            codes=frozenset(codes),  # type: ignore[arg-type]
             sor_codes=frozenset(sor),  # type: ignore[arg-type]
         )
 
