@@ -11,8 +11,9 @@ from django.utils import timezone
 from bench.registry import BenchContext, Measurement, Outcome, benchmark
 from klinik.core.choices import Role
 from klinik.core.tests.factories import MembershipFactory, OrganisationFactory, UnitFactory
+from klinik.demo.generate import generate_patients
 from klinik.pathways.models import Pathway, PathwayLink
-from klinik.patients.tests.factories import PatientFactory
+from klinik.patients.models import Patient
 from klinik.records.choices import ContactKind, DiagnosisKind
 from klinik.records.models import Contact, ContactDiagnosis
 from klinik.reporting.lpr3_report.services import lpr3_unit_revalidate
@@ -21,10 +22,11 @@ TARGET_S = 180.0
 BATCH = 1000
 
 ABOUT = """\
-One hospital unit (with a SOR code) answers for **10,000 patients** (1,000 with `--quick`),
-each with a pathway (forløbslabel, start 40 days ago) and two physical contacts on it: the
-first closed and coded with an aktionsdiagnose, the second closed without one (rules 05.14
-and 05.15 find it), inserted in bulk. `lpr3_unit_revalidate` then builds every patient's report
+One hospital unit (with a SOR code) answers for **10,000 patients** (1,000 with `--quick`;
+registered by the demo generator, whose synthetic CPR numbers are unique), each with a
+pathway (forløbslabel, start 40 days ago) and two physical contacts on it: the first closed
+and coded with an aktionsdiagnose, the second closed without one (rules 05.14 and 05.15 find
+it), inserted in bulk. `lpr3_unit_revalidate` then builds every patient's report
 from the data (batches of 500 patients, a fixed handful of queries per batch), validates it
 with every registered rule and brings the error list up to date — first night (every finding
 new) and second night (every finding found again, nothing written but the fixed ones).
@@ -38,7 +40,10 @@ def _seed(ctx: BenchContext, patients: int) -> dict[str, Any]:
     unit.save(update_fields=["sor_code"])
     coder = MembershipFactory(unit=unit, role=Role.SECRETARY).user
     ctx.log(f"registering {patients:,} patients")
-    people = [PatientFactory(unit=unit) for _ in range(patients)]
+    # The demo generator: unique, well-formed synthetic CPR numbers (a factory per patient
+    # repeated one at 10,000), inserted in bulk.
+    generate_patients(organisation=organisation, count=patients, seed=18, units=[unit])
+    people = list(Patient.objects.filter(organisation=organisation).order_by("pk"))
     start = timezone.now() - timedelta(days=40)
     org = organisation.pk
     ctx.log("pathways and contacts in bulk")

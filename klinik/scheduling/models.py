@@ -325,7 +325,16 @@ class Appointment(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["organisation", "unit", "start"], name="sched_appt_day_idx"),
+            # The day's appointments of a unit; the status makes it cover the counts per
+            # status of a period (reporting's dashboards).
+            models.Index(
+                fields=["organisation", "unit", "start", "status"], name="sched_appt_day_st_idx"
+            ),
+            # A unit's sessions of its group types (capacity: participants counted once).
+            models.Index(
+                fields=["organisation", "unit", "appointment_type", "start"],
+                name="sched_appt_type_start_idx",
+            ),
             models.Index(
                 fields=["organisation", "patient", "start"], name="sched_appt_patient_idx"
             ),

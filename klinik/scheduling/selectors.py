@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet, Value
 from django.utils import timezone
 
 from klinik.audit.choices import Action, Channel, Purpose
@@ -503,32 +503,26 @@ def appointment_outcomes_by_month(
     *, unit: Unit, first: date, last: date
 ) -> dict[date, dict[str, int]]:
     """Per local month (its first day) of the unit's appointments starting on the local days
-    first..last, how many ended in each status. One query: a count per month and status,
-    each month a range on the (organisation, unit, start) index's column."""
+    first..last, how many ended in each status. One statement: per month a count by status
+    over its range of the (organisation, unit, start, status) index, which covers it, the
+    months joined by UNION ALL (twelve filtered counts evaluated on every row of a year cost
+    SQLite ten times as much)."""
     months = _month_bounds(first, last)
     if not months:
         return {}
-    counts = {
-        f"m{i}": Count("id", filter=Q(start__gte=start, start__lt=end))
-        for i, (_month, start, end) in enumerate(months)
-    }
-    rows = (
+    per_month = [
         Appointment.objects.filter(
-            organisation_id=unit.organisation_id,
-            unit_id=unit.pk,
-            start__gte=months[0][1],
-            start__lt=months[-1][2],
+            organisation_id=unit.organisation_id, unit_id=unit.pk, start__gte=start, start__lt=end
         )
         .values("status")
-        .annotate(**counts)
+        .annotate(month=Value(i), count=Count("*"))
+        .values_list("month", "status", "count")
         .order_by()
-    )
+        for i, (_month, start, end) in enumerate(months)
+    ]
     found: dict[date, dict[str, int]] = {month: {} for month, _start, _end in months}
-    for row in rows:
-        counted: dict[str, Any] = dict(row)
-        for i, (month, _start, _end) in enumerate(months):
-            if counted[f"m{i}"]:
-                found[month][counted["status"]] = counted[f"m{i}"]
+    for i, status, count in per_month[0].union(*per_month[1:], all=True):
+        found[months[i][0]][status] = count
     return found
 
 
@@ -553,19 +547,22 @@ def _held_minutes_by_month(
         minutes = "EXTRACT(EPOCH FROM (block_end - start)) / 60.0"
     else:
         minutes = "(julianday(block_end) - julianday(start)) * 1440.0"
-    sums = ", ".join(
-        f"SUM(CASE WHEN start >= %s AND start < %s THEN {minutes} ELSE 0 END)" for _ in months
-    )
-    sql = (
-        f"SELECT {sums} FROM scheduling_appointmentresource "  # noqa: S608
+    # Per month its own range of the covering index, the months joined by UNION ALL: one
+    # CASE per month evaluated on every row of a year cost SQLite eight times as much.
+    sql = " UNION ALL ".join(
+        f"SELECT {i}, SUM({minutes}) FROM scheduling_appointmentresource "  # noqa: S608
         f"WHERE resource_id IN ({among}) AND holds_time AND start >= %s AND start < %s"
+        for i in range(len(months))
     )
-    params: list[Any] = [adapt(moment) for _m, start, end in months for moment in (start, end)]
-    params += [*resource_ids, adapt(months[0][1]), adapt(months[-1][2])]
+    params: list[Any] = []
+    for _month, start, end in months:
+        params += [*resource_ids, adapt(start), adapt(end)]
+    held = [0.0 for _ in months]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return [float(value or 0) for value in row]
+        for i, value in cursor.fetchall():
+            held[i] = float(value or 0)
+    return held
 
 
 def _group_extra_minutes(unit: Unit, months: list[tuple[date, datetime, datetime]]) -> list[float]:
@@ -623,7 +620,7 @@ def unit_capacity_by_month(*, unit: Unit, first: date, last: date) -> list[Capac
     open_minutes: dict[date, float] = defaultdict(float)
     for resource in resources:
         for start, end in availability.open_spans.get(resource.pk, []):
-            month = timezone.localtime(start).date().replace(day=1)
+            month = start.astimezone(LOCAL).date().replace(day=1)
             open_minutes[month] += (end - start).total_seconds() / 60
     months = _month_bounds(first, last)
     ids = [r.pk for r in resources]

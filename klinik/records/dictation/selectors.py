@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -254,24 +253,33 @@ def dictation_turnaround_by_month(*, unit: Unit, first: date, last: date) -> lis
         month = following
     if not months:
         return []
-    figures: dict[str, Any] = {}
-    for i, (_month, start, end) in enumerate(months):
-        within = Q(completed_at__gte=start, completed_at__lt=end)
-        figures[f"done{i}"] = Count("id", filter=within)
-        figures[f"in_time{i}"] = Count("id", filter=within & Q(completed_at__lte=F("deadline")))
-        figures[f"hours{i}"] = Avg(HoursBetween("created_at", "completed_at"), filter=within)
-    found = Dictation.objects.filter(
-        organisation_id=unit.organisation_id,
-        unit_id=unit.pk,
-        completed_at__gte=months[0][1],
-        completed_at__lt=months[-1][2],
-    ).aggregate(**figures)
-    return [
-        TurnaroundMonth(
-            month,
-            found[f"done{i}"] or 0,
-            found[f"in_time{i}"] or 0,
-            round(found[f"hours{i}"], 1) if found[f"hours{i}"] is not None else None,
+    # Per month its own range of the (organisation, unit, completed_at) index, the months
+    # joined by UNION ALL: three filtered aggregates per month evaluated on every row of the
+    # year cost SQLite several times as much.
+    per_month = [
+        Dictation.objects.filter(
+            organisation_id=unit.organisation_id,
+            unit_id=unit.pk,
+            completed_at__gte=start,
+            completed_at__lt=end,
         )
-        for i, (month, _start, _end) in enumerate(months)
+        .annotate(month=Value(i))
+        .values("month")
+        .annotate(
+            done=Count("id"),
+            in_time=Count("id", filter=Q(completed_at__lte=F("deadline"))),
+            hours=Avg(HoursBetween("created_at", "completed_at")),
+        )
+        .values_list("month", "done", "in_time", "hours")
+        .order_by()
+        for i, (_month, start, end) in enumerate(months)
     ]
+    rows = per_month[0].union(*per_month[1:], all=True)
+    found = {i: (done, in_time, hours) for i, done, in_time, hours in rows}
+    result = []
+    for i, (month, _start, _end) in enumerate(months):
+        done, in_time, hours = found.get(i, (0, 0, None))
+        result.append(
+            TurnaroundMonth(month, done, in_time, round(hours, 1) if hours is not None else None)
+        )
+    return result

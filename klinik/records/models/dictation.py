@@ -57,6 +57,10 @@ class Dictation(models.Model):
                 fields=["organisation", "unit", "status", "deadline"], name="rec_dict_queue_idx"
             ),
             models.Index(fields=["organisation", "patient"], name="rec_dict_patient_idx"),
+            # Transcribed in a period (the quality dashboard's turnaround per month).
+            models.Index(
+                fields=["organisation", "unit", "completed_at"], name="rec_dict_completed_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

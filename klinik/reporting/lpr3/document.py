@@ -12,11 +12,12 @@ Naive times are read as Danish local time (Europe/Copenhagen).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
@@ -42,6 +43,9 @@ class Part:
 
     def at(self, field: str) -> str:
         return f"{self.path}.{field}" if self.path else field
+
+
+P = TypeVar("P", bound=Part)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,7 +121,7 @@ class Kontakt(Part):
     diagnoser: tuple[Diagnose, ...]
     procedurer: tuple[Procedure, ...]
 
-    @property
+    @cached_property
     def aktionsdiagnoser(self) -> tuple[Diagnose, ...]:
         return tuple(d for d in self.diagnoser if d.is_aktionsdiagnose)
 
@@ -142,53 +146,99 @@ class Report(Part):
     patient: Patient
     forloebselementer: tuple[Forloebselement, ...]
 
-    def kontakter(self) -> Iterator[tuple[Forloebselement, Kontakt]]:
-        for element in self.forloebselementer:
-            for kontakt in element.kontakter:
-                yield element, kontakt
+    @cached_property
+    def index(self) -> Index:
+        """The document's parts gathered in one walk, for the rules to share (each rule walks
+        a list instead of the tree, and the code reads need no walk of their own)."""
+        return Index.of(self)
 
-    def parts(self) -> Iterator[Part]:
+    def kontakter(self) -> tuple[tuple[Forloebselement, Kontakt], ...]:
+        return self.index.kontakter
+
+    def parts(self) -> tuple[Part, ...]:
         """Every part of the document, the report itself first, in document order."""
-        yield self
-        yield self.patient
-        for element in self.forloebselementer:
-            yield element
-            yield from _present(element.henvisning, element.reference)
-            yield from element.markoerer
-            for kontakt in element.kontakter:
-                yield kontakt
-                yield from _present(kontakt.henvisning)
-                yield from kontakt.opholdsadresser
-                yield from kontakt.diagnoser
-                yield from kontakt.procedurer
+        return self.index.parts
 
     def codes(self) -> frozenset[str]:
         """Every SKS code the document carries (for reading their validity in one query)."""
-        found: set[str] = set()
-        for part in self.parts():
-            for name in _CODE_FIELDS.get(type(part), ()):
-                value = getattr(part, name)
-                if isinstance(value, str):
-                    found.add(value)
-                elif isinstance(value, tuple):
-                    found.update(value)
-        return frozenset(found)
+        return self.index.codes
 
 
-def _present(*parts: Part | None) -> Iterator[Part]:
-    return (p for p in parts if p is not None)
+@dataclass(frozen=True)
+class Index:
+    """A report's parts in document order, by kind (each with the parts it sits in)."""
 
+    parts: tuple[Part, ...]
+    kontakter: tuple[tuple[Forloebselement, Kontakt], ...]
+    henvisninger: tuple[Henvisning, ...]  # the elements' and the contacts' referrals
+    opholdsadresser: tuple[tuple[Forloebselement, Kontakt, Opholdsadresse], ...]
+    diagnoser: tuple[tuple[Kontakt, Diagnose], ...]
+    procedurer: tuple[tuple[Kontakt, Procedure], ...]
+    codes: frozenset[str]  # every SKS code the document carries
+    sor_codes: frozenset[str]  # every SOR code of a responsible unit or a stay
 
-_CODE_FIELDS: dict[type[Part], tuple[str, ...]] = {
-    Henvisning: ("maade", "aarsag", "aarsag_tillaeg", "fritvalg"),
-    Markoer: ("kode",),
-    Reference: ("type",),
-    Opholdsadresse: ("fravaer",),
-    Diagnose: ("kode", "tillaegskoder"),
-    Procedure: ("kode", "tillaegskoder"),
-    Kontakt: ("type", "prioritet", "aarsag"),
-    Forloebselement: ("label", "afslutningsmaade"),
-}
+    @classmethod
+    def of(cls, report: Report) -> Index:
+        parts: list[Part] = [report, report.patient]
+        kontakter: list[tuple[Forloebselement, Kontakt]] = []
+        henvisninger: list[Henvisning] = []
+        stays: list[tuple[Forloebselement, Kontakt, Opholdsadresse]] = []
+        diagnoser: list[tuple[Kontakt, Diagnose]] = []
+        procedurer: list[tuple[Kontakt, Procedure]] = []
+        # Fields hold text or None: gathered as they come, None dropped at the end.
+        codes: set[str | None] = set()
+        sor: set[str | None] = set()
+        for element in report.forloebselementer:
+            parts.append(element)
+            codes.update((element.label, element.afslutningsmaade))
+            sor.add(element.ansvarlig)
+            if element.henvisning is not None:
+                parts.append(element.henvisning)
+                henvisninger.append(element.henvisning)
+            if element.reference is not None:
+                parts.append(element.reference)
+                codes.add(element.reference.type)
+            parts.extend(element.markoerer)
+            codes.update(m.kode for m in element.markoerer)
+            for kontakt in element.kontakter:
+                parts.append(kontakt)
+                kontakter.append((element, kontakt))
+                codes.update((kontakt.type, kontakt.prioritet, kontakt.aarsag))
+                sor.add(kontakt.ansvarlig)
+                if kontakt.henvisning is not None:
+                    parts.append(kontakt.henvisning)
+                    henvisninger.append(kontakt.henvisning)
+                for ophold in kontakt.opholdsadresser:
+                    parts.append(ophold)
+                    stays.append((element, kontakt, ophold))
+                    codes.add(ophold.fravaer)
+                    sor.add(ophold.enhed)
+                for diagnose in kontakt.diagnoser:
+                    parts.append(diagnose)
+                    diagnoser.append((kontakt, diagnose))
+                    codes.add(diagnose.kode)
+                    codes.update(diagnose.tillaegskoder)
+                for procedure in kontakt.procedurer:
+                    parts.append(procedure)
+                    procedurer.append((kontakt, procedure))
+                    codes.add(procedure.kode)
+                    codes.update(procedure.tillaegskoder)
+        for henvisning in henvisninger:
+            codes.update((henvisning.maade, henvisning.aarsag, henvisning.fritvalg))
+            codes.update(henvisning.aarsag_tillaeg)
+        codes.discard(None)
+        sor.discard(None)
+        return cls(
+            parts=tuple(parts),
+            kontakter=tuple(kontakter),
+            henvisninger=tuple(henvisninger),
+            opholdsadresser=tuple(stays),
+            diagnoser=tuple(diagnoser),
+            procedurer=tuple(procedurer),
+            # None was discarded above.
+            codes=frozenset(codes),  # type: ignore[arg-type]
+            sor_codes=frozenset(sor),  # type: ignore[arg-type]
+        )
 
 
 # Parsing -----------------------------------------------------------------------------------------
@@ -196,6 +246,8 @@ _CODE_FIELDS: dict[type[Part], tuple[str, ...]] = {
 
 class _Reader:
     """Reads the fields of one object, noting those that are given but unreadable."""
+
+    __slots__ = ("data", "malformed", "path")
 
     def __init__(self, data: Mapping[str, Any], path: str) -> None:
         self.data = data
@@ -245,8 +297,9 @@ class _Reader:
         if not isinstance(value, list):
             raise DocumentError(self.child(field), "expected a list")
         found: list[tuple[Mapping[str, Any], str]] = []
+        base = self.child(field)
         for index, item in enumerate(value):
-            path = f"{self.child(field)}[{index}]"
+            path = f"{base}[{index}]"
             if not isinstance(item, dict):
                 raise DocumentError(path, "expected an object")
             found.append((item, path))
@@ -260,12 +313,20 @@ class _Reader:
             raise DocumentError(self.child(field), "expected an object")
         return value, self.child(field)
 
-    def common(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "raw": MappingProxyType(self.data),  # a view: the parsed JSON is not shared
-            "malformed": frozenset(self.malformed),
-        }
+    def build(self, cls: type[P], fields: dict[str, Any]) -> P:
+        """The part with `fields` and the common ones. Not through the dataclass's __init__:
+        a frozen dataclass sets each field with object.__setattr__, which for the ~1,400 parts
+        of a patient's year cost more than reading them. The parsers name every field
+        (test_engine checks it on a document with every optional part)."""
+        fields["path"] = self.path
+        fields["raw"] = MappingProxyType(self.data)  # a view: the parsed JSON is not shared
+        fields["malformed"] = frozenset(self.malformed) if self.malformed else _NONE
+        part = object.__new__(cls)
+        part.__dict__.update(fields)
+        return part
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def parse_time(value: object) -> datetime | None:
@@ -293,30 +354,33 @@ def parse_report(document: object) -> Report:
     assert patient is not None  # checked above
     indberetningstidspunkt = r.time("indberetningstidspunkt")
     elements = tuple(_element(data, path) for data, path in r.objects("forloebselementer"))
-    return Report(
-        indberetningstidspunkt=indberetningstidspunkt,
-        patient=_patient(*patient),
-        forloebselementer=elements,
-        **r.common(),
+    return r.build(
+        Report,
+        {
+            "indberetningstidspunkt": indberetningstidspunkt,
+            "patient": _patient(*patient),
+            "forloebselementer": elements,
+        },
     )
 
 
 def _patient(data: Mapping[str, Any], path: str) -> Patient:
     r = _Reader(data, path)
-    cpr = r.text("cpr")
-    return Patient(cpr=cpr, **r.common())
+    return r.build(Patient, {"cpr": r.text("cpr")})
 
 
 def _henvisning(data: Mapping[str, Any], path: str) -> Henvisning:
     r = _Reader(data, path)
-    return Henvisning(
-        tidspunkt=r.time("tidspunkt"),
-        maade=r.code("maade"),
-        aarsag=r.code("aarsag"),
-        aarsag_tillaeg=r.codes("aarsag_tillaeg"),
-        fritvalg=r.code("fritvalg"),
-        instans=r.text("instans"),
-        **r.common(),
+    return r.build(
+        Henvisning,
+        {
+            "tidspunkt": r.time("tidspunkt"),
+            "maade": r.code("maade"),
+            "aarsag": r.code("aarsag"),
+            "aarsag_tillaeg": r.codes("aarsag_tillaeg"),
+            "fritvalg": r.code("fritvalg"),
+            "instans": r.text("instans"),
+        },
     )
 
 
@@ -336,22 +400,24 @@ def _element(data: Mapping[str, Any], path: str) -> Forloebselement:
         "markoerer": tuple(_markoer(d, p) for d, p in r.objects("markoerer")),
         "kontakter": tuple(_kontakt(d, p) for d, p in r.objects("kontakter")),
     }
-    return Forloebselement(**fields, **r.common())
+    return r.build(Forloebselement, fields)
 
 
 def _reference(data: Mapping[str, Any], path: str) -> Reference:
     r = _Reader(data, path)
-    return Reference(
-        type=r.code("type"),
-        forloebselement=r.text("forloebselement"),
-        cpr=r.text("cpr"),
-        **r.common(),
+    return r.build(
+        Reference,
+        {
+            "type": r.code("type"),
+            "forloebselement": r.text("forloebselement"),
+            "cpr": r.text("cpr"),
+        },
     )
 
 
 def _markoer(data: Mapping[str, Any], path: str) -> Markoer:
     r = _Reader(data, path)
-    return Markoer(kode=r.code("kode"), tidspunkt=r.time("tidspunkt"), **r.common())
+    return r.build(Markoer, {"kode": r.code("kode"), "tidspunkt": r.time("tidspunkt")})
 
 
 def _kontakt(data: Mapping[str, Any], path: str) -> Kontakt:
@@ -371,36 +437,38 @@ def _kontakt(data: Mapping[str, Any], path: str) -> Kontakt:
         "diagnoser": tuple(_diagnose(d, p) for d, p in r.objects("diagnoser")),
         "procedurer": tuple(_procedure(d, p) for d, p in r.objects("procedurer")),
     }
-    return Kontakt(**fields, **r.common())
+    return r.build(Kontakt, fields)
 
 
 def _ophold(data: Mapping[str, Any], path: str) -> Opholdsadresse:
     r = _Reader(data, path)
-    return Opholdsadresse(
-        enhed=r.text("enhed"),
-        fravaer=r.code("fravaer"),
-        start=r.time("start"),
-        slut=r.time("slut"),
-        **r.common(),
+    return r.build(
+        Opholdsadresse,
+        {
+            "enhed": r.text("enhed"),
+            "fravaer": r.code("fravaer"),
+            "start": r.time("start"),
+            "slut": r.time("slut"),
+        },
     )
 
 
 def _diagnose(data: Mapping[str, Any], path: str) -> Diagnose:
     r = _Reader(data, path)
-    return Diagnose(
-        kode=r.code("kode"),
-        art=r.code("art"),
-        tillaegskoder=r.codes("tillaegskoder"),
-        **r.common(),
+    return r.build(
+        Diagnose,
+        {"kode": r.code("kode"), "art": r.code("art"), "tillaegskoder": r.codes("tillaegskoder")},
     )
 
 
 def _procedure(data: Mapping[str, Any], path: str) -> Procedure:
     r = _Reader(data, path)
-    return Procedure(
-        kode=r.code("kode"),
-        start=r.time("start"),
-        slut=r.time("slut"),
-        tillaegskoder=r.codes("tillaegskoder"),
-        **r.common(),
+    return r.build(
+        Procedure,
+        {
+            "kode": r.code("kode"),
+            "start": r.time("start"),
+            "slut": r.time("slut"),
+            "tillaegskoder": r.codes("tillaegskoder"),
+        },
     )

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 
 from klinik.reporting.lpr3.catalogue import RuleInfo, Severity, catalogue
@@ -134,9 +135,10 @@ class Context:
         code_source: CodeSource | None = None,
     ) -> None:
         self.now = now
-        self._codes = dict(codes)
+        self._codes = {code: tuple(spans) for code, spans in codes.items()}
         self._sor = dict(sor)
         self._code_source = code_source
+        self._days: dict[datetime, date] = {}  # local_day of the times the rules ask about
 
     @classmethod
     def for_report(
@@ -147,13 +149,8 @@ class Context:
         code_source: CodeSource = terminology_codes,
         sor_source: SorSource | None = None,
     ) -> Context:
-        sor_codes = frozenset(
-            code
-            for part in report.parts()
-            for code in (getattr(part, "ansvarlig", None), getattr(part, "enhed", None))
-            if isinstance(code, str)
-        )
-        codes = report.codes()
+        sor_codes = report.index.sor_codes
+        codes = report.index.codes
         found = code_source(codes)
         return cls(
             now=now,
@@ -165,7 +162,16 @@ class Context:
 
     @property
     def today(self) -> date:
-        return local_day(self.now)
+        return self.day(self.now)
+
+    def day(self, at: datetime | date) -> date:
+        """local_day, remembered: the rules ask about the same times many times over."""
+        if not isinstance(at, datetime):
+            return at
+        day = self._days.get(at)
+        if day is None:
+            day = self._days[at] = at.astimezone(DANISH_TIME).date()
+        return day
 
     # SKS
 
@@ -173,24 +179,27 @@ class Context:
         """The validity spans of an SKS code; () if the code is unknown."""
         if not code:
             return ()
-        if code not in self._codes and self._code_source is not None:
+        spans = self._codes.get(code)
+        if spans is None:
+            if self._code_source is None:
+                return ()
             # A code a rule derived itself (not in the document): read it alone, once.
-            self._codes[code] = tuple(self._code_source(frozenset({code})).get(code, ()))
-        return tuple(self._codes.get(code, ()))
+            spans = self._codes[code] = tuple(self._code_source(frozenset({code})).get(code, ()))
+        return spans
 
     def is_known(self, code: str | None) -> bool:
         return bool(self.sks(code))
 
     def is_valid(self, code: str | None, at: datetime | date) -> bool:
-        day = local_day(at)
+        day = self.day(at)
         return any(span.contains(day) for span in self.sks(code))
 
     def is_valid_during(
         self, code: str | None, start: datetime | date, end: datetime | date | None
     ) -> bool:
         """Valid on some day from `start` to `end` (an open period: up to today)."""
-        first = local_day(start)
-        last = local_day(end) if end is not None else max(first, self.today)
+        first = self.day(start)
+        last = self.day(end) if end is not None else max(first, self.today)
         return any(span.overlaps(first, last) for span in self.sks(code))
 
     # Code lists
@@ -208,7 +217,7 @@ class Context:
 
     def sor_valid(self, sor_code: str | None, at: datetime | date) -> bool:
         span = self.sor(sor_code)
-        return span is not None and span.contains(local_day(at))
+        return span is not None and span.contains(self.day(at))
 
 
 # Registry ----------------------------------------------------------------------------------------
@@ -231,6 +240,7 @@ class Rule:
 
 
 _REGISTRY: dict[str, Rule] = {}
+_ORDERED: dict[str, Rule] = {}  # _REGISTRY in the catalogue's order, made when it changes
 
 
 def rule(rule_id: str) -> Callable[[Check], Check]:
@@ -250,9 +260,13 @@ def rule(rule_id: str) -> Callable[[Check], Check]:
 
 def registry() -> Mapping[str, Rule]:
     """Every registered rule by id, in the catalogue's order."""
-    importlib.import_module(RULES_PACKAGE)
-    order = {rule_id: index for index, rule_id in enumerate(catalogue())}
-    return {k: _REGISTRY[k] for k in sorted(_REGISTRY, key=order.__getitem__)}
+    if not _ORDERED or len(_ORDERED) != len(_REGISTRY):
+        importlib.import_module(RULES_PACKAGE)
+        order = {rule_id: index for index, rule_id in enumerate(catalogue())}
+        ordered = {k: _REGISTRY[k] for k in sorted(_REGISTRY, key=order.__getitem__)}
+        _ORDERED.clear()
+        _ORDERED.update(ordered)
+    return MappingProxyType(_ORDERED)
 
 
 # Validation --------------------------------------------------------------------------------------

@@ -23,9 +23,8 @@ class CodeList:
     source: str = ""  # where the definition comes from (value set OID, README section)
 
     def __contains__(self, code: object) -> bool:
-        return isinstance(code, str) and (
-            code in self.codes or any(code.startswith(p) for p in self.prefixes)
-        )
+        # str.startswith takes the tuple of prefixes (and () matches nothing).
+        return isinstance(code, str) and (code in self.codes or code.startswith(self.prefixes))
 
 
 _LISTS = (

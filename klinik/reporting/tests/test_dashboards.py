@@ -245,6 +245,16 @@ def test_each_panel_holds_the_known_figures(world, november, django_assert_max_n
     assert panels["reporting_errors"].rows == [["02.02", 1, 0], ["05.15", 1, 1]]
 
 
+def test_a_year_costs_the_statements_of_a_month(world, november, django_assert_max_num_queries):
+    # Each month is a part of one UNION ALL statement, not a statement of its own.
+    with django_assert_max_num_queries(12):
+        panels = _panels(world, november, "2026")
+    assert len(panels["no_show"].rows) == 12
+    assert panels["no_show"].rows[10] == ["nov 2026", 2, 4, 33]
+    assert panels["dictation"].rows[10] == ["nov 2026", 2, 1, 18.0]
+    assert panels["capacity"].rows[10] == ["nov 2026", 157.5, 2.0, 155.5, 1]
+
+
 def test_a_quarter_has_a_row_per_month(world, november):
     panels = _panels(world, november, "2026-K4")
     assert [r[0] for r in panels["no_show"].rows] == ["okt 2026", "nov 2026", "dec 2026"]

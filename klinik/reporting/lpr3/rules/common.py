@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from klinik.reporting.lpr3.engine import Context, local_day
+from klinik.reporting.lpr3.engine import Context
 
 
 def sor_unknown(ctx: Context, sor_code: str | None) -> bool:
@@ -17,7 +17,7 @@ def sor_invalid_at(ctx: Context, sor_code: str | None, at: datetime | None) -> b
     """A known unit not valid at `at` (the xx.42 and xx.44 rules); unknown units and missing
     times are other rules' findings."""
     span = ctx.sor(sor_code)
-    return span is not None and at is not None and not span.contains(local_day(at))
+    return span is not None and at is not None and not span.contains(ctx.day(at))
 
 
 def sor_closed_before(ctx: Context, sor_code: str | None, slut: datetime | None) -> bool:
@@ -25,7 +25,7 @@ def sor_closed_before(ctx: Context, sor_code: str | None, slut: datetime | None)
     span = ctx.sor(sor_code)
     if span is None or span.end is None:
         return False
-    return slut is None or local_day(slut) > span.end
+    return slut is None or ctx.day(slut) > span.end
 
 
 def ends_before_start(start: datetime | None, slut: datetime | None) -> bool:

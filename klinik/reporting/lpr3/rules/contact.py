@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from klinik.reporting.lpr3.document import Forloebselement, Kontakt, Opholdsadresse, Report
-from klinik.reporting.lpr3.engine import Context, local_day, rule
+from klinik.reporting.lpr3.engine import Context, rule
 from klinik.reporting.lpr3.lists import (
     DIAGNOSEINDBERETNING,
     DOED,
@@ -200,7 +200,7 @@ def contact_ends_before_its_type_closes(report: Report, ctx: Context) -> Iterato
         if kontakt.type is None or kontakt.slut is None or not ctx.sks(kontakt.type):
             continue
         ends = [span.end for span in ctx.sks(kontakt.type)]
-        if None not in ends and local_day(kontakt.slut) > max(e for e in ends if e):
+        if None not in ends and ctx.day(kontakt.slut) > max(e for e in ends if e):
             yield kontakt.at("slut")
 
 
@@ -245,10 +245,8 @@ def contact_reason_in_list(report: Report, ctx: Context) -> Iterator[str]:
 # OPHOLDSADRESSE -----------------------------------------------------------------------------------
 
 
-def _stays(report: Report) -> Iterator[tuple[Forloebselement, Kontakt, Opholdsadresse]]:
-    for element, kontakt in report.kontakter():
-        for ophold in kontakt.opholdsadresser:
-            yield element, kontakt, ophold
+def _stays(report: Report) -> tuple[tuple[Forloebselement, Kontakt, Opholdsadresse], ...]:
+    return report.index.opholdsadresser
 
 
 @rule("09.01")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from klinik.reporting.lpr3.document import Diagnose, Kontakt, Report
-from klinik.reporting.lpr3.engine import Context, Span, local_day, rule
+from klinik.reporting.lpr3.engine import Context, Span, rule
 from klinik.reporting.lpr3.lists import DIAGNOSEINDBERETNING, DOED, VIRTUEL_KONTAKT
 
 # The kontakttyper at which nobody meets the patient. Rules 12.03.103/105 allow "fysisk
@@ -24,10 +24,8 @@ from klinik.reporting.lpr3.lists import DIAGNOSEINDBERETNING, DOED, VIRTUEL_KONT
 _NOT_MET = frozenset({VIRTUEL_KONTAKT, DIAGNOSEINDBERETNING, DOED})
 
 
-def _diagnoser(report: Report) -> Iterator[tuple[Kontakt, Diagnose]]:
-    for _element, kontakt in report.kontakter():
-        for diagnose in kontakt.diagnoser:
-            yield kontakt, diagnose
+def _diagnoser(report: Report) -> tuple[tuple[Kontakt, Diagnose], ...]:
+    return report.index.diagnoser
 
 
 def _aktionsdiagnoser_in(
@@ -96,10 +94,10 @@ def diagnosis_tillaegskode_valid_with_primary(report: Report, ctx: Context) -> I
     valid too. A tillægskode not valid in the contact at all is 12.59's; an unknown primary code
     is 12.52's."""
     for kontakt, diagnose in _diagnoser(report):
-        if kontakt.start is None or not ctx.is_known(diagnose.kode):
+        if not diagnose.tillaegskoder or kontakt.start is None or not ctx.is_known(diagnose.kode):
             continue
-        first = local_day(kontakt.start)
-        last = local_day(kontakt.slut) if kontakt.slut is not None else max(first, ctx.today)
+        first = ctx.day(kontakt.start)
+        last = ctx.day(kontakt.slut) if kontakt.slut is not None else max(first, ctx.today)
         contact = Span(first, last)
         primary = [_meet(contact, span) for span in ctx.sks(diagnose.kode)]
         for index, tillaeg in enumerate(diagnose.tillaegskoder):
@@ -196,14 +194,16 @@ def _metastasis_without_primary(
     report: Report, ctx: Context, *, aktionsdiagnose: bool
 ) -> Iterator[str]:
     for _element, kontakt in report.kontakter():
-        has_primary = any(ctx.in_list("diag.kraeft.primaer", d.kode) for d in kontakt.diagnoser)
-        if has_primary:
-            continue
-        for diagnose in kontakt.diagnoser:
-            if diagnose.is_aktionsdiagnose == aktionsdiagnose and ctx.in_list(
-                "diag.kraeft.metastase", diagnose.kode
-            ):
-                yield diagnose.path
+        metastases = [
+            d
+            for d in kontakt.diagnoser
+            if d.is_aktionsdiagnose == aktionsdiagnose
+            and ctx.in_list("diag.kraeft.metastase", d.kode)
+        ]
+        if metastases and not any(
+            ctx.in_list("diag.kraeft.primaer", d.kode) for d in kontakt.diagnoser
+        ):
+            yield from (diagnose.path for diagnose in metastases)
 
 
 @rule("12109")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import fields
-from datetime import date, datetime
+from datetime import date
 
 from klinik.patients.identifiers import IdentifierError, parse_identifier
 from klinik.reporting.lpr3.document import Henvisning, Part, Report
-from klinik.reporting.lpr3.engine import Context, local_day, rule
+from klinik.reporting.lpr3.engine import Context, rule
 
 TIME_FIELDS = frozenset(
     {"indberetningstidspunkt", "tidspunkt", "start", "slut", "behandlingsstart"}
@@ -26,28 +26,28 @@ def times_lie_before_the_report(report: Report, ctx: Context) -> Iterator[str]:
     if stamp is None or stamp > ctx.now:
         yield report.at("indberetningstidspunkt")
     for part in report.parts():
-        for name in sorted(part.malformed & TIME_FIELDS):
-            if name != "indberetningstidspunkt":
-                yield part.at(name)
-        if stamp is None:
-            continue
-        for name, value in _times(part):
-            if value > stamp:
+        if part.malformed:
+            for name in sorted(part.malformed & TIME_FIELDS):
+                if name != "indberetningstidspunkt":
+                    yield part.at(name)
+    if stamp is None:
+        return
+    for part in report.parts():
+        for name in _time_fields(part):
+            value = getattr(part, name)
+            if value is not None and value > stamp:
                 yield part.at(name)
 
 
 _TIME_FIELDS_OF: dict[type[Part], tuple[str, ...]] = {}
 
 
-def _times(part: Part) -> Iterator[tuple[str, datetime]]:
+def _time_fields(part: Part) -> tuple[str, ...]:
     names = _TIME_FIELDS_OF.get(type(part))
     if names is None:
         names = tuple(f.name for f in fields(part) if f.name in TIME_FIELDS)
         _TIME_FIELDS_OF[type(part)] = names
-    for name in names:
-        value = getattr(part, name)
-        if value is not None:
-            yield name, value
+    return names
 
 
 # PATIENT ------------------------------------------------------------------------------------------
@@ -69,7 +69,7 @@ def pathway_starts_after_birth(report: Report, ctx: Context) -> Iterator[str]:
     if born is None:
         yield report.patient.at("cpr")
     for element in report.forloebselementer:
-        if element.start is None or (born is not None and local_day(element.start) < born):
+        if element.start is None or (born is not None and ctx.day(element.start) < born):
             yield element.at("start")
 
 
@@ -79,12 +79,12 @@ def referral_after_birth(report: Report, ctx: Context) -> Iterator[str]:
     if born is None:
         return
     for henvisning in _henvisninger(report):
-        if henvisning.tidspunkt is not None and local_day(henvisning.tidspunkt) < born:
+        if henvisning.tidspunkt is not None and ctx.day(henvisning.tidspunkt) < born:
             yield henvisning.at("tidspunkt")
 
 
-def _henvisninger(report: Report) -> Iterator[Henvisning]:
-    return (part for part in report.parts() if isinstance(part, Henvisning))
+def _henvisninger(report: Report) -> tuple[Henvisning, ...]:
+    return report.index.henvisninger
 
 
 # REFERENCE ----------------------------------------------------------------------------------------

@@ -151,13 +151,8 @@ def marker_code_in_list(report: Report, ctx: Context) -> Iterator[str]:
 # HENVISNING ---------------------------------------------------------------------------------------
 
 
-def _henvisninger(report: Report) -> Iterator[Henvisning]:
-    for element in report.forloebselementer:
-        if element.henvisning is not None:
-            yield element.henvisning
-        for kontakt in element.kontakter:
-            if kontakt.henvisning is not None:
-                yield kontakt.henvisning
+def _henvisninger(report: Report) -> tuple[Henvisning, ...]:
+    return report.index.henvisninger
 
 
 @rule("06.01")

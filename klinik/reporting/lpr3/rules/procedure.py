@@ -19,10 +19,8 @@ from klinik.reporting.lpr3.rules.common import ends_before_start
 PROCEDURE_LISTS = ("proc.act", "proc.opr", "proc.und")
 
 
-def _procedurer(report: Report) -> Iterator[tuple[Kontakt, Procedure]]:
-    for _element, kontakt in report.kontakter():
-        for procedure in kontakt.procedurer:
-            yield kontakt, procedure
+def _procedurer(report: Report) -> tuple[tuple[Kontakt, Procedure], ...]:
+    return report.index.procedurer
 
 
 @rule("11.01")
@@ -35,7 +33,10 @@ def procedure_ends_after_start(report: Report, ctx: Context) -> Iterator[str]:
 @rule("11101")
 def procedure_code_in_lists(report: Report, ctx: Context) -> Iterator[str]:
     for _kontakt, procedure in _procedurer(report):
-        if not any(ctx.in_list(name, procedure.kode) for name in PROCEDURE_LISTS):
+        for name in PROCEDURE_LISTS:
+            if ctx.in_list(name, procedure.kode):
+                break
+        else:
             yield procedure.at("kode")
 
 

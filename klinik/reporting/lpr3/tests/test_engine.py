@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -79,6 +80,29 @@ def test_naive_times_are_danish_time() -> None:
     doc = change(document(), "forloebselementer[0].start", "2024-03-01T08:00:00")
     start = parse_report(doc).forloebselementer[0].start
     assert start == datetime(2024, 3, 1, 7, 0, tzinfo=UTC)
+
+
+def test_every_part_is_parsed_with_every_field() -> None:
+    """The parser fills the frozen parts without their __init__ (for speed): a field left out
+    would only show as an AttributeError in some rule, so each part is checked here on a
+    document carrying every optional part."""
+    doc = document()
+    element = doc["forloebselementer"][0]
+    element["reference"] = {"type": "ALAA01", "forloebselement": "f0", "cpr": "0101801234"}
+    element["henvisning"]["aarsag_tillaeg"] = ["DJ189"]
+    contact = element["kontakter"][0]
+    contact["henvisning"] = {"tidspunkt": "2024-03-01T08:00:00+01:00", "maade": "ALDA00"}
+    contact["behandlingsstart"] = "2024-03-05T09:10:00+01:00"
+    contact["diagnoser"][0]["tillaegskoder"] = ["DJ189"]
+    contact["procedurer"][0]["tillaegskoder"] = ["UXCA00"]
+    contact["opholdsadresser"].append({"fravaer": "ALCF01", "start": "2024-03-05T10:00:00+01:00"})
+    report = parse_report(doc)
+    kinds = set()
+    for part in report.parts():
+        kinds.add(type(part).__name__)
+        assert {f.name for f in fields(part)} <= vars(part).keys(), type(part).__name__
+        assert part == replace(part)  # the same as one made through __init__
+    assert len(kinds) == 10
 
 
 def test_the_report_gathers_its_codes_for_one_read() -> None:
