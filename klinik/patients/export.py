@@ -13,6 +13,7 @@ import io
 import json
 import zipfile
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -71,6 +72,8 @@ def _json(value: Any) -> Any:
         return timezone.localtime(value).isoformat(timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)  # amounts as written, to the øre ("600.00"), never a float
     return value
 
 

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo() -> None:
-    demo_load(patients_per_unit=20)
+    demo_load(patients_per_unit=8, records_per_unit=12)
 
 
 def _member(username: str) -> Membership:
