@@ -41,13 +41,17 @@ def billing(ctx: BenchContext) -> Outcome:
         for i in range(INVOICES)
     ]
     ctx.log(f"issuing {INVOICES} invoices from {PROCESSES} processes")
-    started = time.perf_counter()
     context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(PROCESSES + 1)
     with context.Pool(
-        PROCESSES, initializer=billing_worker.setup, initargs=(connection.settings_dict["NAME"],)
+        PROCESSES,
+        initializer=billing_worker.setup,
+        initargs=(connection.settings_dict["NAME"], ready),
     ) as pool:
+        ready.wait(timeout=300)  # every process set up and connected
+        started = time.perf_counter()
         results = pool.map(billing_worker.issue, jobs, chunksize=1)
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
     outcomes = Counter(outcome for outcome, _ms, _number in results)
     errors = INVOICES - outcomes["ok"]
     stats = Stats.of([ms for outcome, ms, _n in results if outcome == "ok"] or [0.0, 0.0])

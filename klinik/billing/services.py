@@ -219,8 +219,12 @@ def _invoice_check(
         raise billing_error(BillingCode.DATE_IN_FUTURE, "issued_on")
     if due_on is not None and due_on < issued_on:
         raise billing_error(BillingCode.DUE_BEFORE_ISSUE, "due_on")
+    organisation = actor.organisation
+    if organisation is None or organisation.pk != patient.organisation_id:
+        # Acting for a clinic community: the patient's organisation is the seller.
+        organisation = Organisation.objects.get(pk=patient.organisation_id)
     return _Issue(
-        organisation=Organisation.objects.get(pk=patient.organisation_id),
+        organisation=organisation,
         series=series_for(patient.organisation_id),
         unit=unit,
         patient=patient,
