@@ -19,13 +19,13 @@ from klinik.billing.choices import InvoiceKind
 from klinik.billing.errors import BillingCode, billing_error
 from klinik.billing.models import Invoice, InvoiceLine
 from klinik.billing.money import ZERO, totals
+from klinik.billing.numbering import invoice_write_numbered, series_for
 from klinik.billing.services import (
     NOTE_MAX,
     _kroner,
     _log,
-    _number_take,
-    _series_locked,
     amount_check,
+    invoice_locked,
     seller_particulars,
 )
 from klinik.core.models import Organisation
@@ -104,9 +104,13 @@ def invoice_credit(
     if len(note) > NOTE_MAX:
         raise billing_error(BillingCode.TOO_LONG, "note", max=NOTE_MAX)
     today = timezone.localdate()
+    organisation = Organisation.objects.get(pk=invoice.organisation_id)
+    series = series_for(invoice.organisation_id)
+    patient = invoice.patient
     with transaction.atomic(durable=True):
-        # The series' lock also queues two credits of the same invoice.
-        series = _series_locked(invoice.organisation_id)
+        # The invoice's row is the lock two credits (or a credit and a payment) of the same
+        # invoice queue on; the series is locked only by the number, taken last.
+        invoice = invoice_locked(invoice.pk)
         lines = list(invoice.lines.all())
         remaining_total = invoice.total + (invoice.credit_notes.aggregate(s=Sum("total"))["s"] or 0)
         if remaining_total <= 0:  # credited in full (also by credit notes older than 0028)
@@ -124,13 +128,11 @@ def invoice_credit(
             before = invoice.credit_notes.aggregate(s=Sum("subtotal"), v=Sum("vat"))
             subtotal = -(invoice.subtotal + (before["s"] or ZERO))
             vat = -(invoice.vat + (before["v"] or ZERO))
-        organisation = Organisation.objects.get(pk=invoice.organisation_id)
         is_whole = parts is None and not invoice.credit_notes.exists()
-        credit = Invoice.objects.create(
+        credit = Invoice(
             organisation=organisation,
-            unit=invoice.unit,
-            patient=invoice.patient,
-            number=_number_take(series),
+            unit_id=invoice.unit_id,
+            patient=patient,
             kind=InvoiceKind.CREDIT_NOTE,
             credits=invoice,
             issued_on=max(today, invoice.issued_on),
@@ -153,21 +155,21 @@ def invoice_credit(
             ),
             created_by=actor.user,
         )
-        InvoiceLine.objects.bulk_create(
+        credit_lines = [
             InvoiceLine(
                 organisation=organisation,
-                invoice=credit,
                 position=position,
                 text=line.text,
                 quantity=-line.quantity if whole else Decimal("-1"),
                 unit_price=line.unit_price if whole else amount,
                 vat_rate=line.vat_rate,
                 amount=-amount,
-                price_item=line.price_item,
+                price_item_id=line.price_item_id,
                 credits_line=line,
             )
             for position, (line, amount, whole) in enumerate(chosen, start=1)
-        )
+        ]
+        invoice_write_numbered(credit, credit_lines, field="invoice")
         _log(actor, credit, Action.CREATE, channel)
     return credit
 

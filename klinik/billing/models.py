@@ -85,15 +85,19 @@ class PriceItem(models.Model):
 
 
 class InvoiceSeries(models.Model):
-    """The organisation's invoicing: its number series (the last number given) and what its
-    invoices say about payment. Locked (select for update) by the transaction that issues an
-    invoice, so numbers are consecutive and a rolled back issue gives its number back
-    (docs/adr/0021)."""
+    """The organisation's invoicing: its number series (the last number given, and the date of
+    the invoice that got it) and what its invoices say about payment. The issuing
+    transaction's last statement advances it (billing.numbering), which locks the row until
+    that transaction ends: numbers are consecutive and a rolled back issue gives its number
+    back (docs/adr/0021, 0036)."""
 
     organisation = models.OneToOneField(
         "core.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     last_number = models.PositiveIntegerField(default=0)
+    # The invoice date of number `last_number`: a later number never carries an earlier date,
+    # checked by the statement that takes the number.
+    last_issued_on = models.DateField(null=True, blank=True)
     payment_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=14)
     bank_registration = models.CharField(_("bank registration number"), max_length=4, blank=True)
     bank_account = models.CharField(_("bank account number"), max_length=10, blank=True)

@@ -1,10 +1,10 @@
 """Writes of private invoicing: issue an invoice (by hand, from an appointment, from another
 source such as a certificate), credit it, register payments, keep the price list.
 
-Numbers come from the organisation's `InvoiceSeries`, locked with select_for_update in
-`_series_locked` (the one place this app locks) inside the issuing transaction: consecutive,
-gap-free and unique per organisation whatever the concurrency (docs/adr/0021). On SQLite the
-same code is safe because every transaction begins IMMEDIATE (one writer at a time).
+Numbers come from the organisation's `InvoiceSeries` (billing.numbering): an issue is checked,
+summed and built first, and takes its number with the last statement before its access-log
+entry and commit, so issues at once in one organisation queue only for that much
+(docs/adr/0021, 0036).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from klinik.billing.money import (
     places,
     totals,
 )
+from klinik.billing.numbering import invoice_write_numbered, series_for
 from klinik.core.models import Organisation, Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.patients.models import Patient
@@ -114,27 +115,6 @@ def _lines_check(lines: Sequence[LineInput]) -> list[_Line]:
     return checked
 
 
-def _series_locked(organisation_id: int) -> InvoiceSeries:
-    """The organisation's series, locked until the caller's transaction ends (created on
-    first use; two first uses at once: one creates, the other waits and reads it)."""
-    series = InvoiceSeries.objects.select_for_update().filter(organisation_id=organisation_id)
-    found = series.first()
-    if found is None:
-        try:
-            with transaction.atomic():
-                InvoiceSeries.objects.create(organisation_id=organisation_id)
-        except IntegrityError:
-            pass
-        found = series.get()
-    return found
-
-
-def _number_take(series: InvoiceSeries) -> int:
-    series.last_number += 1
-    series.save(update_fields=["last_number"])
-    return series.last_number
-
-
 def seller_particulars(organisation: Organisation, series: InvoiceSeries) -> dict[str, str]:
     """What the invoice says about the seller, copied in at issue."""
     return {
@@ -163,15 +143,16 @@ def _log(actor: Actor, invoice: Invoice, action: Action, channel: Channel) -> No
     )
 
 
-def _source_invoiced(organisation_id: int, kind: str, source_id: uuid.UUID) -> Invoice | None:
-    """The invoice already billing this source and not credited in full."""
+def _source_invoiced(invoice: Invoice) -> Invoice | None:
+    """Another invoice already billing this invoice's source and not credited in full."""
     rows = (
         Invoice.objects.filter(
-            organisation_id=organisation_id,
+            organisation_id=invoice.organisation_id,
             kind=InvoiceKind.INVOICE,
-            source_kind=kind,
-            source_id=source_id,
+            source_kind=invoice.source_kind,
+            source_id=invoice.source_id,
         )
+        .exclude(pk=invoice.pk)
         .annotate(credited=Sum("credit_notes__total"))
         .order_by("number")
     )
@@ -186,6 +167,7 @@ class _Issue:
     """An invoice checked and ready to write (all but its number)."""
 
     organisation: Organisation
+    series: InvoiceSeries
     unit: Unit
     patient: Patient
     lines: list[_Line]
@@ -237,8 +219,13 @@ def _invoice_check(
         raise billing_error(BillingCode.DATE_IN_FUTURE, "issued_on")
     if due_on is not None and due_on < issued_on:
         raise billing_error(BillingCode.DUE_BEFORE_ISSUE, "due_on")
+    organisation = actor.organisation
+    if organisation is None or organisation.pk != patient.organisation_id:
+        # Acting for a clinic community: the patient's organisation is the seller.
+        organisation = Organisation.objects.get(pk=patient.organisation_id)
     return _Issue(
-        organisation=Organisation.objects.get(pk=patient.organisation_id),
+        organisation=organisation,
+        series=series_for(patient.organisation_id),
         unit=unit,
         patient=patient,
         lines=checked,
@@ -253,28 +240,13 @@ def _invoice_check(
     )
 
 
-def _invoice_write(actor: Actor, issue: _Issue, channel: Channel) -> Invoice:
-    """Number and write a checked invoice, inside the caller's transaction."""
-    organisation = issue.organisation
-    series = _series_locked(organisation.pk)
-    latest = (
-        Invoice.objects.filter(organisation_id=organisation.pk)
-        .order_by("-number")
-        .values_list("issued_on", flat=True)
-        .first()
-    )
-    if latest is not None and issue.issued_on < latest:
-        # Numbers follow dates: a later number never carries an earlier date.
-        raise billing_error(BillingCode.DATE_BEFORE_LAST, "issued_on", day=f"{latest:%d.%m.%Y}")
-    if issue.source_id is not None:
-        earlier = _source_invoiced(organisation.pk, issue.source_kind, issue.source_id)
-        if earlier is not None:
-            raise billing_error(BillingCode.ALREADY_INVOICED, "source", number=earlier.number)
-    invoice = Invoice.objects.create(
+def _invoice_build(actor: Actor, issue: _Issue) -> tuple[Invoice, list[InvoiceLine]]:
+    """The invoice and its lines as they will be written, all but the number."""
+    organisation, series = issue.organisation, issue.series
+    invoice = Invoice(
         organisation=organisation,
         unit=issue.unit,
         patient=issue.patient,
-        number=_number_take(series),
         kind=InvoiceKind.INVOICE,
         issued_on=issue.issued_on,
         supplied_on=issue.supplied_on or issue.issued_on,
@@ -291,10 +263,9 @@ def _invoice_write(actor: Actor, issue: _Issue, channel: Channel) -> Invoice:
         note=issue.note,
         created_by=actor.user,
     )
-    InvoiceLine.objects.bulk_create(
+    lines = [
         InvoiceLine(
             organisation=organisation,
-            invoice=invoice,
             position=position,
             text=line.text,
             quantity=line.quantity,
@@ -304,9 +275,23 @@ def _invoice_write(actor: Actor, issue: _Issue, channel: Channel) -> Invoice:
             price_item=line.price_item,
         )
         for position, line in enumerate(issue.lines, start=1)
-    )
+    ]
+    return invoice, lines
+
+
+def _invoice_write(
+    actor: Actor, invoice: Invoice, lines: list[InvoiceLine], channel: Channel
+) -> None:
+    """Write a built invoice, inside the caller's transaction: its number is taken last
+    (billing.numbering), then only the access-log entry remains before the commit."""
+    invoice_write_numbered(invoice, lines, field="issued_on")
+    if invoice.source_id is not None:
+        # Under the series' lock, which every issue in the organisation takes: an invoice for
+        # the same source committed before is seen here (and this one by any later).
+        earlier = _source_invoiced(invoice)
+        if earlier is not None:
+            raise billing_error(BillingCode.ALREADY_INVOICED, "source", number=earlier.number)
     _log(actor, invoice, Action.CREATE, channel)
-    return invoice
 
 
 def invoice_create(
@@ -342,8 +327,10 @@ def invoice_create(
         source_label=source_label,
         note=note,
     )
+    invoice, invoice_lines = _invoice_build(actor, issue)
     with transaction.atomic(durable=True):
-        return _invoice_write(actor, issue, channel)
+        _invoice_write(actor, invoice, invoice_lines, channel)
+    return invoice
 
 
 def invoice_create_within(
@@ -372,7 +359,9 @@ def invoice_create_within(
         source_label=source_label,
         note=note,
     )
-    return _invoice_write(actor, issue, Channel.UI)
+    invoice, invoice_lines = _invoice_build(actor, issue)
+    _invoice_write(actor, invoice, invoice_lines, Channel.UI)
+    return invoice
 
 
 def _address(patient: Patient) -> str:
@@ -417,6 +406,12 @@ def invoice_from_appointment(
     )
 
 
+def invoice_locked(pk: int) -> Invoice:
+    """The invoice, its row locked until the caller's transaction ends: payments and credit
+    notes of one invoice queue on it (a credit note's number is taken from the series, last)."""
+    return Invoice.objects.select_for_update().get(pk=pk)
+
+
 def open_amount(invoice: Invoice) -> Decimal:
     """What the patient still owes: the total and its reminder fees, less its credit notes and
     payments (negative: money to pay back after a credit)."""
@@ -455,7 +450,7 @@ def payment_register(
     with transaction.atomic(durable=True):
         # The invoice's row is the lock two payments at once queue on (not the series:
         # payments need no number).
-        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        locked = invoice_locked(invoice.pk)
         still_open = open_amount(locked)
         if still_open <= 0:
             raise billing_error(BillingCode.NOTHING_OPEN, "amount")

@@ -241,9 +241,12 @@ def fees_approve(*, actor: Actor, unit: Unit, public_ids: Sequence[str]) -> int:
             settlement=None,
             rejection_reason="",
         )
-        _log(actor, Action.UPDATE, "fees_approved", count, unit.organisation_id)
         if actor.can(Perm.INVOICE_WRITE):
             _patient_fees_invoice(actor, unit)
+        # Logged after the invoices: the series' lock is taken before the access log's (a
+        # log entry first would hold the log's lock while waiting for the series: a deadlock
+        # with an invoice being issued at that moment).
+        _log(actor, Action.UPDATE, "fees_approved", count, unit.organisation_id)
     return count
 
 

@@ -162,3 +162,18 @@ def test_the_import_command(db, tmp_path):
     call_command("fees", "import", str(path), stdout=out)
     assert "5 rates imported" in out.getvalue()
     assert FeeRate.objects.count() == 5
+
+
+def test_approval_invoices_a_gruppe_2_patient_before_it_logs(world, actor, contacts):
+    """The approval's own log entry comes after the invoices: the series' lock is always taken
+    before the access log's, so an approval and an invoice issued at once cannot deadlock."""
+    fees_suggest(actor=actor, unit=world.unit_a, day=DAY)
+    ids = [str(p) for p in Fee.objects.values_list("public_id", flat=True)]
+    fees_approve(actor=actor, unit=world.unit_a, public_ids=ids)
+    entries = list(
+        AccessLogEntry.objects.filter(object_type__in=["invoice", "fees_approved"])
+        .order_by("seq")
+        .values_list("object_type", flat=True)
+    )
+    assert entries == ["invoice", "fees_approved"]
+    assert Fee.objects.filter(patient=world.patient_a2).get().invoice.number == 1
