@@ -312,7 +312,11 @@ def last_stay_ends_with_contact(report: Report, ctx: Context) -> Iterator[str]:
     for _element, kontakt in report.kontakter():
         if kontakt.slut is None or not kontakt.opholdsadresser:
             continue
-        last = max(kontakt.opholdsadresser, key=lambda o: (o.slut is None, o.slut or o.start))
+        # Open stays last; among them the latest start, a stay without any time first.
+        last = max(
+            kontakt.opholdsadresser,
+            key=lambda o: (o.slut is None, (o.slut or o.start) is not None, o.slut or o.start),
+        )
         if last.slut != kontakt.slut:
             yield last.at("slut")
 

@@ -71,6 +71,10 @@ STAYS_FOLLOWING = [
     {"enhed": "SOR1", "start": t("2024-03-05", "09:00"), "slut": t("2024-03-05", "09:30")},
     {"enhed": "SOR1", "start": t("2024-03-05", "09:30"), "slut": t("2024-03-05", "10:00")},
 ]
+STAYS_OPEN_ONE_WITHOUT_START = [
+    {"enhed": "SOR1", "start": t("2024-03-05", "09:00"), "slut": None},
+    {"enhed": "SOR1", "start": None, "slut": None},
+]
 NO_STAY = {f"{K}.opholdsadresser": []}
 
 
@@ -183,6 +187,8 @@ FAILING: list[tuple[str, dict[str, Any], str]] = [
     ("09.15", {f"{O}.start": t("2024-03-05", "10:30")}, f"{O}.start"),
     ("09.16a", {f"{O}.start": t("2024-03-05", "09:10")}, f"{O}.start"),
     ("09.16b", {f"{O}.slut": t("2024-03-05", "09:50")}, f"{O}.slut"),
+    # two stays without an end, one without a start either: the one with a start is the last
+    ("09.16b", {f"{K}.opholdsadresser": STAYS_OPEN_ONE_WITHOUT_START}, f"{O}.slut"),
     ("09.41", {f"{O}.enhed": "SOR404"}, f"{O}.enhed"),
     ("09.42", {f"{O}.enhed": "SOROLD"}, f"{O}.enhed"),
     ("09.43", {f"{O}.enhed": "SOROLD"}, f"{O}.slut"),
