@@ -128,7 +128,7 @@ _CREATE_HEAD = (
     "VALUES (1, 0, %s, %s, 0, '') ON CONFLICT DO NOTHING"
 )
 # PostgreSQL: one round trip for the whole append when the head is where this connection last
-# left it (docs/adr/0040). The UPDATE takes the head's lock and moves it on only if it still
+# left it (docs/adr/0039). The UPDATE takes the head's lock and moves it on only if it still
 # holds the guessed number and hash, under the lock; the entry is inserted only if it did. The
 # outer SELECT answers the head as the statement found it, for the next try after a miss. The
 # inserted values are cast: in INSERT … SELECT nothing else gives a bound NULL its type.
@@ -220,7 +220,7 @@ def _append_postgresql(fields: dict[str, Any], key: AuditKey, *, relaxed: bool) 
     """Append one entry on PostgreSQL in one round trip when this connection's last append
     left the head where it still is (the usual case: the statement needs no transaction of
     its own, so no BEGIN and COMMIT either); else take the head's lock first, as `_append`
-    does. The chain, the lock and the durability are those of `_append` (docs/adr/0040)."""
+    does. The chain, the lock and the durability are those of `_append` (docs/adr/0039)."""
     content = content_hash(fields)
     guess: tuple[int, str] | None = getattr(connection, _HEAD_GUESS, None)
     statement = _append_guessed_sql(relaxed)

@@ -1,5 +1,5 @@
 """Appending on PostgreSQL guesses the head (where this connection left it) and moves it on in
-one statement, only if the guess holds under the head's lock (docs/adr/0040). A wrong guess
+one statement, only if the guess holds under the head's lock (docs/adr/0039). A wrong guess
 must never fork or break the chain: it costs a statement, and the append goes on."""
 
 from __future__ import annotations

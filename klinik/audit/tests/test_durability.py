@@ -36,7 +36,7 @@ def test_a_reads_own_entry_commits_without_waiting_and_changes_wait(world, actor
     actor = actor_for(world.member(Role.DOCTOR))
     _forget_the_head()
     # Twice: the first append takes the head's lock first (nothing to guess from), the second
-    # guesses the head in one statement (docs/adr/0040). Both relax their own commit.
+    # guesses the head in one statement (docs/adr/0039). Both relax their own commit.
     with CaptureQueriesContext(connection) as locked:
         first = _record(actor, world.patient_a)
     with CaptureQueriesContext(connection) as guessed:

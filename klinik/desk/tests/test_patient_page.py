@@ -61,7 +61,7 @@ def test_a_doctor_s_patient_page_with_everything_on_it_reads_each_part_once(
 ):
     """Appointments, relatives, warnings, a merged record's history and its merge: the page
     reads each in one statement (two for the appointments), whatever their number; the
-    access log's entry is one statement on PostgreSQL (docs/adr/0040) and three on SQLite
+    access log's entry is one statement on PostgreSQL (docs/adr/0039) and three on SQLite
     (under its write lock). The session and the memberships are the shell's two."""
     secretary = actor_for(world.member(Role.SECRETARY))
     doctor = world.member(Role.DOCTOR)
