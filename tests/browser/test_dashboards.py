@@ -30,6 +30,7 @@ def test_secretary_opens_the_dashboard_changes_period_by_keyboard_and_exports(
     page.locator("#nav-quality").click()
     expect(page).to_have_url(re.compile(rf"/reports/quality/[0-9a-f-]+/\?period={this_month.key}$"))
     expect(page.locator("h1")).to_contain_text("Kvalitet")
+    page.wait_for_load_state("load")  # app.js (deferred) submits the period list on change
     expect(page.locator("#chart-no_show > title")).to_have_count(1)
     # The demo department's LPR3 errors, open this month.
     expect(page.locator("#chart-reporting_errors > title")).to_have_count(1)
