@@ -37,7 +37,8 @@ from klinik.scheduling.booking import appointment_book, appointment_move
 from klinik.scheduling.choices import AppointmentStatus, Attendance
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
 from klinik.scheduling.reception.services import reception_set_status
-from klinik.scheduling.selectors import appointments_between, local_day_bounds
+from klinik.scheduling.schedule import appointments_between
+from klinik.scheduling.selectors import local_day_bounds
 from klinik.scheduling.slots import Slot, find_slots
 from klinik.scheduling.transitions import appointment_cancel
 

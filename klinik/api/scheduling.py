@@ -26,13 +26,8 @@ from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.booking import appointment_book
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
-from klinik.scheduling.selectors import (
-    DayAppointment,
-    ResourceRef,
-    appointment_types_for,
-    appointments_between,
-    series_appointments,
-)
+from klinik.scheduling.schedule import DayAppointment, ResourceRef, appointments_between
+from klinik.scheduling.selectors import appointment_types_for, series_appointments
 from klinik.scheduling.series import PlannedOccurrence, SeriesRule, series_create
 from klinik.scheduling.slots import Slot, find_slots
 from klinik.scheduling.transitions import appointment_cancel

@@ -34,6 +34,7 @@ from klinik.api import (
 )
 from klinik.api.auth import TokenAuth
 from klinik.api.middleware import CODES
+from klinik.api.rendering import FastJSONRenderer
 from klinik.core.errors import DomainError
 from klinik.scheduling.errors import BookingError, SeriesError
 
@@ -44,6 +45,7 @@ api = NinjaAPI(
     "(`klinik token create --user USERNAME --org SLUG`).",
     auth=TokenAuth(),
     urls_namespace="api",
+    renderer=FastJSONRenderer(),
 )
 api.add_router("", core.router)
 api.add_router("", patients.router)

@@ -7,6 +7,8 @@ from klinik.api.urls import api
 from klinik.core.policy import public
 
 urlpatterns = [
+    # First: an API call is resolved without trying each screen's patterns before it.
+    path("api/v1/", api.urls),
     path("", include("klinik.core.urls")),
     path("", include("klinik.staff.urls")),
     path("", include("klinik.desk.urls")),
@@ -29,7 +31,6 @@ urlpatterns = [
     path("patientbeskeder/", include("klinik.correspondence.econsult.urls")),
     path("", include("klinik.correspondence.selfservice.urls")),
     path("reports/", include("klinik.reporting.urls")),
-    path("api/v1/", api.urls),
     path("i18n/setlang/", public(set_language), name="set_language"),
 ]
 if settings.DEBUG or settings.DEMO:

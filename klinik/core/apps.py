@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Organisations and users")
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from klinik.core import checks  # noqa: F401  (registers system checks)
+        from klinik.core.db import fast_timestamps
+
+        connection_created.connect(fast_timestamps, dispatch_uid="klinik.fast_timestamps")

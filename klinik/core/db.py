@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime, tzinfo
+from typing import Any
 
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from psycopg.types.datetime import TimestamptzLoader
 
 
 @contextlib.contextmanager
@@ -60,3 +65,37 @@ def database_error_summary(exc: BaseException) -> str:
     text = str(exc).strip()
     first_line = text.splitlines()[0] if text else ""
     return f"{type(exc).__name__}: {first_line[:200]}"
+
+
+# PostgreSQL's times, read as Django reads them but parsed by the standard library's C parser.
+# Django's loader parses each timestamptz in Python (psycopg's pure-Python loader, then a
+# `replace` of its zone): ~5 µs a value, a third of the cost of fetching a day's schedule.
+
+
+class IsoTimestamptzLoader(TimestamptzLoader):
+    """Text in PostgreSQL's ISO style ("2026-12-03 08:00:00.5+00", in the session's zone)
+    through `datetime.fromisoformat`; anything else (infinity, BC, another DateStyle) through
+    psycopg's own loader. The zone is then set as Django's loader sets it."""
+
+    timezone: tzinfo | None = None
+
+    def load(self, data: Any) -> datetime:
+        try:
+            value = datetime.fromisoformat(bytes(data).decode())
+        except ValueError:
+            value = super().load(data)
+        return value.replace(tzinfo=self.timezone)
+
+
+@functools.cache
+def _iso_loader_for(zone: tzinfo | None) -> type[IsoTimestamptzLoader]:
+    # Django keeps the zone on the loader's class and compares it for each cursor.
+    return type("IsoTimestamptzLoader", (IsoTimestamptzLoader,), {"timezone": zone})
+
+
+def fast_timestamps(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
+    """On each new PostgreSQL connection (the `connection_created` signal): timestamptz
+    values through the C parser."""
+    if connection.vendor == "postgresql":
+        loader = _iso_loader_for(connection.timezone)
+        connection.connection.adapters.register_loader("timestamptz", loader)

@@ -10,7 +10,8 @@ booleans), so the results are the same as the ORM's.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -51,10 +52,21 @@ def _conversions(fields: tuple[Field[Any, Any], ...], vendor: str) -> list[_Conv
 
 def converted(fields: tuple[Field[Any, Any], ...], values: Sequence[Any]) -> list[Any]:
     """The values of the fields' columns (in that order) as the ORM converts them."""
-    result = list(values)
-    for index, col, converters in _conversions(fields, connection.vendor):
-        for convert in converters:
-            result[index] = convert(result[index], col, connection)
+    return converted_rows(fields, [values])[0]
+
+
+def converted_rows(
+    fields: tuple[Field[Any, Any], ...], found: Iterable[Sequence[Any]]
+) -> list[list[Any]]:
+    """Each row's values of the fields' columns, as the ORM converts them. The converters
+    are looked up once for all the rows (the lookup hashes every field)."""
+    conversions = _conversions(fields, connection.vendor)
+    result = [list(values) for values in found]
+    if conversions:
+        for values in result:
+            for index, col, converters in conversions:
+                for convert in converters:
+                    values[index] = convert(values[index], col, connection)
     return result
 
 
@@ -67,3 +79,28 @@ def instance(model: type[M], row: Sequence[Any], start: int = 0) -> tuple[M | No
         return None, end
     values = converted(fields, row[start:end])
     return model.from_db(connection.alias, [f.attname for f in fields], values), end
+
+
+@functools.cache
+def _by_public_id_sql(model: type[Model], organisations: int, vendor: str) -> str:
+    del vendor  # keys the cache: quoting is the backend's
+    in_orgs = "= %s" if organisations == 1 else f"IN ({', '.join(['%s'] * organisations)})"
+    return (
+        f"SELECT {columns(model._meta.concrete_fields, 'x')} FROM {table(model)} x "  # noqa: S608
+        f"WHERE x.public_id = %s AND x.organisation_id {in_orgs}"
+    )
+
+
+def by_public_id(model: type[M], key: uuid.UUID, organisation_ids: frozenset[int]) -> M | None:
+    """The row of `model` with this public id in one of the organisations, every field
+    loaded: the look-up each request that names a patient, practitioner or type makes."""
+    if not organisation_ids:
+        return None
+    public_id = model._meta.get_field("public_id").get_db_prep_value(key, connection)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _by_public_id_sql(model, len(organisation_ids), connection.vendor),
+            [public_id, *sorted(organisation_ids)],
+        )
+        row = cursor.fetchone()
+    return None if row is None else instance(model, row)[0]

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone
 
 from klinik.scheduling.choices import AppointmentStatus
-from klinik.scheduling.selectors import DayAppointment
+from klinik.scheduling.schedule import DayAppointment
 
 # Reversed once per list and replaced by each appointment's id: a UUID's text is all it adds.
 _PLACEHOLDER = str(uuid.UUID(int=0))

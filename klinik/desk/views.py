@@ -30,7 +30,8 @@ from klinik.patients.overview import (
 from klinik.patients.selectors import age_on, patient_search
 from klinik.patients.views import break_glass_page
 from klinik.records.header import header_warnings
-from klinik.scheduling.selectors import next_appointments, patient_appointments
+from klinik.scheduling.schedule import patient_appointments
+from klinik.scheduling.selectors import next_appointments
 
 
 @public

@@ -5,12 +5,11 @@ Missing and not-yours get the same 404; every successful read is written to the 
 
 from __future__ import annotations
 
-import functools
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -29,41 +28,13 @@ def _patient_in_scope(actor: Actor, public_id: uuid.UUID | str) -> Patient:
         key = uuid.UUID(str(public_id))
     except ValueError as exc:
         raise Http404 from exc
-    patient = _patient_by_public_id(key, actor.organisation_ids)
+    # Every read of a patient starts here: the statement is written out (klinik.core.rows).
+    patient = rows.by_public_id(Patient, key, actor.organisation_ids)
     if patient is None:
         raise Http404
     if actor.unit is not None and patient.unit_id == actor.unit.pk:
         patient.unit = actor.unit  # the usual case: the header names it without a query
     return patient
-
-
-# Every read of a patient starts here, so the statement is written out once (klinik.core.rows):
-# building and compiling `Patient.objects.filter(...).first()` cost more than running it.
-_PATIENT_FIELDS = tuple(Patient._meta.concrete_fields)
-
-
-@functools.cache
-def _patient_sql(organisations: int, vendor: str) -> str:
-    del vendor  # keys the cache: quoting is the backend's
-    in_orgs = "= %s" if organisations == 1 else f"IN ({', '.join(['%s'] * organisations)})"
-    return (
-        f"SELECT {rows.columns(_PATIENT_FIELDS, 'p')} FROM {rows.table(Patient)} p "  # noqa: S608
-        f"WHERE p.public_id = %s AND p.organisation_id {in_orgs}"
-    )
-
-
-def _patient_by_public_id(key: uuid.UUID, organisation_ids: frozenset[int]) -> Patient | None:
-    """The patient with this public id in one of the organisations, every field loaded."""
-    if not organisation_ids:
-        return None
-    public_id = Patient._meta.get_field("public_id").get_db_prep_value(key, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _patient_sql(len(organisation_ids), connection.vendor),
-            [public_id, *sorted(organisation_ids)],
-        )
-        row = cursor.fetchone()
-    return None if row is None else rows.instance(Patient, row)[0]
 
 
 def has_care_relation(actor: Actor, patient: Patient) -> bool:

@@ -222,11 +222,12 @@ def _patients_where(
         sql += " LIMIT %s"
         params = [*params, limit]
     names = [f.attname for f in _HIT_FIELDS]
-    found = []
-    for row in _fetch(sql, params):
-        values = rows.converted(_HIT_FIELDS, row[:-1])
-        found.append(_Found(Patient.from_db(connection.alias, names, values), row[-1] or ""))
-    return found
+    fetched = _fetch(sql, params)
+    converted = rows.converted_rows(_HIT_FIELDS, [row[:-1] for row in fetched])
+    return [
+        _Found(Patient.from_db(connection.alias, names, values), row[-1] or "")
+        for row, values in zip(fetched, converted, strict=True)
+    ]
 
 
 def _patients_by_id(ids: list[int]) -> dict[int, _Found]:

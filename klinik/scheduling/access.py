@@ -11,6 +11,7 @@ from django.http import Http404
 
 from klinik.audit.choices import Action, Channel, Purpose
 from klinik.audit.services import access_log_record
+from klinik.core import rows
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.scheduling.choices import AppointmentStatus
@@ -83,9 +84,7 @@ def access_appointment_type(*, actor: Actor, public_id: object) -> AppointmentTy
 
 def access_resource(*, actor: Actor, public_id: object) -> Resource:
     require(actor, Perm.SCHEDULE_VIEW)
-    found = Resource.objects.filter(
-        public_id=_uuid(public_id), organisation_id__in=actor.organisation_ids
-    ).first()
+    found = rows.by_public_id(Resource, _uuid(public_id), actor.organisation_ids)
     if found is None:
         raise Http404
     return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -12,15 +11,14 @@ from django.db import connection
 from django.db.models import Count, QuerySet, Value
 from django.utils import timezone
 
-from klinik.audit.choices import Action, Channel, Purpose
-from klinik.audit.services import access_log_record, patient_list_log
+from klinik.audit.choices import Channel
+from klinik.audit.services import patient_list_log
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.scheduling.availability import LOCAL, load_availability, load_timetable
 from klinik.scheduling.choices import (
     ACTIVE_STATUSES,
     AbsenceKind,
-    AppointmentStatus,
     ResourceKind,
 )
 from klinik.scheduling.models import (
@@ -63,281 +61,6 @@ def local_day_bounds(day: date, days: int = 1) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=days), time.min, tzinfo=LOCAL)
 
 
-@dataclass(frozen=True, slots=True)
-class PatientName:
-    public_id: uuid.UUID
-    given_name: str
-    family_name: str
-
-    @property
-    def name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
-
-
-@dataclass(frozen=True, slots=True)
-class TypeRef:
-    """What a schedule view shows of an appointment type (named as on AppointmentType)."""
-
-    pk: int
-    public_id: uuid.UUID
-    name: str
-    is_group: bool
-    capacity: int
-
-
-@dataclass(frozen=True, slots=True)
-class UnitRef:
-    pk: int
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class ResourceRef:
-    """What a schedule view shows of a held resource (named as on Resource)."""
-
-    pk: int
-    public_id: uuid.UUID
-    name: str
-    kind: str
-
-
-@dataclass(frozen=True, slots=True)
-class Hold:
-    resource_id: int
-    resource: ResourceRef
-
-
-@dataclass(slots=True, eq=False)
-class DayAppointment:
-    """An appointment as a schedule view shows it (the calendar's columns, the API's day, the
-    patient page), read as plain values in two queries (the appointments with patient, type
-    and unit; the holds with their resources): building an Appointment, a Patient, a type, a
-    unit and a hold and resource model per row cost several times the queries themselves."""
-
-    pk: int
-    public_id: uuid.UUID
-    start: datetime
-    end: datetime
-    block_end: datetime
-    status: str
-    session_key: uuid.UUID
-    is_overbooked: bool
-    series_id: int | None
-    note: str
-    patient: PatientName
-    appointment_type: TypeRef
-    unit: UnitRef
-    holds: list[Hold]
-
-    @property
-    def status_label(self) -> str:
-        return str(AppointmentStatus(self.status).label)
-
-
-_DAY_COLUMNS = (
-    "pk",
-    "public_id",
-    "start",
-    "end",
-    "block_end",
-    "status",
-    "session_key",
-    "is_overbooked",
-    "series_id",
-    "note",
-    "patient__public_id",
-    "patient__given_name",
-    "patient__family_name",
-    "appointment_type_id",
-    "appointment_type__public_id",
-    "appointment_type__name",
-    "appointment_type__is_group",
-    "appointment_type__capacity",
-    "unit_id",
-    "unit__name",
-)
-
-
-def appointments_between(
-    *,
-    actor: Actor,
-    first: date,
-    days: int = 1,
-    unit_id: int | None = None,
-    resource_ids: list[int] | None = None,
-    channel: Channel = Channel.UI,
-    include_cancelled: bool = False,
-    with_walk_ins: bool = False,
-) -> list[DayAppointment]:
-    """Appointments of the period with patient, type and held resources (one query, three
-    with `resource_ids` and walk-ins); with `resource_ids`, those holding one of them (and
-    every walk-in, with `with_walk_ins`). Showing a schedule shows patients: one access-log
-    entry per view."""
-    query = appointments_between_query(
-        actor=actor,
-        first=first,
-        days=days,
-        unit_id=unit_id,
-        resource_ids=resource_ids,
-        include_cancelled=include_cancelled,
-        with_walk_ins=with_walk_ins,
-    )
-    result = schedule_rows(query.order_by("start", "id"))
-    schedule_read_log(actor=actor, first=first, days=days, count=len(result), channel=channel)
-    return result
-
-
-_HOLD_COLUMNS = (
-    "resource_holds__resource_id",
-    "resource_holds__resource__public_id",
-    "resource_holds__resource__name",
-    "resource_holds__resource__kind",
-)
-
-
-def schedule_rows(appointments: QuerySet[Appointment]) -> list[DayAppointment]:
-    """The appointments of the query (ordered and sliced as the caller wants) as plain
-    values, with patient, type, unit and held resources. One statement, a row per hold (a
-    day's schedule: one round trip instead of two); a sliced query (the first N) reads its
-    holds in a second one, since a limit on the joined rows would cut holds, not
-    appointments."""
-    if appointments.query.is_sliced:
-        rows = [(*row, None) for row in appointments.values_list(*_DAY_COLUMNS)]
-        holds = _holds_of([row[0] for row in rows])
-    else:
-        ordering = (*appointments.query.order_by, "resource_holds__id")
-        joined = appointments.order_by(*ordering).values_list(*_DAY_COLUMNS, *_HOLD_COLUMNS)
-        rows, holds = _split_holds(list(joined))
-    types: dict[int, TypeRef] = {}
-    units: dict[int, UnitRef] = {}
-    result = []
-    for (pk, public_id, start, end, block_end, status, session_key, is_overbooked, series_id,
-         note, patient_public_id, given_name, family_name, type_id, type_public_id, type_name,
-         is_group, capacity, unit_pk, unit_name, _hold) in rows:  # fmt: skip
-        type_ref = types.get(type_id) or types.setdefault(
-            type_id, TypeRef(type_id, type_public_id, type_name, is_group, capacity)
-        )
-        result.append(
-            DayAppointment(
-                pk=pk,
-                public_id=public_id,
-                start=start,
-                end=end,
-                block_end=block_end,
-                status=status,
-                session_key=session_key,
-                is_overbooked=is_overbooked,
-                series_id=series_id,
-                note=note,
-                patient=PatientName(patient_public_id, given_name, family_name),
-                appointment_type=type_ref,
-                unit=units.get(unit_pk) or units.setdefault(unit_pk, UnitRef(unit_pk, unit_name)),
-                holds=holds[pk],
-            )
-        )
-    return result
-
-
-def _split_holds(
-    joined: list[tuple[Any, ...]],
-) -> tuple[list[tuple[Any, ...]], dict[int, list[Hold]]]:
-    """Rows of appointment columns followed by one hold's (or NULLs): each appointment once
-    (its first row) and its holds in order, each resource once."""
-    width = len(_DAY_COLUMNS)
-    rows: list[tuple[Any, ...]] = []
-    holds: dict[int, list[Hold]] = defaultdict(list)
-    resources: dict[int, ResourceRef] = {}
-    previous = None
-    for row in joined:
-        pk = row[0]
-        if pk != previous:
-            rows.append(row[: width + 1])
-            previous = pk
-            holds[pk] = []
-        resource_id, public_id, name, kind = row[width:]
-        if resource_id is not None:
-            resource = resources.get(resource_id) or resources.setdefault(
-                resource_id, ResourceRef(resource_id, public_id, name, kind)
-            )
-            holds[pk].append(Hold(resource_id, resource))
-    return rows, holds
-
-
-def _holds_of(appointment_ids: list[int]) -> dict[int, list[Hold]]:
-    holds: dict[int, list[Hold]] = defaultdict(list)
-    resources: dict[int, ResourceRef] = {}
-    if appointment_ids:
-        for appointment_id, resource_id, public_id, name, kind in (
-            AppointmentResource.objects.filter(appointment_id__in=appointment_ids)
-            .order_by("pk")
-            .values_list(
-                "appointment_id",
-                "resource_id",
-                "resource__public_id",
-                "resource__name",
-                "resource__kind",
-            )
-        ):
-            resource = resources.get(resource_id) or resources.setdefault(
-                resource_id, ResourceRef(resource_id, public_id, name, kind)
-            )
-            holds[appointment_id].append(Hold(resource_id, resource))
-    return holds
-
-
-def appointments_between_query(
-    *,
-    actor: Actor,
-    first: date,
-    days: int = 1,
-    unit_id: int | None = None,
-    resource_ids: list[int] | None = None,
-    include_cancelled: bool = False,
-    with_walk_ins: bool = False,
-) -> QuerySet[Appointment]:
-    """The appointments appointments_between reads, as a query, for a reader that needs
-    only a few columns of thousands of rows (the reception board). The caller shows
-    patients and so logs the read with schedule_read_log."""
-    require(actor, Perm.SCHEDULE_VIEW)
-    start, end = local_day_bounds(first, days)
-    appointments = Appointment.objects.filter(
-        organisation_id__in=actor.organisation_ids, start__gte=start, start__lt=end
-    )
-    if unit_id is not None:
-        appointments = appointments.filter(unit_id=unit_id)
-    if resource_ids is not None:
-        held = AppointmentResource.objects.filter(
-            resource_id__in=resource_ids, start__gte=start, start__lt=end
-        ).values_list("appointment_id", flat=True)
-        if with_walk_ins:
-            # The ids first: an OR of the two makes PostgreSQL's planner expect hundreds of
-            # rows where there are dozens, and walk the whole patient table to join them.
-            walk_ins = appointments.filter(queue_number__isnull=False).values_list("pk", flat=True)
-            appointments = appointments.filter(pk__in={*held, *walk_ins})
-        else:
-            appointments = appointments.filter(pk__in=held)
-    if not include_cancelled:
-        appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
-    return appointments
-
-
-def schedule_read_log(
-    *, actor: Actor, first: date, days: int, count: int, channel: Channel
-) -> None:
-    """The one access-log entry for showing a schedule; filed under the schedule's
-    organisation when the actor reads one clinic of a community."""
-    only = next(iter(actor.organisation_ids)) if len(actor.organisation_ids) == 1 else None
-    access_log_record(
-        actor=actor,
-        action=Action.VIEW,
-        purpose=Purpose.ADMINISTRATION,
-        channel=channel,
-        object_type="schedule",
-        reason=f"{first.isoformat()} +{days}d: {count} appointments",
-        organisation_id=only,
-    )
-
-
 def holds_attach(appointments: list[Appointment]) -> list[Appointment]:
     """Load the holds of all these appointments in one query, each Resource once, into
     `Appointment.holds` (Django's prefetch of a reverse relation builds a queryset per
@@ -356,14 +79,6 @@ def holds_attach(appointments: list[Appointment]) -> list[Appointment]:
     for appointment in appointments:
         appointment._holds = by_appointment[appointment.pk]
     return appointments
-
-
-def by_resource(appointments: list[DayAppointment]) -> dict[int, list[DayAppointment]]:
-    grouped: dict[int, list[DayAppointment]] = defaultdict(list)
-    for appointment in appointments:
-        for hold in appointment.holds:
-            grouped[hold.resource_id].append(appointment)
-    return grouped
 
 
 def next_appointments(
@@ -389,19 +104,6 @@ def next_appointments(
         found.setdefault(appointment.patient_id, appointment)
     patient_list_log(actor, "next_appointments", len(found), channel)
     return found
-
-
-def patient_appointments(
-    *, patient_id: int, past_days: int = 90, limit: int = 20
-) -> list[DayAppointment]:
-    """A patient's appointments from `past_days` ago onwards, soonest first (the caller has
-    opened the patient through access_patient, which logged the read)."""
-    since = timezone.now() - timedelta(days=past_days)
-    return schedule_rows(
-        Appointment.objects.filter(patient_id=patient_id, start__gte=since).order_by("start")[
-            :limit
-        ]
-    )
 
 
 def series_appointments(*, actor: Actor, series: AppointmentSeries) -> list[Appointment]:

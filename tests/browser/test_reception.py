@@ -110,6 +110,7 @@ def test_a_scanned_card_checks_the_patient_in_on_the_board(page: Page, desk) -> 
     # One practitioner's rows: choosing the other practitioner hides this row, all shows it.
     held = {hold.resource_id for hold in appointment.holds}
     other_doctor = next(d for d in clinic.doctors if d.pk not in held)
+    page.wait_for_load_state()  # the undo reloads the board; its app.js is deferred
     page.select_option("#practitioner-select", label=other_doctor.name)
     expect(page).to_have_url(re.compile(rf"practitioner={other_doctor.public_id}"))
     expect(page.locator(f"#row-{appointment.public_id}")).to_have_count(0)

@@ -87,7 +87,7 @@ def journal_filters(*, patient: Patient) -> JournalFilters:
             _filter_sql(connection.vendor),
             [patient.organisation_id, patient.pk, patient.organisation_id],
         )
-        found = [rows.converted(_FILTER_FIELDS, row) for row in cursor.fetchall()]
+        found = rows.converted_rows(_FILTER_FIELDS, cursor.fetchall())
     present = {row[0] for row in found}
     labels = dict(EntryType.choices)
     types = [FilterChoice(v, str(labels[v])) for v in EntryType.values if v in present]

@@ -31,7 +31,7 @@ from klinik.scheduling.availability import (
 from klinik.scheduling.calendar.selectors import AbsenceRow, absence_rows, unit_schedule
 from klinik.scheduling.choices import AbsenceKind, AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Resource
-from klinik.scheduling.selectors import DayAppointment, appointments_between, by_resource
+from klinik.scheduling.schedule import DayAppointment, appointments_between, by_resource
 
 ROW_MINUTES = 5  # one grid row; the display grid (5 or 15 minutes) is a multiple of it
 DAY_MINUTES = 24 * 60

@@ -43,12 +43,8 @@ from klinik.scheduling.models import (
     AppointmentType,
     Resource,
 )
-from klinik.scheduling.selectors import (
-    appointments_between_query,
-    local_day_bounds,
-    resources_for,
-    schedule_read_log,
-)
+from klinik.scheduling.schedule import appointments_between_query, schedule_read_log
+from klinik.scheduling.selectors import local_day_bounds, resources_for
 from klinik.scheduling.transitions import status_transitions, undo_status
 
 S = AppointmentStatus
