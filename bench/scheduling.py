@@ -21,7 +21,7 @@ from klinik.demo.schedule import GP_TYPES, generate_schedule, resources_create, 
 from klinik.scheduling.availability import LOCAL
 from klinik.scheduling.models import Appointment, AppointmentResource
 from klinik.scheduling.reception.selectors import COMPACT_FROM
-from klinik.scheduling.selectors import appointments_between
+from klinik.scheduling.schedule import appointments_between
 from klinik.scheduling.slots import find_slots
 from klinik.scheduling.tests import booking_worker
 
