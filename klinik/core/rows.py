@@ -82,25 +82,48 @@ def instance(model: type[M], row: Sequence[Any], start: int = 0) -> tuple[M | No
 
 
 @functools.cache
-def _by_public_id_sql(model: type[Model], organisations: int, vendor: str) -> str:
+def _by_public_id_sql(
+    model: type[Model], organisations: int, related: str | None, vendor: str
+) -> str:
     del vendor  # keys the cache: quoting is the backend's
     in_orgs = "= %s" if organisations == 1 else f"IN ({', '.join(['%s'] * organisations)})"
+    selected, joined = columns(model._meta.concrete_fields, "x"), ""
+    if related is not None:
+        key = model._meta.get_field(related)
+        target = key.related_model
+        assert isinstance(key, Field) and isinstance(target, type)  # a concrete foreign key
+        selected += f", {columns(target._meta.concrete_fields, 'y')}"
+        joined = f" JOIN {table(target)} y ON y.id = x.{_column(key)}"
     return (
-        f"SELECT {columns(model._meta.concrete_fields, 'x')} FROM {table(model)} x "  # noqa: S608
+        f"SELECT {selected} FROM {table(model)} x{joined} "  # noqa: S608
         f"WHERE x.public_id = %s AND x.organisation_id {in_orgs}"
     )
 
 
-def by_public_id(model: type[M], key: uuid.UUID, organisation_ids: frozenset[int]) -> M | None:
+def by_public_id(
+    model: type[M],
+    key: uuid.UUID,
+    organisation_ids: frozenset[int],
+    *,
+    related: str | None = None,
+) -> M | None:
     """The row of `model` with this public id in one of the organisations, every field
-    loaded: the look-up each request that names a patient, practitioner or type makes."""
+    loaded (and the object of the foreign key `related`, which must not be NULL, with it):
+    the look-up each request that names a patient, practitioner or type makes."""
     if not organisation_ids:
         return None
     public_id = model._meta.get_field("public_id").get_db_prep_value(key, connection)  # type: ignore[union-attr]
     with connection.cursor() as cursor:
         cursor.execute(
-            _by_public_id_sql(model, len(organisation_ids), connection.vendor),
+            _by_public_id_sql(model, len(organisation_ids), related, connection.vendor),
             [public_id, *sorted(organisation_ids)],
         )
         row = cursor.fetchone()
-    return None if row is None else instance(model, row)[0]
+    if row is None:
+        return None
+    found, at = instance(model, row)
+    if related is not None and found is not None:
+        target = model._meta.get_field(related).related_model
+        assert isinstance(target, type)
+        setattr(found, related, instance(target, row, at)[0])
+    return found

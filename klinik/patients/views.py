@@ -43,6 +43,7 @@ from klinik.patients.forms import (
 )
 from klinik.patients.identifiers import IdentifierError, parse_identifier
 from klinik.patients.models import Patient, PatientMerge, Relative
+from klinik.patients.overview import patient_relatives_list
 from klinik.terminology.selectors import postal_code_city
 
 
@@ -241,7 +242,11 @@ def relative_add_view(request: ActorRequest, public_id: str) -> HttpResponse:
     return render(
         request,
         "patients/partials/_relatives.html",
-        {"patient": patient, "relatives": patient.relatives.all(), "relative_form": form},
+        {
+            "patient": patient,
+            "relatives": patient_relatives_list(patient=patient),
+            "relative_form": form,
+        },
         status=422 if form.errors else 200,
     )
 
@@ -257,7 +262,7 @@ def relative_remove_view(request: ActorRequest, public_id: str, relative_id: str
     return render(
         request,
         "patients/partials/_relatives.html",
-        {"patient": patient, "relatives": patient.relatives.all()},
+        {"patient": patient, "relatives": patient_relatives_list(patient=patient)},
     )
 
 

@@ -70,14 +70,10 @@ def appointment_detail(
 
 def access_appointment_type(*, actor: Actor, public_id: object) -> AppointmentType:
     require(actor, Perm.SCHEDULE_VIEW)
-    found = (
-        AppointmentType.objects.select_related("unit")
-        .filter(
-            public_id=_uuid(public_id), organisation_id__in=actor.organisation_ids, is_active=True
-        )
-        .first()
+    found = rows.by_public_id(
+        AppointmentType, _uuid(public_id), actor.organisation_ids, related="unit"
     )
-    if found is None:
+    if found is None or not found.is_active:
         raise Http404
     return found
 

@@ -20,6 +20,7 @@ from klinik.scheduling.models import (
     Resource,
     UnitSchedule,
 )
+from klinik.scheduling.selectors import unit_schedule
 from klinik.scheduling.slots import Slot, find_slots, pick_resources, type_candidates
 
 ALTERNATIVES = 5
@@ -158,7 +159,7 @@ def resources_choose(
         candidates = _with_room(appointment_type, candidates, room)
     if any(not pool for pool in candidates):
         raise BookingError(BookingError.NO_RESOURCE, code=BookingCode.NO_RESOURCE)
-    schedule = UnitSchedule.objects.filter(unit_id=appointment_type.unit_id).first()
+    schedule = unit_schedule(unit_id=appointment_type.unit_id)
     local_start = timezone.localtime(start, LOCAL)
     availability = load_availability(
         resources=[r for pool in candidates for r in pool],

@@ -118,45 +118,26 @@ def _fields(model: type[Model], names: tuple[str, ...]) -> list[Field[Any, Any]]
 
 _FIELDS = tuple(f for model, _alias, names in _SELECTED for f in _fields(model, names))
 _WIDTH = len(_FIELDS) - 4  # the appointment's part of a row, before the resource's
-# The same columns but the resource's, as a queryset of appointments names them.
-_RELATED = {Appointment: "", Patient: "patient__", AppointmentType: "appointment_type__",
-            Unit: "unit__"}  # fmt: skip
-_ORM_COLUMNS = tuple(
-    f"{_RELATED[model]}{name}" for model, _alias, names in _SELECTED[:-1] for name in names
-)
 
 
-@functools.cache
-def _day_sql(organisations: int, resources: int | None, by_unit: bool, vendor: str) -> str:
-    """The statement of appointments_between: appointments of the actor's organisations
-    starting in [start, end), of a unit, holding one of the resources, not cancelled, as each
-    asks; a row per hold, in order of start, appointment and hold."""
-    del vendor  # keys the cache: quoting is the backend's
+def _among(count: int) -> str:
+    return "= %s" if count == 1 else f"IN ({', '.join(['%s'] * count)})"
+
+
+def _schedule_sql(chosen: str) -> str:
+    """A schedule read: the appointments `chosen` selects (a statement on `a`, the appointment
+    table), each with its patient, type, unit and held resources, a row per hold, in order of
+    start, appointment and hold. The chosen ones come first as a CTE the planner takes as it
+    is: planning the seven-table join as one costs PostgreSQL twice as much as running it;
+    and a limit there counts appointments, not holds."""
     t = rows.table
-
-    def among(count: int) -> str:
-        return "= %s" if count == 1 else f"IN ({', '.join(['%s'] * count)})"
-
-    # The day's appointments first, as a CTE the planner takes as it is: planning the
-    # seven-table join as one costs PostgreSQL twice as much as running it.
-    keys = _fields(Appointment, ("patient", "appointment_type", "unit"))
-    day = (
-        f"SELECT {rows.columns([*_fields(Appointment, _APPOINTMENT_FIELDS), *keys], 'a')} "  # noqa: S608  (constant SQL)
-        f"FROM {t(Appointment)} a WHERE a.organisation_id {among(organisations)} "
-        "AND a.start >= %s AND a.start < %s AND a.status <> %s"
-    )
-    if by_unit:
-        day += " AND a.unit_id = %s"
-    if resources is not None:
-        day += (
-            f" AND a.id IN (SELECT w.appointment_id FROM {t(AppointmentResource)} w "  # noqa: S608
-            f"WHERE w.resource_id {among(resources)} AND w.start >= %s AND w.start < %s)"
-        )
+    read = _fields(Appointment, (*_APPOINTMENT_FIELDS, "patient", "appointment_type", "unit"))
     selected = ", ".join(
         rows.columns(_fields(model, names), alias) for model, alias, names in _SELECTED
     )
     return (
-        f"WITH a AS MATERIALIZED ({day}) SELECT {selected} FROM a "  # noqa: S608
+        f"WITH a AS MATERIALIZED (SELECT {rows.columns(read, 'a')} {chosen}) "  # noqa: S608
+        f"SELECT {selected} FROM a "
         f"JOIN {t(Patient)} p ON p.id = a.patient_id "
         f"JOIN {t(AppointmentType)} t ON t.id = a.appointment_type_id "
         f"JOIN {t(Unit)} u ON u.id = a.unit_id "
@@ -164,6 +145,43 @@ def _day_sql(organisations: int, resources: int | None, by_unit: bool, vendor: s
         f"LEFT JOIN {t(Resource)} r ON r.id = h.resource_id "
         "ORDER BY a.start, a.id, h.id"
     )
+
+
+@functools.cache
+def _day_sql(organisations: int, resources: int | None, by_unit: bool, vendor: str) -> str:
+    """appointments_between's: the actor's organisations' appointments starting in
+    [start, end), not of the status given, of a unit and holding one of the resources as
+    asked."""
+    del vendor  # keys the cache: quoting is the backend's
+    chosen = (
+        f"FROM {rows.table(Appointment)} a WHERE a.organisation_id {_among(organisations)} "
+        "AND a.start >= %s AND a.start < %s AND a.status <> %s"
+    )
+    if by_unit:
+        chosen += " AND a.unit_id = %s"
+    if resources is not None:
+        chosen += (
+            f" AND a.id IN (SELECT w.appointment_id FROM {rows.table(AppointmentResource)} w "  # noqa: S608
+            f"WHERE w.resource_id {_among(resources)} AND w.start >= %s AND w.start < %s)"
+        )
+    return _schedule_sql(chosen)
+
+
+@functools.cache
+def _patient_sql(vendor: str) -> str:
+    """patient_appointments': the patient's first appointments from a moment on."""
+    del vendor  # keys the cache: quoting is the backend's
+    return _schedule_sql(
+        f"FROM {rows.table(Appointment)} a WHERE a.patient_id = %s AND a.start >= %s "
+        "ORDER BY a.start, a.id LIMIT %s"
+    )
+
+
+def _schedule_read(sql: str, params: list[Any]) -> list[DayAppointment]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = rows.converted_rows(_FIELDS, cursor.fetchall())
+    return _day_appointments(*_split_holds(found))
 
 
 def appointments_between(
@@ -203,20 +221,9 @@ def appointments_between(
             unit_id is not None,
             connection.vendor,
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            found = rows.converted_rows(_FIELDS, cursor.fetchall())
-        result = _day_appointments(*_split_holds(found))
+        result = _schedule_read(sql, params)
     schedule_read_log(actor=actor, first=first, days=days, count=len(result), channel=channel)
     return result
-
-
-def schedule_rows(appointments: QuerySet[Appointment]) -> list[DayAppointment]:
-    """The first appointments of a sliced query (a patient's next ones) as plain values,
-    with patient, type, unit and held resources: the appointments in one statement, their
-    holds in a second (a limit on rows joined with holds would cut holds, not appointments)."""
-    found = list(appointments.values_list(*_ORM_COLUMNS))
-    return _day_appointments(found, _holds_of([row[0] for row in found]))
 
 
 def _day_appointments(
@@ -274,28 +281,6 @@ def _split_holds(
             )
             holds[pk].append(Hold(resource_id, resource))
     return appointments, holds
-
-
-def _holds_of(appointment_ids: list[int]) -> dict[int, list[Hold]]:
-    holds: dict[int, list[Hold]] = defaultdict(list)
-    resources: dict[int, ResourceRef] = {}
-    if appointment_ids:
-        for appointment_id, resource_id, public_id, name, kind in (
-            AppointmentResource.objects.filter(appointment_id__in=appointment_ids)
-            .order_by("pk")
-            .values_list(
-                "appointment_id",
-                "resource_id",
-                "resource__public_id",
-                "resource__name",
-                "resource__kind",
-            )
-        ):
-            resource = resources.get(resource_id) or resources.setdefault(
-                resource_id, ResourceRef(resource_id, public_id, name, kind)
-            )
-            holds[appointment_id].append(Hold(resource_id, resource))
-    return holds
 
 
 def appointments_between_query(
@@ -365,8 +350,4 @@ def patient_appointments(
     """A patient's appointments from `past_days` ago onwards, soonest first (the caller has
     opened the patient through access_patient, which logged the read)."""
     since = timezone.now() - timedelta(days=past_days)
-    return schedule_rows(
-        Appointment.objects.filter(patient_id=patient_id, start__gte=since).order_by("start")[
-            :limit
-        ]
-    )
+    return _schedule_read(_patient_sql(connection.vendor), [patient_id, since, limit])

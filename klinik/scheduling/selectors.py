@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from klinik.audit.choices import Channel
 from klinik.audit.services import patient_list_log
+from klinik.core import rows
 from klinik.core.models import Unit
 from klinik.core.policy import Actor, Perm, require
 from klinik.scheduling.availability import LOCAL, load_availability, load_timetable
@@ -54,6 +56,24 @@ def resources_for(*, actor: Actor, unit_id: int | None = None) -> QuerySet[Resou
     if unit_id is not None:
         resources = resources.filter(unit_id=unit_id)
     return resources.order_by("unit__name", "kind", "sort_order", "name")
+
+
+@functools.cache
+def _schedule_sql(vendor: str) -> str:
+    del vendor  # keys the cache: quoting is the backend's
+    return (
+        f"SELECT {rows.columns(UnitSchedule._meta.concrete_fields, 's')} "  # noqa: S608
+        f"FROM {rows.table(UnitSchedule)} s WHERE s.unit_id = %s"
+    )
+
+
+def unit_schedule(*, unit_id: int) -> UnitSchedule | None:
+    """The unit's opening rules (one per unit). Every booking and calendar page reads them,
+    so the statement is written out (klinik.core.rows)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_schedule_sql(connection.vendor), [unit_id])
+        row = cursor.fetchone()
+    return None if row is None else rows.instance(UnitSchedule, row)[0]
 
 
 def local_day_bounds(day: date, days: int = 1) -> tuple[datetime, datetime]:

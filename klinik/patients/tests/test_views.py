@@ -241,3 +241,26 @@ def test_restriction_screen(world, secretary, client):
     assert client.post(url, {"reason": "Ønsker sletning"}).status_code == 302
     patient.refresh_from_db()
     assert patient.is_restricted
+
+
+def test_the_relatives_list_keeps_its_order_after_an_add(world, secretary, client):
+    """The list answered after an add is in the patient page's order: the primary contact
+    first, then by name (not in the order they were added)."""
+    patient = world.patient_a
+    for name, primary in (("Dorte Holm", ""), ("Carl Berg", ""), ("Bent Dam", "on")):
+        client.post(
+            f"/patients/{patient.public_id}/relatives/",
+            {
+                "relative-name": name,
+                "relative-relation": "child",
+                "relative-is_primary_contact": primary,
+            },
+            HTTP_HX_REQUEST="true",
+        )
+    answer = client.post(
+        f"/patients/{patient.public_id}/relatives/",
+        {"relative-name": "Anna Ask", "relative-relation": "spouse"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    shown = [answer.index(name) for name in ("Bent Dam", "Anna Ask", "Carl Berg", "Dorte Holm")]
+    assert shown == sorted(shown)

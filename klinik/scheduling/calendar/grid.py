@@ -28,10 +28,11 @@ from klinik.scheduling.availability import (
     load_availability,
     load_timetable,
 )
-from klinik.scheduling.calendar.selectors import AbsenceRow, absence_rows, unit_schedule
+from klinik.scheduling.calendar.selectors import AbsenceRow, absence_rows
 from klinik.scheduling.choices import AbsenceKind, AppointmentStatus, ResourceKind
 from klinik.scheduling.models import Resource
 from klinik.scheduling.schedule import DayAppointment, appointments_between, by_resource
+from klinik.scheduling.selectors import unit_schedule
 
 ROW_MINUTES = 5  # one grid row; the display grid (5 or 15 minutes) is a multiple of it
 DAY_MINUTES = 24 * 60
@@ -360,7 +361,7 @@ def layout_load(
 ) -> Layout:
     """The resources' appointments (a logged read), opening hours and absences of the days."""
     last = first + timedelta(days=days - 1)
-    schedule = unit_schedule(unit=unit)
+    schedule = unit_schedule(unit_id=unit.pk)
     timetable = load_timetable(resources=resources, first=first, last=last)
     appointments = appointments_between(
         actor=actor,

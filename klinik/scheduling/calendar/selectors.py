@@ -7,14 +7,16 @@ is read through scheduling.selectors; these reads show no patient.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 
 from django.db import connection
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
+from klinik.core import rows
 from klinik.core.db import serial_plans
-from klinik.core.models import Unit
+from klinik.core.models import Organisation, Unit
 from klinik.core.policy import Actor
 from klinik.patients.models import Patient
 from klinik.scheduling.availability import LOCAL, Timetable
@@ -33,18 +35,69 @@ from klinik.scheduling.selectors import local_day_bounds
 AbsenceRow = tuple[int | None, str, str, datetime, datetime]
 
 
-def calendar_units(*, actor: Actor) -> list[Unit]:
-    """Units the actor may schedule for: their unit's organisation, or every organisation of
-    their community (a shared reception)."""
-    return list(
-        Unit.objects.filter(organisation_id__in=actor.organisation_ids, is_active=True)
-        .select_related("organisation")
-        .order_by("organisation__name", "name")
+@functools.cache
+def _units_sql(organisations: int, vendor: str) -> str:
+    del vendor  # keys the cache: quoting is the backend's
+    in_orgs = "= %s" if organisations == 1 else f"IN ({', '.join(['%s'] * organisations)})"
+    return (
+        f"SELECT {rows.columns(Unit._meta.concrete_fields, 'u')}, "  # noqa: S608
+        f"{rows.columns(Organisation._meta.concrete_fields, 'o')} "
+        f"FROM {rows.table(Unit)} u JOIN {rows.table(Organisation)} o ON o.id = u.organisation_id "
+        f"WHERE u.organisation_id {in_orgs} AND u.is_active = %s ORDER BY o.name, u.name"
     )
 
 
-def unit_schedule(*, unit: Unit) -> UnitSchedule | None:
-    return UnitSchedule.objects.filter(unit=unit).first()
+def calendar_units(*, actor: Actor) -> list[Unit]:
+    """Units the actor may schedule for: their unit's organisation, or every organisation of
+    their community (a shared reception). Read on every calendar page, so written out
+    (klinik.core.rows)."""
+    if not actor.organisation_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _units_sql(len(actor.organisation_ids), connection.vendor),
+            [*sorted(actor.organisation_ids), True],
+        )
+        found = cursor.fetchall()
+    units = []
+    for row in found:
+        unit, at = rows.instance(Unit, row)
+        organisation, _end = rows.instance(Organisation, row, at)
+        assert unit is not None and organisation is not None  # inner join of non-null keys
+        unit.organisation = organisation
+        units.append(unit)
+    return units
+
+
+@functools.cache
+def _resources_sql(organisations: int, vendor: str) -> str:
+    del vendor  # keys the cache: quoting is the backend's
+    in_orgs = "= %s" if organisations == 1 else f"IN ({', '.join(['%s'] * organisations)})"
+    return (
+        f"SELECT {rows.columns(Resource._meta.concrete_fields, 'r')} "  # noqa: S608
+        f"FROM {rows.table(Resource)} r WHERE r.unit_id = %s "
+        f"AND r.organisation_id {in_orgs} AND r.is_active = %s"
+    )
+
+
+def calendar_resources(*, actor: Actor, unit: Unit) -> list[Resource]:
+    """The unit's active resources (in no order: the calendar sorts them), each with its
+    unit set; written out as calendar_units is."""
+    if not actor.organisation_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _resources_sql(len(actor.organisation_ids), connection.vendor),
+            [unit.pk, *sorted(actor.organisation_ids), True],
+        )
+        found = cursor.fetchall()
+    resources = []
+    for row in found:
+        resource = rows.instance(Resource, row)[0]
+        assert resource is not None  # the primary key is never NULL
+        resource.unit = unit
+        resources.append(resource)
+    return resources
 
 
 def absence_rows(timetable: Timetable) -> list[AbsenceRow]:

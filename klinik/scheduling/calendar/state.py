@@ -20,9 +20,9 @@ from django.utils.http import urlencode
 from klinik.core.http import ActorRequest
 from klinik.core.models import Unit
 from klinik.core.policy import Actor
-from klinik.scheduling.calendar.forms import CalendarForm
+from klinik.scheduling.calendar.forms import GRID_CHOICES, CalendarForm
 from klinik.scheduling.calendar.markup import resource_checkboxes
-from klinik.scheduling.calendar.selectors import calendar_units
+from klinik.scheduling.calendar.selectors import calendar_resources, calendar_units
 from klinik.scheduling.choices import ResourceKind
 from klinik.scheduling.models import AppointmentType, Resource
 from klinik.scheduling.selectors import appointment_types_for, resources_for
@@ -100,7 +100,7 @@ def calendar_state(request: ActorRequest) -> CalendarState:
     remembered = remembered if isinstance(remembered, dict) else {}
     unit = _chosen_unit(actor, units, request.GET, remembered)
     query = _completed_query(request.GET, unit, remembered)
-    resources = sorted_resources(resources_for(actor=actor, unit_id=unit.pk))
+    resources = sorted_resources(calendar_resources(actor=actor, unit=unit))
     form = CalendarForm(
         query,
         units=[(str(u.public_id), unit_label(u, units)) for u in units],
@@ -168,20 +168,6 @@ def _remember(session: SessionBase, state: CalendarState, remembered: Mapping[st
         session[SESSION_KEY] = chosen_now
 
 
-def toolbar_form(state: CalendarState) -> CalendarForm:
-    return CalendarForm(
-        initial={
-            "unit": str(state.unit.public_id),
-            "date": state.day,
-            "r": [str(r.public_id) for r in state.shown],
-            "grid": state.grid,
-            "cancelled": state.show_cancelled,
-        },
-        units=[(str(u.public_id), unit_label(u, state.units)) for u in state.units],
-        resources=[(str(r.public_id), r.name) for r in state.resources],
-    )
-
-
 def step(day: date, direction: int, weekdays: set[int]) -> date:
     """The next (or previous) day someone shown works; plain next day if nobody has hours."""
     candidate = day + timedelta(days=direction)
@@ -220,7 +206,11 @@ def page_context(
         unit_types = list(appointment_types_for(actor=actor, unit_id=state.unit.pk))
     types = [t for t in unit_types if t.is_active]
     return {
-        "toolbar": toolbar_form(state),
+        # The toolbar's two selects, printed by the template (Django's widgets cost a
+        # millisecond on every calendar page).
+        "unit_choices": [(str(u.public_id), unit_label(u, state.units)) for u in state.units],
+        "unit_value": str(state.unit.public_id),
+        "grid_choices": GRID_CHOICES,
         "types": types,
         "colours_url": type_colours_url(state.unit, types),
         "previous_url": state.url(name, date=previous.isoformat()),

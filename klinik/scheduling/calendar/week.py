@@ -41,10 +41,10 @@ from klinik.scheduling.calendar.selectors import (
     WeekBlock,
     absence_rows,
     appointment_blocks_by_day,
-    unit_schedule,
 )
 from klinik.scheduling.calendar.state import CalendarState
 from klinik.scheduling.models import Appointment, AppointmentType, Resource
+from klinik.scheduling.selectors import unit_schedule
 
 BAR_GAP = 5  # minutes: free gaps this short are not drawn in the week overview's bars
 
@@ -183,7 +183,7 @@ def week_overview(
 
 def _week_load(state: CalendarState, monday: date) -> _Week:
     sunday = monday + timedelta(days=6)
-    schedule = unit_schedule(unit=state.unit)
+    schedule = unit_schedule(unit_id=state.unit.pk)
     timetable = load_timetable(resources=state.shown, first=monday, last=sunday)
     availability = load_availability(
         resources=state.shown, schedule=schedule, first=monday, last=sunday, timetable=timetable

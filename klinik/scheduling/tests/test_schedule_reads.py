@@ -6,8 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from klinik.core.choices import Role
 from klinik.scheduling.booking import appointment_book
-from klinik.scheduling.models import Appointment
-from klinik.scheduling.schedule import appointments_between, schedule_rows
+from klinik.scheduling.schedule import appointments_between, patient_appointments
 from klinik.scheduling.tests.factories import at, clinic_create, next_workday
 from klinik.scheduling.transitions import appointment_cancel
 
@@ -48,17 +47,27 @@ def test_a_practitioners_day_is_one_read_with_every_hold(world, clinic, actor):
     assert found[0].patient.name == world.patient_a.name
 
 
-def test_a_sliced_read_keeps_each_appointments_holds(world, clinic, actor):
+def test_a_patients_first_appointments_keep_their_holds(world, clinic, actor):
+    """The limit counts appointments, not the rows of their holds; another patient's are
+    not among them."""
     day = next_workday()
-    for hour in (9, 10, 11):
+    booked = [
         appointment_book(
             actor=actor,
             patient=world.patient_a,
             appointment_type=clinic.consultation,
             start=at(day, hour),
         )
-    first_two = schedule_rows(Appointment.objects.order_by("start")[:2])
-    assert len(first_two) == 2
+        for hour in (11, 9, 10)
+    ]
+    appointment_book(
+        actor=actor,
+        patient=world.patient_a2,
+        appointment_type=clinic.consultation,
+        start=at(day, 8),
+    )
+    first_two = patient_appointments(patient_id=world.patient_a.pk, limit=2)
+    assert [a.public_id for a in first_two] == [booked[1].public_id, booked[2].public_id]
     assert all(len(a.holds) == 2 for a in first_two)
 
 
@@ -111,4 +120,7 @@ def test_a_day_keeps_to_the_unit_the_organisation_and_the_cancelled_as_asked(
     assert ids(unit_id=clinic.unit.pk, days=0) == set()
     found = appointments_between(actor=actor, first=day, unit_id=clinic.unit.pk)[0]
     assert (found.start, found.end, found.status) == (kept.start, kept.end, "booked")
-    assert (found.unit.name, found.appointment_type.name) == (world.unit_a.name, "Telefonkonsultation")
+    assert (found.unit.name, found.appointment_type.name) == (
+        world.unit_a.name,
+        "Telefonkonsultation",
+    )
