@@ -64,21 +64,34 @@ def converted_rows(
     result = [list(values) for values in found]
     if conversions:
         for values in result:
-            for index, col, converters in conversions:
-                for convert in converters:
-                    values[index] = convert(values[index], col, connection)
+            _convert(values, conversions)
     return result
+
+
+def _convert(values: list[Any], conversions: list[_Conversion]) -> None:
+    for index, col, converters in conversions:
+        for convert in converters:
+            values[index] = convert(values[index], col, connection)
+
+
+@functools.cache
+def _model_read(model: type[Model], vendor: str) -> tuple[int, list[str], list[_Conversion]]:
+    """A model's width in columns, its fields' attribute names and their converters: looked
+    up once per model, not per row (the converters' cache hashes every field)."""
+    fields = tuple(model._meta.concrete_fields)
+    return len(fields), [f.attname for f in fields], _conversions(fields, vendor)
 
 
 def instance(model: type[M], row: Sequence[Any], start: int = 0) -> tuple[M | None, int]:
     """The instance whose concrete fields' columns start at row[start] (None when its primary
     key is NULL, as from an outer join), and where the next columns start."""
-    fields = tuple(model._meta.concrete_fields)
-    end = start + len(fields)
+    width, names, conversions = _model_read(model, connection.vendor)
+    end = start + width
     if row[start] is None:
         return None, end
-    values = converted(fields, row[start:end])
-    return model.from_db(connection.alias, [f.attname for f in fields], values), end
+    values = list(row[start:end])
+    _convert(values, conversions)
+    return model.from_db(connection.alias, names, values), end
 
 
 @functools.cache

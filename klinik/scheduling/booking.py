@@ -8,8 +8,10 @@ refuses an overlapping hold even if two checks ran at once.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models.sql.subqueries import InsertQuery
@@ -55,16 +57,39 @@ def _hold(appointment: Appointment, resources: tuple[Resource, ...], start: date
     )
 
 
+_INSERTED = tuple(f for f in Appointment._meta.local_concrete_fields if not f.primary_key)
+
+
+@functools.cache
+def _appointment_insert_sql(vendor: str) -> str:
+    del vendor  # keys the cache: quoting is the backend's
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in _INSERTED)  # type: ignore[arg-type]
+    values = ", ".join(["%s"] * len(_INSERTED))
+    return f"INSERT INTO {quote(Appointment._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
+
+
+def _appointment_insert(appointment: Appointment) -> tuple[str, list[Any]]:
+    """The appointment's INSERT as Django's compiler writes it (each field's pre-save and
+    database value), the statement written once: compiling it cost as much as running it. A
+    value the database makes (an expression, a database default) goes through the compiler."""
+    params = [f.pre_save(appointment, True) for f in _INSERTED]
+    if any(hasattr(value, "resolve_expression") for value in params):
+        query = InsertQuery(Appointment)
+        query.insert_values(list(_INSERTED), [appointment])
+        ((insert, compiled),) = query.get_compiler(connection=connection).as_sql()
+        return insert, list(compiled)
+    prepared = [f.get_db_prep_save(v, connection) for f, v in zip(_INSERTED, params, strict=True)]
+    return _appointment_insert_sql(connection.vendor), prepared
+
+
 def _booked_together(
     appointment: Appointment, resources: tuple[Resource, ...], start: datetime, by_id: int | None
 ) -> None:
     """PostgreSQL: the appointment, its holds and its "booked" event in one statement (one
     round trip instead of three; ADR 0037). The exclusion constraint checks the holds as they
     are inserted, so a taken time fails the statement with an IntegrityError as before."""
-    meta = Appointment._meta
-    query = InsertQuery(Appointment)
-    query.insert_values([f for f in meta.local_concrete_fields if not f.primary_key], [appointment])
-    ((insert, params),) = query.get_compiler(connection=connection).as_sql()
+    insert, params = _appointment_insert(appointment)
     hold, event = AppointmentResource._meta, AppointmentEvent._meta
     quote = connection.ops.quote_name
     # Table names from the models; every value a parameter.

@@ -377,3 +377,36 @@ def test_an_allowed_list_narrows_a_requirement_and_an_empty_pool_refuses(world, 
             practitioner=clinic.doctors[0],
         )
     assert exc.value.code == "no_resource"
+
+
+def test_the_written_out_insert_is_the_one_djangos_compiler_writes(world, clinic, actor):
+    """The booking's INSERT is written once (booking._appointment_insert): it must stay the
+    statement and the values Django's compiler makes from the model."""
+    from django.db.models.sql.subqueries import InsertQuery
+
+    from klinik.scheduling.booking import _INSERTED, _appointment_insert
+    from klinik.scheduling.models import Appointment
+
+    start = at(next_workday(), 9)
+    appointment = Appointment(
+        organisation_id=clinic.unit.organisation_id,
+        unit=clinic.unit,
+        appointment_type=clinic.consultation,
+        patient=world.patient_a,
+        start=start,
+        end=start + timedelta(minutes=15),
+        block_end=start + timedelta(minutes=20),
+        booked_via="staff",
+        booked_by=actor.user,
+        note="Ømt knæ",
+    )
+    sql, params = _appointment_insert(appointment)
+    query = InsertQuery(Appointment)
+    query.insert_values(list(_INSERTED), [appointment])
+    ((expected_sql, expected_params),) = query.get_compiler(connection=connection).as_sql()
+    assert sql == expected_sql
+    made_at = [f.name for f in _INSERTED].index("created_at")  # auto_now_add: now, twice
+    assert params[:made_at] + params[made_at + 1 :] == [
+        *expected_params[:made_at],
+        *expected_params[made_at + 1 :],
+    ]
