@@ -34,6 +34,11 @@ def _column(field: Field[Any, Any]) -> str:
     return field.column
 
 
+def among(count: int) -> str:
+    """The right side of a test for one of `count` parameters: `= %s`, or `IN (%s, ...)`."""
+    return "= %s" if count == 1 else f"IN ({', '.join(['%s'] * count)})"
+
+
 def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -99,7 +104,6 @@ def _by_public_id_sql(
     model: type[Model], organisations: int, related: str | None, vendor: str
 ) -> str:
     del vendor  # keys the cache: quoting is the backend's
-    in_orgs = "= %s" if organisations == 1 else f"IN ({', '.join(['%s'] * organisations)})"
     selected, joined = columns(model._meta.concrete_fields, "x"), ""
     if related is not None:
         key = model._meta.get_field(related)
@@ -109,7 +113,7 @@ def _by_public_id_sql(
         joined = f" JOIN {table(target)} y ON y.id = x.{_column(key)}"
     return (
         f"SELECT {selected} FROM {table(model)} x{joined} "  # noqa: S608
-        f"WHERE x.public_id = %s AND x.organisation_id {in_orgs}"
+        f"WHERE x.public_id = %s AND x.organisation_id {among(organisations)}"
     )
 
 

@@ -120,10 +120,6 @@ _FIELDS = tuple(f for model, _alias, names in _SELECTED for f in _fields(model, 
 _WIDTH = len(_FIELDS) - 4  # the appointment's part of a row, before the resource's
 
 
-def _among(count: int) -> str:
-    return "= %s" if count == 1 else f"IN ({', '.join(['%s'] * count)})"
-
-
 def _schedule_sql(chosen: str) -> str:
     """A schedule read: the appointments `chosen` selects (a statement on `a`, the appointment
     table), each with its patient, type, unit and held resources, a row per hold, in order of
@@ -154,7 +150,7 @@ def _day_sql(organisations: int, resources: int | None, by_unit: bool, vendor: s
     asked."""
     del vendor  # keys the cache: quoting is the backend's
     chosen = (
-        f"FROM {rows.table(Appointment)} a WHERE a.organisation_id {_among(organisations)} "
+        f"FROM {rows.table(Appointment)} a WHERE a.organisation_id {rows.among(organisations)} "
         "AND a.start >= %s AND a.start < %s AND a.status <> %s"
     )
     if by_unit:
@@ -162,7 +158,7 @@ def _day_sql(organisations: int, resources: int | None, by_unit: bool, vendor: s
     if resources is not None:
         chosen += (
             f" AND a.id IN (SELECT w.appointment_id FROM {rows.table(AppointmentResource)} w "  # noqa: S608
-            f"WHERE w.resource_id {_among(resources)} AND w.start >= %s AND w.start < %s)"
+            f"WHERE w.resource_id {rows.among(resources)} AND w.start >= %s AND w.start < %s)"
         )
     return _schedule_sql(chosen)
 

@@ -38,12 +38,12 @@ AbsenceRow = tuple[int | None, str, str, datetime, datetime]
 @functools.cache
 def _units_sql(organisations: int, vendor: str) -> str:
     del vendor  # keys the cache: quoting is the backend's
-    in_orgs = "= %s" if organisations == 1 else f"IN ({', '.join(['%s'] * organisations)})"
     return (
         f"SELECT {rows.columns(Unit._meta.concrete_fields, 'u')}, "  # noqa: S608
         f"{rows.columns(Organisation._meta.concrete_fields, 'o')} "
         f"FROM {rows.table(Unit)} u JOIN {rows.table(Organisation)} o ON o.id = u.organisation_id "
-        f"WHERE u.organisation_id {in_orgs} AND u.is_active = %s ORDER BY o.name, u.name"
+        f"WHERE u.organisation_id {rows.among(organisations)} AND u.is_active = %s "
+        "ORDER BY o.name, u.name"
     )
 
 
@@ -72,11 +72,10 @@ def calendar_units(*, actor: Actor) -> list[Unit]:
 @functools.cache
 def _resources_sql(organisations: int, vendor: str) -> str:
     del vendor  # keys the cache: quoting is the backend's
-    in_orgs = "= %s" if organisations == 1 else f"IN ({', '.join(['%s'] * organisations)})"
     return (
         f"SELECT {rows.columns(Resource._meta.concrete_fields, 'r')} "  # noqa: S608
         f"FROM {rows.table(Resource)} r WHERE r.unit_id = %s "
-        f"AND r.organisation_id {in_orgs} AND r.is_active = %s"
+        f"AND r.organisation_id {rows.among(organisations)} AND r.is_active = %s"
     )
 
 
