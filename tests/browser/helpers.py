@@ -8,6 +8,10 @@ from playwright.sync_api import Page, expect
 
 from klinik.demo.clinic import DEMO_PASSWORD
 
+# A PDF is rendered by the server (WeasyPrint loads its fonts on a process's first document):
+# its download gets more room than the five seconds of a click.
+PDF_TIMEOUT_MS = 15_000
+
 
 def log_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
     """Log in through the form and wait for the dashboard."""

@@ -19,7 +19,7 @@ from klinik.core.tests.factories import MembershipFactory, UnitFactory
 from klinik.patients.tests.factories import PatientFactory
 from klinik.scheduling.tests.factories import at, next_workday
 
-from .helpers import log_in, log_out
+from .helpers import PDF_TIMEOUT_MS, log_in, log_out
 
 pytestmark = [pytest.mark.browser]
 
@@ -80,7 +80,7 @@ def test_a_treatment_is_invoiced_with_danmark_paid_partly_and_reminded(
     page.locator("#reminder-send").click()
     expect(page.locator("#reminder-table")).to_contain_text("100,00")
     expect(page.locator("#invoice-open")).to_contain_text("350,00")
-    reminder = page.request.get(page.url + "reminders/1/pdf/")
+    reminder = page.request.get(page.url + "reminders/1/pdf/", timeout=PDF_TIMEOUT_MS)
     assert reminder.ok and reminder.body().startswith(b"%PDF")
 
     # By hand: a certificate with 25 % VAT.

@@ -20,7 +20,7 @@ from klinik.patients.tests.factories import PatientFactory
 from klinik.records.models import JournalEntry
 from klinik.scheduling.tests.factories import at, next_workday
 
-from .helpers import log_in
+from .helpers import PDF_TIMEOUT_MS, log_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -75,7 +75,7 @@ def test_a_letter_is_written_from_a_template_seen_as_pdf_and_sent_by_digital_pos
     pdf_page = opened.value
     pdf_page.wait_for_load_state()
     assert pdf_page.url.endswith(f"/breve/{letter.public_id}/pdf/")
-    response = page.request.get(f"/breve/{letter.public_id}/pdf/")
+    response = page.request.get(f"/breve/{letter.public_id}/pdf/", timeout=PDF_TIMEOUT_MS)
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
     pdf_page.close()
