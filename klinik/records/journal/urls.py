@@ -3,7 +3,7 @@ template and phrase administration. Patients and entries appear by public id onl
 
 from django.urls import path
 
-from klinik.records.journal import editor, views
+from klinik.records.journal import editor, setup_views, views
 
 urlpatterns = [
     path("patients/<uuid:public_id>/record/", views.record_journal_view, name="record_journal"),
@@ -36,16 +36,16 @@ urlpatterns = [
     path("journal/<uuid:entry_id>/sign/", views.journal_entry_sign_view, name="journal_entry_sign"),
     path("journal/to-sign/", views.journal_to_sign_view, name="journal_to_sign"),
     path("journal/latin/", editor.journal_latin_view, name="journal_latin"),
-    path("journal/templates/", views.journal_templates_view, name="journal_templates"),
+    path("journal/templates/", setup_views.journal_templates_view, name="journal_templates"),
     path(
         "journal/templates/<uuid:template_id>/",
-        views.journal_template_edit_view,
+        setup_views.journal_template_edit_view,
         name="journal_template_edit",
     ),
-    path("journal/phrases/", views.journal_phrases_view, name="journal_phrases"),
+    path("journal/phrases/", setup_views.journal_phrases_view, name="journal_phrases"),
     path(
         "journal/phrases/<int:phrase_id>/",
-        views.journal_phrase_edit_view,
+        setup_views.journal_phrase_edit_view,
         name="journal_phrase_edit",
     ),
 ]
